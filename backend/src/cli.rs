@@ -1,0 +1,407 @@
+//! The `gatehouse` command line: `serve` (the default), `migrate`, `tenant ...`, `user ...`, `keys generate`.
+//! Passwords come only from standard input. Each failure prints one line on stderr and exits non-zero:
+//! 1 for a general failure, 3 for an unknown tenant or user, 4 for something that already exists, 5 for a value
+//! a policy rejects (2 is clap's usage error).
+
+use crate::config::{Config, ConfigError, Sources};
+use crate::crypto::password::Password;
+use crate::http::Application;
+use crate::sso::{Clock, NewUser, Sso, SsoError, TenantStatus, UserRef};
+use clap::{Args, Parser, Subcommand};
+use gatehouse_shared::SubStatus;
+use std::io::BufRead;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "gatehouse",
+    version,
+    about = "Gatehouse: a multi-tenant single sign-on service"
+)]
+pub struct Cli {
+    /// Configuration file (default: gatehouse.toml in the working directory, if present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage tenants.
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Fernet keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TenantCommand {
+    /// Create a tenant.
+    Create {
+        slug: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// List tenants.
+    List,
+    /// Suspend a tenant: its logins and sessions stop working.
+    Suspend { slug: String },
+    /// Resume a suspended tenant.
+    Resume { slug: String },
+}
+
+#[derive(Debug, Args)]
+pub struct UserTarget {
+    #[arg(long)]
+    pub tenant: String,
+    #[arg(long)]
+    pub username: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user (approved unless --pending); the password is read from standard input.
+    Create {
+        #[command(flatten)]
+        target: UserTarget,
+        /// Read the password from standard input (required: passwords never go on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[arg(long)]
+        super_user: bool,
+        /// Leave the user waiting for approval.
+        #[arg(long)]
+        pending: bool,
+        #[arg(long)]
+        email: Option<String>,
+        /// A base32 TOTP key (80 bits or more); turns 2FA on.
+        #[arg(long, value_name = "BASE32")]
+        totp_key: Option<String>,
+        #[arg(long)]
+        must_change: bool,
+        #[arg(long, value_name = "N")]
+        password_expiry_days: Option<u32>,
+        #[arg(long)]
+        password_expired: bool,
+    },
+    Lock(UserTarget),
+    Unlock(UserTarget),
+    Approve(UserTarget),
+    Reject(UserTarget),
+    /// Turn 2FA off and forget the TOTP key.
+    ResetTotp(UserTarget),
+    /// Set a user's password, read from standard input.
+    SetPassword {
+        #[command(flatten)]
+        target: UserTarget,
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        #[arg(long)]
+        must_change: bool,
+        #[arg(long, value_name = "N")]
+        password_expiry_days: Option<u32>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Print a new Fernet key.
+    Generate,
+}
+
+/// A failure to report: one line, one exit code.
+#[derive(Debug)]
+pub struct Failure {
+    pub message: String,
+    pub exit: u8,
+}
+
+impl Failure {
+    fn new(exit: u8, message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            exit,
+        }
+    }
+}
+
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        Failure::new(1, e.to_string())
+    }
+}
+
+/// Describes a domain error for an operator; `subject` names what the command was about.
+fn describe(e: SsoError, subject: &str) -> Failure {
+    match e.code() {
+        Some(SubStatus::TenantNoSuchTenant) => {
+            Failure::new(3, format!("no such tenant: {subject}"))
+        }
+        Some(SubStatus::UserIdInvalid) => Failure::new(3, format!("no such user: {subject}")),
+        Some(SubStatus::UsernameExists) => {
+            Failure::new(4, format!("{subject} already exists (E001002)"))
+        }
+        Some(SubStatus::CommonInvalidOperation) if subject.starts_with("tenant") => Failure::new(
+            4,
+            format!("{subject}: not possible (it exists already, or it is the system tenant)"),
+        ),
+        Some(code) if code.code().starts_with("E003") => Failure::new(
+            5,
+            format!(
+                "the password policy rejected the password: {} ({} {})",
+                code.meaning(),
+                code.code(),
+                code.name()
+            ),
+        ),
+        Some(code) => Failure::new(
+            1,
+            format!(
+                "{subject}: {} ({} {})",
+                code.meaning(),
+                code.code(),
+                code.name()
+            ),
+        ),
+        None => Failure::new(1, format!("{subject}: {e}")),
+    }
+}
+
+fn read_password() -> Result<Password, Failure> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
+        Failure::new(
+            1,
+            format!("cannot read the password from standard input: {e}"),
+        )
+    })?;
+    let password = line.strip_suffix('\n').unwrap_or(&line);
+    let password = password.strip_suffix('\r').unwrap_or(password);
+    if password.is_empty() {
+        return Err(Failure::new(1, "no password on standard input"));
+    }
+    Ok(Password::new(password))
+}
+
+/// Parses the command line and runs it.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = actix_web::rt::System::new().block_on(run(cli));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("gatehouse: {}", failure.message);
+            ExitCode::from(failure.exit)
+        }
+    }
+}
+
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let Command::Keys(KeysCommand::Generate) = command {
+        println!("{}", crate::crypto::keys::generate());
+        return Ok(());
+    }
+    let loaded = Config::load(Sources::from_process(cli.config.as_deref()))?;
+    crate::telemetry::init(&loaded.config.log);
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    let bootstrap_password = std::env::var("GATEHOUSE_BOOTSTRAP_PASSWORD")
+        .ok()
+        .filter(|p| !p.is_empty())
+        .map(Password::new);
+    let startup = Sso::open(loaded.config, Clock::System, bootstrap_password)
+        .await
+        .map_err(|e| Failure::new(1, e.to_string()))?;
+    if let Some(path) = &startup.generated_key_file {
+        tracing::info!(path = %path, "no Fernet key configured: generated one for the embedded store");
+    }
+    if startup.migrations_applied > 0 {
+        tracing::info!(
+            count = startup.migrations_applied,
+            "applied database migrations"
+        );
+    }
+    if let Some(report) = &startup.bootstrap {
+        print!("{}", report.announcement());
+    }
+    let sso = startup.sso;
+    match command {
+        Command::Serve => serve(sso).await,
+        Command::Migrate => {
+            println!("database schema is current");
+            Ok(())
+        }
+        Command::Tenant(cmd) => tenant(&sso, cmd).await,
+        Command::User(cmd) => user(&sso, cmd).await,
+        Command::Keys(KeysCommand::Generate) => Ok(()),
+    }
+}
+
+async fn serve(sso: Sso) -> Result<(), Failure> {
+    let bind = sso.config.server.bind.clone();
+    let app = Application::build(sso)
+        .map_err(|e| Failure::new(1, format!("cannot listen on {bind}: {e}")))?;
+    tracing::info!(address = %bind, port = app.port(), "Gatehouse is listening");
+    app.run_until_stopped()
+        .await
+        .map_err(|e| Failure::new(1, format!("server stopped: {e}")))
+}
+
+async fn tenant(sso: &Sso, cmd: TenantCommand) -> Result<(), Failure> {
+    match cmd {
+        TenantCommand::Create { slug, name } => {
+            let t = sso
+                .create_tenant(&slug, name.as_deref(), crate::sso::Actor::cli(), "cli")
+                .await
+                .map_err(|e| match e.code() {
+                    Some(SubStatus::CommonInvalidInput) => Failure::new(
+                        1,
+                        format!("invalid tenant slug {slug:?}: use 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit"),
+                    ),
+                    _ => describe(e, &format!("tenant `{slug}`")),
+                })?;
+            println!("created tenant `{}` ({})", t.slug, t.display_name);
+        }
+        TenantCommand::List => {
+            for t in sso
+                .list_tenants()
+                .await
+                .map_err(|e| describe(e, "tenants"))?
+            {
+                println!("{}\t{}\t{}", t.slug, t.status.as_str(), t.display_name);
+            }
+        }
+        TenantCommand::Suspend { slug } => set_status(sso, &slug, TenantStatus::Suspended).await?,
+        TenantCommand::Resume { slug } => set_status(sso, &slug, TenantStatus::Active).await?,
+    }
+    Ok(())
+}
+
+async fn set_status(sso: &Sso, slug: &str, status: TenantStatus) -> Result<(), Failure> {
+    let subject = format!("tenant `{slug}`");
+    let tenant = sso
+        .resolve_tenant(slug)
+        .await
+        .map_err(|e| describe(e, &subject))?;
+    let ctx = sso.cli_ctx(tenant);
+    let t = sso
+        .set_tenant_status(&ctx, status)
+        .await
+        .map_err(|e| match e.code() {
+            Some(SubStatus::CommonInvalidOperation) => {
+                Failure::new(1, "the system tenant cannot be suspended")
+            }
+            _ => describe(e, &subject),
+        })?;
+    println!("tenant `{}` is {}", t.slug, t.status.as_str());
+    Ok(())
+}
+
+async fn user(sso: &Sso, cmd: UserCommand) -> Result<(), Failure> {
+    let target = match &cmd {
+        UserCommand::Create { target, .. }
+        | UserCommand::SetPassword { target, .. }
+        | UserCommand::Lock(target)
+        | UserCommand::Unlock(target)
+        | UserCommand::Approve(target)
+        | UserCommand::Reject(target)
+        | UserCommand::ResetTotp(target) => target,
+    };
+    let tenant = sso
+        .resolve_tenant(&target.tenant)
+        .await
+        .map_err(|e| describe(e, &format!("tenant `{}`", target.tenant)))?;
+    let ctx = sso.cli_ctx(tenant);
+    let subject = format!("user `{}` in tenant `{}`", target.username, target.tenant);
+    let who = UserRef::Username(target.username.clone());
+    let fail = |e: SsoError| describe(e, &subject);
+    match cmd {
+        UserCommand::Create {
+            target,
+            super_user,
+            pending,
+            email,
+            totp_key,
+            must_change,
+            password_expiry_days,
+            password_expired,
+            ..
+        } => {
+            let password = read_password()?;
+            let row = sso
+                .create_user(
+                    &ctx,
+                    NewUser {
+                        username: target.username.clone(),
+                        password: Some(password),
+                        email,
+                        is_super_user: super_user,
+                        auto_approve: !pending,
+                        must_change,
+                        password_expiry_days,
+                        password_expired,
+                        totp_key,
+                        ..NewUser::default()
+                    },
+                )
+                .await
+                .map_err(|e| match e.code() {
+                    Some(SubStatus::CommonInvalidInput) => {
+                        Failure::new(1, "--totp-key is not a base32 key of at least 80 bits")
+                    }
+                    Some(SubStatus::UsernameInvalid) => {
+                        Failure::new(1, format!("invalid username {:?}", target.username))
+                    }
+                    _ => fail(e),
+                })?;
+            println!(
+                "created {subject}: {} ({})",
+                row.user_id, row.approval_status
+            );
+        }
+        UserCommand::SetPassword {
+            must_change,
+            password_expiry_days,
+            ..
+        } => {
+            let password = read_password()?;
+            sso.set_password(&ctx, &who, password, must_change, password_expiry_days)
+                .await
+                .map_err(fail)?;
+            println!("password set for {subject}");
+        }
+        UserCommand::Lock(_) => {
+            sso.lock_user(&ctx, &who).await.map_err(fail)?;
+            println!("locked {subject}");
+        }
+        UserCommand::Unlock(_) => {
+            sso.unlock_user(&ctx, &who).await.map_err(fail)?;
+            println!("unlocked {subject}");
+        }
+        UserCommand::Approve(_) => {
+            sso.approve_user(&ctx, &who).await.map_err(fail)?;
+            println!("approved {subject}");
+        }
+        UserCommand::Reject(_) => {
+            sso.reject_user(&ctx, &who).await.map_err(fail)?;
+            println!("rejected {subject}");
+        }
+        UserCommand::ResetTotp(_) => {
+            sso.reset_totp(&ctx, &who).await.map_err(fail)?;
+            println!("2FA reset for {subject}");
+        }
+    }
+    Ok(())
+}

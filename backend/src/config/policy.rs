@@ -1,0 +1,330 @@
+//! The tenant policy: the sections of the reference's `sso.conf` (plus Gatehouse's per-tenant keys) whose values
+//! the configuration file gives as defaults and each tenant may override. Defaults are Zato's template values
+//! except where Gatehouse's spec changes them (noted on the field).
+
+use super::values::StringList;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Everything a tenant may override. Serialised as `{section: {key: value}}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TenantPolicy {
+    pub main: MainSection,
+    pub apps: AppsSection,
+    pub login: LoginSection,
+    pub password: PasswordSection,
+    pub session: SessionSection,
+    pub signup: SignupSection,
+    pub user_validation: UserValidationSection,
+    pub search: SearchSection,
+    pub password_reset: PasswordResetSection,
+    /// `username = "*" | "" | "ip, cidr, ..."`: see reference §10.4.
+    pub user_address_list: BTreeMap<String, StringList>,
+    pub totp: TotpSection,
+    pub zato_compat: ZatoCompatPolicy,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MainSection {
+    /// Seal e-mail addresses at rest with the keyring.
+    pub encrypt_email: bool,
+    /// The site's name in e-mails.
+    pub site_name: String,
+}
+
+impl Default for MainSection {
+    fn default() -> Self {
+        MainSection {
+            encrypt_email: true,
+            site_name: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AppsSection {
+    /// Every known `current_app`.
+    pub all: StringList,
+    /// Apps that may sign users up; empty means every app of `all`.
+    pub signup_allowed: StringList,
+    /// Apps that may log users in.
+    pub login_allowed: StringList,
+    /// Apps that may send `remote_addr` / `user_agent` in the login body (with a valid app key).
+    pub login_metadata_allowed: StringList,
+    /// E004001 rather than E005001 for an app that is not allowed.
+    pub inform_if_app_invalid: bool,
+    /// Gatehouse: a request naming an app must present a valid `X-App-Key`.
+    pub require_key: bool,
+}
+
+impl Default for AppsSection {
+    fn default() -> Self {
+        AppsSection {
+            all: StringList::of(&["CRM"]),
+            signup_allowed: StringList::default(),
+            login_allowed: StringList::of(&["CRM"]),
+            login_metadata_allowed: StringList::default(),
+            inform_if_app_invalid: true,
+            require_key: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LoginSection {
+    pub reject_if_not_listed: bool,
+    pub inform_if_locked: bool,
+    pub inform_if_not_confirmed: bool,
+    pub inform_if_not_approved: bool,
+    pub inform_if_totp_missing: bool,
+    /// Gatehouse: failed logins within the window that lock the account.
+    pub max_failures: u32,
+    pub failure_window_minutes: u32,
+    pub lockout_minutes: u32,
+    /// Gatehouse: failed logins from one address within the window before it is throttled.
+    pub max_failures_per_address: u32,
+}
+
+impl Default for LoginSection {
+    fn default() -> Self {
+        LoginSection {
+            reject_if_not_listed: false,
+            inform_if_locked: true,
+            inform_if_not_confirmed: true,
+            inform_if_not_approved: true,
+            inform_if_totp_missing: true,
+            max_failures: 5,
+            failure_window_minutes: 15,
+            lockout_minutes: 15,
+            max_failures_per_address: 50,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PasswordSection {
+    /// Days a password stays valid.
+    pub expiry: u32,
+    pub inform_if_expired: bool,
+    pub inform_if_about_to_expire: bool,
+    pub inform_if_must_be_changed: bool,
+    pub inform_if_invalid: bool,
+    /// Days before expiry when the W003005 warning (or E003006) starts.
+    pub about_to_expire_threshold: u32,
+    /// Counted in characters.
+    pub min_length: u32,
+    pub max_length: u32,
+    /// zxcvbn score 0 to 4; 0 switches the check off.
+    pub min_complexity: u8,
+    /// A password containing any entry (case-insensitively) is rejected.
+    pub reject_list: StringList,
+    /// Gatehouse: `new_password` is honoured at login, and self-service change works, when the password expired.
+    pub allow_change_if_expired: bool,
+}
+
+impl Default for PasswordSection {
+    fn default() -> Self {
+        PasswordSection {
+            expiry: 730,
+            inform_if_expired: false,
+            inform_if_about_to_expire: true,
+            inform_if_must_be_changed: true,
+            inform_if_invalid: true,
+            about_to_expire_threshold: 30,
+            min_length: 8,
+            max_length: 256,
+            min_complexity: 0,
+            reject_list: StringList::of(&[
+                "111111",
+                "123123",
+                "123321",
+                "123456",
+                "123qwe",
+                "1q2w3e",
+                "1q2w3e4r",
+                "1q2w3e4r5t",
+                "222222",
+                "333333",
+                "444444",
+                "555555",
+                "654321",
+                "666666",
+                "777777",
+                "888888",
+                "999999",
+                "987654321",
+                "google",
+                "letmein",
+                "mynoob",
+                "password",
+                "qwerty",
+                "zxcvbnm",
+            ]),
+            allow_change_if_expired: true,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SessionSection {
+    /// Minutes a session lasts from login or the last renew.
+    pub expiry: u32,
+    /// Gatehouse: absolute lifetime; renew never extends past it.
+    pub max_lifetime_minutes: u32,
+    /// Gatehouse: sessions per user (0 = no cap); the oldest ends when the cap is reached.
+    pub max_per_user: u32,
+}
+
+impl Default for SessionSection {
+    fn default() -> Self {
+        SessionSection {
+            expiry: 60,
+            max_lifetime_minutes: 720,
+            max_per_user: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SignupSection {
+    pub inform_if_user_exists: bool,
+    pub inform_if_user_invalid: bool,
+    pub inform_if_email_exists: bool,
+    pub inform_if_email_invalid: bool,
+    pub max_length_username: u32,
+    pub max_length_email: u32,
+    /// Gatehouse's default is false: sign-up is anonymous, and the token would let anyone skip the e-mail check.
+    pub always_return_confirm_token: bool,
+    pub is_email_required: bool,
+    pub is_approval_needed: bool,
+    /// Gatehouse: how long a confirmation link works.
+    pub confirm_valid_for_minutes: u32,
+    /// Gatehouse: who is told that a sign-up waits for approval; empty means the tenant's super-users.
+    pub notify_approvers: StringList,
+}
+
+impl Default for SignupSection {
+    fn default() -> Self {
+        SignupSection {
+            inform_if_user_exists: false,
+            inform_if_user_invalid: false,
+            inform_if_email_exists: false,
+            inform_if_email_invalid: false,
+            max_length_username: 128,
+            max_length_email: 128,
+            always_return_confirm_token: false,
+            is_email_required: true,
+            is_approval_needed: true,
+            confirm_valid_for_minutes: 4320,
+            notify_approvers: StringList::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserValidationSection {
+    /// Sign-up usernames containing any entry are rejected (E001001).
+    pub reject_username: StringList,
+    /// Sign-up e-mails containing any entry are rejected (E002001).
+    pub reject_email: StringList,
+}
+
+impl Default for UserValidationSection {
+    fn default() -> Self {
+        let reserved = StringList::of(&["zato", "admin", "root", "system", "sso"]);
+        UserValidationSection {
+            reject_username: reserved.clone(),
+            reject_email: reserved,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SearchSection {
+    pub default_page_size: u32,
+    pub max_page_size: u32,
+}
+
+impl Default for SearchSection {
+    fn default() -> Self {
+        SearchSection {
+            default_page_size: 50,
+            max_page_size: 100,
+        }
+    }
+}
+
+/// How a password-reset request finds its user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserSearchBy {
+    Username,
+    Email,
+    UsernameOrEmail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PasswordResetSection {
+    /// Minutes a reset link works.
+    pub valid_for: u32,
+    /// Seconds the reset key, once issued, may be used to set the password (Zato read but ignored it).
+    pub password_change_session_duration: u32,
+    pub user_search_by: UserSearchBy,
+    #[serde(rename = "email_title_en_GB")]
+    pub email_title_en_gb: String,
+    #[serde(rename = "email_title_en_US")]
+    pub email_title_en_us: String,
+    pub email_from: String,
+}
+
+impl Default for PasswordResetSection {
+    fn default() -> Self {
+        PasswordResetSection {
+            valid_for: 1440,
+            password_change_session_duration: 1800,
+            user_search_by: UserSearchBy::Username,
+            email_title_en_gb: "Password reset".to_owned(),
+            email_title_en_us: "Password reset".to_owned(),
+            email_from: "hello@example.com".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TotpSection {
+    /// Time steps accepted before and after the current one.
+    pub valid_window: u8,
+}
+
+impl Default for TotpSection {
+    fn default() -> Self {
+        TotpSection { valid_window: 1 }
+    }
+}
+
+/// The per-tenant part of the Zato-compatible surface.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ZatoCompatPolicy {
+    /// `PATCH /zato/sso/user` may switch the caller's own `is_totp_enabled`, as Zato allowed.
+    pub allow_totp_toggle: bool,
+}
+
+impl Default for ZatoCompatPolicy {
+    fn default() -> Self {
+        ZatoCompatPolicy {
+            allow_totp_toggle: true,
+        }
+    }
+}

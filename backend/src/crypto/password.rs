@@ -1,0 +1,256 @@
+//! Password hashing: Argon2id with the configured parameters, on a dedicated pool of threads fed by a bounded
+//! queue, so hashing never runs on the async workers and a flood cannot pile up unbounded work.
+
+use crate::config::HashingConfig;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::{Algorithm, Argon2, Params, Version};
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
+use tokio::sync::oneshot;
+
+/// A password in the clear. `Debug` prints nothing of it; it is dropped as soon as it is hashed or verified.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn new(value: impl Into<String>) -> Self {
+        Password(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The length in characters, as the password policy counts it.
+    pub fn char_count(&self) -> usize {
+        self.0.chars().count()
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password([redacted])")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HashError {
+    /// The queue is full: the caller should answer 429 and try later.
+    #[error("the hashing queue is full")]
+    Busy,
+    #[error("password hashing failed: {0}")]
+    Failed(String),
+}
+
+enum Job {
+    Hash {
+        password: Password,
+        reply: oneshot::Sender<Result<String, HashError>>,
+    },
+    Verify {
+        password: Password,
+        hash: String,
+        reply: oneshot::Sender<bool>,
+    },
+}
+
+/// Counts of work done, for tests and metrics.
+#[derive(Debug, Default)]
+pub struct HashCounters {
+    pub hashes: AtomicU64,
+    pub verifications: AtomicU64,
+}
+
+/// The hashing pool. Cloning shares it.
+#[derive(Clone)]
+pub struct Hasher {
+    queue: SyncSender<Job>,
+    counters: Arc<HashCounters>,
+}
+
+impl fmt::Debug for Hasher {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Hasher").finish_non_exhaustive()
+    }
+}
+
+impl Hasher {
+    /// Starts `workers` threads. The parameters were checked when the configuration loaded.
+    pub fn start(config: &HashingConfig) -> Result<Hasher, HashError> {
+        let params = Params::new(
+            config.argon2_memory_kib,
+            config.argon2_iterations,
+            config.argon2_parallelism,
+            None,
+        )
+        .map_err(|e| HashError::Failed(e.to_string()))?;
+        let (queue, jobs) = sync_channel::<Job>(config.max_queue.max(1));
+        let jobs = Arc::new(Mutex::new(jobs));
+        let counters = Arc::new(HashCounters::default());
+        for i in 0..config.effective_workers() {
+            let jobs = Arc::clone(&jobs);
+            let counters = Arc::clone(&counters);
+            let params = params.clone();
+            std::thread::Builder::new()
+                .name(format!("gatehouse-hash-{i}"))
+                .spawn(move || work(&jobs, &params, &counters))
+                .map_err(|e| HashError::Failed(e.to_string()))?;
+        }
+        Ok(Hasher { queue, counters })
+    }
+
+    pub fn counters(&self) -> &HashCounters {
+        &self.counters
+    }
+
+    /// Hashes a password into a PHC string (`$argon2id$...`).
+    pub async fn hash(&self, password: Password) -> Result<String, HashError> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Hash { password, reply })?;
+        answer
+            .await
+            .map_err(|_| HashError::Failed("hashing worker stopped".to_owned()))?
+    }
+
+    /// Whether `password` matches `hash`. A malformed hash never matches.
+    pub async fn verify(&self, password: Password, hash: String) -> Result<bool, HashError> {
+        let (reply, answer) = oneshot::channel();
+        self.submit(Job::Verify {
+            password,
+            hash,
+            reply,
+        })?;
+        answer
+            .await
+            .map_err(|_| HashError::Failed("hashing worker stopped".to_owned()))
+    }
+
+    fn submit(&self, job: Job) -> Result<(), HashError> {
+        self.queue.try_send(job).map_err(|e| match e {
+            TrySendError::Full(_) => HashError::Busy,
+            TrySendError::Disconnected(_) => HashError::Failed("hashing pool stopped".to_owned()),
+        })
+    }
+}
+
+fn work(jobs: &Mutex<Receiver<Job>>, params: &Params, counters: &HashCounters) {
+    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
+    loop {
+        let job = {
+            let Ok(receiver) = jobs.lock() else { return };
+            match receiver.recv() {
+                Ok(job) => job,
+                Err(_) => return,
+            }
+        };
+        match job {
+            Job::Hash { password, reply } => {
+                counters.hashes.fetch_add(1, Ordering::Relaxed);
+                let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+                let result = argon2
+                    .hash_password(password.expose().as_bytes(), &salt)
+                    .map(|h| h.to_string())
+                    .map_err(|e| HashError::Failed(e.to_string()));
+                let _ = reply.send(result);
+            }
+            Job::Verify {
+                password,
+                hash,
+                reply,
+            } => {
+                counters.verifications.fetch_add(1, Ordering::Relaxed);
+                let _ = reply.send(verify_argon2(&argon2, &password, &hash));
+            }
+        }
+    }
+}
+
+/// Verifies with the parameters stored in the hash itself, so changing the configured cost does not break
+/// existing hashes.
+fn verify_argon2(argon2: &Argon2<'_>, password: &Password, hash: &str) -> bool {
+    match PasswordHash::new(hash) {
+        Ok(parsed) => argon2
+            .verify_password(password.expose().as_bytes(), &parsed)
+            .is_ok(),
+        Err(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn light() -> HashingConfig {
+        HashingConfig {
+            argon2_memory_kib: 64,
+            argon2_iterations: 1,
+            argon2_parallelism: 1,
+            workers: 2,
+            max_queue: 4,
+            max_wait_ms: 1000,
+        }
+    }
+
+    #[actix_rt::test]
+    async fn hashes_verify_and_wrong_passwords_do_not() {
+        let hasher = Hasher::start(&light()).unwrap();
+        let hash = hasher.hash(Password::new("correct horse")).await.unwrap();
+        assert!(hash.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        assert!(
+            hasher
+                .verify(Password::new("correct horse"), hash.clone())
+                .await
+                .unwrap()
+        );
+        assert!(!hasher.verify(Password::new("wrong"), hash).await.unwrap());
+        assert!(
+            !hasher
+                .verify(Password::new("x"), "not a hash".to_owned())
+                .await
+                .unwrap()
+        );
+        assert_eq!(hasher.counters().hashes.load(Ordering::Relaxed), 1);
+        assert_eq!(hasher.counters().verifications.load(Ordering::Relaxed), 3);
+    }
+
+    #[actix_rt::test]
+    async fn a_full_queue_is_refused_not_waited_for() {
+        let mut config = light();
+        config.workers = 1;
+        config.max_queue = 1;
+        config.argon2_memory_kib = 8192;
+        config.argon2_iterations = 4;
+        let hasher = Hasher::start(&config).unwrap();
+        let jobs: Vec<_> = (0..8)
+            .map(|_| {
+                let h = hasher.clone();
+                tokio::spawn(async move { h.hash(Password::new("p")).await })
+            })
+            .collect();
+        let mut busy = 0;
+        for job in jobs {
+            if job.await.unwrap() == Err(HashError::Busy) {
+                busy += 1;
+            }
+        }
+        assert!(
+            busy > 0,
+            "with one worker and a queue of one, some of 8 jobs must be refused"
+        );
+    }
+
+    #[test]
+    fn password_debug_is_redacted() {
+        assert_eq!(
+            format!("{:?}", Password::new("s3cret")),
+            "Password([redacted])"
+        );
+        assert_eq!(Password::new("żółw").char_count(), 4);
+    }
+}

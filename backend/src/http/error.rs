@@ -1,0 +1,220 @@
+//! Errors to responses, in one place per surface: RFC 9457 problem+json (with `sub_status` and `cid`) on the
+//! native API, the Zato envelope on `/zato/sso`, plain text elsewhere. Internal causes are logged once here,
+//! with the request's `cid`, and never sent to the client.
+
+use super::meta::{RequestMeta, Surface};
+use crate::crypto::password::HashError;
+use crate::sso::{Kind, SsoError};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use gatehouse_shared::SubStatus;
+use serde_json::json;
+use std::fmt;
+
+/// Seconds a throttled caller is told to wait when the queue, not a counter, refused it.
+const BUSY_RETRY_AFTER_SECS: u64 = 1;
+
+/// Everything an HTTP handler or extractor can fail with.
+#[derive(Debug)]
+pub enum ApiError {
+    Sso(SsoError),
+    /// The body is not JSON of the expected shape; `missing` when a required field is absent.
+    MalformedBody {
+        missing: bool,
+    },
+    PayloadTooLarge,
+    NoRoute,
+}
+
+impl From<SsoError> for ApiError {
+    fn from(e: SsoError) -> Self {
+        ApiError::Sso(e)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiError::Sso(e) => write!(f, "{e}"),
+            ApiError::MalformedBody { missing: true } => f.write_str("a required field is missing"),
+            ApiError::MalformedBody { missing: false } => {
+                f.write_str("the body is not valid JSON of the expected shape")
+            }
+            ApiError::PayloadTooLarge => f.write_str("the body is too large"),
+            ApiError::NoRoute => f.write_str("no such resource"),
+        }
+    }
+}
+
+/// What an error means on the wire, before the surface shapes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outcome {
+    pub status: StatusCode,
+    pub code: SubStatus,
+    pub retry_after: Option<u64>,
+    /// Malformed input, which the Zato surface answers with its own 400 body.
+    pub bad_request: bool,
+}
+
+impl ApiError {
+    pub fn outcome(&self) -> Outcome {
+        let plain = |status, code| Outcome {
+            status,
+            code,
+            retry_after: None,
+            bad_request: false,
+        };
+        match self {
+            ApiError::MalformedBody { missing } => Outcome {
+                bad_request: true,
+                ..plain(
+                    StatusCode::BAD_REQUEST,
+                    if *missing {
+                        SubStatus::CommonMissingInput
+                    } else {
+                        SubStatus::CommonInvalidInput
+                    },
+                )
+            },
+            ApiError::PayloadTooLarge => Outcome {
+                bad_request: true,
+                ..plain(StatusCode::PAYLOAD_TOO_LARGE, SubStatus::CommonInvalidInput)
+            },
+            ApiError::NoRoute => plain(StatusCode::NOT_FOUND, SubStatus::CommonInvalidInput),
+            ApiError::Sso(SsoError::Refused { kind, .. }) => {
+                let code = match self {
+                    ApiError::Sso(e) => e.visible_code().unwrap_or(SubStatus::AuthNotAllowed),
+                    _ => SubStatus::AuthNotAllowed,
+                };
+                let (status, retry_after) = match kind {
+                    Kind::BadInput => (StatusCode::BAD_REQUEST, None),
+                    Kind::Unauthenticated => (StatusCode::UNAUTHORIZED, None),
+                    Kind::Forbidden => (StatusCode::FORBIDDEN, None),
+                    Kind::NotFound => (StatusCode::NOT_FOUND, None),
+                    Kind::Conflict => (StatusCode::CONFLICT, None),
+                    Kind::Policy => (StatusCode::UNPROCESSABLE_ENTITY, None),
+                    Kind::Throttled { retry_after_secs } => {
+                        (StatusCode::TOO_MANY_REQUESTS, Some(*retry_after_secs))
+                    }
+                };
+                Outcome {
+                    status,
+                    code,
+                    retry_after,
+                    bad_request: *kind == Kind::BadInput,
+                }
+            }
+            ApiError::Sso(SsoError::Hash(HashError::Busy)) => Outcome {
+                retry_after: Some(BUSY_RETRY_AFTER_SECS),
+                ..plain(StatusCode::TOO_MANY_REQUESTS, SubStatus::ThrottleHashQueue)
+            },
+            ApiError::Sso(SsoError::Store(crate::store::StoreError::Unavailable(_))) => plain(
+                StatusCode::SERVICE_UNAVAILABLE,
+                SubStatus::CommonInternalError,
+            ),
+            ApiError::Sso(_) => plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                SubStatus::CommonInternalError,
+            ),
+        }
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.outcome().status
+    }
+
+    // The envelope middleware replaces this with the surface's shape; this plain form is what a response gets
+    // if it ever escapes that middleware.
+    fn error_response(&self) -> HttpResponse {
+        HttpResponse::build(self.status_code()).finish()
+    }
+}
+
+/// Renders any error for the request's surface.
+pub fn render(error: &actix_web::Error, meta: &RequestMeta) -> HttpResponse {
+    let outcome = match error.as_error::<ApiError>() {
+        Some(api) => {
+            if outcome_is_internal(api) {
+                tracing::error!(cid = %meta.cid, error = %api, "request failed");
+            }
+            api.outcome()
+        }
+        None => {
+            // actix's own errors (an unparsable path segment, a bad header...): input problems.
+            let status = error.as_response_error().status_code();
+            if status.is_server_error() {
+                tracing::error!(cid = %meta.cid, error = %error, "request failed");
+            }
+            Outcome {
+                status: if status.is_client_error() {
+                    status
+                } else {
+                    StatusCode::INTERNAL_SERVER_ERROR
+                },
+                code: if status.is_client_error() {
+                    SubStatus::CommonInvalidInput
+                } else {
+                    SubStatus::CommonInternalError
+                },
+                retry_after: None,
+                bad_request: status == StatusCode::BAD_REQUEST,
+            }
+        }
+    };
+    shape(outcome, meta)
+}
+
+fn outcome_is_internal(error: &ApiError) -> bool {
+    matches!(
+        error,
+        ApiError::Sso(
+            SsoError::Store(_) | SsoError::Internal(_) | SsoError::Hash(HashError::Failed(_))
+        )
+    )
+}
+
+fn shape(outcome: Outcome, meta: &RequestMeta) -> HttpResponse {
+    let mut response = match meta.surface {
+        Surface::Native | Surface::Web => HttpResponse::build(outcome.status)
+            .insert_header((header::CONTENT_TYPE, "application/problem+json"))
+            .json(json!({
+                "type": format!("urn:gatehouse:sub-status:{}", outcome.code.code()),
+                "title": outcome.code.meaning(),
+                "status": outcome.status.as_u16(),
+                "sub_status": [outcome.code],
+                "cid": meta.cid,
+            })),
+        Surface::Zato if outcome.bad_request => HttpResponse::build(outcome.status).json(json!({
+            "result": "Error",
+            "details": if outcome.status == StatusCode::PAYLOAD_TOO_LARGE { "Payload too large" } else { "Bad request" },
+            "cid": meta.cid,
+        })),
+        Surface::Zato => {
+            let status = match outcome.status {
+                s if s == StatusCode::TOO_MANY_REQUESTS || s.is_server_error() => s,
+                _ => StatusCode::FORBIDDEN,
+            };
+            HttpResponse::build(status).json(json!({
+                "status": "error",
+                "sub_status": [outcome.code],
+                "cid": meta.cid,
+            }))
+        }
+    };
+    if let Some(seconds) = outcome.retry_after
+        && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+    {
+        response.headers_mut().insert(header::RETRY_AFTER, value);
+    }
+    if matches!(meta.surface, Surface::Native | Surface::Web) {
+        // `.json()` set application/json; problem details have their own media type.
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+    }
+    response
+}

@@ -1,0 +1,136 @@
+//! What every request carries: its correlation id and the surface it arrived on. The envelope middleware sets
+//! both, echoes `X-Correlation-ID`, and shapes every error response for the surface.
+
+use super::error::{ApiError, render};
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::HeaderValue;
+use actix_web::middleware::Next;
+use actix_web::{Error, FromRequest, HttpMessage, HttpRequest};
+use std::future::{Ready, ready};
+
+pub const CORRELATION_HEADER: &str = "x-correlation-id";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    /// `/api/...`: JSON and problem+json.
+    Native,
+    /// `/zato/sso/...` and `/t/{tenant}/zato/sso/...`: Zato's wire format.
+    Zato,
+    /// Everything else (health, pages).
+    Web,
+}
+
+impl Surface {
+    pub fn of(path: &str) -> Surface {
+        if path.starts_with("/api/") {
+            return Surface::Native;
+        }
+        let zato = path.starts_with("/zato/sso")
+            || path
+                .strip_prefix("/t/")
+                .and_then(|rest| rest.split_once('/'))
+                .is_some_and(|(_, rest)| rest.starts_with("zato/sso"));
+        if zato { Surface::Zato } else { Surface::Web }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RequestMeta {
+    pub cid: String,
+    pub surface: Surface,
+}
+
+/// A caller's correlation id is kept when it is a sane token: 1 to 64 characters of letters, digits, `-`, `_`,
+/// `.` and `:`. Anything else is replaced, so a header cannot inject text into logs.
+pub fn sane_cid(value: &str) -> bool {
+    (1..=64).contains(&value.len())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+}
+
+pub fn new_cid() -> String {
+    format!(
+        "zcid{}",
+        gatehouse_shared::ids::crockford_u128(crate::crypto::random_u128())
+    )
+}
+
+/// The outermost middleware: sets the request's meta, renders errors for its surface, echoes the cid.
+pub async fn envelope(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    let cid = req
+        .headers()
+        .get(CORRELATION_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| sane_cid(v))
+        .map_or_else(new_cid, str::to_owned);
+    let meta = RequestMeta {
+        cid,
+        surface: Surface::of(req.path()),
+    };
+    req.extensions_mut().insert(meta.clone());
+    // Inner middleware answer failures as responses carrying their error (see `fail`), so every error
+    // arrives here as a response to re-render.
+    let res = next.call(req).await?.map_into_boxed_body();
+    let mut res = match res.response().error() {
+        Some(error) => {
+            let rendered = render(error, &meta);
+            res.into_response(rendered)
+        }
+        None => res,
+    };
+    if let Ok(value) = HeaderValue::from_str(&meta.cid) {
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static(CORRELATION_HEADER),
+            value,
+        );
+    }
+    Ok(res)
+}
+
+/// Ends a request in a middleware with an error, as a response the envelope renders for the surface.
+pub fn fail(req: ServiceRequest, error: impl Into<Error>) -> ServiceResponse<BoxBody> {
+    req.into_response(actix_web::HttpResponse::from_error(error.into()))
+}
+
+impl FromRequest for RequestMeta {
+    type Error = Error;
+    type Future = Ready<Result<Self, Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut actix_web::dev::Payload) -> Self::Future {
+        ready(
+            req.extensions()
+                .get::<RequestMeta>()
+                .cloned()
+                .ok_or_else(|| ApiError::NoRoute.into()),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn surfaces_by_path() {
+        assert_eq!(Surface::of("/api/v1/t/acme/login"), Surface::Native);
+        assert_eq!(Surface::of("/zato/sso/user/login"), Surface::Zato);
+        assert_eq!(Surface::of("/t/acme/zato/sso/user/login"), Surface::Zato);
+        assert_eq!(Surface::of("/t/acme/login"), Surface::Web);
+        assert_eq!(Surface::of("/healthz"), Surface::Web);
+    }
+
+    #[test]
+    fn only_sane_correlation_ids_are_kept() {
+        assert!(sane_cid("abc-123_x.y:z"));
+        assert!(!sane_cid(""));
+        assert!(!sane_cid(&"a".repeat(65)));
+        assert!(!sane_cid("a b"));
+        assert!(!sane_cid("a\r\nb"));
+        assert!(new_cid().starts_with("zcid"));
+    }
+}

@@ -1,0 +1,80 @@
+//! The actix adapters: one app built by [`Application::build`] (which the tests reuse), the native API under
+//! `/api/v1`, the Zato-compatible surface under `/zato/sso`, and the operational endpoints.
+
+pub mod error;
+pub mod json;
+pub mod meta;
+pub mod ops;
+pub mod tenant;
+
+use crate::sso::Sso;
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use error::ApiError;
+use json::BodyLimit;
+use std::net::TcpListener;
+
+async fn no_route() -> Result<actix_web::HttpResponse, ApiError> {
+    Err(ApiError::NoRoute)
+}
+
+/// The routes and middleware, for `App::configure`.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(ops::healthz))
+        .service(
+            web::scope("/api/v1/t/{tenant}")
+                .wrap(from_fn(tenant::resolve))
+                .default_service(web::to(no_route)),
+        )
+        .service(
+            web::scope("/t/{tenant}/zato/sso")
+                .wrap(from_fn(tenant::resolve))
+                .default_service(web::to(no_route)),
+        )
+        .service(
+            web::scope("/zato/sso")
+                .wrap(from_fn(tenant::resolve))
+                .default_service(web::to(no_route)),
+        );
+}
+
+/// A bound, not yet running, server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `server.bind` (port 0 picks a free port) and builds the server.
+    pub fn build(sso: Sso) -> std::io::Result<Application> {
+        let listener = TcpListener::bind(&sso.config.server.bind)?;
+        let port = listener.local_addr()?.port();
+        let limit = BodyLimit(sso.config.server.max_body_bytes);
+        let sso = web::Data::new(sso);
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(sso.clone())
+                .app_data(web::Data::new(limit))
+                .wrap(from_fn(meta::envelope))
+                .configure(routes)
+                .default_service(web::to(no_route))
+        })
+        .listen(listener)?
+        .run();
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// The server, to spawn it (tests) or stop it.
+    pub fn into_server(self) -> Server {
+        self.server
+    }
+}

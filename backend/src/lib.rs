@@ -1,0 +1,9 @@
+//! Gatehouse: a multi-tenant single sign-on service on the model of Zato's SSO.
+
+pub mod cli;
+pub mod config;
+pub mod crypto;
+pub mod http;
+pub mod sso;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,70 @@
+//! The context every domain call takes: who is calling, from where, for which tenant, and when.
+
+use super::tenant::Tenant;
+use chrono::NaiveDateTime;
+
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The correlation id, written to the audit log and echoed to HTTP callers.
+    pub cid: String,
+    pub tenant: Tenant,
+    /// The calling application (the reference's `current_app`).
+    pub current_app: String,
+    /// The client's address, as the transport (or a trusted proxy) gave it.
+    pub remote_addr: Option<String>,
+    pub user_agent: Option<String>,
+    pub now: NaiveDateTime,
+    /// Who acts: a user id, `auto`, or the CLI's `user@host`.
+    pub actor: Actor,
+}
+
+/// Who performs an operation, for `locked_by`, `approval_status_mod_by` and the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A logged-in user (by user id).
+    User(String),
+    /// The CLI, as `user@host`.
+    Cli(String),
+    /// The system itself (configuration, first start, automatic locks).
+    Auto,
+    /// Nobody is logged in yet (login, sign-up).
+    Anonymous,
+}
+
+impl Actor {
+    /// The CLI actor for the process's user and host.
+    pub fn cli() -> Actor {
+        let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+        let host = std::fs::read_to_string("/etc/hostname")
+            .map(|h| h.trim().to_owned())
+            .unwrap_or_else(|_| "localhost".to_owned());
+        Actor::Cli(format!("{user}@{host}"))
+    }
+
+    /// What `locked_by` records.
+    pub fn as_locker(&self) -> String {
+        match self {
+            Actor::User(id) => id.clone(),
+            Actor::Cli(who) => who.clone(),
+            Actor::Auto | Actor::Anonymous => "auto".to_owned(),
+        }
+    }
+
+    /// What `approval_status_mod_by` records: the approver's user id, or `auto` for configuration and the CLI.
+    pub fn as_approver(&self) -> String {
+        match self {
+            Actor::User(id) => id.clone(),
+            Actor::Cli(_) | Actor::Auto | Actor::Anonymous => "auto".to_owned(),
+        }
+    }
+
+    /// The acting user's id, for the audit log's `current_user`.
+    pub fn user_id(&self) -> Option<String> {
+        match self {
+            Actor::User(id) => Some(id.clone()),
+            Actor::Cli(who) => Some(format!("cli:{who}")),
+            Actor::Auto => Some("auto".to_owned()),
+            Actor::Anonymous => None,
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The domain services, independent of HTTP. Both REST surfaces, the web UI and the CLI are thin adapters over
+//! these calls. Each takes a [`Ctx`] rather than reading globals or the clock.
+
+pub mod audit;
+pub mod bootstrap;
+pub mod clock;
+pub mod context;
+pub mod error;
+pub mod password_policy;
+pub mod settings;
+pub mod tenant;
+pub mod user;
+
+pub use clock::Clock;
+pub use context::{Actor, Ctx};
+pub use error::{Kind, SsoError, SsoResult};
+pub use tenant::{Tenant, TenantStatus};
+pub use user::{NewUser, UserRef};
+
+use crate::config::{Config, TenantPolicy};
+use crate::crypto::keyring::Keyring;
+use crate::crypto::keys::{self, KeyError};
+use crate::crypto::password::{HashError, Hasher, Password};
+use crate::store::{Store, StoreError, TenantPk};
+use bootstrap::BootstrapReport;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// The services and what they share. Cloning is cheap.
+#[derive(Clone)]
+pub struct Sso {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub hasher: Hasher,
+    pub keyring: Keyring,
+    pub clock: Clock,
+    policies: PolicyCache,
+}
+
+/// Effective policies by tenant, with the settings version they were read at.
+type PolicyCache = Arc<Mutex<HashMap<TenantPk, (i64, Arc<TenantPolicy>)>>>;
+
+impl std::fmt::Debug for Sso {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sso")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("{0}")]
+    Keys(#[from] KeyError),
+    #[error("{0}")]
+    Store(#[from] StoreError),
+    #[error("{0}")]
+    Hash(#[from] HashError),
+    #[error("first start: {0}")]
+    Bootstrap(String),
+}
+
+/// What opening the services did.
+#[derive(Debug)]
+pub struct Startup {
+    pub sso: Sso,
+    pub migrations_applied: usize,
+    pub generated_key_file: Option<String>,
+    pub bootstrap: Option<BootstrapReport>,
+}
+
+impl Sso {
+    /// Loads the keys (generating one on the embedded store), opens and migrates the store, starts the hashing
+    /// pool and runs first start.
+    pub async fn open(
+        config: Config,
+        clock: Clock,
+        bootstrap_password: Option<Password>,
+    ) -> Result<Startup, StartupError> {
+        let loaded = keys::load(&config)?;
+        let keyring = Keyring::new(&loaded.keys).ok_or(KeyError::Invalid(1))?;
+        let store = Store::open(
+            config.database.url.expose(),
+            config.database_kind(),
+            config.database.pool_size,
+        )?;
+        let migrate_store = store.clone();
+        let migrations_applied = tokio::task::spawn_blocking(move || migrate_store.migrate())
+            .await
+            .map_err(|e| StoreError::Unavailable(e.to_string()))??;
+        let hasher = Hasher::start(&config.hashing)?;
+        let sso = Sso {
+            config: Arc::new(config),
+            store,
+            hasher,
+            keyring,
+            clock,
+            policies: Arc::default(),
+        };
+        let bootstrap = sso
+            .bootstrap(bootstrap_password)
+            .await
+            .map_err(|e| match e.code() {
+                Some(code) => StartupError::Bootstrap(format!(
+                    "GATEHOUSE_BOOTSTRAP_PASSWORD was refused: {} ({})",
+                    code.meaning(),
+                    code.code()
+                )),
+                None => StartupError::Bootstrap(e.to_string()),
+            })?;
+        Ok(Startup {
+            sso,
+            migrations_applied,
+            generated_key_file: loaded.generated_into,
+            bootstrap,
+        })
+    }
+
+    /// A context for a call of a trusted local caller (the CLI) in `tenant`.
+    pub fn cli_ctx(&self, tenant: Tenant) -> Ctx {
+        Ctx {
+            cid: "cli".to_owned(),
+            tenant,
+            current_app: "gatehouse-cli".to_owned(),
+            remote_addr: None,
+            user_agent: None,
+            now: self.clock.now(),
+            actor: Actor::cli(),
+        }
+    }
+}

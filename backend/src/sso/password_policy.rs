@@ -1,0 +1,111 @@
+//! The password policy of reference §8.4, in its order: complexity (zxcvbn, when `min_complexity` is above 0),
+//! minimum and maximum length counted in characters, then the reject list matched as a case-insensitive
+//! substring.
+
+use crate::config::policy::PasswordSection;
+use crate::crypto::password::Password;
+use gatehouse_shared::SubStatus;
+
+/// The first rule `password` breaks. `user_inputs` (username, names, e-mail) make zxcvbn stricter.
+pub fn check(
+    policy: &PasswordSection,
+    password: &Password,
+    user_inputs: &[&str],
+) -> Result<(), SubStatus> {
+    let text = password.expose();
+    if policy.min_complexity > 0 {
+        let score = u8::from(zxcvbn::zxcvbn(text, user_inputs).score());
+        if score < policy.min_complexity {
+            return Err(SubStatus::PasswordNotComplexEnough);
+        }
+    }
+    let len = password.char_count();
+    if len < policy.min_length as usize {
+        return Err(SubStatus::PasswordTooShort);
+    }
+    if len > policy.max_length as usize {
+        return Err(SubStatus::PasswordTooLong);
+    }
+    let lower = text.to_lowercase();
+    if policy
+        .reject_list
+        .iter()
+        .any(|entry| !entry.is_empty() && lower.contains(&entry.to_lowercase()))
+    {
+        return Err(SubStatus::PasswordInvalid);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check_default(p: &str) -> Result<(), SubStatus> {
+        check(&PasswordSection::default(), &Password::new(p), &[])
+    }
+
+    #[test]
+    fn each_rule_has_its_code() {
+        assert_eq!(check_default("short"), Err(SubStatus::PasswordTooShort));
+        assert_eq!(
+            check_default(&"x".repeat(257)),
+            Err(SubStatus::PasswordTooLong)
+        );
+        assert_eq!(
+            check_default("MyPassWord-is-long"),
+            Err(SubStatus::PasswordInvalid)
+        );
+        assert_eq!(
+            check_default("abcQWERTYxyz"),
+            Err(SubStatus::PasswordInvalid)
+        );
+        assert_eq!(check_default("Tr0ub4dor&3-horse"), Ok(()));
+    }
+
+    #[test]
+    fn length_is_counted_in_characters_not_bytes() {
+        // Eight characters, sixteen bytes in UTF-8.
+        assert_eq!(check_default("żółwżółw"), Ok(()));
+        // Seven characters but fourteen bytes: still too short.
+        assert_eq!(check_default("żółwżół"), Err(SubStatus::PasswordTooShort));
+        let policy = PasswordSection {
+            max_length: 8,
+            ..PasswordSection::default()
+        };
+        assert_eq!(
+            check(&policy, &Password::new("żółwżółwż"), &[]),
+            Err(SubStatus::PasswordTooLong)
+        );
+    }
+
+    #[test]
+    fn complexity_is_checked_first_and_only_when_enabled() {
+        let policy = PasswordSection {
+            min_complexity: 3,
+            ..PasswordSection::default()
+        };
+        // Short and weak: the complexity code comes first, as in the reference.
+        assert_eq!(
+            check(&policy, &Password::new("abc"), &[]),
+            Err(SubStatus::PasswordNotComplexEnough)
+        );
+        assert_eq!(
+            check(&policy, &Password::new("aaaaaaaaaa"), &[]),
+            Err(SubStatus::PasswordNotComplexEnough)
+        );
+        assert_eq!(
+            check(
+                &policy,
+                &Password::new("correct-horse-battery-staple-77"),
+                &[]
+            ),
+            Ok(())
+        );
+        // The user's own name makes a password weaker.
+        assert_eq!(
+            check(&policy, &Password::new("alicealice1"), &["alicealice1"]),
+            Err(SubStatus::PasswordNotComplexEnough)
+        );
+    }
+}

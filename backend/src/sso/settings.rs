@@ -1,0 +1,202 @@
+//! A tenant's effective settings: the configuration's defaults overlaid with the tenant's stored overrides.
+//! The result is cached per tenant and thrown away when the tenant's settings version moves, which every
+//! instance sees on its next read of the tenant row.
+
+use super::error::{Kind, SsoError, SsoResult};
+use super::tenant::Tenant;
+use super::{Ctx, Sso, audit};
+use crate::config::TenantPolicy;
+use crate::store::settings::{self as rows, SettingRow};
+use crate::store::tenants;
+use gatehouse_shared::SubStatus;
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Why an override was refused, naming the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("setting `{key}`: {message}")]
+pub struct SettingError {
+    pub key: String,
+    pub message: String,
+}
+
+impl Sso {
+    /// The tenant's effective policy.
+    pub async fn policy(&self, tenant: &Tenant) -> SsoResult<Arc<TenantPolicy>> {
+        if let Some(policy) = self.cached_policy(tenant) {
+            return Ok(policy);
+        }
+        let pk = tenant.pk;
+        let overrides = self
+            .store
+            .tenant(pk, move |conn| rows::for_tenant(conn, pk))
+            .await?;
+        let policy =
+            Arc::new(overlay(&self.config.policy(), &overrides).map_err(|e| {
+                SsoError::Internal(format!("stored override no longer valid: {e}"))
+            })?);
+        if let Ok(mut cache) = self.policies.lock() {
+            cache.insert(pk, (tenant.settings_version, Arc::clone(&policy)));
+        }
+        Ok(policy)
+    }
+
+    fn cached_policy(&self, tenant: &Tenant) -> Option<Arc<TenantPolicy>> {
+        let cache = self.policies.lock().ok()?;
+        match cache.get(&tenant.pk) {
+            Some((version, policy)) if *version == tenant.settings_version => {
+                Some(Arc::clone(policy))
+            }
+            _ => None,
+        }
+    }
+
+    /// Sets (`Some`) or removes (`None`) one override. The value is checked with the same types as the
+    /// configuration file; instance-level keys and unknown keys are refused.
+    pub async fn set_setting(
+        &self,
+        ctx: &Ctx,
+        section: &str,
+        key: &str,
+        value: Option<Value>,
+    ) -> SsoResult<()> {
+        let defaults = self.config.policy();
+        let pk = ctx.tenant.pk;
+        let current = self
+            .store
+            .tenant(pk, move |conn| rows::for_tenant(conn, pk))
+            .await?;
+        let mut proposed: Vec<SettingRow> = current
+            .into_iter()
+            .filter(|r| !(r.section == section && r.name == key))
+            .collect();
+        if let Some(value) = &value {
+            proposed.push(SettingRow {
+                tenant_id: pk,
+                section: section.to_owned(),
+                name: key.to_owned(),
+                value: value.to_string(),
+                modified_time: ctx.now,
+            });
+        }
+        check_key(&defaults, section, key)
+            .map_err(|_| SsoError::refused(Kind::Policy, SubStatus::CommonInvalidInput))?;
+        overlay(&defaults, &proposed)
+            .map_err(|_| SsoError::refused(Kind::Policy, SubStatus::CommonInvalidInput))?;
+
+        let ctx = ctx.clone();
+        let (section, key) = (section.to_owned(), key.to_owned());
+        self.store
+            .tenant(pk, move |conn| {
+                match value {
+                    Some(value) => rows::put(
+                        conn,
+                        &SettingRow {
+                            tenant_id: pk,
+                            section: section.clone(),
+                            name: key.clone(),
+                            value: value.to_string(),
+                            modified_time: ctx.now,
+                        },
+                    )?,
+                    None => {
+                        rows::remove(conn, pk, &section, &key)?;
+                    }
+                }
+                tenants::bump_settings_version(conn, pk)?;
+                audit::append_ctx(conn, &ctx, "settings.update", None, Ok(()))
+            })
+            .await?;
+        Ok(())
+    }
+}
+
+/// Whether `section.key` is a tenant setting.
+pub fn check_key(defaults: &TenantPolicy, section: &str, key: &str) -> Result<(), SettingError> {
+    let err = |message: &str| SettingError {
+        key: format!("{section}.{key}"),
+        message: message.to_owned(),
+    };
+    let tree = serde_json::to_value(defaults).map_err(|e| err(&e.to_string()))?;
+    let fields = tree
+        .get(section)
+        .ok_or_else(|| err("no such tenant setting"))?;
+    if section == "user_address_list" {
+        return if key.is_empty() {
+            Err(err("a username is required"))
+        } else {
+            Ok(())
+        };
+    }
+    match fields.get(key) {
+        Some(_) => Ok(()),
+        None => Err(err("no such tenant setting")),
+    }
+}
+
+/// Overlays overrides on the defaults and checks the result with the configuration's own types.
+pub fn overlay(
+    defaults: &TenantPolicy,
+    overrides: &[SettingRow],
+) -> Result<TenantPolicy, SettingError> {
+    let mut tree = serde_json::to_value(defaults).map_err(|e| SettingError {
+        key: String::new(),
+        message: e.to_string(),
+    })?;
+    for row in overrides {
+        check_key(defaults, &row.section, &row.name)?;
+        let value: Value = serde_json::from_str(&row.value).map_err(|e| SettingError {
+            key: format!("{}.{}", row.section, row.name),
+            message: e.to_string(),
+        })?;
+        if let Some(Value::Object(fields)) = tree.get_mut(&row.section) {
+            fields.insert(row.name.clone(), value);
+        }
+    }
+    serde_path_to_error::deserialize(tree).map_err(|e| SettingError {
+        key: e.path().to_string(),
+        message: e.into_inner().to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::StringList;
+
+    fn row(section: &str, name: &str, value: &str) -> SettingRow {
+        SettingRow {
+            tenant_id: 1,
+            section: section.to_owned(),
+            name: name.to_owned(),
+            value: value.to_owned(),
+            modified_time: chrono::NaiveDateTime::default(),
+        }
+    }
+
+    #[test]
+    fn overrides_replace_defaults_and_are_type_checked() {
+        let defaults = TenantPolicy::default();
+        let p = overlay(
+            &defaults,
+            &[
+                row("session", "expiry", "5"),
+                row("apps", "all", "\"CRM,ERP\""),
+            ],
+        )
+        .unwrap();
+        assert_eq!(p.session.expiry, 5);
+        assert_eq!(p.apps.all, StringList::of(&["CRM", "ERP"]));
+        assert_eq!(p.password, defaults.password);
+
+        let err = overlay(&defaults, &[row("session", "expiry", "\"soon\"")]).unwrap_err();
+        assert_eq!(err.key, "session.expiry");
+        let err = overlay(&defaults, &[row("session", "nope", "1")]).unwrap_err();
+        assert_eq!(err.key, "session.nope");
+        assert!(
+            check_key(&defaults, "server", "bind").is_err(),
+            "instance keys are not tenant settings"
+        );
+        assert!(check_key(&defaults, "user_address_list", "alice").is_ok());
+    }
+}

@@ -1,0 +1,181 @@
+//! Tenants: slug rules, create, list, resolve, suspend and resume. `system` (the operators) and `default` are
+//! made on first start; `system` can be neither suspended nor deleted.
+
+use super::error::{Kind, SsoError, SsoResult};
+use super::{Actor, Ctx, Sso, audit};
+use crate::store::tenants::{self, NewTenant, TenantRow};
+use crate::store::{StoreError, TenantPk};
+use gatehouse_shared::{SubStatus, TenantSlug};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TenantStatus {
+    Active,
+    Suspended,
+}
+
+impl TenantStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TenantStatus::Active => "active",
+            TenantStatus::Suspended => "suspended",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tenant {
+    pub pk: TenantPk,
+    pub slug: TenantSlug,
+    pub display_name: String,
+    pub status: TenantStatus,
+    pub settings_version: i64,
+}
+
+impl TryFrom<TenantRow> for Tenant {
+    type Error = SsoError;
+
+    fn try_from(row: TenantRow) -> SsoResult<Tenant> {
+        let slug = TenantSlug::parse(&row.slug)
+            .map_err(|e| SsoError::Internal(format!("stored tenant slug: {e}")))?;
+        let status = match row.status.as_str() {
+            "active" => TenantStatus::Active,
+            "suspended" => TenantStatus::Suspended,
+            other => {
+                return Err(SsoError::Internal(format!(
+                    "stored tenant status {other:?}"
+                )));
+            }
+        };
+        Ok(Tenant {
+            pk: row.id,
+            slug,
+            display_name: row.display_name,
+            status,
+            settings_version: row.settings_version,
+        })
+    }
+}
+
+fn no_such_tenant() -> SsoError {
+    SsoError::refused(Kind::NotFound, SubStatus::TenantNoSuchTenant)
+}
+
+impl Sso {
+    /// Creates a tenant. The slug must follow the rules; a taken slug is a conflict.
+    pub async fn create_tenant(
+        &self,
+        slug: &str,
+        display_name: Option<&str>,
+        actor: Actor,
+        cid: &str,
+    ) -> SsoResult<Tenant> {
+        let slug = TenantSlug::parse(slug)
+            .map_err(|_| SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidInput))?;
+        let display_name = display_name
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .unwrap_or(slug.as_str())
+            .to_owned();
+        let now = self.clock.now();
+        let cid = cid.to_owned();
+        let row = self
+            .store
+            .global(move |conn| {
+                if tenants::by_slug(conn, slug.as_str())?.is_some() {
+                    return Ok(None);
+                }
+                let row = tenants::insert(
+                    conn,
+                    &NewTenant {
+                        slug: slug.as_str(),
+                        display_name: &display_name,
+                        status: TenantStatus::Active.as_str(),
+                        settings_version: 0,
+                        creation_time: now,
+                    },
+                )?;
+                audit::append(
+                    conn,
+                    row.id,
+                    &cid,
+                    now,
+                    &actor,
+                    "tenant.create",
+                    None,
+                    Ok(()),
+                )?;
+                Ok(Some(row))
+            })
+            .await
+            .map_err(|e| match e {
+                e if e.is_unique_violation() => {
+                    SsoError::refused(Kind::Conflict, SubStatus::CommonInvalidOperation)
+                }
+                e => SsoError::Store(e),
+            })?;
+        row.ok_or_else(|| SsoError::refused(Kind::Conflict, SubStatus::CommonInvalidOperation))?
+            .try_into()
+    }
+
+    pub async fn list_tenants(&self) -> SsoResult<Vec<Tenant>> {
+        let rows = self.store.global(tenants::list).await?;
+        rows.into_iter().map(Tenant::try_from).collect()
+    }
+
+    /// Finds a tenant by slug; an unknown or malformed slug is `E012001`.
+    pub async fn resolve_tenant(&self, slug: &str) -> SsoResult<Tenant> {
+        let slug = TenantSlug::parse(slug).map_err(|_| no_such_tenant())?;
+        let row = self
+            .store
+            .global(move |conn| tenants::by_slug(conn, slug.as_str()))
+            .await?;
+        row.ok_or_else(no_such_tenant)?.try_into()
+    }
+
+    /// Like [`Sso::resolve_tenant`], but a suspended tenant is `E012002`.
+    pub async fn active_tenant(&self, slug: &str) -> SsoResult<Tenant> {
+        let tenant = self.resolve_tenant(slug).await?;
+        if tenant.status == TenantStatus::Suspended {
+            return Err(SsoError::refused(
+                Kind::Forbidden,
+                SubStatus::TenantSuspended,
+            ));
+        }
+        Ok(tenant)
+    }
+
+    /// Suspends or resumes a tenant. `system` cannot be suspended.
+    pub async fn set_tenant_status(&self, ctx: &Ctx, status: TenantStatus) -> SsoResult<Tenant> {
+        if ctx.tenant.slug.is_system() && status == TenantStatus::Suspended {
+            return Err(SsoError::refused(
+                Kind::Forbidden,
+                SubStatus::CommonInvalidOperation,
+            ));
+        }
+        let tenant = ctx.tenant.clone();
+        let ctx = ctx.clone();
+        let op = match status {
+            TenantStatus::Active => "tenant.resume",
+            TenantStatus::Suspended => "tenant.suspend",
+        };
+        let row = self
+            .store
+            .tenant(tenant.pk, move |conn| {
+                tenants::set_status(conn, tenant.pk, status.as_str())?;
+                audit::append(
+                    conn,
+                    tenant.pk,
+                    &ctx.cid,
+                    ctx.now,
+                    &ctx.actor,
+                    op,
+                    None,
+                    Ok(()),
+                )?;
+                tenants::by_slug(conn, tenant.slug.as_str())?
+                    .ok_or(StoreError::Query(diesel::result::Error::NotFound))
+            })
+            .await?;
+        row.try_into()
+    }
+}

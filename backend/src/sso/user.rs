@@ -1,0 +1,395 @@
+//! Users: creation with approval per setting, the password policy, lock, unlock, approve, reject, and setting a
+//! password with its expiry and must-change flag.
+
+use super::error::{Kind, SsoError, SsoResult};
+use super::{Ctx, Sso, audit, password_policy};
+use crate::crypto::password::Password;
+use crate::crypto::{random_u128, random_urlsafe};
+use crate::store::users::{self, UserRow};
+use crate::store::{StoreError, TenantPk};
+use chrono::{NaiveDateTime, TimeDelta};
+use gatehouse_shared::{SubStatus, UserId};
+
+pub const APPROVED: &str = "approved";
+pub const REJECTED: &str = "rejected";
+pub const BEFORE_DECISION: &str = "before_decision";
+pub const SIGNUP_FINAL: &str = "final";
+pub const SIGNUP_BEFORE_CONFIRMATION: &str = "before_confirmation";
+
+/// Usernames are stored as given (case-sensitive, like Zato's) but must be usable: non-empty, at most 191
+/// characters, no control characters, no surrounding whitespace.
+pub fn check_username(username: &str) -> Result<(), SubStatus> {
+    let ok = !username.is_empty()
+        && username.chars().count() <= 191
+        && username.trim() == username
+        && !username.chars().any(char::is_control);
+    if ok {
+        Ok(())
+    } else {
+        Err(SubStatus::UsernameInvalid)
+    }
+}
+
+/// What a new user is made of.
+#[derive(Debug, Clone, Default)]
+pub struct NewUser {
+    pub username: String,
+    /// `None`: a random 192-bit password is set (the user must then reset it or be given one).
+    pub password: Option<Password>,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub first_name: Option<String>,
+    pub middle_name: Option<String>,
+    pub last_name: Option<String>,
+    pub is_super_user: bool,
+    /// Approved at once, whatever `signup.is_approval_needed` says.
+    pub auto_approve: bool,
+    /// `true` for a sign-up awaiting e-mail confirmation.
+    pub needs_confirmation: bool,
+    pub must_change: bool,
+    /// Days the password stays valid; `None` takes `password.expiry`.
+    pub password_expiry_days: Option<u32>,
+    /// The password is already expired (imports, tests).
+    pub password_expired: bool,
+    /// A base32 TOTP key of 80 bits or more; turns 2FA on.
+    pub totp_key: Option<String>,
+}
+
+/// How a call names its user.
+#[derive(Debug, Clone)]
+pub enum UserRef {
+    Username(String),
+    Id(String),
+}
+
+fn clean(name: Option<&String>) -> Option<String> {
+    name.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
+}
+
+/// Decodes a base32 TOTP key and checks it carries at least 80 bits.
+pub fn check_totp_key(key: &str) -> Result<(), SubStatus> {
+    let normalised: String = key
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '=')
+        .collect::<String>()
+        .to_uppercase();
+    match totp_rs::Secret::try_from_base32(&normalised) {
+        Ok(secret) if secret.as_bytes().len() >= 10 => Ok(()),
+        _ => Err(SubStatus::CommonInvalidInput),
+    }
+}
+
+fn not_found() -> SsoError {
+    SsoError::refused(Kind::NotFound, SubStatus::UserIdInvalid)
+}
+
+impl Sso {
+    /// Checks a password against the tenant's policy. The error shows its code per `password.inform_if_invalid`.
+    pub async fn check_password_policy(
+        &self,
+        ctx: &Ctx,
+        password: &Password,
+        user_inputs: &[&str],
+    ) -> SsoResult<()> {
+        let policy = self.policy(&ctx.tenant).await?;
+        password_policy::check(&policy.password, password, user_inputs).map_err(|code| {
+            SsoError::refused_if(Kind::Policy, code, policy.password.inform_if_invalid)
+        })
+    }
+
+    /// Creates a user. A duplicate username in the tenant is `E001002`.
+    pub async fn create_user(&self, ctx: &Ctx, new: NewUser) -> SsoResult<UserRow> {
+        check_username(&new.username).map_err(|code| SsoError::refused(Kind::BadInput, code))?;
+        let policy = self.policy(&ctx.tenant).await?;
+        let password = match &new.password {
+            Some(p) => {
+                let inputs: Vec<&str> = [Some(&new.username), new.email.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect();
+                self.check_password_policy(ctx, p, &inputs).await?;
+                p.clone()
+            }
+            None => Password::new(random_urlsafe(24)),
+        };
+        if let Some(key) = &new.totp_key {
+            check_totp_key(key).map_err(|code| SsoError::refused(Kind::BadInput, code))?;
+        }
+        let pk = ctx.tenant.pk;
+        let username = new.username.clone();
+        if self
+            .store
+            .tenant(pk, move |conn| users::by_username(conn, pk, &username))
+            .await?
+            .is_some()
+        {
+            return Err(SsoError::refused(Kind::Conflict, SubStatus::UsernameExists));
+        }
+        let hash = self.hasher.hash(password).await?;
+
+        let now = ctx.now;
+        let approved = new.auto_approve || !policy.signup.is_approval_needed;
+        let expiry_days = new.password_expiry_days.unwrap_or(policy.password.expiry);
+        let password_expiry = if new.password_expired {
+            now - TimeDelta::seconds(1)
+        } else {
+            now + TimeDelta::days(i64::from(expiry_days))
+        };
+        let (first, middle, last) = (
+            clean(new.first_name.as_ref()),
+            clean(new.middle_name.as_ref()),
+            clean(new.last_name.as_ref()),
+        );
+        let display_name = clean(new.display_name.as_ref()).or_else(|| {
+            let joined = [&first, &middle, &last]
+                .into_iter()
+                .flatten()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" ");
+            Some(joined).filter(|s| !s.is_empty())
+        });
+        let email = clean(new.email.as_ref());
+        let email = match email {
+            Some(e) if policy.main.encrypt_email => Some(self.keyring.seal(e.as_bytes())),
+            other => other,
+        };
+        let row = UserRow {
+            id: 0,
+            tenant_id: pk,
+            user_id: UserId::from_random(random_u128()).to_string(),
+            username: new.username.clone(),
+            is_super_user: new.is_super_user,
+            is_locked: false,
+            locked_time: None,
+            locked_by: None,
+            locked_until: None,
+            approval_status: if approved { APPROVED } else { BEFORE_DECISION }.to_owned(),
+            approval_status_mod_time: now,
+            approval_status_mod_by: ctx.actor.as_approver(),
+            password_hash: hash,
+            password_must_change: new.must_change,
+            password_last_set: now,
+            password_expiry,
+            sign_up_status: if new.needs_confirmation {
+                SIGNUP_BEFORE_CONFIRMATION
+            } else {
+                SIGNUP_FINAL
+            }
+            .to_owned(),
+            sign_up_time: now,
+            sign_up_confirm_time: None,
+            email,
+            email_hash: None,
+            display_name,
+            first_name: first,
+            middle_name: middle,
+            last_name: last,
+            is_totp_enabled: new.totp_key.is_some(),
+            totp_key: new
+                .totp_key
+                .as_ref()
+                .map(|k| self.keyring.seal(k.as_bytes())),
+            totp_label: None,
+            totp_last_step: None,
+        };
+        let ctx = ctx.clone();
+        let op = if new.is_super_user {
+            "user.create_super_user"
+        } else {
+            "user.create_user"
+        };
+        self.store
+            .tenant(pk, move |conn| {
+                let row = users::insert(conn, &row)?;
+                audit::append_ctx(conn, &ctx, op, Some(&row.user_id), Ok(()))?;
+                Ok(row)
+            })
+            .await
+            .map_err(|e| {
+                if e.is_unique_violation() {
+                    SsoError::refused(Kind::Conflict, SubStatus::UsernameExists)
+                } else {
+                    SsoError::Store(e)
+                }
+            })
+    }
+
+    /// Finds a user of the context's tenant.
+    pub async fn find_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
+        let pk = ctx.tenant.pk;
+        let user = user.clone();
+        self.store
+            .tenant(pk, move |conn| find(conn, pk, &user))
+            .await?
+            .ok_or_else(not_found)
+    }
+
+    /// Reads a user, changes it and writes it back in one transaction, with an audit entry.
+    async fn modify_user(
+        &self,
+        ctx: &Ctx,
+        user: &UserRef,
+        op: &'static str,
+        change: impl FnOnce(&mut UserRow, NaiveDateTime) + Send + 'static,
+    ) -> SsoResult<UserRow> {
+        let pk = ctx.tenant.pk;
+        let user = user.clone();
+        let ctx = ctx.clone();
+        self.store
+            .tenant(pk, move |conn| {
+                let Some(mut row) = find(conn, pk, &user)? else {
+                    return Ok(None);
+                };
+                change(&mut row, ctx.now);
+                users::save(conn, &row)?;
+                audit::append_ctx(conn, &ctx, op, Some(&row.user_id), Ok(()))?;
+                Ok(Some(row))
+            })
+            .await?
+            .ok_or_else(not_found)
+    }
+
+    pub async fn lock_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
+        let by = ctx.actor.as_locker();
+        self.modify_user(ctx, user, "user.lock_user", move |row, now| {
+            row.is_locked = true;
+            row.locked_time = Some(now);
+            row.locked_by = Some(by);
+            row.locked_until = None;
+        })
+        .await
+    }
+
+    pub async fn unlock_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
+        self.modify_user(ctx, user, "user.unlock_user", |row, now| {
+            row.is_locked = false;
+            row.locked_time = Some(now);
+            row.locked_by = None;
+            row.locked_until = None;
+        })
+        .await
+    }
+
+    pub async fn approve_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
+        self.set_approval(ctx, user, APPROVED, "user.approve_user")
+            .await
+    }
+
+    pub async fn reject_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
+        self.set_approval(ctx, user, REJECTED, "user.reject_user")
+            .await
+    }
+
+    async fn set_approval(
+        &self,
+        ctx: &Ctx,
+        user: &UserRef,
+        status: &'static str,
+        op: &'static str,
+    ) -> SsoResult<UserRow> {
+        let by = ctx.actor.as_approver();
+        self.modify_user(ctx, user, op, move |row, now| {
+            row.approval_status = status.to_owned();
+            row.approval_status_mod_time = now;
+            row.approval_status_mod_by = by;
+        })
+        .await
+    }
+
+    /// Sets a password after checking the policy; the expiry is `password_expiry_days` (or `password.expiry`)
+    /// from now.
+    pub async fn set_password(
+        &self,
+        ctx: &Ctx,
+        user: &UserRef,
+        password: Password,
+        must_change: bool,
+        password_expiry_days: Option<u32>,
+    ) -> SsoResult<UserRow> {
+        let current = self.find_user(ctx, user).await?;
+        let inputs = [current.username.as_str()];
+        self.check_password_policy(ctx, &password, &inputs).await?;
+        let days = match password_expiry_days {
+            Some(d) => d,
+            None => self.policy(&ctx.tenant).await?.password.expiry,
+        };
+        let hash = self.hasher.hash(password).await?;
+        self.modify_user(
+            ctx,
+            &UserRef::Id(current.user_id),
+            "user.set_password",
+            move |row, now| {
+                row.password_hash = hash;
+                row.password_last_set = now;
+                row.password_expiry = now + TimeDelta::days(i64::from(days));
+                row.password_must_change = must_change;
+            },
+        )
+        .await
+    }
+
+    /// Turns 2FA off and forgets the key (and the last used step).
+    pub async fn reset_totp(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
+        self.modify_user(ctx, user, "user.reset_totp_key", |row, _| {
+            row.is_totp_enabled = false;
+            row.totp_key = None;
+            row.totp_label = None;
+            row.totp_last_step = None;
+        })
+        .await
+    }
+
+    /// Whether `password` is the user's password (one verification on the hashing pool).
+    pub async fn verify_password(&self, row: &UserRow, password: Password) -> SsoResult<bool> {
+        Ok(self
+            .hasher
+            .verify(password, row.password_hash.clone())
+            .await?)
+    }
+}
+
+fn find(
+    conn: &mut crate::store::AnyConnection,
+    tenant: TenantPk,
+    user: &UserRef,
+) -> Result<Option<UserRow>, StoreError> {
+    match user {
+        UserRef::Username(name) => users::by_username(conn, tenant, name),
+        UserRef::Id(id) => users::by_user_id(conn, tenant, id),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn username_rules() {
+        assert!(check_username("alice").is_ok());
+        assert!(check_username("Alice Smith").is_ok());
+        assert_eq!(check_username(""), Err(SubStatus::UsernameInvalid));
+        assert_eq!(check_username(" alice"), Err(SubStatus::UsernameInvalid));
+        assert_eq!(check_username("a\nb"), Err(SubStatus::UsernameInvalid));
+        assert_eq!(
+            check_username(&"a".repeat(192)),
+            Err(SubStatus::UsernameInvalid)
+        );
+    }
+
+    #[test]
+    fn totp_keys_need_80_bits() {
+        assert!(check_totp_key("JBSWY3DPEHPK3PXP").is_ok()); // 80 bits, as Zato's often are
+        assert!(check_totp_key("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").is_ok());
+        assert!(check_totp_key("jbswy3dp ehpk3pxp").is_ok());
+        assert_eq!(
+            check_totp_key("JBSWY3DP"),
+            Err(SubStatus::CommonInvalidInput)
+        );
+        assert_eq!(
+            check_totp_key("not base32!"),
+            Err(SubStatus::CommonInvalidInput)
+        );
+    }
+}

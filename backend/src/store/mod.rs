@@ -1,0 +1,263 @@
+//! Storage: one Diesel code path for PostgreSQL and SQLite through a `MultiConnection`, an r2d2 pool, embedded
+//! migrations per backend, and units of work that run in one transaction knowing their tenant.
+//!
+//! Each table has its own module of plain query functions taking a connection.
+
+pub mod audit;
+pub mod schema;
+pub mod settings;
+pub mod tenants;
+pub mod users;
+
+use crate::config::DatabaseKind;
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::time::Duration;
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
+
+/// A connection to either backend.
+#[derive(diesel::MultiConnection)]
+pub enum AnyConnection {
+    Postgresql(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// The database key of a tenant (`tenants.id`).
+pub type TenantPk = i64;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached (connection refused, pool timed out).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    #[error("database error: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("migration failed: {0}")]
+    Migration(String),
+}
+
+impl StoreError {
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Query(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _
+            ))
+        )
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Opens connections of the configured kind. Written out rather than `ConnectionManager<AnyConnection>`, whose
+/// `establish` tries each backend in turn with the same URL: here the URL's scheme decides, and every SQLite
+/// connection gets the pragmas concurrent requests need.
+#[derive(Debug, Clone)]
+struct Manager {
+    url: String,
+    kind: DatabaseKind,
+}
+
+impl ManageConnection for Manager {
+    type Connection = AnyConnection;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+        match &self.kind {
+            DatabaseKind::Postgres => PgConnection::establish(&self.url)
+                .map(AnyConnection::Postgresql)
+                .map_err(r2d2::Error::ConnectionError),
+            DatabaseKind::Sqlite(path) => {
+                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
+                     PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(AnyConnection::Sqlite(conn))
+            }
+        }
+    }
+
+    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
+        false
+    }
+}
+
+/// The pool and what kind of store it reaches.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<Manager>,
+    kind: DatabaseKind,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry a password: only the kind is shown.
+        f.debug_struct("Store").field("kind", &self.kind).finish()
+    }
+}
+
+impl Store {
+    /// Opens a pool; for SQLite the file's directory is created. Fails fast when the database cannot be reached.
+    pub fn open(url: &str, kind: DatabaseKind, pool_size: u32) -> StoreResult<Store> {
+        if let DatabaseKind::Sqlite(path) = &kind
+            && let Some(dir) = path.parent()
+            && !dir.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        let manager = Manager {
+            url: url.to_owned(),
+            kind: kind.clone(),
+        };
+        let pool = Pool::builder()
+            .max_size(pool_size)
+            .min_idle(Some(1))
+            .connection_timeout(Duration::from_secs(5))
+            .build(manager)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(Store { pool, kind })
+    }
+
+    pub fn kind(&self) -> &DatabaseKind {
+        &self.kind
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.kind == DatabaseKind::Postgres
+    }
+
+    fn conn(&self) -> StoreResult<PooledConnection<Manager>> {
+        self.pool
+            .get()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))
+    }
+
+    /// Applies pending migrations; returns how many ran. Concurrent instances on PostgreSQL take turns.
+    pub fn migrate(&self) -> StoreResult<usize> {
+        let mut conn = self.conn()?;
+        let migrated = match &mut *conn {
+            AnyConnection::Postgresql(pg) => {
+                pg.batch_execute("SELECT pg_advisory_lock(7243117)")?;
+                let result = pg
+                    .run_pending_migrations(PG_MIGRATIONS)
+                    .map(|v| v.len())
+                    .map_err(|e| StoreError::Migration(e.to_string()));
+                pg.batch_execute("SELECT pg_advisory_unlock(7243117)")?;
+                result?
+            }
+            AnyConnection::Sqlite(lite) => lite
+                .run_pending_migrations(SQLITE_MIGRATIONS)
+                .map(|v| v.len())
+                .map_err(|e| StoreError::Migration(e.to_string()))?,
+        };
+        Ok(migrated)
+    }
+
+    /// Whether every migration has been applied.
+    pub fn migrations_current(&self) -> StoreResult<bool> {
+        let mut conn = self.conn()?;
+        let pending = match &mut *conn {
+            AnyConnection::Postgresql(pg) => pg.has_pending_migration(PG_MIGRATIONS),
+            AnyConnection::Sqlite(lite) => lite.has_pending_migration(SQLITE_MIGRATIONS),
+        }
+        .map_err(|e| StoreError::Migration(e.to_string()))?;
+        Ok(!pending)
+    }
+
+    /// Runs a unit of work that is not tenant-scoped (tenant lookup and lifecycle) in one transaction, on a
+    /// blocking thread.
+    pub async fn global<T, F>(&self, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> StoreResult<T> + Send + 'static,
+    {
+        let store = self.clone();
+        blocking(move || {
+            let mut conn = store.conn()?;
+            (*conn).transaction(work)
+        })
+        .await
+    }
+
+    /// Runs a unit of work for one tenant in one transaction, on a blocking thread. The transaction knows its
+    /// tenant (`gatehouse.tenant_id` on PostgreSQL), so row-level security can enforce it underneath.
+    pub async fn tenant<T, F>(&self, tenant: TenantPk, work: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> StoreResult<T> + Send + 'static,
+    {
+        let store = self.clone();
+        blocking(move || {
+            let mut conn = store.conn()?;
+            (*conn).transaction(|conn| {
+                set_tenant(conn, tenant)?;
+                work(conn)
+            })
+        })
+        .await
+    }
+
+    /// The synchronous form of [`Store::tenant`], for code already on a blocking thread.
+    pub fn tenant_sync<T>(
+        &self,
+        tenant: TenantPk,
+        work: impl FnOnce(&mut AnyConnection) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut conn = self.conn()?;
+        (*conn).transaction(|conn| {
+            set_tenant(conn, tenant)?;
+            work(conn)
+        })
+    }
+
+    /// The synchronous form of [`Store::global`].
+    pub fn global_sync<T>(
+        &self,
+        work: impl FnOnce(&mut AnyConnection) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        let mut conn = self.conn()?;
+        (*conn).transaction(work)
+    }
+}
+
+fn set_tenant(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<()> {
+    if let AnyConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT set_config('gatehouse.tenant_id', $1, true)")
+            .bind::<diesel::sql_types::Text, _>(tenant.to_string())
+            .execute(pg)?;
+    }
+    Ok(())
+}
+
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> StoreResult<T> + Send + 'static,
+) -> StoreResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))?
+}
+
+/// Truncates to whole microseconds: PostgreSQL keeps microseconds, SQLite nanoseconds, and a time must read
+/// back the same from both.
+pub fn truncate_micros(t: chrono::NaiveDateTime) -> chrono::NaiveDateTime {
+    use chrono::Timelike;
+    let nanos = t.nanosecond();
+    t.with_nanosecond(nanos - nanos % 1000).unwrap_or(t)
+}

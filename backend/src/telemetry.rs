@@ -1,0 +1,17 @@
+//! Logging with `tracing`: text or JSON per `log.format`, filtered by `log.level`, on standard error (standard
+//! output is kept for what the CLI prints).
+
+use crate::config::{LogConfig, LogFormat};
+use tracing_subscriber::EnvFilter;
+
+pub fn init(config: &LogConfig) {
+    let filter = EnvFilter::try_new(&config.level).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    // A second init (tests) keeps the first subscriber.
+    let _ = match config.format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}

@@ -1,0 +1,9 @@
+//! The login domain every side of Gatehouse speaks: the status and sub-status codes of the Zato SSO model, and the
+//! identifiers that can only be made by parsing. This crate builds without the server's dependencies so a client
+//! or the web UI can use it alone.
+
+pub mod error;
+pub mod ids;
+
+pub use error::{Status, SubStatus};
+pub use ids::{IdError, TenantSlug, UserId};
