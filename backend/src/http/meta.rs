@@ -94,7 +94,9 @@ pub async fn envelope(
 
 /// Ends a request in a middleware with an error, as a response the envelope renders for the surface.
 pub fn fail(req: ServiceRequest, error: impl Into<Error>) -> ServiceResponse<BoxBody> {
-    req.into_response(actix_web::HttpResponse::from_error(error.into()))
+    // `into_response` would convert to a plain response and drop the attached error the envelope looks for.
+    let (request, _) = req.into_parts();
+    ServiceResponse::new(request, actix_web::HttpResponse::from_error(error.into()))
 }
 
 impl FromRequest for RequestMeta {

@@ -2,7 +2,8 @@
 //! super-user `admin` in each. The password comes from `GATEHOUSE_BOOTSTRAP_PASSWORD` when set; otherwise each
 //! admin gets a generated one, printed once, that must be changed at the first login.
 
-use super::error::SsoResult;
+use super::error::{Kind, SsoError, SsoResult};
+use super::password_policy;
 use super::{Actor, Ctx, NewUser, Sso};
 use crate::crypto::password::Password;
 use crate::crypto::random_urlsafe;
@@ -46,27 +47,30 @@ impl BootstrapReport {
 }
 
 impl Sso {
-    /// Runs first start if the store has no `system` tenant; `None` when there was nothing to do.
-    pub async fn bootstrap(
-        &self,
-        bootstrap_password: Option<Password>,
-    ) -> SsoResult<Option<BootstrapReport>> {
-        if self.resolve_tenant(TenantSlug::SYSTEM).await.is_ok() {
+    /// Runs first start if the `system` tenant is missing or has no users; `None` when there was nothing to
+    /// do. A tenant that already has users gets no new admin, so an interrupted first start completes on the
+    /// next one without duplicating anything.
+    pub async fn bootstrap(&self, bootstrap_password: Option<Password>) -> SsoResult<Option<BootstrapReport>> {
+        if let Ok(system) = self.resolve_tenant(TenantSlug::SYSTEM).await
+            && self.count_users(&system).await? > 0
+        {
             return Ok(None);
         }
+        if let Some(p) = &bootstrap_password {
+            // Checked before anything is written.
+            password_policy::check(&self.config.policy().password, p, &["admin"])
+                .map_err(|code| SsoError::refused(Kind::Policy, code))?;
+        }
         let mut report = BootstrapReport::default();
-        for (slug, name) in [
-            (TenantSlug::SYSTEM, "System (operators)"),
-            (TenantSlug::DEFAULT, "Default"),
-        ] {
+        for (slug, name) in [(TenantSlug::SYSTEM, "System (operators)"), (TenantSlug::DEFAULT, "Default")] {
             let tenant = match self.resolve_tenant(slug).await {
                 Ok(t) => t,
-                Err(_) => {
-                    self.create_tenant(slug, Some(name), Actor::Auto, "bootstrap")
-                        .await?
-                }
+                Err(_) => self.create_tenant(slug, Some(name), Actor::Auto, "bootstrap").await?,
             };
             report.tenants.push(slug.to_owned());
+            if self.count_users(&tenant).await? > 0 {
+                continue;
+            }
             let ctx = Ctx {
                 cid: "bootstrap".to_owned(),
                 tenant,
@@ -97,5 +101,10 @@ impl Sso {
             }
         }
         Ok(Some(report))
+    }
+
+    async fn count_users(&self, tenant: &super::Tenant) -> SsoResult<i64> {
+        let pk = tenant.pk;
+        Ok(self.store.tenant(pk, move |conn| crate::store::users::count(conn, pk)).await?)
     }
 }

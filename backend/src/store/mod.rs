@@ -16,6 +16,7 @@ use diesel::prelude::*;
 use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
@@ -102,6 +103,10 @@ impl ManageConnection for Manager {
 pub struct Store {
     pool: Pool<Manager>,
     kind: DatabaseKind,
+    /// SQLite has one writer at a time, and a deferred transaction that reads and then writes can fail at once
+    /// with "database is locked" whatever `busy_timeout` says. Units of work on SQLite therefore take turns
+    /// within the process; PostgreSQL needs no such thing.
+    sqlite_turn: Arc<Mutex<()>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -132,7 +137,11 @@ impl Store {
             .connection_timeout(Duration::from_secs(5))
             .build(manager)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(Store { pool, kind })
+        Ok(Store {
+            pool,
+            kind,
+            sqlite_turn: Arc::default(),
+        })
     }
 
     pub fn kind(&self) -> &DatabaseKind {
@@ -141,6 +150,14 @@ impl Store {
 
     pub fn is_postgres(&self) -> bool {
         self.kind == DatabaseKind::Postgres
+    }
+
+    /// Waits for this process's turn to use an SQLite store; a no-op on PostgreSQL.
+    fn turn(&self) -> Option<MutexGuard<'_, ()>> {
+        match self.kind {
+            DatabaseKind::Sqlite(_) => Some(self.sqlite_turn.lock().unwrap_or_else(|e| e.into_inner())),
+            DatabaseKind::Postgres => None,
+        }
     }
 
     fn conn(&self) -> StoreResult<PooledConnection<Manager>> {
@@ -189,10 +206,7 @@ impl Store {
         F: FnOnce(&mut AnyConnection) -> StoreResult<T> + Send + 'static,
     {
         let store = self.clone();
-        blocking(move || {
-            let mut conn = store.conn()?;
-            (*conn).transaction(work)
-        })
+        blocking(move || store.global_sync(work))
         .await
     }
 
@@ -204,13 +218,7 @@ impl Store {
         F: FnOnce(&mut AnyConnection) -> StoreResult<T> + Send + 'static,
     {
         let store = self.clone();
-        blocking(move || {
-            let mut conn = store.conn()?;
-            (*conn).transaction(|conn| {
-                set_tenant(conn, tenant)?;
-                work(conn)
-            })
-        })
+        blocking(move || store.tenant_sync(tenant, work))
         .await
     }
 
@@ -220,6 +228,7 @@ impl Store {
         tenant: TenantPk,
         work: impl FnOnce(&mut AnyConnection) -> StoreResult<T>,
     ) -> StoreResult<T> {
+        let _turn = self.turn();
         let mut conn = self.conn()?;
         (*conn).transaction(|conn| {
             set_tenant(conn, tenant)?;
@@ -232,6 +241,7 @@ impl Store {
         &self,
         work: impl FnOnce(&mut AnyConnection) -> StoreResult<T>,
     ) -> StoreResult<T> {
+        let _turn = self.turn();
         let mut conn = self.conn()?;
         (*conn).transaction(work)
     }

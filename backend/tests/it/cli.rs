@@ -1,0 +1,259 @@
+//! The `gatehouse` binary: every subcommand of this issue, their failure messages and exit codes, and
+//! passwords read only from standard input.
+
+use crate::both;
+use crate::common::{Backend, TestDb};
+use gatehouse::config::{Config, SecretList};
+use gatehouse::crypto::password::Password;
+use gatehouse::sso::{Clock, Sso, UserRef};
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+struct Cli {
+    db: TestDb,
+    key: Option<String>,
+}
+
+struct Out {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Cli {
+    fn new(backend: Backend) -> Cli {
+        let db = TestDb::new(backend);
+        let key = (backend == Backend::Postgres).then(gatehouse::crypto::keys::generate);
+        Cli { db, key }
+    }
+
+    fn run(&self, args: &[&str], stdin: Option<&str>) -> Out {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatehouse"));
+        cmd.args(args)
+            .current_dir(self.db.dir.path())
+            .env("GATEHOUSE__DATABASE__URL", &self.db.url)
+            .env("GATEHOUSE__HASHING__ARGON2_MEMORY_KIB", "256")
+            .env("GATEHOUSE__HASHING__ARGON2_ITERATIONS", "1")
+            .env("GATEHOUSE__LOG__LEVEL", "warn")
+            .env_remove("GATEHOUSE_BOOTSTRAP_PASSWORD")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        if let Some(key) = &self.key {
+            cmd.env("GATEHOUSE__CRYPTO__FERNET_KEYS", key);
+        }
+        let mut child = cmd.spawn().expect("run gatehouse");
+        {
+            let mut input = child.stdin.take().expect("stdin");
+            if let Some(text) = stdin {
+                input.write_all(text.as_bytes()).expect("write stdin");
+            }
+        }
+        let out = child.wait_with_output().expect("wait for gatehouse");
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Opens the same store in-process to check what the commands did.
+    async fn sso(&self) -> Sso {
+        let mut config = Config::default();
+        config.database.url = gatehouse::config::Secret::new(self.db.url.clone());
+        config.crypto.key_file = self.db.dir.path().join("data/fernet.key").display().to_string();
+        config.hashing.argon2_memory_kib = 256;
+        config.hashing.argon2_iterations = 1;
+        if let Some(key) = &self.key {
+            config.crypto.fernet_keys = SecretList::new(vec![key.clone()]);
+        }
+        Sso::open(config, Clock::System, None).await.expect("open the CLI's store").sso
+    }
+}
+
+/// An error is one line on stderr.
+fn one_line_error(out: &Out, code: i32, needle: &str) {
+    assert_eq!(out.code, code, "exit code; stderr: {}", out.stderr);
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 1, "one line on stderr: {:?}", out.stderr);
+    assert!(lines[0].contains(needle), "{:?} should contain {needle:?}", lines[0]);
+}
+
+async fn tenant_commands_and_first_start(backend: Backend) {
+    let cli = Cli::new(backend);
+    let out = cli.run(&["migrate"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("First start"), "the first command runs first start: {}", out.stdout);
+    assert_eq!(out.stdout.matches("admin password for tenant").count(), 2);
+    let printed: Vec<String> = out
+        .stdout
+        .lines()
+        .filter_map(|l| l.split("`: ").nth(1))
+        .map(|rest| rest.split_whitespace().next().unwrap_or_default().to_owned())
+        .collect();
+    assert_eq!(printed.len(), 2);
+    assert!(out.stdout.contains("database schema is current"));
+    if backend == Backend::Sqlite {
+        assert!(cli.db.dir.path().join("data/fernet.key").exists(), "the key is generated under data/");
+    }
+
+    let out = cli.run(&["migrate"], None);
+    assert_eq!(out.code, 0);
+    assert!(!out.stdout.contains("First start"), "the password is printed once only");
+
+    let out = cli.run(&["tenant", "create", "acme", "--name", "Acme Inc."], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("created tenant `acme` (Acme Inc.)"));
+    one_line_error(&cli.run(&["tenant", "create", "acme"], None), 4, "tenant `acme`");
+    one_line_error(&cli.run(&["tenant", "create", "Bad_Slug"], None), 1, "invalid tenant slug");
+
+    let out = cli.run(&["tenant", "list"], None);
+    assert_eq!(out.code, 0);
+    let slugs: Vec<&str> = out.stdout.lines().map(|l| l.split('\t').next().unwrap_or_default()).collect();
+    assert_eq!(slugs, ["acme", "default", "system"]);
+    assert!(out.stdout.contains("acme\tactive\tAcme Inc."));
+
+    let out = cli.run(&["tenant", "suspend", "acme"], None);
+    assert_eq!((out.code, out.stdout.trim()), (0, "tenant `acme` is suspended"));
+    assert!(cli.run(&["tenant", "list"], None).stdout.contains("acme\tsuspended"));
+    let out = cli.run(&["tenant", "resume", "acme"], None);
+    assert_eq!((out.code, out.stdout.trim()), (0, "tenant `acme` is active"));
+    one_line_error(&cli.run(&["tenant", "suspend", "system"], None), 1, "system tenant cannot be suspended");
+    one_line_error(&cli.run(&["tenant", "suspend", "ghost"], None), 3, "no such tenant");
+
+    // The printed admin passwords work and must be changed.
+    let sso = cli.sso().await;
+    for (tenant, password) in ["system", "default"].iter().zip(&printed) {
+        let ctx = sso.cli_ctx(sso.resolve_tenant(tenant).await.unwrap());
+        let admin = sso.find_user(&ctx, &UserRef::Username("admin".into())).await.unwrap();
+        assert!(admin.password_must_change);
+        assert!(sso.verify_password(&admin, Password::new(password.clone())).await.unwrap(), "{tenant}");
+    }
+}
+both!(tenant_commands_and_first_start);
+
+async fn user_commands_read_passwords_from_stdin_and_report_failures(backend: Backend) {
+    let cli = Cli::new(backend);
+    assert_eq!(cli.run(&["tenant", "create", "acme"], None).code, 0);
+    let create = |extra: &[&str], stdin: Option<&str>| {
+        let mut args = vec!["user", "create", "--tenant", "acme", "--password-stdin"];
+        args.extend_from_slice(extra);
+        cli.run(&args, stdin)
+    };
+    let out = create(&["--username", "alice", "--email", "alice@example.com"], Some("alice's long passphrase\n"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("created user `alice` in tenant `acme`: zusr") && out.stdout.contains("(approved)"));
+    assert!(!out.stdout.contains("passphrase") && !out.stderr.contains("passphrase"), "the password is never printed");
+
+    one_line_error(&create(&["--username", "alice"], Some("another passphrase\n")), 4, "already exists (E001002)");
+    one_line_error(&create(&["--username", "bob"], Some("short\n")), 5, "E003002");
+    one_line_error(&create(&["--username", "bob"], Some("my password is long\n")), 5, "E003001");
+    one_line_error(&create(&["--username", "bob"], Some("")), 1, "no password on standard input");
+    one_line_error(&create(&["--username", "bob", "--totp-key", "TOOSHORT"], Some("bob's long passphrase\n")), 1, "--totp-key");
+    one_line_error(
+        &cli.run(&["user", "create", "--tenant", "ghost", "--username", "x", "--password-stdin"], Some("a long passphrase\n")),
+        3,
+        "no such tenant: tenant `ghost`",
+    );
+    // Passwords never come from the command line.
+    let out = cli.run(&["user", "create", "--tenant", "acme", "--username", "x"], Some("a long passphrase\n"));
+    assert_eq!(out.code, 2, "clap refuses a create without --password-stdin");
+    let out = cli.run(&["user", "create", "--tenant", "acme", "--username", "x", "--password", "p"], None);
+    assert_eq!(out.code, 2);
+
+    let out = create(
+        &["--username", "bob", "--pending", "--super-user", "--must-change", "--password-expiry-days", "3", "--totp-key", "JBSWY3DPEHPK3PXP"],
+        Some("bob's long passphrase\r\n"),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("(before_decision)"));
+    assert_eq!(create(&["--username", "carol", "--password-expired"], Some("carol's long passphrase\n")).code, 0);
+
+    let sso = cli.sso().await;
+    let ctx = sso.cli_ctx(sso.resolve_tenant("acme").await.unwrap());
+    let find = |name: &str| {
+        let sso = sso.clone();
+        let ctx = ctx.clone();
+        let name = name.to_owned();
+        async move { sso.find_user(&ctx, &UserRef::Username(name)).await.unwrap() }
+    };
+    let bob = find("bob").await;
+    assert!(bob.is_super_user && bob.password_must_change && bob.is_totp_enabled);
+    assert_eq!(bob.approval_status, "before_decision");
+    assert_eq!(bob.password_expiry, bob.password_last_set + chrono::TimeDelta::days(3));
+    assert!(sso.verify_password(&bob, Password::new("bob's long passphrase")).await.unwrap(), "CRLF is stripped");
+    assert_ne!(bob.totp_key.as_deref(), Some("JBSWY3DPEHPK3PXP"), "the TOTP key is sealed at rest");
+    assert_eq!(sso.keyring.open_text(bob.totp_key.as_deref().unwrap()).as_deref(), Some("JBSWY3DPEHPK3PXP"));
+    let carol = find("carol").await;
+    assert!(carol.password_expiry < carol.password_last_set);
+    let alice = find("alice").await;
+    assert_ne!(alice.email.as_deref(), Some("alice@example.com"), "e-mails are sealed by default");
+
+    let target = ["--tenant", "acme", "--username", "bob"];
+    let run_on = |verb: &str| {
+        let mut args = vec!["user", verb];
+        args.extend_from_slice(&target);
+        cli.run(&args, None)
+    };
+    assert_eq!(run_on("approve").stdout.trim(), "approved user `bob` in tenant `acme`");
+    assert_eq!(find("bob").await.approval_status, "approved");
+    assert_eq!(run_on("lock").code, 0);
+    let locked = find("bob").await;
+    assert!(locked.is_locked);
+    assert!(locked.locked_by.as_deref().unwrap_or_default().contains('@'), "locked_by is user@host from the CLI");
+    assert_eq!(run_on("unlock").code, 0);
+    assert!(!find("bob").await.is_locked);
+    assert_eq!(run_on("reset-totp").code, 0);
+    let reset = find("bob").await;
+    assert!(!reset.is_totp_enabled && reset.totp_key.is_none());
+    assert_eq!(run_on("reject").code, 0);
+    assert_eq!(find("bob").await.approval_status, "rejected");
+
+    let out = cli.run(
+        &["user", "set-password", "--tenant", "acme", "--username", "alice", "--password-stdin", "--must-change", "--password-expiry-days", "7"],
+        Some("alice's second passphrase\n"),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let alice = find("alice").await;
+    assert!(alice.password_must_change);
+    assert!(sso.verify_password(&alice, Password::new("alice's second passphrase")).await.unwrap());
+    one_line_error(
+        &cli.run(&["user", "set-password", "--tenant", "acme", "--username", "alice", "--password-stdin"], Some("123456789\n")),
+        5,
+        "E003001",
+    );
+    one_line_error(&cli.run(&["user", "lock", "--tenant", "acme", "--username", "ghost"], None), 3, "no such user: user `ghost`");
+}
+both!(user_commands_read_passwords_from_stdin_and_report_failures);
+
+#[test]
+fn keys_generate_prints_a_fernet_key() {
+    let out = Command::new(env!("CARGO_BIN_EXE_gatehouse")).args(["keys", "generate"]).output().unwrap();
+    assert!(out.status.success());
+    let key = String::from_utf8(out.stdout).unwrap();
+    assert!(fernet::Fernet::new(key.trim()).is_some());
+}
+
+#[test]
+fn gatehouse_toml_in_the_working_directory_is_read_and_a_bad_value_names_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("gatehouse.toml"), "[database]\nurl = \"sqlite://custom/store.db\"\n[hashing]\nargon2_memory_kib = 256\nargon2_iterations = 1\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gatehouse")).arg("migrate").current_dir(dir.path()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(dir.path().join("custom/store.db").exists(), "the file's database URL was used");
+
+    std::fs::write(dir.path().join("gatehouse.toml"), "[session]\nexpiry = \"an hour\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gatehouse")).arg("migrate").current_dir(dir.path()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("key `session.expiry`"), "{stderr}");
+    assert!(!stderr.contains("panicked"));
+
+    let out = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["--config", "missing.toml", "migrate"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing.toml"));
+}

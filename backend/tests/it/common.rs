@@ -1,0 +1,194 @@
+//! The test harness: a fresh database per test (a PostgreSQL database owned by an ordinary role, or an SQLite
+//! file in a temporary directory), light Argon2 parameters, and the real application on a random port.
+
+use chrono::NaiveDate;
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use gatehouse::config::{Config, SecretList};
+use gatehouse::http::Application;
+use gatehouse::sso::{Clock, Ctx, Sso};
+use std::sync::OnceLock;
+use tempfile::TempDir;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+/// Runs an async test body once per backend.
+#[macro_export]
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[actix_rt::test]
+            async fn postgres() {
+                super::$name($crate::common::Backend::Postgres).await
+            }
+            #[actix_rt::test]
+            async fn sqlite() {
+                super::$name($crate::common::Backend::Sqlite).await
+            }
+        }
+    };
+}
+
+/// The role tests connect as: it owns its databases and is not a superuser, so row-level security applies.
+pub const TEST_ROLE: &str = "gatehouse_test";
+
+pub fn pg_admin_url() -> String {
+    std::env::var("GATEHOUSE_TEST_PG_ADMIN").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+fn pg_host_port() -> String {
+    let admin = pg_admin_url();
+    let after_at = admin.split('@').nth(1).unwrap_or("127.0.0.1:5432/postgres");
+    after_at.split('/').next().unwrap_or("127.0.0.1:5432").to_owned()
+}
+
+fn ensure_role() {
+    static ROLE: OnceLock<()> = OnceLock::new();
+    ROLE.get_or_init(|| {
+        let mut admin = PgConnection::establish(&pg_admin_url()).expect("PostgreSQL must be reachable for the tests");
+        admin
+            .batch_execute(&format!(
+                "DO $$ BEGIN
+                   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{TEST_ROLE}') THEN
+                     CREATE ROLE {TEST_ROLE} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;
+                   END IF;
+                 EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+                 END $$;"
+            ))
+            .expect("create the test role");
+    });
+}
+
+/// A fresh, empty database.
+pub struct TestDb {
+    pub backend: Backend,
+    pub url: String,
+    pub dir: TempDir,
+    pg_name: Option<String>,
+}
+
+impl TestDb {
+    pub fn new(backend: Backend) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        match backend {
+            Backend::Sqlite => TestDb {
+                backend,
+                url: format!("sqlite://{}", dir.path().join("gatehouse.db").display()),
+                dir,
+                pg_name: None,
+            },
+            Backend::Postgres => {
+                ensure_role();
+                let name = format!("gh_test_{}", gatehouse::crypto::random_urlsafe(9).to_lowercase().replace(['-', '_'], "x"));
+                let mut admin = PgConnection::establish(&pg_admin_url()).expect("PostgreSQL must be reachable");
+                admin
+                    .batch_execute(&format!("CREATE DATABASE {name} OWNER {TEST_ROLE}"))
+                    .expect("create the test database");
+                TestDb {
+                    backend,
+                    url: format!("postgres://{TEST_ROLE}@{}/{name}", pg_host_port()),
+                    dir,
+                    pg_name: Some(name),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = &self.pg_name
+            && let Ok(mut admin) = PgConnection::establish(&pg_admin_url())
+        {
+            let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+        }
+    }
+}
+
+/// A configuration for tests: the database, light hashing, a random port, keys in the temp dir.
+pub fn test_config(db: &TestDb) -> Config {
+    let mut config = Config::default();
+    config.database.url = gatehouse::config::Secret::new(db.url.clone());
+    config.database.pool_size = 4;
+    config.server.bind = "127.0.0.1:0".to_owned();
+    config.hashing.argon2_memory_kib = 256;
+    config.hashing.argon2_iterations = 1;
+    config.hashing.workers = 2;
+    config.crypto.key_file = db.dir.path().join("fernet.key").display().to_string();
+    config.mail.file_dir = db.dir.path().join("mail").display().to_string();
+    if db.backend == Backend::Postgres {
+        config.crypto.fernet_keys = SecretList::new(vec![gatehouse::crypto::keys::generate()]);
+    }
+    config
+}
+
+pub fn start_time() -> chrono::NaiveDateTime {
+    NaiveDate::from_ymd_opt(2026, 11, 28)
+        .and_then(|d| d.and_hms_opt(10, 0, 0))
+        .expect("a valid date")
+}
+
+/// The services on a fresh database, with a manual clock.
+pub struct TestSso {
+    pub sso: Sso,
+    /// Held so the database lives as long as the services.
+    _db: TestDb,
+}
+
+impl TestSso {
+    pub async fn open(backend: Backend) -> TestSso {
+        Self::open_with(backend, |_| {}).await
+    }
+
+    pub async fn open_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestSso {
+        let db = TestDb::new(backend);
+        let mut config = test_config(&db);
+        adjust(&mut config);
+        let startup = Sso::open(config, Clock::manual(start_time()), None).await.expect("open the services");
+        TestSso { sso: startup.sso, _db: db }
+    }
+
+    /// A context in `tenant` acting as the CLI would.
+    pub async fn ctx(&self, tenant: &str) -> Ctx {
+        let tenant = self.sso.resolve_tenant(tenant).await.expect("tenant exists");
+        self.sso.cli_ctx(tenant)
+    }
+}
+
+/// The application running on a random port.
+pub struct TestApp {
+    pub base: String,
+    pub services: TestSso,
+    pub client: awc::Client,
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let services = TestSso::open(backend).await;
+        let app = Application::build(services.sso.clone()).expect("bind");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        actix_rt::spawn(app.into_server());
+        TestApp {
+            base,
+            services,
+            client: awc::Client::default(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+}
+
+/// Reads a response's JSON body.
+pub async fn json_body<S>(res: &mut awc::ClientResponse<S>) -> serde_json::Value
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
+{
+    let bytes = res.body().await.expect("read body");
+    serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)))
+}

@@ -1,0 +1,10 @@
+//! Integration tests: one binary, each test against a fresh PostgreSQL database and a fresh SQLite file.
+
+mod common;
+
+mod bootstrap;
+mod cli;
+mod config;
+mod http;
+mod migrations;
+mod tenants_users;

@@ -1,0 +1,25 @@
+# Gatehouse: the one place commands live. `just` lists them.
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+# Integration tests are I/O bound (a database and a server each): run more of them than there are cores.
+test_threads := env_var_or_default("GATEHOUSE_TEST_THREADS", "8")
+
+default:
+    @just --list
+
+# Serve on the embedded SQLite store at http://127.0.0.1:8080 (arguments go to the binary)
+run *args:
+    cargo run --release -- {{args}}
+
+# Install what the tests need (system libraries, a reachable PostgreSQL) if it is missing
+setup:
+    scripts/setup.sh
+
+# Every test: unit tests, and integration tests against PostgreSQL and SQLite both
+test: setup
+    cargo test --workspace --locked -- --test-threads {{test_threads}}
+
+# Formatting and lints, as CI checks them
+lint:
+    cargo fmt --all --check
+    cargo clippy --workspace --all-targets --locked -- -D warnings
