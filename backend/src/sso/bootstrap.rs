@@ -50,7 +50,10 @@ impl Sso {
     /// Runs first start if the `system` tenant is missing or has no users; `None` when there was nothing to
     /// do. A tenant that already has users gets no new admin, so an interrupted first start completes on the
     /// next one without duplicating anything.
-    pub async fn bootstrap(&self, bootstrap_password: Option<Password>) -> SsoResult<Option<BootstrapReport>> {
+    pub async fn bootstrap(
+        &self,
+        bootstrap_password: Option<Password>,
+    ) -> SsoResult<Option<BootstrapReport>> {
         if let Ok(system) = self.resolve_tenant(TenantSlug::SYSTEM).await
             && self.count_users(&system).await? > 0
         {
@@ -62,10 +65,16 @@ impl Sso {
                 .map_err(|code| SsoError::refused(Kind::Policy, code))?;
         }
         let mut report = BootstrapReport::default();
-        for (slug, name) in [(TenantSlug::SYSTEM, "System (operators)"), (TenantSlug::DEFAULT, "Default")] {
+        for (slug, name) in [
+            (TenantSlug::SYSTEM, "System (operators)"),
+            (TenantSlug::DEFAULT, "Default"),
+        ] {
             let tenant = match self.resolve_tenant(slug).await {
                 Ok(t) => t,
-                Err(_) => self.create_tenant(slug, Some(name), Actor::Auto, "bootstrap").await?,
+                Err(_) => {
+                    self.create_tenant(slug, Some(name), Actor::Auto, "bootstrap")
+                        .await?
+                }
             };
             report.tenants.push(slug.to_owned());
             if self.count_users(&tenant).await? > 0 {
@@ -105,6 +114,9 @@ impl Sso {
 
     async fn count_users(&self, tenant: &super::Tenant) -> SsoResult<i64> {
         let pk = tenant.pk;
-        Ok(self.store.tenant(pk, move |conn| crate::store::users::count(conn, pk)).await?)
+        Ok(self
+            .store
+            .tenant(pk, move |conn| crate::store::users::count(conn, pk))
+            .await?)
     }
 }

@@ -155,7 +155,9 @@ impl Store {
     /// Waits for this process's turn to use an SQLite store; a no-op on PostgreSQL.
     fn turn(&self) -> Option<MutexGuard<'_, ()>> {
         match self.kind {
-            DatabaseKind::Sqlite(_) => Some(self.sqlite_turn.lock().unwrap_or_else(|e| e.into_inner())),
+            DatabaseKind::Sqlite(_) => {
+                Some(self.sqlite_turn.lock().unwrap_or_else(|e| e.into_inner()))
+            }
             DatabaseKind::Postgres => None,
         }
     }
@@ -206,8 +208,7 @@ impl Store {
         F: FnOnce(&mut AnyConnection) -> StoreResult<T> + Send + 'static,
     {
         let store = self.clone();
-        blocking(move || store.global_sync(work))
-        .await
+        blocking(move || store.global_sync(work)).await
     }
 
     /// Runs a unit of work for one tenant in one transaction, on a blocking thread. The transaction knows its
@@ -218,8 +219,7 @@ impl Store {
         F: FnOnce(&mut AnyConnection) -> StoreResult<T> + Send + 'static,
     {
         let store = self.clone();
-        blocking(move || store.tenant_sync(tenant, work))
-        .await
+        blocking(move || store.tenant_sync(tenant, work)).await
     }
 
     /// The synchronous form of [`Store::tenant`], for code already on a blocking thread.

@@ -61,13 +61,22 @@ impl Cli {
     async fn sso(&self) -> Sso {
         let mut config = Config::default();
         config.database.url = gatehouse::config::Secret::new(self.db.url.clone());
-        config.crypto.key_file = self.db.dir.path().join("data/fernet.key").display().to_string();
+        config.crypto.key_file = self
+            .db
+            .dir
+            .path()
+            .join("data/fernet.key")
+            .display()
+            .to_string();
         config.hashing.argon2_memory_kib = 256;
         config.hashing.argon2_iterations = 1;
         if let Some(key) = &self.key {
             config.crypto.fernet_keys = SecretList::new(vec![key.clone()]);
         }
-        Sso::open(config, Clock::System, None).await.expect("open the CLI's store").sso
+        Sso::open(config, Clock::System, None)
+            .await
+            .expect("open the CLI's store")
+            .sso
     }
 }
 
@@ -76,58 +85,115 @@ fn one_line_error(out: &Out, code: i32, needle: &str) {
     assert_eq!(out.code, code, "exit code; stderr: {}", out.stderr);
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "one line on stderr: {:?}", out.stderr);
-    assert!(lines[0].contains(needle), "{:?} should contain {needle:?}", lines[0]);
+    assert!(
+        lines[0].contains(needle),
+        "{:?} should contain {needle:?}",
+        lines[0]
+    );
 }
 
 async fn tenant_commands_and_first_start(backend: Backend) {
     let cli = Cli::new(backend);
     let out = cli.run(&["migrate"], None);
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("First start"), "the first command runs first start: {}", out.stdout);
+    assert!(
+        out.stdout.contains("First start"),
+        "the first command runs first start: {}",
+        out.stdout
+    );
     assert_eq!(out.stdout.matches("admin password for tenant").count(), 2);
     let printed: Vec<String> = out
         .stdout
         .lines()
         .filter_map(|l| l.split("`: ").nth(1))
-        .map(|rest| rest.split_whitespace().next().unwrap_or_default().to_owned())
+        .map(|rest| {
+            rest.split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect();
     assert_eq!(printed.len(), 2);
     assert!(out.stdout.contains("database schema is current"));
     if backend == Backend::Sqlite {
-        assert!(cli.db.dir.path().join("data/fernet.key").exists(), "the key is generated under data/");
+        assert!(
+            cli.db.dir.path().join("data/fernet.key").exists(),
+            "the key is generated under data/"
+        );
     }
 
     let out = cli.run(&["migrate"], None);
     assert_eq!(out.code, 0);
-    assert!(!out.stdout.contains("First start"), "the password is printed once only");
+    assert!(
+        !out.stdout.contains("First start"),
+        "the password is printed once only"
+    );
 
     let out = cli.run(&["tenant", "create", "acme", "--name", "Acme Inc."], None);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("created tenant `acme` (Acme Inc.)"));
-    one_line_error(&cli.run(&["tenant", "create", "acme"], None), 4, "tenant `acme`");
-    one_line_error(&cli.run(&["tenant", "create", "Bad_Slug"], None), 1, "invalid tenant slug");
+    one_line_error(
+        &cli.run(&["tenant", "create", "acme"], None),
+        4,
+        "tenant `acme`",
+    );
+    one_line_error(
+        &cli.run(&["tenant", "create", "Bad_Slug"], None),
+        1,
+        "invalid tenant slug",
+    );
 
     let out = cli.run(&["tenant", "list"], None);
     assert_eq!(out.code, 0);
-    let slugs: Vec<&str> = out.stdout.lines().map(|l| l.split('\t').next().unwrap_or_default()).collect();
+    let slugs: Vec<&str> = out
+        .stdout
+        .lines()
+        .map(|l| l.split('\t').next().unwrap_or_default())
+        .collect();
     assert_eq!(slugs, ["acme", "default", "system"]);
     assert!(out.stdout.contains("acme\tactive\tAcme Inc."));
 
     let out = cli.run(&["tenant", "suspend", "acme"], None);
-    assert_eq!((out.code, out.stdout.trim()), (0, "tenant `acme` is suspended"));
-    assert!(cli.run(&["tenant", "list"], None).stdout.contains("acme\tsuspended"));
+    assert_eq!(
+        (out.code, out.stdout.trim()),
+        (0, "tenant `acme` is suspended")
+    );
+    assert!(
+        cli.run(&["tenant", "list"], None)
+            .stdout
+            .contains("acme\tsuspended")
+    );
     let out = cli.run(&["tenant", "resume", "acme"], None);
-    assert_eq!((out.code, out.stdout.trim()), (0, "tenant `acme` is active"));
-    one_line_error(&cli.run(&["tenant", "suspend", "system"], None), 1, "system tenant cannot be suspended");
-    one_line_error(&cli.run(&["tenant", "suspend", "ghost"], None), 3, "no such tenant");
+    assert_eq!(
+        (out.code, out.stdout.trim()),
+        (0, "tenant `acme` is active")
+    );
+    one_line_error(
+        &cli.run(&["tenant", "suspend", "system"], None),
+        1,
+        "system tenant cannot be suspended",
+    );
+    one_line_error(
+        &cli.run(&["tenant", "suspend", "ghost"], None),
+        3,
+        "no such tenant",
+    );
 
     // The printed admin passwords work and must be changed.
     let sso = cli.sso().await;
     for (tenant, password) in ["system", "default"].iter().zip(&printed) {
         let ctx = sso.cli_ctx(sso.resolve_tenant(tenant).await.unwrap());
-        let admin = sso.find_user(&ctx, &UserRef::Username("admin".into())).await.unwrap();
+        let admin = sso
+            .find_user(&ctx, &UserRef::Username("admin".into()))
+            .await
+            .unwrap();
         assert!(admin.password_must_change);
-        assert!(sso.verify_password(&admin, Password::new(password.clone())).await.unwrap(), "{tenant}");
+        assert!(
+            sso.verify_password(&admin, Password::new(password.clone()))
+                .await
+                .unwrap(),
+            "{tenant}"
+        );
     }
 }
 both!(tenant_commands_and_first_start);
@@ -140,34 +206,113 @@ async fn user_commands_read_passwords_from_stdin_and_report_failures(backend: Ba
         args.extend_from_slice(extra);
         cli.run(&args, stdin)
     };
-    let out = create(&["--username", "alice", "--email", "alice@example.com"], Some("alice's long passphrase\n"));
+    let out = create(
+        &["--username", "alice", "--email", "alice@example.com"],
+        Some("alice's long passphrase\n"),
+    );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("created user `alice` in tenant `acme`: zusr") && out.stdout.contains("(approved)"));
-    assert!(!out.stdout.contains("passphrase") && !out.stderr.contains("passphrase"), "the password is never printed");
+    assert!(
+        out.stdout
+            .contains("created user `alice` in tenant `acme`: zusr")
+            && out.stdout.contains("(approved)")
+    );
+    assert!(
+        !out.stdout.contains("passphrase") && !out.stderr.contains("passphrase"),
+        "the password is never printed"
+    );
 
-    one_line_error(&create(&["--username", "alice"], Some("another passphrase\n")), 4, "already exists (E001002)");
-    one_line_error(&create(&["--username", "bob"], Some("short\n")), 5, "E003002");
-    one_line_error(&create(&["--username", "bob"], Some("my password is long\n")), 5, "E003001");
-    one_line_error(&create(&["--username", "bob"], Some("")), 1, "no password on standard input");
-    one_line_error(&create(&["--username", "bob", "--totp-key", "TOOSHORT"], Some("bob's long passphrase\n")), 1, "--totp-key");
     one_line_error(
-        &cli.run(&["user", "create", "--tenant", "ghost", "--username", "x", "--password-stdin"], Some("a long passphrase\n")),
+        &create(&["--username", "alice"], Some("another passphrase\n")),
+        4,
+        "already exists (E001002)",
+    );
+    one_line_error(
+        &create(&["--username", "bob"], Some("short\n")),
+        5,
+        "E003002",
+    );
+    one_line_error(
+        &create(&["--username", "bob"], Some("my password is long\n")),
+        5,
+        "E003001",
+    );
+    one_line_error(
+        &create(&["--username", "bob"], Some("")),
+        1,
+        "no password on standard input",
+    );
+    one_line_error(
+        &create(
+            &["--username", "bob", "--totp-key", "TOOSHORT"],
+            Some("bob's long passphrase\n"),
+        ),
+        1,
+        "--totp-key",
+    );
+    one_line_error(
+        &cli.run(
+            &[
+                "user",
+                "create",
+                "--tenant",
+                "ghost",
+                "--username",
+                "x",
+                "--password-stdin",
+            ],
+            Some("a long passphrase\n"),
+        ),
         3,
         "no such tenant: tenant `ghost`",
     );
     // Passwords never come from the command line.
-    let out = cli.run(&["user", "create", "--tenant", "acme", "--username", "x"], Some("a long passphrase\n"));
-    assert_eq!(out.code, 2, "clap refuses a create without --password-stdin");
-    let out = cli.run(&["user", "create", "--tenant", "acme", "--username", "x", "--password", "p"], None);
+    let out = cli.run(
+        &["user", "create", "--tenant", "acme", "--username", "x"],
+        Some("a long passphrase\n"),
+    );
+    assert_eq!(
+        out.code, 2,
+        "clap refuses a create without --password-stdin"
+    );
+    let out = cli.run(
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--username",
+            "x",
+            "--password",
+            "p",
+        ],
+        None,
+    );
     assert_eq!(out.code, 2);
 
     let out = create(
-        &["--username", "bob", "--pending", "--super-user", "--must-change", "--password-expiry-days", "3", "--totp-key", "JBSWY3DPEHPK3PXP"],
+        &[
+            "--username",
+            "bob",
+            "--pending",
+            "--super-user",
+            "--must-change",
+            "--password-expiry-days",
+            "3",
+            "--totp-key",
+            "JBSWY3DPEHPK3PXP",
+        ],
         Some("bob's long passphrase\r\n"),
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("(before_decision)"));
-    assert_eq!(create(&["--username", "carol", "--password-expired"], Some("carol's long passphrase\n")).code, 0);
+    assert_eq!(
+        create(
+            &["--username", "carol", "--password-expired"],
+            Some("carol's long passphrase\n")
+        )
+        .code,
+        0
+    );
 
     let sso = cli.sso().await;
     let ctx = sso.cli_ctx(sso.resolve_tenant("acme").await.unwrap());
@@ -180,14 +325,35 @@ async fn user_commands_read_passwords_from_stdin_and_report_failures(backend: Ba
     let bob = find("bob").await;
     assert!(bob.is_super_user && bob.password_must_change && bob.is_totp_enabled);
     assert_eq!(bob.approval_status, "before_decision");
-    assert_eq!(bob.password_expiry, bob.password_last_set + chrono::TimeDelta::days(3));
-    assert!(sso.verify_password(&bob, Password::new("bob's long passphrase")).await.unwrap(), "CRLF is stripped");
-    assert_ne!(bob.totp_key.as_deref(), Some("JBSWY3DPEHPK3PXP"), "the TOTP key is sealed at rest");
-    assert_eq!(sso.keyring.open_text(bob.totp_key.as_deref().unwrap()).as_deref(), Some("JBSWY3DPEHPK3PXP"));
+    assert_eq!(
+        bob.password_expiry,
+        bob.password_last_set + chrono::TimeDelta::days(3)
+    );
+    assert!(
+        sso.verify_password(&bob, Password::new("bob's long passphrase"))
+            .await
+            .unwrap(),
+        "CRLF is stripped"
+    );
+    assert_ne!(
+        bob.totp_key.as_deref(),
+        Some("JBSWY3DPEHPK3PXP"),
+        "the TOTP key is sealed at rest"
+    );
+    assert_eq!(
+        sso.keyring
+            .open_text(bob.totp_key.as_deref().unwrap())
+            .as_deref(),
+        Some("JBSWY3DPEHPK3PXP")
+    );
     let carol = find("carol").await;
     assert!(carol.password_expiry < carol.password_last_set);
     let alice = find("alice").await;
-    assert_ne!(alice.email.as_deref(), Some("alice@example.com"), "e-mails are sealed by default");
+    assert_ne!(
+        alice.email.as_deref(),
+        Some("alice@example.com"),
+        "e-mails are sealed by default"
+    );
 
     let target = ["--tenant", "acme", "--username", "bob"];
     let run_on = |verb: &str| {
@@ -195,12 +361,22 @@ async fn user_commands_read_passwords_from_stdin_and_report_failures(backend: Ba
         args.extend_from_slice(&target);
         cli.run(&args, None)
     };
-    assert_eq!(run_on("approve").stdout.trim(), "approved user `bob` in tenant `acme`");
+    assert_eq!(
+        run_on("approve").stdout.trim(),
+        "approved user `bob` in tenant `acme`"
+    );
     assert_eq!(find("bob").await.approval_status, "approved");
     assert_eq!(run_on("lock").code, 0);
     let locked = find("bob").await;
     assert!(locked.is_locked);
-    assert!(locked.locked_by.as_deref().unwrap_or_default().contains('@'), "locked_by is user@host from the CLI");
+    assert!(
+        locked
+            .locked_by
+            .as_deref()
+            .unwrap_or_default()
+            .contains('@'),
+        "locked_by is user@host from the CLI"
+    );
     assert_eq!(run_on("unlock").code, 0);
     assert!(!find("bob").await.is_locked);
     assert_eq!(run_on("reset-totp").code, 0);
@@ -210,25 +386,61 @@ async fn user_commands_read_passwords_from_stdin_and_report_failures(backend: Ba
     assert_eq!(find("bob").await.approval_status, "rejected");
 
     let out = cli.run(
-        &["user", "set-password", "--tenant", "acme", "--username", "alice", "--password-stdin", "--must-change", "--password-expiry-days", "7"],
+        &[
+            "user",
+            "set-password",
+            "--tenant",
+            "acme",
+            "--username",
+            "alice",
+            "--password-stdin",
+            "--must-change",
+            "--password-expiry-days",
+            "7",
+        ],
         Some("alice's second passphrase\n"),
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
     let alice = find("alice").await;
     assert!(alice.password_must_change);
-    assert!(sso.verify_password(&alice, Password::new("alice's second passphrase")).await.unwrap());
+    assert!(
+        sso.verify_password(&alice, Password::new("alice's second passphrase"))
+            .await
+            .unwrap()
+    );
     one_line_error(
-        &cli.run(&["user", "set-password", "--tenant", "acme", "--username", "alice", "--password-stdin"], Some("123456789\n")),
+        &cli.run(
+            &[
+                "user",
+                "set-password",
+                "--tenant",
+                "acme",
+                "--username",
+                "alice",
+                "--password-stdin",
+            ],
+            Some("123456789\n"),
+        ),
         5,
         "E003001",
     );
-    one_line_error(&cli.run(&["user", "lock", "--tenant", "acme", "--username", "ghost"], None), 3, "no such user: user `ghost`");
+    one_line_error(
+        &cli.run(
+            &["user", "lock", "--tenant", "acme", "--username", "ghost"],
+            None,
+        ),
+        3,
+        "no such user: user `ghost`",
+    );
 }
 both!(user_commands_read_passwords_from_stdin_and_report_failures);
 
 #[test]
 fn keys_generate_prints_a_fernet_key() {
-    let out = Command::new(env!("CARGO_BIN_EXE_gatehouse")).args(["keys", "generate"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["keys", "generate"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let key = String::from_utf8(out.stdout).unwrap();
     assert!(fernet::Fernet::new(key.trim()).is_some());
@@ -238,12 +450,31 @@ fn keys_generate_prints_a_fernet_key() {
 fn gatehouse_toml_in_the_working_directory_is_read_and_a_bad_value_names_its_key() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("gatehouse.toml"), "[database]\nurl = \"sqlite://custom/store.db\"\n[hashing]\nargon2_memory_kib = 256\nargon2_iterations = 1\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_gatehouse")).arg("migrate").current_dir(dir.path()).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(dir.path().join("custom/store.db").exists(), "the file's database URL was used");
+    let out = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .arg("migrate")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        dir.path().join("custom/store.db").exists(),
+        "the file's database URL was used"
+    );
 
-    std::fs::write(dir.path().join("gatehouse.toml"), "[session]\nexpiry = \"an hour\"\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_gatehouse")).arg("migrate").current_dir(dir.path()).output().unwrap();
+    std::fs::write(
+        dir.path().join("gatehouse.toml"),
+        "[session]\nexpiry = \"an hour\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .arg("migrate")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("key `session.expiry`"), "{stderr}");

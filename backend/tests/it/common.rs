@@ -37,19 +37,25 @@ macro_rules! both {
 pub const TEST_ROLE: &str = "gatehouse_test";
 
 pub fn pg_admin_url() -> String {
-    std::env::var("GATEHOUSE_TEST_PG_ADMIN").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+    std::env::var("GATEHOUSE_TEST_PG_ADMIN")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
 fn pg_host_port() -> String {
     let admin = pg_admin_url();
     let after_at = admin.split('@').nth(1).unwrap_or("127.0.0.1:5432/postgres");
-    after_at.split('/').next().unwrap_or("127.0.0.1:5432").to_owned()
+    after_at
+        .split('/')
+        .next()
+        .unwrap_or("127.0.0.1:5432")
+        .to_owned()
 }
 
 fn ensure_role() {
     static ROLE: OnceLock<()> = OnceLock::new();
     ROLE.get_or_init(|| {
-        let mut admin = PgConnection::establish(&pg_admin_url()).expect("PostgreSQL must be reachable for the tests");
+        let mut admin = PgConnection::establish(&pg_admin_url())
+            .expect("PostgreSQL must be reachable for the tests");
         admin
             .batch_execute(&format!(
                 "DO $$ BEGIN
@@ -83,8 +89,14 @@ impl TestDb {
             },
             Backend::Postgres => {
                 ensure_role();
-                let name = format!("gh_test_{}", gatehouse::crypto::random_urlsafe(9).to_lowercase().replace(['-', '_'], "x"));
-                let mut admin = PgConnection::establish(&pg_admin_url()).expect("PostgreSQL must be reachable");
+                let name = format!(
+                    "gh_test_{}",
+                    gatehouse::crypto::random_urlsafe(9)
+                        .to_lowercase()
+                        .replace(['-', '_'], "x")
+                );
+                let mut admin =
+                    PgConnection::establish(&pg_admin_url()).expect("PostgreSQL must be reachable");
                 admin
                     .batch_execute(&format!("CREATE DATABASE {name} OWNER {TEST_ROLE}"))
                     .expect("create the test database");
@@ -148,13 +160,22 @@ impl TestSso {
         let db = TestDb::new(backend);
         let mut config = test_config(&db);
         adjust(&mut config);
-        let startup = Sso::open(config, Clock::manual(start_time()), None).await.expect("open the services");
-        TestSso { sso: startup.sso, _db: db }
+        let startup = Sso::open(config, Clock::manual(start_time()), None)
+            .await
+            .expect("open the services");
+        TestSso {
+            sso: startup.sso,
+            _db: db,
+        }
     }
 
     /// A context in `tenant` acting as the CLI would.
     pub async fn ctx(&self, tenant: &str) -> Ctx {
-        let tenant = self.sso.resolve_tenant(tenant).await.expect("tenant exists");
+        let tenant = self
+            .sso
+            .resolve_tenant(tenant)
+            .await
+            .expect("tenant exists");
         self.sso.cli_ctx(tenant)
     }
 }
@@ -190,5 +211,6 @@ where
     S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
 {
     let bytes = res.body().await.expect("read body");
-    serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)))
+    serde_json::from_slice(&bytes)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)))
 }

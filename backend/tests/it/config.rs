@@ -8,7 +8,10 @@ use std::collections::HashMap;
 use std::io::Write;
 
 fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
 }
 
 fn file(contents: &str) -> tempfile::NamedTempFile {
@@ -31,11 +34,28 @@ fn defaults_apply_without_file_or_environment() {
     assert_eq!(c.server.public_url, "http://127.0.0.1:8080");
     assert_eq!(c.database.url.expose(), "sqlite://data/gatehouse.db");
     assert_eq!(c.database.pool_size, 10);
-    assert_eq!((c.hashing.argon2_memory_kib, c.hashing.argon2_iterations, c.hashing.argon2_parallelism), (19456, 2, 1));
-    assert_eq!(c.hashing.effective_workers(), std::thread::available_parallelism().unwrap().get());
+    assert_eq!(
+        (
+            c.hashing.argon2_memory_kib,
+            c.hashing.argon2_iterations,
+            c.hashing.argon2_parallelism
+        ),
+        (19456, 2, 1)
+    );
+    assert_eq!(
+        c.hashing.effective_workers(),
+        std::thread::available_parallelism().unwrap().get()
+    );
     assert_eq!(c.session.max_lifetime_minutes, 720);
     assert_eq!(c.session.max_per_user, 0);
-    assert_eq!((c.login.max_failures, c.login.failure_window_minutes, c.login.lockout_minutes), (5, 15, 15));
+    assert_eq!(
+        (
+            c.login.max_failures,
+            c.login.failure_window_minutes,
+            c.login.lockout_minutes
+        ),
+        (5, 15, 15)
+    );
     assert_eq!(c.login.max_failures_per_address, 50);
     assert_eq!(c.signup.confirm_valid_for_minutes, 4320);
     assert!(!c.signup.always_return_confirm_token);
@@ -84,12 +104,27 @@ fn file_overrides_defaults_and_environment_overrides_the_file() {
     let c = loaded.config;
     assert_eq!(c.server.bind, "0.0.0.0:9000", "from the file");
     assert_eq!(c.session.expiry, 45, "the environment wins over the file");
-    assert_eq!(c.apps.all, StringList::of(&["CRM", "ERP", "HR"]), "a comma-separated list from the environment");
-    assert_eq!(c.apps.login_allowed, StringList::of(&["CRM", "ERP"]), "a comma-separated list in the file");
+    assert_eq!(
+        c.apps.all,
+        StringList::of(&["CRM", "ERP", "HR"]),
+        "a comma-separated list from the environment"
+    );
+    assert_eq!(
+        c.apps.login_allowed,
+        StringList::of(&["CRM", "ERP"]),
+        "a comma-separated list in the file"
+    );
     assert!(!c.login.inform_if_locked);
-    assert_eq!(c.password.reject_list, StringList::of(&["123456"]), "a numeric-looking item stays text");
+    assert_eq!(
+        c.password.reject_list,
+        StringList::of(&["123456"]),
+        "a numeric-looking item stays text"
+    );
     assert_eq!(c.database.pool_size, 3);
-    assert_eq!(c.user_address_list["alice"], StringList::of(&["10.0.0.0/8", "::1"]));
+    assert_eq!(
+        c.user_address_list["alice"],
+        StringList::of(&["10.0.0.0/8", "::1"])
+    );
     assert_eq!(c.user_address_list["bob"], StringList::of(&["*"]));
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
 }
@@ -108,30 +143,76 @@ fn a_malformed_value_is_an_error_naming_its_key() {
     assert!(err.to_string().contains("session.expiry"));
 
     let f = file("[password]\nmin_length = -3\n");
-    let err = Config::load(Sources { file: Some(f.path()), env: HashMap::new() }).unwrap_err();
-    assert!(matches!(&err, ConfigError::Value { key, .. } if key == "password.min_length"), "{err}");
+    let err = Config::load(Sources {
+        file: Some(f.path()),
+        env: HashMap::new(),
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&err, ConfigError::Value { key, .. } if key == "password.min_length"),
+        "{err}"
+    );
 
     let f = file("[server]\nbind = \"not an address\"\n");
-    let err = Config::load(Sources { file: Some(f.path()), env: HashMap::new() }).unwrap_err();
-    assert!(matches!(&err, ConfigError::Value { key, .. } if key == "server.bind"), "{err}");
+    let err = Config::load(Sources {
+        file: Some(f.path()),
+        env: HashMap::new(),
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&err, ConfigError::Value { key, .. } if key == "server.bind"),
+        "{err}"
+    );
 
     let f = file("[log]\nformat = \"xml\"\n");
-    let err = Config::load(Sources { file: Some(f.path()), env: HashMap::new() }).unwrap_err();
-    assert!(matches!(&err, ConfigError::Value { key, .. } if key == "log.format"), "{err}");
+    let err = Config::load(Sources {
+        file: Some(f.path()),
+        env: HashMap::new(),
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&err, ConfigError::Value { key, .. } if key == "log.format"),
+        "{err}"
+    );
 
     let f = file("[user_address_list]\nalice = \"10.0.0.300\"\n");
-    let err = Config::load(Sources { file: Some(f.path()), env: HashMap::new() }).unwrap_err();
-    assert!(matches!(&err, ConfigError::Value { key, .. } if key == "user_address_list.alice"), "{err}");
+    let err = Config::load(Sources {
+        file: Some(f.path()),
+        env: HashMap::new(),
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&err, ConfigError::Value { key, .. } if key == "user_address_list.alice"),
+        "{err}"
+    );
 
     let f = file("[database]\nurl = \"mysql://localhost/x\"\n");
-    let err = Config::load(Sources { file: Some(f.path()), env: HashMap::new() }).unwrap_err();
-    assert!(matches!(&err, ConfigError::Value { key, .. } if key == "database.url"), "{err}");
+    let err = Config::load(Sources {
+        file: Some(f.path()),
+        env: HashMap::new(),
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&err, ConfigError::Value { key, .. } if key == "database.url"),
+        "{err}"
+    );
 
     let f = file("[server\nbind = 1");
-    let err = Config::load(Sources { file: Some(f.path()), env: HashMap::new() }).unwrap_err();
-    assert!(matches!(err, ConfigError::File { .. }), "a broken file is reported as such");
+    let err = Config::load(Sources {
+        file: Some(f.path()),
+        env: HashMap::new(),
+    })
+    .unwrap_err();
+    assert!(
+        matches!(err, ConfigError::File { .. }),
+        "a broken file is reported as such"
+    );
 
-    let err = Config::load(Sources { file: Some(std::path::Path::new("/nonexistent/gatehouse.toml")), env: HashMap::new() }).unwrap_err();
+    let err = Config::load(Sources {
+        file: Some(std::path::Path::new("/nonexistent/gatehouse.toml")),
+        env: HashMap::new(),
+    })
+    .unwrap_err();
     assert!(err.to_string().contains("/nonexistent/gatehouse.toml"));
 }
 
@@ -174,9 +255,15 @@ fn a_key_is_generated_once_on_sqlite_with_owner_only_permissions() {
     assert_eq!(mode, 0o600);
     assert!(fernet::Fernet::new(&first.keys[0]).is_some());
     let second = keys::load(&config).unwrap();
-    assert!(second.generated_into.is_none(), "the existing key is reused");
+    assert!(
+        second.generated_into.is_none(),
+        "the existing key is reused"
+    );
     assert_eq!(second.keys, first.keys);
-    assert!(!format!("{second:?}").contains(&first.keys[0]), "keys never reach Debug output");
+    assert!(
+        !format!("{second:?}").contains(&first.keys[0]),
+        "keys never reach Debug output"
+    );
 }
 
 #[test]
@@ -187,16 +274,25 @@ fn postgres_without_keys_refuses_to_start_and_bad_keys_are_named() {
     assert!(matches!(err, KeyError::MissingOnPostgres));
     assert!(err.to_string().contains("crypto.fernet_keys"));
 
-    config.crypto.fernet_keys = gatehouse::config::SecretList::new(vec![keys::generate(), "not-a-key".to_owned()]);
+    config.crypto.fernet_keys =
+        gatehouse::config::SecretList::new(vec![keys::generate(), "not-a-key".to_owned()]);
     let err = keys::load(&config).unwrap_err();
     assert!(matches!(err, KeyError::Invalid(2)), "{err}");
-    assert!(!err.to_string().contains("not-a-key"), "the key itself is not echoed");
+    assert!(
+        !err.to_string().contains("not-a-key"),
+        "the key itself is not echoed"
+    );
 }
 
 #[actix_rt::test]
 async fn postgres_startup_without_keys_fails_before_touching_the_database() {
     let mut config = Config::default();
     config.database.url = gatehouse::config::Secret::new("postgres://nobody@127.0.0.1:1/none");
-    let err = gatehouse::sso::Sso::open(config, gatehouse::sso::Clock::System, None).await.unwrap_err();
-    assert!(err.to_string().contains("crypto.fernet_keys is not set"), "{err}");
+    let err = gatehouse::sso::Sso::open(config, gatehouse::sso::Clock::System, None)
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("crypto.fernet_keys is not set"),
+        "{err}"
+    );
 }

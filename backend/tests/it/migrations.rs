@@ -28,7 +28,10 @@ async fn migrations_apply_from_empty_and_twice_is_a_no_op(backend: Backend) {
             Ok((
                 tenants::table.count().get_result::<i64>(conn)?,
                 tenant_settings::table.count().get_result::<i64>(conn)?,
-                users::table.select(users::all_columns).load::<gatehouse::store::users::UserRow>(conn)?.len(),
+                users::table
+                    .select(users::all_columns)
+                    .load::<gatehouse::store::users::UserRow>(conn)?
+                    .len(),
                 sessions::table.count().get_result::<i64>(conn)?,
                 audit_log::table.count().get_result::<i64>(conn)?,
             ))
@@ -43,7 +46,9 @@ async fn a_fresh_store_is_not_current_until_migrated(backend: Backend) {
     let db = TestDb::new(backend);
     let config = test_config(&db);
     let store = Store::open(&db.url, config.database_kind(), 1).unwrap();
-    let current = tokio::task::spawn_blocking(move || store.migrations_current().unwrap()).await.unwrap();
+    let current = tokio::task::spawn_blocking(move || store.migrations_current().unwrap())
+        .await
+        .unwrap();
     assert!(!current);
 }
 both!(a_fresh_store_is_not_current_until_migrated);

@@ -27,20 +27,48 @@ fn refusal(e: SsoError) -> (Kind, SubStatus, bool) {
 
 async fn tenant_slugs_follow_the_rules_and_are_unique(backend: Backend) {
     let t = TestSso::open(backend).await;
-    let acme = t.sso.create_tenant("acme", Some("Acme Inc."), Actor::Auto, "t").await.unwrap();
+    let acme = t
+        .sso
+        .create_tenant("acme", Some("Acme Inc."), Actor::Auto, "t")
+        .await
+        .unwrap();
     assert_eq!(acme.slug.as_str(), "acme");
     assert_eq!(acme.display_name, "Acme Inc.");
     assert_eq!(acme.status, TenantStatus::Active);
-    let plain = t.sso.create_tenant("b-2", None, Actor::Auto, "t").await.unwrap();
-    assert_eq!(plain.display_name, "b-2", "the slug names a tenant without a display name");
+    let plain = t
+        .sso
+        .create_tenant("b-2", None, Actor::Auto, "t")
+        .await
+        .unwrap();
+    assert_eq!(
+        plain.display_name, "b-2",
+        "the slug names a tenant without a display name"
+    );
     for bad in ["", "Acme", "-acme", "ac_me", "ac me", &"a".repeat(64)] {
-        let (kind, code, _) = refusal(t.sso.create_tenant(bad, None, Actor::Auto, "t").await.unwrap_err());
-        assert_eq!((kind, code), (Kind::BadInput, SubStatus::CommonInvalidInput), "slug {bad:?}");
+        let (kind, code, _) = refusal(
+            t.sso
+                .create_tenant(bad, None, Actor::Auto, "t")
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(
+            (kind, code),
+            (Kind::BadInput, SubStatus::CommonInvalidInput),
+            "slug {bad:?}"
+        );
     }
-    let (kind, _, _) = refusal(t.sso.create_tenant("acme", None, Actor::Auto, "t").await.unwrap_err());
+    let (kind, _, _) = refusal(
+        t.sso
+            .create_tenant("acme", None, Actor::Auto, "t")
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(kind, Kind::Conflict);
     let (kind, code, _) = refusal(t.sso.resolve_tenant("nope").await.unwrap_err());
-    assert_eq!((kind, code), (Kind::NotFound, SubStatus::TenantNoSuchTenant));
+    assert_eq!(
+        (kind, code),
+        (Kind::NotFound, SubStatus::TenantNoSuchTenant)
+    );
     let (_, code, _) = refusal(t.sso.resolve_tenant("NOT A SLUG").await.unwrap_err());
     assert_eq!(code, SubStatus::TenantNoSuchTenant);
 }
@@ -48,42 +76,102 @@ both!(tenant_slugs_follow_the_rules_and_are_unique);
 
 async fn suspending_a_tenant_and_the_system_tenant_rule(backend: Backend) {
     let t = TestSso::open(backend).await;
-    t.sso.create_tenant("acme", None, Actor::Auto, "t").await.unwrap();
+    t.sso
+        .create_tenant("acme", None, Actor::Auto, "t")
+        .await
+        .unwrap();
     let ctx = t.ctx("acme").await;
-    let suspended = t.sso.set_tenant_status(&ctx, TenantStatus::Suspended).await.unwrap();
+    let suspended = t
+        .sso
+        .set_tenant_status(&ctx, TenantStatus::Suspended)
+        .await
+        .unwrap();
     assert_eq!(suspended.status, TenantStatus::Suspended);
     let (kind, code, _) = refusal(t.sso.active_tenant("acme").await.unwrap_err());
     assert_eq!((kind, code), (Kind::Forbidden, SubStatus::TenantSuspended));
     let ctx = t.ctx("acme").await;
-    t.sso.set_tenant_status(&ctx, TenantStatus::Active).await.unwrap();
+    t.sso
+        .set_tenant_status(&ctx, TenantStatus::Active)
+        .await
+        .unwrap();
     assert!(t.sso.active_tenant("acme").await.is_ok());
     let system = t.ctx("system").await;
-    let (_, code, _) = refusal(t.sso.set_tenant_status(&system, TenantStatus::Suspended).await.unwrap_err());
+    let (_, code, _) = refusal(
+        t.sso
+            .set_tenant_status(&system, TenantStatus::Suspended)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(code, SubStatus::CommonInvalidOperation);
 }
 both!(suspending_a_tenant_and_the_system_tenant_rule);
 
 async fn the_same_username_lives_in_two_tenants_but_not_twice_in_one(backend: Backend) {
     let t = TestSso::open(backend).await;
-    t.sso.create_tenant("acme", None, Actor::Auto, "t").await.unwrap();
-    t.sso.create_tenant("globex", None, Actor::Auto, "t").await.unwrap();
+    t.sso
+        .create_tenant("acme", None, Actor::Auto, "t")
+        .await
+        .unwrap();
+    t.sso
+        .create_tenant("globex", None, Actor::Auto, "t")
+        .await
+        .unwrap();
     let acme = t.ctx("acme").await;
     let globex = t.ctx("globex").await;
-    let a = t.sso.create_user(&acme, user("alice", "acme passphrase")).await.unwrap();
-    let g = t.sso.create_user(&globex, user("alice", "globex passphrase")).await.unwrap();
+    let a = t
+        .sso
+        .create_user(&acme, user("alice", "acme passphrase"))
+        .await
+        .unwrap();
+    let g = t
+        .sso
+        .create_user(&globex, user("alice", "globex passphrase"))
+        .await
+        .unwrap();
     assert_ne!(a.user_id, g.user_id);
     assert!(a.user_id.starts_with("zusr") && gatehouse_shared::UserId::parse(&a.user_id).is_ok());
-    assert!(t.sso.verify_password(&a, Password::new("acme passphrase")).await.unwrap());
-    assert!(!t.sso.verify_password(&g, Password::new("acme passphrase")).await.unwrap());
+    assert!(
+        t.sso
+            .verify_password(&a, Password::new("acme passphrase"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !t.sso
+            .verify_password(&g, Password::new("acme passphrase"))
+            .await
+            .unwrap()
+    );
     // A user id of one tenant is unknown in the other.
-    let (kind, _, _) = refusal(t.sso.find_user(&globex, &UserRef::Id(a.user_id.clone())).await.unwrap_err());
+    let (kind, _, _) = refusal(
+        t.sso
+            .find_user(&globex, &UserRef::Id(a.user_id.clone()))
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(kind, Kind::NotFound);
 
-    let (kind, code, inform) = refusal(t.sso.create_user(&acme, user("alice", "another passphrase")).await.unwrap_err());
-    assert_eq!((kind, code, inform), (Kind::Conflict, SubStatus::UsernameExists, true));
+    let (kind, code, inform) = refusal(
+        t.sso
+            .create_user(&acme, user("alice", "another passphrase"))
+            .await
+            .unwrap_err(),
+    );
+    assert_eq!(
+        (kind, code, inform),
+        (Kind::Conflict, SubStatus::UsernameExists, true)
+    );
     // Usernames are case-sensitive, as in the reference.
-    t.sso.create_user(&acme, user("Alice", "another passphrase")).await.unwrap();
-    let (kind, code, _) = refusal(t.sso.create_user(&acme, user(" bob", "another passphrase")).await.unwrap_err());
+    t.sso
+        .create_user(&acme, user("Alice", "another passphrase"))
+        .await
+        .unwrap();
+    let (kind, code, _) = refusal(
+        t.sso
+            .create_user(&acme, user(" bob", "another passphrase"))
+            .await
+            .unwrap_err(),
+    );
     assert_eq!((kind, code), (Kind::BadInput, SubStatus::UsernameInvalid));
 }
 both!(the_same_username_lives_in_two_tenants_but_not_twice_in_one);
@@ -98,25 +186,61 @@ async fn each_password_policy_rule_has_its_code(backend: Backend) {
         ("xx123456xx", SubStatus::PasswordInvalid),
     ];
     for (i, (password, expected)) in cases.iter().enumerate() {
-        let (kind, code, inform) = refusal(t.sso.create_user(&ctx, user(&format!("u{i}"), password)).await.unwrap_err());
-        assert_eq!((kind, code, inform), (Kind::Policy, *expected, true), "password #{i}");
+        let (kind, code, inform) = refusal(
+            t.sso
+                .create_user(&ctx, user(&format!("u{i}"), password))
+                .await
+                .unwrap_err(),
+        );
+        assert_eq!(
+            (kind, code, inform),
+            (Kind::Policy, *expected, true),
+            "password #{i}"
+        );
     }
     // Complexity, once the tenant asks for it.
-    t.sso.set_setting(&ctx, "password", "min_complexity", Some(json!(3))).await.unwrap();
+    t.sso
+        .set_setting(&ctx, "password", "min_complexity", Some(json!(3)))
+        .await
+        .unwrap();
     let ctx = t.ctx("default").await;
-    let (_, code, _) = refusal(t.sso.create_user(&ctx, user("weak", "aaaaaaaaaa")).await.unwrap_err());
+    let (_, code, _) = refusal(
+        t.sso
+            .create_user(&ctx, user("weak", "aaaaaaaaaa"))
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(code, SubStatus::PasswordNotComplexEnough);
-    t.sso.create_user(&ctx, user("strong", "correct-horse-battery-staple-77")).await.unwrap();
-    t.sso.set_setting(&ctx, "password", "min_complexity", None).await.unwrap();
+    t.sso
+        .create_user(&ctx, user("strong", "correct-horse-battery-staple-77"))
+        .await
+        .unwrap();
+    t.sso
+        .set_setting(&ctx, "password", "min_complexity", None)
+        .await
+        .unwrap();
     // With inform_if_invalid off the reason is hidden from callers (the real code stays for trusted ones).
-    t.sso.set_setting(&ctx, "password", "inform_if_invalid", Some(json!(false))).await.unwrap();
+    t.sso
+        .set_setting(&ctx, "password", "inform_if_invalid", Some(json!(false)))
+        .await
+        .unwrap();
     let ctx = t.ctx("default").await;
-    let err = t.sso.create_user(&ctx, user("hidden", "short")).await.unwrap_err();
+    let err = t
+        .sso
+        .create_user(&ctx, user("hidden", "short"))
+        .await
+        .unwrap_err();
     assert_eq!(err.visible_code(), Some(SubStatus::AuthNotAllowed));
     assert_eq!(err.code(), Some(SubStatus::PasswordTooShort));
     // Nothing was written for any refused user.
     for name in ["u0", "u1", "u2", "u3", "weak", "hidden"] {
-        assert!(t.sso.find_user(&ctx, &UserRef::Username(name.into())).await.is_err(), "{name} must not exist");
+        assert!(
+            t.sso
+                .find_user(&ctx, &UserRef::Username(name.into()))
+                .await
+                .is_err(),
+            "{name} must not exist"
+        );
     }
 }
 both!(each_password_policy_rule_has_its_code);
@@ -124,15 +248,41 @@ both!(each_password_policy_rule_has_its_code);
 async fn approval_at_creation_follows_the_setting(backend: Backend) {
     let t = TestSso::open(backend).await;
     let ctx = t.ctx("default").await;
-    let pending = NewUser { auto_approve: false, ..user("pending", "a long passphrase") };
+    let pending = NewUser {
+        auto_approve: false,
+        ..user("pending", "a long passphrase")
+    };
     let row = t.sso.create_user(&ctx, pending).await.unwrap();
-    assert_eq!(row.approval_status, "before_decision", "signup.is_approval_needed defaults to true");
-    let row = t.sso.create_user(&ctx, user("auto", "a long passphrase")).await.unwrap();
+    assert_eq!(
+        row.approval_status, "before_decision",
+        "signup.is_approval_needed defaults to true"
+    );
+    let row = t
+        .sso
+        .create_user(&ctx, user("auto", "a long passphrase"))
+        .await
+        .unwrap();
     assert_eq!(row.approval_status, "approved");
-    assert_eq!(row.approval_status_mod_by, "auto", "approved by the CLI counts as auto");
-    t.sso.set_setting(&ctx, "signup", "is_approval_needed", Some(json!(false))).await.unwrap();
+    assert_eq!(
+        row.approval_status_mod_by, "auto",
+        "approved by the CLI counts as auto"
+    );
+    t.sso
+        .set_setting(&ctx, "signup", "is_approval_needed", Some(json!(false)))
+        .await
+        .unwrap();
     let ctx = t.ctx("default").await;
-    let row = t.sso.create_user(&ctx, NewUser { auto_approve: false, ..user("free", "a long passphrase") }).await.unwrap();
+    let row = t
+        .sso
+        .create_user(
+            &ctx,
+            NewUser {
+                auto_approve: false,
+                ..user("free", "a long passphrase")
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(row.approval_status, "approved");
 }
 both!(approval_at_creation_follows_the_setting);
@@ -140,55 +290,135 @@ both!(approval_at_creation_follows_the_setting);
 async fn lock_unlock_approve_reject_change_state_and_are_audited(backend: Backend) {
     let t = TestSso::open(backend).await;
     let ctx = t.ctx("default").await;
-    let created = t.sso.create_user(&ctx, NewUser { auto_approve: false, ..user("carol", "a long passphrase") }).await.unwrap();
+    let created = t
+        .sso
+        .create_user(
+            &ctx,
+            NewUser {
+                auto_approve: false,
+                ..user("carol", "a long passphrase")
+            },
+        )
+        .await
+        .unwrap();
     let who = UserRef::Username("carol".into());
     let row = t.sso.approve_user(&ctx, &who).await.unwrap();
     assert_eq!(row.approval_status, "approved");
     assert_eq!(row.approval_status_mod_time, ctx.now);
     let row = t.sso.lock_user(&ctx, &who).await.unwrap();
     assert!(row.is_locked);
-    assert_eq!(row.locked_by.as_deref(), Some(gatehouse::sso::Actor::cli().as_locker().as_str()));
+    assert_eq!(
+        row.locked_by.as_deref(),
+        Some(gatehouse::sso::Actor::cli().as_locker().as_str())
+    );
     assert_eq!(row.locked_time, Some(ctx.now));
     let row = t.sso.unlock_user(&ctx, &who).await.unwrap();
     assert!(!row.is_locked);
     assert_eq!(row.locked_by, None);
-    let row = t.sso.reject_user(&ctx, &UserRef::Id(created.user_id.clone())).await.unwrap();
+    let row = t
+        .sso
+        .reject_user(&ctx, &UserRef::Id(created.user_id.clone()))
+        .await
+        .unwrap();
     assert_eq!(row.approval_status, "rejected");
-    let (kind, _, _) = refusal(t.sso.lock_user(&ctx, &UserRef::Username("nobody".into())).await.unwrap_err());
+    let (kind, _, _) = refusal(
+        t.sso
+            .lock_user(&ctx, &UserRef::Username("nobody".into()))
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(kind, Kind::NotFound);
 
     let pk = ctx.tenant.pk;
-    let entries = t.sso.store.tenant(pk, move |conn| audit::recent(conn, pk, 10)).await.unwrap();
+    let entries = t
+        .sso
+        .store
+        .tenant(pk, move |conn| audit::recent(conn, pk, 10))
+        .await
+        .unwrap();
     let ops: Vec<&str> = entries.iter().map(|e| e.op.as_str()).collect();
-    assert_eq!(&ops[..5], ["user.reject_user", "user.unlock_user", "user.lock_user", "user.approve_user", "user.create_user"]);
-    assert!(entries.iter().take(5).all(|e| e.target_user_id.as_deref() == Some(created.user_id.as_str()) && e.cid == "cli"));
+    assert_eq!(
+        &ops[..5],
+        [
+            "user.reject_user",
+            "user.unlock_user",
+            "user.lock_user",
+            "user.approve_user",
+            "user.create_user"
+        ]
+    );
+    assert!(
+        entries.iter().take(5).all(|e| e.target_user_id.as_deref()
+            == Some(created.user_id.as_str())
+            && e.cid == "cli")
+    );
 }
 both!(lock_unlock_approve_reject_change_state_and_are_audited);
 
 async fn set_password_sets_expiry_and_must_change(backend: Backend) {
     let t = TestSso::open(backend).await;
     let ctx = t.ctx("default").await;
-    t.sso.create_user(&ctx, user("dave", "a long passphrase")).await.unwrap();
+    t.sso
+        .create_user(&ctx, user("dave", "a long passphrase"))
+        .await
+        .unwrap();
     let who = UserRef::Username("dave".into());
-    let row = t.sso.set_password(&ctx, &who, Password::new("another passphrase"), true, Some(10)).await.unwrap();
+    let row = t
+        .sso
+        .set_password(
+            &ctx,
+            &who,
+            Password::new("another passphrase"),
+            true,
+            Some(10),
+        )
+        .await
+        .unwrap();
     assert!(row.password_must_change);
     assert_eq!(row.password_expiry, ctx.now + chrono::TimeDelta::days(10));
     assert_eq!(row.password_last_set, ctx.now);
-    assert!(t.sso.verify_password(&row, Password::new("another passphrase")).await.unwrap());
-    let row = t.sso.set_password(&ctx, &who, Password::new("third passphrase"), false, None).await.unwrap();
-    assert_eq!(row.password_expiry, ctx.now + chrono::TimeDelta::days(730), "password.expiry days by default");
-    let (_, code, _) = refusal(t.sso.set_password(&ctx, &who, Password::new("qwerty123"), false, None).await.unwrap_err());
+    assert!(
+        t.sso
+            .verify_password(&row, Password::new("another passphrase"))
+            .await
+            .unwrap()
+    );
+    let row = t
+        .sso
+        .set_password(&ctx, &who, Password::new("third passphrase"), false, None)
+        .await
+        .unwrap();
+    assert_eq!(
+        row.password_expiry,
+        ctx.now + chrono::TimeDelta::days(730),
+        "password.expiry days by default"
+    );
+    let (_, code, _) = refusal(
+        t.sso
+            .set_password(&ctx, &who, Password::new("qwerty123"), false, None)
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(code, SubStatus::PasswordInvalid);
 }
 both!(set_password_sets_expiry_and_must_change);
 
 async fn a_tenant_override_changes_one_tenant_only(backend: Backend) {
     let t = TestSso::open(backend).await;
-    t.sso.create_tenant("acme", None, Actor::Auto, "t").await.unwrap();
+    t.sso
+        .create_tenant("acme", None, Actor::Auto, "t")
+        .await
+        .unwrap();
     let acme = t.ctx("acme").await;
     let default = t.ctx("default").await;
-    t.sso.set_setting(&acme, "session", "expiry", Some(json!(5))).await.unwrap();
-    t.sso.set_setting(&acme, "apps", "all", Some(json!("CRM,ERP"))).await.unwrap();
+    t.sso
+        .set_setting(&acme, "session", "expiry", Some(json!(5)))
+        .await
+        .unwrap();
+    t.sso
+        .set_setting(&acme, "apps", "all", Some(json!("CRM,ERP")))
+        .await
+        .unwrap();
     let acme = t.ctx("acme").await;
     let p = t.sso.policy(&acme.tenant).await.unwrap();
     assert_eq!(p.session.expiry, 5);
@@ -197,12 +427,25 @@ async fn a_tenant_override_changes_one_tenant_only(backend: Backend) {
     assert_eq!(d.session.expiry, 60);
     assert!(!d.apps.all.contains("ERP"));
     // Removing the override returns to the default; a bad value or key is refused and changes nothing.
-    t.sso.set_setting(&acme, "session", "expiry", None).await.unwrap();
+    t.sso
+        .set_setting(&acme, "session", "expiry", None)
+        .await
+        .unwrap();
     let acme = t.ctx("acme").await;
     assert_eq!(t.sso.policy(&acme.tenant).await.unwrap().session.expiry, 60);
-    let (kind, code, _) = refusal(t.sso.set_setting(&acme, "session", "expiry", Some(json!("soon"))).await.unwrap_err());
+    let (kind, code, _) = refusal(
+        t.sso
+            .set_setting(&acme, "session", "expiry", Some(json!("soon")))
+            .await
+            .unwrap_err(),
+    );
     assert_eq!((kind, code), (Kind::Policy, SubStatus::CommonInvalidInput));
-    let (kind, _, _) = refusal(t.sso.set_setting(&acme, "server", "bind", Some(json!("0.0.0.0:1"))).await.unwrap_err());
+    let (kind, _, _) = refusal(
+        t.sso
+            .set_setting(&acme, "server", "bind", Some(json!("0.0.0.0:1")))
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(kind, Kind::Policy);
     let acme = t.ctx("acme").await;
     assert_eq!(t.sso.policy(&acme.tenant).await.unwrap().session.expiry, 60);
@@ -216,7 +459,10 @@ async fn concurrent_creations_do_not_trip_over_each_other(backend: Backend) {
         .map(|i| {
             let sso = t.sso.clone();
             let ctx = ctx.clone();
-            actix_rt::spawn(async move { sso.create_user(&ctx, user(&format!("c{i}"), "a long passphrase")).await })
+            actix_rt::spawn(async move {
+                sso.create_user(&ctx, user(&format!("c{i}"), "a long passphrase"))
+                    .await
+            })
         })
         .collect();
     for job in jobs {
@@ -227,7 +473,10 @@ async fn concurrent_creations_do_not_trip_over_each_other(backend: Backend) {
         .map(|_| {
             let sso = t.sso.clone();
             let ctx = ctx.clone();
-            actix_rt::spawn(async move { sso.create_user(&ctx, user("racer", "a long passphrase")).await })
+            actix_rt::spawn(async move {
+                sso.create_user(&ctx, user("racer", "a long passphrase"))
+                    .await
+            })
         })
         .collect();
     let mut ok = 0;
