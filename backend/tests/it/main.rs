@@ -1,4 +1,5 @@
 //! Integration tests: one binary, each test against a fresh PostgreSQL database and a fresh SQLite file.
+#![allow(clippy::unwrap_used)]
 
 mod common;
 
