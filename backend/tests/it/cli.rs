@@ -488,3 +488,46 @@ fn gatehouse_toml_in_the_working_directory_is_read_and_a_bad_value_names_its_key
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing.toml"));
 }
+
+/// `serve` (and no subcommand at all) runs the server until it is stopped.
+async fn serve_answers_health_checks(backend: Backend) {
+    let cli = Cli::new(backend);
+    for args in [vec!["serve"], vec![]] {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatehouse"));
+        cmd.args(&args)
+            .current_dir(cli.db.dir.path())
+            .env("GATEHOUSE__DATABASE__URL", &cli.db.url)
+            .env("GATEHOUSE__SERVER__BIND", format!("127.0.0.1:{port}"))
+            .env("GATEHOUSE__HASHING__ARGON2_MEMORY_KIB", "256")
+            .env("GATEHOUSE__LOG__LEVEL", "warn")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        if let Some(key) = &cli.key {
+            cmd.env("GATEHOUSE__CRYPTO__FERNET_KEYS", key);
+        }
+        let mut child = cmd.spawn().unwrap();
+        let client = awc::Client::default();
+        let mut healthy = false;
+        for _ in 0..100 {
+            if let Ok(res) = client
+                .get(format!("http://127.0.0.1:{port}/healthz"))
+                .send()
+                .await
+                && res.status() == 200
+            {
+                healthy = true;
+                break;
+            }
+            actix_rt::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        child.kill().unwrap();
+        child.wait().unwrap();
+        assert!(healthy, "gatehouse {args:?} served /healthz");
+    }
+}
+both!(serve_answers_health_checks);
