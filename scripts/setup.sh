@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # Installs what building and testing Gatehouse needs on a fresh Debian machine, and nothing that is already
 # there: the C libraries Diesel links (libpq, libsqlite3) and a reachable PostgreSQL on 127.0.0.1:5432.
-# Usage: scripts/setup.sh [libs] [postgres]   (no argument: both)
+# Python's `cryptography` (the Fernet interoperability test) is installed into .venv when the system Python
+# lacks it.
+# Usage: scripts/setup.sh [libs] [postgres] [python]   (no argument: all)
 set -euo pipefail
 
 want_libs=0
 want_pg=0
-[ $# -eq 0 ] && { want_libs=1; want_pg=1; }
+want_py=0
+[ $# -eq 0 ] && { want_libs=1; want_pg=1; want_py=1; }
 for arg in "$@"; do
   case "$arg" in
     libs) want_libs=1 ;;
     postgres) want_pg=1 ;;
+    python) want_py=1 ;;
     *) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -58,4 +62,10 @@ if [ "$want_pg" = 1 ] && ! pg_up; then
     sudo_if_needed sh -c "cat '$hba' >> /tmp/gatehouse-hba && cp /tmp/gatehouse-hba '$hba'"
     sudo_if_needed pg_ctlcluster --skip-systemctl-redirect "$version" main reload
   fi
+fi
+
+if [ "$want_py" = 1 ] && ! python3 -c 'import cryptography' 2>/dev/null && ! [ -x .venv/bin/python ]; then
+  echo "setup: installing Python's cryptography into .venv" >&2
+  python3 -m venv .venv || { apt_install python3-venv && python3 -m venv .venv; }
+  .venv/bin/pip install -q cryptography
 fi

@@ -4,6 +4,8 @@
 
 pub mod error;
 pub mod ids;
+pub mod token;
 
 pub use error::{Status, SubStatus};
 pub use ids::{IdError, TenantSlug, UserId};
+pub use token::Ust;

@@ -3,6 +3,7 @@
 pub mod keyring;
 pub mod keys;
 pub mod password;
+pub mod tokens;
 
 use rand::RngCore;
 

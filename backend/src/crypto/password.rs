@@ -56,8 +56,16 @@ enum Job {
     Verify {
         password: Password,
         hash: String,
-        reply: oneshot::Sender<bool>,
+        reply: oneshot::Sender<Verified>,
     },
+}
+
+/// The outcome of a verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Verified {
+    pub matches: bool,
+    /// The hash is of an older scheme (Zato's PBKDF2) and should be replaced after a successful login.
+    pub needs_rehash: bool,
 }
 
 /// Counts of work done, for tests and metrics.
@@ -72,6 +80,9 @@ pub struct HashCounters {
 pub struct Hasher {
     queue: SyncSender<Job>,
     counters: Arc<HashCounters>,
+    /// An Argon2id hash of a random password with the configured parameters: verifying against it costs what a
+    /// real verification costs, for accounts that do not exist or may not log in.
+    dummy: Arc<str>,
 }
 
 impl fmt::Debug for Hasher {
@@ -102,7 +113,17 @@ impl Hasher {
                 .spawn(move || work(&jobs, &params, &counters))
                 .map_err(|e| HashError::Failed(e.to_string()))?;
         }
-        Ok(Hasher { queue, counters })
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        let dummy = argon2
+            .hash_password(super::random_urlsafe(24).as_bytes(), &salt)
+            .map_err(|e| HashError::Failed(e.to_string()))?
+            .to_string();
+        Ok(Hasher {
+            queue,
+            counters,
+            dummy: dummy.into(),
+        })
     }
 
     pub fn counters(&self) -> &HashCounters {
@@ -118,8 +139,9 @@ impl Hasher {
             .map_err(|_| HashError::Failed("hashing worker stopped".to_owned()))?
     }
 
-    /// Whether `password` matches `hash`. A malformed hash never matches.
-    pub async fn verify(&self, password: Password, hash: String) -> Result<bool, HashError> {
+    /// Whether `password` matches `hash` (Argon2id, or Zato's `$pbkdf2-sha512$`). A malformed hash never
+    /// matches.
+    pub async fn verify(&self, password: Password, hash: String) -> Result<Verified, HashError> {
         let (reply, answer) = oneshot::channel();
         self.submit(Job::Verify {
             password,
@@ -129,6 +151,13 @@ impl Hasher {
         answer
             .await
             .map_err(|_| HashError::Failed("hashing worker stopped".to_owned()))
+    }
+
+    /// Does the work of a verification that cannot succeed, so a refusal costs the same whatever its reason.
+    pub async fn verify_dummy(&self, password: Password) -> Result<(), HashError> {
+        self.verify(password, self.dummy.to_string())
+            .await
+            .map(|_| ())
     }
 
     fn submit(&self, job: Job) -> Result<(), HashError> {
@@ -165,21 +194,68 @@ fn work(jobs: &Mutex<Receiver<Job>>, params: &Params, counters: &HashCounters) {
                 reply,
             } => {
                 counters.verifications.fetch_add(1, Ordering::Relaxed);
-                let _ = reply.send(verify_argon2(&argon2, &password, &hash));
+                let _ = reply.send(verify_any(&argon2, &password, &hash));
             }
         }
     }
 }
 
-/// Verifies with the parameters stored in the hash itself, so changing the configured cost does not break
-/// existing hashes.
-fn verify_argon2(argon2: &Argon2<'_>, password: &Password, hash: &str) -> bool {
-    match PasswordHash::new(hash) {
+fn verify_any(argon2: &Argon2<'_>, password: &Password, hash: &str) -> Verified {
+    if hash.starts_with(PBKDF2_PREFIX) {
+        return Verified {
+            matches: verify_pbkdf2_sha512(password, hash),
+            needs_rehash: true,
+        };
+    }
+    // Argon2: verified with the parameters stored in the hash itself, so changing the configured cost does not
+    // break existing hashes.
+    let matches = match PasswordHash::new(hash) {
         Ok(parsed) => argon2
             .verify_password(password.expose().as_bytes(), &parsed)
             .is_ok(),
         Err(_) => false,
+    };
+    Verified {
+        matches,
+        needs_rehash: false,
     }
+}
+
+const PBKDF2_PREFIX: &str = "$pbkdf2-sha512$";
+
+/// Verifies passlib's `$pbkdf2-sha512$<rounds>$<salt>$<checksum>`, the format Zato stores (salt and checksum
+/// in passlib's "adapted base64": `.` for `+`, no padding).
+pub fn verify_pbkdf2_sha512(password: &Password, hash: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let Some(rest) = hash.strip_prefix(PBKDF2_PREFIX) else {
+        return false;
+    };
+    let mut parts = rest.split('$');
+    let (Some(rounds), Some(salt), Some(checksum), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let (Ok(rounds), Some(salt), Some(expected)) = (
+        rounds.parse::<u32>(),
+        ab64_decode(salt),
+        ab64_decode(checksum),
+    ) else {
+        return false;
+    };
+    if rounds == 0 || expected.is_empty() || expected.len() > 64 {
+        return false;
+    }
+    let mut derived = [0u8; 64];
+    pbkdf2::pbkdf2_hmac::<sha2::Sha512>(password.expose().as_bytes(), &salt, rounds, &mut derived);
+    derived[..expected.len()].ct_eq(&expected).into()
+}
+
+fn ab64_decode(text: &str) -> Option<Vec<u8>> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(text.replace('.', "+"))
+        .ok()
 }
 
 #[cfg(test)]
@@ -202,21 +278,79 @@ mod tests {
         let hasher = Hasher::start(&light()).unwrap();
         let hash = hasher.hash(Password::new("correct horse")).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
+        let ok = hasher
+            .verify(Password::new("correct horse"), hash.clone())
+            .await
+            .unwrap();
+        assert_eq!(
+            ok,
+            Verified {
+                matches: true,
+                needs_rehash: false
+            }
+        );
         assert!(
-            hasher
-                .verify(Password::new("correct horse"), hash.clone())
+            !hasher
+                .verify(Password::new("wrong"), hash)
                 .await
                 .unwrap()
+                .matches
         );
-        assert!(!hasher.verify(Password::new("wrong"), hash).await.unwrap());
         assert!(
             !hasher
                 .verify(Password::new("x"), "not a hash".to_owned())
                 .await
                 .unwrap()
+                .matches
         );
+        hasher
+            .verify_dummy(Password::new("anything"))
+            .await
+            .unwrap();
         assert_eq!(hasher.counters().hashes.load(Ordering::Relaxed), 1);
-        assert_eq!(hasher.counters().verifications.load(Ordering::Relaxed), 3);
+        assert_eq!(hasher.counters().verifications.load(Ordering::Relaxed), 4);
+    }
+
+    // Made with Python's hashlib.pbkdf2_hmac("sha512", b"zato-password-1", salt, 1000), salt and checksum in
+    // passlib's adapted base64: the shape Zato stores.
+    const ZATO_HASH: &str = include_str!("../../tests/data/pbkdf2_sha512.txt");
+
+    #[actix_rt::test]
+    async fn zato_pbkdf2_hashes_verify_and_ask_for_a_rehash() {
+        let hasher = Hasher::start(&light()).unwrap();
+        let hash = ZATO_HASH.trim().to_owned();
+        assert!(hash.starts_with("$pbkdf2-sha512$1000$"));
+        let ok = hasher
+            .verify(Password::new("zato-password-1"), hash.clone())
+            .await
+            .unwrap();
+        assert_eq!(
+            ok,
+            Verified {
+                matches: true,
+                needs_rehash: true
+            }
+        );
+        assert!(
+            !hasher
+                .verify(Password::new("zato-password-2"), hash.clone())
+                .await
+                .unwrap()
+                .matches
+        );
+        let tampered = hash.replacen("$1000$", "$1001$", 1);
+        assert!(!verify_pbkdf2_sha512(
+            &Password::new("zato-password-1"),
+            &tampered
+        ));
+        assert!(!verify_pbkdf2_sha512(
+            &Password::new("zato-password-1"),
+            "$pbkdf2-sha512$x$y$z"
+        ));
+        assert!(!verify_pbkdf2_sha512(
+            &Password::new("zato-password-1"),
+            "$pbkdf2-sha512$1000$$"
+        ));
     }
 
     #[actix_rt::test]

@@ -1,11 +1,14 @@
 //! The actix adapters: one app built by [`Application::build`] (which the tests reuse), the native API under
 //! `/api/v1`, the Zato-compatible surface under `/zato/sso`, and the operational endpoints.
 
+pub mod api_v1;
+pub mod call;
 pub mod error;
 pub mod json;
 pub mod meta;
 pub mod ops;
 pub mod tenant;
+pub mod zato;
 
 use crate::sso::Sso;
 use actix_web::dev::Server;
@@ -25,16 +28,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::scope("/api/v1/t/{tenant}")
                 .wrap(from_fn(tenant::resolve))
+                .configure(api_v1::tenant_routes)
                 .default_service(web::to(no_route)),
         )
         .service(
             web::scope("/t/{tenant}/zato/sso")
                 .wrap(from_fn(tenant::resolve))
+                .configure(zato::routes)
                 .default_service(web::to(no_route)),
         )
         .service(
             web::scope("/zato/sso")
                 .wrap(from_fn(tenant::resolve))
+                .configure(zato::routes)
                 .default_service(web::to(no_route)),
         );
 }

@@ -1,14 +1,18 @@
 //! The domain services, independent of HTTP. Both REST surfaces, the web UI and the CLI are thin adapters over
 //! these calls. Each takes a [`Ctx`] rather than reading globals or the clock.
 
+pub mod address;
 pub mod audit;
 pub mod bootstrap;
 pub mod clock;
 pub mod context;
 pub mod error;
+pub mod login;
 pub mod password_policy;
+pub mod session;
 pub mod settings;
 pub mod tenant;
+pub mod totp;
 pub mod user;
 
 pub use clock::Clock;

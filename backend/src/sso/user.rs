@@ -66,17 +66,11 @@ fn clean(name: Option<&String>) -> Option<String> {
     name.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty())
 }
 
-/// Decodes a base32 TOTP key and checks it carries at least 80 bits.
+/// Checks a base32 TOTP key carries at least 80 bits.
 pub fn check_totp_key(key: &str) -> Result<(), SubStatus> {
-    let normalised: String = key
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '=')
-        .collect::<String>()
-        .to_uppercase();
-    match totp_rs::Secret::try_from_base32(&normalised) {
-        Ok(secret) if secret.as_bytes().len() >= 10 => Ok(()),
-        _ => Err(SubStatus::CommonInvalidInput),
-    }
+    super::totp::decode_key(key)
+        .map(|_| ())
+        .ok_or(SubStatus::CommonInvalidInput)
 }
 
 fn not_found() -> SsoError {
@@ -346,7 +340,8 @@ impl Sso {
         Ok(self
             .hasher
             .verify(password, row.password_hash.clone())
-            .await?)
+            .await?
+            .matches)
     }
 }
 

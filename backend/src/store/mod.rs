@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod schema;
+pub mod sessions;
 pub mod settings;
 pub mod tenants;
 pub mod users;

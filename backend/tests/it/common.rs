@@ -189,7 +189,11 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
-        let services = TestSso::open(backend).await;
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let services = TestSso::open_with(backend, adjust).await;
         let app = Application::build(services.sso.clone()).expect("bind");
         let base = format!("http://127.0.0.1:{}", app.port());
         actix_rt::spawn(app.into_server());

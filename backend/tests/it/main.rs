@@ -7,5 +7,6 @@ mod bootstrap;
 mod cli;
 mod config;
 mod http;
+mod login;
 mod migrations;
 mod tenants_users;

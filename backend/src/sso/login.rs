@@ -1,0 +1,420 @@
+//! The login call: reference §8.1 in its order, with Gatehouse's changes (spec §1). Every attempt costs one
+//! password verification, whatever the account's state, and is audited with its outcome.
+//!
+//! Order: the password (for every account, a dummy for unknown ones), then approval, confirmation and lock,
+//! TOTP, the app lists, the login-metadata rule, the IP allow-list, password expiry, about-to-expire, must-change
+//! (and the new password), then the session.
+
+use super::error::{Kind, SsoError, SsoResult};
+use super::user::{APPROVED, SIGNUP_FINAL};
+use super::{Ctx, Sso, address, audit, password_policy, totp};
+use crate::config::{StringList, TenantPolicy};
+use crate::crypto::password::{Password, Verified};
+use crate::crypto::tokens;
+use crate::store::schema::users as users_table;
+use crate::store::sessions::{self, SessionRow};
+use crate::store::users::{self, UserRow};
+use chrono::{NaiveDateTime, TimeDelta};
+use diesel::prelude::*;
+use gatehouse_shared::{SubStatus, Ust};
+
+/// The app the web UI logs in as; every tenant's app lists include it implicitly.
+pub const WEB_APP: &str = "gatehouse";
+
+/// What a login call carries besides its context.
+#[derive(Debug, Clone, Default)]
+pub struct LoginRequest {
+    /// `None` when the field was `null`; a missing field is refused by the surfaces before this.
+    pub username: Option<String>,
+    pub password: Option<Password>,
+    pub totp_code: Option<String>,
+    pub new_password: Option<Password>,
+    /// Login metadata sent in the body: honoured only for apps in `apps.login_metadata_allowed` that presented
+    /// a valid app key.
+    pub remote_addr: Option<String>,
+    pub user_agent: Option<String>,
+    /// Whether the caller presented a valid key for `current_app`.
+    pub app_key_valid: bool,
+}
+
+/// A new session.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub username: String,
+    pub user_id: String,
+    pub ust: Ust,
+    pub session_id: String,
+    pub creation_time: NaiveDateTime,
+    pub expiration_time: NaiveDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoginSuccess {
+    pub session: SessionInfo,
+    /// `W003005` when the password is about to expire.
+    pub warnings: Vec<SubStatus>,
+}
+
+/// Whether `app` is in `list` (the web UI's app always is).
+pub fn app_listed(list: &StringList, app: &str) -> bool {
+    app == WEB_APP || list.contains(app)
+}
+
+fn refused(code: SubStatus, inform: bool) -> SsoError {
+    SsoError::refused_if(Kind::Unauthenticated, code, inform)
+}
+
+/// Checks a user's state on every login and every use of a session (the reference's `UserChecker`): the app,
+/// the address, lock, confirmation, approval and password expiry, each hidden per its inform flag.
+pub fn check_user(
+    policy: &TenantPolicy,
+    user: &UserRow,
+    current_app: &str,
+    remote_addr: Option<&str>,
+    now: NaiveDateTime,
+) -> SsoResult<()> {
+    check_account(policy, user, now)?;
+    if !app_listed(&policy.apps.all, current_app) {
+        return Err(refused(
+            SubStatus::AppListInvalid,
+            policy.apps.inform_if_app_invalid,
+        ));
+    }
+    check_address(policy, user, remote_addr)?;
+    if password_expired(user, now) {
+        return Err(refused(
+            SubStatus::PasswordExpired,
+            policy.password.inform_if_expired,
+        ));
+    }
+    Ok(())
+}
+
+/// Approval, confirmation and lock.
+fn check_account(policy: &TenantPolicy, user: &UserRow, now: NaiveDateTime) -> SsoResult<()> {
+    if user.approval_status != APPROVED {
+        return Err(refused(
+            SubStatus::AuthNotApproved,
+            policy.login.inform_if_not_approved,
+        ));
+    }
+    if user.sign_up_status != SIGNUP_FINAL {
+        return Err(refused(
+            SubStatus::AuthInvalidSignupStatus,
+            policy.login.inform_if_not_confirmed,
+        ));
+    }
+    if is_locked(user, now) {
+        return Err(refused(
+            SubStatus::AuthLocked,
+            policy.login.inform_if_locked,
+        ));
+    }
+    Ok(())
+}
+
+/// Locked by hand, or automatically until a time not yet reached.
+pub fn is_locked(user: &UserRow, now: NaiveDateTime) -> bool {
+    user.is_locked && user.locked_until.is_none_or(|until| now < until)
+}
+
+fn check_address(
+    policy: &TenantPolicy,
+    user: &UserRow,
+    remote_addr: Option<&str>,
+) -> SsoResult<()> {
+    let entry = policy.user_address_list.get(&user.username);
+    if address::allowed(entry, policy.login.reject_if_not_listed, remote_addr) {
+        Ok(())
+    } else {
+        Err(refused(SubStatus::AuthNotAllowed, true))
+    }
+}
+
+pub fn password_expired(user: &UserRow, now: NaiveDateTime) -> bool {
+    now > user.password_expiry
+}
+
+impl Sso {
+    /// Logs a user in. The outcome, with its sub-status, is audited whatever it is.
+    pub async fn login(&self, ctx: &Ctx, request: LoginRequest) -> SsoResult<LoginSuccess> {
+        let mut target = None;
+        let result = self.login_steps(ctx, request, &mut target).await;
+        let outcome = match &result {
+            Ok(_) => Ok(()),
+            Err(e) => Err(e.code().unwrap_or(SubStatus::CommonInternalError)),
+        };
+        let (pk, audit_ctx) = (ctx.tenant.pk, ctx.clone());
+        let written = self
+            .store
+            .tenant(pk, move |conn| {
+                audit::append_ctx(conn, &audit_ctx, "user.login", target.as_deref(), outcome)
+            })
+            .await;
+        match written {
+            Err(e) if result.is_ok() => {
+                // A login that cannot be audited does not succeed.
+                tracing::error!(cid = %ctx.cid, error = %e, "could not audit a login");
+                Err(SsoError::Store(e))
+            }
+            Err(e) => {
+                tracing::error!(cid = %ctx.cid, error = %e, "could not audit a failed login");
+                result
+            }
+            Ok(()) => result,
+        }
+    }
+
+    async fn login_steps(
+        &self,
+        ctx: &Ctx,
+        request: LoginRequest,
+        target: &mut Option<String>,
+    ) -> SsoResult<LoginSuccess> {
+        let policy = self.policy(&ctx.tenant).await?;
+        let now = ctx.now;
+        let username = request.username.clone().unwrap_or_default();
+        let password = request.password.clone().unwrap_or_default();
+
+        // 1. The password, first, for every account: unknown users and empty passwords cost one verification
+        //    against a dummy hash, so no answer comes back faster than a wrong password's.
+        let found = if username.is_empty() {
+            None
+        } else {
+            let (pk, name) = (ctx.tenant.pk, username.clone());
+            self.store
+                .tenant(pk, move |conn| users::by_username(conn, pk, &name))
+                .await?
+        };
+        let verified = match &found {
+            Some(user) if !password.is_empty() => {
+                self.hasher
+                    .verify(password.clone(), user.password_hash.clone())
+                    .await?
+            }
+            _ => {
+                self.hasher.verify_dummy(password.clone()).await?;
+                Verified::default()
+            }
+        };
+        *target = found.as_ref().map(|u| u.user_id.clone());
+        let user = match found {
+            Some(user) if verified.matches => user,
+            _ => return Err(refused(SubStatus::AuthNotAllowed, true)),
+        };
+
+        // 2. Approval, confirmation, lock: only now, so these codes go only to someone who knows the password.
+        check_account(&policy, &user, now)?;
+
+        // 3. TOTP; a step, once accepted, is used up at once.
+        if user.is_totp_enabled {
+            self.check_login_totp(ctx, &policy, &user, request.totp_code.as_deref())
+                .await?;
+        }
+
+        // 4. The app must be known and allowed to log users in.
+        if !app_listed(&policy.apps.all, &ctx.current_app)
+            || !app_listed(&policy.apps.login_allowed, &ctx.current_app)
+        {
+            return Err(refused(
+                SubStatus::AppListInvalid,
+                policy.apps.inform_if_app_invalid,
+            ));
+        }
+
+        // 5. Login metadata in the body only from apps allowed to send it, with their key. Checked before
+        //    anything is changed, so a refusal leaves no trace but the audit entry.
+        let sends_metadata = request.remote_addr.is_some() || request.user_agent.is_some();
+        if sends_metadata
+            && !(policy
+                .apps
+                .login_metadata_allowed
+                .contains(&ctx.current_app)
+                && request.app_key_valid)
+        {
+            return Err(refused(SubStatus::MetadataNotAllowed, true));
+        }
+        let remote_addr = request
+            .remote_addr
+            .clone()
+            .or_else(|| ctx.remote_addr.clone());
+        let user_agent = request
+            .user_agent
+            .clone()
+            .or_else(|| ctx.user_agent.clone());
+        if let Some(addr) = &request.remote_addr
+            && address::parse_addr(addr).is_none()
+        {
+            return Err(SsoError::refused(
+                Kind::BadInput,
+                SubStatus::CommonInvalidInput,
+            ));
+        }
+
+        // 6. The IP allow-list.
+        check_address(&policy, &user, remote_addr.as_deref())?;
+
+        // 7. Expiry, about-to-expire and must-change decide whether a new password is required.
+        let new_password = request.new_password.clone().filter(|p| !p.is_empty());
+        let mut warnings = Vec::new();
+        let mut change = false;
+        if password_expired(&user, now) {
+            if new_password.is_some() && policy.password.allow_change_if_expired {
+                change = true;
+            } else {
+                return Err(refused(
+                    SubStatus::PasswordExpired,
+                    policy.password.inform_if_expired,
+                ));
+            }
+        } else if about_to_expire(&policy, &user, now) {
+            if new_password.is_some() {
+                change = true;
+            } else if policy.password.inform_if_about_to_expire {
+                warnings.push(SubStatus::PasswordAboutToExpireWarning);
+            } else {
+                return Err(refused(SubStatus::PasswordAboutToExpireError, true));
+            }
+        }
+        if user.password_must_change {
+            if new_password.is_none() {
+                return Err(refused(
+                    SubStatus::PasswordMustSendNew,
+                    policy.password.inform_if_must_be_changed,
+                ));
+            }
+            change = true;
+        }
+
+        // 8. The new password must pass the policy; a must-change login never succeeds without it.
+        let new_hash = match (change, &new_password) {
+            (true, Some(new)) => {
+                let inputs = [user.username.as_str()];
+                password_policy::check(&policy.password, new, &inputs).map_err(|code| {
+                    let inform = policy.password.inform_if_invalid;
+                    let kind = if inform {
+                        Kind::Policy
+                    } else {
+                        Kind::Unauthenticated
+                    };
+                    SsoError::refused_if(kind, code, inform)
+                })?;
+                Some(self.hasher.hash(new.clone()).await?)
+            }
+            // An imported PBKDF2 hash is replaced by Argon2id once the password is known to be right.
+            _ if verified.needs_rehash => Some(self.hasher.hash(password.clone()).await?),
+            _ => None,
+        };
+
+        // 9. The session.
+        let ids = tokens::new_session(&self.keyring);
+        let expiration_time = now
+            + TimeDelta::minutes(i64::from(
+                policy
+                    .session
+                    .expiry
+                    .min(policy.session.max_lifetime_minutes.max(1)),
+            ));
+        let row = SessionRow {
+            id: 0,
+            tenant_id: ctx.tenant.pk,
+            user_pk: user.id,
+            session_id: ids.session_id.clone(),
+            secret_hash: ids.secret_hash.clone(),
+            creation_time: now,
+            expiration_time,
+            remote_addr: remote_addr.unwrap_or_default(),
+            user_agent: user_agent.unwrap_or_default(),
+            current_app: ctx.current_app.clone(),
+        };
+        let expiry_days = i64::from(policy.password.expiry);
+        let (pk, mut saved) = (ctx.tenant.pk, user.clone());
+        self.store
+            .tenant(pk, move |conn| {
+                if let Some(hash) = new_hash {
+                    saved.password_hash = hash;
+                    if change {
+                        saved.password_last_set = now;
+                        saved.password_expiry = now + TimeDelta::days(expiry_days);
+                        saved.password_must_change = false;
+                    }
+                    users::save(conn, &saved)?;
+                }
+                sessions::insert(conn, &row)
+            })
+            .await?;
+        if change {
+            warnings.retain(|w| *w != SubStatus::PasswordAboutToExpireWarning);
+        }
+        Ok(LoginSuccess {
+            session: SessionInfo {
+                username: user.username,
+                user_id: user.user_id,
+                ust: ids.ust,
+                session_id: ids.session_id,
+                creation_time: now,
+                expiration_time,
+            },
+            warnings,
+        })
+    }
+
+    async fn check_login_totp(
+        &self,
+        ctx: &Ctx,
+        policy: &TenantPolicy,
+        user: &UserRow,
+        code: Option<&str>,
+    ) -> SsoResult<()> {
+        let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
+            return Err(refused(
+                SubStatus::AuthTotpMissing,
+                policy.login.inform_if_totp_missing,
+            ));
+        };
+        let key = user
+            .totp_key
+            .as_deref()
+            .and_then(|sealed| self.keyring.open_text(sealed))
+            .ok_or_else(|| {
+                SsoError::Internal("a TOTP key cannot be opened with the keyring".to_owned())
+            })?;
+        let step = totp::check(
+            &key,
+            code,
+            ctx.now,
+            policy.totp.valid_window,
+            user.totp_last_step,
+        )
+        .map_err(|_| refused(SubStatus::AuthNotAllowed, true))?;
+        // Used up across instances: only one request can move the step forward.
+        let (pk, user_pk) = (ctx.tenant.pk, user.id);
+        let moved = self
+            .store
+            .tenant(pk, move |conn| {
+                Ok(diesel::update(
+                    users_table::table
+                        .filter(users_table::id.eq(user_pk))
+                        .filter(users_table::tenant_id.eq(pk))
+                        .filter(
+                            users_table::totp_last_step
+                                .is_null()
+                                .or(users_table::totp_last_step.lt(step)),
+                        ),
+                )
+                .set(users_table::totp_last_step.eq(step))
+                .execute(conn)?)
+            })
+            .await?;
+        if moved == 1 {
+            Ok(())
+        } else {
+            Err(refused(SubStatus::AuthNotAllowed, true))
+        }
+    }
+}
+
+fn about_to_expire(policy: &TenantPolicy, user: &UserRow, now: NaiveDateTime) -> bool {
+    now > user.password_expiry
+        - TimeDelta::days(i64::from(policy.password.about_to_expire_threshold))
+}
