@@ -134,7 +134,9 @@ impl Store {
         };
         let pool = Pool::builder()
             .max_size(pool_size)
-            .min_idle(Some(1))
+            // No idle minimum: r2d2 refills one in the background, and a process (the CLI) that exits while a
+            // background thread is inside libpq's connect can crash in OpenSSL's exit handlers.
+            .min_idle(Some(0))
             .connection_timeout(Duration::from_secs(5))
             .build(manager)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
