@@ -584,6 +584,8 @@ async fn ip_allow_lists(backend: Backend) {
         json!(["2001:db8::/32"]),
     )
     .await;
+    // Each case runs on both surfaces; the native status is returned, and Zato must agree (200, or 403 with
+    // the same code).
     let login = |name: &'static str, from: &'static str| {
         let app = &app;
         async move {
@@ -596,7 +598,32 @@ async fn ip_allow_lists(backend: Backend) {
                 .await
                 .unwrap();
             let status = res.status().as_u16();
-            (status, sub(&json_body(&mut res).await))
+            let native = (status, sub(&json_body(&mut res).await));
+            let mut body = creds(name, "a long passphrase");
+            body["current_app"] = json!(APP);
+            let mut res = app
+                .client
+                .post(app.url("/t/default/zato/sso/user/login"))
+                .insert_header(("X-Forwarded-For", from))
+                .send_body(body.to_string())
+                .await
+                .unwrap();
+            let zato_status = res.status().as_u16();
+            let zato = json_body(&mut res).await;
+            if native.0 == 200 {
+                assert_eq!(
+                    (zato_status, zato["status"].as_str()),
+                    (200, Some("ok")),
+                    "{name} from {from}"
+                );
+            } else {
+                assert_eq!(
+                    (zato_status, sub(&zato)),
+                    (403, native.1.clone()),
+                    "{name} from {from}"
+                );
+            }
+            native
         }
     };
     assert_eq!(login("star", "203.0.113.1").await.0, 200);
