@@ -144,13 +144,9 @@ impl From<ConfigError> for Failure {
 /// Describes a domain error for an operator; `subject` names what the command was about.
 fn describe(e: SsoError, subject: &str) -> Failure {
     match e.code() {
-        Some(SubStatus::TenantNoSuchTenant) => {
-            Failure::new(3, format!("no such tenant: {subject}"))
-        }
+        Some(SubStatus::TenantNoSuchTenant) => Failure::new(3, format!("no such tenant: {subject}")),
         Some(SubStatus::UserIdInvalid) => Failure::new(3, format!("no such user: {subject}")),
-        Some(SubStatus::UsernameExists) => {
-            Failure::new(4, format!("{subject} already exists (E001002)"))
-        }
+        Some(SubStatus::UsernameExists) => Failure::new(4, format!("{subject} already exists (E001002)")),
         Some(SubStatus::CommonInvalidOperation) if subject.starts_with("tenant") => Failure::new(
             4,
             format!("{subject}: not possible (it exists already, or it is the system tenant)"),
@@ -166,12 +162,7 @@ fn describe(e: SsoError, subject: &str) -> Failure {
         ),
         Some(code) => Failure::new(
             1,
-            format!(
-                "{subject}: {} ({} {})",
-                code.meaning(),
-                code.code(),
-                code.name()
-            ),
+            format!("{subject}: {} ({} {})", code.meaning(), code.code(), code.name()),
         ),
         None => Failure::new(1, format!("{subject}: {e}")),
     }
@@ -179,12 +170,10 @@ fn describe(e: SsoError, subject: &str) -> Failure {
 
 fn read_password() -> Result<Password, Failure> {
     let mut line = String::new();
-    std::io::stdin().lock().read_line(&mut line).map_err(|e| {
-        Failure::new(
-            1,
-            format!("cannot read the password from standard input: {e}"),
-        )
-    })?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure::new(1, format!("cannot read the password from standard input: {e}")))?;
     let password = line.strip_suffix('\n').unwrap_or(&line);
     let password = password.strip_suffix('\r').unwrap_or(password);
     if password.is_empty() {
@@ -228,10 +217,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         tracing::info!(path = %path, "no Fernet key configured: generated one for the embedded store");
     }
     if startup.migrations_applied > 0 {
-        tracing::info!(
-            count = startup.migrations_applied,
-            "applied database migrations"
-        );
+        tracing::info!(count = startup.migrations_applied, "applied database migrations");
     }
     if let Some(report) = &startup.bootstrap {
         print!("{}", report.announcement());
@@ -251,8 +237,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 
 async fn serve(sso: Sso) -> Result<(), Failure> {
     let bind = sso.config.server.bind.clone();
-    let app = Application::build(sso)
-        .map_err(|e| Failure::new(1, format!("cannot listen on {bind}: {e}")))?;
+    let app = Application::build(sso).map_err(|e| Failure::new(1, format!("cannot listen on {bind}: {e}")))?;
     tracing::info!(address = %bind, port = app.port(), "Gatehouse is listening");
     app.run_until_stopped()
         .await
@@ -275,11 +260,7 @@ async fn tenant(sso: &Sso, cmd: TenantCommand) -> Result<(), Failure> {
             println!("created tenant `{}` ({})", t.slug, t.display_name);
         }
         TenantCommand::List => {
-            for t in sso
-                .list_tenants()
-                .await
-                .map_err(|e| describe(e, "tenants"))?
-            {
+            for t in sso.list_tenants().await.map_err(|e| describe(e, "tenants"))? {
                 println!("{}\t{}\t{}", t.slug, t.status.as_str(), t.display_name);
             }
         }
@@ -291,20 +272,12 @@ async fn tenant(sso: &Sso, cmd: TenantCommand) -> Result<(), Failure> {
 
 async fn set_status(sso: &Sso, slug: &str, status: TenantStatus) -> Result<(), Failure> {
     let subject = format!("tenant `{slug}`");
-    let tenant = sso
-        .resolve_tenant(slug)
-        .await
-        .map_err(|e| describe(e, &subject))?;
+    let tenant = sso.resolve_tenant(slug).await.map_err(|e| describe(e, &subject))?;
     let ctx = sso.cli_ctx(tenant);
-    let t = sso
-        .set_tenant_status(&ctx, status)
-        .await
-        .map_err(|e| match e.code() {
-            Some(SubStatus::CommonInvalidOperation) => {
-                Failure::new(1, "the system tenant cannot be suspended")
-            }
-            _ => describe(e, &subject),
-        })?;
+    let t = sso.set_tenant_status(&ctx, status).await.map_err(|e| match e.code() {
+        Some(SubStatus::CommonInvalidOperation) => Failure::new(1, "the system tenant cannot be suspended"),
+        _ => describe(e, &subject),
+    })?;
     println!("tenant `{}` is {}", t.slug, t.status.as_str());
     Ok(())
 }
@@ -366,10 +339,7 @@ async fn user(sso: &Sso, cmd: UserCommand) -> Result<(), Failure> {
                     }
                     _ => fail(e),
                 })?;
-            println!(
-                "created {subject}: {} ({})",
-                row.user_id, row.approval_status
-            );
+            println!("created {subject}: {} ({})", row.user_id, row.approval_status);
         }
         UserCommand::SetPassword {
             must_change,

@@ -116,8 +116,7 @@ impl Serialize for SubStatus {
 impl<'de> Deserialize<'de> for SubStatus {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let code = String::deserialize(deserializer)?;
-        SubStatus::from_code(&code)
-            .ok_or_else(|| serde::de::Error::custom(format!("unknown sub-status code {code:?}")))
+        SubStatus::from_code(&code).ok_or_else(|| serde::de::Error::custom(format!("unknown sub-status code {code:?}")))
     }
 }
 
@@ -131,10 +130,7 @@ mod tests {
         let mut sorted = codes.clone();
         sorted.sort_by_key(|c| &c[1..]);
         sorted.dedup();
-        assert_eq!(
-            codes, sorted,
-            "codes must be unique and listed in numeric order"
-        );
+        assert_eq!(codes, sorted, "codes must be unique and listed in numeric order");
         for s in SubStatus::ALL {
             assert_eq!(SubStatus::from_code(s.code()), Some(*s));
             let json = serde_json::to_string(s).unwrap();
@@ -156,9 +152,6 @@ mod tests {
 
     #[test]
     fn status_serialises_lower_case() {
-        assert_eq!(
-            serde_json::to_string(&Status::Warning).unwrap(),
-            "\"warning\""
-        );
+        assert_eq!(serde_json::to_string(&Status::Warning).unwrap(), "\"warning\"");
     }
 }

@@ -5,9 +5,7 @@ use std::fmt;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdError {
-    #[error(
-        "a tenant slug is 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit"
-    )]
+    #[error("a tenant slug is 1 to 63 characters of a-z, 0-9 and '-', starting with a letter or digit")]
     TenantSlug,
     #[error("a user id is 'zusr' followed by up to 26 lower-case Crockford base32 characters")]
     UserId,
@@ -128,17 +126,7 @@ mod tests {
         for ok in ["a", "acme", "0", "a-b-c", "x1-", &"a".repeat(63)] {
             assert!(TenantSlug::parse(ok).is_ok(), "{ok} should parse");
         }
-        for bad in [
-            "",
-            "-a",
-            "Acme",
-            "a_b",
-            "a b",
-            "ä",
-            &"a".repeat(64),
-            "a.b",
-            "a/b",
-        ] {
+        for bad in ["", "-a", "Acme", "a_b", "a b", "ä", &"a".repeat(64), "a.b", "a/b"] {
             assert_eq!(
                 TenantSlug::parse(bad),
                 Err(IdError::TenantSlug),

@@ -189,9 +189,7 @@ pub struct CleanupConfig {
 
 impl Default for CleanupConfig {
     fn default() -> Self {
-        CleanupConfig {
-            interval_seconds: 300,
-        }
+        CleanupConfig { interval_seconds: 300 }
     }
 }
 
@@ -300,9 +298,7 @@ impl Config {
                         message: "no such file".to_owned(),
                     });
                 }
-                builder = builder.add_source(
-                    config::File::from(path.to_path_buf()).format(config::FileFormat::Toml),
-                );
+                builder = builder.add_source(config::File::from(path.to_path_buf()).format(config::FileFormat::Toml));
             }
             None => {
                 builder = builder.add_source(
@@ -366,8 +362,7 @@ impl Config {
         if self.server.max_body_bytes == 0 {
             return Err(bad("server.max_body_bytes", "must be above 0".to_owned()));
         }
-        DatabaseKind::parse(self.database.url.expose())
-            .map_err(|m| bad("database.url", m.to_owned()))?;
+        DatabaseKind::parse(self.database.url.expose()).map_err(|m| bad("database.url", m.to_owned()))?;
         if self.database.pool_size == 0 {
             return Err(bad("database.pool_size", "must be above 0".to_owned()));
         }
@@ -377,12 +372,7 @@ impl Config {
             self.hashing.argon2_parallelism,
             None,
         )
-        .map_err(|e| {
-            bad(
-                "hashing.argon2_memory_kib",
-                format!("invalid Argon2 parameters: {e}"),
-            )
-        })?;
+        .map_err(|e| bad("hashing.argon2_memory_kib", format!("invalid Argon2 parameters: {e}")))?;
         for (user, list) in &self.user_address_list {
             for entry in list.iter() {
                 if entry != "*" && parse_net(entry).is_none() {
@@ -402,8 +392,7 @@ impl Config {
                 "must not exceed password.max_length".to_owned(),
             ));
         }
-        tracing_subscriber::EnvFilter::try_new(&self.log.level)
-            .map_err(|e| bad("log.level", e.to_string()))?;
+        tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| bad("log.level", e.to_string()))?;
         Ok(())
     }
 
@@ -494,10 +483,7 @@ fn known_keys() -> BTreeSet<String> {
 fn unknown_keys(raw: &config::Config) -> Vec<String> {
     let known = known_keys();
     let mut warnings = Vec::new();
-    let Ok(table) = raw
-        .clone()
-        .try_deserialize::<HashMap<String, config::Value>>()
-    else {
+    let Ok(table) = raw.clone().try_deserialize::<HashMap<String, config::Value>>() else {
         return warnings;
     };
     let mut sections: Vec<_> = table.into_iter().collect();
@@ -518,9 +504,7 @@ fn unknown_keys(raw: &config::Config) -> Vec<String> {
                 .iter()
                 .any(|k| k.starts_with(&format!("{section}.")))
         {
-            warnings.push(format!(
-                "unknown configuration section `{section}` (ignored)"
-            ));
+            warnings.push(format!("unknown configuration section `{section}` (ignored)"));
             continue;
         }
         let mut names: Vec<_> = fields.keys().cloned().collect();
@@ -561,10 +545,7 @@ mod tests {
             DatabaseKind::parse("sqlite://data/x.db"),
             Ok(DatabaseKind::Sqlite(PathBuf::from("data/x.db")))
         );
-        assert_eq!(
-            DatabaseKind::parse("postgres://u@h/db"),
-            Ok(DatabaseKind::Postgres)
-        );
+        assert_eq!(DatabaseKind::parse("postgres://u@h/db"), Ok(DatabaseKind::Postgres));
         assert!(DatabaseKind::parse("mysql://x").is_err());
         assert!(DatabaseKind::parse("sqlite://").is_err());
     }

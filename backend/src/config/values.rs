@@ -218,16 +218,10 @@ mod tests {
     fn secrets_never_print() {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s:?}"), REDACTED);
-        assert_eq!(
-            serde_json::to_string(&s).unwrap(),
-            format!("\"{REDACTED}\"")
-        );
+        assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{REDACTED}\""));
         let list: SecretList = serde_json::from_str(r#""k1,k2""#).unwrap();
         assert_eq!(format!("{list:?}"), "[2 redacted]");
         assert!(!serde_json::to_string(&list).unwrap().contains("k1"));
-        assert_eq!(
-            list.iter().map(Secret::expose).collect::<Vec<_>>(),
-            ["k1", "k2"]
-        );
+        assert_eq!(list.iter().map(Secret::expose).collect::<Vec<_>>(), ["k1", "k2"]);
     }
 }

@@ -2,11 +2,15 @@
 //! Tokens are interoperable with Python's `cryptography.fernet` for the same key.
 
 use fernet::{Fernet, MultiFernet};
+use sha2::{Digest, Sha256};
 use std::fmt;
 
 #[derive(Clone)]
 pub struct Keyring {
     fernet: std::sync::Arc<MultiFernet>,
+    /// The key of lookup hashes (e-mail search when e-mails are sealed): derived from the oldest key of the
+    /// ring, which rotation keeps longest.
+    lookup_key: std::sync::Arc<[u8; 32]>,
 }
 
 impl fmt::Debug for Keyring {
@@ -18,15 +22,19 @@ impl fmt::Debug for Keyring {
 impl Keyring {
     /// Builds the ring from keys already checked by `keys::load`; `None` if any is not a Fernet key.
     pub fn new(keys: &[String]) -> Option<Keyring> {
-        let fernets = keys
-            .iter()
-            .map(|k| Fernet::new(k))
-            .collect::<Option<Vec<_>>>()?;
+        let fernets = keys.iter().map(|k| Fernet::new(k)).collect::<Option<Vec<_>>>()?;
         if fernets.is_empty() {
             return None;
         }
+        let oldest = keys.last()?;
+        let lookup_key: [u8; 32] = Sha256::new()
+            .chain_update(b"gatehouse lookup hash v1\0")
+            .chain_update(oldest.as_bytes())
+            .finalize()
+            .into();
         Some(Keyring {
             fernet: std::sync::Arc::new(MultiFernet::new(fernets)),
+            lookup_key: std::sync::Arc::new(lookup_key),
         })
     }
 
@@ -38,6 +46,14 @@ impl Keyring {
     /// Opens a token sealed by any key of the ring; `None` for anything else.
     pub fn open(&self, token: &str) -> Option<Vec<u8>> {
         self.fernet.decrypt(token).ok()
+    }
+
+    /// A keyed hash for finding a sealed value by equality (HMAC-SHA256, hex).
+    pub fn lookup_hash(&self, value: &str) -> String {
+        use hmac::{Hmac, Mac};
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.lookup_key.as_slice()).expect("HMAC takes any key length");
+        mac.update(value.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
 
     /// Opens a token that must hold UTF-8 text.
@@ -67,5 +83,10 @@ mod tests {
         );
         assert!(rotated.open("zust-not-a-token").is_none());
         assert!(Keyring::new(&["short".to_owned()]).is_none());
+        // Lookup hashes are stable across a rotation that keeps the oldest key, and keyed.
+        let before_hash = before.lookup_hash("alice@example.com");
+        assert_eq!(rotated.lookup_hash("alice@example.com"), before_hash);
+        assert_ne!(before.lookup_hash("bob@example.com"), before_hash);
+        assert_ne!(Keyring::new(&[Fernet::generate_key()]).unwrap().lookup_hash("alice@example.com"), before_hash);
     }
 }

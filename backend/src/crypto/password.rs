@@ -143,11 +143,7 @@ impl Hasher {
     /// matches.
     pub async fn verify(&self, password: Password, hash: String) -> Result<Verified, HashError> {
         let (reply, answer) = oneshot::channel();
-        self.submit(Job::Verify {
-            password,
-            hash,
-            reply,
-        })?;
+        self.submit(Job::Verify { password, hash, reply })?;
         answer
             .await
             .map_err(|_| HashError::Failed("hashing worker stopped".to_owned()))
@@ -155,9 +151,7 @@ impl Hasher {
 
     /// Does the work of a verification that cannot succeed, so a refusal costs the same whatever its reason.
     pub async fn verify_dummy(&self, password: Password) -> Result<(), HashError> {
-        self.verify(password, self.dummy.to_string())
-            .await
-            .map(|_| ())
+        self.verify(password, self.dummy.to_string()).await.map(|_| ())
     }
 
     fn submit(&self, job: Job) -> Result<(), HashError> {
@@ -188,11 +182,7 @@ fn work(jobs: &Mutex<Receiver<Job>>, params: &Params, counters: &HashCounters) {
                     .map_err(|e| HashError::Failed(e.to_string()));
                 let _ = reply.send(result);
             }
-            Job::Verify {
-                password,
-                hash,
-                reply,
-            } => {
+            Job::Verify { password, hash, reply } => {
                 counters.verifications.fetch_add(1, Ordering::Relaxed);
                 let _ = reply.send(verify_any(&argon2, &password, &hash));
             }
@@ -210,9 +200,7 @@ fn verify_any(argon2: &Argon2<'_>, password: &Password, hash: &str) -> Verified 
     // Argon2: verified with the parameters stored in the hash itself, so changing the configured cost does not
     // break existing hashes.
     let matches = match PasswordHash::new(hash) {
-        Ok(parsed) => argon2
-            .verify_password(password.expose().as_bytes(), &parsed)
-            .is_ok(),
+        Ok(parsed) => argon2.verify_password(password.expose().as_bytes(), &parsed).is_ok(),
         Err(_) => false,
     };
     Verified {
@@ -231,16 +219,12 @@ pub fn verify_pbkdf2_sha512(password: &Password, hash: &str) -> bool {
         return false;
     };
     let mut parts = rest.split('$');
-    let (Some(rounds), Some(salt), Some(checksum), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
+    let (Some(rounds), Some(salt), Some(checksum), None) = (parts.next(), parts.next(), parts.next(), parts.next())
     else {
         return false;
     };
-    let (Ok(rounds), Some(salt), Some(expected)) = (
-        rounds.parse::<u32>(),
-        ab64_decode(salt),
-        ab64_decode(checksum),
-    ) else {
+    let (Ok(rounds), Some(salt), Some(expected)) = (rounds.parse::<u32>(), ab64_decode(salt), ab64_decode(checksum))
+    else {
         return false;
     };
     if rounds == 0 || expected.is_empty() || expected.len() > 64 {
@@ -289,13 +273,7 @@ mod tests {
                 needs_rehash: false
             }
         );
-        assert!(
-            !hasher
-                .verify(Password::new("wrong"), hash)
-                .await
-                .unwrap()
-                .matches
-        );
+        assert!(!hasher.verify(Password::new("wrong"), hash).await.unwrap().matches);
         assert!(
             !hasher
                 .verify(Password::new("x"), "not a hash".to_owned())
@@ -303,10 +281,7 @@ mod tests {
                 .unwrap()
                 .matches
         );
-        hasher
-            .verify_dummy(Password::new("anything"))
-            .await
-            .unwrap();
+        hasher.verify_dummy(Password::new("anything")).await.unwrap();
         assert_eq!(hasher.counters().hashes.load(Ordering::Relaxed), 1);
         assert_eq!(hasher.counters().verifications.load(Ordering::Relaxed), 4);
     }
@@ -339,10 +314,7 @@ mod tests {
                 .matches
         );
         let tampered = hash.replacen("$1000$", "$1001$", 1);
-        assert!(!verify_pbkdf2_sha512(
-            &Password::new("zato-password-1"),
-            &tampered
-        ));
+        assert!(!verify_pbkdf2_sha512(&Password::new("zato-password-1"), &tampered));
         assert!(!verify_pbkdf2_sha512(
             &Password::new("zato-password-1"),
             "$pbkdf2-sha512$x$y$z"
@@ -381,10 +353,7 @@ mod tests {
 
     #[test]
     fn password_debug_is_redacted() {
-        assert_eq!(
-            format!("{:?}", Password::new("s3cret")),
-            "Password([redacted])"
-        );
+        assert_eq!(format!("{:?}", Password::new("s3cret")), "Password([redacted])");
         assert_eq!(Password::new("żółw").char_count(), 4);
     }
 }

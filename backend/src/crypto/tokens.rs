@@ -39,9 +39,7 @@ pub fn new_session(keyring: &Keyring) -> NewSessionIds {
 /// keyring around a session secret qualifies: a raw secret, or anything else, is `None`.
 pub fn lookup_hash(keyring: &Keyring, ust: &str) -> Option<String> {
     let secret = keyring.open_text(ust)?;
-    secret
-        .starts_with(SECRET_PREFIX)
-        .then(|| hash_secret(&secret))
+    secret.starts_with(SECRET_PREFIX).then(|| hash_secret(&secret))
 }
 
 fn hash_secret(secret: &str) -> String {

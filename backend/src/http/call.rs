@@ -36,19 +36,13 @@ fn build(req: &HttpRequest) -> Option<Call> {
     let sso = req.app_data::<web::Data<Sso>>()?;
     let meta = req.extensions().get::<RequestMeta>().cloned()?;
     let tenant = req.extensions().get::<Tenant>().cloned()?;
-    let header = |name: &str| {
-        req.headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     Some(Call {
         ctx: Ctx {
             cid: meta.cid.clone(),
             tenant,
             current_app: header(CURRENT_APP_HEADER).unwrap_or_default(),
-            remote_addr: client_addr(req, &sso.config.server.trusted_proxies)
-                .map(|ip| ip.to_string()),
+            remote_addr: client_addr(req, &sso.config.server.trusted_proxies).map(|ip| ip.to_string()),
             user_agent: header("user-agent"),
             now: sso.clock.now(),
             actor: Actor::Anonymous,
@@ -107,9 +101,7 @@ pub fn zato_time(t: NaiveDateTime) -> String {
 }
 
 /// A field that must be present but may be `null`: missing is a malformed request, `null` is `None`.
-pub fn required_nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
-    d: D,
-) -> Result<Option<T>, D::Error> {
+pub fn required_nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
     Option::<T>::deserialize(d)
 }
 
@@ -139,26 +131,17 @@ mod tests {
             .peer_addr("203.0.113.5:1000".parse().unwrap())
             .insert_header(("x-forwarded-for", "198.51.100.1"))
             .to_http_request();
-        assert_eq!(
-            client_addr(&direct, &trusted),
-            Some("203.0.113.5".parse().unwrap())
-        );
+        assert_eq!(client_addr(&direct, &trusted), Some("203.0.113.5".parse().unwrap()));
         let proxied = TestRequest::default()
             .peer_addr("10.0.0.2:1000".parse().unwrap())
             .insert_header(("x-forwarded-for", "198.51.100.1, 203.0.113.9, 10.0.0.7"))
             .to_http_request();
-        assert_eq!(
-            client_addr(&proxied, &trusted),
-            Some("203.0.113.9".parse().unwrap())
-        );
+        assert_eq!(client_addr(&proxied, &trusted), Some("203.0.113.9".parse().unwrap()));
         let garbage = TestRequest::default()
             .peer_addr("10.0.0.2:1000".parse().unwrap())
             .insert_header(("x-forwarded-for", "not-an-ip"))
             .to_http_request();
-        assert_eq!(
-            client_addr(&garbage, &trusted),
-            Some("10.0.0.2".parse().unwrap())
-        );
+        assert_eq!(client_addr(&garbage, &trusted), Some("10.0.0.2".parse().unwrap()));
     }
 
     #[test]

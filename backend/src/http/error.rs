@@ -94,9 +94,7 @@ impl ApiError {
                     Kind::NotFound => (StatusCode::NOT_FOUND, None),
                     Kind::Conflict => (StatusCode::CONFLICT, None),
                     Kind::Policy => (StatusCode::UNPROCESSABLE_ENTITY, None),
-                    Kind::Throttled { retry_after_secs } => {
-                        (StatusCode::TOO_MANY_REQUESTS, Some(*retry_after_secs))
-                    }
+                    Kind::Throttled { retry_after_secs } => (StatusCode::TOO_MANY_REQUESTS, Some(*retry_after_secs)),
                 };
                 Outcome {
                     status,
@@ -109,14 +107,10 @@ impl ApiError {
                 retry_after: Some(BUSY_RETRY_AFTER_SECS),
                 ..plain(StatusCode::TOO_MANY_REQUESTS, SubStatus::ThrottleHashQueue)
             },
-            ApiError::Sso(SsoError::Store(crate::store::StoreError::Unavailable(_))) => plain(
-                StatusCode::SERVICE_UNAVAILABLE,
-                SubStatus::CommonInternalError,
-            ),
-            ApiError::Sso(_) => plain(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                SubStatus::CommonInternalError,
-            ),
+            ApiError::Sso(SsoError::Store(crate::store::StoreError::Unavailable(_))) => {
+                plain(StatusCode::SERVICE_UNAVAILABLE, SubStatus::CommonInternalError)
+            }
+            ApiError::Sso(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, SubStatus::CommonInternalError),
         }
     }
 }
@@ -170,9 +164,7 @@ pub fn render(error: &actix_web::Error, meta: &RequestMeta) -> HttpResponse {
 fn outcome_is_internal(error: &ApiError) -> bool {
     matches!(
         error,
-        ApiError::Sso(
-            SsoError::Store(_) | SsoError::Internal(_) | SsoError::Hash(HashError::Failed(_))
-        )
+        ApiError::Sso(SsoError::Store(_) | SsoError::Internal(_) | SsoError::Hash(HashError::Failed(_)))
     )
 }
 

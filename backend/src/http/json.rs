@@ -24,9 +24,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req
-            .app_data::<web::Data<BodyLimit>>()
-            .map_or(64 * 1024, |l| l.0);
+        let limit = req.app_data::<web::Data<BodyLimit>>().map_or(64 * 1024, |l| l.0);
         let declared = req
             .headers()
             .get(actix_web::http::header::CONTENT_LENGTH)
@@ -79,11 +77,7 @@ mod tests {
         HttpResponse::Ok().body(body.0.username)
     }
 
-    async fn call(
-        path: &str,
-        body: &'static [u8],
-        content_type: Option<&str>,
-    ) -> (u16, serde_json::Value) {
+    async fn call(path: &str, body: &'static [u8], content_type: Option<&str>) -> (u16, serde_json::Value) {
         let app = test::init_service(
             App::new()
                 .app_data(web::Data::new(BodyLimit(64)))
@@ -99,9 +93,8 @@ mod tests {
         let res = test::call_service(&app, req.to_request()).await;
         let status = res.status().as_u16();
         let bytes = test::read_body(res).await;
-        let json = serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::String(
-            String::from_utf8_lossy(&bytes).into(),
-        ));
+        let json =
+            serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::String(String::from_utf8_lossy(&bytes).into()));
         (status, json)
     }
 
@@ -124,15 +117,9 @@ mod tests {
         assert_eq!(body["sub_status"], serde_json::json!(["E008002"]));
         assert!(body["cid"].as_str().unwrap().starts_with("zcid"));
         let (status, body) = call("/api/v1/echo", b"{}", None).await;
-        assert_eq!(
-            (status, body["sub_status"][0].as_str()),
-            (400, Some("E008003"))
-        );
+        assert_eq!((status, body["sub_status"][0].as_str()), (400, Some("E008003")));
         let (status, body) = call("/api/v1/echo", br#"{"username": 5}"#, None).await;
-        assert_eq!(
-            (status, body["sub_status"][0].as_str()),
-            (400, Some("E008002"))
-        );
+        assert_eq!((status, body["sub_status"][0].as_str()), (400, Some("E008002")));
         let big: &'static [u8] = Box::leak(
             format!(r#"{{"username":"{}"}}"#, "x".repeat(100))
                 .into_bytes()

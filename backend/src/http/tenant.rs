@@ -25,10 +25,7 @@ pub async fn resolve(
             .headers()
             .get(TENANT_HEADER)
             .and_then(|v| v.to_str().ok())
-            .map_or_else(
-                || sso.config.zato_compat.default_tenant.clone(),
-                str::to_owned,
-            ),
+            .map_or_else(|| sso.config.zato_compat.default_tenant.clone(), str::to_owned),
     };
     match sso.active_tenant(&slug).await {
         Ok(tenant) => {

@@ -16,9 +16,7 @@ pub fn allowed(entry: Option<&StringList>, reject_if_not_listed: bool, addr: Opt
     let Some(addr) = addr.and_then(parse_addr) else {
         return false;
     };
-    list.iter()
-        .filter_map(parse_net)
-        .any(|net| net.contains(&addr))
+    list.iter().filter_map(parse_net).any(|net| net.contains(&addr))
 }
 
 /// Parses an address, mapping IPv4-mapped IPv6 (`::ffff:10.0.0.1`) to IPv4 so either form matches a v4 CIDR.
@@ -64,10 +62,7 @@ mod tests {
             allowed(Some(&nets), false, Some("::ffff:10.9.9.9")),
             "IPv4-mapped IPv6 matches v4 networks"
         );
-        assert!(
-            !allowed(Some(&nets), false, None),
-            "no address matches no network"
-        );
+        assert!(!allowed(Some(&nets), false, None), "no address matches no network");
         assert!(!allowed(Some(&nets), false, Some("not an ip")));
     }
 }

@@ -50,10 +50,7 @@ impl Sso {
     /// Runs first start if the `system` tenant is missing or has no users; `None` when there was nothing to
     /// do. A tenant that already has users gets no new admin, so an interrupted first start completes on the
     /// next one without duplicating anything.
-    pub async fn bootstrap(
-        &self,
-        bootstrap_password: Option<Password>,
-    ) -> SsoResult<Option<BootstrapReport>> {
+    pub async fn bootstrap(&self, bootstrap_password: Option<Password>) -> SsoResult<Option<BootstrapReport>> {
         if let Ok(system) = self.resolve_tenant(TenantSlug::SYSTEM).await
             && self.count_users(&system).await? > 0
         {
@@ -71,10 +68,7 @@ impl Sso {
         ] {
             let tenant = match self.resolve_tenant(slug).await {
                 Ok(t) => t,
-                Err(_) => {
-                    self.create_tenant(slug, Some(name), Actor::Auto, "bootstrap")
-                        .await?
-                }
+                Err(_) => self.create_tenant(slug, Some(name), Actor::Auto, "bootstrap").await?,
             };
             report.tenants.push(slug.to_owned());
             if self.count_users(&tenant).await? > 0 {

@@ -27,11 +27,7 @@ pub enum Kind {
 #[derive(Debug, thiserror::Error)]
 pub enum SsoError {
     #[error("refused: {code} ({kind:?})")]
-    Refused {
-        kind: Kind,
-        code: SubStatus,
-        inform: bool,
-    },
+    Refused { kind: Kind, code: SubStatus, inform: bool },
     #[error("{0}")]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -58,11 +54,7 @@ impl SsoError {
     /// The code a caller of a public surface sees.
     pub fn visible_code(&self) -> Option<SubStatus> {
         match self {
-            SsoError::Refused { code, inform, .. } => Some(if *inform {
-                *code
-            } else {
-                SubStatus::AuthNotAllowed
-            }),
+            SsoError::Refused { code, inform, .. } => Some(if *inform { *code } else { SubStatus::AuthNotAllowed }),
             SsoError::Hash(HashError::Busy) => Some(SubStatus::ThrottleHashQueue),
             _ => None,
         }
@@ -79,3 +71,9 @@ impl SsoError {
 }
 
 pub type SsoResult<T> = Result<T, SsoError>;
+
+impl From<diesel::result::Error> for SsoError {
+    fn from(e: diesel::result::Error) -> Self {
+        SsoError::Store(StoreError::Query(e))
+    }
+}

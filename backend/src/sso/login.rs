@@ -7,15 +7,14 @@
 
 use super::error::{Kind, SsoError, SsoResult};
 use super::user::{APPROVED, SIGNUP_FINAL};
-use super::{Ctx, Sso, address, audit, password_policy, totp};
+use super::{Ctx, Sso, address, audit, password_policy};
 use crate::config::{StringList, TenantPolicy};
 use crate::crypto::password::{Password, Verified};
 use crate::crypto::tokens;
-use crate::store::schema::users as users_table;
+use crate::store::address_lists;
 use crate::store::sessions::{self, SessionRow};
 use crate::store::users::{self, UserRow};
 use chrono::{NaiveDateTime, TimeDelta};
-use diesel::prelude::*;
 use gatehouse_shared::{SubStatus, Ust};
 
 /// The app the web UI logs in as; every tenant's app lists include it implicitly.
@@ -66,37 +65,39 @@ fn refused(code: SubStatus, inform: bool) -> SsoError {
 
 /// Checks a user's state on every login and every use of a session (the reference's `UserChecker`): the app,
 /// the address, lock, confirmation, approval and password expiry, each hidden per its inform flag.
+#[allow(clippy::too_many_arguments)]
 pub fn check_user(
     policy: &TenantPolicy,
     user: &UserRow,
+    stored_list: Option<&StringList>,
     current_app: &str,
     remote_addr: Option<&str>,
     now: NaiveDateTime,
+    expiry: ExpiryCheck,
 ) -> SsoResult<()> {
     check_account(policy, user, now)?;
     if !app_listed(&policy.apps.all, current_app) {
-        return Err(refused(
-            SubStatus::AppListInvalid,
-            policy.apps.inform_if_app_invalid,
-        ));
+        return Err(refused(SubStatus::AppListInvalid, policy.apps.inform_if_app_invalid));
     }
-    check_address(policy, user, remote_addr)?;
-    if password_expired(user, now) {
-        return Err(refused(
-            SubStatus::PasswordExpired,
-            policy.password.inform_if_expired,
-        ));
+    check_address(policy, user, stored_list, remote_addr)?;
+    if expiry == ExpiryCheck::Enforce && password_expired(user, now) {
+        return Err(refused(SubStatus::PasswordExpired, policy.password.inform_if_expired));
     }
     Ok(())
+}
+
+/// Whether a session's use checks the password's expiry: always, except for the call that changes an expired
+/// password (reference quirk Q6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpiryCheck {
+    Enforce,
+    Skip,
 }
 
 /// Approval, confirmation and lock.
 fn check_account(policy: &TenantPolicy, user: &UserRow, now: NaiveDateTime) -> SsoResult<()> {
     if user.approval_status != APPROVED {
-        return Err(refused(
-            SubStatus::AuthNotApproved,
-            policy.login.inform_if_not_approved,
-        ));
+        return Err(refused(SubStatus::AuthNotApproved, policy.login.inform_if_not_approved));
     }
     if user.sign_up_status != SIGNUP_FINAL {
         return Err(refused(
@@ -105,10 +106,7 @@ fn check_account(policy: &TenantPolicy, user: &UserRow, now: NaiveDateTime) -> S
         ));
     }
     if is_locked(user, now) {
-        return Err(refused(
-            SubStatus::AuthLocked,
-            policy.login.inform_if_locked,
-        ));
+        return Err(refused(SubStatus::AuthLocked, policy.login.inform_if_locked));
     }
     Ok(())
 }
@@ -118,12 +116,14 @@ pub fn is_locked(user: &UserRow, now: NaiveDateTime) -> bool {
     user.is_locked && user.locked_until.is_none_or(|until| now < until)
 }
 
+/// The user's allow-list: the one stored for the user if any, else the tenant's `user_address_list` entry.
 fn check_address(
     policy: &TenantPolicy,
     user: &UserRow,
+    stored_list: Option<&StringList>,
     remote_addr: Option<&str>,
 ) -> SsoResult<()> {
-    let entry = policy.user_address_list.get(&user.username);
+    let entry = stored_list.or_else(|| policy.user_address_list.get(&user.username));
     if address::allowed(entry, policy.login.reject_if_not_listed, remote_addr) {
         Ok(())
     } else {
@@ -183,14 +183,22 @@ impl Sso {
         } else {
             let (pk, name) = (ctx.tenant.pk, username.clone());
             self.store
-                .tenant(pk, move |conn| users::by_username(conn, pk, &name))
+                .tenant(pk, move |conn| {
+                    let Some(user) = users::by_username(conn, pk, &name)? else {
+                        return Ok(None);
+                    };
+                    let list = address_lists::get(conn, pk, user.id)?;
+                    Ok(Some((user, list.map(StringList))))
+                })
                 .await?
+        };
+        let (found, stored_list) = match found {
+            Some((user, list)) => (Some(user), list),
+            None => (None, None),
         };
         let verified = match &found {
             Some(user) if !password.is_empty() => {
-                self.hasher
-                    .verify(password.clone(), user.password_hash.clone())
-                    .await?
+                self.hasher.verify(password.clone(), user.password_hash.clone()).await?
             }
             _ => {
                 self.hasher.verify_dummy(password.clone()).await?;
@@ -213,46 +221,27 @@ impl Sso {
         }
 
         // 4. The app must be known and allowed to log users in.
-        if !app_listed(&policy.apps.all, &ctx.current_app)
-            || !app_listed(&policy.apps.login_allowed, &ctx.current_app)
+        if !app_listed(&policy.apps.all, &ctx.current_app) || !app_listed(&policy.apps.login_allowed, &ctx.current_app)
         {
-            return Err(refused(
-                SubStatus::AppListInvalid,
-                policy.apps.inform_if_app_invalid,
-            ));
+            return Err(refused(SubStatus::AppListInvalid, policy.apps.inform_if_app_invalid));
         }
 
         // 5. Login metadata in the body only from apps allowed to send it, with their key. Checked before
         //    anything is changed, so a refusal leaves no trace but the audit entry.
         let sends_metadata = request.remote_addr.is_some() || request.user_agent.is_some();
-        if sends_metadata
-            && !(policy
-                .apps
-                .login_metadata_allowed
-                .contains(&ctx.current_app)
-                && request.app_key_valid)
-        {
+        if sends_metadata && !(policy.apps.login_metadata_allowed.contains(&ctx.current_app) && request.app_key_valid) {
             return Err(refused(SubStatus::MetadataNotAllowed, true));
         }
-        let remote_addr = request
-            .remote_addr
-            .clone()
-            .or_else(|| ctx.remote_addr.clone());
-        let user_agent = request
-            .user_agent
-            .clone()
-            .or_else(|| ctx.user_agent.clone());
+        let remote_addr = request.remote_addr.clone().or_else(|| ctx.remote_addr.clone());
+        let user_agent = request.user_agent.clone().or_else(|| ctx.user_agent.clone());
         if let Some(addr) = &request.remote_addr
             && address::parse_addr(addr).is_none()
         {
-            return Err(SsoError::refused(
-                Kind::BadInput,
-                SubStatus::CommonInvalidInput,
-            ));
+            return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidInput));
         }
 
         // 6. The IP allow-list.
-        check_address(&policy, &user, remote_addr.as_deref())?;
+        check_address(&policy, &user, stored_list.as_ref(), remote_addr.as_deref())?;
 
         // 7. Expiry, about-to-expire and must-change decide whether a new password is required.
         let new_password = request.new_password.clone().filter(|p| !p.is_empty());
@@ -262,10 +251,7 @@ impl Sso {
             if new_password.is_some() && policy.password.allow_change_if_expired {
                 change = true;
             } else {
-                return Err(refused(
-                    SubStatus::PasswordExpired,
-                    policy.password.inform_if_expired,
-                ));
+                return Err(refused(SubStatus::PasswordExpired, policy.password.inform_if_expired));
             }
         } else if about_to_expire(&policy, &user, now) {
             if new_password.is_some() {
@@ -292,11 +278,7 @@ impl Sso {
                 let inputs = [user.username.as_str()];
                 password_policy::check(&policy.password, new, &inputs).map_err(|code| {
                     let inform = policy.password.inform_if_invalid;
-                    let kind = if inform {
-                        Kind::Policy
-                    } else {
-                        Kind::Unauthenticated
-                    };
+                    let kind = if inform { Kind::Policy } else { Kind::Unauthenticated };
                     SsoError::refused_if(kind, code, inform)
                 })?;
                 Some(self.hasher.hash(new.clone()).await?)
@@ -310,10 +292,7 @@ impl Sso {
         let ids = tokens::new_session(&self.keyring);
         let expiration_time = now
             + TimeDelta::minutes(i64::from(
-                policy
-                    .session
-                    .expiry
-                    .min(policy.session.max_lifetime_minutes.max(1)),
+                policy.session.expiry.min(policy.session.max_lifetime_minutes.max(1)),
             ));
         let row = SessionRow {
             id: 0,
@@ -359,62 +338,15 @@ impl Sso {
         })
     }
 
-    async fn check_login_totp(
-        &self,
-        ctx: &Ctx,
-        policy: &TenantPolicy,
-        user: &UserRow,
-        code: Option<&str>,
-    ) -> SsoResult<()> {
+    async fn check_login_totp(&self, ctx: &Ctx, policy: &TenantPolicy, user: &UserRow, code: Option<&str>) -> SsoResult<()> {
         let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
-            return Err(refused(
-                SubStatus::AuthTotpMissing,
-                policy.login.inform_if_totp_missing,
-            ));
+            return Err(refused(SubStatus::AuthTotpMissing, policy.login.inform_if_totp_missing));
         };
-        let key = user
-            .totp_key
-            .as_deref()
-            .and_then(|sealed| self.keyring.open_text(sealed))
-            .ok_or_else(|| {
-                SsoError::Internal("a TOTP key cannot be opened with the keyring".to_owned())
-            })?;
-        let step = totp::check(
-            &key,
-            code,
-            ctx.now,
-            policy.totp.valid_window,
-            user.totp_last_step,
-        )
-        .map_err(|_| refused(SubStatus::AuthNotAllowed, true))?;
-        // Used up across instances: only one request can move the step forward.
-        let (pk, user_pk) = (ctx.tenant.pk, user.id);
-        let moved = self
-            .store
-            .tenant(pk, move |conn| {
-                Ok(diesel::update(
-                    users_table::table
-                        .filter(users_table::id.eq(user_pk))
-                        .filter(users_table::tenant_id.eq(pk))
-                        .filter(
-                            users_table::totp_last_step
-                                .is_null()
-                                .or(users_table::totp_last_step.lt(step)),
-                        ),
-                )
-                .set(users_table::totp_last_step.eq(step))
-                .execute(conn)?)
-            })
-            .await?;
-        if moved == 1 {
-            Ok(())
-        } else {
-            Err(refused(SubStatus::AuthNotAllowed, true))
-        }
+        // A TOTP code or a recovery code; either is used up once accepted.
+        self.second_factor(ctx, policy.totp.valid_window, user, code).await
     }
 }
 
 fn about_to_expire(policy: &TenantPolicy, user: &UserRow, now: NaiveDateTime) -> bool {
-    now > user.password_expiry
-        - TimeDelta::days(i64::from(policy.password.about_to_expire_threshold))
+    now > user.password_expiry - TimeDelta::days(i64::from(policy.password.about_to_expire_threshold))
 }

@@ -2,6 +2,7 @@
 //! these calls. Each takes a [`Ctx`] rather than reading globals or the clock.
 
 pub mod address;
+pub mod attr;
 pub mod audit;
 pub mod bootstrap;
 pub mod clock;
@@ -9,11 +10,15 @@ pub mod context;
 pub mod error;
 pub mod login;
 pub mod password_policy;
+pub mod search;
 pub mod session;
 pub mod settings;
 pub mod tenant;
 pub mod totp;
+pub mod totp_enrolment;
 pub mod user;
+pub mod user_admin;
+pub mod user_view;
 
 pub use clock::Clock;
 pub use context::{Actor, Ctx};
@@ -101,17 +106,14 @@ impl Sso {
             clock,
             policies: Arc::default(),
         };
-        let bootstrap = sso
-            .bootstrap(bootstrap_password)
-            .await
-            .map_err(|e| match e.code() {
-                Some(code) => StartupError::Bootstrap(format!(
-                    "GATEHOUSE_BOOTSTRAP_PASSWORD was refused: {} ({})",
-                    code.meaning(),
-                    code.code()
-                )),
-                None => StartupError::Bootstrap(e.to_string()),
-            })?;
+        let bootstrap = sso.bootstrap(bootstrap_password).await.map_err(|e| match e.code() {
+            Some(code) => StartupError::Bootstrap(format!(
+                "GATEHOUSE_BOOTSTRAP_PASSWORD was refused: {} ({})",
+                code.meaning(),
+                code.code()
+            )),
+            None => StartupError::Bootstrap(e.to_string()),
+        })?;
         Ok(Startup {
             sso,
             migrations_applied,

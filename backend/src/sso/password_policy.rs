@@ -7,11 +7,7 @@ use crate::crypto::password::Password;
 use gatehouse_shared::SubStatus;
 
 /// The first rule `password` breaks. `user_inputs` (username, names, e-mail) make zxcvbn stricter.
-pub fn check(
-    policy: &PasswordSection,
-    password: &Password,
-    user_inputs: &[&str],
-) -> Result<(), SubStatus> {
+pub fn check(policy: &PasswordSection, password: &Password, user_inputs: &[&str]) -> Result<(), SubStatus> {
     let text = password.expose();
     if policy.min_complexity > 0 {
         let score = u8::from(zxcvbn::zxcvbn(text, user_inputs).score());
@@ -48,18 +44,9 @@ mod tests {
     #[test]
     fn each_rule_has_its_code() {
         assert_eq!(check_default("short"), Err(SubStatus::PasswordTooShort));
-        assert_eq!(
-            check_default(&"x".repeat(257)),
-            Err(SubStatus::PasswordTooLong)
-        );
-        assert_eq!(
-            check_default("MyPassWord-is-long"),
-            Err(SubStatus::PasswordInvalid)
-        );
-        assert_eq!(
-            check_default("abcQWERTYxyz"),
-            Err(SubStatus::PasswordInvalid)
-        );
+        assert_eq!(check_default(&"x".repeat(257)), Err(SubStatus::PasswordTooLong));
+        assert_eq!(check_default("MyPassWord-is-long"), Err(SubStatus::PasswordInvalid));
+        assert_eq!(check_default("abcQWERTYxyz"), Err(SubStatus::PasswordInvalid));
         assert_eq!(check_default("Tr0ub4dor&3-horse"), Ok(()));
     }
 
@@ -95,11 +82,7 @@ mod tests {
             Err(SubStatus::PasswordNotComplexEnough)
         );
         assert_eq!(
-            check(
-                &policy,
-                &Password::new("correct-horse-battery-staple-77"),
-                &[]
-            ),
+            check(&policy, &Password::new("correct-horse-battery-staple-77"), &[]),
             Ok(())
         );
         // The user's own name makes a password weaker.

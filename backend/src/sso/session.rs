@@ -1,13 +1,17 @@
 //! Using a session (reference §8.2): the UST is opened with the keyring, the session found by the hash of its
 //! secret in the path's tenant, unexpired, and its user checked again, so a lock, rejection, unconfirmed state,
-//! expired password or address outside the allow-list ends the session's use at once. Logout always succeeds.
+//! expired password or address outside the allow-list ends the session's use at once. Also renew (sliding, never
+//! past `session.max_lifetime_minutes`), verify, listing and ending sessions. Logout always succeeds.
 
 use super::error::{Kind, SsoError, SsoResult};
-use super::login::check_user;
-use super::{Ctx, Sso, audit};
+use super::login::{ExpiryCheck, check_user};
+use super::{Actor, Ctx, Sso, UserRef, audit};
+use crate::config::StringList;
 use crate::crypto::tokens;
-use crate::store::sessions::{self, SessionRow};
-use crate::store::users::UserRow;
+use crate::store::sessions::{self, SessionRow, SessionWithUser};
+use crate::store::users::{self, UserRow};
+use crate::store::{StoreResult, address_lists};
+use chrono::{NaiveDateTime, TimeDelta};
 use gatehouse_shared::SubStatus;
 
 /// A session that passed every check, with its user.
@@ -17,29 +21,163 @@ pub struct CurrentSession {
     pub user: UserRow,
 }
 
-fn no_such_session() -> SsoError {
+impl CurrentSession {
+    /// The context for calls this session's user makes.
+    pub fn acting(&self, ctx: &Ctx) -> Ctx {
+        Ctx {
+            actor: Actor::User(self.user.user_id.clone()),
+            ..ctx.clone()
+        }
+    }
+}
+
+pub fn no_such_session() -> SsoError {
     SsoError::refused(Kind::Unauthenticated, SubStatus::SessionNoSuchSession)
+}
+
+/// A regular user asking for a super-user's operation.
+pub fn super_user_required() -> SsoError {
+    SsoError::refused(Kind::Forbidden, SubStatus::AuthNotAllowed)
 }
 
 impl Sso {
     /// The session a UST names, if it may be used now by this caller.
     pub async fn current_session(&self, ctx: &Ctx, ust: &str) -> SsoResult<CurrentSession> {
+        self.current_session_with(ctx, ust, ExpiryCheck::Enforce).await
+    }
+
+    /// Like [`Sso::current_session`], choosing whether an expired password ends the session's use.
+    pub async fn current_session_with(&self, ctx: &Ctx, ust: &str, expiry: ExpiryCheck) -> SsoResult<CurrentSession> {
         let hash = tokens::lookup_hash(&self.keyring, ust).ok_or_else(no_such_session)?;
         let (pk, now) = (ctx.tenant.pk, ctx.now);
-        let (session, user) = self
+        let found = self
             .store
             .tenant(pk, move |conn| sessions::live_by_hash(conn, pk, &hash, now))
             .await?
             .ok_or_else(no_such_session)?;
+        self.checked(ctx, found, expiry).await
+    }
+
+    async fn checked(&self, ctx: &Ctx, found: SessionWithUser, expiry: ExpiryCheck) -> SsoResult<CurrentSession> {
+        let (session, user, stored) = found;
+        let stored = stored.map(|text| StringList(address_lists::parse(&text)));
         let policy = self.policy(&ctx.tenant).await?;
         check_user(
             &policy,
             &user,
+            stored.as_ref(),
             &ctx.current_app,
             ctx.remote_addr.as_deref(),
-            now,
+            ctx.now,
+            expiry,
         )?;
         Ok(CurrentSession { session, user })
+    }
+
+    /// The current session, whose user must be a super-user of the tenant.
+    pub async fn require_super_user(&self, ctx: &Ctx, ust: &str) -> SsoResult<CurrentSession> {
+        let current = self.current_session(ctx, ust).await?;
+        if current.user.is_super_user {
+            Ok(current)
+        } else {
+            Err(super_user_required())
+        }
+    }
+
+    /// Extends the session by `session.expiry` from now, never past `session.max_lifetime_minutes` from its
+    /// creation; returns the new expiration time.
+    pub async fn renew(&self, ctx: &Ctx, ust: &str) -> SsoResult<NaiveDateTime> {
+        let current = self.current_session(ctx, ust).await?;
+        let policy = self.policy(&ctx.tenant).await?;
+        let sliding = ctx.now + TimeDelta::minutes(i64::from(policy.session.expiry));
+        let cap = current.session.creation_time + TimeDelta::minutes(i64::from(policy.session.max_lifetime_minutes));
+        let expiration = sliding.min(cap);
+        if expiration <= ctx.now {
+            return Err(no_such_session());
+        }
+        let (pk, id) = (ctx.tenant.pk, current.session.id);
+        let acting = current.acting(ctx);
+        let target = current.user.user_id.clone();
+        self.store
+            .tenant(pk, move |conn| {
+                sessions::set_expiration(conn, pk, id, expiration)?;
+                audit::append_ctx(conn, &acting, "session.renew", Some(&target), Ok(()))
+            })
+            .await?;
+        Ok(expiration)
+    }
+
+    /// Whether `target_ust` names a session that may be used now (a super-user's call). It never renews, and
+    /// every reason for refusing the target is simply `false`.
+    pub async fn verify_session(&self, ctx: &Ctx, current_ust: &str, target_ust: &str) -> SsoResult<bool> {
+        self.require_super_user(ctx, current_ust).await?;
+        match self.current_session(ctx, target_ust).await {
+            Ok(_) => Ok(true),
+            Err(SsoError::Refused { .. }) => Ok(false),
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Another session, by its UST, for a super-user (or the session's own user).
+    pub async fn target_session(
+        &self,
+        ctx: &Ctx,
+        current: &CurrentSession,
+        target_ust: &str,
+    ) -> SsoResult<CurrentSession> {
+        let target = self.current_session(ctx, target_ust).await?;
+        if target.user.id == current.user.id || current.user.is_super_user {
+            Ok(target)
+        } else {
+            Err(super_user_required())
+        }
+    }
+
+    /// The live sessions of the caller, or (for a super-user) of another user of the tenant.
+    pub async fn list_sessions(
+        &self,
+        ctx: &Ctx,
+        current: &CurrentSession,
+        of: Option<UserRef>,
+    ) -> SsoResult<Vec<SessionRow>> {
+        let user_pk = match of {
+            None => current.user.id,
+            Some(who) => {
+                if !current.user.is_super_user {
+                    return Err(super_user_required());
+                }
+                self.find_user(ctx, &who).await?.id
+            }
+        };
+        let (pk, now) = (ctx.tenant.pk, ctx.now);
+        Ok(self
+            .store
+            .tenant(pk, move |conn| sessions::live_for_user(conn, pk, user_pk, now))
+            .await?)
+    }
+
+    /// Ends one session by its public id: the caller's own, or any of the tenant's for a super-user.
+    pub async fn end_session(&self, ctx: &Ctx, current: &CurrentSession, session_id: &str) -> SsoResult<()> {
+        let (pk, now, sid) = (ctx.tenant.pk, ctx.now, session_id.to_owned());
+        let found = self
+            .store
+            .tenant(pk, move |conn| sessions::live_by_session_id(conn, pk, &sid, now))
+            .await?;
+        let Some((session, owner, _)) = found else {
+            return Err(SsoError::refused(Kind::NotFound, SubStatus::SessionNoSuchSession));
+        };
+        if owner.id != current.user.id && !current.user.is_super_user {
+            // Another user's session is as good as unknown to a regular caller.
+            return Err(SsoError::refused(Kind::NotFound, SubStatus::SessionNoSuchSession));
+        }
+        let acting = current.acting(ctx);
+        self.store
+            .tenant(pk, move |conn| {
+                sessions::delete_by_session_id(conn, pk, &session.session_id)?;
+                audit::append_ctx(conn, &acting, "session.end", Some(&owner.user_id), Ok(()))
+            })
+            .await?;
+        Ok(())
     }
 
     /// Ends the session a UST names, whatever the state of its user (a locked user can log out). Answers the
@@ -61,4 +199,13 @@ impl Sso {
             .await?;
         Ok(())
     }
+}
+
+/// Loads a user by public id within a transaction (for operations that act on another user).
+pub fn user_in_tenant(
+    conn: &mut crate::store::AnyConnection,
+    ctx: &Ctx,
+    user_id: &str,
+) -> StoreResult<Option<UserRow>> {
+    users::by_user_id(conn, ctx.tenant.pk, user_id)
 }

@@ -27,14 +27,11 @@ impl Sso {
             return Ok(policy);
         }
         let pk = tenant.pk;
-        let overrides = self
-            .store
-            .tenant(pk, move |conn| rows::for_tenant(conn, pk))
-            .await?;
-        let policy =
-            Arc::new(overlay(&self.config.policy(), &overrides).map_err(|e| {
-                SsoError::Internal(format!("stored override no longer valid: {e}"))
-            })?);
+        let overrides = self.store.tenant(pk, move |conn| rows::for_tenant(conn, pk)).await?;
+        let policy = Arc::new(
+            overlay(&self.config.policy(), &overrides)
+                .map_err(|e| SsoError::Internal(format!("stored override no longer valid: {e}")))?,
+        );
         if let Ok(mut cache) = self.policies.lock() {
             cache.insert(pk, (tenant.settings_version, Arc::clone(&policy)));
         }
@@ -44,28 +41,17 @@ impl Sso {
     fn cached_policy(&self, tenant: &Tenant) -> Option<Arc<TenantPolicy>> {
         let cache = self.policies.lock().ok()?;
         match cache.get(&tenant.pk) {
-            Some((version, policy)) if *version == tenant.settings_version => {
-                Some(Arc::clone(policy))
-            }
+            Some((version, policy)) if *version == tenant.settings_version => Some(Arc::clone(policy)),
             _ => None,
         }
     }
 
     /// Sets (`Some`) or removes (`None`) one override. The value is checked with the same types as the
     /// configuration file; instance-level keys and unknown keys are refused.
-    pub async fn set_setting(
-        &self,
-        ctx: &Ctx,
-        section: &str,
-        key: &str,
-        value: Option<Value>,
-    ) -> SsoResult<()> {
+    pub async fn set_setting(&self, ctx: &Ctx, section: &str, key: &str, value: Option<Value>) -> SsoResult<()> {
         let defaults = self.config.policy();
         let pk = ctx.tenant.pk;
-        let current = self
-            .store
-            .tenant(pk, move |conn| rows::for_tenant(conn, pk))
-            .await?;
+        let current = self.store.tenant(pk, move |conn| rows::for_tenant(conn, pk)).await?;
         let mut proposed: Vec<SettingRow> = current
             .into_iter()
             .filter(|r| !(r.section == section && r.name == key))
@@ -81,8 +67,7 @@ impl Sso {
         }
         check_key(&defaults, section, key)
             .map_err(|_| SsoError::refused(Kind::Policy, SubStatus::CommonInvalidInput))?;
-        overlay(&defaults, &proposed)
-            .map_err(|_| SsoError::refused(Kind::Policy, SubStatus::CommonInvalidInput))?;
+        overlay(&defaults, &proposed).map_err(|_| SsoError::refused(Kind::Policy, SubStatus::CommonInvalidInput))?;
 
         let ctx = ctx.clone();
         let (section, key) = (section.to_owned(), key.to_owned());
@@ -118,9 +103,7 @@ pub fn check_key(defaults: &TenantPolicy, section: &str, key: &str) -> Result<()
         message: message.to_owned(),
     };
     let tree = serde_json::to_value(defaults).map_err(|e| err(&e.to_string()))?;
-    let fields = tree
-        .get(section)
-        .ok_or_else(|| err("no such tenant setting"))?;
+    let fields = tree.get(section).ok_or_else(|| err("no such tenant setting"))?;
     if section == "user_address_list" {
         return if key.is_empty() {
             Err(err("a username is required"))
@@ -135,10 +118,7 @@ pub fn check_key(defaults: &TenantPolicy, section: &str, key: &str) -> Result<()
 }
 
 /// Overlays overrides on the defaults and checks the result with the configuration's own types.
-pub fn overlay(
-    defaults: &TenantPolicy,
-    overrides: &[SettingRow],
-) -> Result<TenantPolicy, SettingError> {
+pub fn overlay(defaults: &TenantPolicy, overrides: &[SettingRow]) -> Result<TenantPolicy, SettingError> {
     let mut tree = serde_json::to_value(defaults).map_err(|e| SettingError {
         key: String::new(),
         message: e.to_string(),
@@ -179,10 +159,7 @@ mod tests {
         let defaults = TenantPolicy::default();
         let p = overlay(
             &defaults,
-            &[
-                row("session", "expiry", "5"),
-                row("apps", "all", "\"CRM,ERP\""),
-            ],
+            &[row("session", "expiry", "5"), row("apps", "all", "\"CRM,ERP\"")],
         )
         .unwrap();
         assert_eq!(p.session.expiry, 5);

@@ -35,15 +35,12 @@ impl TryFrom<TenantRow> for Tenant {
     type Error = SsoError;
 
     fn try_from(row: TenantRow) -> SsoResult<Tenant> {
-        let slug = TenantSlug::parse(&row.slug)
-            .map_err(|e| SsoError::Internal(format!("stored tenant slug: {e}")))?;
+        let slug = TenantSlug::parse(&row.slug).map_err(|e| SsoError::Internal(format!("stored tenant slug: {e}")))?;
         let status = match row.status.as_str() {
             "active" => TenantStatus::Active,
             "suspended" => TenantStatus::Suspended,
             other => {
-                return Err(SsoError::Internal(format!(
-                    "stored tenant status {other:?}"
-                )));
+                return Err(SsoError::Internal(format!("stored tenant status {other:?}")));
             }
         };
         Ok(Tenant {
@@ -69,8 +66,8 @@ impl Sso {
         actor: Actor,
         cid: &str,
     ) -> SsoResult<Tenant> {
-        let slug = TenantSlug::parse(slug)
-            .map_err(|_| SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidInput))?;
+        let slug =
+            TenantSlug::parse(slug).map_err(|_| SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidInput))?;
         let display_name = display_name
             .map(str::trim)
             .filter(|n| !n.is_empty())
@@ -94,23 +91,12 @@ impl Sso {
                         creation_time: now,
                     },
                 )?;
-                audit::append(
-                    conn,
-                    row.id,
-                    &cid,
-                    now,
-                    &actor,
-                    "tenant.create",
-                    None,
-                    Ok(()),
-                )?;
+                audit::append(conn, row.id, &cid, now, &actor, "tenant.create", None, Ok(()))?;
                 Ok(Some(row))
             })
             .await
             .map_err(|e| match e {
-                e if e.is_unique_violation() => {
-                    SsoError::refused(Kind::Conflict, SubStatus::CommonInvalidOperation)
-                }
+                e if e.is_unique_violation() => SsoError::refused(Kind::Conflict, SubStatus::CommonInvalidOperation),
                 e => SsoError::Store(e),
             })?;
         row.ok_or_else(|| SsoError::refused(Kind::Conflict, SubStatus::CommonInvalidOperation))?
@@ -136,10 +122,7 @@ impl Sso {
     pub async fn active_tenant(&self, slug: &str) -> SsoResult<Tenant> {
         let tenant = self.resolve_tenant(slug).await?;
         if tenant.status == TenantStatus::Suspended {
-            return Err(SsoError::refused(
-                Kind::Forbidden,
-                SubStatus::TenantSuspended,
-            ));
+            return Err(SsoError::refused(Kind::Forbidden, SubStatus::TenantSuspended));
         }
         Ok(tenant)
     }
@@ -147,10 +130,7 @@ impl Sso {
     /// Suspends or resumes a tenant. `system` cannot be suspended.
     pub async fn set_tenant_status(&self, ctx: &Ctx, status: TenantStatus) -> SsoResult<Tenant> {
         if ctx.tenant.slug.is_system() && status == TenantStatus::Suspended {
-            return Err(SsoError::refused(
-                Kind::Forbidden,
-                SubStatus::CommonInvalidOperation,
-            ));
+            return Err(SsoError::refused(Kind::Forbidden, SubStatus::CommonInvalidOperation));
         }
         let tenant = ctx.tenant.clone();
         let ctx = ctx.clone();
@@ -162,18 +142,8 @@ impl Sso {
             .store
             .tenant(tenant.pk, move |conn| {
                 tenants::set_status(conn, tenant.pk, status.as_str())?;
-                audit::append(
-                    conn,
-                    tenant.pk,
-                    &ctx.cid,
-                    ctx.now,
-                    &ctx.actor,
-                    op,
-                    None,
-                    Ok(()),
-                )?;
-                tenants::by_slug(conn, tenant.slug.as_str())?
-                    .ok_or(StoreError::Query(diesel::result::Error::NotFound))
+                audit::append(conn, tenant.pk, &ctx.cid, ctx.now, &ctx.actor, op, None, Ok(()))?;
+                tenants::by_slug(conn, tenant.slug.as_str())?.ok_or(StoreError::Query(diesel::result::Error::NotFound))
             })
             .await?;
         row.try_into()

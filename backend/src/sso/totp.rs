@@ -90,14 +90,8 @@ mod tests {
     #[test]
     fn codes_match_rfc_6238() {
         assert_eq!(code_at(RFC_KEY, at(59)).as_deref(), Some("287082"));
-        assert_eq!(
-            code_at(RFC_KEY, at(1_111_111_109)).as_deref(),
-            Some("081804")
-        );
-        assert_eq!(
-            code_at(RFC_KEY, at(1_234_567_890)).as_deref(),
-            Some("005924")
-        );
+        assert_eq!(code_at(RFC_KEY, at(1_111_111_109)).as_deref(), Some("081804"));
+        assert_eq!(code_at(RFC_KEY, at(1_234_567_890)).as_deref(), Some("005924"));
     }
 
     #[test]
@@ -109,14 +103,8 @@ mod tests {
         let two_back = code_at(RFC_KEY, now - TimeDelta::seconds(60)).unwrap();
         assert_eq!(check(RFC_KEY, &current, now, 1, None), Ok(step));
         assert_eq!(check(RFC_KEY, &previous, now, 1, None), Ok(step - 1));
-        assert_eq!(
-            check(RFC_KEY, &two_back, now, 1, None),
-            Err(TotpRejection::Wrong)
-        );
-        assert_eq!(
-            check(RFC_KEY, &previous, now, 0, None),
-            Err(TotpRejection::Wrong)
-        );
+        assert_eq!(check(RFC_KEY, &two_back, now, 1, None), Err(TotpRejection::Wrong));
+        assert_eq!(check(RFC_KEY, &previous, now, 0, None), Err(TotpRejection::Wrong));
         assert_eq!(
             check(RFC_KEY, &current, now, 1, Some(step)),
             Err(TotpRejection::Replayed)
@@ -126,18 +114,9 @@ mod tests {
             Err(TotpRejection::Replayed)
         );
         assert_eq!(check(RFC_KEY, &current, now, 1, Some(step - 1)), Ok(step));
-        assert_eq!(
-            check(RFC_KEY, "12345", now, 1, None),
-            Err(TotpRejection::Wrong)
-        );
-        assert_eq!(
-            check(RFC_KEY, "abcdef", now, 1, None),
-            Err(TotpRejection::Wrong)
-        );
-        assert_eq!(
-            check("SHORT", &current, now, 1, None),
-            Err(TotpRejection::BadKey)
-        );
+        assert_eq!(check(RFC_KEY, "12345", now, 1, None), Err(TotpRejection::Wrong));
+        assert_eq!(check(RFC_KEY, "abcdef", now, 1, None), Err(TotpRejection::Wrong));
+        assert_eq!(check("SHORT", &current, now, 1, None), Err(TotpRejection::BadKey));
         // An 80-bit key, as Zato often has, works.
         let zato_key = "JBSWY3DPEHPK3PXP";
         let code = code_at(zato_key, now).unwrap();

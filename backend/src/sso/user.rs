@@ -6,6 +6,7 @@ use super::{Ctx, Sso, audit, password_policy};
 use crate::crypto::password::Password;
 use crate::crypto::{random_u128, random_urlsafe};
 use crate::store::users::{self, UserRow};
+use crate::config::TenantPolicy;
 use crate::store::{StoreError, TenantPk};
 use chrono::{NaiveDateTime, TimeDelta};
 use gatehouse_shared::{SubStatus, UserId};
@@ -23,11 +24,7 @@ pub fn check_username(username: &str) -> Result<(), SubStatus> {
         && username.chars().count() <= 191
         && username.trim() == username
         && !username.chars().any(char::is_control);
-    if ok {
-        Ok(())
-    } else {
-        Err(SubStatus::UsernameInvalid)
-    }
+    if ok { Ok(()) } else { Err(SubStatus::UsernameInvalid) }
 }
 
 /// What a new user is made of.
@@ -73,22 +70,21 @@ pub fn check_totp_key(key: &str) -> Result<(), SubStatus> {
         .ok_or(SubStatus::CommonInvalidInput)
 }
 
-fn not_found() -> SsoError {
+/// E-mail addresses compare case-insensitively and without surrounding spaces.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub fn not_found() -> SsoError {
     SsoError::refused(Kind::NotFound, SubStatus::UserIdInvalid)
 }
 
 impl Sso {
     /// Checks a password against the tenant's policy. The error shows its code per `password.inform_if_invalid`.
-    pub async fn check_password_policy(
-        &self,
-        ctx: &Ctx,
-        password: &Password,
-        user_inputs: &[&str],
-    ) -> SsoResult<()> {
+    pub async fn check_password_policy(&self, ctx: &Ctx, password: &Password, user_inputs: &[&str]) -> SsoResult<()> {
         let policy = self.policy(&ctx.tenant).await?;
-        password_policy::check(&policy.password, password, user_inputs).map_err(|code| {
-            SsoError::refused_if(Kind::Policy, code, policy.password.inform_if_invalid)
-        })
+        password_policy::check(&policy.password, password, user_inputs)
+            .map_err(|code| SsoError::refused_if(Kind::Policy, code, policy.password.inform_if_invalid))
     }
 
     /// Creates a user. A duplicate username in the tenant is `E001002`.
@@ -144,11 +140,7 @@ impl Sso {
                 .join(" ");
             Some(joined).filter(|s| !s.is_empty())
         });
-        let email = clean(new.email.as_ref());
-        let email = match email {
-            Some(e) if policy.main.encrypt_email => Some(self.keyring.seal(e.as_bytes())),
-            other => other,
-        };
+        let (email, email_hash) = self.store_email(&policy, clean(new.email.as_ref()));
         let row = UserRow {
             id: 0,
             tenant_id: pk,
@@ -175,18 +167,16 @@ impl Sso {
             sign_up_time: now,
             sign_up_confirm_time: None,
             email,
-            email_hash: None,
+            email_hash,
             display_name,
             first_name: first,
             middle_name: middle,
             last_name: last,
             is_totp_enabled: new.totp_key.is_some(),
-            totp_key: new
-                .totp_key
-                .as_ref()
-                .map(|k| self.keyring.seal(k.as_bytes())),
+            totp_key: new.totp_key.as_ref().map(|k| self.keyring.seal(k.as_bytes())),
             totp_label: None,
             totp_last_step: None,
+            email_confirmed: true,
         };
         let ctx = ctx.clone();
         let op = if new.is_super_user {
@@ -210,6 +200,23 @@ impl Sso {
             })
     }
 
+    /// An e-mail address as stored (sealed when `main.encrypt_email`) and its keyed lookup hash.
+    pub fn store_email(&self, policy: &TenantPolicy, email: Option<String>) -> (Option<String>, Option<String>) {
+        match email {
+            None => (None, None),
+            Some(e) => {
+                let hash = self.keyring.lookup_hash(&normalise_email(&e));
+                let stored = if policy.main.encrypt_email { self.keyring.seal(e.as_bytes()) } else { e };
+                (Some(stored), Some(hash))
+            }
+        }
+    }
+
+    /// A stored e-mail address in the clear.
+    pub fn open_email(&self, stored: &str) -> String {
+        self.keyring.open_text(stored).unwrap_or_else(|| stored.to_owned())
+    }
+
     /// Finds a user of the context's tenant.
     pub async fn find_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
         let pk = ctx.tenant.pk;
@@ -221,7 +228,7 @@ impl Sso {
     }
 
     /// Reads a user, changes it and writes it back in one transaction, with an audit entry.
-    async fn modify_user(
+    pub(crate) async fn modify_user(
         &self,
         ctx: &Ctx,
         user: &UserRef,
@@ -267,13 +274,11 @@ impl Sso {
     }
 
     pub async fn approve_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
-        self.set_approval(ctx, user, APPROVED, "user.approve_user")
-            .await
+        self.set_approval(ctx, user, APPROVED, "user.approve_user").await
     }
 
     pub async fn reject_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
-        self.set_approval(ctx, user, REJECTED, "user.reject_user")
-            .await
+        self.set_approval(ctx, user, REJECTED, "user.reject_user").await
     }
 
     async fn set_approval(
@@ -324,24 +329,22 @@ impl Sso {
         .await
     }
 
-    /// Turns 2FA off and forgets the key (and the last used step).
+    /// Turns 2FA off and forgets the key, the last used step, any enrolment and the recovery codes.
     pub async fn reset_totp(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
-        self.modify_user(ctx, user, "user.reset_totp_key", |row, _| {
-            row.is_totp_enabled = false;
-            row.totp_key = None;
-            row.totp_label = None;
-            row.totp_last_step = None;
-        })
-        .await
+        let row = self.find_user(ctx, user).await?;
+        let (pk, user_pk, ctx_c, target) = (ctx.tenant.pk, row.id, ctx.clone(), row.user_id.clone());
+        self.store
+            .tenant(pk, move |conn| {
+                super::totp_enrolment::clear_totp(conn, pk, user_pk)?;
+                audit::append_ctx(conn, &ctx_c, "user.reset_totp_key", Some(&target), Ok(()))
+            })
+            .await?;
+        self.find_user(ctx, &UserRef::Id(row.user_id)).await
     }
 
     /// Whether `password` is the user's password (one verification on the hashing pool).
     pub async fn verify_password(&self, row: &UserRow, password: Password) -> SsoResult<bool> {
-        Ok(self
-            .hasher
-            .verify(password, row.password_hash.clone())
-            .await?
-            .matches)
+        Ok(self.hasher.verify(password, row.password_hash.clone()).await?.matches)
     }
 }
 
@@ -367,10 +370,7 @@ mod tests {
         assert_eq!(check_username(""), Err(SubStatus::UsernameInvalid));
         assert_eq!(check_username(" alice"), Err(SubStatus::UsernameInvalid));
         assert_eq!(check_username("a\nb"), Err(SubStatus::UsernameInvalid));
-        assert_eq!(
-            check_username(&"a".repeat(192)),
-            Err(SubStatus::UsernameInvalid)
-        );
+        assert_eq!(check_username(&"a".repeat(192)), Err(SubStatus::UsernameInvalid));
     }
 
     #[test]
@@ -378,13 +378,7 @@ mod tests {
         assert!(check_totp_key("JBSWY3DPEHPK3PXP").is_ok()); // 80 bits, as Zato's often are
         assert!(check_totp_key("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").is_ok());
         assert!(check_totp_key("jbswy3dp ehpk3pxp").is_ok());
-        assert_eq!(
-            check_totp_key("JBSWY3DP"),
-            Err(SubStatus::CommonInvalidInput)
-        );
-        assert_eq!(
-            check_totp_key("not base32!"),
-            Err(SubStatus::CommonInvalidInput)
-        );
+        assert_eq!(check_totp_key("JBSWY3DP"), Err(SubStatus::CommonInvalidInput));
+        assert_eq!(check_totp_key("not base32!"), Err(SubStatus::CommonInvalidInput));
     }
 }

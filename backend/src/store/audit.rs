@@ -39,18 +39,12 @@ pub struct NewAuditRow {
 }
 
 pub fn append(conn: &mut AnyConnection, row: &NewAuditRow) -> StoreResult<()> {
-    diesel::insert_into(audit_log::table)
-        .values(row)
-        .execute(conn)?;
+    diesel::insert_into(audit_log::table).values(row).execute(conn)?;
     Ok(())
 }
 
 /// The tenant's entries, newest first.
-pub fn recent(
-    conn: &mut AnyConnection,
-    tenant: TenantPk,
-    limit: i64,
-) -> StoreResult<Vec<AuditRow>> {
+pub fn recent(conn: &mut AnyConnection, tenant: TenantPk, limit: i64) -> StoreResult<Vec<AuditRow>> {
     Ok(audit_log::table
         .filter(audit_log::tenant_id.eq(tenant))
         .order(audit_log::id.desc())

@@ -3,11 +3,14 @@
 //!
 //! Each table has its own module of plain query functions taking a connection.
 
+pub mod address_lists;
+pub mod attrs;
 pub mod audit;
 pub mod schema;
 pub mod sessions;
 pub mod settings;
 pub mod tenants;
+pub mod totp;
 pub mod users;
 
 use crate::config::DatabaseKind;
@@ -77,8 +80,8 @@ impl ManageConnection for Manager {
                 .map(AnyConnection::Postgresql)
                 .map_err(r2d2::Error::ConnectionError),
             DatabaseKind::Sqlite(path) => {
-                let mut conn = SqliteConnection::establish(&path.to_string_lossy())
-                    .map_err(r2d2::Error::ConnectionError)?;
+                let mut conn =
+                    SqliteConnection::establish(&path.to_string_lossy()).map_err(r2d2::Error::ConnectionError)?;
                 conn.batch_execute(
                     "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; \
                      PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
@@ -90,8 +93,7 @@ impl ManageConnection for Manager {
     }
 
     fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
+        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
@@ -124,9 +126,8 @@ impl Store {
             && let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
         {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
-            })?;
+            std::fs::create_dir_all(dir)
+                .map_err(|e| StoreError::Unavailable(format!("cannot create {}: {e}", dir.display())))?;
         }
         let manager = Manager {
             url: url.to_owned(),
@@ -158,17 +159,13 @@ impl Store {
     /// Waits for this process's turn to use an SQLite store; a no-op on PostgreSQL.
     fn turn(&self) -> Option<MutexGuard<'_, ()>> {
         match self.kind {
-            DatabaseKind::Sqlite(_) => {
-                Some(self.sqlite_turn.lock().unwrap_or_else(|e| e.into_inner()))
-            }
+            DatabaseKind::Sqlite(_) => Some(self.sqlite_turn.lock().unwrap_or_else(|e| e.into_inner())),
             DatabaseKind::Postgres => None,
         }
     }
 
     fn conn(&self) -> StoreResult<PooledConnection<Manager>> {
-        self.pool
-            .get()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))
+        self.pool.get().map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 
     /// Applies pending migrations; returns how many ran. Concurrent instances on PostgreSQL take turns.
@@ -225,6 +222,26 @@ impl Store {
         blocking(move || store.tenant_sync(tenant, work)).await
     }
 
+    /// Like [`Store::tenant`], for work whose own errors (a refusal found inside the transaction) must roll it
+    /// back: any error type that storage errors convert into.
+    pub async fn tenant_with<T, E, F>(&self, tenant: TenantPk, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + From<diesel::result::Error> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+    {
+        let store = self.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let _turn = store.turn();
+            let mut conn = store.conn()?;
+            (*conn).transaction(|conn| {
+                set_tenant(conn, tenant)?;
+                work(conn)
+            })
+        });
+        task.await.map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))?
+    }
+
     /// The synchronous form of [`Store::tenant`], for code already on a blocking thread.
     pub fn tenant_sync<T>(
         &self,
@@ -240,10 +257,7 @@ impl Store {
     }
 
     /// The synchronous form of [`Store::global`].
-    pub fn global_sync<T>(
-        &self,
-        work: impl FnOnce(&mut AnyConnection) -> StoreResult<T>,
-    ) -> StoreResult<T> {
+    pub fn global_sync<T>(&self, work: impl FnOnce(&mut AnyConnection) -> StoreResult<T>) -> StoreResult<T> {
         let _turn = self.turn();
         let mut conn = self.conn()?;
         (*conn).transaction(work)
@@ -259,9 +273,7 @@ fn set_tenant(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<()> {
     Ok(())
 }
 
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> StoreResult<T> + Send + 'static,
-) -> StoreResult<T> {
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))?

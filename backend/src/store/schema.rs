@@ -54,6 +54,7 @@ diesel::table! {
         totp_key -> Nullable<Text>,
         totp_label -> Nullable<Text>,
         totp_last_step -> Nullable<BigInt>,
+        email_confirmed -> Bool,
     }
 }
 
@@ -89,9 +90,64 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    attrs (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        user_pk -> BigInt,
+        session_pk -> Nullable<BigInt>,
+        scope -> Text,
+        name -> Text,
+        value -> Text,
+        is_encrypted -> Bool,
+        creation_time -> Timestamp,
+        last_modified -> Nullable<Timestamp>,
+        expiration_time -> Timestamp,
+    }
+}
+
+diesel::table! {
+    user_address_lists (user_pk) {
+        user_pk -> BigInt,
+        tenant_id -> BigInt,
+        addresses -> Text,
+    }
+}
+
+diesel::table! {
+    totp_enrolments (user_pk) {
+        user_pk -> BigInt,
+        tenant_id -> BigInt,
+        secret -> Text,
+        creation_time -> Timestamp,
+    }
+}
+
+diesel::table! {
+    recovery_codes (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        user_pk -> BigInt,
+        code_hash -> Text,
+        used_time -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(tenant_settings -> tenants (tenant_id));
+diesel::joinable!(attrs -> users (user_pk));
+diesel::joinable!(user_address_lists -> users (user_pk));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(sessions -> users (user_pk));
 diesel::joinable!(audit_log -> tenants (tenant_id));
 
-diesel::allow_tables_to_appear_in_same_query!(tenants, tenant_settings, users, sessions, audit_log);
+diesel::allow_tables_to_appear_in_same_query!(
+    tenants,
+    tenant_settings,
+    users,
+    sessions,
+    audit_log,
+    attrs,
+    user_address_lists,
+    totp_enrolments,
+    recovery_codes,
+);

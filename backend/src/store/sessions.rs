@@ -1,7 +1,7 @@
 //! The `sessions` table. A session is found by the SHA-256 of its secret id, always with its tenant, and
 //! joined with its user in the same query.
 
-use super::schema::{sessions, users};
+use super::schema::{sessions, user_address_lists, users};
 use super::users::UserRow;
 use super::{AnyConnection, StoreResult, TenantPk};
 use chrono::NaiveDateTime;
@@ -24,39 +24,120 @@ pub struct SessionRow {
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &SessionRow) -> StoreResult<()> {
-    diesel::insert_into(sessions::table)
-        .values(row)
-        .execute(conn)?;
+    diesel::insert_into(sessions::table).values(row).execute(conn)?;
     Ok(())
 }
 
-/// The live session with this hash in this tenant, with its user: one indexed lookup.
+/// A live session with its user and the user's stored IP allow-list (JSON), if any.
+pub type SessionWithUser = (SessionRow, UserRow, Option<String>);
+
+/// The live session with this hash in this tenant, with its user and allow-list: one indexed lookup.
 pub fn live_by_hash(
     conn: &mut AnyConnection,
     tenant: TenantPk,
     secret_hash: &str,
     now: NaiveDateTime,
-) -> StoreResult<Option<(SessionRow, UserRow)>> {
+) -> StoreResult<Option<SessionWithUser>> {
     Ok(sessions::table
-        .inner_join(users::table)
+        .inner_join(users::table.left_join(user_address_lists::table))
         .filter(sessions::secret_hash.eq(secret_hash))
         .filter(sessions::tenant_id.eq(tenant))
         .filter(sessions::expiration_time.gt(now))
-        .select((SessionRow::as_select(), UserRow::as_select()))
+        .select((
+            SessionRow::as_select(),
+            UserRow::as_select(),
+            user_address_lists::addresses.nullable(),
+        ))
         .first(conn)
         .optional()?)
 }
 
-/// Deletes the session with this hash in this tenant, whatever its state; returns how many went.
-pub fn delete_by_hash(
+/// The live session with this public id in this tenant, with its user and allow-list.
+pub fn live_by_session_id(
     conn: &mut AnyConnection,
     tenant: TenantPk,
-    secret_hash: &str,
+    session_id: &str,
+    now: NaiveDateTime,
+) -> StoreResult<Option<SessionWithUser>> {
+    Ok(sessions::table
+        .inner_join(users::table.left_join(user_address_lists::table))
+        .filter(sessions::session_id.eq(session_id))
+        .filter(sessions::tenant_id.eq(tenant))
+        .filter(sessions::expiration_time.gt(now))
+        .select((
+            SessionRow::as_select(),
+            UserRow::as_select(),
+            user_address_lists::addresses.nullable(),
+        ))
+        .first(conn)
+        .optional()?)
+}
+
+/// A user's live sessions, oldest first.
+pub fn live_for_user(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    user_pk: i64,
+    now: NaiveDateTime,
+) -> StoreResult<Vec<SessionRow>> {
+    Ok(sessions::table
+        .filter(sessions::tenant_id.eq(tenant))
+        .filter(sessions::user_pk.eq(user_pk))
+        .filter(sessions::expiration_time.gt(now))
+        .order((sessions::creation_time.asc(), sessions::id.asc()))
+        .select(SessionRow::as_select())
+        .load(conn)?)
+}
+
+pub fn set_expiration(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    id: i64,
+    expiration: NaiveDateTime,
 ) -> StoreResult<usize> {
+    Ok(diesel::update(
+        sessions::table
+            .filter(sessions::tenant_id.eq(tenant))
+            .filter(sessions::id.eq(id)),
+    )
+    .set(sessions::expiration_time.eq(expiration))
+    .execute(conn)?)
+}
+
+pub fn delete_by_session_id(conn: &mut AnyConnection, tenant: TenantPk, session_id: &str) -> StoreResult<usize> {
+    Ok(diesel::delete(
+        sessions::table
+            .filter(sessions::session_id.eq(session_id))
+            .filter(sessions::tenant_id.eq(tenant)),
+    )
+    .execute(conn)?)
+}
+
+/// Deletes every session that expired at or before `now`; returns how many.
+pub fn delete_expired(conn: &mut AnyConnection, now: NaiveDateTime) -> StoreResult<usize> {
+    Ok(diesel::delete(sessions::table.filter(sessions::expiration_time.le(now))).execute(conn)?)
+}
+
+/// Deletes the session with this hash in this tenant, whatever its state; returns how many went.
+pub fn delete_by_hash(conn: &mut AnyConnection, tenant: TenantPk, secret_hash: &str) -> StoreResult<usize> {
     Ok(diesel::delete(
         sessions::table
             .filter(sessions::secret_hash.eq(secret_hash))
             .filter(sessions::tenant_id.eq(tenant)),
     )
     .execute(conn)?)
+}
+
+/// Ends every session of a user, except `keep` if given; returns how many ended.
+pub fn delete_for_user_except(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    user_pk: i64,
+    keep: Option<i64>,
+) -> StoreResult<usize> {
+    let query = sessions::table.filter(sessions::tenant_id.eq(tenant)).filter(sessions::user_pk.eq(user_pk));
+    Ok(match keep {
+        Some(id) => diesel::delete(query.filter(sessions::id.ne(id))).execute(conn)?,
+        None => diesel::delete(query).execute(conn)?,
+    })
 }

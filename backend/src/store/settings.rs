@@ -27,18 +27,11 @@ pub fn for_tenant(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<Vec
 /// Inserts or replaces one override.
 pub fn put(conn: &mut AnyConnection, row: &SettingRow) -> StoreResult<()> {
     remove(conn, row.tenant_id, &row.section, &row.name)?;
-    diesel::insert_into(tenant_settings::table)
-        .values(row)
-        .execute(conn)?;
+    diesel::insert_into(tenant_settings::table).values(row).execute(conn)?;
     Ok(())
 }
 
-pub fn remove(
-    conn: &mut AnyConnection,
-    tenant: TenantPk,
-    section: &str,
-    name: &str,
-) -> StoreResult<usize> {
+pub fn remove(conn: &mut AnyConnection, tenant: TenantPk, section: &str, name: &str) -> StoreResult<usize> {
     Ok(diesel::delete(
         tenant_settings::table
             .filter(tenant_settings::tenant_id.eq(tenant))

@@ -27,9 +27,7 @@ pub struct NewTenant<'a> {
 }
 
 pub fn insert(conn: &mut AnyConnection, new: &NewTenant<'_>) -> StoreResult<TenantRow> {
-    diesel::insert_into(tenants::table)
-        .values(new)
-        .execute(conn)?;
+    diesel::insert_into(tenants::table).values(new).execute(conn)?;
     Ok(tenants::table
         .filter(tenants::slug.eq(new.slug))
         .select(TenantRow::as_select())

@@ -38,6 +38,7 @@ pub struct UserRow {
     pub totp_key: Option<String>,
     pub totp_label: Option<String>,
     pub totp_last_step: Option<i64>,
+    pub email_confirmed: bool,
 }
 
 impl std::fmt::Debug for UserRow {
@@ -56,17 +57,11 @@ impl std::fmt::Debug for UserRow {
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &UserRow) -> StoreResult<UserRow> {
-    diesel::insert_into(users::table)
-        .values(row)
-        .execute(conn)?;
+    diesel::insert_into(users::table).values(row).execute(conn)?;
     by_user_id(conn, row.tenant_id, &row.user_id)?.ok_or(diesel::result::Error::NotFound.into())
 }
 
-pub fn by_username(
-    conn: &mut AnyConnection,
-    tenant: TenantPk,
-    username: &str,
-) -> StoreResult<Option<UserRow>> {
+pub fn by_username(conn: &mut AnyConnection, tenant: TenantPk, username: &str) -> StoreResult<Option<UserRow>> {
     Ok(users::table
         .filter(users::tenant_id.eq(tenant))
         .filter(users::username.eq(username))
@@ -75,11 +70,7 @@ pub fn by_username(
         .optional()?)
 }
 
-pub fn by_user_id(
-    conn: &mut AnyConnection,
-    tenant: TenantPk,
-    user_id: &str,
-) -> StoreResult<Option<UserRow>> {
+pub fn by_user_id(conn: &mut AnyConnection, tenant: TenantPk, user_id: &str) -> StoreResult<Option<UserRow>> {
     Ok(users::table
         .filter(users::tenant_id.eq(tenant))
         .filter(users::user_id.eq(user_id))
@@ -121,6 +112,7 @@ pub fn save(conn: &mut AnyConnection, row: &UserRow) -> StoreResult<usize> {
             users::totp_key.eq(&row.totp_key),
             users::totp_label.eq(&row.totp_label),
             users::totp_last_step.eq(row.totp_last_step),
+            users::email_confirmed.eq(row.email_confirmed),
         ),
     ))
     .execute(conn)?)
@@ -131,4 +123,12 @@ pub fn count(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<i64> {
         .filter(users::tenant_id.eq(tenant))
         .count()
         .get_result(conn)?)
+}
+
+/// Deletes a user (and, by cascade, everything the user owns); returns how many rows went.
+pub fn delete(conn: &mut AnyConnection, tenant: TenantPk, user_id: &str) -> StoreResult<usize> {
+    Ok(
+        diesel::delete(users::table.filter(users::tenant_id.eq(tenant)).filter(users::user_id.eq(user_id)))
+            .execute(conn)?,
+    )
 }

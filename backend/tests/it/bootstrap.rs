@@ -25,15 +25,9 @@ async fn first_start_creates_both_tenants_and_admins_with_printed_passwords(back
         .collect();
     assert_eq!(slugs, ["default", "system"]);
     for (tenant, password) in &report.generated {
-        assert!(
-            text.contains(password.expose()),
-            "the announcement shows the password"
-        );
+        assert!(text.contains(password.expose()), "the announcement shows the password");
         let ctx = sso.cli_ctx(sso.resolve_tenant(tenant).await.unwrap());
-        let admin = sso
-            .find_user(&ctx, &UserRef::Username("admin".into()))
-            .await
-            .unwrap();
+        let admin = sso.find_user(&ctx, &UserRef::Username("admin".into())).await.unwrap();
         assert!(admin.is_super_user);
         assert_eq!(admin.approval_status, "approved");
         assert_eq!(admin.approval_status_mod_by, "auto");
@@ -43,11 +37,7 @@ async fn first_start_creates_both_tenants_and_admins_with_printed_passwords(back
             "a generated password must be changed at the first login"
         );
         assert!(sso.verify_password(&admin, password.clone()).await.unwrap());
-        assert!(
-            !sso.verify_password(&admin, Password::new("wrong"))
-                .await
-                .unwrap()
-        );
+        assert!(!sso.verify_password(&admin, Password::new("wrong")).await.unwrap());
         // The printed password stops working once changed.
         sso.set_password(
             &ctx,
@@ -58,10 +48,7 @@ async fn first_start_creates_both_tenants_and_admins_with_printed_passwords(back
         )
         .await
         .unwrap();
-        let admin = sso
-            .find_user(&ctx, &UserRef::Id(admin.user_id))
-            .await
-            .unwrap();
+        let admin = sso.find_user(&ctx, &UserRef::Id(admin.user_id)).await.unwrap();
         assert!(!sso.verify_password(&admin, password.clone()).await.unwrap());
         assert!(!admin.password_must_change);
     }
@@ -97,10 +84,7 @@ async fn the_bootstrap_password_from_the_environment_is_used_as_is(backend: Back
     let sso = startup.sso.clone();
     for tenant in ["system", "default"] {
         let ctx = sso.cli_ctx(sso.resolve_tenant(tenant).await.unwrap());
-        let admin = sso
-            .find_user(&ctx, &UserRef::Username("admin".into()))
-            .await
-            .unwrap();
+        let admin = sso.find_user(&ctx, &UserRef::Username("admin".into())).await.unwrap();
         assert!(!admin.password_must_change);
         assert!(
             sso.verify_password(&admin, Password::new("operator passphrase 1"))
@@ -134,16 +118,10 @@ async fn a_bootstrap_password_the_policy_rejects_stops_the_start(backend: Backen
     )
     .await
     .unwrap();
-    assert_eq!(
-        startup.bootstrap.as_ref().unwrap().tenants,
-        ["system", "default"]
-    );
+    assert_eq!(startup.bootstrap.as_ref().unwrap().tenants, ["system", "default"]);
     let sso = startup.sso.clone();
     let ctx = sso.cli_ctx(sso.resolve_tenant("system").await.unwrap());
-    let admin = sso
-        .find_user(&ctx, &UserRef::Username("admin".into()))
-        .await
-        .unwrap();
+    let admin = sso.find_user(&ctx, &UserRef::Username("admin".into())).await.unwrap();
     assert!(
         sso.verify_password(&admin, Password::new("operator passphrase 2"))
             .await

@@ -61,13 +61,7 @@ impl Cli {
     async fn sso(&self) -> Sso {
         let mut config = Config::default();
         config.database.url = gatehouse::config::Secret::new(self.db.url.clone());
-        config.crypto.key_file = self
-            .db
-            .dir
-            .path()
-            .join("data/fernet.key")
-            .display()
-            .to_string();
+        config.crypto.key_file = self.db.dir.path().join("data/fernet.key").display().to_string();
         config.hashing.argon2_memory_kib = 256;
         config.hashing.argon2_iterations = 1;
         if let Some(key) = &self.key {
@@ -85,11 +79,7 @@ fn one_line_error(out: &Out, code: i32, needle: &str) {
     assert_eq!(out.code, code, "exit code; stderr: {}", out.stderr);
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "one line on stderr: {:?}", out.stderr);
-    assert!(
-        lines[0].contains(needle),
-        "{:?} should contain {needle:?}",
-        lines[0]
-    );
+    assert!(lines[0].contains(needle), "{:?} should contain {needle:?}", lines[0]);
 }
 
 async fn tenant_commands_and_first_start(backend: Backend) {
@@ -106,12 +96,7 @@ async fn tenant_commands_and_first_start(backend: Backend) {
         .stdout
         .lines()
         .filter_map(|l| l.split("`: ").nth(1))
-        .map(|rest| {
-            rest.split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned()
-        })
+        .map(|rest| rest.split_whitespace().next().unwrap_or_default().to_owned())
         .collect();
     assert_eq!(printed.len(), 2);
     assert!(out.stdout.contains("database schema is current"));
@@ -124,19 +109,12 @@ async fn tenant_commands_and_first_start(backend: Backend) {
 
     let out = cli.run(&["migrate"], None);
     assert_eq!(out.code, 0);
-    assert!(
-        !out.stdout.contains("First start"),
-        "the password is printed once only"
-    );
+    assert!(!out.stdout.contains("First start"), "the password is printed once only");
 
     let out = cli.run(&["tenant", "create", "acme", "--name", "Acme Inc."], None);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert!(out.stdout.contains("created tenant `acme` (Acme Inc.)"));
-    one_line_error(
-        &cli.run(&["tenant", "create", "acme"], None),
-        4,
-        "tenant `acme`",
-    );
+    one_line_error(&cli.run(&["tenant", "create", "acme"], None), 4, "tenant `acme`");
     one_line_error(
         &cli.run(&["tenant", "create", "Bad_Slug"], None),
         1,
@@ -154,39 +132,22 @@ async fn tenant_commands_and_first_start(backend: Backend) {
     assert!(out.stdout.contains("acme\tactive\tAcme Inc."));
 
     let out = cli.run(&["tenant", "suspend", "acme"], None);
-    assert_eq!(
-        (out.code, out.stdout.trim()),
-        (0, "tenant `acme` is suspended")
-    );
-    assert!(
-        cli.run(&["tenant", "list"], None)
-            .stdout
-            .contains("acme\tsuspended")
-    );
+    assert_eq!((out.code, out.stdout.trim()), (0, "tenant `acme` is suspended"));
+    assert!(cli.run(&["tenant", "list"], None).stdout.contains("acme\tsuspended"));
     let out = cli.run(&["tenant", "resume", "acme"], None);
-    assert_eq!(
-        (out.code, out.stdout.trim()),
-        (0, "tenant `acme` is active")
-    );
+    assert_eq!((out.code, out.stdout.trim()), (0, "tenant `acme` is active"));
     one_line_error(
         &cli.run(&["tenant", "suspend", "system"], None),
         1,
         "system tenant cannot be suspended",
     );
-    one_line_error(
-        &cli.run(&["tenant", "suspend", "ghost"], None),
-        3,
-        "no such tenant",
-    );
+    one_line_error(&cli.run(&["tenant", "suspend", "ghost"], None), 3, "no such tenant");
 
     // The printed admin passwords work and must be changed.
     let sso = cli.sso().await;
     for (tenant, password) in ["system", "default"].iter().zip(&printed) {
         let ctx = sso.cli_ctx(sso.resolve_tenant(tenant).await.unwrap());
-        let admin = sso
-            .find_user(&ctx, &UserRef::Username("admin".into()))
-            .await
-            .unwrap();
+        let admin = sso.find_user(&ctx, &UserRef::Username("admin".into())).await.unwrap();
         assert!(admin.password_must_change);
         assert!(
             sso.verify_password(&admin, Password::new(password.clone()))
@@ -211,11 +172,7 @@ async fn user_commands_read_passwords_from_stdin_and_report_failures(backend: Ba
         Some("alice's long passphrase\n"),
     );
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(
-        out.stdout
-            .contains("created user `alice` in tenant `acme`: zusr")
-            && out.stdout.contains("(approved)")
-    );
+    assert!(out.stdout.contains("created user `alice` in tenant `acme`: zusr") && out.stdout.contains("(approved)"));
     assert!(
         !out.stdout.contains("passphrase") && !out.stderr.contains("passphrase"),
         "the password is never printed"
@@ -226,11 +183,7 @@ async fn user_commands_read_passwords_from_stdin_and_report_failures(backend: Ba
         4,
         "already exists (E001002)",
     );
-    one_line_error(
-        &create(&["--username", "bob"], Some("short\n")),
-        5,
-        "E003002",
-    );
+    one_line_error(&create(&["--username", "bob"], Some("short\n")), 5, "E003002");
     one_line_error(
         &create(&["--username", "bob"], Some("my password is long\n")),
         5,
@@ -270,10 +223,7 @@ async fn user_commands_read_passwords_from_stdin_and_report_failures(backend: Ba
         &["user", "create", "--tenant", "acme", "--username", "x"],
         Some("a long passphrase\n"),
     );
-    assert_eq!(
-        out.code, 2,
-        "clap refuses a create without --password-stdin"
-    );
+    assert_eq!(out.code, 2, "clap refuses a create without --password-stdin");
     let out = cli.run(
         &[
             "user",
@@ -325,10 +275,7 @@ async fn user_commands_read_passwords_from_stdin_and_report_failures(backend: Ba
     let bob = find("bob").await;
     assert!(bob.is_super_user && bob.password_must_change && bob.is_totp_enabled);
     assert_eq!(bob.approval_status, "before_decision");
-    assert_eq!(
-        bob.password_expiry,
-        bob.password_last_set + chrono::TimeDelta::days(3)
-    );
+    assert_eq!(bob.password_expiry, bob.password_last_set + chrono::TimeDelta::days(3));
     assert!(
         sso.verify_password(&bob, Password::new("bob's long passphrase"))
             .await
@@ -341,9 +288,7 @@ async fn user_commands_read_passwords_from_stdin_and_report_failures(backend: Ba
         "the TOTP key is sealed at rest"
     );
     assert_eq!(
-        sso.keyring
-            .open_text(bob.totp_key.as_deref().unwrap())
-            .as_deref(),
+        sso.keyring.open_text(bob.totp_key.as_deref().unwrap()).as_deref(),
         Some("JBSWY3DPEHPK3PXP")
     );
     let carol = find("carol").await;
@@ -361,20 +306,13 @@ async fn user_commands_read_passwords_from_stdin_and_report_failures(backend: Ba
         args.extend_from_slice(&target);
         cli.run(&args, None)
     };
-    assert_eq!(
-        run_on("approve").stdout.trim(),
-        "approved user `bob` in tenant `acme`"
-    );
+    assert_eq!(run_on("approve").stdout.trim(), "approved user `bob` in tenant `acme`");
     assert_eq!(find("bob").await.approval_status, "approved");
     assert_eq!(run_on("lock").code, 0);
     let locked = find("bob").await;
     assert!(locked.is_locked);
     assert!(
-        locked
-            .locked_by
-            .as_deref()
-            .unwrap_or_default()
-            .contains('@'),
+        locked.locked_by.as_deref().unwrap_or_default().contains('@'),
         "locked_by is user@host from the CLI"
     );
     assert_eq!(run_on("unlock").code, 0);
@@ -425,10 +363,7 @@ async fn user_commands_read_passwords_from_stdin_and_report_failures(backend: Ba
         "E003001",
     );
     one_line_error(
-        &cli.run(
-            &["user", "lock", "--tenant", "acme", "--username", "ghost"],
-            None,
-        ),
+        &cli.run(&["user", "lock", "--tenant", "acme", "--username", "ghost"], None),
         3,
         "no such user: user `ghost`",
     );
@@ -449,27 +384,23 @@ fn keys_generate_prints_a_fernet_key() {
 #[test]
 fn gatehouse_toml_in_the_working_directory_is_read_and_a_bad_value_names_its_key() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("gatehouse.toml"), "[database]\nurl = \"sqlite://custom/store.db\"\n[hashing]\nargon2_memory_kib = 256\nargon2_iterations = 1\n").unwrap();
+    std::fs::write(
+        dir.path().join("gatehouse.toml"),
+        "[database]\nurl = \"sqlite://custom/store.db\"\n[hashing]\nargon2_memory_kib = 256\nargon2_iterations = 1\n",
+    )
+    .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
         .arg("migrate")
         .current_dir(dir.path())
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(
         dir.path().join("custom/store.db").exists(),
         "the file's database URL was used"
     );
 
-    std::fs::write(
-        dir.path().join("gatehouse.toml"),
-        "[session]\nexpiry = \"an hour\"\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("gatehouse.toml"), "[session]\nexpiry = \"an hour\"\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
         .arg("migrate")
         .current_dir(dir.path())
@@ -514,10 +445,7 @@ async fn serve_answers_health_checks(backend: Backend) {
         let client = awc::Client::default();
         let mut healthy = false;
         for _ in 0..100 {
-            if let Ok(res) = client
-                .get(format!("http://127.0.0.1:{port}/healthz"))
-                .send()
-                .await
+            if let Ok(res) = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await
                 && res.status() == 200
             {
                 healthy = true;

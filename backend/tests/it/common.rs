@@ -44,18 +44,13 @@ pub fn pg_admin_url() -> String {
 fn pg_host_port() -> String {
     let admin = pg_admin_url();
     let after_at = admin.split('@').nth(1).unwrap_or("127.0.0.1:5432/postgres");
-    after_at
-        .split('/')
-        .next()
-        .unwrap_or("127.0.0.1:5432")
-        .to_owned()
+    after_at.split('/').next().unwrap_or("127.0.0.1:5432").to_owned()
 }
 
 fn ensure_role() {
     static ROLE: OnceLock<()> = OnceLock::new();
     ROLE.get_or_init(|| {
-        let mut admin = PgConnection::establish(&pg_admin_url())
-            .expect("PostgreSQL must be reachable for the tests");
+        let mut admin = PgConnection::establish(&pg_admin_url()).expect("PostgreSQL must be reachable for the tests");
         admin
             .batch_execute(&format!(
                 "DO $$ BEGIN
@@ -95,8 +90,7 @@ impl TestDb {
                         .to_lowercase()
                         .replace(['-', '_'], "x")
                 );
-                let mut admin =
-                    PgConnection::establish(&pg_admin_url()).expect("PostgreSQL must be reachable");
+                let mut admin = PgConnection::establish(&pg_admin_url()).expect("PostgreSQL must be reachable");
                 admin
                     .batch_execute(&format!("CREATE DATABASE {name} OWNER {TEST_ROLE}"))
                     .expect("create the test database");
@@ -171,11 +165,7 @@ impl TestSso {
 
     /// A context in `tenant` acting as the CLI would.
     pub async fn ctx(&self, tenant: &str) -> Ctx {
-        let tenant = self
-            .sso
-            .resolve_tenant(tenant)
-            .await
-            .expect("tenant exists");
+        let tenant = self.sso.resolve_tenant(tenant).await.expect("tenant exists");
         self.sso.cli_ctx(tenant)
     }
 }
@@ -215,6 +205,5 @@ where
     S: futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>> + Unpin,
 {
     let bytes = res.body().await.expect("read body");
-    serde_json::from_slice(&bytes)
-        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)))
+    serde_json::from_slice(&bytes).unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&bytes)))
 }

@@ -8,10 +8,7 @@ use std::collections::HashMap;
 use std::io::Write;
 
 fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
+    pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
 }
 
 fn file(contents: &str) -> tempfile::NamedTempFile {
@@ -121,10 +118,7 @@ fn file_overrides_defaults_and_environment_overrides_the_file() {
         "a numeric-looking item stays text"
     );
     assert_eq!(c.database.pool_size, 3);
-    assert_eq!(
-        c.user_address_list["alice"],
-        StringList::of(&["10.0.0.0/8", "::1"])
-    );
+    assert_eq!(c.user_address_list["alice"], StringList::of(&["10.0.0.0/8", "::1"]));
     assert_eq!(c.user_address_list["bob"], StringList::of(&["*"]));
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
 }
@@ -255,10 +249,7 @@ fn a_key_is_generated_once_on_sqlite_with_owner_only_permissions() {
     assert_eq!(mode, 0o600);
     assert!(fernet::Fernet::new(&first.keys[0]).is_some());
     let second = keys::load(&config).unwrap();
-    assert!(
-        second.generated_into.is_none(),
-        "the existing key is reused"
-    );
+    assert!(second.generated_into.is_none(), "the existing key is reused");
     assert_eq!(second.keys, first.keys);
     assert!(
         !format!("{second:?}").contains(&first.keys[0]),
@@ -274,14 +265,10 @@ fn postgres_without_keys_refuses_to_start_and_bad_keys_are_named() {
     assert!(matches!(err, KeyError::MissingOnPostgres));
     assert!(err.to_string().contains("crypto.fernet_keys"));
 
-    config.crypto.fernet_keys =
-        gatehouse::config::SecretList::new(vec![keys::generate(), "not-a-key".to_owned()]);
+    config.crypto.fernet_keys = gatehouse::config::SecretList::new(vec![keys::generate(), "not-a-key".to_owned()]);
     let err = keys::load(&config).unwrap_err();
     assert!(matches!(err, KeyError::Invalid(2)), "{err}");
-    assert!(
-        !err.to_string().contains("not-a-key"),
-        "the key itself is not echoed"
-    );
+    assert!(!err.to_string().contains("not-a-key"), "the key itself is not echoed");
 }
 
 #[actix_rt::test]
@@ -291,8 +278,5 @@ async fn postgres_startup_without_keys_fails_before_touching_the_database() {
     let err = gatehouse::sso::Sso::open(config, gatehouse::sso::Clock::System, None)
         .await
         .unwrap_err();
-    assert!(
-        err.to_string().contains("crypto.fernet_keys is not set"),
-        "{err}"
-    );
+    assert!(err.to_string().contains("crypto.fernet_keys is not set"), "{err}");
 }

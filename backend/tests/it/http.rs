@@ -37,10 +37,7 @@ async fn healthz_answers_and_echoes_a_sane_correlation_id(backend: Backend) {
     // Without one, each request gets its own.
     let a = app.client.get(app.url("/healthz")).send().await.unwrap();
     let b = app.client.get(app.url("/healthz")).send().await.unwrap();
-    assert_ne!(
-        a.headers().get("x-correlation-id"),
-        b.headers().get("x-correlation-id")
-    );
+    assert_ne!(a.headers().get("x-correlation-id"), b.headers().get("x-correlation-id"));
 }
 both!(healthz_answers_and_echoes_a_sane_correlation_id);
 
@@ -53,10 +50,7 @@ async fn an_unknown_tenant_is_e012001_on_both_surfaces(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
-    assert_eq!(
-        res.headers().get("content-type").unwrap(),
-        "application/problem+json"
-    );
+    assert_eq!(res.headers().get("content-type").unwrap(), "application/problem+json");
     let cid = res
         .headers()
         .get("x-correlation-id")
@@ -89,19 +83,14 @@ async fn an_unknown_tenant_is_e012001_on_both_surfaces(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
-    assert_eq!(
-        json_body(&mut res).await["sub_status"],
-        serde_json::json!(["E012001"])
-    );
+    assert_eq!(json_body(&mut res).await["sub_status"], serde_json::json!(["E012001"]));
 }
 both!(an_unknown_tenant_is_e012001_on_both_surfaces);
 
 async fn a_suspended_tenant_is_e012002_and_known_tenants_pass(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let sso = &app.services.sso;
-    sso.create_tenant("acme", None, Actor::Auto, "t")
-        .await
-        .unwrap();
+    sso.create_tenant("acme", None, Actor::Auto, "t").await.unwrap();
     // A known, active tenant gets past resolution to the route lookup.
     let mut res = app
         .client
@@ -110,15 +99,10 @@ async fn a_suspended_tenant_is_e012002_and_known_tenants_pass(backend: Backend) 
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
-    assert_eq!(
-        json_body(&mut res).await["sub_status"],
-        serde_json::json!(["E008002"])
-    );
+    assert_eq!(json_body(&mut res).await["sub_status"], serde_json::json!(["E008002"]));
 
     let ctx = app.services.ctx("acme").await;
-    sso.set_tenant_status(&ctx, TenantStatus::Suspended)
-        .await
-        .unwrap();
+    sso.set_tenant_status(&ctx, TenantStatus::Suspended).await.unwrap();
     let mut res = app
         .client
         .get(app.url("/api/v1/t/acme/no-such-route"))
@@ -126,10 +110,7 @@ async fn a_suspended_tenant_is_e012002_and_known_tenants_pass(backend: Backend) 
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
-    assert_eq!(
-        json_body(&mut res).await["sub_status"],
-        serde_json::json!(["E012002"])
-    );
+    assert_eq!(json_body(&mut res).await["sub_status"], serde_json::json!(["E012002"]));
     let mut res = app
         .client
         .post(app.url("/t/acme/zato/sso/user/login"))
@@ -137,26 +118,15 @@ async fn a_suspended_tenant_is_e012002_and_known_tenants_pass(backend: Backend) 
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
-    assert_eq!(
-        json_body(&mut res).await["sub_status"],
-        serde_json::json!(["E012002"])
-    );
+    assert_eq!(json_body(&mut res).await["sub_status"], serde_json::json!(["E012002"]));
 }
 both!(a_suspended_tenant_is_e012002_and_known_tenants_pass);
 
 async fn unknown_routes_are_404_problems(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let mut res = app
-        .client
-        .get(app.url("/api/v1/nothing-here"))
-        .send()
-        .await
-        .unwrap();
+    let mut res = app.client.get(app.url("/api/v1/nothing-here")).send().await.unwrap();
     assert_eq!(res.status(), 404);
-    assert_eq!(
-        res.headers().get("content-type").unwrap(),
-        "application/problem+json"
-    );
+    assert_eq!(res.headers().get("content-type").unwrap(), "application/problem+json");
     assert!(json_body(&mut res).await["cid"].is_string());
 }
 both!(unknown_routes_are_404_problems);

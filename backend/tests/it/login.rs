@@ -12,13 +12,7 @@ use std::sync::atomic::Ordering;
 const APP: &str = "CRM";
 
 impl TestApp {
-    async fn user(
-        &self,
-        tenant: &str,
-        name: &str,
-        password: &str,
-        adjust: impl FnOnce(&mut NewUser),
-    ) -> String {
+    async fn user(&self, tenant: &str, name: &str, password: &str, adjust: impl FnOnce(&mut NewUser)) -> String {
         let mut new = NewUser {
             username: name.to_owned(),
             password: Some(Password::new(password)),
@@ -27,12 +21,7 @@ impl TestApp {
         };
         adjust(&mut new);
         let ctx = self.services.ctx(tenant).await;
-        self.services
-            .sso
-            .create_user(&ctx, new)
-            .await
-            .unwrap()
-            .user_id
+        self.services.sso.create_user(&ctx, new).await.unwrap().user_id
     }
 
     async fn set(&self, tenant: &str, section: &str, key: &str, value: Value) {
@@ -92,11 +81,7 @@ impl TestApp {
         );
         assert!(reply["cid"].is_string());
         let (status, reply) = self.zato_login(tenant, body).await;
-        assert_eq!(
-            (status, sub(&reply)),
-            (403, code.to_owned()),
-            "zato: {reply}"
-        );
+        assert_eq!((status, sub(&reply)), (403, code.to_owned()), "zato: {reply}");
         assert_eq!(reply["status"], "error");
     }
 
@@ -120,10 +105,7 @@ impl TestApp {
 }
 
 fn sub(reply: &Value) -> String {
-    reply["sub_status"][0]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
+    reply["sub_status"][0].as_str().unwrap_or_default().to_owned()
 }
 
 fn creds(username: &str, password: &str) -> Value {
@@ -132,9 +114,7 @@ fn creds(username: &str, password: &str) -> Value {
 
 async fn a_good_login_returns_a_session_on_both_surfaces(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    let user_id = app
-        .user("default", "alice", "alice's passphrase", |_| {})
-        .await;
+    let user_id = app.user("default", "alice", "alice's passphrase", |_| {}).await;
     let (status, reply) = app
         .native_login("default", APP, creds("alice", "alice's passphrase"))
         .await;
@@ -153,9 +133,7 @@ async fn a_good_login_returns_a_session_on_both_surfaces(backend: Backend) {
     assert_eq!(session["session_id"], reply["session_id"]);
     assert_eq!(session["remote_addr"], "127.0.0.1");
 
-    let (status, zato) = app
-        .zato_login("default", creds("alice", "alice's passphrase"))
-        .await;
+    let (status, zato) = app.zato_login("default", creds("alice", "alice's passphrase")).await;
     assert_eq!(status, 200);
     assert_eq!(zato["status"], "ok");
     assert!(zato["ust"].as_str().unwrap().starts_with("gAAAAA"));
@@ -165,10 +143,7 @@ async fn a_good_login_returns_a_session_on_both_surfaces(backend: Backend) {
     let mut res = app
         .client
         .post(app.url("/zato/sso/user/login"))
-        .send_body(
-            json!({"username": "alice", "password": "alice's passphrase", "current_app": APP})
-                .to_string(),
-        )
+        .send_body(json!({"username": "alice", "password": "alice's passphrase", "current_app": APP}).to_string())
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
@@ -178,24 +153,12 @@ both!(a_good_login_returns_a_session_on_both_surfaces);
 
 async fn failed_credentials_are_e005001_and_missing_fields_are_malformed(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    app.user("default", "alice", "alice's passphrase", |_| {})
+    app.user("default", "alice", "alice's passphrase", |_| {}).await;
+    app.refused_both("default", creds("nobody", "alice's passphrase"), 401, "E005001")
         .await;
-    app.refused_both(
-        "default",
-        creds("nobody", "alice's passphrase"),
-        401,
-        "E005001",
-    )
-    .await;
-    app.refused_both(
-        "default",
-        creds("alice", "wrong passphrase"),
-        401,
-        "E005001",
-    )
-    .await;
-    app.refused_both("default", creds("alice", ""), 401, "E005001")
+    app.refused_both("default", creds("alice", "wrong passphrase"), 401, "E005001")
         .await;
+    app.refused_both("default", creds("alice", ""), 401, "E005001").await;
     app.refused_both(
         "default",
         json!({"username": "alice", "password": null}),
@@ -213,11 +176,7 @@ async fn failed_credentials_are_e005001_and_missing_fields_are_malformed(backend
 
     for body in [json!({"username": "alice"}), json!({"password": "x"})] {
         let (status, reply) = app.native_login("default", APP, body.clone()).await;
-        assert_eq!(
-            (status, sub(&reply)),
-            (400, "E008003".to_owned()),
-            "{reply}"
-        );
+        assert_eq!((status, sub(&reply)), (400, "E008003".to_owned()), "{reply}");
         let (status, reply) = app.zato_login("default", body).await;
         assert_eq!(status, 400);
         assert_eq!(reply["result"], "Error");
@@ -262,13 +221,10 @@ both!(failed_credentials_are_e005001_and_missing_fields_are_malformed);
 async fn account_states_with_their_inform_flags(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let pw = "a long passphrase";
-    app.user("default", "pending", pw, |u| u.auto_approve = false)
-        .await;
+    app.user("default", "pending", pw, |u| u.auto_approve = false).await;
     app.user("default", "rejected", pw, |_| {}).await;
-    app.user("default", "unconfirmed", pw, |u| {
-        u.needs_confirmation = true
-    })
-    .await;
+    app.user("default", "unconfirmed", pw, |u| u.needs_confirmation = true)
+        .await;
     app.user("default", "locked", pw, |_| {}).await;
     let ctx = app.services.ctx("default").await;
     app.services
@@ -282,16 +238,13 @@ async fn account_states_with_their_inform_flags(backend: Backend) {
         .await
         .unwrap();
 
-    app.refused_both("default", creds("pending", pw), 401, "E005004")
-        .await;
+    app.refused_both("default", creds("pending", pw), 401, "E005004").await;
     app.refused_both("default", creds("pending", "wrong one"), 401, "E005001")
         .await;
-    app.refused_both("default", creds("rejected", pw), 401, "E005004")
-        .await;
+    app.refused_both("default", creds("rejected", pw), 401, "E005004").await;
     app.refused_both("default", creds("unconfirmed", pw), 401, "E005003")
         .await;
-    app.refused_both("default", creds("locked", pw), 401, "E005002")
-        .await;
+    app.refused_both("default", creds("locked", pw), 401, "E005002").await;
     app.refused_both("default", creds("locked", "wrong one"), 401, "E005001")
         .await;
 
@@ -299,11 +252,9 @@ async fn account_states_with_their_inform_flags(backend: Backend) {
         .await;
     app.set("default", "login", "inform_if_not_confirmed", json!(false))
         .await;
-    app.set("default", "login", "inform_if_locked", json!(false))
-        .await;
+    app.set("default", "login", "inform_if_locked", json!(false)).await;
     for name in ["pending", "rejected", "unconfirmed", "locked"] {
-        app.refused_both("default", creds(name, pw), 401, "E005001")
-            .await;
+        app.refused_both("default", creds(name, pw), 401, "E005001").await;
     }
     // With the reason hidden, the answer is the same bytes as a wrong password's, apart from the cid.
     let strip = |mut v: Value| {
@@ -323,21 +274,14 @@ async fn totp_missing_wrong_right_replayed_and_the_previous_step(backend: Backen
         u.totp_key = Some(key.into())
     })
     .await;
-    app.user("default", "tom", "tom's passphrase", |u| {
-        u.totp_key = Some(key.into())
-    })
-    .await;
+    app.user("default", "tom", "tom's passphrase", |u| u.totp_key = Some(key.into()))
+        .await;
     let now = app.services.sso.clock.now();
     let code = gatehouse::sso::totp::code_at(key, now).unwrap();
     let wrong = if code == "000000" { "111111" } else { "000000" };
 
-    app.refused_both(
-        "default",
-        creds("tina", "tina's passphrase"),
-        401,
-        "E005008",
-    )
-    .await;
+    app.refused_both("default", creds("tina", "tina's passphrase"), 401, "E005008")
+        .await;
     app.refused_both(
         "default",
         json!({"username": "tina", "password": "wrong", "totp_code": code}),
@@ -365,16 +309,10 @@ async fn totp_missing_wrong_right_replayed_and_the_previous_step(backend: Backen
             json!({"username": "tom", "password": "tom's passphrase", "totp_code": previous}),
         )
         .await;
-    assert_eq!(
-        (status, zato["status"].as_str()),
-        (200, Some("ok")),
-        "{zato}"
-    );
+    assert_eq!((status, zato["status"].as_str()), (200, Some("ok")), "{zato}");
     // Two steps back is outside the window.
     app.services.sso.clock.advance(TimeDelta::seconds(90));
-    let old =
-        gatehouse::sso::totp::code_at(key, app.services.sso.clock.now() - TimeDelta::seconds(60))
-            .unwrap();
+    let old = gatehouse::sso::totp::code_at(key, app.services.sso.clock.now() - TimeDelta::seconds(60)).unwrap();
     app.refused_both(
         "default",
         json!({"username": "tom", "password": "tom's passphrase", "totp_code": old}),
@@ -391,42 +329,41 @@ both!(totp_missing_wrong_right_replayed_and_the_previous_step);
 
 async fn must_change_needs_a_valid_new_password(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    app.user("default", "mia", "mia's passphrase", |u| {
-        u.must_change = true
-    })
-    .await;
+    app.user("default", "mia", "mia's passphrase", |u| u.must_change = true)
+        .await;
     app.refused_both("default", creds("mia", "mia's passphrase"), 401, "E003007")
         .await;
-    let invalid =
-        json!({"username": "mia", "password": "mia's passphrase", "new_password": "short"});
-    app.refused_both("default", invalid.clone(), 422, "E003002")
+    let invalid = json!({"username": "mia", "password": "mia's passphrase", "new_password": "short"});
+    app.refused_both("default", invalid.clone(), 422, "E003002").await;
+    let (status, reply) = app
+        .native_login(
+            "default",
+            APP,
+            json!({"username": "mia", "password": "mia's passphrase", "new_password": "qwerty-is-bad"}),
+        )
         .await;
-    let (status, reply) = app.native_login("default", APP, json!({"username": "mia", "password": "mia's passphrase", "new_password": "qwerty-is-bad"})).await;
     assert_eq!((status, sub(&reply)), (422, "E003001".to_owned()));
-    let (status, reply) = app.native_login("default", APP, json!({"username": "mia", "password": "mia's passphrase", "new_password": "mia's new passphrase"})).await;
+    let (status, reply) = app
+        .native_login(
+            "default",
+            APP,
+            json!({"username": "mia", "password": "mia's passphrase", "new_password": "mia's new passphrase"}),
+        )
+        .await;
     assert_eq!(status, 200, "{reply}");
     let mia = app.find("default", "mia").await;
     assert!(!mia.password_must_change);
     assert_eq!(mia.password_last_set, app.services.sso.clock.now());
     app.refused_both("default", creds("mia", "mia's passphrase"), 401, "E005001")
         .await;
-    app.ok_both("default", creds("mia", "mia's new passphrase"))
-        .await;
+    app.ok_both("default", creds("mia", "mia's new passphrase")).await;
 
     // Hidden reasons: the answer is E005001 and nothing changes.
-    app.user("default", "max", "max's passphrase", |u| {
-        u.must_change = true
-    })
-    .await;
-    app.set(
-        "default",
-        "password",
-        "inform_if_must_be_changed",
-        json!(false),
-    )
-    .await;
-    app.set("default", "password", "inform_if_invalid", json!(false))
+    app.user("default", "max", "max's passphrase", |u| u.must_change = true)
         .await;
+    app.set("default", "password", "inform_if_must_be_changed", json!(false))
+        .await;
+    app.set("default", "password", "inform_if_invalid", json!(false)).await;
     app.refused_both("default", creds("max", "max's passphrase"), 401, "E005001")
         .await;
     app.refused_both(
@@ -442,68 +379,53 @@ both!(must_change_needs_a_valid_new_password);
 
 async fn expired_and_about_to_expire_passwords(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    app.user("default", "eve", "eve's passphrase", |u| {
-        u.password_expired = true
-    })
-    .await;
+    app.user("default", "eve", "eve's passphrase", |u| u.password_expired = true)
+        .await;
     app.user("default", "ed", "ed's passphrase", |u| {
         u.password_expiry_days = Some(10)
     })
     .await;
     app.refused_both("default", creds("eve", "eve's passphrase"), 401, "E005001")
         .await;
-    app.set("default", "password", "inform_if_expired", json!(true))
-        .await;
+    app.set("default", "password", "inform_if_expired", json!(true)).await;
     app.refused_both("default", creds("eve", "eve's passphrase"), 401, "E003004")
         .await;
-    app.set(
-        "default",
-        "password",
-        "allow_change_if_expired",
-        json!(false),
-    )
-    .await;
-    app.refused_both("default", json!({"username": "eve", "password": "eve's passphrase", "new_password": "eve's new passphrase"}), 401, "E003004").await;
-    app.set(
-        "default",
-        "password",
-        "allow_change_if_expired",
-        json!(true),
-    )
-    .await;
-    let (status, reply) = app.native_login("default", APP, json!({"username": "eve", "password": "eve's passphrase", "new_password": "eve's new passphrase"})).await;
-    assert_eq!(status, 200, "{reply}");
-    app.ok_both("default", creds("eve", "eve's new passphrase"))
+    app.set("default", "password", "allow_change_if_expired", json!(false))
         .await;
+    app.refused_both(
+        "default",
+        json!({"username": "eve", "password": "eve's passphrase", "new_password": "eve's new passphrase"}),
+        401,
+        "E003004",
+    )
+    .await;
+    app.set("default", "password", "allow_change_if_expired", json!(true))
+        .await;
+    let (status, reply) = app
+        .native_login(
+            "default",
+            APP,
+            json!({"username": "eve", "password": "eve's passphrase", "new_password": "eve's new passphrase"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    app.ok_both("default", creds("eve", "eve's new passphrase")).await;
 
     // Ten days left, inside the 30-day threshold: a warning on success.
-    let (status, reply) = app
-        .native_login("default", APP, creds("ed", "ed's passphrase"))
-        .await;
-    assert_eq!(
-        (status, reply["warnings"].clone()),
-        (200, json!(["W003005"]))
-    );
-    let (status, zato) = app
-        .zato_login("default", creds("ed", "ed's passphrase"))
-        .await;
+    let (status, reply) = app.native_login("default", APP, creds("ed", "ed's passphrase")).await;
+    assert_eq!((status, reply["warnings"].clone()), (200, json!(["W003005"])));
+    let (status, zato) = app.zato_login("default", creds("ed", "ed's passphrase")).await;
     assert_eq!(status, 200);
     assert_eq!(zato["status"], "warning");
     assert_eq!(zato["sub_status"], json!(["W003005"]));
     assert!(zato["ust"].as_str().unwrap().starts_with("gAAAAA"));
-    app.set(
-        "default",
-        "password",
-        "inform_if_about_to_expire",
-        json!(false),
-    )
-    .await;
+    app.set("default", "password", "inform_if_about_to_expire", json!(false))
+        .await;
     app.refused_both("default", creds("ed", "ed's passphrase"), 401, "E003006")
         .await;
     // Time passes: the session's clock is the injected one, so expiry needs no sleeping.
     app.services.sso.clock.advance(TimeDelta::days(11));
-    app.set("default", "password", "inform_if_expired", json!(false))
-        .await;
+    app.set("default", "password", "inform_if_expired", json!(false)).await;
     app.refused_both("default", creds("ed", "ed's passphrase"), 401, "E005001")
         .await;
 }
@@ -516,11 +438,7 @@ async fn app_lists_and_login_metadata(backend: Backend) {
     let (status, reply) = app
         .native_login("default", "HR", creds("ann", "ann's passphrase"))
         .await;
-    assert_eq!(
-        (status, sub(&reply)),
-        (401, "E004001".to_owned()),
-        "not in apps.all"
-    );
+    assert_eq!((status, sub(&reply)), (401, "E004001".to_owned()), "not in apps.all");
     let (status, reply) = app
         .native_login("default", "ERP", creds("ann", "ann's passphrase"))
         .await;
@@ -536,8 +454,7 @@ async fn app_lists_and_login_metadata(backend: Backend) {
         )
         .await;
     assert_eq!((status, sub(&reply)), (403, "E004001".to_owned()));
-    app.set("default", "apps", "inform_if_app_invalid", json!(false))
-        .await;
+    app.set("default", "apps", "inform_if_app_invalid", json!(false)).await;
     let (status, reply) = app
         .native_login("default", "HR", creds("ann", "ann's passphrase"))
         .await;
@@ -549,11 +466,10 @@ async fn app_lists_and_login_metadata(backend: Backend) {
     assert_eq!(status, 200);
 
     // Login metadata from an app not allowed to send it, and from an allowed one without a key.
-    let with_meta = json!({"username": "ann", "password": "ann's passphrase", "remote_addr": "203.0.113.9", "user_agent": "spoof"});
-    app.refused_both("default", with_meta.clone(), 401, "E006001")
-        .await;
-    app.set("default", "apps", "login_metadata_allowed", json!("CRM"))
-        .await;
+    let with_meta =
+        json!({"username": "ann", "password": "ann's passphrase", "remote_addr": "203.0.113.9", "user_agent": "spoof"});
+    app.refused_both("default", with_meta.clone(), 401, "E006001").await;
+    app.set("default", "apps", "login_metadata_allowed", json!("CRM")).await;
     app.refused_both("default", with_meta, 401, "E006001").await;
 }
 both!(app_lists_and_login_metadata);
@@ -566,10 +482,8 @@ async fn ip_allow_lists(backend: Backend) {
     for name in ["star", "empty", "v4", "v6", "unlisted"] {
         app.user("default", name, "a long passphrase", |_| {}).await;
     }
-    app.set("default", "user_address_list", "star", json!("*"))
-        .await;
-    app.set("default", "user_address_list", "empty", json!(""))
-        .await;
+    app.set("default", "user_address_list", "star", json!("*")).await;
+    app.set("default", "user_address_list", "empty", json!("")).await;
     app.set(
         "default",
         "user_address_list",
@@ -577,13 +491,8 @@ async fn ip_allow_lists(backend: Backend) {
         json!("198.51.100.0/24, 192.0.2.1"),
     )
     .await;
-    app.set(
-        "default",
-        "user_address_list",
-        "v6",
-        json!(["2001:db8::/32"]),
-    )
-    .await;
+    app.set("default", "user_address_list", "v6", json!(["2001:db8::/32"]))
+        .await;
     // Each case runs on both surfaces; the native status is returned, and Zato must agree (200, or 403 with
     // the same code).
     let login = |name: &'static str, from: &'static str| {
@@ -617,35 +526,21 @@ async fn ip_allow_lists(backend: Backend) {
                     "{name} from {from}"
                 );
             } else {
-                assert_eq!(
-                    (zato_status, sub(&zato)),
-                    (403, native.1.clone()),
-                    "{name} from {from}"
-                );
+                assert_eq!((zato_status, sub(&zato)), (403, native.1.clone()), "{name} from {from}");
             }
             native
         }
     };
     assert_eq!(login("star", "203.0.113.1").await.0, 200);
-    assert_eq!(
-        login("empty", "203.0.113.1").await,
-        (401, "E005001".to_owned())
-    );
+    assert_eq!(login("empty", "203.0.113.1").await, (401, "E005001".to_owned()));
     assert_eq!(login("v4", "198.51.100.77").await.0, 200);
     assert_eq!(login("v4", "192.0.2.1").await.0, 200);
     assert_eq!(login("v4", "192.0.2.2").await, (401, "E005001".to_owned()));
     assert_eq!(login("v6", "2001:db8::42").await.0, 200);
-    assert_eq!(
-        login("v6", "2001:db9::42").await,
-        (401, "E005001".to_owned())
-    );
+    assert_eq!(login("v6", "2001:db9::42").await, (401, "E005001".to_owned()));
     assert_eq!(login("unlisted", "203.0.113.1").await.0, 200);
-    app.set("default", "login", "reject_if_not_listed", json!(true))
-        .await;
-    assert_eq!(
-        login("unlisted", "203.0.113.1").await,
-        (401, "E005001".to_owned())
-    );
+    app.set("default", "login", "reject_if_not_listed", json!(true)).await;
+    assert_eq!(login("unlisted", "203.0.113.1").await, (401, "E005001".to_owned()));
     assert_eq!(login("star", "203.0.113.1").await.0, 200);
 }
 both!(ip_allow_lists);
@@ -715,8 +610,7 @@ async fn the_ust_check_and_what_ends_a_session(backend: Backend) {
         .await;
     let (status, reply) = app.session("default", &ust).await;
     assert_eq!((status, sub(&reply)), (401, "E005001".to_owned()));
-    app.set("default", "user_address_list", "sam", json!("*"))
-        .await;
+    app.set("default", "user_address_list", "sam", json!("*")).await;
     assert_eq!(app.session("default", &ust).await.0, 200);
     let mut row = app.find("default", "sam").await;
     let keep = row.password_expiry;
@@ -759,11 +653,7 @@ async fn the_ust_check_and_what_ends_a_session(backend: Backend) {
     assert_eq!(res.status(), 401);
     let raw = app.services.sso.keyring.open_text(&ust).unwrap();
     assert!(raw.starts_with("zust"));
-    assert_eq!(
-        app.session("default", &raw).await.0,
-        401,
-        "the raw secret is not a UST"
-    );
+    assert_eq!(app.session("default", &raw).await.0, 401, "the raw secret is not a UST");
     assert_eq!(app.session("default", "gAAAAAnot-a-token").await.0, 401);
 }
 both!(the_ust_check_and_what_ends_a_session);
@@ -775,12 +665,9 @@ async fn tenants_do_not_share_users_or_sessions(backend: Backend) {
         .create_tenant("acme", None, Actor::Auto, "t")
         .await
         .unwrap();
-    app.user("default", "pat", "default's passphrase", |_| {})
-        .await;
+    app.user("default", "pat", "default's passphrase", |_| {}).await;
     app.user("acme", "pat", "acme's passphrase", |_| {}).await;
-    let ust_default = app
-        .ok_both("default", creds("pat", "default's passphrase"))
-        .await;
+    let ust_default = app.ok_both("default", creds("pat", "default's passphrase")).await;
     let ust_acme = app.ok_both("acme", creds("pat", "acme's passphrase")).await;
     app.refused_both("default", creds("pat", "acme's passphrase"), 401, "E005001")
         .await;
@@ -799,8 +686,7 @@ both!(tenants_do_not_share_users_or_sessions);
 
 async fn a_zato_pbkdf2_hash_logs_in_and_becomes_argon2id(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    app.user("default", "zed", "placeholder passphrase", |_| {})
-        .await;
+    app.user("default", "zed", "placeholder passphrase", |_| {}).await;
     let mut zed = app.find("default", "zed").await;
     zed.password_hash = include_str!("../data/pbkdf2_sha512.txt").trim().to_owned();
     let pk = zed.tenant_id;
@@ -820,27 +706,22 @@ async fn a_zato_pbkdf2_hash_logs_in_and_becomes_argon2id(backend: Backend) {
             .starts_with("$pbkdf2-sha512$"),
         "a failed login changes nothing"
     );
-    let (status, _) = app
-        .native_login("default", APP, creds("zed", "zato-password-1"))
-        .await;
+    let (status, _) = app.native_login("default", APP, creds("zed", "zato-password-1")).await;
     assert_eq!(status, 200);
     let zed = app.find("default", "zed").await;
     assert!(
         zed.password_hash.starts_with("$argon2id$"),
         "rehashed after the successful login"
     );
-    app.ok_both("default", creds("zed", "zato-password-1"))
-        .await;
+    app.ok_both("default", creds("zed", "zato-password-1")).await;
 }
 both!(a_zato_pbkdf2_hash_logs_in_and_becomes_argon2id);
 
 async fn every_refusal_costs_one_verification(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.user("default", "val", "val's passphrase", |_| {}).await;
-    app.user("default", "pen", "pen's passphrase", |u| {
-        u.auto_approve = false
-    })
-    .await;
+    app.user("default", "pen", "pen's passphrase", |u| u.auto_approve = false)
+        .await;
     let counters = app.services.sso.hasher.counters();
     for body in [
         creds("nobody", "whatever passphrase"),
@@ -876,9 +757,7 @@ async fn every_attempt_is_audited_without_secrets(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(res.status(), 401);
-    let (_, ok) = app
-        .native_login("default", APP, creds("aud", "aud's passphrase"))
-        .await;
+    let (_, ok) = app.native_login("default", APP, creds("aud", "aud's passphrase")).await;
     let ust = ok["ust"].as_str().unwrap().to_owned();
     let ctx = app.services.ctx("default").await;
     let pk = ctx.tenant.pk;
@@ -886,9 +765,7 @@ async fn every_attempt_is_audited_without_secrets(backend: Backend) {
         .services
         .sso
         .store
-        .tenant(pk, move |conn| {
-            gatehouse::store::audit::recent(conn, pk, 50)
-        })
+        .tenant(pk, move |conn| gatehouse::store::audit::recent(conn, pk, 50))
         .await
         .unwrap();
     let logins: Vec<_> = rows.iter().filter(|r| r.op == "user.login").collect();
@@ -902,16 +779,10 @@ async fn every_attempt_is_audited_without_secrets(backend: Backend) {
     assert_eq!(bad.target_user_id.as_deref(), Some(user_id.as_str()));
     assert_eq!(bad.remote_addr.as_deref(), Some("127.0.0.1"));
     assert_eq!(bad.current_app.as_deref(), Some(APP));
-    assert_eq!(
-        (good.result.as_str(), good.sub_status.as_deref()),
-        ("ok", None)
-    );
+    assert_eq!((good.result.as_str(), good.sub_status.as_deref()), ("ok", None));
     let everything = format!("{rows:?}");
     for secret in ["wrong passphrase", "aud's passphrase", ust.as_str()] {
-        assert!(
-            !everything.contains(secret),
-            "the audit log must not hold {secret}"
-        );
+        assert!(!everything.contains(secret), "the audit log must not hold {secret}");
     }
 }
 both!(every_attempt_is_audited_without_secrets);
@@ -947,9 +818,7 @@ fn run_python(script: &str, args: &[&str]) -> String {
 async fn usts_interoperate_with_pythons_fernet(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     app.user("default", "py", "py's passphrase", |_| {}).await;
-    let (_, reply) = app
-        .native_login("default", APP, creds("py", "py's passphrase"))
-        .await;
+    let (_, reply) = app.native_login("default", APP, creds("py", "py's passphrase")).await;
     let ust = reply["ust"].as_str().unwrap();
     let key = match backend {
         Backend::Postgres => app

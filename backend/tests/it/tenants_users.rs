@@ -35,40 +35,23 @@ async fn tenant_slugs_follow_the_rules_and_are_unique(backend: Backend) {
     assert_eq!(acme.slug.as_str(), "acme");
     assert_eq!(acme.display_name, "Acme Inc.");
     assert_eq!(acme.status, TenantStatus::Active);
-    let plain = t
-        .sso
-        .create_tenant("b-2", None, Actor::Auto, "t")
-        .await
-        .unwrap();
+    let plain = t.sso.create_tenant("b-2", None, Actor::Auto, "t").await.unwrap();
     assert_eq!(
         plain.display_name, "b-2",
         "the slug names a tenant without a display name"
     );
     for bad in ["", "Acme", "-acme", "ac_me", "ac me", &"a".repeat(64)] {
-        let (kind, code, _) = refusal(
-            t.sso
-                .create_tenant(bad, None, Actor::Auto, "t")
-                .await
-                .unwrap_err(),
-        );
+        let (kind, code, _) = refusal(t.sso.create_tenant(bad, None, Actor::Auto, "t").await.unwrap_err());
         assert_eq!(
             (kind, code),
             (Kind::BadInput, SubStatus::CommonInvalidInput),
             "slug {bad:?}"
         );
     }
-    let (kind, _, _) = refusal(
-        t.sso
-            .create_tenant("acme", None, Actor::Auto, "t")
-            .await
-            .unwrap_err(),
-    );
+    let (kind, _, _) = refusal(t.sso.create_tenant("acme", None, Actor::Auto, "t").await.unwrap_err());
     assert_eq!(kind, Kind::Conflict);
     let (kind, code, _) = refusal(t.sso.resolve_tenant("nope").await.unwrap_err());
-    assert_eq!(
-        (kind, code),
-        (Kind::NotFound, SubStatus::TenantNoSuchTenant)
-    );
+    assert_eq!((kind, code), (Kind::NotFound, SubStatus::TenantNoSuchTenant));
     let (_, code, _) = refusal(t.sso.resolve_tenant("NOT A SLUG").await.unwrap_err());
     assert_eq!(code, SubStatus::TenantNoSuchTenant);
 }
@@ -76,24 +59,14 @@ both!(tenant_slugs_follow_the_rules_and_are_unique);
 
 async fn suspending_a_tenant_and_the_system_tenant_rule(backend: Backend) {
     let t = TestSso::open(backend).await;
-    t.sso
-        .create_tenant("acme", None, Actor::Auto, "t")
-        .await
-        .unwrap();
+    t.sso.create_tenant("acme", None, Actor::Auto, "t").await.unwrap();
     let ctx = t.ctx("acme").await;
-    let suspended = t
-        .sso
-        .set_tenant_status(&ctx, TenantStatus::Suspended)
-        .await
-        .unwrap();
+    let suspended = t.sso.set_tenant_status(&ctx, TenantStatus::Suspended).await.unwrap();
     assert_eq!(suspended.status, TenantStatus::Suspended);
     let (kind, code, _) = refusal(t.sso.active_tenant("acme").await.unwrap_err());
     assert_eq!((kind, code), (Kind::Forbidden, SubStatus::TenantSuspended));
     let ctx = t.ctx("acme").await;
-    t.sso
-        .set_tenant_status(&ctx, TenantStatus::Active)
-        .await
-        .unwrap();
+    t.sso.set_tenant_status(&ctx, TenantStatus::Active).await.unwrap();
     assert!(t.sso.active_tenant("acme").await.is_ok());
     let system = t.ctx("system").await;
     let (_, code, _) = refusal(
@@ -108,14 +81,8 @@ both!(suspending_a_tenant_and_the_system_tenant_rule);
 
 async fn the_same_username_lives_in_two_tenants_but_not_twice_in_one(backend: Backend) {
     let t = TestSso::open(backend).await;
-    t.sso
-        .create_tenant("acme", None, Actor::Auto, "t")
-        .await
-        .unwrap();
-    t.sso
-        .create_tenant("globex", None, Actor::Auto, "t")
-        .await
-        .unwrap();
+    t.sso.create_tenant("acme", None, Actor::Auto, "t").await.unwrap();
+    t.sso.create_tenant("globex", None, Actor::Auto, "t").await.unwrap();
     let acme = t.ctx("acme").await;
     let globex = t.ctx("globex").await;
     let a = t
@@ -157,10 +124,7 @@ async fn the_same_username_lives_in_two_tenants_but_not_twice_in_one(backend: Ba
             .await
             .unwrap_err(),
     );
-    assert_eq!(
-        (kind, code, inform),
-        (Kind::Conflict, SubStatus::UsernameExists, true)
-    );
+    assert_eq!((kind, code, inform), (Kind::Conflict, SubStatus::UsernameExists, true));
     // Usernames are case-sensitive, as in the reference.
     t.sso
         .create_user(&acme, user("Alice", "another passphrase"))
@@ -192,11 +156,7 @@ async fn each_password_policy_rule_has_its_code(backend: Backend) {
                 .await
                 .unwrap_err(),
         );
-        assert_eq!(
-            (kind, code, inform),
-            (Kind::Policy, *expected, true),
-            "password #{i}"
-        );
+        assert_eq!((kind, code, inform), (Kind::Policy, *expected, true), "password #{i}");
     }
     // Complexity, once the tenant asks for it.
     t.sso
@@ -204,12 +164,7 @@ async fn each_password_policy_rule_has_its_code(backend: Backend) {
         .await
         .unwrap();
     let ctx = t.ctx("default").await;
-    let (_, code, _) = refusal(
-        t.sso
-            .create_user(&ctx, user("weak", "aaaaaaaaaa"))
-            .await
-            .unwrap_err(),
-    );
+    let (_, code, _) = refusal(t.sso.create_user(&ctx, user("weak", "aaaaaaaaaa")).await.unwrap_err());
     assert_eq!(code, SubStatus::PasswordNotComplexEnough);
     t.sso
         .create_user(&ctx, user("strong", "correct-horse-battery-staple-77"))
@@ -225,20 +180,13 @@ async fn each_password_policy_rule_has_its_code(backend: Backend) {
         .await
         .unwrap();
     let ctx = t.ctx("default").await;
-    let err = t
-        .sso
-        .create_user(&ctx, user("hidden", "short"))
-        .await
-        .unwrap_err();
+    let err = t.sso.create_user(&ctx, user("hidden", "short")).await.unwrap_err();
     assert_eq!(err.visible_code(), Some(SubStatus::AuthNotAllowed));
     assert_eq!(err.code(), Some(SubStatus::PasswordTooShort));
     // Nothing was written for any refused user.
     for name in ["u0", "u1", "u2", "u3", "weak", "hidden"] {
         assert!(
-            t.sso
-                .find_user(&ctx, &UserRef::Username(name.into()))
-                .await
-                .is_err(),
+            t.sso.find_user(&ctx, &UserRef::Username(name.into())).await.is_err(),
             "{name} must not exist"
         );
     }
@@ -263,10 +211,7 @@ async fn approval_at_creation_follows_the_setting(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(row.approval_status, "approved");
-    assert_eq!(
-        row.approval_status_mod_by, "auto",
-        "approved by the CLI counts as auto"
-    );
+    assert_eq!(row.approval_status_mod_by, "auto", "approved by the CLI counts as auto");
     t.sso
         .set_setting(&ctx, "signup", "is_approval_needed", Some(json!(false)))
         .await
@@ -348,9 +293,10 @@ async fn lock_unlock_approve_reject_change_state_and_are_audited(backend: Backen
         ]
     );
     assert!(
-        entries.iter().take(5).all(|e| e.target_user_id.as_deref()
-            == Some(created.user_id.as_str())
-            && e.cid == "cli")
+        entries
+            .iter()
+            .take(5)
+            .all(|e| e.target_user_id.as_deref() == Some(created.user_id.as_str()) && e.cid == "cli")
     );
 }
 both!(lock_unlock_approve_reject_change_state_and_are_audited);
@@ -365,13 +311,7 @@ async fn set_password_sets_expiry_and_must_change(backend: Backend) {
     let who = UserRef::Username("dave".into());
     let row = t
         .sso
-        .set_password(
-            &ctx,
-            &who,
-            Password::new("another passphrase"),
-            true,
-            Some(10),
-        )
+        .set_password(&ctx, &who, Password::new("another passphrase"), true, Some(10))
         .await
         .unwrap();
     assert!(row.password_must_change);
@@ -405,10 +345,7 @@ both!(set_password_sets_expiry_and_must_change);
 
 async fn a_tenant_override_changes_one_tenant_only(backend: Backend) {
     let t = TestSso::open(backend).await;
-    t.sso
-        .create_tenant("acme", None, Actor::Auto, "t")
-        .await
-        .unwrap();
+    t.sso.create_tenant("acme", None, Actor::Auto, "t").await.unwrap();
     let acme = t.ctx("acme").await;
     let default = t.ctx("default").await;
     t.sso
@@ -427,10 +364,7 @@ async fn a_tenant_override_changes_one_tenant_only(backend: Backend) {
     assert_eq!(d.session.expiry, 60);
     assert!(!d.apps.all.contains("ERP"));
     // Removing the override returns to the default; a bad value or key is refused and changes nothing.
-    t.sso
-        .set_setting(&acme, "session", "expiry", None)
-        .await
-        .unwrap();
+    t.sso.set_setting(&acme, "session", "expiry", None).await.unwrap();
     let acme = t.ctx("acme").await;
     assert_eq!(t.sso.policy(&acme.tenant).await.unwrap().session.expiry, 60);
     let (kind, code, _) = refusal(
@@ -459,10 +393,7 @@ async fn concurrent_creations_do_not_trip_over_each_other(backend: Backend) {
         .map(|i| {
             let sso = t.sso.clone();
             let ctx = ctx.clone();
-            actix_rt::spawn(async move {
-                sso.create_user(&ctx, user(&format!("c{i}"), "a long passphrase"))
-                    .await
-            })
+            actix_rt::spawn(async move { sso.create_user(&ctx, user(&format!("c{i}"), "a long passphrase")).await })
         })
         .collect();
     for job in jobs {
@@ -473,10 +404,7 @@ async fn concurrent_creations_do_not_trip_over_each_other(backend: Backend) {
         .map(|_| {
             let sso = t.sso.clone();
             let ctx = ctx.clone();
-            actix_rt::spawn(async move {
-                sso.create_user(&ctx, user("racer", "a long passphrase"))
-                    .await
-            })
+            actix_rt::spawn(async move { sso.create_user(&ctx, user("racer", "a long passphrase")).await })
         })
         .collect();
     let mut ok = 0;

@@ -41,11 +41,7 @@ impl LoginBody {
     }
 }
 
-pub async fn login(
-    sso: web::Data<Sso>,
-    call: Call,
-    body: JsonBody<LoginBody>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn login(sso: web::Data<Sso>, call: Call, body: JsonBody<LoginBody>) -> Result<HttpResponse, ApiError> {
     let done = sso.login(&call.ctx, body.0.into_request()).await?;
     let s = done.session;
     Ok(HttpResponse::Ok().json(json!({
@@ -59,11 +55,7 @@ pub async fn login(
     })))
 }
 
-pub async fn logout(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+pub async fn logout(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     if let Some(ust) = bearer(&req) {
         sso.logout(&call.ctx, &ust).await?;
     }
@@ -77,11 +69,7 @@ fn missing_ust() -> ApiError {
     ))
 }
 
-pub async fn get(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-) -> Result<HttpResponse, ApiError> {
+pub async fn get(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let ust = bearer(&req).ok_or_else(missing_ust)?;
     let current = sso.current_session(&call.ctx, &ust).await?;
     let s = current.session;

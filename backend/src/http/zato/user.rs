@@ -27,11 +27,7 @@ pub struct ZatoLogin {
     user_agent: Option<String>,
 }
 
-pub async fn login(
-    sso: web::Data<Sso>,
-    mut call: Call,
-    body: JsonBody<ZatoLogin>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn login(sso: web::Data<Sso>, mut call: Call, body: JsonBody<ZatoLogin>) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     call.ctx.current_app = body.current_app;
     let request = LoginRequest {
@@ -61,11 +57,7 @@ pub struct ZatoLogout {
 }
 
 /// Always `ok`, so logout cannot be used to probe tokens.
-pub async fn logout(
-    sso: web::Data<Sso>,
-    mut call: Call,
-    body: JsonBody<ZatoLogout>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn logout(sso: web::Data<Sso>, mut call: Call, body: JsonBody<ZatoLogout>) -> Result<HttpResponse, ApiError> {
     let body = body.0;
     call.ctx.current_app = body.current_app.unwrap_or_default();
     if let Some(ust) = body.ust {

@@ -1,0 +1,208 @@
+//! User search (reference §7.7): `user_id` wins over everything, then `username`; otherwise the name criteria
+//! (upper-cased, exact or substring, combined with `name_op`) AND-ed with e-mail (by its keyed hash, so it works
+//! when e-mails are sealed), sign-up status and approval status. Paged, ordered by display name, username,
+//! sign-up time and user id.
+
+use super::error::{Kind, SsoError, SsoResult};
+use super::session::{CurrentSession, super_user_required};
+use super::user::normalise_email;
+use super::{Ctx, Sso, audit};
+use crate::store::schema::users;
+use crate::store::users::UserRow;
+use crate::store::{AnyConnection, StoreResult, TenantPk};
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::{Bool, Nullable, Text};
+use gatehouse_shared::SubStatus;
+
+diesel::define_sql_function! {
+    /// SQL's `upper`, the same on PostgreSQL and SQLite for the ASCII names search compares.
+    fn upper(x: Nullable<Text>) -> Nullable<Text>;
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SearchCriteria {
+    pub user_id: Option<String>,
+    pub username: Option<String>,
+    pub email: Option<String>,
+    pub display_name: Option<String>,
+    pub first_name: Option<String>,
+    pub middle_name: Option<String>,
+    pub last_name: Option<String>,
+    pub sign_up_status: Option<String>,
+    pub approval_status: Option<String>,
+    /// `and` (default) or `or` between the name criteria.
+    pub name_op: Option<String>,
+    /// Equality (default) or substring for the name criteria.
+    pub is_name_exact: Option<bool>,
+    pub cur_page: Option<i64>,
+    pub page_size: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    pub total: i64,
+    pub num_pages: i64,
+    pub page_size: i64,
+    pub cur_page: i64,
+    pub has_next_page: bool,
+    pub has_prev_page: bool,
+    pub next_page: Option<i64>,
+    pub prev_page: Option<i64>,
+    pub result: Vec<UserRow>,
+}
+
+type Db = <AnyConnection as diesel::Connection>::Backend;
+type Filter = Box<dyn BoxableExpression<users::table, Db, SqlType = Nullable<Bool>>>;
+
+/// The resolved filter: what to match, with e-mail already hashed.
+struct Plan {
+    user_id: Option<String>,
+    username: Option<String>,
+    names: Vec<(&'static str, String)>,
+    or: bool,
+    exact: bool,
+    email_hash: Option<String>,
+    sign_up_status: Option<String>,
+    approval_status: Option<String>,
+}
+
+fn name_filter(column: &str, value: &str, exact: bool) -> Filter {
+    let pattern = if exact { value.to_owned() } else { format!("%{}%", escape_like(value)) };
+    macro_rules! cond {
+        ($col:expr) => {
+            if exact {
+                Box::new(upper($col).eq(pattern).nullable())
+            } else {
+                Box::new(upper($col).like(pattern).escape('\\').nullable())
+            }
+        };
+    }
+    match column {
+        "display_name" => cond!(users::display_name),
+        "first_name" => cond!(users::first_name),
+        "middle_name" => cond!(users::middle_name),
+        _ => cond!(users::last_name),
+    }
+}
+
+fn escape_like(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+fn query(tenant: TenantPk, plan: &Plan) -> users::BoxedQuery<'static, Db> {
+    let mut q = users::table.filter(users::tenant_id.eq(tenant)).into_boxed();
+    if let Some(id) = &plan.user_id {
+        return q.filter(users::user_id.eq(id.clone()));
+    }
+    if let Some(name) = &plan.username {
+        return q.filter(users::username.eq(name.clone()));
+    }
+    let mut names = plan.names.iter().map(|(col, v)| name_filter(col, v, plan.exact));
+    if let Some(first) = names.next() {
+        let combined = names.fold(first, |acc, next| if plan.or { Box::new(acc.or(next)) } else { Box::new(acc.and(next)) });
+        q = q.filter(combined);
+    }
+    if let Some(hash) = &plan.email_hash {
+        q = q.filter(users::email_hash.eq(hash.clone()));
+    }
+    if let Some(s) = &plan.sign_up_status {
+        q = q.filter(users::sign_up_status.eq(s.clone()));
+    }
+    if let Some(s) = &plan.approval_status {
+        q = q.filter(users::approval_status.eq(s.clone()));
+    }
+    q
+}
+
+fn run(conn: &mut AnyConnection, tenant: TenantPk, plan: &Plan, limit: i64, offset: i64) -> StoreResult<(i64, Vec<UserRow>)> {
+    let total: i64 = query(tenant, plan).count().get_result(conn)?;
+    let rows = query(tenant, plan)
+        // NULL display names sort last on both backends.
+        .order((
+            sql::<Bool>("display_name IS NULL").asc(),
+            users::display_name.asc(),
+            users::username.asc(),
+            users::sign_up_time.asc(),
+            users::user_id.asc(),
+        ))
+        .limit(limit)
+        .offset(offset)
+        .select(UserRow::as_select())
+        .load(conn)?;
+    Ok((total, rows))
+}
+
+impl Sso {
+    /// Searches the tenant's users (a super-user's call).
+    pub async fn search_users(&self, ctx: &Ctx, current: &CurrentSession, criteria: SearchCriteria) -> SsoResult<SearchPage> {
+        if !current.user.is_super_user {
+            return Err(super_user_required());
+        }
+        let policy = self.policy(&ctx.tenant).await?;
+        let clean = |v: &Option<String>| -> SsoResult<Option<String>> {
+            match v {
+                None => Ok(None),
+                Some(s) if s.trim().is_empty() => Err(SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidInput)),
+                Some(s) => Ok(Some(s.trim().to_owned())),
+            }
+        };
+        let mut names = Vec::new();
+        for (column, value) in [
+            ("display_name", &criteria.display_name),
+            ("first_name", &criteria.first_name),
+            ("middle_name", &criteria.middle_name),
+            ("last_name", &criteria.last_name),
+        ] {
+            if let Some(v) = clean(value)? {
+                names.push((column, v.to_uppercase()));
+            }
+        }
+        let or = match criteria.name_op.as_deref().map(str::to_lowercase).as_deref() {
+            None | Some("and") => false,
+            Some("or") => true,
+            Some(_) => return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidInput)),
+        };
+        let plan = Plan {
+            user_id: clean(&criteria.user_id)?,
+            username: clean(&criteria.username)?,
+            names,
+            or,
+            exact: criteria.is_name_exact.unwrap_or(true),
+            email_hash: clean(&criteria.email)?.map(|e| self.keyring.lookup_hash(&normalise_email(&e))),
+            sign_up_status: clean(&criteria.sign_up_status)?,
+            approval_status: clean(&criteria.approval_status)?,
+        };
+        let default_size = i64::from(policy.search.default_page_size.max(1));
+        let max_size = i64::from(policy.search.max_page_size.max(1));
+        let page_size = match criteria.page_size {
+            Some(n) if n >= 1 => n.min(max_size),
+            _ => default_size.min(max_size),
+        };
+        let cur_page = criteria.cur_page.filter(|p| *p >= 1).unwrap_or(1);
+        let (pk, acting) = (ctx.tenant.pk, current.acting(ctx));
+        let offset = (cur_page - 1).saturating_mul(page_size);
+        let (total, result) = self
+            .store
+            .tenant(pk, move |conn| {
+                let found = run(conn, pk, &plan, page_size, offset)?;
+                audit::append_ctx(conn, &acting, "user.search", None, Ok(()))?;
+                Ok(found)
+            })
+            .await?;
+        let num_pages = (total + page_size - 1) / page_size;
+        let has_next_page = cur_page < num_pages;
+        let has_prev_page = cur_page > 1;
+        Ok(SearchPage {
+            total,
+            num_pages,
+            page_size,
+            cur_page,
+            has_next_page,
+            has_prev_page,
+            next_page: has_next_page.then_some(cur_page + 1),
+            prev_page: has_prev_page.then_some(cur_page - 1),
+            result,
+        })
+    }
+}

@@ -1,0 +1,198 @@
+//! Two-factor enrolment: a new 160-bit secret with its `otpauth://` URI (issuer: the tenant's display name) and
+//! a QR code as SVG; a valid code confirms it, turns 2FA on and gives ten one-time recovery codes (stored as
+//! hashes; a new set replaces the old). Turning 2FA off needs a current code or a recovery code.
+
+use super::error::{Kind, SsoError, SsoResult};
+use super::session::CurrentSession;
+use super::{Ctx, Sso, audit, totp};
+use crate::crypto::random_u128;
+use crate::store::totp as rows;
+use crate::store::users::{self, UserRow};
+use crate::store::schema::users as users_table;
+use diesel::prelude::*;
+use gatehouse_shared::SubStatus;
+use sha2::{Digest, Sha256};
+
+/// How many recovery codes a confirmation gives.
+pub const RECOVERY_CODES: usize = 10;
+
+/// What starting an enrolment shows the user, once.
+#[derive(Clone)]
+pub struct Enrolment {
+    pub secret: String,
+    pub otpauth_uri: String,
+    pub qr_svg: String,
+}
+
+impl std::fmt::Debug for Enrolment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Enrolment([redacted])")
+    }
+}
+
+/// Recovery codes as shown to the user: ten Crockford base32 characters in two groups.
+fn new_recovery_code() -> String {
+    let digits = gatehouse_shared::ids::crockford_u128(random_u128() | (1u128 << 127));
+    let tail: String = digits.chars().rev().take(10).collect();
+    format!("{}-{}", &tail[..5], &tail[5..])
+}
+
+/// A code as typed (any case, with or without the dash) to the hash it is stored as.
+pub fn recovery_hash(code: &str) -> String {
+    let normalised: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
+    hex::encode(Sha256::digest(normalised.as_bytes()))
+}
+
+fn is_totp_code(code: &str) -> bool {
+    let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    digits.len() == 6 && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn wrong_code() -> SsoError {
+    SsoError::refused(Kind::Forbidden, SubStatus::AuthNotAllowed)
+}
+
+impl Sso {
+    /// Starts (or restarts) enrolment for the caller. 2FA stays as it is until the code is confirmed.
+    pub async fn start_totp_enrolment(&self, ctx: &Ctx, current: &CurrentSession) -> SsoResult<Enrolment> {
+        let mut bytes = [0u8; 20];
+        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+        let secret = totp_rs::Secret::new(bytes.to_vec().into_boxed_slice());
+        let encoded = secret.to_base32();
+        let issuer = ctx.tenant.display_name.replace(':', " ");
+        let account = current.user.username.replace(':', " ");
+        let otp = totp_rs::Builder::new()
+            .with_algorithm(totp_rs::Algorithm::SHA1)
+            .with_digits(6)
+            .with_step_duration(totp::STEP_SECONDS)
+            .with_secret(secret)
+            .with_issuer(Some(issuer))
+            .with_account_name(account)
+            .build()
+            .map_err(|e| SsoError::Internal(format!("TOTP: {e:?}")))?;
+        let otpauth_uri = otp.to_url().map_err(|e| SsoError::Internal(format!("TOTP URI: {e:?}")))?;
+        let qr_svg = qrcode::QrCode::new(otpauth_uri.as_bytes())
+            .map_err(|e| SsoError::Internal(format!("QR code: {e}")))?
+            .render::<qrcode::render::svg::Color<'_>>()
+            .min_dimensions(200, 200)
+            .build();
+        let sealed = self.keyring.seal(encoded.as_bytes());
+        let (pk, user_pk, now) = (ctx.tenant.pk, current.user.id, ctx.now);
+        self.store.tenant(pk, move |conn| rows::put_enrolment(conn, pk, user_pk, &sealed, now)).await?;
+        Ok(Enrolment { secret: encoded, otpauth_uri, qr_svg })
+    }
+
+    /// Confirms enrolment with a code from the new secret: 2FA is on, and the recovery codes are returned.
+    pub async fn confirm_totp_enrolment(&self, ctx: &Ctx, current: &CurrentSession, code: &str) -> SsoResult<Vec<String>> {
+        let (pk, user_pk) = (ctx.tenant.pk, current.user.id);
+        let pending = self.store.tenant(pk, move |conn| rows::enrolment(conn, pk, user_pk)).await?;
+        let Some((sealed, _)) = pending else {
+            return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidOperation));
+        };
+        let secret = self
+            .keyring
+            .open_text(&sealed)
+            .ok_or_else(|| SsoError::Internal("an enrolment secret cannot be opened".to_owned()))?;
+        let policy = self.policy(&ctx.tenant).await?;
+        let step = totp::check(&secret, code, ctx.now, policy.totp.valid_window, None).map_err(|_| wrong_code())?;
+        let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
+        let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
+        let key = self.keyring.seal(secret.as_bytes());
+        let acting = current.acting(ctx);
+        let mut user = current.user.clone();
+        self.store
+            .tenant(pk, move |conn| {
+                user.totp_key = Some(key);
+                user.is_totp_enabled = true;
+                user.totp_last_step = Some(step);
+                users::save(conn, &user)?;
+                rows::remove_enrolment(conn, pk, user.id)?;
+                rows::replace_codes(conn, pk, user.id, &hashes)?;
+                audit::append_ctx(conn, &acting, "user.totp_enable", Some(&user.user_id), Ok(()))
+            })
+            .await?;
+        Ok(codes)
+    }
+
+    /// Turns the caller's 2FA off, on proof: a current code or an unused recovery code.
+    pub async fn disable_totp(&self, ctx: &Ctx, current: &CurrentSession, code: &str) -> SsoResult<()> {
+        if !current.user.is_totp_enabled {
+            return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidOperation));
+        }
+        let policy = self.policy(&ctx.tenant).await?;
+        self.second_factor(ctx, policy.totp.valid_window, &current.user, code).await.map_err(|_| wrong_code())?;
+        let acting = current.acting(ctx);
+        let (pk, user_pk) = (ctx.tenant.pk, current.user.id);
+        self.store
+            .tenant(pk, move |conn| {
+                clear_totp(conn, pk, user_pk)?;
+                audit::append_ctx(conn, &acting, "user.totp_disable", None, Ok(()))
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Checks a second factor: a TOTP code (each step once) or an unused recovery code (used up). Any failure
+    /// is `E005001`.
+    pub async fn second_factor(&self, ctx: &Ctx, valid_window: u8, user: &UserRow, code: &str) -> SsoResult<()> {
+        let (pk, user_pk, now) = (ctx.tenant.pk, user.id, ctx.now);
+        let refused = || SsoError::refused(Kind::Unauthenticated, SubStatus::AuthNotAllowed);
+        if !is_totp_code(code) {
+            let hash = recovery_hash(code);
+            let used = self.store.tenant(pk, move |conn| rows::use_code(conn, pk, user_pk, &hash, now)).await?;
+            return if used { Ok(()) } else { Err(refused()) };
+        }
+        let key = user
+            .totp_key
+            .as_deref()
+            .and_then(|sealed| self.keyring.open_text(sealed))
+            .ok_or_else(|| SsoError::Internal("a TOTP key cannot be opened with the keyring".to_owned()))?;
+        let step = totp::check(&key, code, now, valid_window, user.totp_last_step).map_err(|_| refused())?;
+        // Used up across instances: only one request can move the step forward.
+        let moved = self
+            .store
+            .tenant(pk, move |conn| {
+                Ok(diesel::update(
+                    users_table::table
+                        .filter(users_table::id.eq(user_pk))
+                        .filter(users_table::tenant_id.eq(pk))
+                        .filter(users_table::totp_last_step.is_null().or(users_table::totp_last_step.lt(step))),
+                )
+                .set(users_table::totp_last_step.eq(step))
+                .execute(conn)?)
+            })
+            .await?;
+        if moved == 1 { Ok(()) } else { Err(refused()) }
+    }
+}
+
+/// Forgets a user's TOTP key, pending enrolment and recovery codes.
+pub fn clear_totp(conn: &mut crate::store::AnyConnection, tenant: crate::store::TenantPk, user_pk: i64) -> crate::store::StoreResult<()> {
+    diesel::update(users_table::table.filter(users_table::id.eq(user_pk)).filter(users_table::tenant_id.eq(tenant)))
+        .set((
+            users_table::is_totp_enabled.eq(false),
+            users_table::totp_key.eq(None::<String>),
+            users_table::totp_label.eq(None::<String>),
+            users_table::totp_last_step.eq(None::<i64>),
+        ))
+        .execute(conn)?;
+    rows::remove_enrolment(conn, tenant, user_pk)?;
+    rows::remove_codes(conn, tenant, user_pk)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recovery_codes_look_right_and_hash_leniently() {
+        let code = new_recovery_code();
+        assert_eq!(code.len(), 11);
+        assert_eq!(&code[5..6], "-");
+        assert_ne!(new_recovery_code(), code);
+        assert_eq!(recovery_hash(&code), recovery_hash(&code.to_uppercase().replace('-', " ")));
+        assert!(!is_totp_code(&code));
+        assert!(is_totp_code("123 456"));
+    }
+}
