@@ -51,7 +51,8 @@ impl Keyring {
     /// A keyed hash for finding a sealed value by equality (HMAC-SHA256, hex).
     pub fn lookup_hash(&self, value: &str) -> String {
         use hmac::{Hmac, Mac};
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(self.lookup_key.as_slice()).expect("HMAC takes any key length");
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(self.lookup_key.as_slice()).expect("HMAC takes any key length");
         mac.update(value.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
@@ -87,6 +88,11 @@ mod tests {
         let before_hash = before.lookup_hash("alice@example.com");
         assert_eq!(rotated.lookup_hash("alice@example.com"), before_hash);
         assert_ne!(before.lookup_hash("bob@example.com"), before_hash);
-        assert_ne!(Keyring::new(&[Fernet::generate_key()]).unwrap().lookup_hash("alice@example.com"), before_hash);
+        assert_ne!(
+            Keyring::new(&[Fernet::generate_key()])
+                .unwrap()
+                .lookup_hash("alice@example.com"),
+            before_hash
+        );
     }
 }

@@ -5,8 +5,8 @@
 use super::error::{Kind, SsoError, SsoResult};
 use super::session::{CurrentSession, super_user_required};
 use super::{Ctx, Sso, UserRef, audit};
-use crate::store::attrs::{self as rows, AttrRow, Owner};
 use crate::store::AnyConnection;
+use crate::store::attrs::{self as rows, AttrRow, Owner};
 use chrono::{NaiveDate, NaiveDateTime, TimeDelta};
 use gatehouse_shared::SubStatus;
 use serde_json::Value;
@@ -47,7 +47,9 @@ pub enum WriteMode {
 
 /// "Never" expires: Zato's year 9999.
 pub fn never() -> NaiveDateTime {
-    NaiveDate::from_ymd_opt(9999, 12, 31).and_then(|d| d.and_hms_opt(0, 0, 0)).unwrap_or_default()
+    NaiveDate::from_ymd_opt(9999, 12, 31)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .unwrap_or_default()
 }
 
 fn bad_input() -> SsoError {
@@ -64,7 +66,12 @@ fn check_name(name: &str) -> SsoResult<()> {
 
 impl Sso {
     /// The attributes' owner: a user of the tenant (the caller's own by default; another's for a super-user).
-    pub async fn user_attr_owner(&self, ctx: &Ctx, current: &CurrentSession, user_id: Option<&str>) -> SsoResult<Owner> {
+    pub async fn user_attr_owner(
+        &self,
+        ctx: &Ctx,
+        current: &CurrentSession,
+        user_id: Option<&str>,
+    ) -> SsoResult<Owner> {
         let user_pk = match user_id {
             None => current.user.id,
             Some(id) if id == current.user.user_id => current.user.id,
@@ -75,7 +82,11 @@ impl Sso {
                 self.find_user(ctx, &UserRef::Id(id.to_owned())).await?.id
             }
         };
-        Ok(Owner { tenant: ctx.tenant.pk, user_pk, session: None })
+        Ok(Owner {
+            tenant: ctx.tenant.pk,
+            user_pk,
+            session: None,
+        })
     }
 
     /// The attributes' owner for a session.
@@ -89,7 +100,11 @@ impl Sso {
 
     fn seal_attr(&self, value: &Value, encrypt: bool) -> String {
         let json = value.to_string();
-        if encrypt { self.keyring.seal(json.as_bytes()) } else { json }
+        if encrypt {
+            self.keyring.seal(json.as_bytes())
+        } else {
+            json
+        }
     }
 
     fn open_attr(&self, row: &AttrRow) -> SsoResult<Attr> {
@@ -112,7 +127,13 @@ impl Sso {
     }
 
     /// Writes several attributes in one transaction: all or none.
-    pub async fn write_attrs(&self, ctx: &Ctx, owner: &Owner, inputs: Vec<AttrInput>, mode: WriteMode) -> SsoResult<()> {
+    pub async fn write_attrs(
+        &self,
+        ctx: &Ctx,
+        owner: &Owner,
+        inputs: Vec<AttrInput>,
+        mode: WriteMode,
+    ) -> SsoResult<()> {
         if inputs.is_empty() {
             return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput));
         }
@@ -126,7 +147,11 @@ impl Sso {
                 return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput));
             }
             let expiration_time = match input.expiration {
-                Some(s) => ctx.now.checked_add_signed(TimeDelta::seconds(s)).unwrap_or_else(never).min(never()),
+                Some(s) => ctx
+                    .now
+                    .checked_add_signed(TimeDelta::seconds(s))
+                    .unwrap_or_else(never)
+                    .min(never()),
                 None => never(),
             };
             let sealed = input.value.as_ref().map(|v| self.seal_attr(v, input.encrypt));
@@ -202,10 +227,23 @@ fn write_one(
 
 impl Sso {
     /// The live attributes, all or those named.
-    pub async fn read_attrs(&self, ctx: &Ctx, owner: &Owner, names: Option<Vec<String>>) -> SsoResult<BTreeMap<String, Attr>> {
+    pub async fn read_attrs(
+        &self,
+        ctx: &Ctx,
+        owner: &Owner,
+        names: Option<Vec<String>>,
+    ) -> SsoResult<BTreeMap<String, Attr>> {
         let (owner, now) = (owner.clone(), ctx.now);
-        let found = self.store.tenant(owner.tenant, move |conn| rows::live(conn, &owner, names.as_deref(), now)).await?;
-        found.iter().map(|row| self.open_attr(row).map(|a| (a.name.clone(), a))).collect()
+        let found = self
+            .store
+            .tenant(owner.tenant, move |conn| {
+                rows::live(conn, &owner, names.as_deref(), now)
+            })
+            .await?;
+        found
+            .iter()
+            .map(|row| self.open_attr(row).map(|a| (a.name.clone(), a)))
+            .collect()
     }
 
     /// Deletes the named live attributes; returns how many went.

@@ -338,7 +338,13 @@ impl Sso {
         })
     }
 
-    async fn check_login_totp(&self, ctx: &Ctx, policy: &TenantPolicy, user: &UserRow, code: Option<&str>) -> SsoResult<()> {
+    async fn check_login_totp(
+        &self,
+        ctx: &Ctx,
+        policy: &TenantPolicy,
+        user: &UserRow,
+        code: Option<&str>,
+    ) -> SsoResult<()> {
         let Some(code) = code.map(str::trim).filter(|c| !c.is_empty()) else {
             return Err(refused(SubStatus::AuthTotpMissing, policy.login.inform_if_totp_missing));
         };

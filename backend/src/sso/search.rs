@@ -68,7 +68,11 @@ struct Plan {
 }
 
 fn name_filter(column: &str, value: &str, exact: bool) -> Filter {
-    let pattern = if exact { value.to_owned() } else { format!("%{}%", escape_like(value)) };
+    let pattern = if exact {
+        value.to_owned()
+    } else {
+        format!("%{}%", escape_like(value))
+    };
     macro_rules! cond {
         ($col:expr) => {
             if exact {
@@ -100,7 +104,13 @@ fn query(tenant: TenantPk, plan: &Plan) -> users::BoxedQuery<'static, Db> {
     }
     let mut names = plan.names.iter().map(|(col, v)| name_filter(col, v, plan.exact));
     if let Some(first) = names.next() {
-        let combined = names.fold(first, |acc, next| if plan.or { Box::new(acc.or(next)) } else { Box::new(acc.and(next)) });
+        let combined = names.fold(first, |acc, next| {
+            if plan.or {
+                Box::new(acc.or(next))
+            } else {
+                Box::new(acc.and(next))
+            }
+        });
         q = q.filter(combined);
     }
     if let Some(hash) = &plan.email_hash {
@@ -115,7 +125,13 @@ fn query(tenant: TenantPk, plan: &Plan) -> users::BoxedQuery<'static, Db> {
     q
 }
 
-fn run(conn: &mut AnyConnection, tenant: TenantPk, plan: &Plan, limit: i64, offset: i64) -> StoreResult<(i64, Vec<UserRow>)> {
+fn run(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    plan: &Plan,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<(i64, Vec<UserRow>)> {
     let total: i64 = query(tenant, plan).count().get_result(conn)?;
     let rows = query(tenant, plan)
         // NULL display names sort last on both backends.
@@ -135,7 +151,12 @@ fn run(conn: &mut AnyConnection, tenant: TenantPk, plan: &Plan, limit: i64, offs
 
 impl Sso {
     /// Searches the tenant's users (a super-user's call).
-    pub async fn search_users(&self, ctx: &Ctx, current: &CurrentSession, criteria: SearchCriteria) -> SsoResult<SearchPage> {
+    pub async fn search_users(
+        &self,
+        ctx: &Ctx,
+        current: &CurrentSession,
+        criteria: SearchCriteria,
+    ) -> SsoResult<SearchPage> {
         if !current.user.is_super_user {
             return Err(super_user_required());
         }

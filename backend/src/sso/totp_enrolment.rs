@@ -6,9 +6,9 @@ use super::error::{Kind, SsoError, SsoResult};
 use super::session::CurrentSession;
 use super::{Ctx, Sso, audit, totp};
 use crate::crypto::random_u128;
+use crate::store::schema::users as users_table;
 use crate::store::totp as rows;
 use crate::store::users::{self, UserRow};
-use crate::store::schema::users as users_table;
 use diesel::prelude::*;
 use gatehouse_shared::SubStatus;
 use sha2::{Digest, Sha256};
@@ -39,7 +39,11 @@ fn new_recovery_code() -> String {
 
 /// A code as typed (any case, with or without the dash) to the hash it is stored as.
 pub fn recovery_hash(code: &str) -> String {
-    let normalised: String = code.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase();
+    let normalised: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_lowercase();
     hex::encode(Sha256::digest(normalised.as_bytes()))
 }
 
@@ -70,7 +74,9 @@ impl Sso {
             .with_account_name(account)
             .build()
             .map_err(|e| SsoError::Internal(format!("TOTP: {e:?}")))?;
-        let otpauth_uri = otp.to_url().map_err(|e| SsoError::Internal(format!("TOTP URI: {e:?}")))?;
+        let otpauth_uri = otp
+            .to_url()
+            .map_err(|e| SsoError::Internal(format!("TOTP URI: {e:?}")))?;
         let qr_svg = qrcode::QrCode::new(otpauth_uri.as_bytes())
             .map_err(|e| SsoError::Internal(format!("QR code: {e}")))?
             .render::<qrcode::render::svg::Color<'_>>()
@@ -78,14 +84,28 @@ impl Sso {
             .build();
         let sealed = self.keyring.seal(encoded.as_bytes());
         let (pk, user_pk, now) = (ctx.tenant.pk, current.user.id, ctx.now);
-        self.store.tenant(pk, move |conn| rows::put_enrolment(conn, pk, user_pk, &sealed, now)).await?;
-        Ok(Enrolment { secret: encoded, otpauth_uri, qr_svg })
+        self.store
+            .tenant(pk, move |conn| rows::put_enrolment(conn, pk, user_pk, &sealed, now))
+            .await?;
+        Ok(Enrolment {
+            secret: encoded,
+            otpauth_uri,
+            qr_svg,
+        })
     }
 
     /// Confirms enrolment with a code from the new secret: 2FA is on, and the recovery codes are returned.
-    pub async fn confirm_totp_enrolment(&self, ctx: &Ctx, current: &CurrentSession, code: &str) -> SsoResult<Vec<String>> {
+    pub async fn confirm_totp_enrolment(
+        &self,
+        ctx: &Ctx,
+        current: &CurrentSession,
+        code: &str,
+    ) -> SsoResult<Vec<String>> {
         let (pk, user_pk) = (ctx.tenant.pk, current.user.id);
-        let pending = self.store.tenant(pk, move |conn| rows::enrolment(conn, pk, user_pk)).await?;
+        let pending = self
+            .store
+            .tenant(pk, move |conn| rows::enrolment(conn, pk, user_pk))
+            .await?;
         let Some((sealed, _)) = pending else {
             return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidOperation));
         };
@@ -120,7 +140,9 @@ impl Sso {
             return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidOperation));
         }
         let policy = self.policy(&ctx.tenant).await?;
-        self.second_factor(ctx, policy.totp.valid_window, &current.user, code).await.map_err(|_| wrong_code())?;
+        self.second_factor(ctx, policy.totp.valid_window, &current.user, code)
+            .await
+            .map_err(|_| wrong_code())?;
         let acting = current.acting(ctx);
         let (pk, user_pk) = (ctx.tenant.pk, current.user.id);
         self.store
@@ -139,7 +161,10 @@ impl Sso {
         let refused = || SsoError::refused(Kind::Unauthenticated, SubStatus::AuthNotAllowed);
         if !is_totp_code(code) {
             let hash = recovery_hash(code);
-            let used = self.store.tenant(pk, move |conn| rows::use_code(conn, pk, user_pk, &hash, now)).await?;
+            let used = self
+                .store
+                .tenant(pk, move |conn| rows::use_code(conn, pk, user_pk, &hash, now))
+                .await?;
             return if used { Ok(()) } else { Err(refused()) };
         }
         let key = user
@@ -156,7 +181,11 @@ impl Sso {
                     users_table::table
                         .filter(users_table::id.eq(user_pk))
                         .filter(users_table::tenant_id.eq(pk))
-                        .filter(users_table::totp_last_step.is_null().or(users_table::totp_last_step.lt(step))),
+                        .filter(
+                            users_table::totp_last_step
+                                .is_null()
+                                .or(users_table::totp_last_step.lt(step)),
+                        ),
                 )
                 .set(users_table::totp_last_step.eq(step))
                 .execute(conn)?)
@@ -167,15 +196,23 @@ impl Sso {
 }
 
 /// Forgets a user's TOTP key, pending enrolment and recovery codes.
-pub fn clear_totp(conn: &mut crate::store::AnyConnection, tenant: crate::store::TenantPk, user_pk: i64) -> crate::store::StoreResult<()> {
-    diesel::update(users_table::table.filter(users_table::id.eq(user_pk)).filter(users_table::tenant_id.eq(tenant)))
-        .set((
-            users_table::is_totp_enabled.eq(false),
-            users_table::totp_key.eq(None::<String>),
-            users_table::totp_label.eq(None::<String>),
-            users_table::totp_last_step.eq(None::<i64>),
-        ))
-        .execute(conn)?;
+pub fn clear_totp(
+    conn: &mut crate::store::AnyConnection,
+    tenant: crate::store::TenantPk,
+    user_pk: i64,
+) -> crate::store::StoreResult<()> {
+    diesel::update(
+        users_table::table
+            .filter(users_table::id.eq(user_pk))
+            .filter(users_table::tenant_id.eq(tenant)),
+    )
+    .set((
+        users_table::is_totp_enabled.eq(false),
+        users_table::totp_key.eq(None::<String>),
+        users_table::totp_label.eq(None::<String>),
+        users_table::totp_last_step.eq(None::<i64>),
+    ))
+    .execute(conn)?;
     rows::remove_enrolment(conn, tenant, user_pk)?;
     rows::remove_codes(conn, tenant, user_pk)?;
     Ok(())
@@ -191,7 +228,10 @@ mod tests {
         assert_eq!(code.len(), 11);
         assert_eq!(&code[5..6], "-");
         assert_ne!(new_recovery_code(), code);
-        assert_eq!(recovery_hash(&code), recovery_hash(&code.to_uppercase().replace('-', " ")));
+        assert_eq!(
+            recovery_hash(&code),
+            recovery_hash(&code.to_uppercase().replace('-', " "))
+        );
         assert!(!is_totp_code(&code));
         assert!(is_totp_code("123 456"));
     }

@@ -3,10 +3,10 @@
 
 use super::error::{Kind, SsoError, SsoResult};
 use super::{Ctx, Sso, audit, password_policy};
+use crate::config::TenantPolicy;
 use crate::crypto::password::Password;
 use crate::crypto::{random_u128, random_urlsafe};
 use crate::store::users::{self, UserRow};
-use crate::config::TenantPolicy;
 use crate::store::{StoreError, TenantPk};
 use chrono::{NaiveDateTime, TimeDelta};
 use gatehouse_shared::{SubStatus, UserId};
@@ -48,8 +48,12 @@ pub struct NewUser {
     pub password_expiry_days: Option<u32>,
     /// The password is already expired (imports, tests).
     pub password_expired: bool,
-    /// A base32 TOTP key of 80 bits or more; turns 2FA on.
+    /// A base32 TOTP key of 80 bits or more; turns 2FA on unless `totp_enabled` says otherwise.
     pub totp_key: Option<String>,
+    /// Whether 2FA is on; `None` means "if a key is given". On without a key is refused.
+    pub totp_enabled: Option<bool>,
+    pub totp_label: Option<String>,
+    pub is_locked: bool,
 }
 
 /// How a call names its user.
@@ -106,6 +110,10 @@ impl Sso {
         if let Some(key) = &new.totp_key {
             check_totp_key(key).map_err(|code| SsoError::refused(Kind::BadInput, code))?;
         }
+        let totp_enabled = new.totp_enabled.unwrap_or(new.totp_key.is_some());
+        if totp_enabled && new.totp_key.is_none() {
+            return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidInput));
+        }
         let pk = ctx.tenant.pk;
         let username = new.username.clone();
         if self
@@ -147,9 +155,9 @@ impl Sso {
             user_id: UserId::from_random(random_u128()).to_string(),
             username: new.username.clone(),
             is_super_user: new.is_super_user,
-            is_locked: false,
-            locked_time: None,
-            locked_by: None,
+            is_locked: new.is_locked,
+            locked_time: new.is_locked.then_some(now),
+            locked_by: new.is_locked.then(|| ctx.actor.as_locker()),
             locked_until: None,
             approval_status: if approved { APPROVED } else { BEFORE_DECISION }.to_owned(),
             approval_status_mod_time: now,
@@ -172,9 +180,9 @@ impl Sso {
             first_name: first,
             middle_name: middle,
             last_name: last,
-            is_totp_enabled: new.totp_key.is_some(),
+            is_totp_enabled: totp_enabled,
             totp_key: new.totp_key.as_ref().map(|k| self.keyring.seal(k.as_bytes())),
-            totp_label: None,
+            totp_label: clean(new.totp_label.as_ref()).map(|l| self.keyring.seal(l.as_bytes())),
             totp_last_step: None,
             email_confirmed: true,
         };
@@ -206,7 +214,11 @@ impl Sso {
             None => (None, None),
             Some(e) => {
                 let hash = self.keyring.lookup_hash(&normalise_email(&e));
-                let stored = if policy.main.encrypt_email { self.keyring.seal(e.as_bytes()) } else { e };
+                let stored = if policy.main.encrypt_email {
+                    self.keyring.seal(e.as_bytes())
+                } else {
+                    e
+                };
                 (Some(stored), Some(hash))
             }
         }

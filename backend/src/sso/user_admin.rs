@@ -15,10 +15,23 @@ use gatehouse_shared::SubStatus;
 use serde_json::{Map, Value};
 
 /// Fields anyone may change on their own account.
-const REGULAR_FIELDS: &[&str] = &["username", "email", "display_name", "first_name", "middle_name", "last_name", "totp_label"];
+const REGULAR_FIELDS: &[&str] = &[
+    "username",
+    "email",
+    "display_name",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "totp_label",
+];
 /// Fields only a super-user may change.
-const SUPER_FIELDS: &[&str] =
-    &["is_locked", "password_expiry", "password_must_change", "sign_up_status", "approval_status"];
+const SUPER_FIELDS: &[&str] = &[
+    "is_locked",
+    "password_expiry",
+    "password_must_change",
+    "sign_up_status",
+    "approval_status",
+];
 
 fn invalid() -> SsoError {
     SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidInput)
@@ -142,7 +155,11 @@ impl Sso {
             }
         }
         let (pk, acting) = (ctx.tenant.pk, current.acting(ctx));
-        let op = if on_self { "user.update_current_user" } else { "user.update_user_by_id" };
+        let op = if on_self {
+            "user.update_current_user"
+        } else {
+            "user.update_user_by_id"
+        };
         let saved = user.clone();
         self.store
             .tenant(pk, move |conn| {
@@ -192,7 +209,9 @@ impl Sso {
         old_password: Option<Password>,
         new_password: Password,
     ) -> SsoResult<()> {
-        let old = old_password.filter(|p| !p.is_empty()).ok_or_else(|| SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput))?;
+        let old = old_password
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput))?;
         if !self.verify_password(&current.user, old).await? {
             return Err(SsoError::refused(Kind::Forbidden, SubStatus::AuthNotAllowed));
         }
@@ -234,9 +253,21 @@ impl Sso {
             return Err(super_user_required());
         }
         let acting = current.acting(ctx);
-        let row = self.set_password(&acting, &UserRef::Id(user_id.to_owned()), new_password, must_change, expiry_days).await?;
+        let row = self
+            .set_password(
+                &acting,
+                &UserRef::Id(user_id.to_owned()),
+                new_password,
+                must_change,
+                expiry_days,
+            )
+            .await?;
         let (pk, user_pk) = (ctx.tenant.pk, row.id);
-        self.store.tenant(pk, move |conn| session_rows::delete_for_user_except(conn, pk, user_pk, None)).await?;
+        self.store
+            .tenant(pk, move |conn| {
+                session_rows::delete_for_user_except(conn, pk, user_pk, None)
+            })
+            .await?;
         Ok(row)
     }
 
@@ -244,7 +275,10 @@ impl Sso {
     pub async fn address_list(&self, ctx: &Ctx, user_id: &str) -> SsoResult<Option<Vec<String>>> {
         let user = self.find_user(ctx, &UserRef::Id(user_id.to_owned())).await?;
         let pk = ctx.tenant.pk;
-        Ok(self.store.tenant(pk, move |conn| address_lists::get(conn, pk, user.id)).await?)
+        Ok(self
+            .store
+            .tenant(pk, move |conn| address_lists::get(conn, pk, user.id))
+            .await?)
     }
 
     /// Stores (`Some`) or removes (`None`) a user's IP allow-list: `*`, IPs and CIDRs; an empty list denies.

@@ -19,9 +19,19 @@ pub enum FieldSet {
 
 impl Sso {
     /// The user as a JSON object. With `omit_empty` (the Zato surface), `null` and empty strings are left out.
-    pub fn user_json(&self, user: &UserRow, fields: FieldSet, time: TimeFormat, omit_empty: bool) -> Map<String, Value> {
+    pub fn user_json(
+        &self,
+        user: &UserRow,
+        fields: FieldSet,
+        time: TimeFormat,
+        omit_empty: bool,
+    ) -> Map<String, Value> {
         let email = user.email.as_deref().map(|e| self.open_email(e));
-        let label = user.totp_label.as_deref().and_then(|l| self.keyring.open_text(l)).filter(|l| l != "<default-label>");
+        let label = user
+            .totp_label
+            .as_deref()
+            .and_then(|l| self.keyring.open_text(l))
+            .filter(|l| l != "<default-label>");
         let mut map = Map::new();
         map.insert("user_id".into(), json!(user.user_id));
         map.insert("username".into(), json!(user.username));
@@ -40,7 +50,10 @@ impl Sso {
             map.insert("is_approval_needed".into(), json!(user.approval_status != APPROVED));
             map.insert("approval_status".into(), json!(user.approval_status));
             map.insert("approval_status_mod_by".into(), json!(user.approval_status_mod_by));
-            map.insert("approval_status_mod_time".into(), json!(time(user.approval_status_mod_time)));
+            map.insert(
+                "approval_status_mod_time".into(),
+                json!(time(user.approval_status_mod_time)),
+            );
             map.insert("is_locked".into(), json!(user.is_locked));
             map.insert("locked_time".into(), json!(t(user.locked_time)));
             map.insert("locked_by".into(), json!(user.locked_by));

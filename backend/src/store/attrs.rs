@@ -45,7 +45,12 @@ fn owned<'a>(owner: &'a Owner) -> attrs::BoxedQuery<'a, <AnyConnection as diesel
         .into_boxed()
 }
 
-pub fn live(conn: &mut AnyConnection, owner: &Owner, names: Option<&[String]>, now: NaiveDateTime) -> StoreResult<Vec<AttrRow>> {
+pub fn live(
+    conn: &mut AnyConnection,
+    owner: &Owner,
+    names: Option<&[String]>,
+    now: NaiveDateTime,
+) -> StoreResult<Vec<AttrRow>> {
     let mut q = owned(owner).filter(attrs::expiration_time.gt(now));
     if let Some(names) = names {
         q = q.filter(attrs::name.eq_any(names.to_vec()));
@@ -72,14 +77,18 @@ pub fn insert(conn: &mut AnyConnection, row: &AttrRow) -> StoreResult<()> {
 }
 
 pub fn update(conn: &mut AnyConnection, row: &AttrRow) -> StoreResult<usize> {
-    Ok(diesel::update(attrs::table.filter(attrs::id.eq(row.id)).filter(attrs::tenant_id.eq(row.tenant_id)))
-        .set((
-            attrs::value.eq(&row.value),
-            attrs::is_encrypted.eq(row.is_encrypted),
-            attrs::last_modified.eq(row.last_modified),
-            attrs::expiration_time.eq(row.expiration_time),
-        ))
-        .execute(conn)?)
+    Ok(diesel::update(
+        attrs::table
+            .filter(attrs::id.eq(row.id))
+            .filter(attrs::tenant_id.eq(row.tenant_id)),
+    )
+    .set((
+        attrs::value.eq(&row.value),
+        attrs::is_encrypted.eq(row.is_encrypted),
+        attrs::last_modified.eq(row.last_modified),
+        attrs::expiration_time.eq(row.expiration_time),
+    ))
+    .execute(conn)?)
 }
 
 pub fn delete(conn: &mut AnyConnection, owner: &Owner, names: &[String], now: NaiveDateTime) -> StoreResult<usize> {

@@ -239,7 +239,8 @@ impl Store {
                 work(conn)
             })
         });
-        task.await.map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))?
+        task.await
+            .map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))?
     }
 
     /// The synchronous form of [`Store::tenant`], for code already on a blocking thread.

@@ -135,7 +135,9 @@ pub fn delete_for_user_except(
     user_pk: i64,
     keep: Option<i64>,
 ) -> StoreResult<usize> {
-    let query = sessions::table.filter(sessions::tenant_id.eq(tenant)).filter(sessions::user_pk.eq(user_pk));
+    let query = sessions::table
+        .filter(sessions::tenant_id.eq(tenant))
+        .filter(sessions::user_pk.eq(user_pk));
     Ok(match keep {
         Some(id) => diesel::delete(query.filter(sessions::id.ne(id))).execute(conn)?,
         None => diesel::delete(query).execute(conn)?,

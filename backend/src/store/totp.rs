@@ -6,7 +6,13 @@ use super::{AnyConnection, StoreResult, TenantPk};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-pub fn put_enrolment(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64, sealed: &str, now: NaiveDateTime) -> StoreResult<()> {
+pub fn put_enrolment(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    user_pk: i64,
+    sealed: &str,
+    now: NaiveDateTime,
+) -> StoreResult<()> {
     remove_enrolment(conn, tenant, user_pk)?;
     diesel::insert_into(totp_enrolments::table)
         .values((
@@ -19,7 +25,11 @@ pub fn put_enrolment(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64, s
     Ok(())
 }
 
-pub fn enrolment(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64) -> StoreResult<Option<(String, NaiveDateTime)>> {
+pub fn enrolment(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    user_pk: i64,
+) -> StoreResult<Option<(String, NaiveDateTime)>> {
     Ok(totp_enrolments::table
         .filter(totp_enrolments::tenant_id.eq(tenant))
         .filter(totp_enrolments::user_pk.eq(user_pk))
@@ -30,7 +40,9 @@ pub fn enrolment(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64) -> St
 
 pub fn remove_enrolment(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64) -> StoreResult<usize> {
     Ok(diesel::delete(
-        totp_enrolments::table.filter(totp_enrolments::tenant_id.eq(tenant)).filter(totp_enrolments::user_pk.eq(user_pk)),
+        totp_enrolments::table
+            .filter(totp_enrolments::tenant_id.eq(tenant))
+            .filter(totp_enrolments::user_pk.eq(user_pk)),
     )
     .execute(conn)?)
 }
@@ -52,14 +64,22 @@ pub fn replace_codes(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64, h
 
 pub fn remove_codes(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64) -> StoreResult<usize> {
     Ok(diesel::delete(
-        recovery_codes::table.filter(recovery_codes::tenant_id.eq(tenant)).filter(recovery_codes::user_pk.eq(user_pk)),
+        recovery_codes::table
+            .filter(recovery_codes::tenant_id.eq(tenant))
+            .filter(recovery_codes::user_pk.eq(user_pk)),
     )
     .execute(conn)?)
 }
 
 /// Uses up an unused code; whether there was one. A conditional update, so a code works once even when two
 /// requests race.
-pub fn use_code(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64, hash: &str, now: NaiveDateTime) -> StoreResult<bool> {
+pub fn use_code(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    user_pk: i64,
+    hash: &str,
+    now: NaiveDateTime,
+) -> StoreResult<bool> {
     let n = diesel::update(
         recovery_codes::table
             .filter(recovery_codes::tenant_id.eq(tenant))

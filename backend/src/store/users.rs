@@ -127,8 +127,10 @@ pub fn count(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<i64> {
 
 /// Deletes a user (and, by cascade, everything the user owns); returns how many rows went.
 pub fn delete(conn: &mut AnyConnection, tenant: TenantPk, user_id: &str) -> StoreResult<usize> {
-    Ok(
-        diesel::delete(users::table.filter(users::tenant_id.eq(tenant)).filter(users::user_id.eq(user_id)))
-            .execute(conn)?,
+    Ok(diesel::delete(
+        users::table
+            .filter(users::tenant_id.eq(tenant))
+            .filter(users::user_id.eq(user_id)),
     )
+    .execute(conn)?)
 }

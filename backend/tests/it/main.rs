@@ -3,6 +3,7 @@
 
 mod common;
 
+mod api;
 mod bootstrap;
 mod cli;
 mod config;

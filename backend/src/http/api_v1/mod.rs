@@ -1,12 +1,66 @@
 //! The native REST API, `/api/v1/t/{tenant}/...`: JSON in and out, problem+json errors.
 
+pub mod attrs;
+pub mod auth;
 pub mod session;
+pub mod sessions;
+pub mod totp;
+pub mod users;
 
 use actix_web::web;
 
-/// The tenant-scoped routes, for the `/api/v1/t/{tenant}` scope.
-pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/login", web::post().to(session::login))
-        .route("/logout", web::post().to(session::logout))
-        .route("/session", web::get().to(session::get));
+/// Declares the tenant-scoped routes once: registered with actix, and listed for the route-coverage test.
+macro_rules! routes {
+    ($(($method:ident, $path:literal, $handler:path)),* $(,)?) => {
+        /// Every tenant-scoped route as `(method, path)` under `/api/v1/t/{tenant}`.
+        pub const TENANT_ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        /// The tenant-scoped routes, for the `/api/v1/t/{tenant}` scope. Order matters: `/users/me...`
+        /// before `/users/{user_id}...`.
+        pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, web::$method().to($handler));)*
+        }
+    };
+}
+
+routes! {
+    (post, "/login", session::login),
+    (post, "/logout", session::logout),
+    (get, "/session", session::get),
+    (patch, "/session", sessions::renew),
+    (get, "/session/attrs", attrs::session_list),
+    (post, "/session/attrs", attrs::session_create),
+    (get, "/session/attrs/{name}", attrs::session_get),
+    (put, "/session/attrs/{name}", attrs::session_put),
+    (patch, "/session/attrs/{name}", attrs::session_patch),
+    (delete, "/session/attrs/{name}", attrs::session_delete),
+    (post, "/sessions/verify", sessions::verify),
+    (get, "/sessions", sessions::list),
+    (delete, "/sessions/{session_id}", sessions::end),
+    (get, "/users/me", users::me),
+    (patch, "/users/me", users::update_me),
+    (patch, "/users/me/password", users::change_my_password),
+    (post, "/users/me/totp", totp::start),
+    (post, "/users/me/totp/confirm", totp::confirm),
+    (delete, "/users/me/totp", totp::disable),
+    (post, "/users", users::create),
+    (get, "/users", users::search),
+    (get, "/users/{user_id}", users::get),
+    (patch, "/users/{user_id}", users::update),
+    (delete, "/users/{user_id}", users::delete),
+    (post, "/users/{user_id}/approve", users::approve),
+    (post, "/users/{user_id}/reject", users::reject),
+    (post, "/users/{user_id}/lock", users::lock),
+    (post, "/users/{user_id}/unlock", users::unlock),
+    (patch, "/users/{user_id}/password", users::set_password),
+    (get, "/users/{user_id}/address-list", users::address_list),
+    (put, "/users/{user_id}/address-list", users::put_address_list),
+    (delete, "/users/{user_id}/address-list", users::delete_address_list),
+    (post, "/users/{user_id}/totp/reset", totp::reset),
+    (get, "/users/{user_id}/attrs", attrs::user_list),
+    (post, "/users/{user_id}/attrs", attrs::user_create),
+    (get, "/users/{user_id}/attrs/{name}", attrs::user_get),
+    (put, "/users/{user_id}/attrs/{name}", attrs::user_put),
+    (patch, "/users/{user_id}/attrs/{name}", attrs::user_patch),
+    (delete, "/users/{user_id}/attrs/{name}", attrs::user_delete),
 }

@@ -1,0 +1,380 @@
+//! Users on the native API: the caller's own profile and password; a super-user's create, search, read,
+//! update, delete, approve, reject, lock, unlock, password and IP allow-list of any user of the tenant.
+
+use super::auth::{authed, authed_super};
+use crate::crypto::password::Password;
+use crate::http::call::{Call, bearer, rfc3339};
+use crate::http::error::ApiError;
+use crate::http::json::JsonBody;
+use crate::sso::login::ExpiryCheck;
+use crate::sso::search::SearchCriteria;
+use crate::sso::session::no_such_session;
+use crate::sso::user_admin::UpdateRules;
+use crate::sso::user_view::FieldSet;
+use crate::sso::{NewUser, Sso, UserRef};
+use crate::store::users::UserRow;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDateTime;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+type UserPath = web::Path<(String, String)>;
+
+fn parse_rfc3339(s: &str) -> Option<NaiveDateTime> {
+    chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| t.naive_utc())
+}
+
+const RULES: UpdateRules = UpdateRules {
+    allow_totp_toggle: false,
+    parse_time: parse_rfc3339,
+};
+
+fn user_reply(sso: &Sso, user: &UserRow, fields: FieldSet) -> Value {
+    Value::Object(sso.user_json(user, fields, rfc3339, false))
+}
+
+fn fields_for(is_super: bool) -> FieldSet {
+    if is_super { FieldSet::Full } else { FieldSet::Regular }
+}
+
+pub async fn me(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let a = authed(&sso, &call, &req).await?;
+    Ok(HttpResponse::Ok().json(user_reply(
+        &sso,
+        &a.current.user,
+        fields_for(a.current.user.is_super_user),
+    )))
+}
+
+pub async fn update_me(
+    sso: web::Data<Sso>,
+    call: Call,
+    req: HttpRequest,
+    body: JsonBody<Map<String, Value>>,
+) -> Result<HttpResponse, ApiError> {
+    let a = authed(&sso, &call, &req).await?;
+    // On one's own account only the regular fields, whoever the caller is.
+    let mut caller = a.current.clone();
+    caller.user.is_super_user = false;
+    let user = sso.update_user(&a.ctx, &caller, None, body.0, RULES).await?;
+    Ok(HttpResponse::Ok().json(user_reply(&sso, &user, fields_for(a.current.user.is_super_user))))
+}
+
+#[derive(Deserialize)]
+pub struct ChangePassword {
+    #[serde(default)]
+    old_password: Option<String>,
+    new_password: String,
+}
+
+pub async fn change_my_password(
+    sso: web::Data<Sso>,
+    call: Call,
+    req: HttpRequest,
+    body: JsonBody<ChangePassword>,
+) -> Result<HttpResponse, ApiError> {
+    let ust = bearer(&req).ok_or_else(no_such_session)?;
+    // An expired password can still be changed here, with the old one.
+    let current = sso.current_session_with(&call.ctx, &ust, ExpiryCheck::Skip).await?;
+    let ctx = current.acting(&call.ctx);
+    let body = body.0;
+    sso.change_own_password(
+        &ctx,
+        &current,
+        body.old_password.map(Password::new),
+        Password::new(body.new_password),
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    username: String,
+    #[serde(default)]
+    password: Option<String>,
+    #[serde(default)]
+    password_must_change: bool,
+    #[serde(default)]
+    display_name: Option<String>,
+    #[serde(default)]
+    first_name: Option<String>,
+    #[serde(default)]
+    middle_name: Option<String>,
+    #[serde(default)]
+    last_name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    is_locked: bool,
+    #[serde(default)]
+    sign_up_status: Option<String>,
+    #[serde(default)]
+    is_totp_enabled: Option<bool>,
+    #[serde(default)]
+    totp_label: Option<String>,
+    #[serde(default)]
+    totp_key: Option<String>,
+    #[serde(default)]
+    auto_approve: bool,
+}
+
+impl CreateUser {
+    pub fn into_new_user(self) -> Result<NewUser, ApiError> {
+        let needs_confirmation = match self.sign_up_status.as_deref() {
+            None | Some("final") => false,
+            Some("before_confirmation") => true,
+            Some(_) => return Err(ApiError::MalformedBody { missing: false }),
+        };
+        Ok(NewUser {
+            username: self.username,
+            password: self.password.map(Password::new),
+            email: self.email,
+            display_name: self.display_name,
+            first_name: self.first_name,
+            middle_name: self.middle_name,
+            last_name: self.last_name,
+            is_super_user: false,
+            auto_approve: self.auto_approve,
+            needs_confirmation,
+            must_change: self.password_must_change,
+            password_expiry_days: None,
+            password_expired: false,
+            totp_key: self.totp_key,
+            totp_enabled: self.is_totp_enabled,
+            totp_label: self.totp_label,
+            is_locked: self.is_locked,
+        })
+    }
+}
+
+pub async fn create(
+    sso: web::Data<Sso>,
+    call: Call,
+    req: HttpRequest,
+    body: JsonBody<CreateUser>,
+) -> Result<HttpResponse, ApiError> {
+    let a = authed_super(&sso, &call, &req).await?;
+    let user = sso.create_user(&a.ctx, body.0.into_new_user()?).await?;
+    Ok(HttpResponse::Created().json(user_reply(&sso, &user, FieldSet::Full)))
+}
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    user_id: Option<String>,
+    username: Option<String>,
+    email: Option<String>,
+    display_name: Option<String>,
+    first_name: Option<String>,
+    middle_name: Option<String>,
+    last_name: Option<String>,
+    sign_up_status: Option<String>,
+    approval_status: Option<String>,
+    name_op: Option<String>,
+    is_name_exact: Option<bool>,
+    cur_page: Option<i64>,
+    page_size: Option<i64>,
+}
+
+impl From<SearchQuery> for SearchCriteria {
+    fn from(q: SearchQuery) -> Self {
+        SearchCriteria {
+            user_id: q.user_id,
+            username: q.username,
+            email: q.email,
+            display_name: q.display_name,
+            first_name: q.first_name,
+            middle_name: q.middle_name,
+            last_name: q.last_name,
+            sign_up_status: q.sign_up_status,
+            approval_status: q.approval_status,
+            name_op: q.name_op,
+            is_name_exact: q.is_name_exact,
+            cur_page: q.cur_page,
+            page_size: q.page_size,
+        }
+    }
+}
+
+pub async fn search(
+    sso: web::Data<Sso>,
+    call: Call,
+    req: HttpRequest,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let a = authed_super(&sso, &call, &req).await?;
+    let page = sso.search_users(&a.ctx, &a.current, query.into_inner().into()).await?;
+    Ok(HttpResponse::Ok().json(json!({
+        "total": page.total,
+        "num_pages": page.num_pages,
+        "page_size": page.page_size,
+        "cur_page": page.cur_page,
+        "has_next_page": page.has_next_page,
+        "has_prev_page": page.has_prev_page,
+        "next_page": page.next_page,
+        "prev_page": page.prev_page,
+        "result": page.result.iter().map(|u| user_reply(&sso, u, FieldSet::Full)).collect::<Vec<_>>(),
+    })))
+}
+
+pub async fn get(sso: web::Data<Sso>, call: Call, req: HttpRequest, path: UserPath) -> Result<HttpResponse, ApiError> {
+    let a = authed_super(&sso, &call, &req).await?;
+    let user = sso.find_user(&a.ctx, &UserRef::Id(path.into_inner().1)).await?;
+    Ok(HttpResponse::Ok().json(user_reply(&sso, &user, FieldSet::Full)))
+}
+
+pub async fn update(
+    sso: web::Data<Sso>,
+    call: Call,
+    req: HttpRequest,
+    path: UserPath,
+    body: JsonBody<Map<String, Value>>,
+) -> Result<HttpResponse, ApiError> {
+    let a = authed_super(&sso, &call, &req).await?;
+    let user_id = path.into_inner().1;
+    let user = sso
+        .update_user(&a.ctx, &a.current, Some(&user_id), body.0, RULES)
+        .await?;
+    Ok(HttpResponse::Ok().json(user_reply(&sso, &user, FieldSet::Full)))
+}
+
+pub async fn delete(
+    sso: web::Data<Sso>,
+    call: Call,
+    req: HttpRequest,
+    path: UserPath,
+) -> Result<HttpResponse, ApiError> {
+    let a = authed_super(&sso, &call, &req).await?;
+    sso.delete_user(&a.ctx, &a.current, &path.into_inner().1).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Approve, reject, lock or unlock.
+pub enum StateChange {
+    Approve,
+    Reject,
+    Lock,
+    Unlock,
+}
+
+async fn change_state(
+    sso: web::Data<Sso>,
+    call: Call,
+    req: HttpRequest,
+    path: UserPath,
+    change: StateChange,
+) -> Result<HttpResponse, ApiError> {
+    let a = authed_super(&sso, &call, &req).await?;
+    let who = UserRef::Id(path.into_inner().1);
+    let user = match change {
+        StateChange::Approve => sso.approve_user(&a.ctx, &who).await?,
+        StateChange::Reject => sso.reject_user(&a.ctx, &who).await?,
+        StateChange::Lock => sso.lock_user(&a.ctx, &who).await?,
+        StateChange::Unlock => sso.unlock_user(&a.ctx, &who).await?,
+    };
+    Ok(HttpResponse::Ok().json(user_reply(&sso, &user, FieldSet::Full)))
+}
+
+pub async fn approve(
+    sso: web::Data<Sso>,
+    call: Call,
+    req: HttpRequest,
+    path: UserPath,
+) -> Result<HttpResponse, ApiError> {
+    change_state(sso, call, req, path, StateChange::Approve).await
+}
+
+pub async fn reject(
+    sso: web::Data<Sso>,
+    call: Call,
+    req: HttpRequest,
+    path: UserPath,
+) -> Result<HttpResponse, ApiError> {
+    change_state(sso, call, req, path, StateChange::Reject).await
+}
+
+pub async fn lock(sso: web::Data<Sso>, call: Call, req: HttpRequest, path: UserPath) -> Result<HttpResponse, ApiError> {
+    change_state(sso, call, req, path, StateChange::Lock).await
+}
+
+pub async fn unlock(
+    sso: web::Data<Sso>,
+    call: Call,
+    req: HttpRequest,
+    path: UserPath,
+) -> Result<HttpResponse, ApiError> {
+    change_state(sso, call, req, path, StateChange::Unlock).await
+}
+
+#[derive(Deserialize)]
+pub struct SetPassword {
+    new_password: String,
+    #[serde(default)]
+    must_change: bool,
+    /// Days the new password stays valid.
+    #[serde(default)]
+    password_expiry: Option<u32>,
+}
+
+pub async fn set_password(
+    sso: web::Data<Sso>,
+    call: Call,
+    req: HttpRequest,
+    path: UserPath,
+    body: JsonBody<SetPassword>,
+) -> Result<HttpResponse, ApiError> {
+    let a = authed_super(&sso, &call, &req).await?;
+    let body = body.0;
+    sso.set_user_password(
+        &a.ctx,
+        &a.current,
+        &path.into_inner().1,
+        Password::new(body.new_password),
+        body.must_change,
+        body.password_expiry,
+    )
+    .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub async fn address_list(
+    sso: web::Data<Sso>,
+    call: Call,
+    req: HttpRequest,
+    path: UserPath,
+) -> Result<HttpResponse, ApiError> {
+    let a = authed_super(&sso, &call, &req).await?;
+    let list = sso.address_list(&a.ctx, &path.into_inner().1).await?;
+    Ok(HttpResponse::Ok().json(json!({"addresses": list})))
+}
+
+#[derive(Deserialize)]
+pub struct AddressList {
+    addresses: Vec<String>,
+}
+
+pub async fn put_address_list(
+    sso: web::Data<Sso>,
+    call: Call,
+    req: HttpRequest,
+    path: UserPath,
+    body: JsonBody<AddressList>,
+) -> Result<HttpResponse, ApiError> {
+    let a = authed_super(&sso, &call, &req).await?;
+    let user_id = path.into_inner().1;
+    sso.set_address_list(&a.ctx, &user_id, Some(body.0.addresses)).await?;
+    let list = sso.address_list(&a.ctx, &user_id).await?;
+    Ok(HttpResponse::Ok().json(json!({"addresses": list})))
+}
+
+pub async fn delete_address_list(
+    sso: web::Data<Sso>,
+    call: Call,
+    req: HttpRequest,
+    path: UserPath,
+) -> Result<HttpResponse, ApiError> {
+    let a = authed_super(&sso, &call, &req).await?;
+    sso.set_address_list(&a.ctx, &path.into_inner().1, None).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
