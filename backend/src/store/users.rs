@@ -87,6 +87,7 @@ pub fn save(conn: &mut AnyConnection, row: &UserRow) -> StoreResult<usize> {
             .filter(users::id.eq(row.id)),
     )
     .set((
+        users::username.eq(&row.username),
         users::is_super_user.eq(row.is_super_user),
         users::is_locked.eq(row.is_locked),
         users::locked_time.eq(row.locked_time),

@@ -294,3 +294,558 @@ async fn sessions_renew_verify_list_and_end(backend: Backend) {
         .await;
 }
 both!(sessions_renew_verify_list_and_end);
+
+async fn users_me_update_and_passwords(backend: Backend) {
+    let api = Api::new(backend).await;
+    prepare_other_tenant(&api).await;
+    let alice = api.login("default", "alice").await;
+    let (status, me) = api.call("GET", "default", "/users/me", Some(&alice), None).await;
+    assert_eq!(status, 200);
+    let keys: Vec<&str> = me.as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(
+        keys,
+        [
+            "display_name",
+            "email",
+            "first_name",
+            "is_totp_enabled",
+            "last_name",
+            "middle_name",
+            "totp_label",
+            "user_id",
+            "username"
+        ],
+        "a regular caller sees the regular fields and their own user_id"
+    );
+    let root = api.login("default", "root").await;
+    let (_, root_me) = api.call("GET", "default", "/users/me", Some(&root), None).await;
+    assert_eq!(root_me["is_super_user"], true);
+    assert_eq!(root_me["approval_status"], "approved");
+    assert!(root_me.get("password_expiry").is_some() && root_me.get("totp_key").is_none());
+
+    let (status, updated) = api
+        .call(
+            "PATCH",
+            "default",
+            "/users/me",
+            Some(&alice),
+            Some(json!({"display_name": "Alice A.", "email": "Alice@Example.com"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["display_name"], "Alice A.");
+    assert_eq!(updated["email"], "Alice@Example.com");
+    let row = api.app.find("default", "alice").await;
+    assert!(!row.email_confirmed, "a changed e-mail is unconfirmed");
+    assert_ne!(row.email.as_deref(), Some("Alice@Example.com"), "sealed at rest");
+    for (body, status, code) in [
+        (json!({}), 400, "E008003"),
+        (json!({"is_super_user": true}), 400, "E008002"),
+        (json!({"approval_status": "approved"}), 400, "E008002"),
+        (json!({"is_totp_enabled": true}), 400, "E008002"),
+        (json!({"display_name": 5}), 400, "E008002"),
+        (json!({"username": "bob"}), 409, "E001002"),
+    ] {
+        let (s, reply) = api
+            .call("PATCH", "default", "/users/me", Some(&alice), Some(body.clone()))
+            .await;
+        assert_eq!((s, sub(&reply)), (status, code.to_owned()), "{body}");
+    }
+    let (status, renamed) = api
+        .call(
+            "PATCH",
+            "default",
+            "/users/me",
+            Some(&alice),
+            Some(json!({"username": "alicia"})),
+        )
+        .await;
+    assert_eq!((status, renamed["username"].as_str()), (200, Some("alicia")));
+    assert_eq!(
+        api.app.find("default", "alicia").await.user_id,
+        me["user_id"].as_str().unwrap()
+    );
+    api.call(
+        "PATCH",
+        "default",
+        "/users/me",
+        Some(&alice),
+        Some(json!({"username": "alice"})),
+    )
+    .await;
+
+    // Changing one's own password: the old one is required; other sessions end, this one stays.
+    let other = api.login("default", "alice").await;
+    let (status, reply) = api
+        .call(
+            "PATCH",
+            "default",
+            "/users/me/password",
+            Some(&alice),
+            Some(json!({"new_password": "alice's new passphrase"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (400, "E008003".to_owned()));
+    let (status, reply) = api
+        .call(
+            "PATCH",
+            "default",
+            "/users/me/password",
+            Some(&alice),
+            Some(json!({"old_password": "wrong", "new_password": "alice's new passphrase"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (403, "E005001".to_owned()));
+    let (status, reply) = api
+        .call(
+            "PATCH",
+            "default",
+            "/users/me/password",
+            Some(&alice),
+            Some(json!({"old_password": "alice's passphrase", "new_password": "short"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (422, "E003002".to_owned()));
+    let (status, _) = api
+        .call(
+            "PATCH",
+            "default",
+            "/users/me/password",
+            Some(&alice),
+            Some(json!({"old_password": "alice's passphrase", "new_password": "alice's new passphrase"})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(api.call("GET", "default", "/session", Some(&alice), None).await.0, 200);
+    assert_eq!(
+        api.call("GET", "default", "/session", Some(&other), None).await.0,
+        401,
+        "other sessions ended"
+    );
+
+    // An expired password can still be changed with the old one (quirk Q6), though the session can do
+    // nothing else.
+    let bob = api.login("default", "bob").await;
+    let mut row = api.app.find("default", "bob").await;
+    row.password_expiry = api.app.services.sso.clock.now() - TimeDelta::seconds(1);
+    let pk = row.tenant_id;
+    api.app
+        .services
+        .sso
+        .store
+        .tenant(pk, move |conn| gatehouse::store::users::save(conn, &row))
+        .await
+        .unwrap();
+    assert_eq!(api.call("GET", "default", "/users/me", Some(&bob), None).await.0, 401);
+    let (status, _) = api
+        .call(
+            "PATCH",
+            "default",
+            "/users/me/password",
+            Some(&bob),
+            Some(json!({"old_password": "bob's passphrase", "new_password": "bob's new passphrase"})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        api.call("GET", "default", "/users/me", Some(&bob), None).await.0,
+        200,
+        "the session works again"
+    );
+
+    api.rejects_bad_usts("GET", "/users/me", None).await;
+    api.rejects_bad_usts("PATCH", "/users/me", Some(json!({"display_name": "x"})))
+        .await;
+    api.rejects_bad_usts(
+        "PATCH",
+        "/users/me/password",
+        Some(json!({"old_password": "x", "new_password": "y"})),
+    )
+    .await;
+}
+both!(users_me_update_and_passwords);
+
+async fn super_users_manage_users(backend: Backend) {
+    let api = Api::new(backend).await;
+    prepare_other_tenant(&api).await;
+    let root = api.login("default", "root").await;
+    let alice = api.login("default", "alice").await;
+
+    let (status, created) = api
+        .call("POST", "default", "/users", Some(&root), Some(json!({"username": "dave", "password": "dave's passphrase", "email": "dave@example.com", "display_name": "Dave D", "totp_label": "phone"})))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(
+        created["approval_status"], "before_decision",
+        "approval is needed by default"
+    );
+    assert_eq!(created["is_approval_needed"], true);
+    assert_eq!(created["is_super_user"], false);
+    assert_eq!(created["totp_label"], "phone");
+    let dave = created["user_id"].as_str().unwrap().to_owned();
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/users",
+            Some(&root),
+            Some(json!({"username": "dave"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (409, "E001002".to_owned()));
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/users",
+            Some(&root),
+            Some(json!({"username": "x", "password": "short"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (422, "E003002".to_owned()));
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/users",
+            Some(&root),
+            Some(json!({"password": "a long passphrase"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (400, "E008003".to_owned()));
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/users",
+            Some(&root),
+            Some(json!({"username": "y", "is_super_user": true})),
+        )
+        .await;
+    assert_eq!(
+        (status, sub(&reply)),
+        (400, "E008002".to_owned()),
+        "super-users are not made over REST"
+    );
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/users",
+            Some(&alice),
+            Some(json!({"username": "eve"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (403, "E005001".to_owned()));
+    let (status, auto) = api
+        .call(
+            "POST",
+            "default",
+            "/users",
+            Some(&root),
+            Some(json!({"username": "erin", "auto_approve": true})),
+        )
+        .await;
+    assert_eq!((status, auto["approval_status"].as_str()), (201, Some("approved")));
+
+    let path = format!("/users/{dave}");
+    let (status, got) = api.call("GET", "default", &path, Some(&root), None).await;
+    assert_eq!((status, got["email"].as_str()), (200, Some("dave@example.com")));
+    for (verb, field, value) in [
+        ("approve", "approval_status", json!("approved")),
+        ("lock", "is_locked", json!(true)),
+        ("unlock", "is_locked", json!(false)),
+        ("reject", "approval_status", json!("rejected")),
+    ] {
+        let (status, reply) = api
+            .call("POST", "default", &format!("{path}/{verb}"), Some(&root), None)
+            .await;
+        assert_eq!((status, reply[field].clone()), (200, value), "{verb}");
+        let (status, reply) = api
+            .call("POST", "default", &format!("{path}/{verb}"), Some(&alice), None)
+            .await;
+        assert_eq!(
+            (status, sub(&reply)),
+            (403, "E005001".to_owned()),
+            "{verb} by a regular user"
+        );
+    }
+    let (status, updated) = api
+        .call("PATCH", "default", &path, Some(&root), Some(json!({"approval_status": "approved", "password_must_change": true, "password_expiry": "2030-01-01T00:00:00Z", "last_name": "Doe"})))
+        .await;
+    assert_eq!(status, 200, "{updated}");
+    assert_eq!(updated["password_expiry"], "2030-01-01T00:00:00Z");
+    assert_eq!(
+        (updated["password_must_change"].clone(), updated["last_name"].clone()),
+        (json!(true), json!("Doe"))
+    );
+    let (status, reply) = api
+        .call(
+            "PATCH",
+            "default",
+            &path,
+            Some(&root),
+            Some(json!({"approval_status": "maybe"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (400, "E008002".to_owned()));
+
+    // Setting another's password ends that user's sessions.
+    api.call(
+        "PATCH",
+        "default",
+        &path,
+        Some(&root),
+        Some(json!({"password_must_change": false})),
+    )
+    .await;
+    let dave_ust = api.login("default", "dave").await;
+    let (status, _) = api
+        .call(
+            "PATCH",
+            "default",
+            &format!("{path}/password"),
+            Some(&root),
+            Some(json!({"new_password": "dave's second passphrase", "must_change": true, "password_expiry": 5})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        api.call("GET", "default", "/session", Some(&dave_ust), None).await.0,
+        401
+    );
+    let row = api.app.find("default", "dave").await;
+    assert!(row.password_must_change);
+    assert_eq!(
+        row.password_expiry,
+        api.app.services.sso.clock.now() + TimeDelta::days(5)
+    );
+    let (status, reply) = api
+        .call(
+            "PATCH",
+            "default",
+            &format!("{path}/password"),
+            Some(&root),
+            Some(json!({"new_password": "123456789"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (422, "E003001".to_owned()));
+
+    // Deleting: not oneself; a deleted user's sessions stop at once.
+    let root_id = api.call("GET", "default", "/users/me", Some(&root), None).await.1["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, reply) = api
+        .call("DELETE", "default", &format!("/users/{root_id}"), Some(&root), None)
+        .await;
+    assert_eq!((status, sub(&reply)), (403, "E008001".to_owned()));
+    let bob_ust = api.login("default", "bob").await;
+    let bob_id = api.call("GET", "default", "/users/me", Some(&bob_ust), None).await.1["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, _) = api
+        .call("DELETE", "default", &format!("/users/{bob_id}"), Some(&root), None)
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        api.call("GET", "default", "/session", Some(&bob_ust), None).await.0,
+        401
+    );
+    let (status, _) = api
+        .call("DELETE", "default", &format!("/users/{bob_id}"), Some(&root), None)
+        .await;
+    assert_eq!(status, 404);
+
+    // A super-user of another tenant learns nothing of this one's users.
+    let carol = api.login("other", "carol").await;
+    for (method, suffix) in [
+        ("GET", ""),
+        ("PATCH", ""),
+        ("DELETE", ""),
+        ("POST", "/lock"),
+        ("GET", "/address-list"),
+    ] {
+        let body = (method == "PATCH").then(|| json!({"last_name": "x"}));
+        let (status, reply) = api
+            .call(method, "other", &format!("{path}{suffix}"), Some(&carol), body)
+            .await;
+        assert_eq!((status, sub(&reply)), (404, "E001100".to_owned()), "{method} {suffix}");
+    }
+    api.rejects_bad_usts("GET", &path, None).await;
+    api.rejects_bad_usts("POST", "/users", Some(json!({"username": "z"})))
+        .await;
+}
+both!(super_users_manage_users);
+
+async fn search_pages_and_criteria(backend: Backend) {
+    let api = Api::new(backend).await;
+    let root = api.login("default", "root").await;
+    for (name, display, first, last, email) in [
+        ("u1", "Anna Smith", "Anna", "Smith", "anna@example.com"),
+        ("u2", "Annabel Jones", "Annabel", "Jones", "annabel@example.com"),
+        ("u3", "Bert Smith", "Bert", "Smith", "bert@example.com"),
+        ("u4", "Carl Young", "Carl", "Young", "carl@example.com"),
+    ] {
+        let (status, _) = api
+            .call("POST", "default", "/users", Some(&root), Some(json!({"username": name, "display_name": display, "first_name": first, "last_name": last, "email": email, "auto_approve": true})))
+            .await;
+        assert_eq!(status, 201);
+    }
+    let search = |query: &'static str| {
+        let api = &api;
+        let root = root.clone();
+        async move {
+            let (status, page) = api
+                .call("GET", "default", &format!("/users?{query}"), Some(&root), None)
+                .await;
+            assert_eq!(status, 200, "{query}: {page}");
+            let names: Vec<String> = page["result"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["username"].as_str().unwrap().to_owned())
+                .collect();
+            (page, names)
+        }
+    };
+    let (_, names) = search("last_name=smith").await;
+    assert_eq!(names, ["u1", "u3"], "exact, case-insensitive");
+    let (_, names) = search("first_name=ann&is_name_exact=false").await;
+    assert_eq!(names, ["u1", "u2"], "substring");
+    let (_, names) = search("first_name=anna&last_name=young&name_op=or").await;
+    assert_eq!(names, ["u1", "u4"]);
+    let (_, names) = search("first_name=anna&last_name=young&name_op=and").await;
+    assert!(names.is_empty());
+    let (_, names) = search("email=BERT@example.com").await;
+    assert_eq!(names, ["u3"], "e-mail search works with sealed e-mails");
+    let (_, names) = search("username=u2&last_name=smith").await;
+    assert_eq!(names, ["u2"], "username wins over names");
+    // Paging: 8 users (the bootstrap admin, root, alice, bob and four more), pages of 3.
+    let (page, names) = search("page_size=3").await;
+    assert_eq!(
+        (
+            page["total"].clone(),
+            page["num_pages"].clone(),
+            page["cur_page"].clone()
+        ),
+        (json!(8), json!(3), json!(1))
+    );
+    assert_eq!(
+        (
+            page["has_prev_page"].clone(),
+            page["prev_page"].clone(),
+            page["next_page"].clone()
+        ),
+        (json!(false), Value::Null, json!(2))
+    );
+    assert_eq!(
+        names,
+        ["u1", "u2", "u3"],
+        "ordered by display name; users without one last"
+    );
+    let (page, names) = search("page_size=3&cur_page=3").await;
+    assert_eq!(
+        (
+            page["has_next_page"].clone(),
+            page["next_page"].clone(),
+            page["prev_page"].clone()
+        ),
+        (json!(false), Value::Null, json!(2))
+    );
+    assert_eq!(names.len(), 2);
+    let (page, names) = search("page_size=3&cur_page=9").await;
+    assert!(names.is_empty());
+    assert_eq!(page["cur_page"], 9);
+    let (page, _) = search("page_size=1000&cur_page=0").await;
+    assert_eq!(
+        (page["page_size"].clone(), page["cur_page"].clone()),
+        (json!(100), json!(1)),
+        "capped and floored"
+    );
+    let (status, reply) = api
+        .call("GET", "default", "/users?name_op=xor&first_name=a", Some(&root), None)
+        .await;
+    assert_eq!((status, sub(&reply)), (400, "E008002".to_owned()));
+    let (status, reply) = api
+        .call("GET", "default", "/users?cur_page=abc", Some(&root), None)
+        .await;
+    assert_eq!(status, 400, "{reply}");
+    let alice = api.login("default", "alice").await;
+    let (status, reply) = api.call("GET", "default", "/users", Some(&alice), None).await;
+    assert_eq!((status, sub(&reply)), (403, "E005001".to_owned()));
+}
+both!(search_pages_and_criteria);
+
+async fn the_stored_address_list_overrides_the_tenant_setting(backend: Backend) {
+    let api = Api::new(backend).await;
+    let root = api.login("default", "root").await;
+    let alice = api.login("default", "alice").await;
+    let alice_id = api.call("GET", "default", "/users/me", Some(&alice), None).await.1["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/users/{alice_id}/address-list");
+    assert_eq!(
+        api.call("GET", "default", &path, Some(&root), None).await.1,
+        json!({"addresses": null})
+    );
+    let (status, reply) = api
+        .call(
+            "PUT",
+            "default",
+            &path,
+            Some(&root),
+            Some(json!({"addresses": ["10.0.0.0/8"]})),
+        )
+        .await;
+    assert_eq!((status, reply), (200, json!({"addresses": ["10.0.0.0/8"]})));
+    assert_eq!(
+        api.call("GET", "default", "/session", Some(&alice), None).await.0,
+        401,
+        "live sessions re-checked"
+    );
+    let (status, reply) = api
+        .call(
+            "PUT",
+            "default",
+            &path,
+            Some(&root),
+            Some(json!({"addresses": ["127.0.0.0/8", "::1"]})),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(api.call("GET", "default", "/session", Some(&alice), None).await.0, 200);
+    // The stored list wins over the tenant's setting.
+    api.app.set("default", "user_address_list", "alice", json!("")).await;
+    assert_eq!(api.call("GET", "default", "/session", Some(&alice), None).await.0, 200);
+    let (status, _) = api.call("DELETE", "default", &path, Some(&root), None).await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        api.call("GET", "default", "/session", Some(&alice), None).await.0,
+        401,
+        "back to the tenant's (empty: deny)"
+    );
+    let (status, reply) = api
+        .call(
+            "PUT",
+            "default",
+            &path,
+            Some(&root),
+            Some(json!({"addresses": ["not-an-ip"]})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (422, "E008002".to_owned()));
+    let (status, reply) = api
+        .call(
+            "PUT",
+            "default",
+            &path,
+            Some(&root),
+            Some(json!({"addresses": "10.0.0.1"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (400, "E008002".to_owned()));
+}
+both!(the_stored_address_list_overrides_the_tenant_setting);

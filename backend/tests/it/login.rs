@@ -24,7 +24,7 @@ impl TestApp {
         self.services.sso.create_user(&ctx, new).await.unwrap().user_id
     }
 
-    async fn set(&self, tenant: &str, section: &str, key: &str, value: Value) {
+    pub async fn set(&self, tenant: &str, section: &str, key: &str, value: Value) {
         let ctx = self.services.ctx(tenant).await;
         self.services
             .sso
@@ -94,7 +94,7 @@ impl TestApp {
         reply["ust"].as_str().unwrap().to_owned()
     }
 
-    async fn find(&self, tenant: &str, name: &str) -> gatehouse::store::users::UserRow {
+    pub async fn find(&self, tenant: &str, name: &str) -> gatehouse::store::users::UserRow {
         let ctx = self.services.ctx(tenant).await;
         self.services
             .sso
