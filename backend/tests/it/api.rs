@@ -24,6 +24,13 @@ impl Api {
         api.user("default", "root", "root's passphrase", true).await;
         api.user("default", "alice", "alice's passphrase", false).await;
         api.user("default", "bob", "bob's passphrase", false).await;
+        api.app
+            .services
+            .sso
+            .create_tenant("other", None, Actor::Auto, "t")
+            .await
+            .unwrap();
+        api.user("other", "carol", "carol's passphrase", true).await;
         api
     }
 
@@ -127,7 +134,6 @@ async fn prepare_other_tenant(api: &Api) {
 
 async fn sessions_renew_verify_list_and_end(backend: Backend) {
     let api = Api::new(backend).await;
-    prepare_other_tenant(&api).await;
     let clock = api.app.services.sso.clock.clone();
     let alice = api.login("default", "alice").await;
     let alice2 = api.login("default", "alice").await;
@@ -297,7 +303,6 @@ both!(sessions_renew_verify_list_and_end);
 
 async fn users_me_update_and_passwords(backend: Backend) {
     let api = Api::new(backend).await;
-    prepare_other_tenant(&api).await;
     let alice = api.login("default", "alice").await;
     let (status, me) = api.call("GET", "default", "/users/me", Some(&alice), None).await;
     assert_eq!(status, 200);
@@ -467,7 +472,6 @@ both!(users_me_update_and_passwords);
 
 async fn super_users_manage_users(backend: Backend) {
     let api = Api::new(backend).await;
-    prepare_other_tenant(&api).await;
     let root = api.login("default", "root").await;
     let alice = api.login("default", "alice").await;
 
@@ -849,3 +853,498 @@ async fn the_stored_address_list_overrides_the_tenant_setting(backend: Backend) 
     assert_eq!((status, sub(&reply)), (400, "E008002".to_owned()));
 }
 both!(the_stored_address_list_overrides_the_tenant_setting);
+
+async fn user_and_session_attributes(backend: Backend) {
+    let api = Api::new(backend).await;
+    let clock = api.app.services.sso.clock.clone();
+    let alice = api.login("default", "alice").await;
+    let bob = api.login("default", "bob").await;
+    let root = api.login("default", "root").await;
+    let alice_id = api.call("GET", "default", "/users/me", Some(&alice), None).await.1["user_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let base = format!("/users/{alice_id}/attrs");
+
+    let (status, _) = api
+        .call(
+            "POST",
+            "default",
+            &base,
+            Some(&alice),
+            Some(json!({"name": "theme", "value": {"dark": true, "size": 3}})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            &base,
+            Some(&alice),
+            Some(json!({"name": "theme", "value": 1})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (409, "E009001".to_owned()));
+    let (status, attr) = api
+        .call("GET", "default", &format!("{base}/theme"), Some(&alice), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(attr["value"], json!({"dark": true, "size": 3}));
+    assert_eq!(attr["is_encrypted"], false);
+    assert_eq!(attr["expiration_time"], "9999-12-31T00:00:00Z");
+    assert_eq!(attr["last_modified"], Value::Null);
+
+    // Encrypted at rest: the stored value is not the plaintext.
+    let (status, _) = api
+        .call(
+            "POST",
+            "default",
+            "/users/me/attrs",
+            Some(&alice),
+            Some(json!({"name": "secret", "value": "s3cr3t-value", "encrypt": true, "expiration": 60})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let stored: Vec<(String, bool)> = {
+        let pk = api.app.services.ctx("default").await.tenant.pk;
+        api.app
+            .services
+            .sso
+            .store
+            .tenant(pk, move |conn| {
+                use diesel::prelude::*;
+                use gatehouse::store::schema::attrs;
+                Ok(attrs::table
+                    .filter(attrs::name.eq("secret"))
+                    .select((attrs::value, attrs::is_encrypted))
+                    .load(conn)?)
+            })
+            .await
+            .unwrap()
+    };
+    assert_eq!(stored.len(), 1);
+    assert!(stored[0].1 && !stored[0].0.contains("s3cr3t") && stored[0].0.starts_with("gAAAAA"));
+    let (_, attr) = api
+        .call("GET", "default", &format!("{base}/secret"), Some(&alice), None)
+        .await;
+    assert_eq!(
+        (attr["value"].clone(), attr["is_encrypted"].clone()),
+        (json!("s3cr3t-value"), json!(true))
+    );
+    assert_eq!(attr["expiration_time"], "2026-11-28T10:01:00Z");
+
+    // Many at once, all or nothing.
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            &base,
+            Some(&alice),
+            Some(json!({"attrs": [{"name": "a", "value": 1}, {"name": "theme", "value": 2}]})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (409, "E009001".to_owned()));
+    assert_eq!(
+        api.call("GET", "default", &format!("{base}/a"), Some(&alice), None)
+            .await
+            .0,
+        404,
+        "rolled back"
+    );
+    let (status, _) = api
+        .call(
+            "POST",
+            "default",
+            &base,
+            Some(&alice),
+            Some(json!({"attrs": [{"name": "a", "value": 1}, {"name": "b", "value": [1, 2]}]})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, all) = api
+        .call(
+            "GET",
+            "default",
+            &format!("{base}?name=a&name=b&name=zzz"),
+            Some(&alice),
+            None,
+        )
+        .await;
+    let names: Vec<&String> = all["attrs"].as_object().unwrap().keys().collect();
+    assert_eq!(names, ["a", "b"]);
+
+    // Update needs the attribute (E009002); set creates or replaces; PATCH with only an expiration sets expiry.
+    let (status, reply) = api
+        .call(
+            "PATCH",
+            "default",
+            &format!("{base}/nope"),
+            Some(&alice),
+            Some(json!({"value": 1})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (404, "E009002".to_owned()));
+    let (status, attr) = api
+        .call(
+            "PATCH",
+            "default",
+            &format!("{base}/a"),
+            Some(&alice),
+            Some(json!({"value": "one"})),
+        )
+        .await;
+    assert_eq!((status, attr["value"].clone()), (200, json!("one")));
+    assert_eq!(attr["last_modified"], "2026-11-28T10:00:00Z");
+    let (status, attr) = api
+        .call(
+            "PUT",
+            "default",
+            &format!("{base}/c"),
+            Some(&alice),
+            Some(json!({"value": null})),
+        )
+        .await;
+    assert_eq!((status, attr["value"].clone()), (200, Value::Null));
+    let (status, attr) = api
+        .call(
+            "PATCH",
+            "default",
+            &format!("{base}/a"),
+            Some(&alice),
+            Some(json!({"expiration": 30})),
+        )
+        .await;
+    assert_eq!(
+        (status, attr["value"].clone(), attr["expiration_time"].clone()),
+        (200, json!("one"), json!("2026-11-28T10:00:30Z"))
+    );
+    let (status, reply) = api
+        .call(
+            "PUT",
+            "default",
+            &format!("{base}/d"),
+            Some(&alice),
+            Some(json!({"value": 1, "expiration": -5})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (400, "E008002".to_owned()));
+    let (status, reply) = api
+        .call("POST", "default", &base, Some(&alice), Some(json!({"value": 1})))
+        .await;
+    assert_eq!((status, sub(&reply)), (400, "E008003".to_owned()));
+
+    // Expired attributes are invisible, and their names free again.
+    clock.advance(TimeDelta::seconds(61));
+    let (status, reply) = api
+        .call("GET", "default", &format!("{base}/a"), Some(&alice), None)
+        .await;
+    assert_eq!((status, sub(&reply)), (404, "E009002".to_owned()));
+    let (_, all) = api.call("GET", "default", &base, Some(&alice), None).await;
+    let names: Vec<&String> = all["attrs"].as_object().unwrap().keys().collect();
+    assert_eq!(names, ["b", "c", "theme"], "a and secret expired");
+    let (status, _) = api
+        .call(
+            "POST",
+            "default",
+            &base,
+            Some(&alice),
+            Some(json!({"name": "a", "value": "again"})),
+        )
+        .await;
+    assert_eq!(status, 201, "an expired name can be created again");
+
+    // Delete.
+    assert_eq!(
+        api.call("DELETE", "default", &format!("{base}/b"), Some(&alice), None)
+            .await
+            .0,
+        204
+    );
+    let (status, reply) = api
+        .call("DELETE", "default", &format!("{base}/b"), Some(&alice), None)
+        .await;
+    assert_eq!((status, sub(&reply)), (404, "E009002".to_owned()));
+
+    // The owner or a super-user of the tenant; nobody else.
+    let (status, reply) = api.call("GET", "default", &base, Some(&bob), None).await;
+    assert_eq!((status, sub(&reply)), (403, "E005001".to_owned()));
+    let (status, reply) = api
+        .call(
+            "PUT",
+            "default",
+            &format!("{base}/x"),
+            Some(&bob),
+            Some(json!({"value": 1})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (403, "E005001".to_owned()));
+    let (status, all) = api.call("GET", "default", &base, Some(&root), None).await;
+    assert_eq!(
+        (status, all["attrs"]["theme"]["value"]["size"].clone()),
+        (200, json!(3))
+    );
+    let carol = api.login("other", "carol").await;
+    let (status, reply) = api.call("GET", "other", &base, Some(&carol), None).await;
+    assert_eq!(
+        (status, sub(&reply)),
+        (404, "E001100".to_owned()),
+        "another tenant's user is unknown"
+    );
+
+    // Session attributes: their own namespace, gone with the session.
+    let (status, _) = api
+        .call(
+            "POST",
+            "default",
+            "/session/attrs",
+            Some(&alice),
+            Some(json!({"name": "theme", "value": "session"})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, attr) = api
+        .call("GET", "default", "/session/attrs/theme", Some(&alice), None)
+        .await;
+    assert_eq!(attr["value"], "session");
+    let (_, attr) = api
+        .call("GET", "default", &format!("{base}/theme"), Some(&alice), None)
+        .await;
+    assert_eq!(
+        attr["value"]["dark"], true,
+        "the user's attribute of the same name is separate"
+    );
+    let other = api.login("default", "alice").await;
+    assert_eq!(
+        api.call("GET", "default", "/session/attrs/theme", Some(&other), None)
+            .await
+            .0,
+        404,
+        "per session"
+    );
+    let (status, attr) = api
+        .call(
+            "PATCH",
+            "default",
+            "/session/attrs/theme",
+            Some(&alice),
+            Some(json!({"value": "changed", "encrypt": true})),
+        )
+        .await;
+    assert_eq!(
+        (status, attr["value"].clone(), attr["is_encrypted"].clone()),
+        (200, json!("changed"), json!(true))
+    );
+    assert_eq!(
+        api.call("DELETE", "default", "/session/attrs/theme", Some(&alice), None)
+            .await
+            .0,
+        204
+    );
+    api.call(
+        "PUT",
+        "default",
+        "/session/attrs/k",
+        Some(&alice),
+        Some(json!({"value": 1})),
+    )
+    .await;
+    api.call("POST", "default", "/logout", Some(&alice), None).await;
+    let pk = api.app.services.ctx("default").await.tenant.pk;
+    let left: i64 = api
+        .app
+        .services
+        .sso
+        .store
+        .tenant(pk, move |conn| {
+            use diesel::prelude::*;
+            use gatehouse::store::schema::attrs;
+            Ok(attrs::table.filter(attrs::name.eq("k")).count().get_result(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(left, 0, "a session's attributes go with it");
+
+    api.rejects_bad_usts("GET", "/session/attrs", None).await;
+    api.rejects_bad_usts("GET", &base, None).await;
+    api.rejects_bad_usts("POST", &base, Some(json!({"name": "n", "value": 1})))
+        .await;
+}
+both!(user_and_session_attributes);
+
+async fn two_factor_enrolment_recovery_and_reset(backend: Backend) {
+    let api = Api::new(backend).await;
+    let clock = api.app.services.sso.clock.clone();
+    let alice = api.login("default", "alice").await;
+    let (status, enrolment) = api.call("POST", "default", "/users/me/totp", Some(&alice), None).await;
+    assert_eq!(status, 200);
+    let secret = enrolment["secret"].as_str().unwrap().to_owned();
+    assert_eq!(secret.len(), 32, "160 bits in base32");
+    let uri = enrolment["otpauth_uri"].as_str().unwrap();
+    assert!(uri.starts_with("otpauth://totp/Default:alice?"), "{uri}");
+    assert!(
+        uri.contains(&format!("secret={secret}")) && uri.contains("issuer=Default"),
+        "{uri}"
+    );
+    let svg = enrolment["qr_svg"].as_str().unwrap();
+    assert!(svg.contains("<svg") && svg.contains("</svg>"));
+    assert!(
+        !api.app.find("default", "alice").await.is_totp_enabled,
+        "not on before confirmation"
+    );
+
+    let now = clock.now();
+    let code = gatehouse::sso::totp::code_at(&secret, now).unwrap();
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/users/me/totp/confirm",
+            Some(&alice),
+            Some(json!({"code": wrong})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (403, "E005001".to_owned()));
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/users/me/totp/confirm",
+            Some(&alice),
+            Some(json!({"code": code})),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let codes: Vec<String> = reply["recovery_codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes.len(), 10);
+    assert!(api.app.find("default", "alice").await.is_totp_enabled);
+
+    // Login now needs a second factor; a recovery code works once.
+    let login = |totp: Option<&str>| {
+        let mut body = json!({"username": "alice", "password": "alice's passphrase"});
+        if let Some(t) = totp {
+            body["totp_code"] = json!(t);
+        }
+        let api = &api;
+        async move {
+            let mut res = api
+                .app
+                .client
+                .post(api.app.url("/api/v1/t/default/login"))
+                .insert_header(("X-Current-App", APP))
+                .send_json(&body)
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            (status, json_body(&mut res).await)
+        }
+    };
+    assert_eq!(sub(&login(None).await.1), "E005008");
+    assert_eq!(login(Some(&codes[0])).await.0, 200);
+    assert_eq!(
+        sub(&login(Some(&codes[0])).await.1),
+        "E005001",
+        "a recovery code works once"
+    );
+    assert_eq!(
+        login(Some(&codes[1].to_uppercase())).await.0,
+        200,
+        "case does not matter"
+    );
+    assert_eq!(login(Some("zzzzz-zzzzz")).await.0, 401);
+
+    // Disabling needs proof on the native API.
+    let (status, reply) = api
+        .call(
+            "DELETE",
+            "default",
+            "/users/me/totp",
+            Some(&alice),
+            Some(json!({"code": "bogus-code"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (403, "E005001".to_owned()));
+    let (status, reply) = api
+        .call("DELETE", "default", "/users/me/totp", Some(&alice), Some(json!({})))
+        .await;
+    assert_eq!((status, sub(&reply)), (400, "E008003".to_owned()));
+    let (status, _) = api
+        .call(
+            "DELETE",
+            "default",
+            "/users/me/totp",
+            Some(&alice),
+            Some(json!({"code": codes[2]})),
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert!(!api.app.find("default", "alice").await.is_totp_enabled);
+    assert_eq!(login(None).await.0, 200);
+
+    // Enrol again with new codes, then a super-user resets it.
+    let (_, enrolment) = api.call("POST", "default", "/users/me/totp", Some(&alice), None).await;
+    let secret = enrolment["secret"].as_str().unwrap().to_owned();
+    clock.advance(TimeDelta::seconds(30));
+    let code = gatehouse::sso::totp::code_at(&secret, clock.now()).unwrap();
+    let (_, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/users/me/totp/confirm",
+            Some(&alice),
+            Some(json!({"code": code})),
+        )
+        .await;
+    let new_codes = reply["recovery_codes"].as_array().unwrap().clone();
+    assert_eq!(
+        sub(&login(Some(&codes[3])).await.1),
+        "E005001",
+        "a new set replaces the old"
+    );
+    assert_eq!(login(Some(new_codes[0].as_str().unwrap())).await.0, 200);
+    let alice_id = api.app.find("default", "alice").await.user_id;
+    let bob = api.login("default", "bob").await;
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            &format!("/users/{alice_id}/totp/reset"),
+            Some(&bob),
+            None,
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (403, "E005001".to_owned()));
+    let root = api.login("default", "root").await;
+    let (status, _) = api
+        .call(
+            "POST",
+            "default",
+            &format!("/users/{alice_id}/totp/reset"),
+            Some(&root),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(login(None).await.0, 200, "2FA is off after the reset");
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/users/me/totp/confirm",
+            Some(&alice),
+            Some(json!({"code": "123456"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (400, "E008001".to_owned()), "nothing to confirm");
+
+    api.rejects_bad_usts("POST", "/users/me/totp", None).await;
+    api.rejects_bad_usts("DELETE", "/users/me/totp", Some(json!({"code": "123456"})))
+        .await;
+}
+both!(two_factor_enrolment_recovery_and_reset);

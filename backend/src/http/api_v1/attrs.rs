@@ -55,7 +55,7 @@ fn names_in(req: &HttpRequest) -> Option<Vec<String>> {
 pub struct AttrBody {
     #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "present")]
     value: Option<Value>,
     #[serde(default)]
     expiration: Option<i64>,
@@ -63,6 +63,11 @@ pub struct AttrBody {
     encrypt: bool,
     #[serde(default)]
     attrs: Option<Vec<AttrBody>>,
+}
+
+/// A value that is present, `null` included (`None` only when the field is absent).
+pub fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
 }
 
 impl AttrBody {
