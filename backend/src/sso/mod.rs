@@ -5,6 +5,7 @@ pub mod address;
 pub mod attr;
 pub mod audit;
 pub mod bootstrap;
+pub mod cleanup;
 pub mod clock;
 pub mod context;
 pub mod error;

@@ -122,16 +122,6 @@ impl Api {
     }
 }
 
-async fn prepare_other_tenant(api: &Api) {
-    api.app
-        .services
-        .sso
-        .create_tenant("other", None, Actor::Auto, "t")
-        .await
-        .unwrap();
-    api.user("other", "carol", "carol's passphrase", true).await;
-}
-
 async fn sessions_renew_verify_list_and_end(backend: Backend) {
     let api = Api::new(backend).await;
     let clock = api.app.services.sso.clock.clone();
@@ -1348,3 +1338,53 @@ async fn two_factor_enrolment_recovery_and_reset(backend: Backend) {
         .await;
 }
 both!(two_factor_enrolment_recovery_and_reset);
+
+async fn cleanup_deletes_only_what_has_expired(backend: Backend) {
+    let api = Api::new(backend).await;
+    let clock = api.app.services.sso.clock.clone();
+    let old = api.login("default", "alice").await;
+    api.call(
+        "PUT",
+        "default",
+        "/users/me/attrs/short",
+        Some(&old),
+        Some(json!({"value": 1, "expiration": 10})),
+    )
+    .await;
+    api.call(
+        "PUT",
+        "default",
+        "/users/me/attrs/long",
+        Some(&old),
+        Some(json!({"value": 2})),
+    )
+    .await;
+    api.call(
+        "PUT",
+        "default",
+        "/session/attrs/s",
+        Some(&old),
+        Some(json!({"value": 3})),
+    )
+    .await;
+    clock.advance(TimeDelta::minutes(45));
+    let fresh = api.login("default", "bob").await;
+    clock.advance(TimeDelta::minutes(20));
+    // Nothing expired is visible before the cleanup runs.
+    assert_eq!(api.call("GET", "default", "/session", Some(&old), None).await.0, 401);
+    let cleaned = api.app.services.sso.cleanup_once().await.unwrap();
+    assert_eq!(cleaned.sessions, 1, "alice's session expired; bob's has not");
+    assert_eq!(
+        cleaned.attrs, 1,
+        "the short-lived attribute (the session's went with the session)"
+    );
+    assert_eq!(api.call("GET", "default", "/session", Some(&fresh), None).await.0, 200);
+    let alice = api.login("default", "alice").await;
+    let (_, all) = api.call("GET", "default", "/users/me/attrs", Some(&alice), None).await;
+    assert_eq!(all["attrs"].as_object().unwrap().keys().collect::<Vec<_>>(), ["long"]);
+    assert_eq!(
+        api.app.services.sso.cleanup_once().await.unwrap(),
+        gatehouse::sso::cleanup::Cleaned::default()
+    );
+}
+both!(cleanup_deletes_only_what_has_expired);
