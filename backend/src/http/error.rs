@@ -96,11 +96,13 @@ impl ApiError {
                     Kind::Policy => (StatusCode::UNPROCESSABLE_ENTITY, None),
                     Kind::Throttled { retry_after_secs } => (StatusCode::TOO_MANY_REQUESTS, Some(*retry_after_secs)),
                 };
+                // A refusal keeps its sub-status on the Zato surface (403); only a body that cannot be read
+                // at all gets Zato's generic 400.
                 Outcome {
                     status,
                     code,
                     retry_after,
-                    bad_request: *kind == Kind::BadInput,
+                    bad_request: false,
                 }
             }
             ApiError::Sso(SsoError::Hash(HashError::Busy)) => Outcome {

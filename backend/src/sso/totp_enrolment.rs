@@ -154,6 +154,45 @@ impl Sso {
         Ok(())
     }
 
+    /// Sets a TOTP key (80 bits or more) and label directly, as Zato's `PATCH /zato/sso/user/totp` does: the
+    /// caller's own, or anyone's for a super-user. Whether 2FA is on is left as it is.
+    pub async fn set_totp_key(
+        &self,
+        ctx: &Ctx,
+        current: &CurrentSession,
+        user_id: Option<&str>,
+        key: &str,
+        label: Option<&str>,
+    ) -> SsoResult<()> {
+        super::user::check_totp_key(key).map_err(|code| SsoError::refused(Kind::BadInput, code))?;
+        let target = match user_id {
+            Some(id) if id != current.user.user_id => {
+                if !current.user.is_super_user {
+                    return Err(super::session::super_user_required());
+                }
+                self.find_user(ctx, &super::UserRef::Id(id.to_owned())).await?
+            }
+            _ => current.user.clone(),
+        };
+        let sealed_key = self.keyring.seal(key.trim().as_bytes());
+        let sealed_label = label
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(|l| self.keyring.seal(l.as_bytes()));
+        let acting = current.acting(ctx);
+        let mut user = target;
+        self.store
+            .tenant(ctx.tenant.pk, move |conn| {
+                user.totp_key = Some(sealed_key);
+                user.totp_label = sealed_label;
+                user.totp_last_step = None;
+                users::save(conn, &user)?;
+                audit::append_ctx(conn, &acting, "user.reset_totp_key", Some(&user.user_id), Ok(()))
+            })
+            .await?;
+        Ok(())
+    }
+
     /// Checks a second factor: a TOTP code (each step once) or an unused recovery code (used up). Any failure
     /// is `E005001`.
     pub async fn second_factor(&self, ctx: &Ctx, valid_window: u8, user: &UserRow, code: &str) -> SsoResult<()> {

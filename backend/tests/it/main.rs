@@ -11,3 +11,4 @@ mod http;
 mod login;
 mod migrations;
 mod tenants_users;
+mod zato_api;

@@ -1,0 +1,199 @@
+//! Users on the Zato surface: `/user` (GET, POST, PATCH, DELETE), `/user/password`, `/user/approve`,
+//! `/user/reject`, `/user/lock`, `/user/totp` and `/user/search`.
+
+use super::body::{Body, authed_by, ok, parse_zato_time, with_app};
+use crate::crypto::password::Password;
+use crate::http::api_v1::users::CreateUser;
+use crate::http::call::{Call, zato_time};
+use crate::http::error::ApiError;
+use crate::http::json::JsonBody;
+use crate::sso::login::ExpiryCheck;
+use crate::sso::search::SearchCriteria;
+use crate::sso::session::super_user_required;
+use crate::sso::user_admin::UpdateRules;
+use crate::sso::user_view::FieldSet;
+use crate::sso::{Sso, UserRef};
+use crate::store::users::UserRow;
+use actix_web::{HttpResponse, web};
+use serde_json::{Map, Value, json};
+
+type Json = JsonBody<Map<String, Value>>;
+
+fn user_fields(sso: &Sso, user: &UserRow, fields: FieldSet) -> Map<String, Value> {
+    sso.user_json(user, fields, zato_time, true)
+}
+
+/// `GET /zato/sso/user`: the caller, or (for a super-user) the user of `user_id`.
+pub async fn get(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
+    let body = Body(body.0);
+    let call = with_app(call, &body)?;
+    let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
+    let user = match body.opt("user_id")? {
+        Some(id) if id != a.current.user.user_id => {
+            if !a.current.user.is_super_user {
+                return Err(super_user_required().into());
+            }
+            sso.find_user(&a.ctx, &UserRef::Id(id)).await?
+        }
+        _ => a.current.user.clone(),
+    };
+    let fields = if a.current.user.is_super_user {
+        FieldSet::Full
+    } else {
+        FieldSet::Regular
+    };
+    Ok(ok(&call, user_fields(&sso, &user, fields)))
+}
+
+/// `POST /zato/sso/user`: a super-user creates a regular user.
+pub async fn create(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
+    let body = Body(body.0);
+    let call = with_app(call, &body)?;
+    let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
+    if !a.current.user.is_super_user {
+        return Err(super_user_required().into());
+    }
+    let fields = body.without(&["ust", "current_app", "is_rate_limit_active", "rate_limit_def"]);
+    let create: CreateUser = serde_json::from_value(Value::Object(fields)).map_err(|e| ApiError::MalformedBody {
+        missing: e.to_string().starts_with("missing field"),
+    })?;
+    let user = sso.create_user(&a.ctx, create.into_new_user()?).await?;
+    Ok(ok(&call, user_fields(&sso, &user, FieldSet::Full)))
+}
+
+/// `PATCH /zato/sso/user`: the caller's own fields, or (for a super-user) anyone's by `user_id`.
+pub async fn update(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
+    let body = Body(body.0);
+    let call = with_app(call, &body)?;
+    let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
+    let target = body.opt("user_id")?;
+    let policy = sso.policy(&a.ctx.tenant).await?;
+    let rules = UpdateRules {
+        allow_totp_toggle: policy.zato_compat.allow_totp_toggle,
+        parse_time: parse_zato_time,
+    };
+    let data = body.without(&["ust", "current_app", "user_id"]);
+    sso.update_user(&a.ctx, &a.current, target.as_deref(), data, rules)
+        .await?;
+    Ok(ok(&call, Map::new()))
+}
+
+/// `DELETE /zato/sso/user`.
+pub async fn delete(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
+    let body = Body(body.0);
+    let call = with_app(call, &body)?;
+    let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
+    let user_id = body.req("user_id")?;
+    sso.delete_user(&a.ctx, &a.current, &user_id).await?;
+    Ok(ok(&call, Map::new()))
+}
+
+/// `PATCH /zato/sso/user/password`: one's own (with `old_password`, also when expired) or, for a super-user,
+/// another's (`user_id`, `must_change`, `password_expiry` in days, below 0 for the default).
+pub async fn password(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
+    let body = Body(body.0);
+    let call = with_app(call, &body)?;
+    let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Skip).await?;
+    let new_password = Password::new(body.req("new_password")?);
+    match body.opt("user_id")? {
+        Some(id) if id != a.current.user.user_id => {
+            let must_change = body.get::<bool>("must_change")?.unwrap_or(false);
+            let days = body.get::<i64>("password_expiry")?.and_then(|d| u32::try_from(d).ok());
+            sso.set_user_password(&a.ctx, &a.current, &id, new_password, must_change, days)
+                .await?;
+        }
+        _ => {
+            // The password-expiry exemption is for this call only: everything else about the session holds.
+            let old = body.opt("old_password")?.map(Password::new);
+            sso.change_own_password(&a.ctx, &a.current, old, new_password).await?;
+        }
+    }
+    Ok(ok(&call, Map::new()))
+}
+
+async fn state(sso: web::Data<Sso>, call: Call, body: Json, verb: &str) -> Result<HttpResponse, ApiError> {
+    let body = Body(body.0);
+    let call = with_app(call, &body)?;
+    let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
+    if !a.current.user.is_super_user {
+        return Err(super_user_required().into());
+    }
+    let who = UserRef::Id(body.req("user_id")?);
+    match verb {
+        "approve" => sso.approve_user(&a.ctx, &who).await?,
+        "reject" => sso.reject_user(&a.ctx, &who).await?,
+        "lock" => sso.lock_user(&a.ctx, &who).await?,
+        _ => sso.unlock_user(&a.ctx, &who).await?,
+    };
+    Ok(ok(&call, Map::new()))
+}
+
+pub async fn approve(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
+    state(sso, call, body, "approve").await
+}
+
+pub async fn reject(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
+    state(sso, call, body, "reject").await
+}
+
+pub async fn lock(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
+    state(sso, call, body, "lock").await
+}
+
+pub async fn unlock(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
+    state(sso, call, body, "unlock").await
+}
+
+/// `PATCH /zato/sso/user/totp`: sets a TOTP key (80 bits or more) and label; returns the key.
+pub async fn totp(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
+    let body = Body(body.0);
+    let call = with_app(call, &body)?;
+    let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
+    let key = body.req("totp_key")?;
+    let label = body.opt("totp_label")?;
+    let user_id = body.opt("user_id")?;
+    sso.set_totp_key(&a.ctx, &a.current, user_id.as_deref(), &key, label.as_deref())
+        .await?;
+    let mut reply = Map::new();
+    reply.insert("totp_key".into(), json!(key));
+    Ok(ok(&call, reply))
+}
+
+/// `GET /zato/sso/user/search`.
+pub async fn search(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
+    let body = Body(body.0);
+    let call = with_app(call, &body)?;
+    let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
+    let criteria = SearchCriteria {
+        user_id: body.opt("user_id")?,
+        username: body.opt("username")?,
+        email: body.opt("email")?,
+        display_name: body.opt("display_name")?,
+        first_name: body.opt("first_name")?,
+        middle_name: body.opt("middle_name")?,
+        last_name: body.opt("last_name")?,
+        sign_up_status: body.opt("sign_up_status")?,
+        approval_status: body.opt("approval_status")?,
+        name_op: body.opt("name_op")?,
+        is_name_exact: body.get("is_name_exact")?,
+        cur_page: body.get("cur_page")?,
+        page_size: body.get("page_size")?,
+    };
+    let page = sso.search_users(&a.ctx, &a.current, criteria).await?;
+    let mut reply = Map::new();
+    reply.insert("total".into(), json!(page.total));
+    reply.insert("num_pages".into(), json!(page.num_pages));
+    reply.insert("page_size".into(), json!(page.page_size));
+    reply.insert("cur_page".into(), json!(page.cur_page));
+    reply.insert("has_next_page".into(), json!(page.has_next_page));
+    reply.insert("has_prev_page".into(), json!(page.has_prev_page));
+    reply.insert("next_page".into(), json!(page.next_page));
+    reply.insert("prev_page".into(), json!(page.prev_page));
+    let result: Vec<Value> = page
+        .result
+        .iter()
+        .map(|u| Value::Object(user_fields(&sso, u, FieldSet::Full)))
+        .collect();
+    reply.insert("result".into(), Value::Array(result));
+    Ok(ok(&call, reply))
+}
