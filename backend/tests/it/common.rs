@@ -44,6 +44,7 @@ pub fn pg_admin_url() -> String {
 fn pg_host_port() -> String {
     let admin = pg_admin_url();
     let after_at = admin.split('@').nth(1).unwrap_or("127.0.0.1:5432/postgres");
+    let after_at = after_at.split('?').next().unwrap_or(after_at);
     after_at.split('/').next().unwrap_or("127.0.0.1:5432").to_owned()
 }
 
@@ -96,7 +97,7 @@ impl TestDb {
                     .expect("create the test database");
                 TestDb {
                     backend,
-                    url: format!("postgres://{TEST_ROLE}@{}/{name}", pg_host_port()),
+                    url: format!("postgres://{TEST_ROLE}@{}/{name}?sslmode=disable", pg_host_port()),
                     dir,
                     pg_name: Some(name),
                 }

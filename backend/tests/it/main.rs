@@ -10,5 +10,6 @@ mod config;
 mod http;
 mod login;
 mod migrations;
+mod openapi;
 mod tenants_users;
 mod zato_api;

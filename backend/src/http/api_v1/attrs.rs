@@ -2,6 +2,7 @@
 //! the caller) and of the current session (`/session/attrs`).
 
 use super::auth::{Authed, authed};
+use super::schemas;
 use crate::http::call::{Call, rfc3339};
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
@@ -162,6 +163,26 @@ type UserPath = web::Path<(String, String)>;
 type UserAttrPath = web::Path<(String, String, String)>;
 type SessionAttrPath = web::Path<(String, String)>;
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/t/{tenant}/users/{user_id}/attrs",
+    tag = "attributes",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = String, Path, description = "A user id (`zusr...`)"),
+        ("name" = Option<Vec<String>>, Query, description = "Only these names (repeatable)")
+    ),
+    responses(
+        (status = 200, description = "The live attributes", body = schemas::Attrs),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: neither the owner nor a super-user", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn user_list(
     sso: web::Data<Sso>,
     call: Call,
@@ -171,6 +192,28 @@ pub async fn user_list(
     list(sso, call, req, Target::User(path.into_inner().1)).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/t/{tenant}/users/{user_id}/attrs",
+    tag = "attributes",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = String, Path, description = "A user id (`zusr...`)")
+    ),
+    request_body = schemas::AttrWrite,
+    responses(
+        (status = 201, description = "Created"),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: neither the owner nor a super-user", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "E009001: the attribute exists", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn user_create(
     sso: web::Data<Sso>,
     call: Call,
@@ -181,6 +224,26 @@ pub async fn user_create(
     create(sso, call, req, body.0, Target::User(path.into_inner().1)).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/t/{tenant}/users/{user_id}/attrs/{name}",
+    tag = "attributes",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = String, Path, description = "A user id (`zusr...`)"),
+        ("name" = String, Path, description = "An attribute name")
+    ),
+    responses(
+        (status = 200, description = "The attribute", body = schemas::Attr),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: neither the owner nor a super-user", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E009002: no such attribute; E001100: no such user", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn user_get(
     sso: web::Data<Sso>,
     call: Call,
@@ -191,6 +254,28 @@ pub async fn user_get(
     one(sso, call, req, Target::User(user), name).await
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/t/{tenant}/users/{user_id}/attrs/{name}",
+    tag = "attributes",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = String, Path, description = "A user id (`zusr...`)"),
+        ("name" = String, Path, description = "An attribute name")
+    ),
+    request_body = schemas::AttrWrite,
+    responses(
+        (status = 200, description = "The attribute, created or replaced", body = schemas::Attr),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: neither the owner nor a super-user", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn user_put(
     sso: web::Data<Sso>,
     call: Call,
@@ -202,6 +287,28 @@ pub async fn user_put(
     write(sso, call, req, Target::User(user), name, body.0, WriteMode::Set).await
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/t/{tenant}/users/{user_id}/attrs/{name}",
+    tag = "attributes",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = String, Path, description = "A user id (`zusr...`)"),
+        ("name" = String, Path, description = "An attribute name")
+    ),
+    request_body = schemas::AttrWrite,
+    responses(
+        (status = 200, description = "The attribute, updated", body = schemas::Attr),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: neither the owner nor a super-user", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E009002: no such attribute; E001100: no such user", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn user_patch(
     sso: web::Data<Sso>,
     call: Call,
@@ -213,6 +320,26 @@ pub async fn user_patch(
     write(sso, call, req, Target::User(user), name, body.0, WriteMode::Update).await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/t/{tenant}/users/{user_id}/attrs/{name}",
+    tag = "attributes",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = String, Path, description = "A user id (`zusr...`)"),
+        ("name" = String, Path, description = "An attribute name")
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: neither the owner nor a super-user", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E009002: no such attribute; E001100: no such user", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn user_delete(
     sso: web::Data<Sso>,
     call: Call,
@@ -223,10 +350,46 @@ pub async fn user_delete(
     remove(sso, call, req, Target::User(user), name).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/t/{tenant}/session/attrs",
+    tag = "attributes",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("name" = Option<Vec<String>>, Query, description = "Only these names (repeatable)")
+    ),
+    responses(
+        (status = 200, description = "The current session's live attributes", body = schemas::Attrs),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn session_list(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     list(sso, call, req, Target::Session).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/t/{tenant}/session/attrs",
+    tag = "attributes",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`")
+    ),
+    request_body = schemas::AttrWrite,
+    responses(
+        (status = 201, description = "Created"),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "E009001: the attribute exists", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn session_create(
     sso: web::Data<Sso>,
     call: Call,
@@ -236,6 +399,24 @@ pub async fn session_create(
     create(sso, call, req, body.0, Target::Session).await
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/t/{tenant}/session/attrs/{name}",
+    tag = "attributes",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("name" = String, Path, description = "An attribute name")
+    ),
+    responses(
+        (status = 200, description = "The attribute", body = schemas::Attr),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E009002: no such attribute", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn session_get(
     sso: web::Data<Sso>,
     call: Call,
@@ -245,6 +426,25 @@ pub async fn session_get(
     one(sso, call, req, Target::Session, path.into_inner().1).await
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/t/{tenant}/session/attrs/{name}",
+    tag = "attributes",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("name" = String, Path, description = "An attribute name")
+    ),
+    request_body = schemas::AttrWrite,
+    responses(
+        (status = 200, description = "The attribute, created or replaced", body = schemas::Attr),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn session_put(
     sso: web::Data<Sso>,
     call: Call,
@@ -264,6 +464,26 @@ pub async fn session_put(
     .await
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/t/{tenant}/session/attrs/{name}",
+    tag = "attributes",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("name" = String, Path, description = "An attribute name")
+    ),
+    request_body = schemas::AttrWrite,
+    responses(
+        (status = 200, description = "The attribute, updated", body = schemas::Attr),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E009002: no such attribute", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn session_patch(
     sso: web::Data<Sso>,
     call: Call,
@@ -283,6 +503,24 @@ pub async fn session_patch(
     .await
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/t/{tenant}/session/attrs/{name}",
+    tag = "attributes",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("name" = String, Path, description = "An attribute name")
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E009002: no such attribute", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn session_delete(
     sso: web::Data<Sso>,
     call: Call,

@@ -2,6 +2,7 @@
 
 pub mod attrs;
 pub mod auth;
+pub mod schemas;
 pub mod session;
 pub mod sessions;
 pub mod totp;
@@ -14,6 +15,14 @@ macro_rules! routes {
     ($(($method:ident, $path:literal, $handler:path)),* $(,)?) => {
         /// Every tenant-scoped route as `(method, path)` under `/api/v1/t/{tenant}`.
         pub const TENANT_ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        /// The OpenAPI document of these routes.
+        #[derive(utoipa::OpenApi)]
+        #[openapi(
+            info(title = "Gatehouse", description = "Multi-tenant single sign-on: the native REST API."),
+            paths($($handler),*)
+        )]
+        pub struct ApiDoc;
 
         /// The tenant-scoped routes, for the `/api/v1/t/{tenant}` scope. Order matters: `/users/me...`
         /// before `/users/{user_id}...`.
@@ -63,4 +72,12 @@ routes! {
     (put, "/users/{user_id}/attrs/{name}", attrs::user_put),
     (patch, "/users/{user_id}/attrs/{name}", attrs::user_patch),
     (delete, "/users/{user_id}/attrs/{name}", attrs::user_delete),
+}
+
+/// `GET /api/v1/openapi.json`.
+pub async fn openapi() -> actix_web::HttpResponse {
+    use utoipa::OpenApi;
+    actix_web::HttpResponse::Ok()
+        .content_type("application/json")
+        .body(ApiDoc::openapi().to_pretty_json().unwrap_or_default())
 }

@@ -1,6 +1,7 @@
 //! Sessions on the native API: renew the current one, verify another (super-user), list, end one by id.
 
 use super::auth::authed;
+use super::schemas;
 use crate::http::call::{Call, bearer, rfc3339};
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
@@ -25,17 +26,52 @@ pub fn session_json(s: &SessionRow, current: Option<i64>) -> Value {
     v
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/t/{tenant}/session",
+    tag = "sessions",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`")
+    ),
+    responses(
+        (status = 200, description = "The new expiration time", body = schemas::Expiration),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn renew(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let ust = bearer(&req).ok_or_else(no_such_session)?;
     let expiration = sso.renew(&call.ctx, &ust).await?;
     Ok(HttpResponse::Ok().json(json!({"expiration_time": rfc3339(expiration)})))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct VerifyBody {
     target_ust: String,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/t/{tenant}/sessions/verify",
+    tag = "sessions",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`")
+    ),
+    request_body = VerifyBody,
+    responses(
+        (status = 200, description = "Whether the target UST may be used now", body = schemas::Validity),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn verify(
     sso: web::Data<Sso>,
     call: Call,
@@ -52,6 +88,25 @@ pub struct ListQuery {
     user_id: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/t/{tenant}/sessions",
+    tag = "sessions",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = Option<String>, Query, description = "Another user's sessions (super-users only)")
+    ),
+    responses(
+        (status = 200, description = "Live sessions", body = Vec<schemas::Session>),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn list(
     sso: web::Data<Sso>,
     call: Call,
@@ -70,6 +125,24 @@ pub async fn list(
     ))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/t/{tenant}/sessions/{session_id}",
+    tag = "sessions",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("session_id" = String, Path, description = "A session's public id")
+    ),
+    responses(
+        (status = 204, description = "The session ended"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E007001: no such session (or another user's, for a regular caller)", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn end(
     sso: web::Data<Sso>,
     call: Call,

@@ -2,6 +2,7 @@
 //! update, delete, approve, reject, lock, unlock, password and IP allow-list of any user of the tenant.
 
 use super::auth::{authed, authed_super};
+use super::schemas;
 use crate::crypto::password::Password;
 use crate::http::call::{Call, bearer, rfc3339};
 use crate::http::error::ApiError;
@@ -37,6 +38,22 @@ fn fields_for(is_super: bool) -> FieldSet {
     if is_super { FieldSet::Full } else { FieldSet::Regular }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/t/{tenant}/users/me",
+    tag = "users",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`")
+    ),
+    responses(
+        (status = 200, description = "The caller", body = schemas::User),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn me(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let a = authed(&sso, &call, &req).await?;
     Ok(HttpResponse::Ok().json(user_reply(
@@ -46,6 +63,25 @@ pub async fn me(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<Htt
     )))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/t/{tenant}/users/me",
+    tag = "users",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`")
+    ),
+    request_body = schemas::UserUpdate,
+    responses(
+        (status = 200, description = "The caller, updated", body = schemas::User),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "E001002: the username is taken", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn update_me(
     sso: web::Data<Sso>,
     call: Call,
@@ -60,13 +96,33 @@ pub async fn update_me(
     Ok(HttpResponse::Ok().json(user_reply(&sso, &user, fields_for(a.current.user.is_super_user))))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ChangePassword {
     #[serde(default)]
     old_password: Option<String>,
     new_password: String,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/t/{tenant}/users/me/password",
+    tag = "users",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`")
+    ),
+    request_body = ChangePassword,
+    responses(
+        (status = 204, description = "Changed; the caller's other sessions end"),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: wrong old password", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E003001, E003002, E003003, E003008: the policy refused the password", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn change_my_password(
     sso: web::Data<Sso>,
     call: Call,
@@ -88,7 +144,7 @@ pub async fn change_my_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUser {
     username: String,
@@ -149,6 +205,27 @@ impl CreateUser {
     }
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/t/{tenant}/users",
+    tag = "users",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`")
+    ),
+    request_body = CreateUser,
+    responses(
+        (status = 201, description = "The new user", body = schemas::User),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "E001002: the username is taken", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E003001, E003002, E003003, E003008: the policy refused the password", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn create(
     sso: web::Data<Sso>,
     call: Call,
@@ -197,6 +274,37 @@ impl From<SearchQuery> for SearchCriteria {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/t/{tenant}/users",
+    tag = "users",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = Option<String>, Query, description = "Wins over every other criterion"),
+        ("username" = Option<String>, Query, description = "Wins over the name criteria"),
+        ("email" = Option<String>, Query, description = "Exact, case-insensitive"),
+        ("display_name" = Option<String>, Query, description = "Name criterion"),
+        ("first_name" = Option<String>, Query, description = "Name criterion"),
+        ("middle_name" = Option<String>, Query, description = "Name criterion"),
+        ("last_name" = Option<String>, Query, description = "Name criterion"),
+        ("sign_up_status" = Option<String>, Query, description = "Exact"),
+        ("approval_status" = Option<String>, Query, description = "Exact"),
+        ("name_op" = Option<String>, Query, description = "`and` (default) or `or`"),
+        ("is_name_exact" = Option<bool>, Query, description = "Equality (default) or substring"),
+        ("cur_page" = Option<i64>, Query, description = "From 1"),
+        ("page_size" = Option<i64>, Query, description = "Up to search.max_page_size")
+    ),
+    responses(
+        (status = 200, description = "One page of users", body = schemas::SearchPage),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn search(
     sso: web::Data<Sso>,
     call: Call,
@@ -218,12 +326,53 @@ pub async fn search(
     })))
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/t/{tenant}/users/{user_id}",
+    tag = "users",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = String, Path, description = "A user id (`zusr...`)")
+    ),
+    responses(
+        (status = 200, description = "The user", body = schemas::User),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn get(sso: web::Data<Sso>, call: Call, req: HttpRequest, path: UserPath) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
     let user = sso.find_user(&a.ctx, &UserRef::Id(path.into_inner().1)).await?;
     Ok(HttpResponse::Ok().json(user_reply(&sso, &user, FieldSet::Full)))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/t/{tenant}/users/{user_id}",
+    tag = "users",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = String, Path, description = "A user id (`zusr...`)")
+    ),
+    request_body = schemas::UserUpdate,
+    responses(
+        (status = 200, description = "The user, updated", body = schemas::User),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "E001002: the username is taken", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn update(
     sso: web::Data<Sso>,
     call: Call,
@@ -239,6 +388,25 @@ pub async fn update(
     Ok(HttpResponse::Ok().json(user_reply(&sso, &user, FieldSet::Full)))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/t/{tenant}/users/{user_id}",
+    tag = "users",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = String, Path, description = "A user id (`zusr...`)")
+    ),
+    responses(
+        (status = 204, description = "Deleted, with the user's sessions and attributes"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: not a super-user; E008001: deleting oneself", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn delete(
     sso: web::Data<Sso>,
     call: Call,
@@ -276,6 +444,25 @@ async fn change_state(
     Ok(HttpResponse::Ok().json(user_reply(&sso, &user, FieldSet::Full)))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/t/{tenant}/users/{user_id}/approve",
+    tag = "users",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = String, Path, description = "A user id (`zusr...`)")
+    ),
+    responses(
+        (status = 200, description = "The user", body = schemas::User),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn approve(
     sso: web::Data<Sso>,
     call: Call,
@@ -285,6 +472,25 @@ pub async fn approve(
     change_state(sso, call, req, path, StateChange::Approve).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/t/{tenant}/users/{user_id}/reject",
+    tag = "users",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = String, Path, description = "A user id (`zusr...`)")
+    ),
+    responses(
+        (status = 200, description = "The user; the user's sessions stop working", body = schemas::User),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn reject(
     sso: web::Data<Sso>,
     call: Call,
@@ -294,10 +500,48 @@ pub async fn reject(
     change_state(sso, call, req, path, StateChange::Reject).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/t/{tenant}/users/{user_id}/lock",
+    tag = "users",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = String, Path, description = "A user id (`zusr...`)")
+    ),
+    responses(
+        (status = 200, description = "The user; the user's sessions stop working", body = schemas::User),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn lock(sso: web::Data<Sso>, call: Call, req: HttpRequest, path: UserPath) -> Result<HttpResponse, ApiError> {
     change_state(sso, call, req, path, StateChange::Lock).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/v1/t/{tenant}/users/{user_id}/unlock",
+    tag = "users",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = String, Path, description = "A user id (`zusr...`)")
+    ),
+    responses(
+        (status = 200, description = "The user", body = schemas::User),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn unlock(
     sso: web::Data<Sso>,
     call: Call,
@@ -307,7 +551,7 @@ pub async fn unlock(
     change_state(sso, call, req, path, StateChange::Unlock).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct SetPassword {
     new_password: String,
     #[serde(default)]
@@ -317,6 +561,28 @@ pub struct SetPassword {
     password_expiry: Option<u32>,
 }
 
+#[utoipa::path(
+    patch,
+    path = "/api/v1/t/{tenant}/users/{user_id}/password",
+    tag = "users",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = String, Path, description = "A user id (`zusr...`)")
+    ),
+    request_body = SetPassword,
+    responses(
+        (status = 204, description = "Set; the user's sessions end"),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E003001, E003002, E003003, E003008: the policy refused the password", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn set_password(
     sso: web::Data<Sso>,
     call: Call,
@@ -338,6 +604,25 @@ pub async fn set_password(
     Ok(HttpResponse::NoContent().finish())
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/v1/t/{tenant}/users/{user_id}/address-list",
+    tag = "users",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = String, Path, description = "A user id (`zusr...`)")
+    ),
+    responses(
+        (status = 200, description = "The stored allow-list", body = schemas::AddressList),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn address_list(
     sso: web::Data<Sso>,
     call: Call,
@@ -349,17 +634,39 @@ pub async fn address_list(
     Ok(HttpResponse::Ok().json(json!({"addresses": list})))
 }
 
-#[derive(Deserialize)]
-pub struct AddressList {
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct AddressListBody {
     addresses: Vec<String>,
 }
 
+#[utoipa::path(
+    put,
+    path = "/api/v1/t/{tenant}/users/{user_id}/address-list",
+    tag = "users",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = String, Path, description = "A user id (`zusr...`)")
+    ),
+    request_body = AddressListBody,
+    responses(
+        (status = 200, description = "The stored allow-list", body = schemas::AddressList),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E008002: an entry is not '*', an IP address or a CIDR", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn put_address_list(
     sso: web::Data<Sso>,
     call: Call,
     req: HttpRequest,
     path: UserPath,
-    body: JsonBody<AddressList>,
+    body: JsonBody<AddressListBody>,
 ) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
     let user_id = path.into_inner().1;
@@ -368,6 +675,25 @@ pub async fn put_address_list(
     Ok(HttpResponse::Ok().json(json!({"addresses": list})))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/api/v1/t/{tenant}/users/{user_id}/address-list",
+    tag = "users",
+    params(
+        ("tenant" = String, Path, description = "The tenant's slug"),
+        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
+        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
+        ("user_id" = String, Path, description = "A user id (`zusr...`)")
+    ),
+    responses(
+        (status = 204, description = "Removed: the tenant's setting applies again"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+    ),
+)]
 pub async fn delete_address_list(
     sso: web::Data<Sso>,
     call: Call,
