@@ -16,8 +16,18 @@ pub struct BodyLimit(pub usize);
 
 /// A JSON body of type `T`. An empty body reads as `{}`, so a type whose fields are all optional accepts it and
 /// one with a required field reports it missing.
+///
+/// Extraction never fails by itself: the handler takes the body with [`JsonBody::take`] once it has checked
+/// the caller, so a request without a valid UST is refused as such whatever its body.
 #[derive(Debug)]
-pub struct JsonBody<T>(pub T);
+pub struct JsonBody<T>(Result<T, ApiError>);
+
+impl<T> JsonBody<T> {
+    /// The parsed body, or why it could not be read (400, or 413 when too large).
+    pub fn take(self) -> Result<T, ApiError> {
+        self.0
+    }
+}
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Error = actix_web::Error;
@@ -33,17 +43,19 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
         let mut payload = payload.take();
         Box::pin(async move {
             if declared.is_some_and(|n| n > limit) {
-                return Err(ApiError::PayloadTooLarge.into());
+                return Ok(JsonBody(Err(ApiError::PayloadTooLarge)));
             }
             let mut body = web::BytesMut::new();
             while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| ApiError::MalformedBody { missing: false })?;
+                let Ok(chunk) = chunk else {
+                    return Ok(JsonBody(Err(ApiError::MalformedBody { missing: false })));
+                };
                 if body.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge.into());
+                    return Ok(JsonBody(Err(ApiError::PayloadTooLarge)));
                 }
                 body.extend_from_slice(&chunk);
             }
-            parse(&body).map(JsonBody).map_err(Into::into)
+            Ok(JsonBody(parse(&body)))
         })
     }
 }
@@ -73,8 +85,8 @@ mod tests {
         username: String,
     }
 
-    async fn echo(body: JsonBody<Login>) -> HttpResponse {
-        HttpResponse::Ok().body(body.0.username)
+    async fn echo(body: JsonBody<Login>) -> Result<HttpResponse, ApiError> {
+        Ok(HttpResponse::Ok().body(body.take()?.username))
     }
 
     async fn call(path: &str, body: &'static [u8], content_type: Option<&str>) -> (u16, serde_json::Value) {

@@ -1178,6 +1178,13 @@ async fn two_factor_enrolment_recovery_and_reset(backend: Backend) {
     );
     let svg = enrolment["qr_svg"].as_str().unwrap();
     assert!(svg.contains("<svg") && svg.contains("</svg>"));
+    // The QR code encodes exactly the URI: rendering the URI again gives the same picture.
+    let expected = qrcode::QrCode::new(uri.as_bytes())
+        .unwrap()
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build();
+    assert_eq!(svg, expected);
     assert!(
         !api.app.find("default", "alice").await.is_totp_enabled,
         "not on before confirmation"
@@ -1388,3 +1395,74 @@ async fn cleanup_deletes_only_what_has_expired(backend: Backend) {
     );
 }
 both!(cleanup_deletes_only_what_has_expired);
+
+/// Every authenticated native route refuses a missing, junk, foreign, logged-out and expired UST with 401
+/// E007001, and every super-user route refuses a regular user with 403 E005001.
+async fn every_route_checks_the_ust_and_the_super_user(backend: Backend) {
+    let api = Api::new(backend).await;
+    let alice = api.login("default", "alice").await;
+    let foreign = api.login("other", "carol").await;
+    let gone = api.login("default", "bob").await;
+    api.call("POST", "default", "/logout", Some(&gone), None).await;
+    let expired = api.login("default", "bob").await;
+    api.app.services.sso.clock.advance(TimeDelta::minutes(61));
+    assert_eq!(
+        api.call("GET", "default", "/session", Some(&alice), None).await.0,
+        401,
+        "expired with bob's"
+    );
+    // A fresh session for the super-user checks.
+    let alice = api.login("default", "alice").await;
+    let super_only = [
+        ("post", "/sessions/verify"),
+        ("post", "/users"),
+        ("get", "/users"),
+        ("get", "/users/{user_id}"),
+        ("patch", "/users/{user_id}"),
+        ("delete", "/users/{user_id}"),
+        ("post", "/users/{user_id}/approve"),
+        ("post", "/users/{user_id}/reject"),
+        ("post", "/users/{user_id}/lock"),
+        ("post", "/users/{user_id}/unlock"),
+        ("patch", "/users/{user_id}/password"),
+        ("get", "/users/{user_id}/address-list"),
+        ("put", "/users/{user_id}/address-list"),
+        ("delete", "/users/{user_id}/address-list"),
+        ("post", "/users/{user_id}/totp/reset"),
+    ];
+    let root_id = api.app.find("default", "root").await.user_id;
+    for (method, template) in gatehouse::http::api_v1::TENANT_ROUTES {
+        if ["/login", "/logout"].contains(template) {
+            continue;
+        }
+        let path = template
+            .replace("{user_id}", &root_id)
+            .replace("{name}", "n")
+            .replace("{session_id}", "zses1");
+        let method = method.to_uppercase();
+        let body = Some(json!({}));
+        for (ust, what) in [
+            (None, "no UST"),
+            (Some("gAAAAAjunk"), "junk"),
+            (Some(foreign.as_str()), "foreign"),
+            (Some(gone.as_str()), "logged out"),
+            (Some(expired.as_str()), "expired"),
+        ] {
+            let (status, reply) = api.call(&method, "default", &path, ust, body.clone()).await;
+            assert_eq!(
+                (status, sub(&reply)),
+                (401, "E007001".to_owned()),
+                "{method} {template} with {what}: {reply}"
+            );
+        }
+        if super_only.contains(&(method.to_lowercase().as_str(), *template)) {
+            let (status, reply) = api.call(&method, "default", &path, Some(&alice), body.clone()).await;
+            assert_eq!(
+                (status, sub(&reply)),
+                (403, "E005001".to_owned()),
+                "{method} {template} by a regular user: {reply}"
+            );
+        }
+    }
+}
+both!(every_route_checks_the_ust_and_the_super_user);

@@ -221,7 +221,7 @@ pub async fn user_create(
     path: UserPath,
     body: JsonBody<AttrBody>,
 ) -> Result<HttpResponse, ApiError> {
-    create(sso, call, req, body.0, Target::User(path.into_inner().1)).await
+    create(sso, call, req, body.take()?, Target::User(path.into_inner().1)).await
 }
 
 #[utoipa::path(
@@ -284,7 +284,7 @@ pub async fn user_put(
     body: JsonBody<AttrBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, user, name) = path.into_inner();
-    write(sso, call, req, Target::User(user), name, body.0, WriteMode::Set).await
+    write(sso, call, req, Target::User(user), name, body.take()?, WriteMode::Set).await
 }
 
 #[utoipa::path(
@@ -317,7 +317,16 @@ pub async fn user_patch(
     body: JsonBody<AttrBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, user, name) = path.into_inner();
-    write(sso, call, req, Target::User(user), name, body.0, WriteMode::Update).await
+    write(
+        sso,
+        call,
+        req,
+        Target::User(user),
+        name,
+        body.take()?,
+        WriteMode::Update,
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -396,7 +405,7 @@ pub async fn session_create(
     req: HttpRequest,
     body: JsonBody<AttrBody>,
 ) -> Result<HttpResponse, ApiError> {
-    create(sso, call, req, body.0, Target::Session).await
+    create(sso, call, req, body.take()?, Target::Session).await
 }
 
 #[utoipa::path(
@@ -458,7 +467,7 @@ pub async fn session_put(
         req,
         Target::Session,
         path.into_inner().1,
-        body.0,
+        body.take()?,
         WriteMode::Set,
     )
     .await
@@ -497,7 +506,7 @@ pub async fn session_patch(
         req,
         Target::Session,
         path.into_inner().1,
-        body.0,
+        body.take()?,
         WriteMode::Update,
     )
     .await

@@ -63,7 +63,7 @@ impl LoginBody {
     ),
 )]
 pub async fn login(sso: web::Data<Sso>, call: Call, body: JsonBody<LoginBody>) -> Result<HttpResponse, ApiError> {
-    let done = sso.login(&call.ctx, body.0.into_request()).await?;
+    let done = sso.login(&call.ctx, body.take()?.into_request()).await?;
     let s = done.session;
     Ok(HttpResponse::Ok().json(json!({
         "username": s.username,

@@ -79,7 +79,10 @@ pub async fn verify(
     body: JsonBody<VerifyBody>,
 ) -> Result<HttpResponse, ApiError> {
     let ust = bearer(&req).ok_or_else(no_such_session)?;
-    let is_valid = sso.verify_session(&call.ctx, &ust, &body.0.target_ust).await?;
+    // The caller first: a request without a valid super-user's UST is refused as such whatever its body.
+    sso.require_super_user(&call.ctx, &ust).await?;
+    let target = body.take()?.target_ust;
+    let is_valid = sso.verify_session(&call.ctx, &ust, &target).await?;
     Ok(HttpResponse::Ok().json(json!({"is_valid": is_valid})))
 }
 

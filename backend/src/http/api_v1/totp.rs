@@ -64,7 +64,9 @@ pub async fn confirm(
     body: JsonBody<Code>,
 ) -> Result<HttpResponse, ApiError> {
     let a = authed(&sso, &call, &req).await?;
-    let codes = sso.confirm_totp_enrolment(&a.ctx, &a.current, &body.0.code).await?;
+    let codes = sso
+        .confirm_totp_enrolment(&a.ctx, &a.current, &body.take()?.code)
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"recovery_codes": codes})))
 }
 
@@ -94,7 +96,7 @@ pub async fn disable(
     body: JsonBody<Code>,
 ) -> Result<HttpResponse, ApiError> {
     let a = authed(&sso, &call, &req).await?;
-    sso.disable_totp(&a.ctx, &a.current, &body.0.code).await?;
+    sso.disable_totp(&a.ctx, &a.current, &body.take()?.code).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

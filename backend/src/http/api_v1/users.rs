@@ -92,7 +92,7 @@ pub async fn update_me(
     // On one's own account only the regular fields, whoever the caller is.
     let mut caller = a.current.clone();
     caller.user.is_super_user = false;
-    let user = sso.update_user(&a.ctx, &caller, None, body.0, RULES).await?;
+    let user = sso.update_user(&a.ctx, &caller, None, body.take()?, RULES).await?;
     Ok(HttpResponse::Ok().json(user_reply(&sso, &user, fields_for(a.current.user.is_super_user))))
 }
 
@@ -133,7 +133,7 @@ pub async fn change_my_password(
     // An expired password can still be changed here, with the old one.
     let current = sso.current_session_with(&call.ctx, &ust, ExpiryCheck::Skip).await?;
     let ctx = current.acting(&call.ctx);
-    let body = body.0;
+    let body = body.take()?;
     sso.change_own_password(
         &ctx,
         &current,
@@ -233,7 +233,7 @@ pub async fn create(
     body: JsonBody<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
-    let user = sso.create_user(&a.ctx, body.0.into_new_user()?).await?;
+    let user = sso.create_user(&a.ctx, body.take()?.into_new_user()?).await?;
     Ok(HttpResponse::Created().json(user_reply(&sso, &user, FieldSet::Full)))
 }
 
@@ -383,7 +383,7 @@ pub async fn update(
     let a = authed_super(&sso, &call, &req).await?;
     let user_id = path.into_inner().1;
     let user = sso
-        .update_user(&a.ctx, &a.current, Some(&user_id), body.0, RULES)
+        .update_user(&a.ctx, &a.current, Some(&user_id), body.take()?, RULES)
         .await?;
     Ok(HttpResponse::Ok().json(user_reply(&sso, &user, FieldSet::Full)))
 }
@@ -591,7 +591,7 @@ pub async fn set_password(
     body: JsonBody<SetPassword>,
 ) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
-    let body = body.0;
+    let body = body.take()?;
     sso.set_user_password(
         &a.ctx,
         &a.current,
@@ -670,7 +670,8 @@ pub async fn put_address_list(
 ) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
     let user_id = path.into_inner().1;
-    sso.set_address_list(&a.ctx, &user_id, Some(body.0.addresses)).await?;
+    sso.set_address_list(&a.ctx, &user_id, Some(body.take()?.addresses))
+        .await?;
     let list = sso.address_list(&a.ctx, &user_id).await?;
     Ok(HttpResponse::Ok().json(json!({"addresses": list})))
 }

@@ -97,7 +97,7 @@ fn attr_fields(a: &Attr) -> Map<String, Value> {
 }
 
 async fn write(sso: web::Data<Sso>, call: Call, body: Json, of: Of, mode: WriteMode) -> Result<HttpResponse, ApiError> {
-    let body = Body(body.0);
+    let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let (owner, ctx) = owner(&sso, &call, &body, of).await?;
     sso.write_attrs(&ctx, &owner, inputs(&body)?, mode).await?;
@@ -105,7 +105,7 @@ async fn write(sso: web::Data<Sso>, call: Call, body: Json, of: Of, mode: WriteM
 }
 
 async fn get(sso: web::Data<Sso>, call: Call, body: Json, of: Of) -> Result<HttpResponse, ApiError> {
-    let body = Body(body.0);
+    let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let (owner, ctx) = owner(&sso, &call, &body, of).await?;
     let (names, many) = names(&body)?;
@@ -133,7 +133,7 @@ async fn get(sso: web::Data<Sso>, call: Call, body: Json, of: Of) -> Result<Http
 }
 
 async fn exists(sso: web::Data<Sso>, call: Call, body: Json, of: Of) -> Result<HttpResponse, ApiError> {
-    let body = Body(body.0);
+    let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let (owner, ctx) = owner(&sso, &call, &body, of).await?;
     let (names, many) = names(&body)?;
@@ -154,7 +154,7 @@ async fn exists(sso: web::Data<Sso>, call: Call, body: Json, of: Of) -> Result<H
 }
 
 async fn list_names(sso: web::Data<Sso>, call: Call, body: Json, of: Of) -> Result<HttpResponse, ApiError> {
-    let body = Body(body.0);
+    let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let (owner, ctx) = owner(&sso, &call, &body, of).await?;
     let found = sso.read_attrs(&ctx, &owner, None).await?;
@@ -164,7 +164,7 @@ async fn list_names(sso: web::Data<Sso>, call: Call, body: Json, of: Of) -> Resu
 }
 
 async fn delete(sso: web::Data<Sso>, call: Call, body: Json, of: Of) -> Result<HttpResponse, ApiError> {
-    let body = Body(body.0);
+    let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let (owner, ctx) = owner(&sso, &call, &body, of).await?;
     let (names, _) = names(&body)?;

@@ -25,7 +25,7 @@ fn session_fields(s: &SessionRow) -> Map<String, Value> {
 
 /// `POST /zato/sso/user/session`: is `target_ust` valid? (a super-user's call)
 pub async fn verify(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
-    let body = Body(body.0);
+    let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let current = body.req("current_ust")?;
     let target = body.req("target_ust")?;
@@ -37,7 +37,7 @@ pub async fn verify(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpR
 
 /// `GET /zato/sso/user/session`: the session of `target_ust` (its owner's or a super-user's call).
 pub async fn get(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
-    let body = Body(body.0);
+    let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let a = authed_by(&sso, &call, &body, "current_ust", ExpiryCheck::Enforce).await?;
     let target = body.req("target_ust")?;
@@ -49,7 +49,7 @@ pub async fn get(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResp
 
 /// `PATCH /zato/sso/user/session`: renews the session of `ust`.
 pub async fn renew(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
-    let body = Body(body.0);
+    let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let ust = body.req("ust")?;
     let expiration = sso.renew(&call.ctx, &ust).await?;
@@ -61,7 +61,7 @@ pub async fn renew(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpRe
 /// `GET /zato/sso/user/session/list`: `ust` alone for one's own sessions, or `current_ust` and `target_ust`
 /// for a super-user listing the target's owner's (the variant Zato could not reach, quirk Q10).
 pub async fn list(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
-    let body = Body(body.0);
+    let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let (a, of) = if body.opt("ust")?.is_some() {
         (authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?, None)

@@ -28,7 +28,7 @@ pub struct ZatoLogin {
 }
 
 pub async fn login(sso: web::Data<Sso>, mut call: Call, body: JsonBody<ZatoLogin>) -> Result<HttpResponse, ApiError> {
-    let body = body.0;
+    let body = body.take()?;
     call.ctx.current_app = body.current_app;
     let request = LoginRequest {
         username: body.username,
@@ -58,7 +58,7 @@ pub struct ZatoLogout {
 
 /// Always `ok`, so logout cannot be used to probe tokens.
 pub async fn logout(sso: web::Data<Sso>, mut call: Call, body: JsonBody<ZatoLogout>) -> Result<HttpResponse, ApiError> {
-    let body = body.0;
+    let body = body.take()?;
     call.ctx.current_app = body.current_app.unwrap_or_default();
     if let Some(ust) = body.ust {
         sso.logout(&call.ctx, &ust).await?;

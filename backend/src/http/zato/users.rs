@@ -25,7 +25,7 @@ fn user_fields(sso: &Sso, user: &UserRow, fields: FieldSet) -> Map<String, Value
 
 /// `GET /zato/sso/user`: the caller, or (for a super-user) the user of `user_id`.
 pub async fn get(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
-    let body = Body(body.0);
+    let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
     let user = match body.opt("user_id")? {
@@ -47,7 +47,7 @@ pub async fn get(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResp
 
 /// `POST /zato/sso/user`: a super-user creates a regular user.
 pub async fn create(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
-    let body = Body(body.0);
+    let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
     if !a.current.user.is_super_user {
@@ -63,7 +63,7 @@ pub async fn create(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpR
 
 /// `PATCH /zato/sso/user`: the caller's own fields, or (for a super-user) anyone's by `user_id`.
 pub async fn update(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
-    let body = Body(body.0);
+    let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
     let target = body.opt("user_id")?;
@@ -80,7 +80,7 @@ pub async fn update(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpR
 
 /// `DELETE /zato/sso/user`.
 pub async fn delete(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
-    let body = Body(body.0);
+    let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
     let user_id = body.req("user_id")?;
@@ -91,7 +91,7 @@ pub async fn delete(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpR
 /// `PATCH /zato/sso/user/password`: one's own (with `old_password`, also when expired) or, for a super-user,
 /// another's (`user_id`, `must_change`, `password_expiry` in days, below 0 for the default).
 pub async fn password(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
-    let body = Body(body.0);
+    let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Skip).await?;
     let new_password = Password::new(body.req("new_password")?);
@@ -112,7 +112,7 @@ pub async fn password(sso: web::Data<Sso>, call: Call, body: Json) -> Result<Htt
 }
 
 async fn state(sso: web::Data<Sso>, call: Call, body: Json, verb: &str) -> Result<HttpResponse, ApiError> {
-    let body = Body(body.0);
+    let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
     if !a.current.user.is_super_user {
@@ -146,7 +146,7 @@ pub async fn unlock(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpR
 
 /// `PATCH /zato/sso/user/totp`: sets a TOTP key (80 bits or more) and label; returns the key.
 pub async fn totp(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
-    let body = Body(body.0);
+    let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
     let key = body.req("totp_key")?;
@@ -161,7 +161,7 @@ pub async fn totp(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpRes
 
 /// `GET /zato/sso/user/search`.
 pub async fn search(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
-    let body = Body(body.0);
+    let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
     let criteria = SearchCriteria {
