@@ -695,3 +695,53 @@ async fn zato_sessions_and_attributes(backend: Backend) {
     assert_eq!(body["username"], "bob");
 }
 both!(zato_sessions_and_attributes);
+
+/// Every authenticated Zato path refuses a junk UST with 403 E007001, and a body without its UST key with 400.
+async fn every_zato_path_checks_its_ust(backend: Backend) {
+    let z = Zato::new(backend).await;
+    let paths: &[(&str, &str, &[&str])] = &[
+        ("GET", "/user", &["ust"]),
+        ("POST", "/user", &["ust"]),
+        ("PATCH", "/user", &["ust"]),
+        ("DELETE", "/user", &["ust"]),
+        ("PATCH", "/user/password", &["ust"]),
+        ("POST", "/user/approve", &["ust"]),
+        ("POST", "/user/reject", &["ust"]),
+        ("POST", "/user/lock", &["ust"]),
+        ("DELETE", "/user/lock", &["ust"]),
+        ("PATCH", "/user/totp", &["ust"]),
+        ("GET", "/user/search", &["ust"]),
+        ("POST", "/user/session", &["current_ust", "target_ust"]),
+        ("GET", "/user/session", &["current_ust", "target_ust"]),
+        ("PATCH", "/user/session", &["ust"]),
+        ("GET", "/user/session/list", &["ust"]),
+        ("POST", "/user/attr", &["ust"]),
+        ("PATCH", "/user/attr", &["ust"]),
+        ("PUT", "/user/attr", &["ust"]),
+        ("GET", "/user/attr", &["ust"]),
+        ("DELETE", "/user/attr", &["ust"]),
+        ("GET", "/user/attr/exists", &["ust"]),
+        ("GET", "/user/attr/names", &["ust"]),
+        ("POST", "/session/attr", &["current_ust", "target_ust"]),
+        ("GET", "/session/attr/names", &["current_ust", "target_ust"]),
+    ];
+    let filler = json!({"user_id": "zusr1", "username": "u", "new_password": "a long passphrase", "totp_key": "JBSWY3DPEHPK3PXP", "totp_label": "l", "name": "n", "value": 1});
+    for (method, path, keys) in paths {
+        let mut body = filler.clone();
+        for k in *keys {
+            body[*k] = json!("gAAAAAjunk");
+        }
+        z.refused(
+            z.call(method, "default", path, body).await,
+            "E007001",
+            &format!("{method} {path} with a junk UST"),
+        );
+        let (status, reply) = z.call(method, "default", path, filler.clone()).await;
+        assert_eq!(
+            (status, reply["details"].as_str()),
+            (400, Some("Bad request")),
+            "{method} {path} without its UST key"
+        );
+    }
+}
+both!(every_zato_path_checks_its_ust);
