@@ -70,6 +70,7 @@ sub_statuses! {
     PasswordNotComplexEnough => ("E003008", "password.not_complex_enough", "The password is too easy to guess."),
     AppListInvalid => ("E004001", "app_list.invalid", "The application is not allowed."),
     AppListNoSignup => ("E004002", "app_list.no_signup", "Sign-up is not allowed for this application."),
+    AppKeyInvalid => ("E004003", "app_list.key_invalid", "The application's key is missing or not valid."),
     AuthNotAllowed => ("E005001", "auth.not_allowed", "Not allowed."),
     AuthLocked => ("E005002", "auth.locked", "The account is locked."),
     AuthInvalidSignupStatus => ("E005003", "auth.invalid_signup_status", "The sign-up has not been confirmed."),
@@ -146,7 +147,7 @@ mod tests {
         assert_eq!(SubStatus::PasswordAboutToExpireWarning.code(), "W003005");
         assert!(SubStatus::PasswordAboutToExpireWarning.is_warning());
         assert!(!SubStatus::PasswordAboutToExpireError.is_warning());
-        assert_eq!(SubStatus::ALL.len(), 42);
+        assert_eq!(SubStatus::ALL.len(), 43);
         assert!(serde_json::from_str::<SubStatus>("\"E999999\"").is_err());
     }
 

@@ -46,6 +46,7 @@ fn build(req: &HttpRequest) -> Option<Call> {
             user_agent: header("user-agent"),
             now: sso.clock.now(),
             actor: Actor::Anonymous,
+            app_key: header(APP_KEY_HEADER).map(crate::sso::context::AppKey),
         },
         meta,
     })

@@ -48,8 +48,10 @@ impl fmt::Display for ApiError {
 }
 
 /// What an error means on the wire, before the surface shapes it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Outcome {
+    /// Says which input was wrong (a setting's key), never anything secret.
+    pub detail: Option<String>,
     pub status: StatusCode,
     pub code: SubStatus,
     pub retry_after: Option<u64>,
@@ -60,6 +62,7 @@ pub struct Outcome {
 impl ApiError {
     pub fn outcome(&self) -> Outcome {
         let plain = |status, code| Outcome {
+            detail: None,
             status,
             code,
             retry_after: None,
@@ -99,12 +102,17 @@ impl ApiError {
                 // A refusal keeps its sub-status on the Zato surface (403); only a body that cannot be read
                 // at all gets Zato's generic 400.
                 Outcome {
+                    detail: None,
                     status,
                     code,
                     retry_after,
                     bad_request: false,
                 }
             }
+            ApiError::Sso(SsoError::Invalid { .. }) => Outcome {
+                detail: Some(self.to_string()),
+                ..plain(StatusCode::UNPROCESSABLE_ENTITY, SubStatus::CommonInvalidInput)
+            },
             ApiError::Sso(SsoError::Hash(HashError::Busy)) => Outcome {
                 retry_after: Some(BUSY_RETRY_AFTER_SECS),
                 ..plain(StatusCode::TOO_MANY_REQUESTS, SubStatus::ThrottleHashQueue)
@@ -145,6 +153,7 @@ pub fn render(error: &actix_web::Error, meta: &RequestMeta) -> HttpResponse {
                 tracing::error!(cid = %meta.cid, error = %error, "request failed");
             }
             Outcome {
+                detail: None,
                 status: if status.is_client_error() {
                     status
                 } else {
@@ -174,13 +183,19 @@ fn shape(outcome: Outcome, meta: &RequestMeta) -> HttpResponse {
     let mut response = match meta.surface {
         Surface::Native | Surface::Web => HttpResponse::build(outcome.status)
             .insert_header((header::CONTENT_TYPE, "application/problem+json"))
-            .json(json!({
-                "type": format!("urn:gatehouse:sub-status:{}", outcome.code.code()),
-                "title": outcome.code.meaning(),
-                "status": outcome.status.as_u16(),
-                "sub_status": [outcome.code],
-                "cid": meta.cid,
-            })),
+            .json({
+                let mut problem = json!({
+                    "type": format!("urn:gatehouse:sub-status:{}", outcome.code.code()),
+                    "title": outcome.code.meaning(),
+                    "status": outcome.status.as_u16(),
+                    "sub_status": [outcome.code],
+                    "cid": meta.cid,
+                });
+                if let Some(detail) = &outcome.detail {
+                    problem["detail"] = json!(detail);
+                }
+                problem
+            }),
         Surface::Zato if outcome.bad_request => HttpResponse::build(outcome.status).json(json!({
             "result": "Error",
             "details": if outcome.status == StatusCode::PAYLOAD_TOO_LARGE { "Payload too large" } else { "Bad request" },

@@ -26,6 +26,7 @@ async fn no_route() -> Result<actix_web::HttpResponse, ApiError> {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(ops::healthz))
         .route("/api/v1/openapi.json", web::get().to(api_v1::openapi))
+        .service(web::scope("/api/v1/tenants").configure(api_v1::operator_routes))
         .service(
             web::scope("/api/v1/t/{tenant}")
                 .wrap(from_fn(tenant::resolve))

@@ -45,6 +45,18 @@ pub fn append_ctx(
     target_user: Option<&str>,
     outcome: Result<(), SubStatus>,
 ) -> StoreResult<()> {
+    append_ctx_extra(conn, ctx, op, target_user, outcome, None)
+}
+
+/// Like [`append_ctx`], with a JSON `extra` (e.g. a setting's old and new value).
+pub fn append_ctx_extra(
+    conn: &mut AnyConnection,
+    ctx: &super::Ctx,
+    op: &str,
+    target_user: Option<&str>,
+    outcome: Result<(), SubStatus>,
+    extra: Option<String>,
+) -> StoreResult<()> {
     rows::append(
         conn,
         &NewAuditRow {
@@ -58,7 +70,7 @@ pub fn append_ctx(
             sub_status: outcome.err().map(|s| s.code().to_owned()),
             remote_addr: ctx.remote_addr.clone(),
             current_app: Some(ctx.current_app.clone()),
-            extra: None,
+            extra,
         },
     )
 }

@@ -82,6 +82,7 @@ impl Sso {
                 user_agent: None,
                 now: self.clock.now(),
                 actor: Actor::Auto,
+                app_key: None,
             };
             let (password, generated) = match &bootstrap_password {
                 Some(p) => (p.clone(), false),

@@ -16,6 +16,18 @@ pub struct Ctx {
     pub now: NaiveDateTime,
     /// Who acts: a user id, `auto`, or the CLI's `user@host`.
     pub actor: Actor,
+    /// The key the calling app presented (`X-App-Key`), if any.
+    pub app_key: Option<AppKey>,
+}
+
+/// An app's API key as presented by a caller. `Debug` prints nothing of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AppKey(pub String);
+
+impl std::fmt::Debug for AppKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AppKey([redacted])")
+    }
 }
 
 /// Who performs an operation, for `locked_by`, `approval_status_mod_by` and the audit log.

@@ -28,6 +28,9 @@ pub enum Kind {
 pub enum SsoError {
     #[error("refused: {code} ({kind:?})")]
     Refused { kind: Kind, code: SubStatus, inform: bool },
+    /// A value a typed setting cannot take: 422 `E008002`, naming the key.
+    #[error("setting `{key}`: {message}")]
+    Invalid { key: String, message: String },
     #[error("{0}")]
     Store(#[from] StoreError),
     #[error("{0}")]
@@ -56,6 +59,7 @@ impl SsoError {
         match self {
             SsoError::Refused { code, inform, .. } => Some(if *inform { *code } else { SubStatus::AuthNotAllowed }),
             SsoError::Hash(HashError::Busy) => Some(SubStatus::ThrottleHashQueue),
+            SsoError::Invalid { .. } => Some(SubStatus::CommonInvalidInput),
             _ => None,
         }
     }
@@ -65,6 +69,7 @@ impl SsoError {
         match self {
             SsoError::Refused { code, .. } => Some(*code),
             SsoError::Hash(HashError::Busy) => Some(SubStatus::ThrottleHashQueue),
+            SsoError::Invalid { .. } => Some(SubStatus::CommonInvalidInput),
             _ => None,
         }
     }

@@ -32,8 +32,6 @@ pub struct LoginRequest {
     /// a valid app key.
     pub remote_addr: Option<String>,
     pub user_agent: Option<String>,
-    /// Whether the caller presented a valid key for `current_app`.
-    pub app_key_valid: bool,
 }
 
 /// A new session.
@@ -172,6 +170,8 @@ impl Sso {
         target: &mut Option<String>,
     ) -> SsoResult<LoginSuccess> {
         let policy = self.policy(&ctx.tenant).await?;
+        // An app that must present its key is refused before any password work.
+        let key_valid = self.check_app_key(ctx, &policy).await?;
         let now = ctx.now;
         let username = request.username.clone().unwrap_or_default();
         let password = request.password.clone().unwrap_or_default();
@@ -229,7 +229,7 @@ impl Sso {
         // 5. Login metadata in the body only from apps allowed to send it, with their key. Checked before
         //    anything is changed, so a refusal leaves no trace but the audit entry.
         let sends_metadata = request.remote_addr.is_some() || request.user_agent.is_some();
-        if sends_metadata && !(policy.apps.login_metadata_allowed.contains(&ctx.current_app) && request.app_key_valid) {
+        if sends_metadata && !(policy.apps.login_metadata_allowed.contains(&ctx.current_app) && key_valid) {
             return Err(refused(SubStatus::MetadataNotAllowed, true));
         }
         let remote_addr = request.remote_addr.clone().or_else(|| ctx.remote_addr.clone());

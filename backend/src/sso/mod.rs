@@ -2,8 +2,10 @@
 //! these calls. Each takes a [`Ctx`] rather than reading globals or the clock.
 
 pub mod address;
+pub mod apps;
 pub mod attr;
 pub mod audit;
+pub mod audit_log;
 pub mod bootstrap;
 pub mod cleanup;
 pub mod clock;
@@ -133,6 +135,7 @@ impl Sso {
             user_agent: None,
             now: self.clock.now(),
             actor: Actor::cli(),
+            app_key: None,
         }
     }
 }

@@ -62,6 +62,7 @@ impl Sso {
         let (session, user, stored) = found;
         let stored = stored.map(|text| StringList(address_lists::parse(&text)));
         let policy = self.policy(&ctx.tenant).await?;
+        self.check_app_key(ctx, &policy).await?;
         check_user(
             &policy,
             &user,

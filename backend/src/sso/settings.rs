@@ -46,53 +46,94 @@ impl Sso {
         }
     }
 
-    /// Sets (`Some`) or removes (`None`) one override. The value is checked with the same types as the
-    /// configuration file; instance-level keys and unknown keys are refused.
+    /// Sets (`Some`) or removes (`None`) one override.
     pub async fn set_setting(&self, ctx: &Ctx, section: &str, key: &str, value: Option<Value>) -> SsoResult<()> {
+        self.set_settings(ctx, vec![(section.to_owned(), key.to_owned(), value)])
+            .await
+    }
+
+    /// Applies several overrides at once, all or none. Each is checked with the same types as the
+    /// configuration file; an unknown key, an instance-level key or a bad value is `E008002` naming the key.
+    /// Every change is audited with its old and new value.
+    pub async fn set_settings(&self, ctx: &Ctx, changes: Vec<(String, String, Option<Value>)>) -> SsoResult<()> {
+        if changes.is_empty() {
+            return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput));
+        }
         let defaults = self.config.policy();
         let pk = ctx.tenant.pk;
         let current = self.store.tenant(pk, move |conn| rows::for_tenant(conn, pk)).await?;
-        let mut proposed: Vec<SettingRow> = current
-            .into_iter()
-            .filter(|r| !(r.section == section && r.name == key))
-            .collect();
-        if let Some(value) = &value {
-            proposed.push(SettingRow {
-                tenant_id: pk,
-                section: section.to_owned(),
-                name: key.to_owned(),
-                value: value.to_string(),
-                modified_time: ctx.now,
-            });
+        let invalid = |e: SettingError| SsoError::Invalid {
+            key: e.key,
+            message: e.message,
+        };
+        let mut proposed = current.clone();
+        for (section, key, value) in &changes {
+            check_key(&defaults, section, key).map_err(invalid)?;
+            proposed.retain(|r| !(&r.section == section && &r.name == key));
+            if let Some(value) = value {
+                proposed.push(SettingRow {
+                    tenant_id: pk,
+                    section: section.clone(),
+                    name: key.clone(),
+                    value: value.to_string(),
+                    modified_time: ctx.now,
+                });
+            }
         }
-        check_key(&defaults, section, key)
-            .map_err(|_| SsoError::refused(Kind::Policy, SubStatus::CommonInvalidInput))?;
-        overlay(&defaults, &proposed).map_err(|_| SsoError::refused(Kind::Policy, SubStatus::CommonInvalidInput))?;
-
+        overlay(&defaults, &proposed).map_err(invalid)?;
+        let before = serde_json::to_value(overlay(&defaults, &current).map_err(invalid)?)
+            .map_err(|e| SsoError::Internal(e.to_string()))?;
         let ctx = ctx.clone();
-        let (section, key) = (section.to_owned(), key.to_owned());
         self.store
             .tenant(pk, move |conn| {
-                match value {
-                    Some(value) => rows::put(
-                        conn,
-                        &SettingRow {
-                            tenant_id: pk,
-                            section: section.clone(),
-                            name: key.clone(),
-                            value: value.to_string(),
-                            modified_time: ctx.now,
-                        },
-                    )?,
-                    None => {
-                        rows::remove(conn, pk, &section, &key)?;
+                for (section, key, value) in changes {
+                    let old = before
+                        .get(&section)
+                        .and_then(|s| s.get(&key))
+                        .cloned()
+                        .unwrap_or(Value::Null);
+                    match &value {
+                        Some(value) => rows::put(
+                            conn,
+                            &SettingRow {
+                                tenant_id: pk,
+                                section: section.clone(),
+                                name: key.clone(),
+                                value: value.to_string(),
+                                modified_time: ctx.now,
+                            },
+                        )?,
+                        None => {
+                            rows::remove(conn, pk, &section, &key)?;
+                        }
                     }
+                    let extra = serde_json::json!({"key": format!("{section}.{key}"), "old": old, "new": value});
+                    audit::append_ctx_extra(conn, &ctx, "settings.update", None, Ok(()), Some(extra.to_string()))?;
                 }
                 tenants::bump_settings_version(conn, pk)?;
-                audit::append_ctx(conn, &ctx, "settings.update", None, Ok(()))
+                Ok(())
             })
             .await?;
         Ok(())
+    }
+
+    /// The effective settings and the tenant's overrides, as `{section: {key: value}}` each.
+    pub async fn settings_view(&self, ctx: &Ctx) -> SsoResult<(Value, Value)> {
+        let policy = self.policy(&ctx.tenant).await?;
+        let pk = ctx.tenant.pk;
+        let rows = self.store.tenant(pk, move |conn| rows::for_tenant(conn, pk)).await?;
+        let mut overrides = serde_json::Map::new();
+        for row in rows {
+            let value: Value = serde_json::from_str(&row.value).unwrap_or(Value::Null);
+            let section = overrides
+                .entry(row.section)
+                .or_insert_with(|| Value::Object(serde_json::Map::new()));
+            if let Value::Object(fields) = section {
+                fields.insert(row.name, value);
+            }
+        }
+        let effective = serde_json::to_value(&*policy).map_err(|e| SsoError::Internal(e.to_string()))?;
+        Ok((effective, Value::Object(overrides)))
     }
 }
 

@@ -149,3 +149,52 @@ impl Sso {
         row.try_into()
     }
 }
+
+impl Sso {
+    /// Changes a tenant's display name and/or status (an operator's call, audited in that tenant's log).
+    pub async fn update_tenant(
+        &self,
+        ctx: &Ctx,
+        display_name: Option<String>,
+        status: Option<TenantStatus>,
+    ) -> SsoResult<Tenant> {
+        if let Some(name) = &display_name {
+            let name = name.trim();
+            if name.is_empty() || name.chars().count() > 200 {
+                return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidInput));
+            }
+            let (pk, name, c) = (ctx.tenant.pk, name.to_owned(), ctx.clone());
+            self.store
+                .tenant(pk, move |conn| {
+                    tenants::set_display_name(conn, pk, &name)?;
+                    audit::append_ctx(conn, &c, "tenant.update", None, Ok(()))
+                })
+                .await?;
+        }
+        if let Some(status) = status {
+            self.set_tenant_status(ctx, status).await?;
+        }
+        self.resolve_tenant(ctx.tenant.slug.as_str()).await
+    }
+
+    /// Deletes a tenant and everything it owns. `confirm` must repeat the slug; `system` cannot go.
+    pub async fn delete_tenant(&self, slug: &str, confirm: Option<&str>) -> SsoResult<()> {
+        let tenant = self.resolve_tenant(slug).await?;
+        if tenant.slug.is_system() {
+            return Err(SsoError::refused(Kind::Forbidden, SubStatus::CommonInvalidOperation));
+        }
+        match confirm {
+            None => return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput)),
+            Some(c) if c != tenant.slug.as_str() => {
+                return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidInput));
+            }
+            Some(_) => {}
+        }
+        let pk = tenant.pk;
+        self.store.global(move |conn| tenants::delete(conn, pk)).await?;
+        if let Ok(mut cache) = self.policies.lock() {
+            cache.remove(&pk);
+        }
+        Ok(())
+    }
+}

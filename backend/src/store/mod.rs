@@ -4,6 +4,7 @@
 //! Each table has its own module of plain query functions taking a connection.
 
 pub mod address_lists;
+pub mod app_keys;
 pub mod attrs;
 pub mod audit;
 pub mod schema;

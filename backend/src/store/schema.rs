@@ -133,6 +133,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    app_keys (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        app -> Text,
+        key_id -> Text,
+        key_hash -> Text,
+        creation_time -> Timestamp,
+    }
+}
+
 diesel::joinable!(tenant_settings -> tenants (tenant_id));
 diesel::joinable!(attrs -> users (user_pk));
 diesel::joinable!(user_address_lists -> users (user_pk));
@@ -150,4 +161,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     user_address_lists,
     totp_enrolments,
     recovery_codes,
+    app_keys,
 );

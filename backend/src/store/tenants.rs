@@ -60,3 +60,14 @@ pub fn bump_settings_version(conn: &mut AnyConnection, id: TenantPk) -> StoreRes
         .set(tenants::settings_version.eq(tenants::settings_version + 1))
         .execute(conn)?)
 }
+
+pub fn set_display_name(conn: &mut AnyConnection, id: TenantPk, name: &str) -> StoreResult<usize> {
+    Ok(diesel::update(tenants::table.find(id))
+        .set(tenants::display_name.eq(name))
+        .execute(conn)?)
+}
+
+/// Deletes a tenant; every tenant-owned row goes with it (foreign keys cascade).
+pub fn delete(conn: &mut AnyConnection, id: TenantPk) -> StoreResult<usize> {
+    Ok(diesel::delete(tenants::table.find(id)).execute(conn)?)
+}

@@ -1429,6 +1429,14 @@ async fn every_route_checks_the_ust_and_the_super_user(backend: Backend) {
         ("put", "/users/{user_id}/address-list"),
         ("delete", "/users/{user_id}/address-list"),
         ("post", "/users/{user_id}/totp/reset"),
+        ("get", "/settings"),
+        ("patch", "/settings"),
+        ("get", "/apps"),
+        ("post", "/apps"),
+        ("delete", "/apps/{name}"),
+        ("post", "/apps/{name}/keys"),
+        ("delete", "/apps/{name}/keys/{key_id}"),
+        ("get", "/audit"),
     ];
     let root_id = api.app.find("default", "root").await.user_id;
     for (method, template) in gatehouse::http::api_v1::TENANT_ROUTES {

@@ -1,10 +1,12 @@
 //! The native REST API, `/api/v1/t/{tenant}/...`: JSON in and out, problem+json errors.
 
+pub mod admin;
 pub mod attrs;
 pub mod auth;
 pub mod schemas;
 pub mod session;
 pub mod sessions;
+pub mod tenants;
 pub mod totp;
 pub mod users;
 
@@ -12,15 +14,26 @@ use actix_web::web;
 
 /// Declares the tenant-scoped routes once: registered with actix, and listed for the route-coverage test.
 macro_rules! routes {
-    ($(($method:ident, $path:literal, $handler:path)),* $(,)?) => {
+    (
+        tenant: [$(($method:ident, $path:literal, $handler:path)),* $(,)?],
+        operators: [$(($omethod:ident, $opath:literal, $ohandler:path)),* $(,)?] $(,)?
+    ) => {
         /// Every tenant-scoped route as `(method, path)` under `/api/v1/t/{tenant}`.
         pub const TENANT_ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        /// Every operator route as `(method, path)` under `/api/v1/tenants`.
+        pub const OPERATOR_ROUTES: &[(&str, &str)] = &[$((stringify!($omethod), $opath)),*];
+
+        /// The operator routes, for the `/api/v1/tenants` scope.
+        pub fn operator_routes(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($opath, web::$omethod().to($ohandler));)*
+        }
 
         /// The OpenAPI document of these routes.
         #[derive(utoipa::OpenApi)]
         #[openapi(
             info(title = "Gatehouse", description = "Multi-tenant single sign-on: the native REST API."),
-            paths($($handler),*)
+            paths($($handler,)* $($ohandler),*)
         )]
         pub struct ApiDoc;
 
@@ -33,6 +46,7 @@ macro_rules! routes {
 }
 
 routes! {
+    tenant: [
     (post, "/login", session::login),
     (post, "/logout", session::logout),
     (get, "/session", session::get),
@@ -72,6 +86,22 @@ routes! {
     (put, "/users/{user_id}/attrs/{name}", attrs::user_put),
     (patch, "/users/{user_id}/attrs/{name}", attrs::user_patch),
     (delete, "/users/{user_id}/attrs/{name}", attrs::user_delete),
+    (get, "/settings", admin::settings),
+    (patch, "/settings", admin::patch_settings),
+    (get, "/apps", admin::apps),
+    (post, "/apps", admin::put_app),
+    (delete, "/apps/{name}", admin::delete_app),
+    (post, "/apps/{name}/keys", admin::create_key),
+    (delete, "/apps/{name}/keys/{key_id}", admin::revoke_key),
+    (get, "/audit", admin::audit),
+    ],
+    operators: [
+    (get, "", tenants::list),
+    (post, "", tenants::create),
+    (get, "/{slug}", tenants::get),
+    (patch, "/{slug}", tenants::update),
+    (delete, "/{slug}", tenants::delete),
+    ],
 }
 
 /// `GET /api/v1/openapi.json`.

@@ -173,3 +173,63 @@ pub struct AttrItem {
     pub expiration: Option<i64>,
     pub encrypt: Option<bool>,
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct Settings {
+    /// `{section: {key: value}}`: the configuration's defaults overlaid with the overrides.
+    pub effective: Value,
+    /// `{section: {key: value}}`: the tenant's own values.
+    pub overrides: Value,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AppKeyInfo {
+    pub key_id: String,
+    pub creation_time: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct App {
+    pub name: String,
+    pub login_allowed: bool,
+    pub signup_allowed: bool,
+    pub login_metadata_allowed: bool,
+    pub keys: Vec<AppKeyInfo>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NewAppKey {
+    pub key_id: String,
+    /// Shown once; send it as `X-App-Key`.
+    pub key: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub time: String,
+    pub cid: String,
+    pub op: String,
+    pub current_user: Option<String>,
+    pub target_user: Option<String>,
+    pub result: String,
+    pub sub_status: Option<String>,
+    pub remote_addr: Option<String>,
+    pub current_app: Option<String>,
+    pub extra: Option<Value>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AuditPage {
+    pub total: i64,
+    pub cur_page: i64,
+    pub page_size: i64,
+    pub result: Vec<AuditEntry>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct Tenant {
+    pub slug: String,
+    pub display_name: String,
+    /// `active` or `suspended`.
+    pub status: String,
+}

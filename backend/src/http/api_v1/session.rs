@@ -37,7 +37,6 @@ impl LoginBody {
             new_password: self.new_password.map(Password::new),
             remote_addr: self.remote_addr,
             user_agent: self.user_agent,
-            app_key_valid: false,
         }
     }
 }
