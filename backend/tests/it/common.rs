@@ -195,6 +195,17 @@ impl TestApp {
         }
     }
 
+    /// A second application instance on the same database, with its own caches and clock at the same time.
+    pub async fn second_instance(&self) -> (String, Sso) {
+        let config = (*self.services.sso.config).clone();
+        let clock = Clock::manual(self.services.sso.clock.now());
+        let startup = Sso::open(config, clock, None).await.expect("open a second instance");
+        let app = Application::build(startup.sso.clone()).expect("bind");
+        let base = format!("http://127.0.0.1:{}", app.port());
+        actix_rt::spawn(app.into_server());
+        (base, startup.sso)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -367,20 +367,15 @@ async fn a_tenant_override_changes_one_tenant_only(backend: Backend) {
     t.sso.set_setting(&acme, "session", "expiry", None).await.unwrap();
     let acme = t.ctx("acme").await;
     assert_eq!(t.sso.policy(&acme.tenant).await.unwrap().session.expiry, 60);
-    let (kind, code, _) = refusal(
-        t.sso
-            .set_setting(&acme, "session", "expiry", Some(json!("soon")))
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!((kind, code), (Kind::Policy, SubStatus::CommonInvalidInput));
-    let (kind, _, _) = refusal(
-        t.sso
-            .set_setting(&acme, "server", "bind", Some(json!("0.0.0.0:1")))
-            .await
-            .unwrap_err(),
-    );
-    assert_eq!(kind, Kind::Policy);
+    for (section, key, value) in [
+        ("session", "expiry", json!("soon")),
+        ("server", "bind", json!("0.0.0.0:1")),
+    ] {
+        match t.sso.set_setting(&acme, section, key, Some(value)).await.unwrap_err() {
+            SsoError::Invalid { key: named, .. } => assert_eq!(named, format!("{section}.{key}")),
+            other => panic!("expected an invalid setting, got {other:?}"),
+        }
+    }
     let acme = t.ctx("acme").await;
     assert_eq!(t.sso.policy(&acme.tenant).await.unwrap().session.expiry, 60);
 }
