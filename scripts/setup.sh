@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Gatehouse needs on a fresh Debian machine, and nothing that is already
 # there: the C libraries Diesel links (libpq, libsqlite3) and a reachable PostgreSQL on 127.0.0.1:5432.
-# Python's `cryptography` (the Fernet interoperability test) is installed into .venv when the system Python
-# lacks it.
+# Python's `cryptography` (the Fernet interoperability test) and `aiosmtpd` (a real SMTP server for the mail
+# tests) are installed into .venv when the system Python lacks them.
 # Usage: scripts/setup.sh [libs] [postgres] [python]   (no argument: all)
 set -euo pipefail
 
@@ -31,7 +31,7 @@ apt_install() {
 
 if [ "$want_libs" = 1 ]; then
   missing=()
-  for pkg in libpq-dev libsqlite3-dev pkg-config; do
+  for pkg in libpq-dev libsqlite3-dev libssl-dev pkg-config; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
@@ -64,8 +64,10 @@ if [ "$want_pg" = 1 ] && ! pg_up; then
   fi
 fi
 
-if [ "$want_py" = 1 ] && ! python3 -c 'import cryptography' 2>/dev/null && ! [ -x .venv/bin/python ]; then
-  echo "setup: installing Python's cryptography into .venv" >&2
-  python3 -m venv .venv || { apt_install python3-venv && python3 -m venv .venv; }
-  .venv/bin/pip install -q cryptography
+if [ "$want_py" = 1 ] && ! python3 -c 'import cryptography, aiosmtpd' 2>/dev/null; then
+  if ! { [ -x .venv/bin/python ] && .venv/bin/python -c 'import cryptography, aiosmtpd' 2>/dev/null; }; then
+    echo "setup: installing Python's cryptography and aiosmtpd into .venv" >&2
+    [ -x .venv/bin/python ] || python3 -m venv .venv || { apt_install python3-venv && python3 -m venv .venv; }
+    .venv/bin/pip install -q cryptography aiosmtpd
+  fi
 fi

@@ -238,6 +238,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
 async fn serve(sso: Sso) -> Result<(), Failure> {
     let bind = sso.config.server.bind.clone();
     sso.spawn_cleanup();
+    sso.spawn_mail_sender();
     let app = Application::build(sso).map_err(|e| Failure::new(1, format!("cannot listen on {bind}: {e}")))?;
     tracing::info!(address = %bind, port = app.port(), "Gatehouse is listening");
     app.run_until_stopped()

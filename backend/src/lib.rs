@@ -4,6 +4,7 @@ pub mod cli;
 pub mod config;
 pub mod crypto;
 pub mod http;
+pub mod mail;
 pub mod sso;
 pub mod store;
 pub mod telemetry;

@@ -164,6 +164,12 @@ pub struct MailConfig {
     pub smtp_username: String,
     pub smtp_password: Secret,
     pub from: String,
+    /// How long one SMTP conversation may take.
+    pub smtp_timeout_seconds: u64,
+    /// Attempts before a message is marked failed for operators to see.
+    pub max_attempts: u32,
+    /// How often the sender looks for messages due.
+    pub poll_interval_seconds: u64,
 }
 
 impl Default for MailConfig {
@@ -177,6 +183,9 @@ impl Default for MailConfig {
             smtp_username: String::new(),
             smtp_password: Secret::default(),
             from: "Gatehouse <gatehouse@localhost>".to_owned(),
+            smtp_timeout_seconds: 10,
+            max_attempts: 10,
+            poll_interval_seconds: 5,
         }
     }
 }

@@ -46,6 +46,7 @@ pub struct Sso {
     pub hasher: Hasher,
     pub keyring: Keyring,
     pub clock: Clock,
+    pub mailer: Arc<crate::mail::Mailer>,
     policies: PolicyCache,
 }
 
@@ -70,6 +71,8 @@ pub enum StartupError {
     Hash(#[from] HashError),
     #[error("first start: {0}")]
     Bootstrap(String),
+    #[error("{0}")]
+    Mail(#[from] crate::mail::MailError),
 }
 
 /// What opening the services did.
@@ -101,12 +104,14 @@ impl Sso {
             .await
             .map_err(|e| StoreError::Unavailable(e.to_string()))??;
         let hasher = Hasher::start(&config.hashing)?;
+        let mailer = Arc::new(crate::mail::Mailer::from_config(&config.mail)?);
         let sso = Sso {
             config: Arc::new(config),
             store,
             hasher,
             keyring,
             clock,
+            mailer,
             policies: Arc::default(),
         };
         let bootstrap = sso.bootstrap(bootstrap_password).await.map_err(|e| match e.code() {

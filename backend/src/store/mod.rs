@@ -7,6 +7,7 @@ pub mod address_lists;
 pub mod app_keys;
 pub mod attrs;
 pub mod audit;
+pub mod outbox;
 pub mod schema;
 pub mod sessions;
 pub mod settings;

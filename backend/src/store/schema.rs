@@ -144,6 +144,24 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    outbox (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        kind -> Text,
+        recipient -> Text,
+        subject -> Text,
+        body_text -> Text,
+        body_html -> Text,
+        creation_time -> Timestamp,
+        attempts -> Integer,
+        next_attempt_time -> Timestamp,
+        last_error -> Nullable<Text>,
+        sent_time -> Nullable<Timestamp>,
+        failed_time -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(tenant_settings -> tenants (tenant_id));
 diesel::joinable!(attrs -> users (user_pk));
 diesel::joinable!(user_address_lists -> users (user_pk));
@@ -162,4 +180,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     totp_enrolments,
     recovery_codes,
     app_keys,
+    outbox,
 );

@@ -787,21 +787,8 @@ async fn every_attempt_is_audited_without_secrets(backend: Backend) {
 }
 both!(every_attempt_is_audited_without_secrets);
 
-/// The Python that checks Fernet interoperability: `GATEHOUSE_TEST_PYTHON`, the project's `.venv`, or `python3`.
-fn python() -> String {
-    if let Ok(p) = std::env::var("GATEHOUSE_TEST_PYTHON") {
-        return p;
-    }
-    let venv = concat!(env!("CARGO_MANIFEST_DIR"), "/../.venv/bin/python");
-    if std::path::Path::new(venv).exists() {
-        venv.to_owned()
-    } else {
-        "python3".to_owned()
-    }
-}
-
 fn run_python(script: &str, args: &[&str]) -> String {
-    let out = std::process::Command::new(python())
+    let out = std::process::Command::new(crate::common::python())
         .arg("-c")
         .arg(script)
         .args(args)

@@ -10,6 +10,7 @@ mod cli;
 mod config;
 mod http;
 mod login;
+mod mail;
 mod migrations;
 mod openapi;
 mod tenants_users;

@@ -1,0 +1,237 @@
+//! Mail delivery with `lettre`: SMTP (STARTTLS, TLS or plain, optional credentials, a timeout) or files (one
+//! `.eml` per message, the embedded default). Messages are queued in the durable outbox in the transaction of
+//! the change that causes them; a background sender delivers what is due, retrying with backoff, so an SMTP
+//! outage loses nothing and never fails a user's request. Permanent failures are marked for operators.
+
+use crate::config::{MailConfig, MailTransport, SmtpSecurity};
+use crate::sso::{Sso, SsoResult};
+use crate::store::outbox::{self, OutboxRow};
+use chrono::TimeDelta;
+use lettre::message::{Mailbox, MultiPart};
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{FileTransport, Message, SmtpTransport, Transport};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("mail: {0}")]
+    Config(String),
+}
+
+/// Why a message was not delivered this time.
+#[derive(Debug)]
+pub struct SendFailure {
+    /// Retrying cannot help (a malformed address, a permanent SMTP refusal).
+    pub permanent: bool,
+    pub message: String,
+}
+
+pub enum Mailer {
+    File(FileTransport),
+    Smtp(SmtpTransport),
+}
+
+impl std::fmt::Debug for Mailer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mailer::File(_) => "Mailer::File",
+            Mailer::Smtp(_) => "Mailer::Smtp",
+        })
+    }
+}
+
+impl Mailer {
+    pub fn from_config(config: &MailConfig) -> Result<Mailer, MailError> {
+        config
+            .from
+            .parse::<Mailbox>()
+            .map_err(|e| MailError::Config(format!("mail.from: {e}")))?;
+        match config.transport {
+            MailTransport::File => {
+                std::fs::create_dir_all(&config.file_dir)
+                    .map_err(|e| MailError::Config(format!("mail.file_dir {}: {e}", config.file_dir)))?;
+                Ok(Mailer::File(FileTransport::new(&config.file_dir)))
+            }
+            MailTransport::Smtp => {
+                if config.smtp_host.is_empty() {
+                    return Err(MailError::Config(
+                        "mail.smtp_host is required with mail.transport = smtp".into(),
+                    ));
+                }
+                let builder = match config.smtp_security {
+                    SmtpSecurity::None => SmtpTransport::builder_dangerous(&config.smtp_host),
+                    SmtpSecurity::Starttls => SmtpTransport::starttls_relay(&config.smtp_host)
+                        .map_err(|e| MailError::Config(format!("mail.smtp_host: {e}")))?,
+                    SmtpSecurity::Tls => SmtpTransport::relay(&config.smtp_host)
+                        .map_err(|e| MailError::Config(format!("mail.smtp_host: {e}")))?,
+                };
+                let mut builder = builder
+                    .port(config.smtp_port)
+                    .timeout(Some(Duration::from_secs(config.smtp_timeout_seconds.max(1))));
+                if !config.smtp_username.is_empty() {
+                    builder = builder.credentials(Credentials::new(
+                        config.smtp_username.clone(),
+                        config.smtp_password.expose().to_owned(),
+                    ));
+                }
+                Ok(Mailer::Smtp(builder.build()))
+            }
+        }
+    }
+
+    /// Sends one queued message (blocking: call it off the async workers).
+    pub fn send(&self, from: &str, row: &OutboxRow) -> Result<(), SendFailure> {
+        let permanent = |message: String| SendFailure {
+            permanent: true,
+            message,
+        };
+        let from: Mailbox = from.parse().map_err(|e| permanent(format!("sender: {e}")))?;
+        let to: Mailbox = row
+            .recipient
+            .parse()
+            .map_err(|e| permanent(format!("recipient: {e}")))?;
+        let message = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(row.subject.clone())
+            .multipart(MultiPart::alternative_plain_html(
+                row.body_text.clone(),
+                row.body_html.clone(),
+            ))
+            .map_err(|e| permanent(format!("message: {e}")))?;
+        match self {
+            Mailer::File(t) => t.send(&message).map(|_| ()).map_err(|e| SendFailure {
+                permanent: false,
+                message: e.to_string(),
+            }),
+            Mailer::Smtp(t) => t.send(&message).map(|_| ()).map_err(|e| SendFailure {
+                permanent: e.is_permanent(),
+                message: e.to_string(),
+            }),
+        }
+    }
+}
+
+/// What one pass of the sender did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivered {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+/// Waits between attempts: 5 s, doubling, at most an hour.
+fn backoff(attempts: i32) -> TimeDelta {
+    let exp = u32::try_from(attempts.clamp(0, 10)).unwrap_or(10);
+    TimeDelta::seconds((5_i64 << exp).min(3600))
+}
+
+impl Sso {
+    /// Delivers every message due now, once each.
+    pub async fn deliver_due(&self) -> SsoResult<Delivered> {
+        let now = self.clock.now();
+        let due = self.store.global(move |conn| outbox::due(conn, now, 100)).await?;
+        let mut done = Delivered::default();
+        for row in due {
+            let mailer = std::sync::Arc::clone(&self.mailer);
+            let from = self.config.mail.from.clone();
+            let outcome = tokio::task::spawn_blocking(move || {
+                let result = mailer.send(&from, &row);
+                (row, result)
+            })
+            .await
+            .map_err(|e| crate::sso::SsoError::Internal(format!("mail task: {e}")))?;
+            let (row, result) = outcome;
+            let now = self.clock.now();
+            let max = i32::try_from(self.config.mail.max_attempts.max(1)).unwrap_or(i32::MAX);
+            match result {
+                Ok(()) => {
+                    self.store
+                        .global(move |conn| outbox::mark_sent(conn, row.id, now))
+                        .await?;
+                    done.sent += 1;
+                }
+                Err(failure) => {
+                    let give_up = failure.permanent || row.attempts + 1 >= max;
+                    tracing::warn!(message_id = row.id, attempts = row.attempts + 1, permanent = give_up, error = %failure.message, "mail not delivered");
+                    let next = now + backoff(row.attempts);
+                    let failed = give_up.then_some(now);
+                    self.store
+                        .global(move |conn| outbox::mark_attempt_failed(conn, row.id, &failure.message, next, failed))
+                        .await?;
+                    if give_up {
+                        done.failed += 1;
+                    } else {
+                        done.retried += 1;
+                    }
+                }
+            }
+        }
+        Ok(done)
+    }
+
+    /// Runs the sender forever on the current runtime.
+    pub fn spawn_mail_sender(&self) {
+        let sso = self.clone();
+        let every = Duration::from_secs(self.config.mail.poll_interval_seconds.max(1));
+        actix_web::rt::spawn(async move {
+            loop {
+                if let Err(e) = sso.deliver_due().await {
+                    tracing::warn!(error = %e, "mail sender pass failed; retrying");
+                }
+                actix_web::rt::time::sleep(every).await;
+            }
+        });
+    }
+
+    /// Queues a message in its own transaction (flows that change data queue inside theirs with
+    /// [`outbox::enqueue`]).
+    pub async fn queue_mail(
+        &self,
+        ctx: &crate::sso::Ctx,
+        kind: &str,
+        to: &str,
+        subject: &str,
+        text: &str,
+        html: &str,
+    ) -> SsoResult<()> {
+        let (pk, now) = (ctx.tenant.pk, ctx.now);
+        let (kind, to, subject, text, html) = (
+            kind.to_owned(),
+            to.to_owned(),
+            subject.to_owned(),
+            text.to_owned(),
+            html.to_owned(),
+        );
+        Ok(self
+            .store
+            .tenant(pk, move |conn| {
+                outbox::enqueue(
+                    conn,
+                    &outbox::NewMessage {
+                        tenant: pk,
+                        kind: &kind,
+                        recipient: &to,
+                        subject: &subject,
+                        body_text: &text,
+                        body_html: &html,
+                    },
+                    now,
+                )
+            })
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(0), TimeDelta::seconds(5));
+        assert_eq!(backoff(1), TimeDelta::seconds(10));
+        assert_eq!(backoff(5), TimeDelta::seconds(160));
+        assert_eq!(backoff(50), TimeDelta::seconds(3600));
+    }
+}
