@@ -41,6 +41,7 @@ pub struct Config {
     pub password_reset: PasswordResetSection,
     pub user_address_list: BTreeMap<String, StringList>,
     pub totp: TotpSection,
+    pub mail_templates: BTreeMap<String, MailTemplate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -422,6 +423,7 @@ impl Config {
             zato_compat: ZatoCompatPolicy {
                 allow_totp_toggle: self.zato_compat.allow_totp_toggle,
             },
+            mail_templates: self.mail_templates.clone(),
         }
     }
 
@@ -498,7 +500,7 @@ fn unknown_keys(raw: &config::Config) -> Vec<String> {
     let mut sections: Vec<_> = table.into_iter().collect();
     sections.sort_by(|a, b| a.0.cmp(&b.0));
     for (section, value) in sections {
-        if section == "user_address_list" {
+        if section == "user_address_list" || section == "mail_templates" {
             continue;
         }
         let fields = match value.clone().into_table() {

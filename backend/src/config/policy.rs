@@ -23,6 +23,18 @@ pub struct TenantPolicy {
     pub user_address_list: BTreeMap<String, StringList>,
     pub totp: TotpSection,
     pub zato_compat: ZatoCompatPolicy,
+    /// Per kind of message (`signup_confirm`, `welcome`, `rejected`, `approval_needed`, `password_reset`,
+    /// `email_change`): a subject, text or HTML replacing the built-in one.
+    pub mail_templates: BTreeMap<String, MailTemplate>,
+}
+
+/// A tenant's version of a message. Placeholders: `{tenant}`, `{username}`, `{link}`, `{valid_for}`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailTemplate {
+    pub subject: Option<String>,
+    pub text: Option<String>,
+    pub html: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -208,6 +220,10 @@ pub struct SignupSection {
     pub confirm_valid_for_minutes: u32,
     /// Gatehouse: who is told that a sign-up waits for approval; empty means the tenant's super-users.
     pub notify_approvers: StringList,
+    /// Gatehouse: sign-ups from one address, and to one e-mail address, within the window.
+    pub max_requests_per_address: u32,
+    pub max_requests_per_recipient: u32,
+    pub request_window_minutes: u32,
 }
 
 impl Default for SignupSection {
@@ -224,6 +240,9 @@ impl Default for SignupSection {
             is_approval_needed: true,
             confirm_valid_for_minutes: 4320,
             notify_approvers: StringList::default(),
+            max_requests_per_address: 20,
+            max_requests_per_recipient: 5,
+            request_window_minutes: 60,
         }
     }
 }
@@ -285,6 +304,10 @@ pub struct PasswordResetSection {
     #[serde(rename = "email_title_en_US")]
     pub email_title_en_us: String,
     pub email_from: String,
+    /// Gatehouse: reset requests from one address, and for one credential, within the window.
+    pub max_requests_per_address: u32,
+    pub max_requests_per_recipient: u32,
+    pub request_window_minutes: u32,
 }
 
 impl Default for PasswordResetSection {
@@ -296,6 +319,9 @@ impl Default for PasswordResetSection {
             email_title_en_gb: "Password reset".to_owned(),
             email_title_en_us: "Password reset".to_owned(),
             email_from: "hello@example.com".to_owned(),
+            max_requests_per_address: 20,
+            max_requests_per_recipient: 5,
+            request_window_minutes: 60,
         }
     }
 }

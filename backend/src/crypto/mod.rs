@@ -14,6 +14,12 @@ pub fn random_urlsafe(n: usize) -> String {
     base64_urlsafe(&bytes)
 }
 
+/// The SHA-256 of a text, in hex: how high-entropy one-time secrets (tokens, keys, codes) are stored.
+pub fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
 /// A random 128-bit value.
 pub fn random_u128() -> u128 {
     let mut bytes = [0u8; 16];

@@ -6,7 +6,6 @@ use super::keyring::Keyring;
 use super::random_u128;
 use gatehouse_shared::Ust;
 use gatehouse_shared::ids::crockford_u128;
-use sha2::{Digest, Sha256};
 
 const SECRET_PREFIX: &str = "zust";
 const SESSION_ID_PREFIX: &str = "zses";
@@ -43,7 +42,7 @@ pub fn lookup_hash(keyring: &Keyring, ust: &str) -> Option<String> {
 }
 
 fn hash_secret(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
+    super::sha256_hex(secret)
 }
 
 #[cfg(test)]

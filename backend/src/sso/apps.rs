@@ -13,7 +13,6 @@ use chrono::NaiveDateTime;
 use gatehouse_shared::SubStatus;
 use gatehouse_shared::ids::crockford_u128;
 use serde_json::json;
-use sha2::{Digest, Sha256};
 
 /// An app as the API shows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -41,7 +40,7 @@ impl std::fmt::Debug for NewAppKey {
 }
 
 fn key_hash(key: &str) -> String {
-    hex::encode(Sha256::digest(key.as_bytes()))
+    crate::crypto::sha256_hex(key)
 }
 
 fn check_app_name(name: &str) -> SsoResult<()> {

@@ -2,13 +2,15 @@
 //! every read already; this only reclaims the space, every `cleanup.interval_seconds`.
 
 use super::{Sso, SsoResult};
-use crate::store::{attrs, sessions};
+use crate::store::{attrs, email_tokens, password_resets, request_counters, sessions};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Cleaned {
     pub sessions: usize,
     pub attrs: usize,
+    /// Expired sign-up, e-mail change and reset tokens, and request counters older than a day.
+    pub tokens: usize,
 }
 
 impl Sso {
@@ -20,7 +22,14 @@ impl Sso {
             .global(move |conn| {
                 let sessions = sessions::delete_expired(conn, now)?;
                 let attrs = attrs::delete_expired(conn, now)?;
-                Ok(Cleaned { sessions, attrs })
+                let tokens = email_tokens::delete_expired(conn, now)?
+                    + password_resets::delete_expired(conn, now)?
+                    + request_counters::delete_before(conn, now - chrono::TimeDelta::days(1))?;
+                Ok(Cleaned {
+                    sessions,
+                    attrs,
+                    tokens,
+                })
             })
             .await?)
     }
@@ -33,8 +42,13 @@ impl Sso {
             loop {
                 actix_web::rt::time::sleep(every).await;
                 match sso.cleanup_once().await {
-                    Ok(c) if c.sessions + c.attrs > 0 => {
-                        tracing::debug!(sessions = c.sessions, attrs = c.attrs, "deleted expired rows")
+                    Ok(c) if c.sessions + c.attrs + c.tokens > 0 => {
+                        tracing::debug!(
+                            sessions = c.sessions,
+                            attrs = c.attrs,
+                            tokens = c.tokens,
+                            "deleted expired rows"
+                        )
                     }
                     Ok(_) => {}
                     Err(e) => tracing::warn!(error = %e, "cleanup failed; retrying at the next interval"),

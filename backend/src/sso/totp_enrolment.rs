@@ -11,7 +11,6 @@ use crate::store::totp as rows;
 use crate::store::users::{self, UserRow};
 use diesel::prelude::*;
 use gatehouse_shared::SubStatus;
-use sha2::{Digest, Sha256};
 
 /// How many recovery codes a confirmation gives.
 pub const RECOVERY_CODES: usize = 10;
@@ -44,7 +43,7 @@ pub fn recovery_hash(code: &str) -> String {
         .filter(|c| c.is_ascii_alphanumeric())
         .collect::<String>()
         .to_lowercase();
-    hex::encode(Sha256::digest(normalised.as_bytes()))
+    crate::crypto::sha256_hex(&normalised)
 }
 
 fn is_totp_code(code: &str) -> bool {

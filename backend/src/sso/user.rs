@@ -93,6 +93,17 @@ impl Sso {
 
     /// Creates a user. A duplicate username in the tenant is `E001002`.
     pub async fn create_user(&self, ctx: &Ctx, new: NewUser) -> SsoResult<UserRow> {
+        self.create_user_with(ctx, new, |_, _| Ok(())).await
+    }
+
+    /// Creates a user and, in the same transaction, does `after` with the new row (a sign-up's token and
+    /// confirmation e-mail), so either all of it happens or none.
+    pub async fn create_user_with(
+        &self,
+        ctx: &Ctx,
+        new: NewUser,
+        after: impl FnOnce(&mut crate::store::AnyConnection, &UserRow) -> SsoResult<()> + Send + 'static,
+    ) -> SsoResult<UserRow> {
         check_username(&new.username).map_err(|code| SsoError::refused(Kind::BadInput, code))?;
         let policy = self.policy(&ctx.tenant).await?;
         let password = match &new.password {
@@ -193,18 +204,18 @@ impl Sso {
             "user.create_user"
         };
         self.store
-            .tenant(pk, move |conn| {
+            .tenant_with(pk, move |conn| {
                 let row = users::insert(conn, &row)?;
                 audit::append_ctx(conn, &ctx, op, Some(&row.user_id), Ok(()))?;
+                after(conn, &row)?;
                 Ok(row)
             })
             .await
-            .map_err(|e| {
-                if e.is_unique_violation() {
+            .map_err(|e| match e {
+                SsoError::Store(e) if e.is_unique_violation() => {
                     SsoError::refused(Kind::Conflict, SubStatus::UsernameExists)
-                } else {
-                    SsoError::Store(e)
                 }
+                other => other,
             })
     }
 
@@ -293,6 +304,8 @@ impl Sso {
         self.set_approval(ctx, user, REJECTED, "user.reject_user").await
     }
 
+    /// Records an approval decision; a change of decision sends the user a welcome or a rejection notice (in
+    /// the same transaction, through the outbox).
     async fn set_approval(
         &self,
         ctx: &Ctx,
@@ -300,13 +313,30 @@ impl Sso {
         status: &'static str,
         op: &'static str,
     ) -> SsoResult<UserRow> {
+        let policy = self.policy(&ctx.tenant).await?;
         let by = ctx.actor.as_approver();
-        self.modify_user(ctx, user, op, move |row, now| {
-            row.approval_status = status.to_owned();
-            row.approval_status_mod_time = now;
-            row.approval_status_mod_by = by;
-        })
-        .await
+        let pk = ctx.tenant.pk;
+        let who = user.clone();
+        let c = ctx.clone();
+        let sso = self.clone();
+        self.store
+            .tenant_with(pk, move |conn| {
+                let Some(mut row) = find(conn, pk, &who)? else {
+                    return Err(not_found());
+                };
+                let changed = row.approval_status != status;
+                row.approval_status = status.to_owned();
+                row.approval_status_mod_time = c.now;
+                row.approval_status_mod_by = by;
+                users::save(conn, &row)?;
+                audit::append_ctx(conn, &c, op, Some(&row.user_id), Ok(()))?;
+                if changed && status != BEFORE_DECISION {
+                    let kind = if status == APPROVED { "welcome" } else { "rejected" };
+                    sso.decision_notice(conn, &c, &policy, &row, kind)?;
+                }
+                Ok(row)
+            })
+            .await
     }
 
     /// Sets a password after checking the policy; the expiry is `password_expiry_days` (or `password.expiry`)

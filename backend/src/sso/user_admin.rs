@@ -8,6 +8,8 @@ use super::user::{APPROVED, BEFORE_DECISION, REJECTED, SIGNUP_BEFORE_CONFIRMATIO
 use super::{Ctx, Sso, UserRef, audit, password_policy};
 use crate::config::parse_net;
 use crate::crypto::password::Password;
+use crate::crypto::{random_urlsafe, sha256_hex};
+use crate::store::email_tokens::{self, NewEmailToken};
 use crate::store::users::{self, UserRow};
 use crate::store::{address_lists, sessions as session_rows};
 use chrono::{NaiveDateTime, TimeDelta};
@@ -86,6 +88,7 @@ impl Sso {
             }
         }
         let policy = self.policy(&ctx.tenant).await?;
+        let mut pending_email = None;
         let target_id = target.unwrap_or(&current.user.user_id).to_owned();
         let mut user = self.find_user(ctx, &UserRef::Id(target_id)).await?;
         for (key, value) in &data {
@@ -95,17 +98,23 @@ impl Sso {
                     super::user::check_username(&name).map_err(|code| SsoError::refused(Kind::BadInput, code))?;
                     user.username = name;
                 }
-                "email" => {
-                    let email = text(value)?;
-                    let (stored, hash) = self.store_email(&policy, email);
-                    let changed = hash != user.email_hash;
-                    user.email = stored;
-                    user.email_hash = hash;
-                    if changed {
-                        // Confirmed again by e-mail once the mail issue lands; until then it is only recorded.
-                        user.email_confirmed = false;
+                "email" => match text(value)? {
+                    // Removing the address needs no confirmation.
+                    None => {
+                        user.email = None;
+                        user.email_hash = None;
                     }
-                }
+                    Some(new) => {
+                        if new.parse::<lettre::Address>().is_err() {
+                            return Err(SsoError::refused(Kind::BadInput, SubStatus::EmailInvalid));
+                        }
+                        let (stored, hash) = self.store_email(&policy, Some(new.clone()));
+                        // A new address waits for confirmation from itself; the old one stays in force.
+                        if hash != user.email_hash {
+                            pending_email = Some((new, stored, hash));
+                        }
+                    }
+                },
                 "display_name" => user.display_name = text(value)?,
                 "first_name" => user.first_name = text(value)?,
                 "middle_name" => user.middle_name = text(value)?,
@@ -161,10 +170,44 @@ impl Sso {
             "user.update_user_by_id"
         };
         let saved = user.clone();
+        let confirm = pending_email.map(|(plain, stored, hash)| {
+            let token = random_urlsafe(32);
+            let link = super::signup::link(self, ctx, "email/confirm", &token);
+            (plain, stored, hash, sha256_hex(&token), link)
+        });
+        let valid_minutes = policy.signup.confirm_valid_for_minutes.max(1);
+        let policy_c = (*policy).clone();
         self.store
             .tenant(pk, move |conn| {
                 users::save(conn, &saved)?;
-                audit::append_ctx(conn, &acting, op, Some(&saved.user_id), Ok(()))
+                audit::append_ctx(conn, &acting, op, Some(&saved.user_id), Ok(()))?;
+                if let Some((plain, stored, hash, token_hash, link)) = confirm {
+                    email_tokens::withdraw(conn, pk, saved.id, "email_change")?;
+                    email_tokens::insert(
+                        conn,
+                        &NewEmailToken {
+                            tenant: pk,
+                            user_pk: saved.id,
+                            purpose: "email_change",
+                            token_hash: &token_hash,
+                            new_email: stored.as_deref(),
+                            new_email_hash: hash.as_deref(),
+                            expiration_time: acting.now + TimeDelta::minutes(i64::from(valid_minutes)),
+                        },
+                        acting.now,
+                    )?;
+                    super::signup::queue(
+                        conn,
+                        &acting,
+                        &policy_c,
+                        "email_change",
+                        &plain,
+                        &saved.username,
+                        Some(&link),
+                        &super::mail_templates::describe_minutes(valid_minutes),
+                    )?;
+                }
+                Ok(())
             })
             .await
             .map_err(|e| {
@@ -175,6 +218,45 @@ impl Sso {
                 }
             })?;
         Ok(user)
+    }
+
+    /// Confirms a changed e-mail address from the link sent to it: the new address replaces the old one.
+    /// Unknown or expired: `E005006`; used: `E005007`; an address another user has taken since: `E002002`.
+    pub async fn confirm_email_change(&self, ctx: &Ctx, token: &str) -> SsoResult<()> {
+        let (pk, hash, c) = (ctx.tenant.pk, sha256_hex(token.trim()), ctx.clone());
+        self.store
+            .tenant_with(pk, move |conn| {
+                let Some(t) = email_tokens::by_hash(conn, pk, "email_change", &hash)? else {
+                    return Err(SsoError::refused(Kind::NotFound, SubStatus::AuthNoSuchSignUpToken));
+                };
+                if t.used_time.is_some() {
+                    return Err(SsoError::refused(Kind::Conflict, SubStatus::AuthSignUpConfirmed));
+                }
+                if t.expiration_time <= c.now {
+                    return Err(SsoError::refused(Kind::NotFound, SubStatus::AuthNoSuchSignUpToken));
+                }
+                let mut user = users::by_pk(conn, pk, t.user_pk)?.ok_or_else(not_found)?;
+                if let Some(h) = &t.new_email_hash
+                    && users::by_email_hash(conn, pk, h)?.is_some_and(|other| other.id != user.id)
+                {
+                    return Err(SsoError::refused(Kind::Conflict, SubStatus::EmailExists));
+                }
+                if !email_tokens::use_token(conn, t.id, c.now)? {
+                    return Err(SsoError::refused(Kind::Conflict, SubStatus::AuthSignUpConfirmed));
+                }
+                user.email = t.new_email;
+                user.email_hash = t.new_email_hash;
+                user.email_confirmed = true;
+                users::save(conn, &user)?;
+                Ok(audit::append_ctx(
+                    conn,
+                    &c,
+                    "user.confirm_email_change",
+                    Some(&user.user_id),
+                    Ok(()),
+                )?)
+            })
+            .await
     }
 
     /// Deletes a user of the tenant (a super-user's call); deleting oneself is `E008001`. The user's sessions,

@@ -162,6 +162,46 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    email_tokens (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        user_pk -> BigInt,
+        purpose -> Text,
+        token_hash -> Text,
+        new_email -> Nullable<Text>,
+        new_email_hash -> Nullable<Text>,
+        creation_time -> Timestamp,
+        expiration_time -> Timestamp,
+        used_time -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    password_resets (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        user_pk -> BigInt,
+        token_hash -> Text,
+        creation_time -> Timestamp,
+        expiration_time -> Timestamp,
+        access_time -> Nullable<Timestamp>,
+        reset_key_hash -> Nullable<Text>,
+        reset_key_expiration -> Nullable<Timestamp>,
+        used_time -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    request_counters (tenant_id, kind, subject, window_start) {
+        tenant_id -> BigInt,
+        kind -> Text,
+        subject -> Text,
+        window_start -> Timestamp,
+        count -> Integer,
+    }
+}
+
 diesel::joinable!(tenant_settings -> tenants (tenant_id));
 diesel::joinable!(attrs -> users (user_pk));
 diesel::joinable!(user_address_lists -> users (user_pk));
@@ -181,4 +221,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     recovery_codes,
     app_keys,
     outbox,
+    email_tokens,
+    password_resets,
+    request_counters,
 );

@@ -135,3 +135,44 @@ pub fn delete(conn: &mut AnyConnection, tenant: TenantPk, user_id: &str) -> Stor
     )
     .execute(conn)?)
 }
+
+pub fn by_pk(conn: &mut AnyConnection, tenant: TenantPk, id: i64) -> StoreResult<Option<UserRow>> {
+    Ok(users::table
+        .filter(users::tenant_id.eq(tenant))
+        .filter(users::id.eq(id))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn by_email_hash(conn: &mut AnyConnection, tenant: TenantPk, hash: &str) -> StoreResult<Option<UserRow>> {
+    Ok(users::table
+        .filter(users::tenant_id.eq(tenant))
+        .filter(users::email_hash.eq(hash))
+        .order(users::id.asc())
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn set_email_confirmed(conn: &mut AnyConnection, tenant: TenantPk, id: i64, confirmed: bool) -> StoreResult<usize> {
+    Ok(diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tenant))
+            .filter(users::id.eq(id)),
+    )
+    .set(users::email_confirmed.eq(confirmed))
+    .execute(conn)?)
+}
+
+/// The stored (possibly sealed) e-mail addresses of the tenant's approved super-users.
+pub fn super_user_emails(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<Vec<String>> {
+    let found: Vec<Option<String>> = users::table
+        .filter(users::tenant_id.eq(tenant))
+        .filter(users::is_super_user.eq(true))
+        .filter(users::approval_status.eq("approved"))
+        .order(users::id.asc())
+        .select(users::email)
+        .load(conn)?;
+    Ok(found.into_iter().flatten().collect())
+}

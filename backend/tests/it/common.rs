@@ -297,3 +297,12 @@ impl Drop for SmtpServer {
         let _ = self.child.wait();
     }
 }
+
+/// The token of a link in a message: what follows `marker` up to the end of the URL.
+pub fn token_in(text: &str, marker: &str) -> String {
+    let start = text.find(marker).unwrap_or_else(|| panic!("no {marker} in {text}")) + marker.len();
+    text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
+}

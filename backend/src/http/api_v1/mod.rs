@@ -6,6 +6,7 @@ pub mod auth;
 pub mod schemas;
 pub mod session;
 pub mod sessions;
+pub mod signup;
 pub mod tenants;
 pub mod totp;
 pub mod users;
@@ -94,6 +95,12 @@ routes! {
     (post, "/apps/{name}/keys", admin::create_key),
     (delete, "/apps/{name}/keys/{key_id}", admin::revoke_key),
     (get, "/audit", admin::audit),
+    (post, "/signup", signup::signup),
+    (post, "/signup/confirm", signup::confirm),
+    (post, "/password-reset", signup::reset),
+    (post, "/password-reset/access", signup::access),
+    (post, "/password-reset/complete", signup::complete),
+    (post, "/email/confirm", signup::confirm_email),
     ],
     operators: [
     (get, "", tenants::list),

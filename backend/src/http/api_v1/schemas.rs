@@ -233,3 +233,21 @@ pub struct Tenant {
     /// `active` or `suspended`.
     pub status: String,
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct SignupAccepted {
+    /// `awaiting_confirmation`.
+    pub status: String,
+    pub confirm_token: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SignupConfirmed {
+    /// `approved` or `pending`.
+    pub approval: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ResetKey {
+    pub reset_key: String,
+}

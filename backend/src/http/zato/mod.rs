@@ -5,6 +5,7 @@
 pub mod attrs;
 pub mod body;
 pub mod sessions;
+pub mod signup;
 pub mod user;
 pub mod users;
 
@@ -42,5 +43,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/session/attr", web::get().to(attrs::session_get))
         .route("/session/attr", web::delete().to(attrs::session_delete))
         .route("/session/attr/exists", web::get().to(attrs::session_exists))
-        .route("/session/attr/names", web::get().to(attrs::session_names));
+        .route("/session/attr/names", web::get().to(attrs::session_names))
+        .route("/user/signup", web::post().to(signup::signup))
+        .route("/user/signup", web::patch().to(signup::confirm))
+        .route("/user/signup/confirm", web::post().to(signup::confirm))
+        .route("/password/reset", web::post().to(signup::reset))
+        .route("/password/reset", web::patch().to(signup::access))
+        .route("/password/reset", web::delete().to(signup::complete));
 }

@@ -1,0 +1,192 @@
+//! Password reset (reference §8.6 with quirk Q8 fixed): a request by username or e-mail (per
+//! `password_reset.user_search_by`) always answers the same and does the same work whether or not the user
+//! exists; the e-mail carries a link with a one-time token; accessing it once gives a reset key valid for
+//! `password_change_session_duration` seconds; completing it once sets the password and ends every session.
+
+use super::error::{Kind, SsoError, SsoResult};
+use super::mail_templates::describe_minutes;
+use super::signup::{link, queue};
+use super::user::{APPROVED, normalise_email};
+use super::{Ctx, Sso, audit, password_policy};
+use crate::config::policy::UserSearchBy;
+use crate::crypto::password::Password;
+use crate::crypto::{random_urlsafe, sha256_hex};
+use crate::store::password_resets::{self, ResetRow};
+use crate::store::{sessions, users};
+use chrono::TimeDelta;
+use gatehouse_shared::SubStatus;
+
+fn could_not_access() -> SsoError {
+    SsoError::refused(Kind::Forbidden, SubStatus::PasswordResetCouldNotAccess)
+}
+
+/// A reset key, returned once by `access`.
+pub struct ResetKey(pub String);
+
+impl std::fmt::Debug for ResetKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ResetKey([redacted])")
+    }
+}
+
+impl Sso {
+    /// Asks for a reset. Always `Ok` (after the abuse limits): the caller learns nothing about the account.
+    pub async fn request_password_reset(&self, ctx: &Ctx, credential: &str) -> SsoResult<()> {
+        let policy = self.policy(&ctx.tenant).await?;
+        self.check_app_key(ctx, &policy).await?;
+        let p = &policy.password_reset;
+        let credential = credential.trim().to_owned();
+        self.limit_requests(
+            ctx,
+            "password_reset",
+            Some(credential.clone()).filter(|c| !c.is_empty()),
+            p.max_requests_per_address,
+            p.max_requests_per_recipient,
+            p.request_window_minutes,
+        )
+        .await?;
+        // The same work for every request: a token is made and the lookups run whether or not anyone matches.
+        let token = random_urlsafe(32);
+        let token_hash = sha256_hex(&token);
+        let email_hash = self.keyring.lookup_hash(&normalise_email(&credential));
+        let search_by = p.user_search_by;
+        let valid_minutes = p.valid_for.max(1);
+        let expiration = ctx.now + TimeDelta::minutes(i64::from(valid_minutes));
+        let reset_link = link(self, ctx, "password-reset/complete", &token);
+        let (pk, c, policy_c, keyring) = (ctx.tenant.pk, ctx.clone(), (*policy).clone(), self.keyring.clone());
+        self.store
+            .tenant(pk, move |conn| {
+                let by_name = users::by_username(conn, pk, &credential)?;
+                let by_email = users::by_email_hash(conn, pk, &email_hash)?;
+                let found = match search_by {
+                    UserSearchBy::Username => by_name,
+                    UserSearchBy::Email => by_email,
+                    UserSearchBy::UsernameOrEmail => by_name.or(by_email),
+                };
+                let Some(user) = found.filter(|u| u.approval_status == APPROVED && !credential.is_empty()) else {
+                    return Ok(());
+                };
+                // The confirmed address; a changed one waits for its own confirmation.
+                let Some(to) = user
+                    .email
+                    .as_deref()
+                    .map(|e| keyring.open_text(e).unwrap_or_else(|| e.to_owned()))
+                else {
+                    return Ok(());
+                };
+                password_resets::insert(conn, pk, user.id, &token_hash, c.now, expiration)?;
+                queue(
+                    conn,
+                    &c,
+                    &policy_c,
+                    "password_reset",
+                    &to,
+                    &user.username,
+                    Some(&reset_link),
+                    &describe_minutes(valid_minutes),
+                )?;
+                audit::append_ctx(conn, &c, "password_reset.create_token", Some(&user.user_id), Ok(()))
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Accesses a reset token, once: returns the reset key that completes it. Anything else is `E010001`.
+    pub async fn access_password_reset(&self, ctx: &Ctx, token: &str) -> SsoResult<ResetKey> {
+        let policy = self.policy(&ctx.tenant).await?;
+        let key = random_urlsafe(32);
+        let key_hash = sha256_hex(&key);
+        let duration = TimeDelta::seconds(i64::from(policy.password_reset.password_change_session_duration.max(1)));
+        let (pk, hash, c) = (ctx.tenant.pk, sha256_hex(token.trim()), ctx.clone());
+        self.store
+            .tenant_with(pk, move |conn| {
+                let row = usable(conn, pk, &hash, c.now)?;
+                if row.access_time.is_some() {
+                    return Err(could_not_access());
+                }
+                let user = users::by_pk(conn, pk, row.user_pk)?.ok_or_else(could_not_access)?;
+                account_may_reset(&user, c.now)?;
+                let key_expiration = (c.now + duration).min(row.expiration_time);
+                if !password_resets::access(conn, row.id, &key_hash, key_expiration, c.now)? {
+                    return Err(could_not_access());
+                }
+                audit::append_ctx(conn, &c, "password_reset.access_token", Some(&user.user_id), Ok(()))?;
+                Ok(())
+            })
+            .await?;
+        Ok(ResetKey(key))
+    }
+
+    /// Completes a reset: the token (accessed, unused, unexpired) and its key (unexpired), once. Sets the
+    /// password and ends every session of the user.
+    pub async fn complete_password_reset(
+        &self,
+        ctx: &Ctx,
+        token: &str,
+        reset_key: &str,
+        password: Password,
+    ) -> SsoResult<()> {
+        let policy = self.policy(&ctx.tenant).await?;
+        let (pk, hash, key_hash) = (ctx.tenant.pk, sha256_hex(token.trim()), sha256_hex(reset_key.trim()));
+        let now = ctx.now;
+        // Checked before the (costly) hashing, and again in the transaction that uses the token.
+        let (row, user) = self
+            .store
+            .tenant_with(pk, move |conn| {
+                let row = usable(conn, pk, &hash, now)?;
+                let key_ok = row.reset_key_hash.as_deref() == Some(key_hash.as_str())
+                    && row.reset_key_expiration.is_some_and(|t| t > now);
+                if !key_ok {
+                    return Err(could_not_access());
+                }
+                let user = users::by_pk(conn, pk, row.user_pk)?.ok_or_else(could_not_access)?;
+                Ok((row, user))
+            })
+            .await?;
+        account_may_reset(&user, now)?;
+        password_policy::check(&policy.password, &password, &[user.username.as_str()])
+            .map_err(|code| SsoError::refused_if(Kind::Policy, code, policy.password.inform_if_invalid))?;
+        let new_hash = self.hasher.hash(password).await?;
+        let days = i64::from(policy.password.expiry);
+        let c = ctx.clone();
+        self.store
+            .tenant_with(pk, move |conn| {
+                if !password_resets::use_token(conn, row.id, c.now)? {
+                    return Err(could_not_access());
+                }
+                let mut user = user;
+                user.password_hash = new_hash;
+                user.password_last_set = c.now;
+                user.password_expiry = c.now + TimeDelta::days(days);
+                user.password_must_change = false;
+                users::save(conn, &user)?;
+                sessions::delete_for_user_except(conn, pk, user.id, None)?;
+                audit::append_ctx(conn, &c, "password_reset.change_password", Some(&user.user_id), Ok(()))?;
+                Ok(())
+            })
+            .await
+    }
+}
+
+/// The unexpired, unused reset with this token hash.
+fn usable(
+    conn: &mut crate::store::AnyConnection,
+    tenant: crate::store::TenantPk,
+    hash: &str,
+    now: chrono::NaiveDateTime,
+) -> SsoResult<ResetRow> {
+    let row = password_resets::by_hash(conn, tenant, hash)?.ok_or_else(could_not_access)?;
+    if row.used_time.is_some() || row.expiration_time <= now {
+        return Err(could_not_access());
+    }
+    Ok(row)
+}
+
+/// An account that may no longer log in may not reset its password either; the answer is the reset's own
+/// `E010001`, which says nothing about why. Expiry is not checked: a reset is how an expired password goes.
+fn account_may_reset(user: &users::UserRow, now: chrono::NaiveDateTime) -> SsoResult<()> {
+    if user.approval_status != APPROVED || super::login::is_locked(user, now) {
+        return Err(could_not_access());
+    }
+    Ok(())
+}

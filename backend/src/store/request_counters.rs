@@ -1,0 +1,41 @@
+//! The `request_counters` table: requests that send e-mail, counted per (tenant, kind, subject) in fixed
+//! windows, shared by every instance.
+
+use super::schema::request_counters;
+use super::{AnyConnection, StoreResult, TenantPk};
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+
+/// Adds one to the counter of this window and returns the new count.
+pub fn bump(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    kind: &str,
+    subject: &str,
+    window_start: NaiveDateTime,
+) -> StoreResult<i32> {
+    let key = request_counters::table
+        .filter(request_counters::tenant_id.eq(tenant))
+        .filter(request_counters::kind.eq(kind))
+        .filter(request_counters::subject.eq(subject))
+        .filter(request_counters::window_start.eq(window_start));
+    let updated = diesel::update(key)
+        .set(request_counters::count.eq(request_counters::count + 1))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(request_counters::table)
+            .values((
+                request_counters::tenant_id.eq(tenant),
+                request_counters::kind.eq(kind),
+                request_counters::subject.eq(subject),
+                request_counters::window_start.eq(window_start),
+                request_counters::count.eq(1),
+            ))
+            .execute(conn)?;
+    }
+    Ok(key.select(request_counters::count).first(conn)?)
+}
+
+pub fn delete_before(conn: &mut AnyConnection, before: NaiveDateTime) -> StoreResult<usize> {
+    Ok(diesel::delete(request_counters::table.filter(request_counters::window_start.lt(before))).execute(conn)?)
+}
