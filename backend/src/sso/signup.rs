@@ -50,8 +50,13 @@ pub enum Confirmed {
     AwaitingApproval,
 }
 
+/// A refusal whose reason may be hidden: then the status says no more than the code (403 E005001).
+fn refusal(kind: Kind, code: SubStatus, inform: bool) -> SsoError {
+    SsoError::refused_if(if inform { kind } else { Kind::Forbidden }, code, inform)
+}
+
 fn policy_refusal(code: SubStatus, inform: bool) -> SsoError {
-    SsoError::refused_if(if inform { Kind::Policy } else { Kind::Forbidden }, code, inform)
+    refusal(Kind::Policy, code, inform)
 }
 
 /// A link into the web UI: `{server.public_url}/t/{tenant}/{path}?token=...`.
@@ -144,14 +149,14 @@ impl Sso {
             })
             .await?;
         if name_taken {
-            return Err(SsoError::refused_if(
+            return Err(refusal(
                 Kind::Conflict,
                 SubStatus::UsernameExists,
                 s.inform_if_user_exists,
             ));
         }
         if email_taken {
-            return Err(SsoError::refused_if(
+            return Err(refusal(
                 Kind::Conflict,
                 SubStatus::EmailExists,
                 s.inform_if_email_exists,
@@ -254,7 +259,7 @@ impl Sso {
             .map_err(|e| match e.code() {
                 // A username taken between the check and the insert.
                 Some(SubStatus::UsernameExists) => {
-                    SsoError::refused_if(Kind::Conflict, SubStatus::UsernameExists, s.inform_if_user_exists)
+                    refusal(Kind::Conflict, SubStatus::UsernameExists, s.inform_if_user_exists)
                 }
                 _ => e,
             })?;

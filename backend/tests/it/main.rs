@@ -13,5 +13,6 @@ mod login;
 mod mail;
 mod migrations;
 mod openapi;
+mod signup;
 mod tenants_users;
 mod zato_api;
