@@ -42,6 +42,19 @@ pub enum Command {
     /// Fernet keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The mail outbox.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// List queued, sent and failed messages (never their bodies).
+    List {
+        /// Only the messages given up on.
+        #[arg(long)]
+        failed: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -232,7 +245,41 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Tenant(cmd) => tenant(&sso, cmd).await,
         Command::User(cmd) => user(&sso, cmd).await,
         Command::Keys(KeysCommand::Generate) => Ok(()),
+        Command::Mail(MailCommand::List { failed }) => mail_list(&sso, failed).await,
     }
+}
+
+async fn mail_list(sso: &Sso, failed_only: bool) -> Result<(), Failure> {
+    let rows = sso
+        .store
+        .global(crate::store::outbox::all)
+        .await
+        .map_err(|e| Failure::new(1, format!("mail list: {e}")))?;
+    let tenants: std::collections::HashMap<i64, String> = sso
+        .list_tenants()
+        .await
+        .map_err(|e| describe(e, "tenants"))?
+        .into_iter()
+        .map(|t| (t.pk, t.slug.to_string()))
+        .collect();
+    for row in rows.iter().filter(|r| !failed_only || r.failed_time.is_some()) {
+        let state = match (row.sent_time, row.failed_time) {
+            (Some(t), _) => format!("sent {t}"),
+            (None, Some(t)) => format!("failed {t}"),
+            (None, None) => format!("queued, next attempt {}", row.next_attempt_time),
+        };
+        println!(
+            "{}\t{}\t{}\t{}\tattempts={}\t{}\t{}",
+            row.id,
+            tenants.get(&row.tenant_id).map_or("?", String::as_str),
+            row.kind,
+            row.recipient,
+            row.attempts,
+            state,
+            row.last_error.as_deref().unwrap_or("")
+        );
+    }
+    Ok(())
 }
 
 async fn serve(sso: Sso) -> Result<(), Failure> {

@@ -152,6 +152,13 @@ pub fn check_key(defaults: &TenantPolicy, section: &str, key: &str) -> Result<()
             Ok(())
         };
     }
+    if section == "mail_templates" {
+        return if super::mail_templates::KINDS.contains(&key) {
+            Ok(())
+        } else {
+            Err(err("no such message kind"))
+        };
+    }
     match fields.get(key) {
         Some(_) => Ok(()),
         None => Err(err("no such tenant setting")),
@@ -216,5 +223,7 @@ mod tests {
             "instance keys are not tenant settings"
         );
         assert!(check_key(&defaults, "user_address_list", "alice").is_ok());
+        assert!(check_key(&defaults, "mail_templates", "welcome").is_ok());
+        assert!(check_key(&defaults, "mail_templates", "spam").is_err());
     }
 }

@@ -459,3 +459,48 @@ async fn serve_answers_health_checks(backend: Backend) {
     }
 }
 both!(serve_answers_health_checks);
+
+async fn mail_list_shows_failed_messages(backend: Backend) {
+    let cli = Cli::new(backend);
+    assert_eq!(cli.run(&["tenant", "create", "acme"], None).code, 0);
+    let out = cli.run(
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "acme",
+            "--username",
+            "mo",
+            "--pending",
+            "--email",
+            "not an address",
+            "--password-stdin",
+        ],
+        Some("mo's long passphrase\n"),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        cli.run(&["user", "approve", "--tenant", "acme", "--username", "mo"], None)
+            .code,
+        0
+    );
+    let sso = cli.sso().await;
+    assert_eq!(
+        sso.deliver_due().await.unwrap().failed,
+        1,
+        "the welcome cannot be delivered"
+    );
+    drop(sso);
+    let out = cli.run(&["mail", "list", "--failed"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{}", out.stdout);
+    assert!(
+        lines[0].contains("\tacme\twelcome\tnot an address\tattempts=1\tfailed "),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("recipient"), "the error says why");
+    assert!(!out.stdout.contains("approved. You can log in"), "never the bodies");
+}
+both!(mail_list_shows_failed_messages);

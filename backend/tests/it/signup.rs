@@ -656,3 +656,60 @@ async fn the_zato_surface_for_sign_up_and_reset(backend: Backend) {
     assert_eq!((status, reply["details"].as_str()), (400, Some("Bad request")));
 }
 both!(the_zato_surface_for_sign_up_and_reset);
+
+async fn tenants_can_word_their_own_messages(backend: Backend) {
+    let f = Flow::new(backend, |_| {}).await;
+    let root = f.login("root", "root's passphrase").await.1["ust"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let custom = json!({"mail_templates": {"welcome": {"subject": "Hi {username} from {tenant}", "html": "<p>Dear <b>{username}</b></p>"}}});
+    let (status, reply) = f.send("PATCH", "/api/v1/t/default/settings", Some(&root), custom).await;
+    assert_eq!(status, 200, "{reply}");
+    let (status, reply) = f
+        .send(
+            "PATCH",
+            "/api/v1/t/default/settings",
+            Some(&root),
+            json!({"mail_templates": {"nonsense": {"subject": "x"}}}),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (422, "E008002".to_owned()), "only known kinds");
+    let (_, created) = f
+        .send(
+            "POST",
+            "/api/v1/t/default/users",
+            Some(&root),
+            json!({"username": "<eve>", "email": "eve@example.com"}),
+        )
+        .await;
+    let id = created["user_id"].as_str().unwrap().to_owned();
+    f.send(
+        "POST",
+        &format!("/api/v1/t/default/users/{id}/approve"),
+        Some(&root),
+        json!({}),
+    )
+    .await;
+    let welcome = f.last_to("eve@example.com", "welcome").await;
+    assert_eq!(welcome.subject, "Hi <eve> from Default");
+    assert_eq!(
+        welcome.body_html, "<p>Dear <b>&lt;eve&gt;</b></p>",
+        "values are escaped in HTML"
+    );
+    assert!(
+        welcome.body_text.contains("has been approved"),
+        "the built-in text where none is given"
+    );
+    // Rejecting sends the rejection notice.
+    f.send(
+        "POST",
+        &format!("/api/v1/t/default/users/{id}/reject"),
+        Some(&root),
+        json!({}),
+    )
+    .await;
+    let notice = f.last_to("eve@example.com", "rejected").await;
+    assert!(notice.body_text.contains("was not approved") && notice.body_html.contains("<p>"));
+}
+both!(tenants_can_word_their_own_messages);
