@@ -109,6 +109,10 @@ impl ApiError {
                     bad_request: false,
                 }
             }
+            ApiError::Sso(e @ SsoError::NeedsMore { .. }) => plain(
+                StatusCode::UNAUTHORIZED,
+                e.visible_code().unwrap_or(SubStatus::AuthNotAllowed),
+            ),
             ApiError::Sso(SsoError::Invalid { .. }) => Outcome {
                 detail: Some(self.to_string()),
                 ..plain(StatusCode::UNPROCESSABLE_ENTITY, SubStatus::CommonInvalidInput)

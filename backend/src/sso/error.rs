@@ -28,6 +28,16 @@ pub enum Kind {
 pub enum SsoError {
     #[error("refused: {code} ({kind:?})")]
     Refused { kind: Kind, code: SubStatus, inform: bool },
+    /// A login that needs one more step (a TOTP code, a new password). The surfaces answer it as a refusal
+    /// with its code; `continuation` lets the same person finish the login without sending the password (or a
+    /// used TOTP code) again, which the web pages need.
+    #[error("login needs another step: {code}")]
+    NeedsMore {
+        step: LoginStep,
+        code: SubStatus,
+        inform: bool,
+        continuation: Sealed,
+    },
     /// A value a typed setting cannot take: 422 `E008002`, naming the key.
     #[error("setting `{key}`: {message}")]
     Invalid { key: String, message: String },
@@ -60,6 +70,7 @@ impl SsoError {
             SsoError::Refused { code, inform, .. } => Some(if *inform { *code } else { SubStatus::AuthNotAllowed }),
             SsoError::Hash(HashError::Busy) => Some(SubStatus::ThrottleHashQueue),
             SsoError::Invalid { .. } => Some(SubStatus::CommonInvalidInput),
+            SsoError::NeedsMore { code, inform, .. } => Some(if *inform { *code } else { SubStatus::AuthNotAllowed }),
             _ => None,
         }
     }
@@ -70,8 +81,26 @@ impl SsoError {
             SsoError::Refused { code, .. } => Some(*code),
             SsoError::Hash(HashError::Busy) => Some(SubStatus::ThrottleHashQueue),
             SsoError::Invalid { .. } => Some(SubStatus::CommonInvalidInput),
+            SsoError::NeedsMore { code, .. } => Some(*code),
             _ => None,
         }
+    }
+}
+
+/// The step a login still needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginStep {
+    Totp,
+    NewPassword,
+}
+
+/// A value sealed with the keyring (a login continuation). `Debug` prints nothing of it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Sealed(pub String);
+
+impl std::fmt::Debug for Sealed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Sealed([redacted])")
     }
 }
 

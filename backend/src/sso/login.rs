@@ -5,7 +5,7 @@
 //! TOTP, the app lists, the login-metadata rule, the IP allow-list, password expiry, about-to-expire, must-change
 //! (and the new password), then the session.
 
-use super::error::{Kind, SsoError, SsoResult};
+use super::error::{Kind, LoginStep, Sealed, SsoError, SsoResult};
 use super::user::{APPROVED, SIGNUP_FINAL};
 use super::{Ctx, Sso, address, audit, password_policy};
 use crate::config::{StringList, TenantPolicy};
@@ -32,6 +32,8 @@ pub struct LoginRequest {
     /// a valid app key.
     pub remote_addr: Option<String>,
     pub user_agent: Option<String>,
+    /// A continuation from an earlier attempt (see `SsoError::NeedsMore`) instead of the password.
+    pub continuation: Option<String>,
 }
 
 /// A new session.
@@ -176,9 +178,31 @@ impl Sso {
         let username = request.username.clone().unwrap_or_default();
         let password = request.password.clone().unwrap_or_default();
 
+        // 0. A continuation stands for the password (and the TOTP code, when it was given) of an attempt that
+        //    needed one more step.
+        let continued = match &request.continuation {
+            Some(c) => Some(
+                self.open_continuation(ctx, c)
+                    .ok_or_else(|| refused(SubStatus::AuthNotAllowed, true))?,
+            ),
+            None => None,
+        };
+        let mut totp_done = continued.as_ref().is_some_and(|c| c.totp);
+
         // 1. The password, first, for every account: unknown users and empty passwords cost one verification
         //    against a dummy hash, so no answer comes back faster than a wrong password's.
-        let found = if username.is_empty() {
+        let found = if let Some(c) = &continued {
+            let (pk, id) = (ctx.tenant.pk, c.user_id.clone());
+            self.store
+                .tenant(pk, move |conn| {
+                    let Some(user) = users::by_user_id(conn, pk, &id)? else {
+                        return Ok(None);
+                    };
+                    let list = address_lists::get(conn, pk, user.id)?;
+                    Ok(Some((user, list.map(StringList))))
+                })
+                .await?
+        } else if username.is_empty() {
             None
         } else {
             let (pk, name) = (ctx.tenant.pk, username.clone());
@@ -197,6 +221,10 @@ impl Sso {
             None => (None, None),
         };
         let verified = match &found {
+            Some(_) if continued.is_some() => Verified {
+                matches: true,
+                needs_rehash: false,
+            },
             Some(user) if !password.is_empty() => {
                 self.hasher.verify(password.clone(), user.password_hash.clone()).await?
             }
@@ -215,9 +243,16 @@ impl Sso {
         check_account(&policy, &user, now)?;
 
         // 3. TOTP; a step, once accepted, is used up at once.
-        if user.is_totp_enabled {
-            self.check_login_totp(ctx, &policy, &user, request.totp_code.as_deref())
-                .await?;
+        if user.is_totp_enabled && !totp_done {
+            let Some(code) = request.totp_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) else {
+                return Err(SsoError::NeedsMore {
+                    step: LoginStep::Totp,
+                    code: SubStatus::AuthTotpMissing,
+                    inform: policy.login.inform_if_totp_missing,
+                    continuation: self.seal_continuation(ctx, &user, false),
+                });
+            };
+            self.check_login_totp(ctx, &policy, &user, Some(code)).await?;
         }
 
         // 4. The app must be known and allowed to log users in.
@@ -247,24 +282,33 @@ impl Sso {
         let new_password = request.new_password.clone().filter(|p| !p.is_empty());
         let mut warnings = Vec::new();
         let mut change = false;
+        totp_done = true;
+        let needs_new = |code: SubStatus, inform: bool| SsoError::NeedsMore {
+            step: LoginStep::NewPassword,
+            code,
+            inform,
+            continuation: self.seal_continuation(ctx, &user, totp_done),
+        };
         if password_expired(&user, now) {
-            if new_password.is_some() && policy.password.allow_change_if_expired {
-                change = true;
-            } else {
+            if !policy.password.allow_change_if_expired {
                 return Err(refused(SubStatus::PasswordExpired, policy.password.inform_if_expired));
             }
+            if new_password.is_none() {
+                return Err(needs_new(SubStatus::PasswordExpired, policy.password.inform_if_expired));
+            }
+            change = true;
         } else if about_to_expire(&policy, &user, now) {
             if new_password.is_some() {
                 change = true;
             } else if policy.password.inform_if_about_to_expire {
                 warnings.push(SubStatus::PasswordAboutToExpireWarning);
             } else {
-                return Err(refused(SubStatus::PasswordAboutToExpireError, true));
+                return Err(needs_new(SubStatus::PasswordAboutToExpireError, true));
             }
         }
         if user.password_must_change {
             if new_password.is_none() {
-                return Err(refused(
+                return Err(needs_new(
                     SubStatus::PasswordMustSendNew,
                     policy.password.inform_if_must_be_changed,
                 ));
@@ -350,6 +394,38 @@ impl Sso {
         };
         // A TOTP code or a recovery code; either is used up once accepted.
         self.second_factor(ctx, policy.totp.valid_window, user, code).await
+    }
+}
+
+/// What a continuation seals: who, in which tenant, whether the TOTP step is done, and when.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Continuation {
+    tenant: i64,
+    user_id: String,
+    totp: bool,
+    issued: i64,
+}
+
+/// How long a continuation may be used.
+const CONTINUATION_SECONDS: i64 = 600;
+
+impl Sso {
+    fn seal_continuation(&self, ctx: &Ctx, user: &UserRow, totp: bool) -> Sealed {
+        let c = Continuation {
+            tenant: ctx.tenant.pk,
+            user_id: user.user_id.clone(),
+            totp,
+            issued: ctx.now.and_utc().timestamp(),
+        };
+        let json = serde_json::to_string(&c).unwrap_or_default();
+        Sealed(self.keyring.seal(format!("zcont{json}").as_bytes()))
+    }
+
+    fn open_continuation(&self, ctx: &Ctx, sealed: &str) -> Option<Continuation> {
+        let text = self.keyring.open_text(sealed)?;
+        let c: Continuation = serde_json::from_str(text.strip_prefix("zcont")?).ok()?;
+        let age = ctx.now.and_utc().timestamp() - c.issued;
+        (c.tenant == ctx.tenant.pk && (0..=CONTINUATION_SECONDS).contains(&age)).then_some(c)
     }
 }
 

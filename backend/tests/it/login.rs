@@ -844,3 +844,122 @@ async fn usts_interoperate_with_pythons_fernet(backend: Backend) {
     );
 }
 both!(usts_interoperate_with_pythons_fernet);
+
+/// A login that needs another step hands back a continuation, so the web pages can ask for the code and then
+/// a new password without ever holding the password or reusing a code.
+async fn continuations_finish_a_login_without_the_password(backend: Backend) {
+    use gatehouse::sso::error::{LoginStep, SsoError};
+    use gatehouse::sso::login::LoginRequest;
+    let app = TestApp::spawn(backend).await;
+    let key = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    app.user("default", "cat", "cat's passphrase", |u| {
+        u.totp_key = Some(key.into());
+        u.must_change = true;
+    })
+    .await;
+    let sso = &app.services.sso;
+    let mut ctx = app.services.ctx("default").await;
+    ctx.current_app = APP.into();
+    let first = sso
+        .login(
+            &ctx,
+            LoginRequest {
+                username: Some("cat".into()),
+                password: Some(Password::new("cat's passphrase")),
+                ..LoginRequest::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    let SsoError::NeedsMore {
+        step: LoginStep::Totp,
+        continuation,
+        ..
+    } = first
+    else {
+        panic!("{first:?}")
+    };
+    assert!(
+        !format!("{continuation:?}").contains(&continuation.0),
+        "never in Debug output"
+    );
+    let code = gatehouse::sso::totp::code_at(key, ctx.now).unwrap();
+    let second = sso
+        .login(
+            &ctx,
+            LoginRequest {
+                continuation: Some(continuation.0.clone()),
+                totp_code: Some(code),
+                ..LoginRequest::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    let SsoError::NeedsMore {
+        step: LoginStep::NewPassword,
+        code: sub,
+        continuation: after_totp,
+        ..
+    } = second
+    else {
+        panic!("{second:?}")
+    };
+    assert_eq!(sub.code(), "E003007");
+    // The new password with the second continuation: no password, no (used-up) code needed.
+    let done = sso
+        .login(
+            &ctx,
+            LoginRequest {
+                continuation: Some(after_totp.0.clone()),
+                new_password: Some(Password::new("cat's new passphrase")),
+                ..LoginRequest::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(done.session.username, "cat");
+    // The first continuation does not skip TOTP; a stale or foreign one is worthless.
+    let err = sso
+        .login(
+            &ctx,
+            LoginRequest {
+                continuation: Some(continuation.0.clone()),
+                ..LoginRequest::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(
+        err,
+        SsoError::NeedsMore {
+            step: LoginStep::Totp,
+            ..
+        }
+    ));
+    app.services.sso.clock.advance(TimeDelta::minutes(11));
+    let mut later = app.services.ctx("default").await;
+    later.current_app = APP.into();
+    let err = sso
+        .login(
+            &later,
+            LoginRequest {
+                continuation: Some(after_totp.0.clone()),
+                ..LoginRequest::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.visible_code().map(|c| c.code()), Some("E005001"), "expired");
+    let err = sso
+        .login(
+            &later,
+            LoginRequest {
+                continuation: Some("gAAAAAforged".into()),
+                ..LoginRequest::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.visible_code().map(|c| c.code()), Some("E005001"));
+}
+both!(continuations_finish_a_login_without_the_password);

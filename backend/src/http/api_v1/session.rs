@@ -37,6 +37,7 @@ impl LoginBody {
             new_password: self.new_password.map(Password::new),
             remote_addr: self.remote_addr,
             user_agent: self.user_agent,
+            continuation: None,
         }
     }
 }

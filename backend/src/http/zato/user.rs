@@ -37,6 +37,7 @@ pub async fn login(sso: web::Data<Sso>, mut call: Call, body: JsonBody<ZatoLogin
         new_password: body.new_password.map(Password::new),
         remote_addr: body.remote_addr,
         user_agent: body.user_agent,
+        continuation: None,
     };
     let done = sso.login(&call.ctx, request).await?;
     let reply = if done.warnings.is_empty() {
