@@ -185,6 +185,7 @@ fn outcome_is_internal(error: &ApiError) -> bool {
 
 fn shape(outcome: Outcome, meta: &RequestMeta) -> HttpResponse {
     let mut response = match meta.surface {
+        Surface::Web if meta.tenant_hint.is_some() => web_page(&outcome, meta),
         Surface::Native | Surface::Web => HttpResponse::build(outcome.status)
             .insert_header((header::CONTENT_TYPE, "application/problem+json"))
             .json({
@@ -222,7 +223,7 @@ fn shape(outcome: Outcome, meta: &RequestMeta) -> HttpResponse {
     {
         response.headers_mut().insert(header::RETRY_AFTER, value);
     }
-    if matches!(meta.surface, Surface::Native | Surface::Web) {
+    if meta.surface == Surface::Native || (meta.surface == Surface::Web && meta.tenant_hint.is_none()) {
         // `.json()` set application/json; problem details have their own media type.
         response.headers_mut().insert(
             header::CONTENT_TYPE,
@@ -230,4 +231,28 @@ fn shape(outcome: Outcome, meta: &RequestMeta) -> HttpResponse {
         );
     }
     response
+}
+
+/// An error on a page: a sentence a person understands, with the code for support.
+fn web_page(outcome: &Outcome, meta: &RequestMeta) -> HttpResponse {
+    let slug = meta.tenant_hint.clone().unwrap_or_default();
+    let chrome = gatehouse_frontend::Chrome {
+        tenant_name: slug.clone(),
+        tenant_slug: slug,
+        user: None,
+        csrf: String::new(),
+    };
+    let title = match outcome.status.as_u16() {
+        404 => "Not found",
+        403 => "Not allowed",
+        401 => "Please log in",
+        429 => "Too many requests",
+        400 | 413 | 422 => "That did not work",
+        _ => "Something went wrong",
+    };
+    let sentence = super::pages::sentences::sentence(outcome.code);
+    let html = gatehouse_frontend::pages::error_page(&chrome, title, &sentence, outcome.code.code());
+    HttpResponse::build(outcome.status)
+        .content_type("text/html; charset=utf-8")
+        .body(html)
 }

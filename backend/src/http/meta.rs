@@ -39,6 +39,8 @@ impl Surface {
 pub struct RequestMeta {
     pub cid: String,
     pub surface: Surface,
+    /// For pages: the tenant slug of the path, to show it on an error page.
+    pub tenant_hint: Option<String>,
 }
 
 /// A caller's correlation id is kept when it is a sane token: 1 to 64 characters of letters, digits, `-`, `_`,
@@ -68,9 +70,19 @@ pub async fn envelope(
         .and_then(|v| v.to_str().ok())
         .filter(|v| sane_cid(v))
         .map_or_else(new_cid, str::to_owned);
+    let surface = Surface::of(req.path());
+    let tenant_hint = match surface {
+        Surface::Web => req
+            .path()
+            .strip_prefix("/t/")
+            .map(|rest| rest.split('/').next().unwrap_or_default().to_owned())
+            .filter(|slug| gatehouse_shared::TenantSlug::parse(slug).is_ok()),
+        _ => None,
+    };
     let meta = RequestMeta {
         cid,
-        surface: Surface::of(req.path()),
+        surface,
+        tenant_hint,
     };
     req.extensions_mut().insert(meta.clone());
     // Inner middleware answer failures as responses carrying their error (see `fail`), so every error

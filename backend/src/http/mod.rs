@@ -7,6 +7,7 @@ pub mod error;
 pub mod json;
 pub mod meta;
 pub mod ops;
+pub mod pages;
 pub mod tenant;
 pub mod zato;
 
@@ -43,6 +44,15 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::scope("/zato/sso")
                 .wrap(from_fn(tenant::resolve))
                 .configure(zato::routes)
+                .default_service(web::to(no_route)),
+        )
+        .route("/", web::get().to(pages::root))
+        .route(gatehouse_frontend::STYLESHEET_PATH, web::get().to(pages::stylesheet))
+        .service(
+            web::scope("/t/{tenant}")
+                .wrap(from_fn(pages::security_headers))
+                .wrap(from_fn(tenant::resolve))
+                .configure(pages::tenant_routes)
                 .default_service(web::to(no_route)),
         );
 }

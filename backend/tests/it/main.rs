@@ -13,6 +13,7 @@ mod login;
 mod mail;
 mod migrations;
 mod openapi;
+mod pages;
 mod signup;
 mod tenants_users;
 mod zato_api;

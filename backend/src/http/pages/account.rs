@@ -1,0 +1,361 @@
+//! The account page and its forms: profile, password, two-factor authentication, sessions.
+
+use super::sentences::{policy_lines, sentence};
+use super::session::Web;
+use crate::crypto::password::Password;
+use crate::http::call::zato_time;
+use crate::sso::session::CurrentSession;
+use crate::sso::user_admin::UpdateRules;
+use crate::sso::{Sso, SsoError};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use gatehouse_frontend::Flash;
+use gatehouse_frontend::account::{AccountView, EnrolmentView, SessionLine, account_page};
+use gatehouse_shared::SubStatus;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+#[derive(Deserialize)]
+pub struct AccountQuery {
+    done: Option<String>,
+    expires_in: Option<i64>,
+}
+
+/// What a finished form says once redirected back here.
+fn done_flash(done: &str) -> Option<Flash> {
+    Some(Flash::Success(
+        match done {
+            "profile" => "Your profile is saved.",
+            "email" => "We sent a link to your new address; it is used once you confirm it.",
+            "password" => "Your password is changed. Your other sessions have ended.",
+            "session" => "The session has ended.",
+            "others" => "All your other sessions have ended.",
+            "totp-off" => "Two-factor authentication is off.",
+            _ => return None,
+        }
+        .to_owned(),
+    ))
+}
+
+async fn render(
+    sso: &Sso,
+    w: &Web,
+    current: &CurrentSession,
+    flash: Option<Flash>,
+    status: StatusCode,
+    extra: impl FnOnce(&mut AccountView),
+) -> HttpResponse {
+    let ctx = current.acting(&w.ctx);
+    let sessions = sso.list_sessions(&ctx, current, None).await.unwrap_or_default();
+    let policy = sso
+        .policy(&w.tenant)
+        .await
+        .map(|p| policy_lines(&p.password))
+        .unwrap_or_default();
+    let u = &current.user;
+    let mut v = AccountView {
+        username: u.username.clone(),
+        display_name: u.display_name.clone().unwrap_or_default(),
+        email: u.email.as_deref().map(|e| sso.open_email(e)).unwrap_or_default(),
+        is_totp_enabled: u.is_totp_enabled,
+        sessions: sessions
+            .iter()
+            .map(|s| SessionLine {
+                session_id: s.session_id.clone(),
+                created: zato_time(s.creation_time).replace('T', " "),
+                expires: zato_time(s.expiration_time).replace('T', " "),
+                remote_addr: s.remote_addr.clone(),
+                user_agent: s.user_agent.chars().take(60).collect(),
+                current: s.id == current.session.id,
+            })
+            .collect(),
+        flash,
+        enrolment: None,
+        recovery_codes: None,
+        policy,
+    };
+    extra(&mut v);
+    w.page(status, account_page(&w.chrome(Some(&u.username)), v))
+}
+
+pub async fn page(sso: web::Data<Sso>, w: Web, q: web::Query<AccountQuery>) -> HttpResponse {
+    let Some(current) = w.signed_in(&sso).await else {
+        return w.to_login(&format!("{}/account", w.base()));
+    };
+    let q = q.into_inner();
+    let flash = match (q.expires_in, q.done.as_deref()) {
+        (Some(days), _) => Some(Flash::Notice(format!(
+            "Your password expires in {days} day{}. Change it below.",
+            if days == 1 { "" } else { "s" }
+        ))),
+        (None, Some(done)) => done_flash(done),
+        (None, None) => None,
+    };
+    render(&sso, &w, &current, flash, StatusCode::OK, |_| {}).await
+}
+
+/// The checks every account form makes: the form token, then the session.
+async fn guard(sso: &Sso, w: &Web, csrf: &str) -> Result<CurrentSession, HttpResponse> {
+    let Some(current) = w.signed_in(sso).await else {
+        return Err(w.to_login(&format!("{}/account", w.base())));
+    };
+    if !w.csrf_ok(csrf) {
+        return Err(render(
+            sso,
+            w,
+            &current,
+            Some(Flash::Error("This form has expired. Please try again.".into())),
+            StatusCode::FORBIDDEN,
+            |_| {},
+        )
+        .await);
+    }
+    Ok(current)
+}
+
+fn failure(e: &SsoError) -> (Flash, StatusCode) {
+    let code = e.visible_code().unwrap_or(SubStatus::CommonInternalError);
+    let status = match code.code() {
+        c if c.starts_with("E003") => StatusCode::UNPROCESSABLE_ENTITY,
+        "E005001" => StatusCode::FORBIDDEN,
+        _ => StatusCode::BAD_REQUEST,
+    };
+    (Flash::Error(sentence(code)), status)
+}
+
+#[derive(Deserialize)]
+pub struct ProfileForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
+}
+
+fn parse_none(_: &str) -> Option<chrono::NaiveDateTime> {
+    None
+}
+
+pub async fn profile(sso: web::Data<Sso>, w: Web, form: web::Form<ProfileForm>) -> HttpResponse {
+    let f = form.into_inner();
+    let current = match guard(&sso, &w, &f.csrf).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let before = current
+        .user
+        .email
+        .as_deref()
+        .map(|e| sso.open_email(e))
+        .unwrap_or_default();
+    let mut data = Map::new();
+    data.insert("display_name".into(), Value::String(f.display_name));
+    let email_changed = f.email.trim() != before;
+    if email_changed {
+        data.insert("email".into(), Value::String(f.email));
+    }
+    let ctx = current.acting(&w.ctx);
+    let mut caller = current.clone();
+    caller.user.is_super_user = false;
+    match sso
+        .update_user(
+            &ctx,
+            &caller,
+            None,
+            data,
+            UpdateRules {
+                allow_totp_toggle: false,
+                parse_time: parse_none,
+            },
+        )
+        .await
+    {
+        Ok(_) => w.redirect(&format!(
+            "{}/account?done={}",
+            w.base(),
+            if email_changed { "email" } else { "profile" }
+        )),
+        Err(e) => {
+            let (flash, status) = failure(&e);
+            render(&sso, &w, &current, Some(flash), status, |_| {}).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    old_password: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    new_password_again: String,
+}
+
+pub async fn password(sso: web::Data<Sso>, w: Web, form: web::Form<PasswordForm>) -> HttpResponse {
+    let f = form.into_inner();
+    let current = match guard(&sso, &w, &f.csrf).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    if f.new_password != f.new_password_again {
+        let flash = Flash::Error("The two new passwords are not the same.".into());
+        return render(
+            &sso,
+            &w,
+            &current,
+            Some(flash),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            |_| {},
+        )
+        .await;
+    }
+    let ctx = current.acting(&w.ctx);
+    match sso
+        .change_own_password(
+            &ctx,
+            &current,
+            Some(Password::new(f.old_password)),
+            Password::new(f.new_password),
+        )
+        .await
+    {
+        Ok(()) => w.redirect(&format!("{}/account?done=password", w.base())),
+        Err(e) => {
+            let (flash, status) = match e.visible_code() {
+                Some(SubStatus::AuthNotAllowed) => (
+                    Flash::Error("The current password is not right.".into()),
+                    StatusCode::FORBIDDEN,
+                ),
+                _ => failure(&e),
+            };
+            render(&sso, &w, &current, Some(flash), status, |_| {}).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct SessionForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    session_id: String,
+}
+
+pub async fn end_session(sso: web::Data<Sso>, w: Web, form: web::Form<SessionForm>) -> HttpResponse {
+    let f = form.into_inner();
+    let current = match guard(&sso, &w, &f.csrf).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let ctx = current.acting(&w.ctx);
+    match sso.end_session(&ctx, &current, &f.session_id).await {
+        Ok(()) => w.redirect(&format!("{}/account?done=session", w.base())),
+        Err(e) => {
+            let (flash, status) = failure(&e);
+            render(&sso, &w, &current, Some(flash), status, |_| {}).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn end_others(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfOnly>) -> HttpResponse {
+    let current = match guard(&sso, &w, &form.csrf).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let ctx = current.acting(&w.ctx);
+    for s in sso.list_sessions(&ctx, &current, None).await.unwrap_or_default() {
+        if s.id != current.session.id {
+            let _ = sso.end_session(&ctx, &current, &s.session_id).await;
+        }
+    }
+    w.redirect(&format!("{}/account?done=others", w.base()))
+}
+
+pub async fn totp_start(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfOnly>) -> HttpResponse {
+    let current = match guard(&sso, &w, &form.csrf).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let ctx = current.acting(&w.ctx);
+    match sso.start_totp_enrolment(&ctx, &current).await {
+        Ok(e) => {
+            // Inline in HTML, the SVG needs no XML declaration.
+            let svg = match e.qr_svg.find("<svg") {
+                Some(i) => e.qr_svg[i..].to_owned(),
+                None => e.qr_svg,
+            };
+            let enrolment = EnrolmentView {
+                secret: e.secret,
+                qr_svg: svg,
+            };
+            render(&sso, &w, &current, None, StatusCode::OK, move |v| {
+                v.enrolment = Some(enrolment)
+            })
+            .await
+        }
+        Err(e) => {
+            let (flash, status) = failure(&e);
+            render(&sso, &w, &current, Some(flash), status, |_| {}).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+}
+
+pub async fn totp_confirm(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>) -> HttpResponse {
+    let f = form.into_inner();
+    let current = match guard(&sso, &w, &f.csrf).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let ctx = current.acting(&w.ctx);
+    match sso.confirm_totp_enrolment(&ctx, &current, &f.code).await {
+        Ok(codes) => {
+            // Shown once, right here: a reload does not show them again.
+            let mut fresh = current.clone();
+            fresh.user.is_totp_enabled = true;
+            render(&sso, &w, &fresh, None, StatusCode::OK, move |v| {
+                v.recovery_codes = Some(codes)
+            })
+            .await
+        }
+        Err(_) => {
+            let flash = Flash::Error(
+                "That code is not right. Set up two-factor authentication again and enter the current code.".into(),
+            );
+            render(&sso, &w, &current, Some(flash), StatusCode::FORBIDDEN, |_| {}).await
+        }
+    }
+}
+
+pub async fn totp_disable(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>) -> HttpResponse {
+    let f = form.into_inner();
+    let current = match guard(&sso, &w, &f.csrf).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let ctx = current.acting(&w.ctx);
+    match sso.disable_totp(&ctx, &current, &f.code).await {
+        Ok(()) => w.redirect(&format!("{}/account?done=totp-off", w.base())),
+        Err(_) => {
+            let flash = Flash::Error("That code is not right.".into());
+            render(&sso, &w, &current, Some(flash), StatusCode::FORBIDDEN, |_| {}).await
+        }
+    }
+}

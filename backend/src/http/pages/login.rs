@@ -1,0 +1,287 @@
+//! Logging in through the browser: the password, then a TOTP code when the account has 2FA, then a new password
+//! when one is required. Each step after the first is carried by the domain's continuation in an HttpOnly
+//! cookie, never by the password.
+
+use super::sentences::{policy_lines, sentence};
+use super::session::Web;
+use crate::crypto::password::Password;
+use crate::sso::error::LoginStep as Step;
+use crate::sso::login::LoginRequest;
+use crate::sso::{Sso, SsoError, UserRef};
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use gatehouse_frontend::Flash;
+use gatehouse_frontend::auth::{LoginStep, LoginView, login_page};
+use gatehouse_shared::SubStatus;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+fn view(
+    step: LoginStep,
+    username: String,
+    flash: Option<Flash>,
+    policy: Vec<String>,
+    next: Option<String>,
+) -> LoginView {
+    LoginView {
+        step,
+        username,
+        flash,
+        policy,
+        next,
+    }
+}
+
+pub async fn form(sso: web::Data<Sso>, w: Web, q: web::Query<NextQuery>) -> HttpResponse {
+    if w.signed_in(&sso).await.is_some() {
+        return w.redirect(&w.safe_next(q.next.as_deref()));
+    }
+    w.page(
+        StatusCode::OK,
+        login_page(
+            &w.chrome(None),
+            view(LoginStep::Password, String::new(), None, vec![], q.into_inner().next),
+        ),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+fn expired_form(w: &Web) -> HttpResponse {
+    let html = gatehouse_frontend::message_page(
+        &w.chrome(None),
+        "Please try again",
+        Flash::Error("This form has expired. Please reload the page and try again.".into()),
+        Some((format!("{}/login", w.base()), "Back to log in".into())),
+    );
+    w.page(StatusCode::FORBIDDEN, html)
+}
+
+pub async fn password(sso: web::Data<Sso>, w: Web, form: web::Form<PasswordForm>) -> HttpResponse {
+    let f = form.into_inner();
+    if !w.csrf_ok(&f.csrf) {
+        return expired_form(&w);
+    }
+    let request = LoginRequest {
+        username: Some(f.username.clone()),
+        password: Some(Password::new(f.password)),
+        ..LoginRequest::default()
+    };
+    finish(&sso, &w, request, LoginStep::Password, f.username, f.next).await
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+pub async fn code_form(w: Web, q: web::Query<NextQuery>) -> HttpResponse {
+    if w.continuation.is_none() {
+        return w.redirect(&format!("{}/login", w.base()));
+    }
+    w.page(
+        StatusCode::OK,
+        login_page(
+            &w.chrome(None),
+            view(LoginStep::Code, String::new(), None, vec![], q.into_inner().next),
+        ),
+    )
+}
+
+pub async fn code(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>) -> HttpResponse {
+    let f = form.into_inner();
+    if !w.csrf_ok(&f.csrf) {
+        return expired_form(&w);
+    }
+    let Some(continuation) = w.continuation.clone() else {
+        return w.redirect(&format!("{}/login", w.base()));
+    };
+    let request = LoginRequest {
+        continuation: Some(continuation),
+        totp_code: Some(f.code),
+        ..LoginRequest::default()
+    };
+    finish(&sso, &w, request, LoginStep::Code, String::new(), f.next).await
+}
+
+#[derive(Deserialize)]
+pub struct NewPasswordForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    new_password: String,
+    #[serde(default)]
+    new_password_again: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+async fn policy(sso: &Sso, w: &Web) -> Vec<String> {
+    sso.policy(&w.tenant)
+        .await
+        .map(|p| policy_lines(&p.password))
+        .unwrap_or_default()
+}
+
+pub async fn new_password_form(sso: web::Data<Sso>, w: Web, q: web::Query<NextQuery>) -> HttpResponse {
+    if w.continuation.is_none() {
+        return w.redirect(&format!("{}/login", w.base()));
+    }
+    let rules = policy(&sso, &w).await;
+    w.page(
+        StatusCode::OK,
+        login_page(
+            &w.chrome(None),
+            view(LoginStep::NewPassword, String::new(), None, rules, q.into_inner().next),
+        ),
+    )
+}
+
+pub async fn new_password(sso: web::Data<Sso>, w: Web, form: web::Form<NewPasswordForm>) -> HttpResponse {
+    let f = form.into_inner();
+    if !w.csrf_ok(&f.csrf) {
+        return expired_form(&w);
+    }
+    let Some(continuation) = w.continuation.clone() else {
+        return w.redirect(&format!("{}/login", w.base()));
+    };
+    if f.new_password != f.new_password_again {
+        let rules = policy(&sso, &w).await;
+        let flash = Some(Flash::Error("The two passwords are not the same.".into()));
+        return w.page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            login_page(
+                &w.chrome(None),
+                view(LoginStep::NewPassword, String::new(), flash, rules, f.next),
+            ),
+        );
+    }
+    let request = LoginRequest {
+        continuation: Some(continuation),
+        new_password: Some(Password::new(f.new_password)),
+        ..LoginRequest::default()
+    };
+    finish(&sso, &w, request, LoginStep::NewPassword, String::new(), f.next).await
+}
+
+/// Runs the login and turns its outcome into the next page.
+async fn finish(
+    sso: &Sso,
+    w: &Web,
+    request: LoginRequest,
+    step: LoginStep,
+    username: String,
+    next: Option<String>,
+) -> HttpResponse {
+    let next_q = next
+        .as_deref()
+        .map(|n| {
+            format!(
+                "?next={}",
+                form_urlencoded::byte_serialize(n.as_bytes()).collect::<String>()
+            )
+        })
+        .unwrap_or_default();
+    match sso.login(&w.ctx, request).await {
+        Ok(done) => {
+            let mut to = w.safe_next(next.as_deref());
+            if done.warnings.contains(&SubStatus::PasswordAboutToExpireWarning) {
+                let days = days_left(sso, w, &done.session.user_id).await;
+                to = format!("{}/account?expires_in={days}", w.base());
+            }
+            let mut res = w.redirect(&to);
+            w.set_session(&mut res, done.session.ust.expose());
+            w.clear_continuation(&mut res);
+            res
+        }
+        Err(SsoError::NeedsMore {
+            step: more,
+            continuation,
+            ..
+        }) => {
+            let path = match more {
+                Step::Totp => "login/code",
+                Step::NewPassword => "login/new-password",
+            };
+            let mut res = w.redirect(&format!("{}/{path}{next_q}", w.base()));
+            w.set_continuation(&mut res, &continuation.0);
+            res
+        }
+        Err(e) => {
+            let code = e.visible_code().unwrap_or(SubStatus::CommonInternalError);
+            let text = match (step, code) {
+                (LoginStep::Code, SubStatus::AuthNotAllowed) => {
+                    "That code is not right. Codes change every 30 seconds; try the current one.".to_owned()
+                }
+                _ => sentence(code),
+            };
+            let status = match code {
+                SubStatus::ThrottleAddress | SubStatus::ThrottleHashQueue => StatusCode::TOO_MANY_REQUESTS,
+                c if c.code().starts_with("E003") && step == LoginStep::NewPassword => StatusCode::UNPROCESSABLE_ENTITY,
+                _ => StatusCode::UNAUTHORIZED,
+            };
+            let rules = if step == LoginStep::NewPassword {
+                policy(sso, w).await
+            } else {
+                vec![]
+            };
+            // A refused continuation starts the login again from the password.
+            let step = if step == LoginStep::NewPassword && code == SubStatus::AuthNotAllowed {
+                LoginStep::Password
+            } else {
+                step
+            };
+            w.page(
+                status,
+                login_page(
+                    &w.chrome(None),
+                    view(step, username, Some(Flash::Error(text)), rules, next),
+                ),
+            )
+        }
+    }
+}
+
+async fn days_left(sso: &Sso, w: &Web, user_id: &str) -> i64 {
+    match sso.find_user(&w.ctx, &UserRef::Id(user_id.to_owned())).await {
+        Ok(u) => ((u.password_expiry - w.ctx.now).num_hours() + 23) / 24,
+        Err(_) => 0,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+pub async fn logout(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfForm>) -> HttpResponse {
+    if !w.csrf_ok(&form.csrf) {
+        return expired_form(&w);
+    }
+    if let Some(ust) = &w.ust {
+        let _ = sso.logout(&w.ctx, ust).await;
+    }
+    let mut res = w.redirect(&format!("{}/login", w.base()));
+    w.clear_session(&mut res);
+    res
+}

@@ -1,0 +1,89 @@
+//! The web UI's adapter: pages for end users under `/t/{tenant}/...`, rendered by the frontend crate from what
+//! the domain services return, with the security headers every page carries.
+
+pub mod account;
+pub mod flows;
+pub mod login;
+pub mod sentences;
+pub mod session;
+
+use crate::sso::Sso;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::middleware::Next;
+use actix_web::{Error, HttpResponse, web};
+
+/// The pages of a tenant, for the `/t/{tenant}` scope.
+pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/login", web::get().to(login::form))
+        .route("/login", web::post().to(login::password))
+        .route("/login/code", web::get().to(login::code_form))
+        .route("/login/code", web::post().to(login::code))
+        .route("/login/new-password", web::get().to(login::new_password_form))
+        .route("/login/new-password", web::post().to(login::new_password))
+        .route("/logout", web::post().to(login::logout))
+        .route("/account", web::get().to(account::page))
+        .route("/account/profile", web::post().to(account::profile))
+        .route("/account/password", web::post().to(account::password))
+        .route("/account/sessions/end", web::post().to(account::end_session))
+        .route("/account/sessions/end-others", web::post().to(account::end_others))
+        .route("/account/totp", web::post().to(account::totp_start))
+        .route("/account/totp/confirm", web::post().to(account::totp_confirm))
+        .route("/account/totp/disable", web::post().to(account::totp_disable))
+        .route("/signup", web::get().to(flows::signup_form))
+        .route("/signup", web::post().to(flows::signup))
+        .route("/signup/waiting", web::get().to(flows::signup_waiting))
+        .route("/signup/confirm", web::get().to(flows::confirm_form))
+        .route("/signup/confirm", web::post().to(flows::confirm))
+        .route("/password-reset", web::get().to(flows::reset_form))
+        .route("/password-reset", web::post().to(flows::reset))
+        .route("/password-reset/complete", web::get().to(flows::reset_complete_form))
+        .route("/password-reset/complete", web::post().to(flows::reset_complete))
+        .route("/email/confirm", web::get().to(flows::email_confirm_form))
+        .route("/email/confirm", web::post().to(flows::email_confirm));
+}
+
+/// `/`: the default tenant's login page, when there is a default tenant.
+pub async fn root(sso: web::Data<Sso>) -> HttpResponse {
+    match sso.resolve_tenant(gatehouse_shared::TenantSlug::DEFAULT).await {
+        Ok(_) => HttpResponse::Found()
+            .insert_header((header::LOCATION, "/t/default/login"))
+            .finish(),
+        Err(_) => HttpResponse::NotFound()
+            .content_type("text/plain; charset=utf-8")
+            .body("No default tenant."),
+    }
+}
+
+pub async fn stylesheet() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/css; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(gatehouse_frontend::STYLESHEET)
+}
+
+/// The headers of every page: a strict Content-Security-Policy (no inline script or style), no framing, no
+/// referrer, no sniffing, and nothing cached.
+pub async fn security_headers(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, Error> {
+    let mut res = next.call(req).await?;
+    let h = res.headers_mut();
+    let set = |h: &mut header::HeaderMap, name: &'static str, value: &'static str| {
+        h.insert(header::HeaderName::from_static(name), HeaderValue::from_static(value));
+    };
+    set(
+        h,
+        "content-security-policy",
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    set(h, "x-frame-options", "DENY");
+    set(h, "referrer-policy", "no-referrer");
+    set(h, "x-content-type-options", "nosniff");
+    if !h.contains_key(header::CACHE_CONTROL) {
+        set(h, "cache-control", "no-store");
+    }
+    Ok(res)
+}

@@ -1,0 +1,60 @@
+//! Sub-status codes as sentences people understand, for the web pages. The code chosen by the domain has
+//! already been hidden per the tenant's inform flags, so a sentence never says more than the code does.
+
+use gatehouse_shared::SubStatus;
+
+pub fn sentence(code: SubStatus) -> String {
+    use SubStatus::*;
+    match code {
+        AuthNotAllowed => "The username or password is not right.",
+        AuthLocked => "This account is locked. Please contact your administrator.",
+        AuthInvalidSignupStatus => {
+            "Please confirm your e-mail address first: follow the link in the message we sent you."
+        }
+        AuthNotApproved => "This account is waiting for approval by an administrator.",
+        AuthTotpMissing => "Please enter the code from your authenticator app.",
+        PasswordExpired => "Your password has expired.",
+        PasswordAboutToExpireError => "Your password is about to expire and must be changed.",
+        PasswordMustSendNew => "Your password must be changed.",
+        PasswordTooShort => "The new password is too short.",
+        PasswordTooLong => "The new password is too long.",
+        PasswordInvalid => "The new password contains a word that is too easy to guess.",
+        PasswordNotComplexEnough => {
+            "The new password is too easy to guess. Try a longer one, or a few unrelated words."
+        }
+        AppListInvalid | AppListNoSignup => "This application may not be used here.",
+        AppKeyInvalid => "This application is not recognised.",
+        ThrottleAddress | ThrottleHashQueue => "Too many attempts. Please wait a moment and try again.",
+        TenantSuspended => "Sign-in for this organisation is suspended.",
+        TenantNoSuchTenant => "There is no such organisation.",
+        SessionNoSuchSession => "Your session has ended. Please log in again.",
+        UsernameExists => "That username is taken.",
+        UsernameTooLong => "That username is too long.",
+        UsernameHasWhitespace => "A username cannot contain spaces.",
+        UsernameInvalid => "That username is not allowed.",
+        EmailExists => "That e-mail address is already in use.",
+        EmailInvalid => "That e-mail address is not valid.",
+        EmailMissing => "Please enter an e-mail address.",
+        EmailTooLong => "That e-mail address is too long.",
+        EmailHasWhitespace => "An e-mail address cannot contain spaces.",
+        AuthNoSuchSignUpToken => "This link is not valid, or it has expired.",
+        AuthSignUpConfirmed => "This link has already been used.",
+        PasswordResetCouldNotAccess => "This link is not valid, has expired, or has already been used.",
+        CommonMissingInput | CommonInvalidInput => "Some of the information is missing or not valid.",
+        _ => "That did not work. Please try again.",
+    }
+    .to_owned()
+}
+
+/// The password policy in sentences, for the forms that set one.
+pub fn policy_lines(p: &crate::config::policy::PasswordSection) -> Vec<String> {
+    let mut lines = vec![format!(
+        "At least {} characters, at most {}.",
+        p.min_length, p.max_length
+    )];
+    lines.push("No common words such as \"password\" or \"qwerty\".".to_owned());
+    if p.min_complexity > 0 {
+        lines.push("Hard to guess: a long phrase of unrelated words works well.".to_owned());
+    }
+    lines
+}

@@ -1,0 +1,193 @@
+//! What the web pages share: the request's context (the web UI's own app), cookies (the session's UST,
+//! a login's continuation, the form token), the form-token check, and the signed-in user.
+
+use crate::http::call::client_addr;
+use crate::http::error::ApiError;
+use crate::http::meta::RequestMeta;
+use crate::sso::login::WEB_APP;
+use crate::sso::session::CurrentSession;
+use crate::sso::{Actor, Ctx, Sso, Tenant};
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, http::header, web};
+use gatehouse_frontend::Chrome;
+use std::future::{Ready, ready};
+
+pub const SESSION_COOKIE: &str = "gh_session";
+pub const LOGIN_COOKIE: &str = "gh_login";
+pub const CSRF_COOKIE: &str = "gh_csrf";
+
+/// A page request: context, chrome, cookies.
+pub struct Web {
+    pub ctx: Ctx,
+    pub tenant: Tenant,
+    pub csrf: String,
+    /// Set when the request had no form token yet: the response must set the cookie.
+    new_csrf: bool,
+    pub ust: Option<String>,
+    pub continuation: Option<String>,
+    secure: bool,
+}
+
+impl FromRequest for Web {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(build(req).ok_or_else(|| ApiError::NoRoute.into()))
+    }
+}
+
+fn build(req: &HttpRequest) -> Option<Web> {
+    let sso = req.app_data::<web::Data<Sso>>()?;
+    let meta = req.extensions().get::<RequestMeta>().cloned()?;
+    let tenant = req.extensions().get::<Tenant>().cloned()?;
+    let cookie = |name: &str| req.cookie(name).map(|c| c.value().to_owned()).filter(|v| !v.is_empty());
+    let (csrf, new_csrf) = match cookie(CSRF_COOKIE).filter(|c| c.len() >= 32) {
+        Some(c) => (c, false),
+        None => (crate::crypto::random_urlsafe(32), true),
+    };
+    let info = req.connection_info();
+    let host = info.host().to_owned();
+    let local = host.starts_with("localhost") || host.starts_with("127.0.0.1") || host.starts_with("[::1]");
+    let secure = !(info.scheme() == "http" && local);
+    Some(Web {
+        ctx: Ctx {
+            cid: meta.cid,
+            tenant: tenant.clone(),
+            current_app: WEB_APP.to_owned(),
+            remote_addr: client_addr(req, &sso.config.server.trusted_proxies).map(|ip| ip.to_string()),
+            user_agent: req
+                .headers()
+                .get("user-agent")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            now: sso.clock.now(),
+            actor: Actor::Anonymous,
+            app_key: None,
+        },
+        tenant,
+        csrf,
+        new_csrf,
+        ust: cookie(SESSION_COOKIE),
+        continuation: cookie(LOGIN_COOKIE),
+        secure,
+    })
+}
+
+impl Web {
+    pub fn base(&self) -> String {
+        format!("/t/{}", self.tenant.slug)
+    }
+
+    pub fn chrome(&self, user: Option<&str>) -> Chrome {
+        Chrome {
+            tenant_slug: self.tenant.slug.to_string(),
+            tenant_name: self.tenant.display_name.clone(),
+            user: user.map(str::to_owned),
+            csrf: self.csrf.clone(),
+        }
+    }
+
+    /// Whether a posted form carries this browser's form token.
+    pub fn csrf_ok(&self, posted: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        !self.new_csrf && !posted.is_empty() && bool::from(posted.as_bytes().ct_eq(self.csrf.as_bytes()))
+    }
+
+    fn cookie(
+        &self,
+        name: &'static str,
+        value: String,
+        path: String,
+        max_age: Option<CookieDuration>,
+    ) -> Cookie<'static> {
+        let mut c = Cookie::build(name, value)
+            .path(path)
+            .http_only(true)
+            .same_site(SameSite::Strict)
+            .secure(self.secure)
+            .finish();
+        if let Some(age) = max_age {
+            c.set_max_age(age);
+        }
+        c
+    }
+
+    /// Adds the form-token cookie when the request had none.
+    fn finish(&self, mut res: HttpResponse) -> HttpResponse {
+        if self.new_csrf {
+            let c = self.cookie(CSRF_COOKIE, self.csrf.clone(), "/".into(), None);
+            let _ = res.add_cookie(&c);
+        }
+        res
+    }
+
+    /// An HTML page.
+    pub fn page(&self, status: actix_web::http::StatusCode, html: String) -> HttpResponse {
+        self.finish(
+            HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .body(html),
+        )
+    }
+
+    /// Post/redirect/get: 303 to `to`.
+    pub fn redirect(&self, to: &str) -> HttpResponse {
+        self.finish(
+            HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, to.to_owned()))
+                .finish(),
+        )
+    }
+
+    pub fn set_session(&self, res: &mut HttpResponse, ust: &str) {
+        let _ = res.add_cookie(&self.cookie(SESSION_COOKIE, ust.to_owned(), self.base(), None));
+    }
+
+    pub fn clear_session(&self, res: &mut HttpResponse) {
+        let _ = res.add_cookie(&self.cookie(SESSION_COOKIE, String::new(), self.base(), Some(CookieDuration::ZERO)));
+    }
+
+    pub fn set_continuation(&self, res: &mut HttpResponse, sealed: &str) {
+        let c = self.cookie(
+            LOGIN_COOKIE,
+            sealed.to_owned(),
+            self.base(),
+            Some(CookieDuration::minutes(10)),
+        );
+        let _ = res.add_cookie(&c);
+    }
+
+    pub fn clear_continuation(&self, res: &mut HttpResponse) {
+        let _ = res.add_cookie(&self.cookie(LOGIN_COOKIE, String::new(), self.base(), Some(CookieDuration::ZERO)));
+    }
+
+    /// The signed-in user, if the session cookie names a session that may be used now.
+    pub async fn signed_in(&self, sso: &Sso) -> Option<CurrentSession> {
+        let ust = self.ust.as_deref()?;
+        sso.current_session(&self.ctx, ust).await.ok()
+    }
+
+    /// The login page, to come back to `path` afterwards; the stale session cookie is cleared.
+    pub fn to_login(&self, path: &str) -> HttpResponse {
+        let mut res = self.redirect(&format!(
+            "{}/login?next={}",
+            self.base(),
+            form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>()
+        ));
+        if self.ust.is_some() {
+            self.clear_session(&mut res);
+        }
+        res
+    }
+
+    /// A page of this tenant to go to after signing in: only a local path of this tenant.
+    pub fn safe_next(&self, next: Option<&str>) -> String {
+        let base = self.base();
+        match next {
+            Some(n) if n.starts_with(&format!("{base}/")) && !n.contains("//") && !n.contains('\\') => n.to_owned(),
+            _ => format!("{base}/account"),
+        }
+    }
+}

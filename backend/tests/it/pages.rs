@@ -1,0 +1,516 @@
+//! The web pages over HTTP (the browser tests in e2e/ drive the same pages in Chromium): security headers and
+//! cookies, form tokens, every login step, the account page, sign-up and reset pages.
+
+use crate::both;
+use crate::common::{Backend, TestApp, token_in};
+use chrono::TimeDelta;
+use gatehouse::crypto::password::Password;
+use gatehouse::sso::{NewUser, UserRef};
+use std::collections::HashMap;
+
+/// A browser's view of one tenant: its cookies, and the pages it gets.
+struct Browser<'a> {
+    app: &'a TestApp,
+    client: awc::Client,
+    cookies: HashMap<String, String>,
+}
+
+struct Page {
+    status: u16,
+    location: Option<String>,
+    set_cookies: Vec<String>,
+    headers: awc::http::header::HeaderMap,
+    html: String,
+}
+
+impl Page {
+    fn csrf(&self) -> String {
+        token_in(&self.html, r#"name="csrf" value=""#)
+    }
+}
+
+impl<'a> Browser<'a> {
+    fn new(app: &'a TestApp) -> Browser<'a> {
+        // Redirects are looked at, not followed.
+        Browser {
+            app,
+            client: awc::Client::builder().disable_redirects().finish(),
+            cookies: HashMap::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, method: &str, path: &str, form: &[(&str, &str)]) -> Page {
+        let mut req = self.client.request(method.parse().unwrap(), self.app.url(path));
+        if !self.cookies.is_empty() {
+            req = req.insert_header(("Cookie", self.cookie_header()));
+        }
+        let mut res = if method == "POST" {
+            let body: String = form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form)
+                .finish();
+            req.insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+                .send_body(body)
+                .await
+                .unwrap()
+        } else {
+            req.send().await.unwrap()
+        };
+        let set_cookies: Vec<String> = res
+            .headers()
+            .get_all("set-cookie")
+            .map(|v| v.to_str().unwrap().to_owned())
+            .collect();
+        for c in &set_cookies {
+            let (pair, _) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = pair.split_once('=').unwrap();
+            if v.is_empty() || c.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_owned(), v.to_owned());
+            }
+        }
+        let location = res.headers().get("location").map(|v| v.to_str().unwrap().to_owned());
+        let headers = res.headers().clone();
+        let html = String::from_utf8(res.body().limit(1 << 20).await.unwrap().to_vec()).unwrap();
+        Page {
+            status: res.status().as_u16(),
+            location,
+            set_cookies,
+            headers,
+            html,
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Page {
+        self.send("GET", path, &[]).await
+    }
+
+    /// Gets `page`, then posts its form to `action` with the page's form token.
+    async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.get(page).await.csrf();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.send("POST", action, &all).await
+    }
+
+    async fn login(&mut self, username: &str, password: &str) -> Page {
+        self.submit(
+            "/t/default/login",
+            "/t/default/login",
+            &[("username", username), ("password", password)],
+        )
+        .await
+    }
+}
+
+async fn user(app: &TestApp, name: &str, adjust: impl FnOnce(&mut NewUser)) {
+    let mut new = NewUser {
+        username: name.into(),
+        password: Some(Password::new(format!("{name}'s passphrase"))),
+        auto_approve: true,
+        ..NewUser::default()
+    };
+    adjust(&mut new);
+    let ctx = app.services.ctx("default").await;
+    app.services.sso.create_user(&ctx, new).await.unwrap();
+}
+
+async fn pages_carry_security_headers_and_cookies(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "ann", |_| {}).await;
+    let mut b = Browser::new(&app);
+    let root = b.get("/").await;
+    assert_eq!((root.status, root.location.as_deref()), (302, Some("/t/default/login")));
+    let page = b.get("/t/default/login").await;
+    assert_eq!(page.status, 200);
+    let csp = page.headers.get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline")
+    );
+    assert_eq!(page.headers.get("x-frame-options").unwrap(), "DENY");
+    assert_eq!(page.headers.get("referrer-policy").unwrap(), "no-referrer");
+    assert_eq!(page.headers.get("cache-control").unwrap(), "no-store");
+    assert!(!page.html.contains("<script") && !page.html.contains(" style="));
+    assert!(page.html.contains(r#"<label for="username">"#), "labelled fields");
+    let csrf_cookie = page
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("gh_csrf="))
+        .expect("a form token cookie");
+    assert!(csrf_cookie.contains("HttpOnly") && csrf_cookie.contains("SameSite=Strict"));
+    let css = b.get("/static/gatehouse.css").await;
+    assert!(css.status == 200 && css.html.contains(":focus-visible"));
+
+    // A form post without the token is refused, and changes nothing.
+    let refused = b
+        .send(
+            "POST",
+            "/t/default/login",
+            &[("username", "ann"), ("password", "ann's passphrase")],
+        )
+        .await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.html.contains("This form has expired"));
+    assert!(!b.cookies.contains_key("gh_session"));
+
+    // Logging in sets the session cookie for this tenant's pages only.
+    let done = b.login("ann", "ann's passphrase").await;
+    assert_eq!(
+        (done.status, done.location.as_deref()),
+        (303, Some("/t/default/account"))
+    );
+    let session = done.set_cookies.iter().find(|c| c.starts_with("gh_session=")).unwrap();
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict") && session.contains("Path=/t/default"));
+    assert!(!session.contains("Secure"), "plain HTTP on localhost");
+    let account = b.get("/t/default/account").await;
+    assert_eq!(account.status, 200);
+    assert!(account.html.contains(r#"<strong id="username">ann</strong>"#));
+    assert!(
+        !account.html.contains(b.cookies["gh_session"].as_str()),
+        "the UST never appears in a page"
+    );
+    // Logging out ends the session.
+    let page = b.get("/t/default/account").await;
+    let out = b
+        .send("POST", "/t/default/logout", &[("csrf", page.csrf().as_str())])
+        .await;
+    assert_eq!(out.status, 303);
+    let back = b.get("/t/default/account").await;
+    assert_eq!(
+        (back.status, back.location.as_deref()),
+        (303, Some("/t/default/login?next=%2Ft%2Fdefault%2Faccount"))
+    );
+
+    // Unknown tenants get a page, not JSON.
+    let missing = b.get("/t/nope/login").await;
+    assert_eq!(missing.status, 404);
+    assert!(missing.html.contains("There is no such organisation. (E012001)"));
+}
+both!(pages_carry_security_headers_and_cookies);
+
+async fn login_sentences_follow_the_inform_flags(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "lou", |_| {}).await;
+    let ctx = app.services.ctx("default").await;
+    app.services
+        .sso
+        .lock_user(&ctx, &UserRef::Username("lou".into()))
+        .await
+        .unwrap();
+    let mut b = Browser::new(&app);
+    let wrong = b.login("lou", "wrong").await;
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.html.contains("The username or password is not right."));
+    let locked = b.login("lou", "lou's passphrase").await;
+    assert!(locked.html.contains("This account is locked."));
+    app.set("default", "login", "inform_if_locked", serde_json::json!(false))
+        .await;
+    let hidden = b.login("lou", "lou's passphrase").await;
+    assert!(hidden.html.contains("The username or password is not right.") && !hidden.html.contains("locked"));
+}
+both!(login_sentences_follow_the_inform_flags);
+
+async fn two_factor_and_new_password_steps(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let key = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    user(&app, "tia", |u| {
+        u.totp_key = Some(key.into());
+        u.must_change = true;
+    })
+    .await;
+    let mut b = Browser::new(&app);
+    let step = b.login("tia", "tia's passphrase").await;
+    assert_eq!(
+        (step.status, step.location.as_deref()),
+        (303, Some("/t/default/login/code"))
+    );
+    let login_cookie = step.set_cookies.iter().find(|c| c.starts_with("gh_login=")).unwrap();
+    assert!(login_cookie.contains("HttpOnly") && login_cookie.contains("Max-Age=600"));
+    let form = b.get("/t/default/login/code").await;
+    assert!(form.html.contains("Enter your code") && !form.html.contains("tia's passphrase"));
+    let wrong = b
+        .send(
+            "POST",
+            "/t/default/login/code",
+            &[("csrf", form.csrf().as_str()), ("code", "000001")],
+        )
+        .await;
+    assert!(wrong.html.contains("That code is not right"));
+    let code = gatehouse::sso::totp::code_at(key, app.services.sso.clock.now()).unwrap();
+    let next = b
+        .submit("/t/default/login/code", "/t/default/login/code", &[("code", &code)])
+        .await;
+    assert_eq!(next.location.as_deref(), Some("/t/default/login/new-password"));
+    let page = b.get("/t/default/login/new-password").await;
+    assert!(page.html.contains("At least 8 characters"), "the policy is shown");
+    let mismatch = b
+        .send(
+            "POST",
+            "/t/default/login/new-password",
+            &[
+                ("csrf", page.csrf().as_str()),
+                ("new_password", "tia's new passphrase"),
+                ("new_password_again", "other"),
+            ],
+        )
+        .await;
+    assert_eq!(mismatch.status, 422);
+    let weak = b
+        .send(
+            "POST",
+            "/t/default/login/new-password",
+            &[
+                ("csrf", page.csrf().as_str()),
+                ("new_password", "short"),
+                ("new_password_again", "short"),
+            ],
+        )
+        .await;
+    assert!(weak.html.contains("The new password is too short."));
+    let done = b
+        .send(
+            "POST",
+            "/t/default/login/new-password",
+            &[
+                ("csrf", page.csrf().as_str()),
+                ("new_password", "tia's new passphrase"),
+                ("new_password_again", "tia's new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/t/default/account"),
+        "no second code needed"
+    );
+    assert!(!b.cookies.contains_key("gh_login"), "the continuation is cleared");
+    assert_eq!(b.get("/t/default/account").await.status, 200);
+}
+both!(two_factor_and_new_password_steps);
+
+async fn about_to_expire_lock_and_other_tenants(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "eli", |u| u.password_expiry_days = Some(5)).await;
+    let mut b = Browser::new(&app);
+    let done = b.login("eli", "eli's passphrase").await;
+    assert_eq!(done.location.as_deref(), Some("/t/default/account?expires_in=5"));
+    let page = b.get(done.location.as_deref().unwrap()).await;
+    assert!(page.html.contains("Your password expires in 5 days."));
+    // Another tenant's pages do not take this tenant's session.
+    app.services
+        .sso
+        .create_tenant("other", None, gatehouse::sso::Actor::Auto, "t")
+        .await
+        .unwrap();
+    let elsewhere = b.get("/t/other/account").await;
+    assert_eq!(elsewhere.status, 303, "redirected to the other tenant's login");
+    // An admin locks the user: the next page load is logged out.
+    let ctx = app.services.ctx("default").await;
+    app.services
+        .sso
+        .lock_user(&ctx, &UserRef::Username("eli".into()))
+        .await
+        .unwrap();
+    let after = b.get("/t/default/account").await;
+    assert_eq!(after.status, 303);
+    assert!(after.location.unwrap().starts_with("/t/default/login"));
+    app.services.sso.clock.advance(TimeDelta::seconds(1));
+}
+both!(about_to_expire_lock_and_other_tenants);
+
+async fn account_forms(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "amy", |_| {}).await;
+    let mut b = Browser::new(&app);
+    b.login("amy", "amy's passphrase").await;
+    let mut other = Browser::new(&app);
+    other.login("amy", "amy's passphrase").await;
+    let saved = b
+        .submit(
+            "/t/default/account",
+            "/t/default/account/profile",
+            &[("display_name", "Amy A."), ("email", "")],
+        )
+        .await;
+    assert_eq!(saved.location.as_deref(), Some("/t/default/account?done=profile"));
+    assert!(
+        b.get("/t/default/account?done=profile")
+            .await
+            .html
+            .contains(r#"value="Amy A.""#)
+    );
+    // Two-factor enrolment shows the QR code and the key; a code turns it on and shows the recovery codes.
+    let enrol = b.submit("/t/default/account", "/t/default/account/totp", &[]).await;
+    assert!(enrol.html.contains("<svg") && enrol.html.contains(r#"id="totp-secret""#));
+    let secret = token_in(&enrol.html, r#"class="secret">"#);
+    let code = gatehouse::sso::totp::code_at(&secret, app.services.sso.clock.now()).unwrap();
+    let on = b
+        .send(
+            "POST",
+            "/t/default/account/totp/confirm",
+            &[("csrf", enrol.csrf().as_str()), ("code", &code)],
+        )
+        .await;
+    assert!(
+        on.html.contains(r#"id="recovery-codes""#) && on.html.contains("download=\"gatehouse-recovery-codes.txt\"")
+    );
+    assert!(
+        !b.get("/t/default/account").await.html.contains("recovery-codes"),
+        "shown once"
+    );
+    // Ending the other session, then changing the password.
+    let ended = b
+        .submit("/t/default/account", "/t/default/account/sessions/end-others", &[])
+        .await;
+    assert_eq!(ended.location.as_deref(), Some("/t/default/account?done=others"));
+    assert_eq!(other.get("/t/default/account").await.status, 303);
+    let wrong = b
+        .submit(
+            "/t/default/account",
+            "/t/default/account/password",
+            &[
+                ("old_password", "nope"),
+                ("new_password", "amy's new passphrase"),
+                ("new_password_again", "amy's new passphrase"),
+            ],
+        )
+        .await;
+    assert!(wrong.html.contains("The current password is not right."));
+    let changed = b
+        .submit(
+            "/t/default/account",
+            "/t/default/account/password",
+            &[
+                ("old_password", "amy's passphrase"),
+                ("new_password", "amy's new passphrase"),
+                ("new_password_again", "amy's new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.location.as_deref(), Some("/t/default/account?done=password"));
+}
+both!(account_forms);
+
+async fn sign_up_and_reset_pages(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.signup.is_approval_needed = false).await;
+    let mut b = Browser::new(&app);
+    let mismatch = b
+        .submit(
+            "/t/default/signup",
+            "/t/default/signup",
+            &[
+                ("username", "sam"),
+                ("email", "sam@example.com"),
+                ("password", "sam's passphrase"),
+                ("password_again", "x"),
+            ],
+        )
+        .await;
+    assert_eq!(mismatch.status, 422);
+    assert!(
+        mismatch.html.contains(r#"value="sam@example.com""#),
+        "what was typed is kept"
+    );
+    let done = b
+        .submit(
+            "/t/default/signup",
+            "/t/default/signup",
+            &[
+                ("username", "sam"),
+                ("email", "sam@example.com"),
+                ("password", "sam's passphrase"),
+                ("password_again", "sam's passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/t/default/signup/waiting"));
+    let queued = app
+        .services
+        .sso
+        .store
+        .global(gatehouse::store::outbox::all)
+        .await
+        .unwrap();
+    let link_token = token_in(&queued.last().unwrap().body_text, "/signup/confirm?token=");
+    let confirm_page = b.get(&format!("/t/default/signup/confirm?token={link_token}")).await;
+    assert!(
+        confirm_page.html.contains("Confirm"),
+        "a link opens a page with a button"
+    );
+    let confirmed = b
+        .send(
+            "POST",
+            "/t/default/signup/confirm",
+            &[("csrf", confirm_page.csrf().as_str()), ("token", &link_token)],
+        )
+        .await;
+    assert!(confirmed.html.contains("You can log in now."));
+    let again = b
+        .send(
+            "POST",
+            "/t/default/signup/confirm",
+            &[("csrf", confirm_page.csrf().as_str()), ("token", &link_token)],
+        )
+        .await;
+    assert!(again.html.contains("This link has already been used."));
+    assert_eq!(b.login("sam", "sam's passphrase").await.status, 303);
+
+    let sent = b
+        .submit(
+            "/t/default/password-reset",
+            "/t/default/password-reset",
+            &[("credential", "sam")],
+        )
+        .await;
+    assert!(sent.html.contains("If we know this account"));
+    let queued = app
+        .services
+        .sso
+        .store
+        .global(gatehouse::store::outbox::all)
+        .await
+        .unwrap();
+    let reset_token = token_in(&queued.last().unwrap().body_text, "/password-reset/complete?token=");
+    let path = format!("/t/default/password-reset/complete?token={reset_token}");
+    let weak = b
+        .submit(
+            &path,
+            "/t/default/password-reset/complete",
+            &[
+                ("token", &reset_token),
+                ("password", "short"),
+                ("password_again", "short"),
+            ],
+        )
+        .await;
+    assert!(
+        weak.html.contains("too short"),
+        "a refused password does not use up the link"
+    );
+    let done = b
+        .submit(
+            &path,
+            "/t/default/password-reset/complete",
+            &[
+                ("token", &reset_token),
+                ("password", "sam's new passphrase"),
+                ("password_again", "sam's new passphrase"),
+            ],
+        )
+        .await;
+    assert!(done.html.contains("Your password is changed."));
+    assert_eq!(b.get("/t/default/account").await.status, 303, "the old session is dead");
+    assert_eq!(
+        b.login("sam", "sam's new passphrase").await.location.as_deref(),
+        Some("/t/default/account")
+    );
+}
+both!(sign_up_and_reset_pages);

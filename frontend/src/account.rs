@@ -1,0 +1,186 @@
+//! The account page: profile, password, two-factor authentication and sessions.
+
+use crate::{Chrome, Flash, csrf_field, document, flash_view};
+use leptos::prelude::*;
+
+#[derive(Debug, Clone)]
+pub struct SessionLine {
+    pub session_id: String,
+    pub created: String,
+    pub expires: String,
+    pub remote_addr: String,
+    pub user_agent: String,
+    pub current: bool,
+}
+
+/// A 2FA enrolment in progress: the secret, and its QR code as SVG made by the server.
+#[derive(Clone)]
+pub struct EnrolmentView {
+    pub secret: String,
+    pub qr_svg: String,
+}
+
+impl std::fmt::Debug for EnrolmentView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("EnrolmentView([redacted])")
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct AccountView {
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub is_totp_enabled: bool,
+    pub sessions: Vec<SessionLine>,
+    pub flash: Option<Flash>,
+    pub enrolment: Option<EnrolmentView>,
+    /// Shown once, right after enrolment.
+    pub recovery_codes: Option<Vec<String>>,
+    pub policy: Vec<String>,
+}
+
+pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
+    let base = format!("/t/{}/account", chrome.tenant_slug);
+    let csrf = chrome.csrf.clone();
+    let f = |p: &str| format!("{base}/{p}");
+    let rules = v
+        .policy
+        .clone()
+        .into_iter()
+        .map(|r| view! { <li>{r}</li> })
+        .collect_view();
+    let two_factor = match (&v.recovery_codes, &v.enrolment, v.is_totp_enabled) {
+        (Some(codes), _, _) => {
+            let items = codes.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view();
+            let download = format!("data:text/plain;charset=utf-8,{}", codes.join("%0A"));
+            view! {
+                <div class="success" role="status">"Two-factor authentication is on."</div>
+                <p>"Keep these recovery codes somewhere safe. Each works once if you lose your device. They are shown only now."</p>
+                <ul class="codes" id="recovery-codes">{items}</ul>
+                <p><a class="button secondary" href=download download="gatehouse-recovery-codes.txt">"Download as text"</a></p>
+            }
+            .into_any()
+        }
+        (None, Some(e), _) => {
+            let secret = e.secret.clone();
+            let svg = e.qr_svg.clone();
+            view! {
+                <p>"Scan this code with your authenticator app, or type the key, then enter the six-digit code it shows."</p>
+                <div class="qr" inner_html=svg></div>
+                <p>"Key: "<code class="secret" id="totp-secret">{secret}</code></p>
+                <form method="post" action=f("totp/confirm")>
+                    {csrf_field(&csrf)}
+                    <label for="code">"Code"
+                        <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required/>
+                    </label>
+                    <button type="submit">"Turn on two-factor authentication"</button>
+                </form>
+            }
+            .into_any()
+        }
+        (None, None, true) => view! {
+            <p>"Two-factor authentication is on."</p>
+            <form method="post" action=f("totp/disable")>
+                {csrf_field(&csrf)}
+                <label for="disable-code">"Code or recovery code"
+                    <input id="disable-code" name="code" type="text" autocomplete="one-time-code" required/>
+                </label>
+                <button type="submit" class="danger">"Turn off two-factor authentication"</button>
+            </form>
+        }
+        .into_any(),
+        (None, None, false) => view! {
+            <p>"Protect your account with a code from an authenticator app."</p>
+            <form method="post" action=f("totp")>
+                {csrf_field(&csrf)}
+                <button type="submit">"Set up two-factor authentication"</button>
+            </form>
+        }
+        .into_any(),
+    };
+    let sessions = v
+        .sessions
+        .iter()
+        .map(|s| {
+            let end = (!s.current).then(|| {
+                let csrf = csrf.clone();
+                let id = s.session_id.clone();
+                view! {
+                    <form class="inline" method="post" action=f("sessions/end")>
+                        {csrf_field(&csrf)}
+                        <input type="hidden" name="session_id" value=id/>
+                        <button type="submit" class="secondary">"End this session"</button>
+                    </form>
+                }
+            });
+            let here = s.current.then(|| view! { <span class="badge">"This session"</span> });
+            view! {
+                <tr>
+                    <td>{s.created.clone()}</td>
+                    <td>{s.expires.clone()}</td>
+                    <td>{s.remote_addr.clone()}</td>
+                    <td>{s.user_agent.clone()}</td>
+                    <td>{here}{end}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let title = "Your account";
+    document(
+        title,
+        chrome,
+        false,
+        view! {
+            <h1>{title}</h1>
+            {flash_view(v.flash)}
+            <section class="card" aria-labelledby="profile-h">
+                <h2 id="profile-h">"Profile"</h2>
+                <p>"Username: "<strong id="username">{v.username}</strong></p>
+                <form method="post" action=f("profile")>
+                    {csrf_field(&csrf)}
+                    <label for="display_name">"Display name"
+                        <input id="display_name" name="display_name" type="text" value=v.display_name/>
+                    </label>
+                    <label for="email">"E-mail address"
+                        <span class="hint">"A new address is used once you confirm it from the message we send there."</span>
+                        <input id="email" name="email" type="email" value=v.email/>
+                    </label>
+                    <button type="submit">"Save"</button>
+                </form>
+            </section>
+            <section class="card" aria-labelledby="password-h">
+                <h2 id="password-h">"Password"</h2>
+                <form method="post" action=f("password")>
+                    {csrf_field(&csrf)}
+                    <label for="old_password">"Current password"
+                        <input id="old_password" name="old_password" type="password" autocomplete="current-password" required/>
+                    </label>
+                    <label for="new_password">"New password"
+                        <input id="new_password" name="new_password" type="password" autocomplete="new-password" required/>
+                    </label>
+                    <label for="new_password_again">"New password, again"
+                        <input id="new_password_again" name="new_password_again" type="password" autocomplete="new-password" required/>
+                    </label>
+                    <ul class="muted">{rules}</ul>
+                    <button type="submit">"Change password"</button>
+                </form>
+            </section>
+            <section class="card" aria-labelledby="totp-h">
+                <h2 id="totp-h">"Two-factor authentication"</h2>
+                {two_factor}
+            </section>
+            <section class="card" aria-labelledby="sessions-h">
+                <h2 id="sessions-h">"Your sessions"</h2>
+                <table>
+                    <thead><tr><th>"Started"</th><th>"Expires"</th><th>"Address"</th><th>"Browser"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
+                    <tbody>{sessions}</tbody>
+                </table>
+                <form method="post" action=f("sessions/end-others")>
+                    {csrf_field(&csrf)}
+                    <button type="submit" class="secondary">"End all other sessions"</button>
+                </form>
+            </section>
+        },
+    )
+}

@@ -1,0 +1,228 @@
+//! The pages of signing in and getting an account: login and its steps, sign-up, confirmation, password reset.
+
+use crate::{Chrome, Flash, csrf_field, document, flash_view};
+use leptos::prelude::*;
+
+/// Which step of a login a page asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginStep {
+    Password,
+    Code,
+    NewPassword,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoginView {
+    pub step: LoginStep,
+    pub username: String,
+    pub flash: Option<Flash>,
+    /// The password policy, in sentences, for the new-password step.
+    pub policy: Vec<String>,
+    /// Where to go after signing in (a page of this tenant).
+    pub next: Option<String>,
+}
+
+pub fn login_page(chrome: &Chrome, v: LoginView) -> String {
+    let base = format!("/t/{}", chrome.tenant_slug);
+    let csrf = chrome.csrf.clone();
+    let next = v.next.clone().unwrap_or_default();
+    let (title, form) = match v.step {
+        LoginStep::Password => {
+            let username = v.username.clone();
+            (
+                "Log in",
+                view! {
+                    <form method="post" action=format!("{base}/login")>
+                        {csrf_field(&csrf)}
+                        <input type="hidden" name="next" value=next/>
+                        <label for="username">"Username"
+                            <input id="username" name="username" type="text" autocomplete="username" required value=username autofocus/>
+                        </label>
+                        <label for="password">"Password"
+                            <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                        </label>
+                        <button type="submit">"Log in"</button>
+                    </form>
+                    <p class="links">
+                        <a href=format!("{base}/password-reset")>"Forgot your password?"</a>
+                        <a href=format!("{base}/signup")>"Create an account"</a>
+                    </p>
+                }
+                .into_any(),
+            )
+        }
+        LoginStep::Code => (
+            "Enter your code",
+            view! {
+                <p class="muted">"Open your authenticator app and enter the six-digit code for this account, or one of your recovery codes."</p>
+                <form method="post" action=format!("{base}/login/code")>
+                    {csrf_field(&csrf)}
+                    <input type="hidden" name="next" value=next/>
+                    <label for="code">"Code"
+                        <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required autofocus/>
+                    </label>
+                    <button type="submit">"Continue"</button>
+                </form>
+                <p><a href=format!("{base}/login")>"Start again"</a></p>
+            }
+            .into_any(),
+        ),
+        LoginStep::NewPassword => {
+            let rules = v.policy.clone().into_iter().map(|r| view! { <li>{r}</li> }).collect_view();
+            (
+                "Choose a new password",
+                view! {
+                    <p>"Your password needs to be changed before you continue."</p>
+                    <ul class="muted">{rules}</ul>
+                    <form method="post" action=format!("{base}/login/new-password")>
+                        {csrf_field(&csrf)}
+                        <input type="hidden" name="next" value=next/>
+                        <label for="new_password">"New password"
+                            <input id="new_password" name="new_password" type="password" autocomplete="new-password" required autofocus/>
+                        </label>
+                        <label for="new_password_again">"New password, again"
+                            <input id="new_password_again" name="new_password_again" type="password" autocomplete="new-password" required/>
+                        </label>
+                        <button type="submit">"Change password and log in"</button>
+                    </form>
+                }
+                .into_any(),
+            )
+        }
+    };
+    document(
+        title,
+        chrome,
+        true,
+        view! {
+            <h1>{title}</h1>
+            {flash_view(v.flash)}
+            {form}
+        },
+    )
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct SignupView {
+    pub username: String,
+    pub email: String,
+    pub flash: Option<Flash>,
+    pub policy: Vec<String>,
+}
+
+pub fn signup_page(chrome: &Chrome, v: SignupView) -> String {
+    let base = format!("/t/{}", chrome.tenant_slug);
+    let rules = v.policy.into_iter().map(|r| view! { <li>{r}</li> }).collect_view();
+    let csrf = chrome.csrf.clone();
+    document(
+        "Create an account",
+        chrome,
+        true,
+        view! {
+            <h1>"Create an account"</h1>
+            {flash_view(v.flash)}
+            <form method="post" action=format!("{base}/signup")>
+                {csrf_field(&csrf)}
+                <label for="username">"Username"
+                    <input id="username" name="username" type="text" autocomplete="username" required value=v.username/>
+                </label>
+                <label for="email">"E-mail address"
+                    <span class="hint">"We send a link to confirm it."</span>
+                    <input id="email" name="email" type="email" autocomplete="email" required value=v.email/>
+                </label>
+                <label for="password">"Password"
+                    <input id="password" name="password" type="password" autocomplete="new-password" required/>
+                </label>
+                <label for="password_again">"Password, again"
+                    <input id="password_again" name="password_again" type="password" autocomplete="new-password" required/>
+                </label>
+                <ul class="muted">{rules}</ul>
+                <button type="submit">"Create account"</button>
+            </form>
+            <p><a href=format!("{base}/login")>"Already have an account? Log in"</a></p>
+        },
+    )
+}
+
+/// A page with one button that posts a token from a link (so a link prefetcher cannot use it up).
+pub fn token_confirm_page(
+    chrome: &Chrome,
+    title: &str,
+    text: &str,
+    action: String,
+    token: String,
+    button: &str,
+) -> String {
+    let (heading, text, button) = (title.to_owned(), text.to_owned(), button.to_owned());
+    let csrf = chrome.csrf.clone();
+    document(
+        title,
+        chrome,
+        true,
+        view! {
+            <h1>{heading}</h1>
+            <p>{text}</p>
+            <form method="post" action=action>
+                {csrf_field(&csrf)}
+                <input type="hidden" name="token" value=token/>
+                <button type="submit">{button}</button>
+            </form>
+        },
+    )
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ResetView {
+    pub flash: Option<Flash>,
+    pub policy: Vec<String>,
+}
+
+pub fn reset_request_page(chrome: &Chrome, flash: Option<Flash>) -> String {
+    let base = format!("/t/{}", chrome.tenant_slug);
+    let csrf = chrome.csrf.clone();
+    document(
+        "Reset your password",
+        chrome,
+        true,
+        view! {
+            <h1>"Reset your password"</h1>
+            {flash_view(flash)}
+            <p class="muted">"Enter your username. If we know it, we send a link to the e-mail address of the account."</p>
+            <form method="post" action=format!("{base}/password-reset")>
+                {csrf_field(&csrf)}
+                <label for="credential">"Username"
+                    <input id="credential" name="credential" type="text" autocomplete="username" required autofocus/>
+                </label>
+                <button type="submit">"Send the link"</button>
+            </form>
+            <p><a href=format!("{base}/login")>"Back to log in"</a></p>
+        },
+    )
+}
+
+pub fn reset_complete_page(chrome: &Chrome, token: String, v: ResetView) -> String {
+    let base = format!("/t/{}", chrome.tenant_slug);
+    let rules = v.policy.into_iter().map(|r| view! { <li>{r}</li> }).collect_view();
+    let csrf = chrome.csrf.clone();
+    document(
+        "Choose a new password",
+        chrome,
+        true,
+        view! {
+            <h1>"Choose a new password"</h1>
+            {flash_view(v.flash)}
+            <form method="post" action=format!("{base}/password-reset/complete")>
+                {csrf_field(&csrf)}
+                <input type="hidden" name="token" value=token/>
+                <label for="password">"New password"
+                    <input id="password" name="password" type="password" autocomplete="new-password" required autofocus/>
+                </label>
+                <label for="password_again">"New password, again"
+                    <input id="password_again" name="password_again" type="password" autocomplete="new-password" required/>
+                </label>
+                <ul class="muted">{rules}</ul>
+                <button type="submit">"Set the new password"</button>
+            </form>
+        },
+    )
+}

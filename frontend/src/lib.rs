@@ -1,0 +1,127 @@
+//! Gatehouse's web pages, rendered on the server with Leptos. Pages work without JavaScript: plain forms that
+//! post and redirect, errors rendered by the server, no inline script or style (the one stylesheet is served
+//! from the binary). The pages get their data from the backend's handlers, which call the domain services;
+//! nothing here decides a rule.
+
+pub mod account;
+pub mod auth;
+pub mod pages;
+
+use leptos::prelude::*;
+
+/// The stylesheet, served at [`STYLESHEET_PATH`].
+pub const STYLESHEET: &str = include_str!("../style/gatehouse.css");
+pub const STYLESHEET_PATH: &str = "/static/gatehouse.css";
+
+/// What every page shows around its content.
+#[derive(Debug, Clone, Default)]
+pub struct Chrome {
+    pub tenant_slug: String,
+    pub tenant_name: String,
+    /// The signed-in user's name, if any (shows the account link and the logout button).
+    pub user: Option<String>,
+    /// The form token every form carries.
+    pub csrf: String,
+}
+
+/// A message above a page's content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Flash {
+    Error(String),
+    Notice(String),
+    Success(String),
+}
+
+pub fn flash_view(flash: Option<Flash>) -> impl IntoView {
+    flash.map(|f| match f {
+        Flash::Error(t) => view! { <div class="error" role="alert">{t}</div> }.into_any(),
+        Flash::Notice(t) => view! { <div class="notice" role="status">{t}</div> }.into_any(),
+        Flash::Success(t) => view! { <div class="success" role="status">{t}</div> }.into_any(),
+    })
+}
+
+/// The hidden form token.
+pub fn csrf_field(csrf: &str) -> impl IntoView + use<> {
+    let csrf = csrf.to_owned();
+    view! { <input type="hidden" name="csrf" value=csrf/> }
+}
+
+/// A whole HTML document.
+pub fn document(title: &str, chrome: &Chrome, narrow: bool, body: impl IntoView + 'static) -> String {
+    let base = format!("/t/{}", chrome.tenant_slug);
+    let header = {
+        let base = base.clone();
+        let tenant = chrome.tenant_name.clone();
+        let csrf = chrome.csrf.clone();
+        let nav = chrome.user.clone().map(|user| {
+            let account = format!("{base}/account");
+            let logout = format!("{base}/logout");
+            view! {
+                <nav aria-label="Account">
+                    <a href=account>{user}</a>
+                    <form class="inline" method="post" action=logout>
+                        {csrf_field(&csrf)}
+                        <button type="submit" class="secondary">"Log out"</button>
+                    </form>
+                </nav>
+            }
+        });
+        view! {
+            <header class="site">
+                <a class="brand" href=format!("{base}/login")>"Gatehouse"<span class="tenant">{tenant}</span></a>
+                {nav}
+            </header>
+        }
+        .to_html()
+    };
+    let head = view! { <title>{format!("{title} · {}", chrome.tenant_name)}</title> }.to_html();
+    let main = view! {
+        <main class=if narrow { "narrow" } else { "" }>
+            {body}
+        </main>
+        <footer>"Gatehouse single sign-on"</footer>
+    }
+    .to_html();
+    format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{head}<link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\"></head><body>{header}{main}</body></html>"
+    )
+}
+
+/// A page that only says something (a result, or an error), with an optional link onwards.
+pub fn message_page(chrome: &Chrome, title: &str, flash: Flash, link: Option<(String, String)>) -> String {
+    let heading = title.to_owned();
+    let link = link.map(|(href, text)| view! { <p><a href=href>{text}</a></p> });
+    document(
+        title,
+        chrome,
+        true,
+        view! {
+            <h1>{heading}</h1>
+            {flash_view(Some(flash))}
+            {link}
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn documents_escape_what_they_are_given() {
+        let chrome = Chrome {
+            tenant_slug: "acme".into(),
+            tenant_name: "<Acme & Co>".into(),
+            user: Some("<bob>".into()),
+            csrf: "tok".into(),
+        };
+        let html = message_page(&chrome, "Done", Flash::Success("<b>ok</b>".into()), None);
+        assert!(html.starts_with("<!doctype html>"));
+        assert!(html.contains("&lt;Acme &amp; Co&gt;") && !html.contains("<Acme"));
+        assert!(html.contains("&lt;b&gt;ok&lt;/b&gt;"));
+        assert!(html.contains("&lt;bob&gt;"));
+        assert!(html.contains(r#"name="csrf" value="tok""#));
+        assert!(!html.contains("<script"), "no scripts");
+        assert!(!html.contains(" style="), "no inline style");
+    }
+}
