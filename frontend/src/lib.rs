@@ -4,6 +4,7 @@
 //! nothing here decides a rule.
 
 pub mod account;
+pub mod admin;
 pub mod auth;
 pub mod pages;
 

@@ -227,3 +227,17 @@ impl Sso {
         })
     }
 }
+
+impl Sso {
+    /// The approval queue: users waiting for a decision, oldest sign-up first (a super-user's call).
+    pub async fn pending_approvals(&self, ctx: &Ctx, current: &CurrentSession) -> SsoResult<Vec<UserRow>> {
+        if !current.user.is_super_user {
+            return Err(super_user_required());
+        }
+        let pk = ctx.tenant.pk;
+        Ok(self
+            .store
+            .tenant(pk, move |conn| crate::store::users::pending(conn, pk, 500))
+            .await?)
+    }
+}

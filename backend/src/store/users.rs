@@ -176,3 +176,14 @@ pub fn super_user_emails(conn: &mut AnyConnection, tenant: TenantPk) -> StoreRes
         .load(conn)?;
     Ok(found.into_iter().flatten().collect())
 }
+
+/// Users waiting for an approval decision, oldest sign-up first.
+pub fn pending(conn: &mut AnyConnection, tenant: TenantPk, limit: i64) -> StoreResult<Vec<UserRow>> {
+    Ok(users::table
+        .filter(users::tenant_id.eq(tenant))
+        .filter(users::approval_status.eq("before_decision"))
+        .order((users::sign_up_time.asc(), users::id.asc()))
+        .limit(limit)
+        .select(UserRow::as_select())
+        .load(conn)?)
+}

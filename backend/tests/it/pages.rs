@@ -514,3 +514,85 @@ async fn sign_up_and_reset_pages(backend: Backend) {
     );
 }
 both!(sign_up_and_reset_pages);
+
+async fn admin_pages(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "boss", |u| u.is_super_user = true).await;
+    user(&app, "joe", |_| {}).await;
+    user(&app, "newbie", |u| {
+        u.auto_approve = false;
+        u.email = Some("newbie@example.com".into());
+    })
+    .await;
+    let mut joe = Browser::new(&app);
+    joe.login("joe", "joe's passphrase").await;
+    let denied = joe.get("/t/default/admin").await;
+    assert_eq!(denied.status, 403);
+    assert!(denied.html.contains("This page is for the administrators"));
+    let mut anon = Browser::new(&app);
+    assert_eq!(
+        anon.get("/t/default/admin/users").await.location.as_deref(),
+        Some("/t/default/login?next=%2Ft%2Fdefault%2Fadmin%2Fusers")
+    );
+
+    let mut boss = Browser::new(&app);
+    boss.login("boss", "boss's passphrase").await;
+    let queue = boss.get("/t/default/admin").await;
+    assert!(queue.html.contains(">newbie</a>") && queue.html.contains("pending"));
+    let newbie_id = app.find("default", "newbie").await.user_id;
+    let approved = boss
+        .send(
+            "POST",
+            "/t/default/admin/approvals",
+            &[
+                ("csrf", queue.csrf().as_str()),
+                ("user_id", &newbie_id),
+                ("decision", "approve"),
+            ],
+        )
+        .await;
+    assert_eq!(approved.location.as_deref(), Some("/t/default/admin?done=1-approved"));
+    assert_eq!(app.find("default", "newbie").await.approval_status, "approved");
+    assert!(!boss.get("/t/default/admin").await.html.contains(">newbie</a>"));
+
+    let list = boss.get("/t/default/admin/users?username=joe").await;
+    let joe_id = app.find("default", "joe").await.user_id;
+    let boss_id = app.find("default", "boss").await.user_id;
+    assert!(
+        list.html.contains(&format!("/admin/users/{joe_id}"))
+            && !list.html.contains(&format!("/admin/users/{boss_id}"))
+    );
+    // Locking joe from his page logs him out on his next page load.
+    let page = format!("/t/default/admin/users/{joe_id}");
+    let locked = boss.submit(&page, &format!("{page}/lock"), &[]).await;
+    assert_eq!(locked.location, Some(format!("{page}?done=lock")));
+    assert_eq!(joe.get("/t/default/account").await.status, 303);
+    let audit = boss.get("/t/default/admin/audit?op=user.lock_user").await;
+    assert!(audit.html.contains("user.lock_user") && audit.html.contains(&joe_id));
+
+    let saved = boss
+        .submit(
+            "/t/default/admin/settings",
+            "/t/default/admin/settings",
+            &[("session.expiry", "15")],
+        )
+        .await;
+    assert_eq!(
+        saved.location.as_deref(),
+        Some("/t/default/admin/settings?done=settings-saved")
+    );
+    let ctx = app.services.ctx("default").await;
+    assert_eq!(app.services.sso.policy(&ctx.tenant).await.unwrap().session.expiry, 15);
+    let bad = boss
+        .submit(
+            "/t/default/admin/settings",
+            "/t/default/admin/settings",
+            &[("session.expiry", "soon")],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.html.contains("The value of session.expiry is not valid."));
+    // The operators' page lives on system only.
+    assert_eq!(boss.get("/t/default/admin/tenants").await.status, 404);
+}
+both!(admin_pages);

@@ -2,6 +2,7 @@
 //! the domain services return, with the security headers every page carries.
 
 pub mod account;
+pub mod admin;
 pub mod flows;
 pub mod login;
 pub mod sentences;
@@ -41,7 +42,28 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
         .route("/password-reset/complete", web::get().to(flows::reset_complete_form))
         .route("/password-reset/complete", web::post().to(flows::reset_complete))
         .route("/email/confirm", web::get().to(flows::email_confirm_form))
-        .route("/email/confirm", web::post().to(flows::email_confirm));
+        .route("/email/confirm", web::post().to(flows::email_confirm))
+        .route("/admin", web::get().to(admin::approvals))
+        .route("/admin/approvals", web::post().to(admin::decide))
+        .route("/admin/users", web::get().to(admin::users))
+        .route("/admin/users/{user_id}", web::get().to(admin::user))
+        .route(
+            "/admin/users/{user_id}/sessions/end",
+            web::post().to(admin::end_user_session),
+        )
+        .route("/admin/users/{user_id}/{action}", web::post().to(admin::user_action))
+        .route("/admin/audit", web::get().to(admin::audit))
+        .route("/admin/settings", web::get().to(admin::settings))
+        .route("/admin/settings", web::post().to(admin::save_settings))
+        .route("/admin/settings/apps", web::post().to(admin::add_app))
+        .route("/admin/settings/apps/{app}/keys", web::post().to(admin::new_key))
+        .route(
+            "/admin/settings/apps/{app}/keys/{key_id}/revoke",
+            web::post().to(admin::revoke_key),
+        )
+        .route("/admin/tenants", web::get().to(admin::tenants))
+        .route("/admin/tenants", web::post().to(admin::create_tenant))
+        .route("/admin/tenants/{slug}/{action}", web::post().to(admin::tenant_action));
 }
 
 /// `/`: the default tenant's login page, when there is a default tenant.

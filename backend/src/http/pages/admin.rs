@@ -1,0 +1,784 @@
+//! Administration pages for a tenant's super-users (and, on `system`, the operators' tenants page). Each
+//! action calls the same domain service as the REST API.
+
+use super::sentences::sentence;
+use super::session::Web;
+use crate::crypto::password::Password;
+use crate::http::call::zato_time;
+use crate::sso::search::SearchCriteria;
+use crate::sso::session::CurrentSession;
+use crate::sso::user_admin::UpdateRules;
+use crate::sso::{Ctx, Sso, SsoError, TenantStatus, UserRef};
+use crate::store::audit::AuditFilter;
+use crate::store::users::UserRow;
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use gatehouse_frontend::admin::{
+    self as views, AppLine, AuditLine, SettingField, TenantLine, UserDetail, UserLine, UsersQuery,
+};
+use gatehouse_frontend::{Flash, message_page};
+use gatehouse_shared::SubStatus;
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// The settings the page edits, as `section.key`.
+const EDITABLE: &[&str] = &[
+    "signup.is_approval_needed",
+    "signup.notify_approvers",
+    "password.min_length",
+    "password.max_length",
+    "password.min_complexity",
+    "password.expiry",
+    "session.expiry",
+    "session.max_lifetime_minutes",
+    "login.inform_if_locked",
+    "login.inform_if_not_approved",
+    "apps.require_key",
+    "totp.valid_window",
+];
+
+/// A signed-in super-user, or the page to send the browser to instead.
+async fn admin(sso: &Sso, w: &Web, path: &str) -> Result<(CurrentSession, Ctx), HttpResponse> {
+    let Some(current) = w.signed_in(sso).await else {
+        return Err(w.to_login(path));
+    };
+    if !current.user.is_super_user {
+        let html = message_page(
+            &w.chrome(Some(&current.user.username)),
+            "Not allowed",
+            Flash::Error("This page is for the administrators of this organisation. (E005001)".into()),
+            Some((format!("{}/account", w.base()), "Your account".into())),
+        );
+        return Err(w.page(StatusCode::FORBIDDEN, html));
+    }
+    let ctx = current.acting(&w.ctx);
+    Ok((current, ctx))
+}
+
+fn line(sso: &Sso, u: &UserRow) -> UserLine {
+    let mut badges = Vec::new();
+    if u.approval_status != "approved" {
+        badges.push(u.approval_status.replace("before_decision", "pending"));
+    }
+    if u.sign_up_status != "final" {
+        badges.push("unconfirmed".into());
+    }
+    if u.is_locked {
+        badges.push("locked".into());
+    }
+    if u.is_super_user {
+        badges.push("super-user".into());
+    }
+    if u.is_totp_enabled {
+        badges.push("2FA".into());
+    }
+    UserLine {
+        user_id: u.user_id.clone(),
+        username: u.username.clone(),
+        display_name: u.display_name.clone().unwrap_or_default(),
+        email: u.email.as_deref().map(|e| sso.open_email(e)).unwrap_or_default(),
+        signed_up: zato_time(u.sign_up_time).replace('T', " "),
+        badges,
+    }
+}
+
+fn failed(e: &SsoError) -> Flash {
+    Flash::Error(sentence(e.visible_code().unwrap_or(SubStatus::CommonInternalError)))
+}
+
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+fn done_flash(done: Option<&str>) -> Option<Flash> {
+    done.map(|d| Flash::Success(format!("Done: {}.", d.replace('-', " "))))
+}
+
+pub async fn approvals(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) -> HttpResponse {
+    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin", w.base())).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    let pending = sso.pending_approvals(&ctx, &current).await.unwrap_or_default();
+    let lines = pending.iter().map(|u| line(&sso, u)).collect();
+    w.page(
+        StatusCode::OK,
+        views::approvals_page(
+            &w.chrome(Some(&current.user.username)),
+            lines,
+            done_flash(q.done.as_deref()),
+        ),
+    )
+}
+
+/// Approve or reject several at once: the form repeats `user_id`.
+pub async fn decide(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> HttpResponse {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let (_, ctx) = match admin(&sso, &w, &format!("{}/admin", w.base())).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    if !w.csrf_ok(&get("csrf")) {
+        return w.redirect(&format!("{}/admin", w.base()));
+    }
+    let approve = get("decision") == "approve";
+    let mut n = 0;
+    for (_, id) in pairs.iter().filter(|(k, _)| k == "user_id") {
+        let who = UserRef::Id(id.clone());
+        let result = if approve {
+            sso.approve_user(&ctx, &who).await
+        } else {
+            sso.reject_user(&ctx, &who).await
+        };
+        if result.is_ok() {
+            n += 1;
+        }
+    }
+    let verb = if approve { "approved" } else { "rejected" };
+    w.redirect(&format!("{}/admin?done={n}-{verb}", w.base()))
+}
+
+#[derive(Deserialize)]
+pub struct UsersForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+pub async fn users(sso: web::Data<Sso>, w: Web, q: web::Query<UsersForm>) -> HttpResponse {
+    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin/users", w.base())).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    let q = q.into_inner();
+    let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let criteria = SearchCriteria {
+        username: some(&q.username),
+        display_name: some(&q.name),
+        is_name_exact: Some(false),
+        email: some(&q.email),
+        approval_status: some(&q.status),
+        cur_page: q.page,
+        page_size: Some(25),
+        ..SearchCriteria::default()
+    };
+    let chrome = w.chrome(Some(&current.user.username));
+    let query = UsersQuery {
+        username: q.username,
+        name: q.name,
+        email: q.email,
+        status: q.status,
+    };
+    match sso.search_users(&ctx, &current, criteria).await {
+        Ok(page) => {
+            let lines = page.result.iter().map(|u| line(&sso, u)).collect();
+            w.page(
+                StatusCode::OK,
+                views::users_page(&chrome, query, lines, page.cur_page, page.num_pages, page.total, None),
+            )
+        }
+        Err(e) => w.page(
+            StatusCode::BAD_REQUEST,
+            views::users_page(&chrome, query, vec![], 1, 1, 0, Some(failed(&e))),
+        ),
+    }
+}
+
+async fn detail(sso: &Sso, ctx: &Ctx, current: &CurrentSession, user_id: &str) -> Option<UserDetail> {
+    let user = sso.find_user(ctx, &UserRef::Id(user_id.to_owned())).await.ok()?;
+    let sessions = sso
+        .list_sessions(ctx, current, Some(UserRef::Id(user_id.to_owned())))
+        .await
+        .unwrap_or_default();
+    let owner = sso.user_attr_owner(ctx, current, Some(user_id)).await.ok()?;
+    let attrs = sso.read_attrs(ctx, &owner, None).await.unwrap_or_default();
+    let list = sso.address_list(ctx, user_id).await.ok().flatten();
+    Some(UserDetail {
+        user: Some(line(sso, &user)),
+        approval_status: user.approval_status.clone(),
+        is_locked: user.is_locked,
+        is_totp_enabled: user.is_totp_enabled,
+        must_change: user.password_must_change,
+        address_list: list.map(|l| l.join(", ")).unwrap_or_default(),
+        sessions: sessions
+            .iter()
+            .map(|s| {
+                (
+                    s.session_id.clone(),
+                    zato_time(s.creation_time).replace('T', " "),
+                    s.remote_addr.clone(),
+                )
+            })
+            .collect(),
+        attrs: attrs
+            .values()
+            .map(|a| {
+                (
+                    a.name.clone(),
+                    if a.is_encrypted {
+                        "(encrypted)".to_owned()
+                    } else {
+                        a.value.to_string()
+                    },
+                )
+            })
+            .collect(),
+    })
+}
+
+pub async fn user(
+    sso: web::Data<Sso>,
+    w: Web,
+    path: web::Path<(String, String)>,
+    q: web::Query<DoneQuery>,
+) -> HttpResponse {
+    let user_id = path.into_inner().1;
+    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin/users/{user_id}", w.base())).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    let chrome = w.chrome(Some(&current.user.username));
+    match detail(&sso, &ctx, &current, &user_id).await {
+        Some(d) => w.page(
+            StatusCode::OK,
+            views::user_page(&chrome, d, done_flash(q.done.as_deref())),
+        ),
+        None => w.page(
+            StatusCode::NOT_FOUND,
+            views::user_page(&chrome, UserDetail::default(), None),
+        ),
+    }
+}
+
+pub async fn user_action(
+    sso: web::Data<Sso>,
+    w: Web,
+    path: web::Path<(String, String, String)>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (_, user_id, verb) = path.into_inner();
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let page = format!("{}/admin/users/{user_id}", w.base());
+    let (current, ctx) = match admin(&sso, &w, &page).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    if !w.csrf_ok(&get("csrf")) {
+        return w.redirect(&page);
+    }
+    let who = UserRef::Id(user_id.clone());
+    let result: Result<(), SsoError> = match verb.as_str() {
+        "lock" => sso.lock_user(&ctx, &who).await.map(|_| ()),
+        "unlock" => sso.unlock_user(&ctx, &who).await.map(|_| ()),
+        "approve" => sso.approve_user(&ctx, &who).await.map(|_| ()),
+        "reject" => sso.reject_user(&ctx, &who).await.map(|_| ()),
+        "reset-totp" => sso.reset_totp(&ctx, &who).await.map(|_| ()),
+        "force-change" => {
+            let mut data = Map::new();
+            data.insert("password_must_change".into(), Value::Bool(true));
+            let rules = UpdateRules {
+                allow_totp_toggle: false,
+                parse_time: |_| None,
+            };
+            sso.update_user(&ctx, &current, Some(&user_id), data, rules)
+                .await
+                .map(|_| ())
+        }
+        "password" => sso
+            .set_user_password(&ctx, &current, &user_id, Password::new(get("new_password")), true, None)
+            .await
+            .map(|_| ()),
+        "address-list" => {
+            let text = get("addresses");
+            let list = (!text.trim().is_empty()).then(|| {
+                text.split(',')
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            });
+            sso.set_address_list(&ctx, &user_id, list).await
+        }
+        "sessions" => sso.end_session(&ctx, &current, &get("session_id")).await,
+        _ => Err(SsoError::refused(
+            crate::sso::Kind::NotFound,
+            SubStatus::CommonInvalidInput,
+        )),
+    };
+    match result {
+        Ok(()) => w.redirect(&format!("{page}?done={verb}")),
+        Err(e) => {
+            let chrome = w.chrome(Some(&current.user.username));
+            let d = detail(&sso, &ctx, &current, &user_id).await.unwrap_or_default();
+            w.page(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                views::user_page(&chrome, d, Some(failed(&e))),
+            )
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    user_id: String,
+    #[serde(default)]
+    op: String,
+    #[serde(default)]
+    result: String,
+    #[serde(default)]
+    since: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+pub async fn audit(sso: web::Data<Sso>, w: Web, q: web::Query<AuditQuery>) -> HttpResponse {
+    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin/audit", w.base())).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    let q = q.into_inner();
+    let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let since = some(&q.since).and_then(|s| {
+        chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .or_else(|| chrono::DateTime::parse_from_rfc3339(&s).ok().map(|t| t.naive_utc()))
+    });
+    let filter = AuditFilter {
+        user_id: some(&q.user_id),
+        op: some(&q.op),
+        result: some(&q.result),
+        since,
+        until: None,
+    };
+    let page = q.page.unwrap_or(1).max(1);
+    let found = sso.audit_entries(&ctx, filter, Some(page), Some(50)).await;
+    let (lines, total) = match found {
+        Ok(p) => (
+            p.result
+                .iter()
+                .map(|e| AuditLine {
+                    time: zato_time(e.time).replace('T', " "),
+                    op: e.op.clone(),
+                    current_user: e.current_user_id.clone().unwrap_or_default(),
+                    target_user: e.target_user_id.clone().unwrap_or_default(),
+                    result: e.result.clone(),
+                    sub_status: e.sub_status.clone().unwrap_or_default(),
+                    remote_addr: e.remote_addr.clone().unwrap_or_default(),
+                })
+                .collect(),
+            p.total,
+        ),
+        Err(_) => (vec![], 0),
+    };
+    let filters = [
+        ("user_id".to_owned(), q.user_id),
+        ("op".to_owned(), q.op),
+        ("result".to_owned(), q.result),
+        ("since".to_owned(), q.since),
+    ];
+    w.page(
+        StatusCode::OK,
+        views::audit_page(&w.chrome(Some(&current.user.username)), filters, lines, page, total),
+    )
+}
+
+async fn settings_view(
+    sso: &Sso,
+    w: &Web,
+    current: &CurrentSession,
+    ctx: &Ctx,
+    flash: Option<Flash>,
+    new_key: Option<(String, String)>,
+    status: StatusCode,
+) -> HttpResponse {
+    let tenant = sso
+        .resolve_tenant(w.tenant.slug.as_str())
+        .await
+        .unwrap_or_else(|_| w.tenant.clone());
+    let ctx = Ctx { tenant, ..ctx.clone() };
+    let (effective, overrides) = sso.settings_view(&ctx).await.unwrap_or_default();
+    let fields = EDITABLE
+        .iter()
+        .map(|key| {
+            let (section, name) = key.split_once('.').unwrap_or((key, ""));
+            let value = &effective[section][name];
+            let text = match value {
+                Value::String(s) => s.clone(),
+                Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "),
+                other => other.to_string(),
+            };
+            SettingField {
+                key: (*key).to_owned(),
+                value: text,
+                overridden: overrides.get(section).and_then(|s| s.get(name)).is_some(),
+            }
+        })
+        .collect();
+    let apps = sso
+        .apps(&ctx)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|a| AppLine {
+            flags: [
+                ("log in", a.login_allowed),
+                ("sign up", a.signup_allowed),
+                ("login metadata", a.login_metadata_allowed),
+            ]
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", "),
+            keys: a
+                .keys
+                .iter()
+                .map(|(id, t)| (id.clone(), zato_time(*t).replace('T', " ")))
+                .collect(),
+            name: a.name,
+        })
+        .collect();
+    w.page(
+        status,
+        views::settings_page(&w.chrome(Some(&current.user.username)), fields, apps, new_key, flash),
+    )
+}
+
+pub async fn settings(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) -> HttpResponse {
+    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    settings_view(
+        &sso,
+        &w,
+        &current,
+        &ctx,
+        done_flash(q.done.as_deref()),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// A typed value from a form's text: a boolean, a number, or text.
+fn typed(text: &str) -> Value {
+    match text.trim() {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        t => t
+            .parse::<i64>()
+            .map(Value::from)
+            .unwrap_or_else(|_| Value::String(t.to_owned())),
+    }
+}
+
+pub async fn save_settings(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> HttpResponse {
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    let csrf = pairs
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default();
+    if !w.csrf_ok(csrf) {
+        return w.redirect(&format!("{}/admin/settings", w.base()));
+    }
+    let (effective, _) = sso.settings_view(&ctx).await.unwrap_or_default();
+    let mut changes = Vec::new();
+    for (key, text) in pairs.iter().filter(|(k, _)| EDITABLE.contains(&k.as_str())) {
+        let (section, name) = key.split_once('.').unwrap_or((key, ""));
+        let current_value = &effective[section][name];
+        let new = if current_value.is_array() {
+            Value::String(text.clone())
+        } else {
+            typed(text)
+        };
+        let same = match current_value {
+            Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ") == text.trim(),
+            v => *v == new,
+        };
+        if !same {
+            changes.push((section.to_owned(), name.to_owned(), Some(new)));
+        }
+    }
+    if changes.is_empty() {
+        return w.redirect(&format!("{}/admin/settings", w.base()));
+    }
+    match sso.set_settings(&ctx, changes).await {
+        Ok(()) => w.redirect(&format!("{}/admin/settings?done=settings-saved", w.base())),
+        Err(e) => {
+            let flash = match &e {
+                SsoError::Invalid { key, .. } => Flash::Error(format!("The value of {key} is not valid.")),
+                other => failed(other),
+            };
+            settings_view(
+                &sso,
+                &w,
+                &current,
+                &ctx,
+                Some(flash),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AppForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+}
+
+pub async fn add_app(sso: web::Data<Sso>, w: Web, form: web::Form<AppForm>) -> HttpResponse {
+    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    if !w.csrf_ok(&form.csrf) {
+        return w.redirect(&format!("{}/admin/settings", w.base()));
+    }
+    match sso.put_app(&ctx, form.name.trim(), true, true, false).await {
+        Ok(_) => w.redirect(&format!("{}/admin/settings?done=app-added", w.base())),
+        Err(e) => {
+            settings_view(
+                &sso,
+                &w,
+                &current,
+                &ctx,
+                Some(failed(&e)),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct CsrfForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    confirm: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    display_name: String,
+}
+
+pub async fn new_key(
+    sso: web::Data<Sso>,
+    w: Web,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let app = path.into_inner().1;
+    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    if !w.csrf_ok(&form.csrf) {
+        return w.redirect(&format!("{}/admin/settings", w.base()));
+    }
+    // The key is shown on this response only: no redirect.
+    match sso.create_app_key(&ctx, &app).await {
+        Ok(k) => settings_view(&sso, &w, &current, &ctx, None, Some((app, k.key)), StatusCode::OK).await,
+        Err(e) => {
+            settings_view(
+                &sso,
+                &w,
+                &current,
+                &ctx,
+                Some(failed(&e)),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+pub async fn revoke_key(
+    sso: web::Data<Sso>,
+    w: Web,
+    path: web::Path<(String, String, String)>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let (_, app, key_id) = path.into_inner();
+    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    if !w.csrf_ok(&form.csrf) {
+        return w.redirect(&format!("{}/admin/settings", w.base()));
+    }
+    match sso.revoke_app_key(&ctx, &app, &key_id).await {
+        Ok(()) => w.redirect(&format!("{}/admin/settings?done=key-revoked", w.base())),
+        Err(e) => {
+            settings_view(
+                &sso,
+                &w,
+                &current,
+                &ctx,
+                Some(failed(&e)),
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+    }
+}
+
+/// The operators' page exists on `system` only.
+async fn operator(sso: &Sso, w: &Web) -> Result<(CurrentSession, Ctx), HttpResponse> {
+    if !w.tenant.slug.is_system() {
+        return Err(w.page(
+            StatusCode::NOT_FOUND,
+            message_page(
+                &w.chrome(None),
+                "Not found",
+                Flash::Error("There is no such page.".into()),
+                None,
+            ),
+        ));
+    }
+    admin(sso, w, &format!("{}/admin/tenants", w.base())).await
+}
+
+pub async fn tenants(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) -> HttpResponse {
+    let (current, _) = match operator(&sso, &w).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    let list = sso.list_tenants().await.unwrap_or_default();
+    let lines = list
+        .into_iter()
+        .map(|t| TenantLine {
+            slug: t.slug.to_string(),
+            name: t.display_name,
+            status: t.status.as_str().to_owned(),
+        })
+        .collect();
+    w.page(
+        StatusCode::OK,
+        views::tenants_page(
+            &w.chrome(Some(&current.user.username)),
+            lines,
+            done_flash(q.done.as_deref()),
+        ),
+    )
+}
+
+pub async fn create_tenant(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfForm>) -> HttpResponse {
+    let (_, ctx) = match operator(&sso, &w).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    if !w.csrf_ok(&form.csrf) {
+        return w.redirect(&format!("{}/admin/tenants", w.base()));
+    }
+    let name = Some(form.display_name.as_str()).filter(|n| !n.trim().is_empty());
+    match sso
+        .create_tenant(form.slug.trim(), name, ctx.actor.clone(), &ctx.cid)
+        .await
+    {
+        Ok(t) => w.redirect(&format!("{}/admin/tenants?done=created-{}", w.base(), t.slug)),
+        Err(e) => w.page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            message_page(
+                &w.chrome(None),
+                "Not created",
+                failed(&e),
+                Some((format!("{}/admin/tenants", w.base()), "Back".into())),
+            ),
+        ),
+    }
+}
+
+pub async fn tenant_action(
+    sso: web::Data<Sso>,
+    w: Web,
+    path: web::Path<(String, String, String)>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let (_, slug, verb) = path.into_inner();
+    let (_, ctx) = match operator(&sso, &w).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    if !w.csrf_ok(&form.csrf) {
+        return w.redirect(&format!("{}/admin/tenants", w.base()));
+    }
+    let result = match (verb.as_str(), sso.resolve_tenant(&slug).await) {
+        ("delete", Ok(_)) => sso.delete_tenant(&slug, Some(form.confirm.trim())).await,
+        ("suspend" | "resume", Ok(target)) => {
+            let status = if verb == "suspend" {
+                TenantStatus::Suspended
+            } else {
+                TenantStatus::Active
+            };
+            sso.set_tenant_status(&Ctx { tenant: target, ..ctx }, status)
+                .await
+                .map(|_| ())
+        }
+        (_, Err(e)) => Err(e),
+        _ => Err(SsoError::refused(
+            crate::sso::Kind::NotFound,
+            SubStatus::CommonInvalidInput,
+        )),
+    };
+    match result {
+        Ok(()) => w.redirect(&format!("{}/admin/tenants?done={verb}-{slug}", w.base())),
+        Err(e) => w.page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            message_page(
+                &w.chrome(None),
+                "That did not work",
+                failed(&e),
+                Some((format!("{}/admin/tenants", w.base()), "Back".into())),
+            ),
+        ),
+    }
+}
+
+/// `POST /admin/users/{user_id}/sessions/end`.
+pub async fn end_user_session(
+    sso: web::Data<Sso>,
+    w: Web,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> HttpResponse {
+    let (tenant, user_id) = path.into_inner();
+    user_action(sso, w, web::Path::from((tenant, user_id, "sessions".to_owned())), body).await
+}

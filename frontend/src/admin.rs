@@ -1,0 +1,520 @@
+//! Tenant administration pages: the approval queue, users, one user, the audit log, settings and apps, and the
+//! operators' tenants page.
+
+use crate::{Chrome, Flash, csrf_field, document, flash_view};
+use leptos::prelude::*;
+
+/// A user in a list.
+#[derive(Debug, Clone)]
+pub struct UserLine {
+    pub user_id: String,
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub signed_up: String,
+    /// Short words: "pending", "locked", "unconfirmed", "super-user", "2FA"...
+    pub badges: Vec<String>,
+}
+
+fn admin_nav(chrome: &Chrome) -> impl IntoView + use<> {
+    let base = format!("/t/{}/admin", chrome.tenant_slug);
+    let operators = (chrome.tenant_slug == "system").then(|| {
+        let href = format!("{base}/tenants");
+        view! { <a href=href>"Tenants"</a> }
+    });
+    view! {
+        <nav class="links" aria-label="Administration">
+            <a href=base.clone()>"Approvals"</a>
+            <a href=format!("{base}/users")>"Users"</a>
+            <a href=format!("{base}/audit")>"Audit log"</a>
+            <a href=format!("{base}/settings")>"Settings"</a>
+            {operators}
+        </nav>
+    }
+}
+
+fn badges(b: &[String]) -> impl IntoView + use<> {
+    b.iter()
+        .map(|x| view! { <span class="badge">{x.clone()}</span>" " })
+        .collect_view()
+}
+
+pub fn approvals_page(chrome: &Chrome, pending: Vec<UserLine>, flash: Option<Flash>) -> String {
+    let base = format!("/t/{}/admin", chrome.tenant_slug);
+    let csrf = chrome.csrf.clone();
+    let empty = pending
+        .is_empty()
+        .then(|| view! { <p class="muted">"No sign-up is waiting for approval."</p> });
+    let rows = pending
+        .into_iter()
+        .map(|u| {
+            let id = format!("pick-{}", u.user_id);
+            let label_for = id.clone();
+            let user_link = format!("{base}/users/{}", u.user_id);
+            view! {
+                <tr>
+                    <td><input type="checkbox" name="user_id" value=u.user_id.clone() id=id/><label for=label_for class="sr-only">{format!("Select {}", u.username)}</label></td>
+                    <td><a href=user_link>{u.username.clone()}</a></td>
+                    <td>{u.email.clone()}</td>
+                    <td>{u.signed_up.clone()}</td>
+                    <td>{badges(&u.badges)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    document(
+        "Approvals",
+        chrome,
+        false,
+        view! {
+            <h1>"Approvals"</h1>
+            {admin_nav(chrome)}
+            {flash_view(flash)}
+            <section class="card">
+                <h2>"Waiting for approval, oldest first"</h2>
+                {empty}
+                <form method="post" action=format!("{base}/approvals")>
+                    {csrf_field(&csrf)}
+                    <table>
+                        <thead><tr><th><span class="sr-only">"Select"</span></th><th>"Username"</th><th>"E-mail"</th><th>"Signed up"</th><th>"State"</th></tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                    <label for="reason">"Reason (optional, kept in the audit log)"
+                        <input id="reason" name="reason" type="text"/>
+                    </label>
+                    <p>
+                        <button type="submit" name="decision" value="approve">"Approve selected"</button>" "
+                        <button type="submit" name="decision" value="reject" class="danger">"Reject selected"</button>
+                    </p>
+                </form>
+            </section>
+        },
+    )
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UsersQuery {
+    pub username: String,
+    pub name: String,
+    pub email: String,
+    pub status: String,
+}
+
+pub fn users_page(
+    chrome: &Chrome,
+    q: UsersQuery,
+    users: Vec<UserLine>,
+    page: i64,
+    pages: i64,
+    total: i64,
+    flash: Option<Flash>,
+) -> String {
+    let base = format!("/t/{}/admin/users", chrome.tenant_slug);
+    let rows = users
+        .into_iter()
+        .map(|u| {
+            let href = format!("{base}/{}", u.user_id);
+            view! {
+                <tr>
+                    <td><a href=href>{u.username.clone()}</a></td>
+                    <td>{u.display_name.clone()}</td>
+                    <td>{u.email.clone()}</td>
+                    <td>{badges(&u.badges)}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let query = format!(
+        "username={}&name={}&email={}&status={}",
+        enc(&q.username),
+        enc(&q.name),
+        enc(&q.email),
+        enc(&q.status)
+    );
+    let prev = (page > 1).then(|| {
+        let href = format!("{base}?{query}&page={}", page - 1);
+        view! { <a href=href rel="prev">"Previous page"</a> }
+    });
+    let next = (page < pages).then(|| {
+        let href = format!("{base}?{query}&page={}", page + 1);
+        view! { <a href=href rel="next">"Next page"</a> }
+    });
+    let statuses = ["", "approved", "before_decision", "rejected"].map(|s| {
+        let selected = s == q.status;
+        let text = if s.is_empty() { "Any" } else { s };
+        view! { <option value=s selected=selected>{text}</option> }
+    });
+    document(
+        "Users",
+        chrome,
+        false,
+        view! {
+            <h1>"Users"</h1>
+            {admin_nav(chrome)}
+            {flash_view(flash)}
+            <section class="card">
+                <form method="get" action=base.clone()>
+                    <label for="username">"Username" <input id="username" name="username" type="search" value=q.username/></label>
+                    <label for="name">"Name contains" <input id="name" name="name" type="search" value=q.name/></label>
+                    <label for="email">"E-mail" <input id="email" name="email" type="search" value=q.email/></label>
+                    <label for="status">"Approval" <select id="status" name="status">{statuses}</select></label>
+                    <button type="submit">"Search"</button>
+                </form>
+            </section>
+            <section class="card">
+                <p class="muted">{format!("{total} user(s), page {page} of {}", pages.max(1))}</p>
+                <table>
+                    <thead><tr><th>"Username"</th><th>"Name"</th><th>"E-mail"</th><th>"State"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+                <p class="links">{prev}{next}</p>
+            </section>
+        },
+    )
+}
+
+fn enc(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct UserDetail {
+    pub user: Option<UserLine>,
+    pub approval_status: String,
+    pub is_locked: bool,
+    pub is_totp_enabled: bool,
+    pub must_change: bool,
+    pub address_list: String,
+    pub sessions: Vec<(String, String, String)>,
+    pub attrs: Vec<(String, String)>,
+}
+
+pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String {
+    let Some(u) = d.user.clone() else {
+        return document("No such user", chrome, false, view! { <h1>"No such user"</h1> });
+    };
+    let base = format!("/t/{}/admin/users/{}", chrome.tenant_slug, u.user_id);
+    let csrf = chrome.csrf.clone();
+    let action = |verb: &str, label: &str, class: &str| {
+        let (href, label, class, csrf) = (
+            format!("{base}/{verb}"),
+            label.to_owned(),
+            class.to_owned(),
+            csrf.clone(),
+        );
+        view! {
+            <form class="inline" method="post" action=href>
+                {csrf_field(&csrf)}
+                <button type="submit" class=class>{label}</button>
+            </form>
+        }
+    };
+    let lock = if d.is_locked {
+        action("unlock", "Unlock", "secondary")
+    } else {
+        action("lock", "Lock", "danger")
+    };
+    let approval = match d.approval_status.as_str() {
+        "approved" => action("reject", "Reject", "danger").into_any(),
+        _ => view! { {action("approve", "Approve", "")}" "{action("reject", "Reject", "danger")} }.into_any(),
+    };
+    let totp = d
+        .is_totp_enabled
+        .then(|| action("reset-totp", "Reset two-factor authentication", "secondary"));
+    let sessions = d
+        .sessions
+        .iter()
+        .map(|(id, started, addr)| {
+            let (href, id, csrf) = (format!("{base}/sessions/end"), id.clone(), csrf.clone());
+            view! {
+                <tr><td>{started.clone()}</td><td>{addr.clone()}</td><td>
+                    <form class="inline" method="post" action=href>
+                        {csrf_field(&csrf)}
+                        <input type="hidden" name="session_id" value=id/>
+                        <button type="submit" class="secondary">"End"</button>
+                    </form>
+                </td></tr>
+            }
+        })
+        .collect_view();
+    let attrs = d
+        .attrs
+        .iter()
+        .map(|(k, v)| view! { <tr><td>{k.clone()}</td><td><code>{v.clone()}</code></td></tr> })
+        .collect_view();
+    let title = format!("User {}", u.username);
+    document(
+        &title.clone(),
+        chrome,
+        false,
+        view! {
+            <h1>{title}</h1>
+            {admin_nav(chrome)}
+            {flash_view(flash)}
+            <section class="card">
+                <p>{badges(&u.badges)}</p>
+                <p>"E-mail: "{u.email.clone()}</p>
+                <p>{lock}" "{approval}" "{totp}</p>
+            </section>
+            <section class="card">
+                <h2>"Password"</h2>
+                {action("force-change", if d.must_change { "Password change already required" } else { "Require a new password at next login" }, "secondary")}
+                <form method="post" action=format!("{base}/password")>
+                    {csrf_field(&csrf)}
+                    <label for="new_password">"Set a password" <input id="new_password" name="new_password" type="password" autocomplete="new-password" required/></label>
+                    <button type="submit">"Set password (the user must change it)"</button>
+                </form>
+            </section>
+            <section class="card">
+                <h2>"IP allow-list"</h2>
+                <form method="post" action=format!("{base}/address-list")>
+                    {csrf_field(&csrf)}
+                    <label for="addresses">"Addresses, comma-separated (* for any; empty to use the tenant's setting)"
+                        <input id="addresses" name="addresses" type="text" value=d.address_list/>
+                    </label>
+                    <button type="submit">"Save"</button>
+                </form>
+            </section>
+            <section class="card">
+                <h2>"Sessions"</h2>
+                <table><thead><tr><th>"Started"</th><th>"Address"</th><th><span class="sr-only">"Actions"</span></th></tr></thead><tbody>{sessions}</tbody></table>
+            </section>
+            <section class="card">
+                <h2>"Attributes"</h2>
+                <table><thead><tr><th>"Name"</th><th>"Value"</th></tr></thead><tbody>{attrs}</tbody></table>
+            </section>
+        },
+    )
+}
+
+/// One audit entry as shown.
+#[derive(Debug, Clone)]
+pub struct AuditLine {
+    pub time: String,
+    pub op: String,
+    pub current_user: String,
+    pub target_user: String,
+    pub result: String,
+    pub sub_status: String,
+    pub remote_addr: String,
+}
+
+pub fn audit_page(
+    chrome: &Chrome,
+    filters: [(String, String); 4],
+    lines: Vec<AuditLine>,
+    page: i64,
+    total: i64,
+) -> String {
+    let base = format!("/t/{}/admin/audit", chrome.tenant_slug);
+    let fields = filters
+        .iter()
+        .map(|(name, value)| {
+            let (id, name, value) = (format!("f-{name}"), name.clone(), value.clone());
+            let label = name.replace('_', " ");
+            let label_for = id.clone();
+            view! { <label for=label_for>{label}<input id=id name=name type="search" value=value/></label> }
+        })
+        .collect_view();
+    let rows = lines
+        .into_iter()
+        .map(|l| {
+            view! {
+                <tr><td>{l.time}</td><td>{l.op}</td><td>{l.current_user}</td><td>{l.target_user}</td><td>{l.result}" "{l.sub_status}</td><td>{l.remote_addr}</td></tr>
+            }
+        })
+        .collect_view();
+    let next = (page * 50 < total).then(|| {
+        let query: String = filters.iter().map(|(k, v)| format!("{k}={}&", enc(v))).collect();
+        let href = format!("{base}?{query}page={}", page + 1);
+        view! { <a href=href rel="next">"Older entries"</a> }
+    });
+    document(
+        "Audit log",
+        chrome,
+        false,
+        view! {
+            <h1>"Audit log"</h1>
+            {admin_nav(chrome)}
+            <section class="card">
+                <form method="get" action=base.clone()>
+                    {fields}
+                    <button type="submit">"Filter"</button>
+                </form>
+            </section>
+            <section class="card">
+                <p class="muted">{format!("{total} entries, newest first")}</p>
+                <table>
+                    <thead><tr><th>"Time"</th><th>"Operation"</th><th>"By"</th><th>"On"</th><th>"Result"</th><th>"Address"</th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+                <p>{next}</p>
+            </section>
+        },
+    )
+}
+
+/// A tenant setting as a form field: key, value as text, whether overridden.
+#[derive(Debug, Clone)]
+pub struct SettingField {
+    pub key: String,
+    pub value: String,
+    pub overridden: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct AppLine {
+    pub name: String,
+    pub flags: String,
+    pub keys: Vec<(String, String)>,
+}
+
+pub fn settings_page(
+    chrome: &Chrome,
+    fields: Vec<SettingField>,
+    apps: Vec<AppLine>,
+    new_key: Option<(String, String)>,
+    flash: Option<Flash>,
+) -> String {
+    let base = format!("/t/{}/admin/settings", chrome.tenant_slug);
+    let csrf = chrome.csrf.clone();
+    let inputs = fields
+        .into_iter()
+        .map(|f| {
+            let id = format!("s-{}", f.key.replace('.', "-"));
+            let hint = if f.overridden {
+                "this tenant's value"
+            } else {
+                "the default"
+            };
+            let label_for = id.clone();
+            view! {
+                <label for=label_for>{f.key.clone()}<span class="hint">{hint}</span>
+                    <input id=id name=f.key type="text" value=f.value/>
+                </label>
+            }
+        })
+        .collect_view();
+    let shown = new_key.map(|(app, key)| view! { <div class="success" role="status">{format!("New key for {app}, shown only now: ")}<code class="secret">{key}</code></div> });
+    let app_rows = apps
+        .into_iter()
+        .map(|a| {
+            let keys = a
+                .keys
+                .iter()
+                .map(|(id, created)| {
+                    let (href, csrf) = (format!("{base}/apps/{}/keys/{id}/revoke", a.name), csrf.clone());
+                    view! {
+                        <li>{format!("{id} ({created}) ")}
+                            <form class="inline" method="post" action=href>{csrf_field(&csrf)}<button type="submit" class="danger">"Revoke"</button></form>
+                        </li>
+                    }
+                })
+                .collect_view();
+            let (href, csrf) = (format!("{base}/apps/{}/keys", a.name), csrf.clone());
+            view! {
+                <tr>
+                    <td>{a.name.clone()}</td>
+                    <td>{a.flags.clone()}</td>
+                    <td><ul>{keys}</ul>
+                        <form class="inline" method="post" action=href>{csrf_field(&csrf)}<button type="submit" class="secondary">"New key"</button></form>
+                    </td>
+                </tr>
+            }
+        })
+        .collect_view();
+    document(
+        "Settings",
+        chrome,
+        false,
+        view! {
+            <h1>"Settings"</h1>
+            {admin_nav(chrome)}
+            {flash_view(flash)}
+            {shown}
+            <section class="card">
+                <h2>"Policies"</h2>
+                <form method="post" action=base.clone()>
+                    {csrf_field(&csrf)}
+                    {inputs}
+                    <button type="submit">"Save"</button>
+                </form>
+            </section>
+            <section class="card">
+                <h2>"Apps"</h2>
+                <table><thead><tr><th>"App"</th><th>"Allowed"</th><th>"Keys"</th></tr></thead><tbody>{app_rows}</tbody></table>
+                <form method="post" action=format!("{base}/apps")>
+                    {csrf_field(&csrf)}
+                    <label for="app-name">"Add an app" <input id="app-name" name="name" type="text" required/></label>
+                    <button type="submit">"Add"</button>
+                </form>
+            </section>
+        },
+    )
+}
+
+#[derive(Debug, Clone)]
+pub struct TenantLine {
+    pub slug: String,
+    pub name: String,
+    pub status: String,
+}
+
+pub fn tenants_page(chrome: &Chrome, tenants: Vec<TenantLine>, flash: Option<Flash>) -> String {
+    let base = format!("/t/{}/admin/tenants", chrome.tenant_slug);
+    let csrf = chrome.csrf.clone();
+    let rows = tenants
+        .into_iter()
+        .map(|t| {
+            let protected = t.slug == "system";
+            let toggle = (!protected).then(|| {
+                let (verb, label) = if t.status == "active" { ("suspend", "Suspend") } else { ("resume", "Resume") };
+                let (href, csrf) = (format!("{base}/{}/{verb}", t.slug), csrf.clone());
+                view! { <form class="inline" method="post" action=href>{csrf_field(&csrf)}<button type="submit" class="secondary">{label}</button></form> }
+            });
+            let delete = (!protected).then(|| {
+                let (href, csrf, slug) = (format!("{base}/{}/delete", t.slug), csrf.clone(), t.slug.clone());
+                let id = format!("confirm-{slug}");
+                let label_for = id.clone();
+                view! {
+                    <form class="inline" method="post" action=href>
+                        {csrf_field(&csrf)}
+                        <label for=label_for>"Type the slug to delete" <input id=id name="confirm" type="text"/></label>
+                        <button type="submit" class="danger">"Delete"</button>
+                    </form>
+                }
+            });
+            view! { <tr><td>{t.slug.clone()}</td><td>{t.name.clone()}</td><td><span class="badge">{t.status.clone()}</span></td><td>{toggle}" "{delete}</td></tr> }
+        })
+        .collect_view();
+    document(
+        "Tenants",
+        chrome,
+        false,
+        view! {
+            <h1>"Tenants"</h1>
+            {admin_nav(chrome)}
+            {flash_view(flash)}
+            <section class="card">
+                <table><thead><tr><th>"Slug"</th><th>"Name"</th><th>"Status"</th><th><span class="sr-only">"Actions"</span></th></tr></thead><tbody>{rows}</tbody></table>
+            </section>
+            <section class="card">
+                <h2>"New tenant"</h2>
+                <form method="post" action=base.clone()>
+                    {csrf_field(&csrf)}
+                    <label for="slug">"Slug" <input id="slug" name="slug" type="text" required/></label>
+                    <label for="display_name">"Name" <input id="display_name" name="display_name" type="text"/></label>
+                    <button type="submit">"Create"</button>
+                </form>
+            </section>
+        },
+    )
+}
