@@ -15,9 +15,18 @@ run *args:
 setup:
     scripts/setup.sh
 
-# Every test: unit tests, and integration tests against PostgreSQL and SQLite both
+# Every test: unit tests, integration tests against PostgreSQL and SQLite both, and the browser tests
 test: setup
     cargo test --workspace --locked -- --test-threads {{test_threads}}
+    just e2e
+
+# Browser tests: Debian's Chromium driven by playwright-core, against the debug binary on PostgreSQL with a
+# real SMTP server; screenshots land in e2e/artifacts
+e2e:
+    scripts/setup.sh browser postgres python
+    cargo build -p gatehouse --locked
+    cd e2e && npm ci --no-audit --no-fund --loglevel=error
+    cd e2e && npm test
 
 # Formatting and lints, as CI checks them
 lint:

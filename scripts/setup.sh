@@ -3,18 +3,21 @@
 # there: the C libraries Diesel links (libpq, libsqlite3) and a reachable PostgreSQL on 127.0.0.1:5432.
 # Python's `cryptography` (the Fernet interoperability test) and `aiosmtpd` (a real SMTP server for the mail
 # tests) are installed into .venv when the system Python lacks them.
-# Usage: scripts/setup.sh [libs] [postgres] [python]   (no argument: all)
+# Debian's Chromium and Node.js (the browser tests) are installed with apt when missing.
+# Usage: scripts/setup.sh [libs] [postgres] [python] [browser]   (no argument: all)
 set -euo pipefail
 
 want_libs=0
 want_pg=0
 want_py=0
-[ $# -eq 0 ] && { want_libs=1; want_pg=1; want_py=1; }
+want_browser=0
+[ $# -eq 0 ] && { want_libs=1; want_pg=1; want_py=1; want_browser=1; }
 for arg in "$@"; do
   case "$arg" in
     libs) want_libs=1 ;;
     postgres) want_pg=1 ;;
     python) want_py=1 ;;
+    browser) want_browser=1 ;;
     *) echo "setup.sh: unknown argument $arg" >&2; exit 2 ;;
   esac
 done
@@ -70,4 +73,12 @@ if [ "$want_py" = 1 ] && ! python3 -c 'import cryptography, aiosmtpd' 2>/dev/nul
     [ -x .venv/bin/python ] || python3 -m venv .venv || { apt_install python3-venv && python3 -m venv .venv; }
     .venv/bin/pip install -q cryptography aiosmtpd
   fi
+fi
+
+if [ "$want_browser" = 1 ]; then
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v node >/dev/null 2>&1 || missing+=(nodejs)
+  command -v npm >/dev/null 2>&1 || missing+=(npm)
+  [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 fi

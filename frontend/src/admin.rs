@@ -23,7 +23,7 @@ fn admin_nav(chrome: &Chrome) -> impl IntoView + use<> {
         view! { <a href=href>"Tenants"</a> }
     });
     view! {
-        <nav class="links" aria-label="Administration">
+        <nav class="tabs" aria-label="Administration">
             <a href=base.clone()>"Approvals"</a>
             <a href=format!("{base}/users")>"Users"</a>
             <a href=format!("{base}/audit")>"Audit log"</a>
@@ -261,7 +261,7 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
             {flash_view(flash)}
             <section class="card">
                 <p>{badges(&u.badges)}</p>
-                <p>"E-mail: "{u.email.clone()}</p>
+                <p>"E-mail: "{if u.email.is_empty() { "none".to_owned() } else { u.email.clone() }}</p>
                 <p>{lock}" "{approval}" "{totp}</p>
             </section>
             <section class="card">

@@ -1,9 +1,9 @@
 //! The account page and its forms: profile, password, two-factor authentication, sessions.
 
+use super::page_time;
 use super::sentences::{policy_lines, sentence};
 use super::session::Web;
 use crate::crypto::password::Password;
-use crate::http::call::zato_time;
 use crate::sso::session::CurrentSession;
 use crate::sso::user_admin::UpdateRules;
 use crate::sso::{Sso, SsoError};
@@ -62,8 +62,8 @@ async fn render(
             .iter()
             .map(|s| SessionLine {
                 session_id: s.session_id.clone(),
-                created: zato_time(s.creation_time).replace('T', " "),
-                expires: zato_time(s.expiration_time).replace('T', " "),
+                created: page_time(s.creation_time),
+                expires: page_time(s.expiration_time),
                 remote_addr: s.remote_addr.clone(),
                 user_agent: s.user_agent.chars().take(60).collect(),
                 current: s.id == current.session.id,

@@ -1,10 +1,10 @@
 //! Administration pages for a tenant's super-users (and, on `system`, the operators' tenants page). Each
 //! action calls the same domain service as the REST API.
 
+use super::page_time;
 use super::sentences::sentence;
 use super::session::Web;
 use crate::crypto::password::Password;
-use crate::http::call::zato_time;
 use crate::sso::search::SearchCriteria;
 use crate::sso::session::CurrentSession;
 use crate::sso::user_admin::UpdateRules;
@@ -77,7 +77,7 @@ fn line(sso: &Sso, u: &UserRow) -> UserLine {
         username: u.username.clone(),
         display_name: u.display_name.clone().unwrap_or_default(),
         email: u.email.as_deref().map(|e| sso.open_email(e)).unwrap_or_default(),
-        signed_up: zato_time(u.sign_up_time).replace('T', " "),
+        signed_up: page_time(u.sign_up_time),
         badges,
     }
 }
@@ -217,13 +217,7 @@ async fn detail(sso: &Sso, ctx: &Ctx, current: &CurrentSession, user_id: &str) -
         address_list: list.map(|l| l.join(", ")).unwrap_or_default(),
         sessions: sessions
             .iter()
-            .map(|s| {
-                (
-                    s.session_id.clone(),
-                    zato_time(s.creation_time).replace('T', " "),
-                    s.remote_addr.clone(),
-                )
-            })
+            .map(|s| (s.session_id.clone(), page_time(s.creation_time), s.remote_addr.clone()))
             .collect(),
         attrs: attrs
             .values()
@@ -380,7 +374,7 @@ pub async fn audit(sso: web::Data<Sso>, w: Web, q: web::Query<AuditQuery>) -> Ht
             p.result
                 .iter()
                 .map(|e| AuditLine {
-                    time: zato_time(e.time).replace('T', " "),
+                    time: page_time(e.time),
                     op: e.op.clone(),
                     current_user: e.current_user_id.clone().unwrap_or_default(),
                     target_user: e.target_user_id.clone().unwrap_or_default(),
@@ -453,11 +447,7 @@ async fn settings_view(
             .map(|(n, _)| *n)
             .collect::<Vec<_>>()
             .join(", "),
-            keys: a
-                .keys
-                .iter()
-                .map(|(id, t)| (id.clone(), zato_time(*t).replace('T', " ")))
-                .collect(),
+            keys: a.keys.iter().map(|(id, t)| (id.clone(), page_time(*t))).collect(),
             name: a.name,
         })
         .collect();

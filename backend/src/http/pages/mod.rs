@@ -15,6 +15,11 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
 
+/// A time on a page: to the minute, in UTC.
+pub fn page_time(t: chrono::NaiveDateTime) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
 /// The pages of a tenant, for the `/t/{tenant}` scope.
 pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/login", web::get().to(login::form))
