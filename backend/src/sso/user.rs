@@ -339,6 +339,22 @@ impl Sso {
             .await
     }
 
+    /// Records why an administrator decided on a sign-up (an audit entry with the reason as its extra).
+    pub async fn note_decision_reason(&self, ctx: &Ctx, user_id: &str, reason: &str) -> SsoResult<()> {
+        let reason: String = reason.trim().chars().take(500).collect();
+        if reason.is_empty() {
+            return Ok(());
+        }
+        let (pk, c, id) = (ctx.tenant.pk, ctx.clone(), user_id.to_owned());
+        let extra = serde_json::json!({ "reason": reason }).to_string();
+        Ok(self
+            .store
+            .tenant(pk, move |conn| {
+                audit::append_ctx_extra(conn, &c, "user.approval_reason", Some(&id), Ok(()), Some(extra))
+            })
+            .await?)
+    }
+
     /// Sets a password after checking the policy; the expiry is `password_expiry_days` (or `password.expiry`)
     /// from now.
     pub async fn set_password(

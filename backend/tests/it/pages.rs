@@ -548,12 +548,27 @@ async fn admin_pages(backend: Backend) {
                 ("csrf", queue.csrf().as_str()),
                 ("user_id", &newbie_id),
                 ("decision", "approve"),
+                ("reason", "known customer"),
             ],
         )
         .await;
     assert_eq!(approved.location.as_deref(), Some("/t/default/admin?done=1-approved"));
     assert_eq!(app.find("default", "newbie").await.approval_status, "approved");
     assert!(!boss.get("/t/default/admin").await.html.contains(">newbie</a>"));
+    let pk = app.services.ctx("default").await.tenant.pk;
+    let entries = app
+        .services
+        .sso
+        .store
+        .tenant(pk, move |conn| gatehouse::store::audit::recent(conn, pk, 20))
+        .await
+        .unwrap();
+    let reason = entries
+        .iter()
+        .find(|e| e.op == "user.approval_reason")
+        .expect("the reason is audited");
+    assert_eq!(reason.extra.as_deref(), Some(r#"{"reason":"known customer"}"#));
+    assert_eq!(reason.target_user_id.as_deref(), Some(newbie_id.as_str()));
 
     let list = boss.get("/t/default/admin/users?username=joe").await;
     let joe_id = app.find("default", "joe").await.user_id;

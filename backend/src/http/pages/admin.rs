@@ -140,6 +140,9 @@ pub async fn decide(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> HttpRespon
         };
         if result.is_ok() {
             n += 1;
+            if let Err(e) = sso.note_decision_reason(&ctx, id, &get("reason")).await {
+                tracing::warn!(cid = %ctx.cid, error = %e, "could not audit a decision's reason");
+            }
         }
     }
     let verb = if approve { "approved" } else { "rejected" };
