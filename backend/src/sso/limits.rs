@@ -9,7 +9,7 @@ use chrono::{NaiveDateTime, TimeDelta};
 use gatehouse_shared::SubStatus;
 
 /// The start of the fixed window `now` falls in.
-fn window_start(now: NaiveDateTime, minutes: u32) -> NaiveDateTime {
+pub(crate) fn window_start(now: NaiveDateTime, minutes: u32) -> NaiveDateTime {
     let seconds = i64::from(minutes.max(1)) * 60;
     let t = now.and_utc().timestamp();
     chrono::DateTime::from_timestamp(t - t.rem_euclid(seconds), 0).map_or(now, |d| d.naive_utc())

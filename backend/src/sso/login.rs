@@ -174,6 +174,8 @@ impl Sso {
         let policy = self.policy(&ctx.tenant).await?;
         // An app that must present its key is refused before any password work.
         let key_valid = self.check_app_key(ctx, &policy).await?;
+        // An address that has failed too often is refused before any password work.
+        self.check_address_throttle(ctx, &policy).await?;
         let now = ctx.now;
         let username = request.username.clone().unwrap_or_default();
         let password = request.password.clone().unwrap_or_default();
@@ -236,7 +238,10 @@ impl Sso {
         *target = found.as_ref().map(|u| u.user_id.clone());
         let user = match found {
             Some(user) if verified.matches => user,
-            _ => return Err(refused(SubStatus::AuthNotAllowed, true)),
+            other => {
+                self.record_login_failure(ctx, &policy, other.map(|u| u.id)).await?;
+                return Err(refused(SubStatus::AuthNotAllowed, true));
+            }
         };
 
         // 2. Approval, confirmation, lock: only now, so these codes go only to someone who knows the password.
@@ -252,7 +257,11 @@ impl Sso {
                     continuation: self.seal_continuation(ctx, &user, false),
                 });
             };
-            self.check_login_totp(ctx, &policy, &user, Some(code)).await?;
+            if let Err(e) = self.check_login_totp(ctx, &policy, &user, Some(code)).await {
+                // A wrong code counts as a failed login: codes cannot be guessed without limit either.
+                self.record_login_failure(ctx, &policy, Some(user.id)).await?;
+                return Err(e);
+            }
         }
 
         // 4. The app must be known and allowed to log users in.
@@ -369,6 +378,7 @@ impl Sso {
         if change {
             warnings.retain(|w| *w != SubStatus::PasswordAboutToExpireWarning);
         }
+        self.clear_login_failures(ctx, user.id).await?;
         Ok(LoginSuccess {
             session: SessionInfo {
                 username: user.username,

@@ -7,6 +7,7 @@ pub mod attr;
 pub mod audit;
 pub mod audit_log;
 pub mod bootstrap;
+pub mod brute_force;
 pub mod cleanup;
 pub mod clock;
 pub mod context;

@@ -39,3 +39,33 @@ pub fn bump(
 pub fn delete_before(conn: &mut AnyConnection, before: NaiveDateTime) -> StoreResult<usize> {
     Ok(diesel::delete(request_counters::table.filter(request_counters::window_start.lt(before))).execute(conn)?)
 }
+
+/// The count of this window, without changing it.
+pub fn count(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    kind: &str,
+    subject: &str,
+    window_start: NaiveDateTime,
+) -> StoreResult<i32> {
+    Ok(request_counters::table
+        .filter(request_counters::tenant_id.eq(tenant))
+        .filter(request_counters::kind.eq(kind))
+        .filter(request_counters::subject.eq(subject))
+        .filter(request_counters::window_start.eq(window_start))
+        .select(request_counters::count)
+        .first(conn)
+        .optional()?
+        .unwrap_or(0))
+}
+
+/// Forgets every window of one subject (a successful login resets its failures).
+pub fn reset(conn: &mut AnyConnection, tenant: TenantPk, kind: &str, subject: &str) -> StoreResult<usize> {
+    Ok(diesel::delete(
+        request_counters::table
+            .filter(request_counters::tenant_id.eq(tenant))
+            .filter(request_counters::kind.eq(kind))
+            .filter(request_counters::subject.eq(subject)),
+    )
+    .execute(conn)?)
+}

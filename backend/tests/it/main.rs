@@ -6,6 +6,7 @@ mod common;
 mod admin;
 mod api;
 mod bootstrap;
+mod brute_force;
 mod cli;
 mod config;
 mod http;

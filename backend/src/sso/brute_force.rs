@@ -1,0 +1,131 @@
+//! Defence against password guessing, shared by every instance through the database: failed logins are
+//! counted per user and per source address in fixed windows of `login.failure_window_minutes`.
+//! `login.max_failures` failures lock the account for `login.lockout_minutes` (`locked_by = auto`; it unlocks by
+//! itself afterwards, or by an administrator); an address past `login.max_failures_per_address` is refused
+//! with 429 and `E011001` before any password is hashed. A successful login clears the user's count.
+
+use super::error::{Kind, SsoError, SsoResult};
+use super::limits::window_start;
+use super::{Ctx, Sso, audit};
+use crate::config::TenantPolicy;
+use crate::store::request_counters;
+use crate::store::schema::users;
+use chrono::TimeDelta;
+use diesel::prelude::*;
+use gatehouse_shared::SubStatus;
+
+const BY_USER: &str = "login_failure:user";
+const BY_ADDRESS: &str = "login_failure:address";
+
+impl Sso {
+    /// Refuses a login from an address that has failed too often in this window; nothing is hashed.
+    pub(crate) async fn check_address_throttle(&self, ctx: &Ctx, policy: &TenantPolicy) -> SsoResult<()> {
+        let Some(addr) = ctx.remote_addr.clone() else {
+            return Ok(());
+        };
+        let minutes = policy.login.failure_window_minutes.max(1);
+        let start = window_start(ctx.now, minutes);
+        let pk = ctx.tenant.pk;
+        let failures = self
+            .store
+            .tenant(pk, move |conn| {
+                request_counters::count(conn, pk, BY_ADDRESS, &addr, start)
+            })
+            .await?;
+        if i64::from(failures) < i64::from(policy.login.max_failures_per_address.max(1)) {
+            return Ok(());
+        }
+        let retry = (start + TimeDelta::minutes(i64::from(minutes)) - ctx.now)
+            .num_seconds()
+            .max(1);
+        let c = ctx.clone();
+        self.store
+            .tenant(pk, move |conn| {
+                audit::append_ctx(conn, &c, "login.throttled", None, Err(SubStatus::ThrottleAddress))
+            })
+            .await?;
+        Err(SsoError::refused(
+            Kind::Throttled {
+                retry_after_secs: u64::try_from(retry).unwrap_or(1),
+            },
+            SubStatus::ThrottleAddress,
+        ))
+    }
+
+    /// Counts a failed login; locks the account when it reaches `login.max_failures`.
+    pub(crate) async fn record_login_failure(
+        &self,
+        ctx: &Ctx,
+        policy: &TenantPolicy,
+        user_pk: Option<i64>,
+    ) -> SsoResult<()> {
+        let minutes = policy.login.failure_window_minutes.max(1);
+        let start = window_start(ctx.now, minutes);
+        let (pk, c) = (ctx.tenant.pk, ctx.clone());
+        let max = i64::from(policy.login.max_failures.max(1));
+        let lockout = TimeDelta::minutes(i64::from(policy.login.lockout_minutes.max(1)));
+        self.store
+            .tenant(pk, move |conn| {
+                if let Some(addr) = &c.remote_addr {
+                    request_counters::bump(conn, pk, BY_ADDRESS, addr, start)?;
+                }
+                let Some(user_pk) = user_pk else { return Ok(()) };
+                let failures = request_counters::bump(conn, pk, BY_USER, &user_pk.to_string(), start)?;
+                if i64::from(failures) >= max {
+                    let until = c.now + lockout;
+                    // Not locked now: never locked, unlocked, or an automatic lock that has ended.
+                    let open = users::is_locked
+                        .eq(false)
+                        .or(users::locked_until.is_not_null().and(users::locked_until.le(c.now)));
+                    let locked = diesel::update(
+                        users::table
+                            .filter(users::tenant_id.eq(pk))
+                            .filter(users::id.eq(user_pk))
+                            .filter(open),
+                    )
+                    .set((
+                        users::is_locked.eq(true),
+                        users::locked_time.eq(Some(c.now)),
+                        users::locked_by.eq(Some("auto")),
+                        users::locked_until.eq(Some(until)),
+                    ))
+                    .execute(conn)?;
+                    if locked > 0 {
+                        let id: String = users::table.find(user_pk).select(users::user_id).first(conn)?;
+                        request_counters::reset(conn, pk, BY_USER, &user_pk.to_string())?;
+                        // Its sessions end with the lock.
+                        crate::store::sessions::delete_for_user_except(conn, pk, user_pk, None)?;
+                        audit::append_ctx(conn, &c, "user.auto_lock", Some(&id), Err(SubStatus::AuthLocked))?;
+                    }
+                }
+                Ok(())
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// A successful login clears the user's failures, and an automatic lock that has ended.
+    pub(crate) async fn clear_login_failures(&self, ctx: &Ctx, user_pk: i64) -> SsoResult<()> {
+        let (pk, now) = (ctx.tenant.pk, ctx.now);
+        self.store
+            .tenant(pk, move |conn| {
+                request_counters::reset(conn, pk, BY_USER, &user_pk.to_string())?;
+                diesel::update(
+                    users::table
+                        .filter(users::tenant_id.eq(pk))
+                        .filter(users::id.eq(user_pk))
+                        .filter(users::locked_until.is_not_null())
+                        .filter(users::locked_until.le(now)),
+                )
+                .set((
+                    users::is_locked.eq(false),
+                    users::locked_until.eq(None::<chrono::NaiveDateTime>),
+                    users::locked_by.eq(None::<String>),
+                ))
+                .execute(conn)?;
+                Ok(())
+            })
+            .await?;
+        Ok(())
+    }
+}
