@@ -360,6 +360,7 @@ impl Sso {
             current_app: ctx.current_app.clone(),
         };
         let expiry_days = i64::from(policy.password.expiry);
+        let max_per_user = policy.session.max_per_user as usize;
         let (pk, mut saved) = (ctx.tenant.pk, user.clone());
         self.store
             .tenant(pk, move |conn| {
@@ -371,6 +372,14 @@ impl Sso {
                         saved.password_must_change = false;
                     }
                     users::save(conn, &saved)?;
+                }
+                // With session.max_per_user, the oldest sessions end to make room.
+                if max_per_user > 0 {
+                    let live = sessions::live_for_user(conn, row.tenant_id, row.user_pk, row.creation_time)?;
+                    let excess = (live.len() + 1).saturating_sub(max_per_user);
+                    for old in live.iter().take(excess) {
+                        sessions::delete_by_session_id(conn, row.tenant_id, &old.session_id)?;
+                    }
                 }
                 sessions::insert(conn, &row)
             })

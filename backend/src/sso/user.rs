@@ -275,15 +275,30 @@ impl Sso {
             .ok_or_else(not_found)
     }
 
+    /// Locks a user; every session of the user ends.
     pub async fn lock_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
         let by = ctx.actor.as_locker();
-        self.modify_user(ctx, user, "user.lock_user", move |row, now| {
-            row.is_locked = true;
-            row.locked_time = Some(now);
-            row.locked_by = Some(by);
-            row.locked_until = None;
-        })
-        .await
+        let row = self
+            .modify_user(ctx, user, "user.lock_user", move |row, now| {
+                row.is_locked = true;
+                row.locked_time = Some(now);
+                row.locked_by = Some(by);
+                row.locked_until = None;
+            })
+            .await?;
+        self.end_all_sessions(ctx, row.id).await?;
+        Ok(row)
+    }
+
+    /// Ends every session of a user (lock, rejection, a 2FA reset, a password set by someone else).
+    pub(crate) async fn end_all_sessions(&self, ctx: &Ctx, user_pk: i64) -> SsoResult<usize> {
+        let pk = ctx.tenant.pk;
+        Ok(self
+            .store
+            .tenant(pk, move |conn| {
+                crate::store::sessions::delete_for_user_except(conn, pk, user_pk, None)
+            })
+            .await?)
     }
 
     pub async fn unlock_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
@@ -330,6 +345,9 @@ impl Sso {
                 row.approval_status_mod_by = by;
                 users::save(conn, &row)?;
                 audit::append_ctx(conn, &c, op, Some(&row.user_id), Ok(()))?;
+                if status == REJECTED {
+                    crate::store::sessions::delete_for_user_except(conn, pk, row.id, None)?;
+                }
                 if changed && status != BEFORE_DECISION {
                     let kind = if status == APPROVED { "welcome" } else { "rejected" };
                     sso.decision_notice(conn, &c, &policy, &row, kind)?;
@@ -394,6 +412,7 @@ impl Sso {
         self.store
             .tenant(pk, move |conn| {
                 super::totp_enrolment::clear_totp(conn, pk, user_pk)?;
+                crate::store::sessions::delete_for_user_except(conn, pk, user_pk, None)?;
                 audit::append_ctx(conn, &ctx_c, "user.reset_totp_key", Some(&target), Ok(()))
             })
             .await?;

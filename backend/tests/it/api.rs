@@ -1358,6 +1358,9 @@ async fn two_factor_enrolment_recovery_and_reset(backend: Backend) {
         .await;
     assert_eq!(status, 204);
     assert_eq!(login(None).await.0, 200, "2FA is off after the reset");
+    let (status, _) = api.call("GET", "default", "/session", Some(&alice), None).await;
+    assert_eq!(status, 401, "a 2FA reset ends the user's sessions");
+    let alice = api.login("default", "alice").await;
     let (status, reply) = api
         .call(
             "POST",

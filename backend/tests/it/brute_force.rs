@@ -191,3 +191,31 @@ async fn instances_share_the_counts(backend: Backend) {
     );
 }
 both!(instances_share_the_counts);
+
+/// session.max_per_user: when a user reaches the cap, the oldest session ends.
+async fn the_session_cap_ends_the_oldest_session(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    add_user(&app, "cap").await;
+    app.set("default", "session", "max_per_user", json!(2)).await;
+    let base = app.base.clone();
+    let mut usts = Vec::new();
+    for _ in 0..3 {
+        let (_, reply, _) = login(&app, &base, "cap", "cap's passphrase", None).await;
+        usts.push(reply["ust"].as_str().unwrap().to_owned());
+        app.services.sso.clock.advance(TimeDelta::seconds(1));
+    }
+    let mut alive = Vec::new();
+    for ust in &usts {
+        let res = app
+            .client
+            .get(app.url("/api/v1/t/default/session"))
+            .insert_header(("X-Current-App", "CRM"))
+            .insert_header(("Authorization", format!("Bearer {ust}")))
+            .send()
+            .await
+            .unwrap();
+        alive.push(res.status().as_u16() == 200);
+    }
+    assert_eq!(alive, [false, true, true]);
+}
+both!(the_session_cap_ends_the_oldest_session);

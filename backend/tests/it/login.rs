@@ -590,20 +590,23 @@ async fn the_ust_check_and_what_ends_a_session(backend: Backend) {
     assert_eq!(json_body(&mut res).await["status"], "ok");
     assert_eq!(app.session("default", &ust).await.0, 401);
 
-    // A lock ends it at once; unlocking lets it work again (it has not expired).
+    // A lock ends it at once, for good: the session is gone, so unlocking does not bring it back.
     let ust = login().await.1["ust"].as_str().unwrap().to_owned();
     let ctx = app.services.ctx("default").await;
     let sam = UserRef::Username("sam".into());
     app.services.sso.lock_user(&ctx, &sam).await.unwrap();
     let (status, reply) = app.session("default", &ust).await;
-    assert_eq!((status, sub(&reply)), (401, "E005002".to_owned()));
+    assert_eq!((status, sub(&reply)), (401, "E007001".to_owned()));
     app.services.sso.unlock_user(&ctx, &sam).await.unwrap();
-    assert_eq!(app.session("default", &ust).await.0, 200);
+    assert_eq!(app.session("default", &ust).await.0, 401);
     // So does a rejection.
+    let ust = login().await.1["ust"].as_str().unwrap().to_owned();
     app.services.sso.reject_user(&ctx, &sam).await.unwrap();
     let (status, reply) = app.session("default", &ust).await;
-    assert_eq!((status, sub(&reply)), (401, "E005004".to_owned()));
+    assert_eq!((status, sub(&reply)), (401, "E007001".to_owned()));
     app.services.sso.approve_user(&ctx, &sam).await.unwrap();
+    assert_eq!(app.session("default", &ust).await.0, 401);
+    let ust = login().await.1["ust"].as_str().unwrap().to_owned();
     assert_eq!(app.session("default", &ust).await.0, 200);
     // An address outside a newly set allow-list ends its use, and so does an expired password.
     app.set("default", "user_address_list", "sam", json!("10.0.0.0/8"))
