@@ -1,7 +1,7 @@
 //! The `gatehouse` command line: `serve` (the default), `migrate`, `tenant ...`, `user ...`, `keys generate`.
 //! Passwords come only from standard input. Each failure prints one line on stderr and exits non-zero:
 //! 1 for a general failure, 3 for an unknown tenant or user, 4 for something that already exists, 5 for a value
-//! a policy rejects (2 is clap's usage error).
+//! a policy rejects, 6 for an audit log found altered (2 is clap's usage error).
 
 use crate::config::{Config, ConfigError, Sources};
 use crate::crypto::password::Password;
@@ -45,6 +45,18 @@ pub enum Command {
     /// The mail outbox.
     #[command(subcommand)]
     Mail(MailCommand),
+    /// The audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check the hash chain of every tenant's audit log (or one tenant's) and report the first broken link.
+    Verify {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -246,6 +258,38 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::User(cmd) => user(&sso, cmd).await,
         Command::Keys(KeysCommand::Generate) => Ok(()),
         Command::Mail(MailCommand::List { failed }) => mail_list(&sso, failed).await,
+        Command::Audit(AuditCommand::Verify { tenant }) => audit_verify(&sso, tenant).await,
+    }
+}
+
+async fn audit_verify(sso: &Sso, only: Option<String>) -> Result<(), Failure> {
+    let tenants = match &only {
+        Some(slug) => vec![
+            sso.resolve_tenant(slug)
+                .await
+                .map_err(|e| describe(e, &format!("tenant `{slug}`")))?,
+        ],
+        None => sso.list_tenants().await.map_err(|e| describe(e, "tenants"))?,
+    };
+    let mut broken = None;
+    for t in tenants {
+        match sso.verify_audit(&t).await.map_err(|e| describe(e, "audit"))? {
+            Ok(n) => println!("tenant `{}`: {n} entries, chain intact", t.slug),
+            Err(link) => {
+                println!(
+                    "tenant `{}`: chain broken at entry {}: {}",
+                    t.slug, link.id, link.reason
+                );
+                broken.get_or_insert((t.slug.to_string(), link.id));
+            }
+        }
+    }
+    match broken {
+        None => Ok(()),
+        Some((slug, id)) => Err(Failure::new(
+            6,
+            format!("the audit log of tenant `{slug}` was altered at entry {id}"),
+        )),
     }
 }
 

@@ -42,3 +42,41 @@ impl Sso {
         })
     }
 }
+
+/// Where a tenant's audit chain breaks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BrokenLink {
+    /// The first entry that does not check.
+    pub id: i64,
+    pub reason: &'static str,
+}
+
+impl Sso {
+    /// Checks a tenant's audit chain: every entry's hash covers its content and the previous entry's hash.
+    /// Returns how many entries checked, or the first broken link (an edited, inserted or removed entry).
+    pub async fn verify_audit(&self, tenant: &super::Tenant) -> SsoResult<Result<usize, BrokenLink>> {
+        let pk = tenant.pk;
+        let rows = self
+            .store
+            .tenant(pk, move |conn| rows::all_for_tenant(conn, pk))
+            .await?;
+        let mut prev = String::new();
+        for row in &rows {
+            if row.prev_hash.as_deref() != Some(prev.as_str()) {
+                return Ok(Err(BrokenLink {
+                    id: row.id,
+                    reason: "does not follow the entry before it (one was removed or inserted)",
+                }));
+            }
+            let expected = rows::expected_hash(row);
+            if row.hash.as_deref() != Some(expected.as_str()) {
+                return Ok(Err(BrokenLink {
+                    id: row.id,
+                    reason: "its content was changed",
+                }));
+            }
+            prev = expected;
+        }
+        Ok(Ok(rows.len()))
+    }
+}

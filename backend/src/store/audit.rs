@@ -20,6 +20,8 @@ pub struct AuditRow {
     pub remote_addr: Option<String>,
     pub current_app: Option<String>,
     pub extra: Option<String>,
+    pub prev_hash: Option<String>,
+    pub hash: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -38,9 +40,107 @@ pub struct NewAuditRow {
     pub extra: Option<String>,
 }
 
+/// The text an entry's hash covers: every field, in order, separated by a unit separator.
+#[allow(clippy::too_many_arguments)]
+pub fn content(
+    tenant_id: TenantPk,
+    time: NaiveDateTime,
+    cid: &str,
+    op: &str,
+    current_user_id: Option<&str>,
+    target_user_id: Option<&str>,
+    result: &str,
+    sub_status: Option<&str>,
+    remote_addr: Option<&str>,
+    current_app: Option<&str>,
+    extra: Option<&str>,
+) -> String {
+    let opt = |v: Option<&str>| v.map_or_else(|| "\u{0}".to_owned(), str::to_owned);
+    [
+        tenant_id.to_string(),
+        time.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+        cid.to_owned(),
+        op.to_owned(),
+        opt(current_user_id),
+        opt(target_user_id),
+        result.to_owned(),
+        opt(sub_status),
+        opt(remote_addr),
+        opt(current_app),
+        opt(extra),
+    ]
+    .join("\u{1f}")
+}
+
+/// The chain link: SHA-256 of the previous entry's hash and this entry's content.
+pub fn link(prev_hash: &str, content: &str) -> String {
+    crate::crypto::sha256_hex(&format!("{prev_hash}\u{1e}{content}"))
+}
+
+/// The hash an entry should have, from its stored fields.
+pub fn expected_hash(row: &AuditRow) -> String {
+    let c = content(
+        row.tenant_id,
+        row.time,
+        &row.cid,
+        &row.op,
+        row.current_user_id.as_deref(),
+        row.target_user_id.as_deref(),
+        &row.result,
+        row.sub_status.as_deref(),
+        row.remote_addr.as_deref(),
+        row.current_app.as_deref(),
+        row.extra.as_deref(),
+    );
+    link(row.prev_hash.as_deref().unwrap_or(""), &c)
+}
+
+/// Appends an entry chained to the tenant's previous one. Appends of one tenant take turns (an advisory lock
+/// on PostgreSQL; SQLite has one writer), so the chain never forks.
 pub fn append(conn: &mut AnyConnection, row: &NewAuditRow) -> StoreResult<()> {
-    diesel::insert_into(audit_log::table).values(row).execute(conn)?;
+    if let AnyConnection::Postgresql(pg) = conn {
+        diesel::sql_query("SELECT pg_advisory_xact_lock(7243118, CAST($1 AS INTEGER))")
+            .bind::<diesel::sql_types::BigInt, _>(row.tenant_id)
+            .execute(pg)?;
+    }
+    let prev: Option<Option<String>> = audit_log::table
+        .filter(audit_log::tenant_id.eq(row.tenant_id))
+        .order(audit_log::id.desc())
+        .select(audit_log::hash)
+        .first(conn)
+        .optional()?;
+    let prev_hash = prev.flatten().unwrap_or_default();
+    let c = content(
+        row.tenant_id,
+        row.time,
+        &row.cid,
+        &row.op,
+        row.current_user_id.as_deref(),
+        row.target_user_id.as_deref(),
+        &row.result,
+        row.sub_status.as_deref(),
+        row.remote_addr.as_deref(),
+        row.current_app.as_deref(),
+        row.extra.as_deref(),
+    );
+    let hash = link(&prev_hash, &c);
+    diesel::insert_into(audit_log::table)
+        .values((
+            row,
+            audit_log::prev_hash.eq(Some(prev_hash)),
+            audit_log::hash.eq(Some(hash)),
+        ))
+        .execute(conn)?;
     Ok(())
+}
+
+/// Every entry of a tenant, oldest first (for verifying the chain).
+pub fn all_for_tenant(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<Vec<AuditRow>> {
+    Ok(audit_log::table
+        .filter(audit_log::tenant_id.eq(tenant))
+        .order(audit_log::id.asc())
+        .select(AuditRow::as_select())
+        .load(conn)?)
 }
 
 /// The tenant's entries, newest first.

@@ -87,6 +87,8 @@ diesel::table! {
         remote_addr -> Nullable<Text>,
         current_app -> Nullable<Text>,
         extra -> Nullable<Text>,
+        prev_hash -> Nullable<Text>,
+        hash -> Nullable<Text>,
     }
 }
 

@@ -504,3 +504,90 @@ async fn mail_list_shows_failed_messages(backend: Backend) {
     assert!(!out.stdout.contains("approved. You can log in"), "never the bodies");
 }
 both!(mail_list_shows_failed_messages);
+
+async fn audit_verify_finds_edited_and_removed_entries(backend: Backend) {
+    use diesel::RunQueryDsl;
+    let cli = Cli::new(backend);
+    assert_eq!(cli.run(&["tenant", "create", "acme"], None).code, 0);
+    for name in ["a1", "a2", "a3"] {
+        let out = cli.run(
+            &[
+                "user",
+                "create",
+                "--tenant",
+                "acme",
+                "--username",
+                name,
+                "--password-stdin",
+            ],
+            Some("a long passphrase\n"),
+        );
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert_eq!(
+            cli.run(&["user", "lock", "--tenant", "acme", "--username", name], None)
+                .code,
+            0
+        );
+    }
+    let out = cli.run(&["audit", "verify"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("tenant `acme`: 7 entries, chain intact"),
+        "{}",
+        out.stdout
+    );
+
+    let sso = cli.sso().await;
+    let acme = sso.resolve_tenant("acme").await.unwrap();
+    let pk = acme.pk;
+    let ids: Vec<i64> = sso
+        .store
+        .global(move |conn| {
+            use diesel::prelude::*;
+            use gatehouse::store::schema::audit_log;
+            Ok(audit_log::table
+                .filter(audit_log::tenant_id.eq(pk))
+                .order(audit_log::id.asc())
+                .select(audit_log::id)
+                .load(conn)?)
+        })
+        .await
+        .unwrap();
+    // An edit: the content no longer matches its hash.
+    let edited = ids[3];
+    sso.store
+        .global(move |conn| {
+            Ok(diesel::sql_query(format!(
+                "UPDATE audit_log SET op = 'user.unlock_user' WHERE id = {edited}"
+            ))
+            .execute(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        sso.verify_audit(&acme).await.unwrap(),
+        Err(gatehouse::sso::audit_log::BrokenLink {
+            id: edited,
+            reason: "its content was changed"
+        })
+    );
+    let out = cli.run(&["audit", "verify", "--tenant", "acme"], None);
+    assert_eq!(out.code, 6);
+    assert!(
+        out.stderr.contains(&format!("altered at entry {edited}")),
+        "{}",
+        out.stderr
+    );
+    // A removal: the next entry no longer follows.
+    let (removed, next) = (ids[1], ids[2]);
+    sso.store
+        .global(move |conn| Ok(diesel::sql_query(format!("DELETE FROM audit_log WHERE id = {removed}")).execute(conn)?))
+        .await
+        .unwrap();
+    let broken = sso.verify_audit(&acme).await.unwrap().unwrap_err();
+    assert_eq!(broken.id, next);
+    // Other tenants' chains are unaffected.
+    let default = sso.resolve_tenant("default").await.unwrap();
+    assert!(sso.verify_audit(&default).await.unwrap().is_ok());
+}
+both!(audit_verify_finds_edited_and_removed_entries);
