@@ -241,6 +241,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     if let Some(path) = &startup.generated_key_file {
         tracing::info!(path = %path, "no Fernet key configured: generated one for the embedded store");
     }
+    if startup.bypasses_row_security {
+        tracing::warn!(
+            "the database role is a superuser or has BYPASSRLS: row-level security cannot isolate tenants; connect as an ordinary role that owns the tables"
+        );
+    }
     if startup.migrations_applied > 0 {
         tracing::info!(count = startup.migrations_applied, "applied database migrations");
     }
@@ -294,11 +299,17 @@ async fn audit_verify(sso: &Sso, only: Option<String>) -> Result<(), Failure> {
 }
 
 async fn mail_list(sso: &Sso, failed_only: bool) -> Result<(), Failure> {
-    let rows = sso
-        .store
-        .global(crate::store::outbox::all)
-        .await
-        .map_err(|e| Failure::new(1, format!("mail list: {e}")))?;
+    let mut rows = Vec::new();
+    for tenant in sso.list_tenants().await.map_err(|e| describe(e, "tenants"))? {
+        let pk = tenant.pk;
+        let mut of_tenant = sso
+            .store
+            .tenant(pk, move |conn| crate::store::outbox::all(conn, pk))
+            .await
+            .map_err(|e| Failure::new(1, format!("mail list: {e}")))?;
+        rows.append(&mut of_tenant);
+    }
+    rows.sort_by_key(|r| r.id);
     let tenants: std::collections::HashMap<i64, String> = sso
         .list_tenants()
         .await

@@ -129,9 +129,25 @@ fn backoff(attempts: i32) -> TimeDelta {
 impl Sso {
     /// Delivers every message due now, once each.
     pub async fn deliver_due(&self) -> SsoResult<Delivered> {
-        let now = self.clock.now();
-        let due = self.store.global(move |conn| outbox::due(conn, now, 100)).await?;
         let mut done = Delivered::default();
+        for tenant in self.tenants().await? {
+            self.deliver_due_of(tenant, &mut done).await?;
+        }
+        Ok(done)
+    }
+
+    /// The tenants to look at, each delivered in its own tenant-scoped transactions (row-level security).
+    async fn tenants(&self) -> SsoResult<Vec<crate::store::TenantPk>> {
+        let rows = self.store.global(crate::store::tenants::list).await?;
+        Ok(rows.into_iter().map(|t| t.id).collect())
+    }
+
+    async fn deliver_due_of(&self, tenant: crate::store::TenantPk, done: &mut Delivered) -> SsoResult<()> {
+        let now = self.clock.now();
+        let due = self
+            .store
+            .tenant(tenant, move |conn| outbox::due(conn, tenant, now, 100))
+            .await?;
         for row in due {
             let mailer = std::sync::Arc::clone(&self.mailer);
             let from = self.config.mail.from.clone();
@@ -147,7 +163,7 @@ impl Sso {
             match result {
                 Ok(()) => {
                     self.store
-                        .global(move |conn| outbox::mark_sent(conn, row.id, now))
+                        .tenant(tenant, move |conn| outbox::mark_sent(conn, row.id, now))
                         .await?;
                     done.sent += 1;
                 }
@@ -157,7 +173,9 @@ impl Sso {
                     let next = now + backoff(row.attempts);
                     let failed = give_up.then_some(now);
                     self.store
-                        .global(move |conn| outbox::mark_attempt_failed(conn, row.id, &failure.message, next, failed))
+                        .tenant(tenant, move |conn| {
+                            outbox::mark_attempt_failed(conn, row.id, &failure.message, next, failed)
+                        })
                         .await?;
                     if give_up {
                         done.failed += 1;
@@ -167,7 +185,7 @@ impl Sso {
                 }
             }
         }
-        Ok(done)
+        Ok(())
     }
 
     /// Runs the sender forever on the current runtime.

@@ -14,17 +14,29 @@ pub struct Cleaned {
 }
 
 impl Sso {
-    /// One pass over every tenant.
+    /// One pass over every tenant, each in its own tenant-scoped transaction (row-level security shows a
+    /// unit of work only its tenant's rows).
     pub async fn cleanup_once(&self) -> SsoResult<Cleaned> {
         let now = self.clock.now();
+        let mut total = Cleaned::default();
+        for tenant in self.list_tenants().await? {
+            let c = self.cleanup_tenant(tenant.pk, now).await?;
+            total.sessions += c.sessions;
+            total.attrs += c.attrs;
+            total.tokens += c.tokens;
+        }
+        Ok(total)
+    }
+
+    async fn cleanup_tenant(&self, tenant: crate::store::TenantPk, now: chrono::NaiveDateTime) -> SsoResult<Cleaned> {
         Ok(self
             .store
-            .global(move |conn| {
-                let sessions = sessions::delete_expired(conn, now)?;
-                let attrs = attrs::delete_expired(conn, now)?;
-                let tokens = email_tokens::delete_expired(conn, now)?
-                    + password_resets::delete_expired(conn, now)?
-                    + request_counters::delete_before(conn, now - chrono::TimeDelta::days(1))?;
+            .tenant(tenant, move |conn| {
+                let sessions = sessions::delete_expired(conn, tenant, now)?;
+                let attrs = attrs::delete_expired(conn, tenant, now)?;
+                let tokens = email_tokens::delete_expired(conn, tenant, now)?
+                    + password_resets::delete_expired(conn, tenant, now)?
+                    + request_counters::delete_before(conn, tenant, now - chrono::TimeDelta::days(1))?;
                 Ok(Cleaned {
                     sessions,
                     attrs,

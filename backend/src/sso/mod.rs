@@ -87,6 +87,8 @@ pub struct Startup {
     pub migrations_applied: usize,
     pub generated_key_file: Option<String>,
     pub bootstrap: Option<BootstrapReport>,
+    /// The database role sees past row-level security (PostgreSQL superuser or `BYPASSRLS`).
+    pub bypasses_row_security: bool,
 }
 
 impl Sso {
@@ -105,9 +107,11 @@ impl Sso {
             config.database.pool_size,
         )?;
         let migrate_store = store.clone();
-        let migrations_applied = tokio::task::spawn_blocking(move || migrate_store.migrate())
-            .await
-            .map_err(|e| StoreError::Unavailable(e.to_string()))??;
+        let (migrations_applied, bypasses_row_security) = tokio::task::spawn_blocking(move || {
+            Ok::<_, StoreError>((migrate_store.migrate()?, migrate_store.bypasses_row_security()?))
+        })
+        .await
+        .map_err(|e| StoreError::Unavailable(e.to_string()))??;
         let hasher = Hasher::start(&config.hashing)?;
         let mailer = Arc::new(crate::mail::Mailer::from_config(&config.mail)?);
         let sso = Sso {
@@ -132,6 +136,7 @@ impl Sso {
             migrations_applied,
             generated_key_file: loaded.generated_into,
             bootstrap,
+            bypasses_row_security,
         })
     }
 

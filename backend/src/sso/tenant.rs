@@ -91,6 +91,7 @@ impl Sso {
                         creation_time: now,
                     },
                 )?;
+                crate::store::enter_tenant(conn, row.id)?;
                 audit::append(conn, row.id, &cid, now, &actor, "tenant.create", None, Ok(()))?;
                 Ok(Some(row))
             })

@@ -104,6 +104,11 @@ pub fn delete(conn: &mut AnyConnection, owner: &Owner, names: &[String], now: Na
 }
 
 /// Deletes every attribute that expired at or before `now`.
-pub fn delete_expired(conn: &mut AnyConnection, now: NaiveDateTime) -> StoreResult<usize> {
-    Ok(diesel::delete(attrs::table.filter(attrs::expiration_time.le(now))).execute(conn)?)
+pub fn delete_expired(conn: &mut AnyConnection, tenant: TenantPk, now: NaiveDateTime) -> StoreResult<usize> {
+    Ok(diesel::delete(
+        attrs::table
+            .filter(attrs::tenant_id.eq(tenant))
+            .filter(attrs::expiration_time.le(now)),
+    )
+    .execute(conn)?)
 }

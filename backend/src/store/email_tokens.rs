@@ -101,6 +101,11 @@ pub fn pending_email(
         .flatten())
 }
 
-pub fn delete_expired(conn: &mut AnyConnection, now: NaiveDateTime) -> StoreResult<usize> {
-    Ok(diesel::delete(email_tokens::table.filter(email_tokens::expiration_time.le(now))).execute(conn)?)
+pub fn delete_expired(conn: &mut AnyConnection, tenant: TenantPk, now: NaiveDateTime) -> StoreResult<usize> {
+    Ok(diesel::delete(
+        email_tokens::table
+            .filter(email_tokens::tenant_id.eq(tenant))
+            .filter(email_tokens::expiration_time.le(now)),
+    )
+    .execute(conn)?)
 }

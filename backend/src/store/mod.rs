@@ -194,6 +194,27 @@ impl Store {
         Ok(migrated)
     }
 
+    /// Whether the database role can see past row-level security (a superuser or a `BYPASSRLS` role), which
+    /// would leave tenant isolation to the application's filters alone. Always false on SQLite.
+    pub fn bypasses_row_security(&self) -> StoreResult<bool> {
+        #[derive(diesel::QueryableByName)]
+        struct Bypass {
+            #[diesel(sql_type = diesel::sql_types::Bool)]
+            bypass: bool,
+        }
+        let mut conn = self.conn()?;
+        match &mut *conn {
+            AnyConnection::Postgresql(pg) => {
+                let row: Bypass = diesel::sql_query(
+                    "SELECT (rolsuper OR rolbypassrls) AS bypass FROM pg_roles WHERE rolname = current_user",
+                )
+                .get_result(pg)?;
+                Ok(row.bypass)
+            }
+            AnyConnection::Sqlite(_) => Ok(false),
+        }
+    }
+
     /// Whether every migration has been applied.
     pub fn migrations_current(&self) -> StoreResult<bool> {
         let mut conn = self.conn()?;
@@ -206,7 +227,8 @@ impl Store {
     }
 
     /// Runs a unit of work that is not tenant-scoped (tenant lookup and lifecycle) in one transaction, on a
-    /// blocking thread.
+    /// blocking thread. On PostgreSQL it names no tenant, so row-level security shows it no tenant-owned row:
+    /// work over every tenant (cleanup, mail delivery) goes tenant by tenant through [`Store::tenant`].
     pub async fn global<T, F>(&self, work: F) -> StoreResult<T>
     where
         T: Send + 'static,
@@ -240,7 +262,7 @@ impl Store {
             let _turn = store.turn();
             let mut conn = store.conn()?;
             (*conn).transaction(|conn| {
-                set_tenant(conn, tenant)?;
+                enter_tenant(conn, tenant)?;
                 work(conn)
             })
         });
@@ -257,7 +279,7 @@ impl Store {
         let _turn = self.turn();
         let mut conn = self.conn()?;
         (*conn).transaction(|conn| {
-            set_tenant(conn, tenant)?;
+            enter_tenant(conn, tenant)?;
             work(conn)
         })
     }
@@ -270,7 +292,10 @@ impl Store {
     }
 }
 
-fn set_tenant(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<()> {
+/// Names the tenant of the current transaction (PostgreSQL's `gatehouse.tenant_id`, local to the
+/// transaction), which the row-level security policies compare every tenant-owned row with. Tenant-scoped
+/// units of work call it for themselves; a global unit calls it once it has created the tenant it works for.
+pub fn enter_tenant(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<()> {
     if let AnyConnection::Postgresql(pg) = conn {
         diesel::sql_query("SELECT set_config('gatehouse.tenant_id', $1, true)")
             .bind::<diesel::sql_types::Text, _>(tenant.to_string())

@@ -64,8 +64,9 @@ pub fn enqueue(conn: &mut AnyConnection, m: &NewMessage<'_>, now: NaiveDateTime)
 }
 
 /// Messages due for an attempt, oldest first.
-pub fn due(conn: &mut AnyConnection, now: NaiveDateTime, limit: i64) -> StoreResult<Vec<OutboxRow>> {
+pub fn due(conn: &mut AnyConnection, tenant: TenantPk, now: NaiveDateTime, limit: i64) -> StoreResult<Vec<OutboxRow>> {
     Ok(outbox::table
+        .filter(outbox::tenant_id.eq(tenant))
         .filter(outbox::sent_time.is_null())
         .filter(outbox::failed_time.is_null())
         .filter(outbox::next_attempt_time.le(now))
@@ -109,8 +110,9 @@ pub fn mark_attempt_failed(
 }
 
 /// Every row (operators' view and tests).
-pub fn all(conn: &mut AnyConnection) -> StoreResult<Vec<OutboxRow>> {
+pub fn all(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<Vec<OutboxRow>> {
     Ok(outbox::table
+        .filter(outbox::tenant_id.eq(tenant))
         .order(outbox::id.asc())
         .select(OutboxRow::as_select())
         .load(conn)?)

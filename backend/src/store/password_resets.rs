@@ -90,6 +90,11 @@ pub fn count_for_tenant(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResu
         .get_result(conn)?)
 }
 
-pub fn delete_expired(conn: &mut AnyConnection, now: NaiveDateTime) -> StoreResult<usize> {
-    Ok(diesel::delete(password_resets::table.filter(password_resets::expiration_time.le(now))).execute(conn)?)
+pub fn delete_expired(conn: &mut AnyConnection, tenant: TenantPk, now: NaiveDateTime) -> StoreResult<usize> {
+    Ok(diesel::delete(
+        password_resets::table
+            .filter(password_resets::tenant_id.eq(tenant))
+            .filter(password_resets::expiration_time.le(now)),
+    )
+    .execute(conn)?)
 }

@@ -36,8 +36,13 @@ pub fn bump(
     Ok(key.select(request_counters::count).first(conn)?)
 }
 
-pub fn delete_before(conn: &mut AnyConnection, before: NaiveDateTime) -> StoreResult<usize> {
-    Ok(diesel::delete(request_counters::table.filter(request_counters::window_start.lt(before))).execute(conn)?)
+pub fn delete_before(conn: &mut AnyConnection, tenant: TenantPk, before: NaiveDateTime) -> StoreResult<usize> {
+    Ok(diesel::delete(
+        request_counters::table
+            .filter(request_counters::tenant_id.eq(tenant))
+            .filter(request_counters::window_start.lt(before)),
+    )
+    .execute(conn)?)
 }
 
 /// The count of this window, without changing it.

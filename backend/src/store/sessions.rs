@@ -114,8 +114,13 @@ pub fn delete_by_session_id(conn: &mut AnyConnection, tenant: TenantPk, session_
 }
 
 /// Deletes every session that expired at or before `now`; returns how many.
-pub fn delete_expired(conn: &mut AnyConnection, now: NaiveDateTime) -> StoreResult<usize> {
-    Ok(diesel::delete(sessions::table.filter(sessions::expiration_time.le(now))).execute(conn)?)
+pub fn delete_expired(conn: &mut AnyConnection, tenant: TenantPk, now: NaiveDateTime) -> StoreResult<usize> {
+    Ok(diesel::delete(
+        sessions::table
+            .filter(sessions::tenant_id.eq(tenant))
+            .filter(sessions::expiration_time.le(now)),
+    )
+    .execute(conn)?)
 }
 
 /// Deletes the session with this hash in this tenant, whatever its state; returns how many went.

@@ -668,7 +668,8 @@ async fn operators_run_the_tenant_lifecycle(backend: Backend) {
         .services
         .sso
         .store
-        .global(move |conn| {
+        // In the deleted tenant's own scope, so row-level security would show its rows if any were left.
+        .tenant(pk, move |conn| {
             use diesel::RunQueryDsl;
             let mut counts = Vec::new();
             for table in [
@@ -682,6 +683,10 @@ async fn operators_run_the_tenant_lifecycle(backend: Backend) {
                 "totp_enrolments",
                 "recovery_codes",
                 "app_keys",
+                "outbox",
+                "email_tokens",
+                "password_resets",
+                "request_counters",
             ] {
                 let column = if table == "tenants" { "id" } else { "tenant_id" };
                 #[derive(diesel::QueryableByName)]

@@ -335,14 +335,7 @@ async fn users_me_update_and_passwords(backend: Backend) {
         "a new address waits for its confirmation"
     );
     // The confirmation goes to the new address; its link confirms it.
-    let queued = api
-        .app
-        .services
-        .sso
-        .store
-        .global(gatehouse::store::outbox::all)
-        .await
-        .unwrap();
+    let queued = crate::common::outbox_rows(&api.app.services.sso).await;
     let message = queued
         .iter()
         .find(|m| m.kind == "email_change")

@@ -542,7 +542,7 @@ async fn audit_verify_finds_edited_and_removed_entries(backend: Backend) {
     let pk = acme.pk;
     let ids: Vec<i64> = sso
         .store
-        .global(move |conn| {
+        .tenant(pk, move |conn| {
             use diesel::prelude::*;
             use gatehouse::store::schema::audit_log;
             Ok(audit_log::table
@@ -556,7 +556,7 @@ async fn audit_verify_finds_edited_and_removed_entries(backend: Backend) {
     // An edit: the content no longer matches its hash.
     let edited = ids[3];
     sso.store
-        .global(move |conn| {
+        .tenant(pk, move |conn| {
             Ok(diesel::sql_query(format!(
                 "UPDATE audit_log SET op = 'user.unlock_user' WHERE id = {edited}"
             ))
@@ -581,7 +581,9 @@ async fn audit_verify_finds_edited_and_removed_entries(backend: Backend) {
     // A removal: the next entry no longer follows.
     let (removed, next) = (ids[1], ids[2]);
     sso.store
-        .global(move |conn| Ok(diesel::sql_query(format!("DELETE FROM audit_log WHERE id = {removed}")).execute(conn)?))
+        .tenant(pk, move |conn| {
+            Ok(diesel::sql_query(format!("DELETE FROM audit_log WHERE id = {removed}")).execute(conn)?)
+        })
         .await
         .unwrap();
     let broken = sso.verify_audit(&acme).await.unwrap().unwrap_err();

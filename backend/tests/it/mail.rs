@@ -23,7 +23,7 @@ async fn queue(t: &TestSso, to: &str) {
 }
 
 async fn rows(t: &TestSso) -> Vec<outbox::OutboxRow> {
-    t.sso.store.global(outbox::all).await.unwrap()
+    crate::common::outbox_rows(&t.sso).await
 }
 
 async fn the_file_transport_writes_eml_files(backend: Backend) {

@@ -15,6 +15,7 @@ mod mail;
 mod migrations;
 mod openapi;
 mod pages;
+mod row_security;
 mod signup;
 mod tenants_users;
 mod zato_api;

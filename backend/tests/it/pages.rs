@@ -432,13 +432,7 @@ async fn sign_up_and_reset_pages(backend: Backend) {
         )
         .await;
     assert_eq!(done.location.as_deref(), Some("/t/default/signup/waiting"));
-    let queued = app
-        .services
-        .sso
-        .store
-        .global(gatehouse::store::outbox::all)
-        .await
-        .unwrap();
+    let queued = crate::common::outbox_rows(&app.services.sso).await;
     let link_token = token_in(&queued.last().unwrap().body_text, "/signup/confirm?token=");
     let confirm_page = b.get(&format!("/t/default/signup/confirm?token={link_token}")).await;
     assert!(
@@ -471,13 +465,7 @@ async fn sign_up_and_reset_pages(backend: Backend) {
         )
         .await;
     assert!(sent.html.contains("If we know this account"));
-    let queued = app
-        .services
-        .sso
-        .store
-        .global(gatehouse::store::outbox::all)
-        .await
-        .unwrap();
+    let queued = crate::common::outbox_rows(&app.services.sso).await;
     let reset_token = token_in(&queued.last().unwrap().body_text, "/password-reset/complete?token=");
     let path = format!("/t/default/password-reset/complete?token={reset_token}");
     let weak = b

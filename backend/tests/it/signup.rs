@@ -70,7 +70,7 @@ impl Flow {
 
     /// Messages queued so far (newest last).
     async fn queued(&self) -> Vec<outbox::OutboxRow> {
-        self.app.services.sso.store.global(outbox::all).await.unwrap()
+        crate::common::outbox_rows(&self.app.services.sso).await
     }
 
     async fn last_to(&self, to: &str, kind: &str) -> outbox::OutboxRow {
