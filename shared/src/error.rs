@@ -68,6 +68,7 @@ sub_statuses! {
     PasswordAboutToExpireError => ("E003006", "password.e_about_to_exp", "The password is about to expire and must be changed."),
     PasswordMustSendNew => ("E003007", "password.must_send_new", "The password must be changed: send a new one."),
     PasswordNotComplexEnough => ("E003008", "password.not_complex_enough", "The password is too easy to guess."),
+    PasswordTooCommon => ("E003009", "password.too_common", "The password is too common: it is on lists of breached passwords."),
     AppListInvalid => ("E004001", "app_list.invalid", "The application is not allowed."),
     AppListNoSignup => ("E004002", "app_list.no_signup", "Sign-up is not allowed for this application."),
     AppKeyInvalid => ("E004003", "app_list.key_invalid", "The application's key is missing or not valid."),
@@ -147,7 +148,7 @@ mod tests {
         assert_eq!(SubStatus::PasswordAboutToExpireWarning.code(), "W003005");
         assert!(SubStatus::PasswordAboutToExpireWarning.is_warning());
         assert!(!SubStatus::PasswordAboutToExpireError.is_warning());
-        assert_eq!(SubStatus::ALL.len(), 43);
+        assert_eq!(SubStatus::ALL.len(), 44);
         assert!(serde_json::from_str::<SubStatus>("\"E999999\"").is_err());
     }
 

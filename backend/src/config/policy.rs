@@ -137,6 +137,9 @@ pub struct PasswordSection {
     pub reject_list: StringList,
     /// Gatehouse: `new_password` is honoured at login, and self-service change works, when the password expired.
     pub allow_change_if_expired: bool,
+    /// Gatehouse: a login whose (correct) password is on the common-password list must change it, as with
+    /// must-change. New passwords are always checked against the list (E003009).
+    pub check_breached_at_login: bool,
 }
 
 impl Default for PasswordSection {
@@ -178,6 +181,7 @@ impl Default for PasswordSection {
                 "zxcvbnm",
             ]),
             allow_change_if_expired: true,
+            check_breached_at_login: false,
         }
     }
 }

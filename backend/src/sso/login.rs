@@ -324,6 +324,16 @@ impl Sso {
             }
             change = true;
         }
+        // A correct password that is on the common-password list is treated like must-change, when asked for.
+        if policy.password.check_breached_at_login && !change && super::common_passwords::is_common(password.expose()) {
+            if new_password.is_none() {
+                return Err(needs_new(
+                    SubStatus::PasswordTooCommon,
+                    policy.password.inform_if_must_be_changed,
+                ));
+            }
+            change = true;
+        }
 
         // 8. The new password must pass the policy; a must-change login never succeeds without it.
         let new_hash = match (change, &new_password) {

@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod brute_force;
 pub mod cleanup;
 pub mod clock;
+pub mod common_passwords;
 pub mod context;
 pub mod error;
 pub mod limits;

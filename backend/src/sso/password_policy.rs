@@ -1,6 +1,6 @@
 //! The password policy of reference §8.4, in its order: complexity (zxcvbn, when `min_complexity` is above 0),
 //! minimum and maximum length counted in characters, then the reject list matched as a case-insensitive
-//! substring.
+//! substring; then Gatehouse's own rule, that it is not one of the common and breached passwords (E003009).
 
 use crate::config::policy::PasswordSection;
 use crate::crypto::password::Password;
@@ -30,6 +30,9 @@ pub fn check(policy: &PasswordSection, password: &Password, user_inputs: &[&str]
     {
         return Err(SubStatus::PasswordInvalid);
     }
+    if super::common_passwords::is_common(text) {
+        return Err(SubStatus::PasswordTooCommon);
+    }
     Ok(())
 }
 
@@ -48,6 +51,8 @@ mod tests {
         assert_eq!(check_default("MyPassWord-is-long"), Err(SubStatus::PasswordInvalid));
         assert_eq!(check_default("abcQWERTYxyz"), Err(SubStatus::PasswordInvalid));
         assert_eq!(check_default("Tr0ub4dor&3-horse"), Ok(()));
+        assert_eq!(check_default("baseball"), Err(SubStatus::PasswordTooCommon));
+        assert_eq!(check_default("Sup3rman"), Err(SubStatus::PasswordTooCommon));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use crate::common::{Backend, TestApp, json_body};
 use chrono::TimeDelta;
 use gatehouse::crypto::password::Password;
 use gatehouse::sso::{Actor, NewUser, UserRef};
+use gatehouse_shared::SubStatus;
 use serde_json::{Value, json};
 use std::sync::atomic::Ordering;
 
@@ -966,3 +967,64 @@ async fn continuations_finish_a_login_without_the_password(backend: Backend) {
     assert_eq!(err.visible_code().map(|c| c.code()), Some("E005001"));
 }
 both!(continuations_finish_a_login_without_the_password);
+
+async fn common_passwords_are_refused_and_can_force_a_change_at_login(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    // A new password from the breach lists is refused wherever one is set: at creation and at login.
+    let ctx = app.services.ctx("default").await;
+    let refused = app
+        .services
+        .sso
+        .create_user(
+            &ctx,
+            NewUser {
+                username: "cole".into(),
+                password: Some(Password::new("Sunshine1")),
+                auto_approve: true,
+                ..NewUser::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Some(SubStatus::PasswordTooCommon));
+    app.user("default", "cole", "cole's placeholder passphrase", |u| {
+        u.must_change = true
+    })
+    .await;
+    app.refused_both(
+        "default",
+        json!({"username": "cole", "password": "cole's placeholder passphrase", "new_password": "iloveyou"}),
+        422,
+        "E003009",
+    )
+    .await;
+
+    // An account imported with a common password: logins work until the tenant asks for the check.
+    let mut cole = app.find("default", "cole").await;
+    cole.password_must_change = false;
+    cole.password_hash = app.services.sso.hasher.hash(Password::new("baseball")).await.unwrap();
+    let pk = cole.tenant_id;
+    app.services
+        .sso
+        .store
+        .tenant(pk, move |conn| gatehouse::store::users::save(conn, &cole))
+        .await
+        .unwrap();
+    app.ok_both("default", creds("cole", "baseball")).await;
+    app.set("default", "password", "check_breached_at_login", json!(true))
+        .await;
+    app.refused_both("default", creds("cole", "baseball"), 401, "E003009")
+        .await;
+    let (status, reply) = app
+        .native_login(
+            "default",
+            APP,
+            json!({"username": "cole", "password": "baseball", "new_password": "cole's own long phrase"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    app.ok_both("default", creds("cole", "cole's own long phrase")).await;
+    app.refused_both("default", creds("cole", "baseball"), 401, "E005001")
+        .await;
+}
+both!(common_passwords_are_refused_and_can_force_a_change_at_login);

@@ -46,7 +46,7 @@ impl SignupBody {
         (status = 403, description = "E005001: refused for a reason the tenant hides; E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 409, description = "E001002: the username is taken; E002002: the e-mail address is taken (per the inform flags)", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E001001, E001003, E001004 username; E002001, E002003, E002004, E002005 e-mail; E003001-E003003, E003008 password; E004001, E004002 app", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E001001, E001003, E001004 username; E002001, E002003, E002004, E002005 e-mail; E003001-E003003, E003008, E003009 password; E004001, E004002 app", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 429, description = "E011001: too many sign-ups from this address or to this e-mail address", body = schemas::Problem, content_type = "application/problem+json"),
     ),
 )]
@@ -154,7 +154,7 @@ pub struct CompleteBody {
         (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E010001: the token or key is not valid, has expired or was used; E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E003001, E003002, E003003, E003008: the policy refused the password", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the policy refused the password", body = schemas::Problem, content_type = "application/problem+json"),
     ),
 )]
 pub async fn complete(sso: web::Data<Sso>, call: Call, body: JsonBody<CompleteBody>) -> Result<HttpResponse, ApiError> {

@@ -118,7 +118,7 @@ pub struct ChangePassword {
         (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E005001: wrong old password", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E003001, E003002, E003003, E003008: the policy refused the password", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the policy refused the password", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
     ),
@@ -221,7 +221,7 @@ impl CreateUser {
         (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 409, description = "E001002: the username is taken", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E003001, E003002, E003003, E003008: the policy refused the password", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the policy refused the password", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
     ),
@@ -578,7 +578,7 @@ pub struct SetPassword {
         (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E003001, E003002, E003003, E003008: the policy refused the password", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the policy refused the password", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
     ),

@@ -22,6 +22,7 @@ pub fn sentence(code: SubStatus) -> String {
         PasswordNotComplexEnough => {
             "The new password is too easy to guess. Try a longer one, or a few unrelated words."
         }
+        PasswordTooCommon => "The new password is one of the most common passwords. Please choose another.",
         AppListInvalid | AppListNoSignup => "This application may not be used here.",
         AppKeyInvalid => "This application is not recognised.",
         ThrottleAddress | ThrottleHashQueue => "Too many attempts. Please wait a moment and try again.",
@@ -52,7 +53,7 @@ pub fn policy_lines(p: &crate::config::policy::PasswordSection) -> Vec<String> {
         "At least {} characters, at most {}.",
         p.min_length, p.max_length
     )];
-    lines.push("No common words such as \"password\" or \"qwerty\".".to_owned());
+    lines.push("No common words such as \"password\" or \"qwerty\", and not a commonly used password.".to_owned());
     if p.min_complexity > 0 {
         lines.push("Hard to guess: a long phrase of unrelated words works well.".to_owned());
     }
