@@ -54,6 +54,10 @@ pub struct ServerConfig {
     pub trusted_proxies: StringList,
     /// Largest accepted request body.
     pub max_body_bytes: usize,
+    /// Seconds a client has to send a request's head, and again its body; slower clients get 408.
+    pub request_timeout_seconds: u64,
+    /// Seconds an idle keep-alive connection stays open.
+    pub keep_alive_seconds: u64,
 }
 
 impl Default for ServerConfig {
@@ -63,6 +67,8 @@ impl Default for ServerConfig {
             public_url: "http://127.0.0.1:8080".to_owned(),
             trusted_proxies: StringList::default(),
             max_body_bytes: 64 * 1024,
+            request_timeout_seconds: 10,
+            keep_alive_seconds: 30,
         }
     }
 }
@@ -371,6 +377,9 @@ impl Config {
         }
         if self.server.max_body_bytes == 0 {
             return Err(bad("server.max_body_bytes", "must be above 0".to_owned()));
+        }
+        if self.server.request_timeout_seconds == 0 {
+            return Err(bad("server.request_timeout_seconds", "must be above 0".to_owned()));
         }
         DatabaseKind::parse(self.database.url.expose()).map_err(|m| bad("database.url", m.to_owned()))?;
         if self.database.pool_size == 0 {

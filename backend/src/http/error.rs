@@ -24,6 +24,8 @@ pub enum ApiError {
         missing: bool,
     },
     PayloadTooLarge,
+    /// The body did not arrive within `server.request_timeout_seconds`.
+    BodyTimeout,
     NoRoute,
 }
 
@@ -42,6 +44,7 @@ impl fmt::Display for ApiError {
                 f.write_str("the body is not valid JSON of the expected shape")
             }
             ApiError::PayloadTooLarge => f.write_str("the body is too large"),
+            ApiError::BodyTimeout => f.write_str("the body did not arrive in time"),
             ApiError::NoRoute => f.write_str("no such resource"),
         }
     }
@@ -83,6 +86,10 @@ impl ApiError {
             ApiError::PayloadTooLarge => Outcome {
                 bad_request: true,
                 ..plain(StatusCode::PAYLOAD_TOO_LARGE, SubStatus::CommonInvalidInput)
+            },
+            ApiError::BodyTimeout => Outcome {
+                bad_request: true,
+                ..plain(StatusCode::REQUEST_TIMEOUT, SubStatus::CommonInvalidInput)
             },
             ApiError::NoRoute => plain(StatusCode::NOT_FOUND, SubStatus::CommonInvalidInput),
             ApiError::Sso(SsoError::Refused { kind, .. }) => {

@@ -10,9 +10,9 @@ use serde::de::DeserializeOwned;
 use std::future::Future;
 use std::pin::Pin;
 
-/// The largest body accepted, as app data.
+/// The largest body accepted, and how long its arrival may take, as app data.
 #[derive(Debug, Clone, Copy)]
-pub struct BodyLimit(pub usize);
+pub struct BodyLimit(pub usize, pub std::time::Duration);
 
 /// A JSON body of type `T`. An empty body reads as `{}`, so a type whose fields are all optional accepts it and
 /// one with a required field reports it missing.
@@ -34,7 +34,9 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let limit = req.app_data::<web::Data<BodyLimit>>().map_or(64 * 1024, |l| l.0);
+        let (limit, timeout) = req
+            .app_data::<web::Data<BodyLimit>>()
+            .map_or((64 * 1024, std::time::Duration::from_secs(10)), |l| (l.0, l.1));
         let declared = req
             .headers()
             .get(actix_web::http::header::CONTENT_LENGTH)
@@ -45,16 +47,25 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             if declared.is_some_and(|n| n > limit) {
                 return Ok(JsonBody(Err(ApiError::PayloadTooLarge)));
             }
-            let mut body = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let Ok(chunk) = chunk else {
-                    return Ok(JsonBody(Err(ApiError::MalformedBody { missing: false })));
-                };
-                if body.len() + chunk.len() > limit {
-                    return Ok(JsonBody(Err(ApiError::PayloadTooLarge)));
+            let read = async {
+                let mut body = web::BytesMut::new();
+                while let Some(chunk) = payload.next().await {
+                    let Ok(chunk) = chunk else {
+                        return Err(ApiError::MalformedBody { missing: false });
+                    };
+                    if body.len() + chunk.len() > limit {
+                        return Err(ApiError::PayloadTooLarge);
+                    }
+                    body.extend_from_slice(&chunk);
                 }
-                body.extend_from_slice(&chunk);
-            }
+                Ok(body)
+            };
+            // A client trickling its body is cut off rather than holding a worker's attention for ever.
+            let body = match actix_web::rt::time::timeout(timeout, read).await {
+                Ok(Ok(body)) => body,
+                Ok(Err(e)) => return Ok(JsonBody(Err(e))),
+                Err(_) => return Ok(JsonBody(Err(ApiError::BodyTimeout))),
+            };
             Ok(JsonBody(parse(&body)))
         })
     }
@@ -92,7 +103,7 @@ mod tests {
     async fn call(path: &str, body: &'static [u8], content_type: Option<&str>) -> (u16, serde_json::Value) {
         let app = test::init_service(
             App::new()
-                .app_data(web::Data::new(BodyLimit(64)))
+                .app_data(web::Data::new(BodyLimit(64, std::time::Duration::from_secs(10))))
                 .wrap(from_fn(envelope))
                 .route("/api/v1/echo", web::post().to(echo))
                 .route("/zato/sso/echo", web::post().to(echo)),

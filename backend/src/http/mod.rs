@@ -13,7 +13,7 @@ pub mod zato;
 
 use crate::sso::Sso;
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{Condition, DefaultHeaders, from_fn};
 use actix_web::{App, HttpServer, web};
 use error::ApiError;
 use json::BodyLimit;
@@ -68,16 +68,30 @@ impl Application {
     pub fn build(sso: Sso) -> std::io::Result<Application> {
         let listener = TcpListener::bind(&sso.config.server.bind)?;
         let port = listener.local_addr()?.port();
-        let limit = BodyLimit(sso.config.server.max_body_bytes);
+        let server_config = sso.config.server.clone();
+        let timeout = std::time::Duration::from_secs(server_config.request_timeout_seconds);
+        let limit = BodyLimit(server_config.max_body_bytes, timeout);
+        // Served over HTTPS (behind a proxy that terminates TLS), browsers are told to keep to it.
+        let hsts = server_config.public_url.starts_with("https://");
         let sso = web::Data::new(sso);
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(sso.clone())
                 .app_data(web::Data::new(limit))
                 .wrap(from_fn(meta::envelope))
+                .wrap(Condition::new(
+                    hsts,
+                    DefaultHeaders::new().add((
+                        actix_web::http::header::STRICT_TRANSPORT_SECURITY,
+                        "max-age=31536000; includeSubDomains",
+                    )),
+                ))
                 .configure(routes)
                 .default_service(web::to(no_route))
         })
+        .client_request_timeout(timeout)
+        .client_disconnect_timeout(std::time::Duration::from_secs(2))
+        .keep_alive(std::time::Duration::from_secs(server_config.keep_alive_seconds))
         .listen(listener)?
         .run();
         Ok(Application { port, server })

@@ -130,3 +130,53 @@ async fn unknown_routes_are_404_problems(backend: Backend) {
     assert!(json_body(&mut res).await["cid"].is_string());
 }
 both!(unknown_routes_are_404_problems);
+
+async fn hsts_is_sent_only_when_served_over_https(backend: Backend) {
+    let plain = TestApp::spawn(backend).await;
+    let res = plain.client.get(plain.url("/healthz")).send().await.unwrap();
+    assert!(res.headers().get("strict-transport-security").is_none());
+
+    let tls = TestApp::spawn_with(backend, |c| c.server.public_url = "https://sso.example.com".to_owned()).await;
+    for path in ["/healthz", "/t/default/login", "/api/v1/t/default/session"] {
+        let res = tls.client.get(tls.url(path)).send().await.unwrap();
+        assert_eq!(
+            res.headers()
+                .get("strict-transport-security")
+                .map(|v| v.to_str().unwrap().to_owned()),
+            Some("max-age=31536000; includeSubDomains".to_owned()),
+            "{path}"
+        );
+    }
+}
+both!(hsts_is_sent_only_when_served_over_https);
+
+/// Sends `head` (and then nothing) on a raw connection and returns what the server answers before closing.
+async fn trickle(app: &TestApp, head: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut conn = tokio::net::TcpStream::connect(addr).await.unwrap();
+    conn.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    // The server must give up on its own; the test waits three seconds, above the configured one and below actix's default of five.
+    tokio::time::timeout(std::time::Duration::from_secs(3), conn.read_to_end(&mut answer))
+        .await
+        .expect("the server closes a slow connection")
+        .ok();
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+async fn slow_clients_are_cut_off(backend: Backend) {
+    let app = TestApp::spawn_with(backend, |c| c.server.request_timeout_seconds = 1).await;
+    // A head that never ends.
+    let answer = trickle(&app, "GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ").await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // A body announced but not sent: 408 with the problem body, and no login attempted.
+    let answer = trickle(
+        &app,
+        "POST /api/v1/t/default/login HTTP/1.1\r\nHost: localhost\r\nX-Current-App: CRM\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{\"username\": \"adm",
+    )
+    .await;
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("E008002"), "{answer}");
+}
+both!(slow_clients_are_cut_off);
