@@ -23,6 +23,8 @@ pub struct Chrome {
     pub user: Option<String>,
     /// The form token every form carries.
     pub csrf: String,
+    /// A warning shown above every page's content (an administrator without 2FA).
+    pub warning: Option<String>,
 }
 
 /// A message above a page's content.
@@ -76,8 +78,13 @@ pub fn document(title: &str, chrome: &Chrome, narrow: bool, body: impl IntoView 
         .to_html()
     };
     let head = view! { <title>{format!("{title} · {}", chrome.tenant_name)}</title> }.to_html();
+    let warning = chrome
+        .warning
+        .clone()
+        .map(|w| view! { <p class="flash error" role="alert">{w}</p> });
     let main = view! {
         <main class=if narrow { "narrow" } else { "" }>
+            {warning}
             {body}
         </main>
         <footer>"Gatehouse single sign-on"</footer>
@@ -115,12 +122,14 @@ mod tests {
             tenant_name: "<Acme & Co>".into(),
             user: Some("<bob>".into()),
             csrf: "tok".into(),
+            warning: Some("<no 2FA>".into()),
         };
         let html = message_page(&chrome, "Done", Flash::Success("<b>ok</b>".into()), None);
         assert!(html.starts_with("<!doctype html>"));
         assert!(html.contains("&lt;Acme &amp; Co&gt;") && !html.contains("<Acme"));
         assert!(html.contains("&lt;b&gt;ok&lt;/b&gt;"));
         assert!(html.contains("&lt;bob&gt;"));
+        assert!(html.contains("&lt;no 2FA&gt;"), "the warning is shown, escaped");
         assert!(html.contains(r#"name="csrf" value="tok""#));
         assert!(!html.contains("<script"), "no scripts");
         assert!(!html.contains(" style="), "no inline style");

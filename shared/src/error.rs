@@ -80,6 +80,7 @@ sub_statuses! {
     AuthNoSuchSignUpToken => ("E005006", "auth.no_such_sign_up_token", "No such sign-up confirmation token."),
     AuthSignUpConfirmed => ("E005007", "auth.sign_up_confirmed", "The sign-up has already been confirmed."),
     AuthTotpMissing => ("E005008", "auth.totp_missing", "A TOTP code is required."),
+    AuthTotpRequired => ("E005009", "auth.totp_required", "This super-user must enable two-factor authentication first."),
     MetadataNotAllowed => ("E006001", "metadata.not_allowed", "This application may not send login metadata."),
     SessionNoSuchSession => ("E007001", "session.no_such_session", "No such session."),
     SessionExpired => ("E007002", "session.expired", "The session has expired."),
@@ -148,7 +149,7 @@ mod tests {
         assert_eq!(SubStatus::PasswordAboutToExpireWarning.code(), "W003005");
         assert!(SubStatus::PasswordAboutToExpireWarning.is_warning());
         assert!(!SubStatus::PasswordAboutToExpireError.is_warning());
-        assert_eq!(SubStatus::ALL.len(), 44);
+        assert_eq!(SubStatus::ALL.len(), 45);
         assert!(serde_json::from_str::<SubStatus>("\"E999999\"").is_err());
     }
 

@@ -248,6 +248,7 @@ fn web_page(outcome: &Outcome, meta: &RequestMeta) -> HttpResponse {
         tenant_slug: slug,
         user: None,
         csrf: String::new(),
+        warning: None,
     };
     let title = match outcome.status.as_u16() {
         404 => "Not found",

@@ -264,6 +264,16 @@ impl Sso {
             }
         }
 
+        // A super-user without 2FA, where the tenant requires it: only the web UI, which confines them to
+        // enrolment, may sign them in.
+        if policy.login.require_totp_for_super_users
+            && user.is_super_user
+            && !user.is_totp_enabled
+            && ctx.current_app != WEB_APP
+        {
+            return Err(SsoError::refused(Kind::Forbidden, SubStatus::AuthTotpRequired));
+        }
+
         // 4. The app must be known and allowed to log users in.
         if !app_listed(&policy.apps.all, &ctx.current_app) || !app_listed(&policy.apps.login_allowed, &ctx.current_app)
         {

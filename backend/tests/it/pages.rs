@@ -6,6 +6,7 @@ use crate::common::{Backend, TestApp, token_in};
 use chrono::TimeDelta;
 use gatehouse::crypto::password::Password;
 use gatehouse::sso::{NewUser, UserRef};
+use serde_json::json;
 use std::collections::HashMap;
 
 /// A browser's view of one tenant: its cookies, and the pages it gets.
@@ -599,3 +600,78 @@ async fn admin_pages(backend: Backend) {
     assert_eq!(boss.get("/t/default/admin/tenants").await.status, 404);
 }
 both!(admin_pages);
+
+async fn super_users_without_2fa_are_warned_and_can_be_required_to_enrol(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "boss", |u| u.is_super_user = true).await;
+    user(&app, "joe", |_| {}).await;
+    let warning = "Your account has no two-factor authentication";
+    let mut boss = Browser::new(&app);
+    boss.login("boss", "boss's passphrase").await;
+    let admin = boss.get("/t/default/admin").await;
+    assert_eq!(admin.status, 200);
+    assert!(admin.html.contains(warning), "a super-user without 2FA is warned");
+
+    // The tenant requires 2FA of its super-users: the APIs refuse the login with E005009 (a regular user is
+    // not affected), and the web UI lets the super-user reach only the account page to enrol.
+    let ctx = app.services.ctx("default").await;
+    app.services
+        .sso
+        .set_setting(&ctx, "login", "require_totp_for_super_users", Some(json!(true)))
+        .await
+        .unwrap();
+    let api = |name: &'static str| {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/t/default/login");
+        async move {
+            let mut res = client
+                .post(url)
+                .insert_header(("X-Current-App", "CRM"))
+                .send_json(&json!({"username": name, "password": format!("{name}'s passphrase")}))
+                .await
+                .unwrap();
+            (res.status().as_u16(), crate::common::json_body(&mut res).await)
+        }
+    };
+    let (status, body) = api("boss").await;
+    assert_eq!(
+        (status, body["sub_status"][0].as_str()),
+        (403, Some("E005009")),
+        "{body}"
+    );
+    assert!(body.get("ust").is_none());
+    let mut zato = app
+        .client
+        .post(app.url("/zato/sso/user/login"))
+        .send_json(&json!({"username": "boss", "password": "boss's passphrase", "current_app": "CRM"}))
+        .await
+        .unwrap();
+    let zato_body = crate::common::json_body(&mut zato).await;
+    assert_eq!(zato_body["sub_status"], json!(["E005009"]), "{zato_body}");
+    assert_eq!(api("joe").await.0, 200);
+
+    let redirected = boss.get("/t/default/admin/users").await;
+    assert_eq!(redirected.location.as_deref(), Some("/t/default/account?required=totp"));
+    let account = boss.get("/t/default/account?required=totp").await;
+    assert!(account.html.contains("(E005009)"), "the account page says why");
+    let enrol = boss.submit("/t/default/account", "/t/default/account/totp", &[]).await;
+    let secret = token_in(&enrol.html, r#"class="secret">"#);
+    let code = gatehouse::sso::totp::code_at(&secret, app.services.sso.clock.now()).unwrap();
+    boss.send(
+        "POST",
+        "/t/default/account/totp/confirm",
+        &[("csrf", enrol.csrf().as_str()), ("code", &code)],
+    )
+    .await;
+    let admin = boss.get("/t/default/admin/users").await;
+    assert_eq!(admin.status, 200);
+    assert!(!admin.html.contains(warning));
+    // With 2FA on, the API login goes on to ask for the code instead.
+    let (status, body) = api("boss").await;
+    assert_eq!(
+        (status, body["sub_status"][0].as_str()),
+        (401, Some("E005008")),
+        "{body}"
+    );
+}
+both!(super_users_without_2fa_are_warned_and_can_be_required_to_enrol);

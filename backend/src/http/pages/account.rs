@@ -19,6 +19,7 @@ use serde_json::{Map, Value};
 pub struct AccountQuery {
     done: Option<String>,
     expires_in: Option<i64>,
+    required: Option<String>,
 }
 
 /// What a finished form says once redirected back here.
@@ -84,6 +85,10 @@ pub async fn page(sso: web::Data<Sso>, w: Web, q: web::Query<AccountQuery>) -> H
     };
     let q = q.into_inner();
     let flash = match (q.expires_in, q.done.as_deref()) {
+        _ if q.required.as_deref() == Some("totp") && !current.user.is_totp_enabled => Some(Flash::Error(
+            "This organisation requires administrators to use two-factor authentication. Enable it below to reach the administration pages. (E005009)"
+                .into(),
+        )),
         (Some(days), _) => Some(Flash::Notice(format!(
             "Your password expires in {days} day{}. Change it below.",
             if days == 1 { "" } else { "s" }

@@ -44,12 +44,21 @@ async fn admin(sso: &Sso, w: &Web, path: &str) -> Result<(CurrentSession, Ctx), 
     };
     if !current.user.is_super_user {
         let html = message_page(
-            &w.chrome(Some(&current.user.username)),
+            &w.admin_chrome(&current),
             "Not allowed",
             Flash::Error("This page is for the administrators of this organisation. (E005001)".into()),
             Some((format!("{}/account", w.base()), "Your account".into())),
         );
         return Err(w.page(StatusCode::FORBIDDEN, html));
+    }
+    // Where the tenant requires 2FA of its super-users, one without it goes to the account page to enrol.
+    if !current.user.is_totp_enabled
+        && sso
+            .policy(&w.ctx.tenant)
+            .await
+            .is_ok_and(|p| p.login.require_totp_for_super_users)
+    {
+        return Err(w.redirect(&format!("{}/account?required=totp", w.base())));
     }
     let ctx = current.acting(&w.ctx);
     Ok((current, ctx))
@@ -104,11 +113,7 @@ pub async fn approvals(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) ->
     let lines = pending.iter().map(|u| line(&sso, u)).collect();
     w.page(
         StatusCode::OK,
-        views::approvals_page(
-            &w.chrome(Some(&current.user.username)),
-            lines,
-            done_flash(q.done.as_deref()),
-        ),
+        views::approvals_page(&w.admin_chrome(&current), lines, done_flash(q.done.as_deref())),
     )
 }
 
@@ -180,7 +185,7 @@ pub async fn users(sso: web::Data<Sso>, w: Web, q: web::Query<UsersForm>) -> Htt
         page_size: Some(25),
         ..SearchCriteria::default()
     };
-    let chrome = w.chrome(Some(&current.user.username));
+    let chrome = w.admin_chrome(&current);
     let query = UsersQuery {
         username: q.username,
         name: q.name,
@@ -249,7 +254,7 @@ pub async fn user(
         Ok(a) => a,
         Err(res) => return res,
     };
-    let chrome = w.chrome(Some(&current.user.username));
+    let chrome = w.admin_chrome(&current);
     match detail(&sso, &ctx, &current, &user_id).await {
         Some(d) => w.page(
             StatusCode::OK,
@@ -326,7 +331,7 @@ pub async fn user_action(
     match result {
         Ok(()) => w.redirect(&format!("{page}?done={verb}")),
         Err(e) => {
-            let chrome = w.chrome(Some(&current.user.username));
+            let chrome = w.admin_chrome(&current);
             let d = detail(&sso, &ctx, &current, &user_id).await.unwrap_or_default();
             w.page(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -398,7 +403,7 @@ pub async fn audit(sso: web::Data<Sso>, w: Web, q: web::Query<AuditQuery>) -> Ht
     ];
     w.page(
         StatusCode::OK,
-        views::audit_page(&w.chrome(Some(&current.user.username)), filters, lines, page, total),
+        views::audit_page(&w.admin_chrome(&current), filters, lines, page, total),
     )
 }
 
@@ -456,7 +461,7 @@ async fn settings_view(
         .collect();
     w.page(
         status,
-        views::settings_page(&w.chrome(Some(&current.user.username)), fields, apps, new_key, flash),
+        views::settings_page(&w.admin_chrome(current), fields, apps, new_key, flash),
     )
 }
 
@@ -685,11 +690,7 @@ pub async fn tenants(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) -> H
         .collect();
     w.page(
         StatusCode::OK,
-        views::tenants_page(
-            &w.chrome(Some(&current.user.username)),
-            lines,
-            done_flash(q.done.as_deref()),
-        ),
+        views::tenants_page(&w.admin_chrome(&current), lines, done_flash(q.done.as_deref())),
     )
 }
 

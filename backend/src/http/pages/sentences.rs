@@ -13,6 +13,7 @@ pub fn sentence(code: SubStatus) -> String {
         }
         AuthNotApproved => "This account is waiting for approval by an administrator.",
         AuthTotpMissing => "Please enter the code from your authenticator app.",
+        AuthTotpRequired => "Administrators must enable two-factor authentication first.",
         PasswordExpired => "Your password has expired.",
         PasswordAboutToExpireError => "Your password is about to expire and must be changed.",
         PasswordMustSendNew => "Your password must be changed.",

@@ -86,7 +86,20 @@ impl Web {
             tenant_name: self.tenant.display_name.clone(),
             user: user.map(str::to_owned),
             csrf: self.csrf.clone(),
+            warning: None,
         }
+    }
+
+    /// The chrome of an administration page: it warns a super-user who has not enabled 2FA.
+    pub fn admin_chrome(&self, current: &CurrentSession) -> Chrome {
+        let mut chrome = self.chrome(Some(&current.user.username));
+        if !current.user.is_totp_enabled {
+            chrome.warning = Some(
+                "Your account has no two-factor authentication. Administrators should enable it on their account page."
+                    .to_owned(),
+            );
+        }
+        chrome
     }
 
     /// Whether a posted form carries this browser's form token.
