@@ -85,6 +85,7 @@ pub async fn envelope(
         tenant_hint,
     };
     req.extensions_mut().insert(meta.clone());
+    let (method, started) = (req.method().clone(), std::time::Instant::now());
     // Inner middleware answer failures as responses carrying their error (see `fail`), so every error
     // arrives here as a response to re-render.
     let res = next.call(req).await?.map_into_boxed_body();
@@ -101,6 +102,19 @@ pub async fn envelope(
             value,
         );
     }
+    // The access log names the route's pattern, not the path: paths carry user and session ids, and query
+    // strings one-time tokens (links in e-mails).
+    let route = res.request().match_pattern().unwrap_or_else(|| "-".to_owned());
+    let tenant = res.request().match_info().get("tenant").unwrap_or("-").to_owned();
+    tracing::info!(
+        cid = %meta.cid,
+        method = %method,
+        route = %route,
+        tenant = %tenant,
+        status = res.status().as_u16(),
+        millis = started.elapsed().as_millis() as u64,
+        "request"
+    );
     Ok(res)
 }
 

@@ -144,6 +144,14 @@ impl Sso {
             Ok(_) => Ok(()),
             Err(e) => Err(e.code().unwrap_or(SubStatus::CommonInternalError)),
         };
+        tracing::debug!(
+            cid = %ctx.cid,
+            tenant = %ctx.tenant.slug,
+            app = %ctx.current_app,
+            user_id = %target.as_deref().unwrap_or("-"),
+            outcome = %outcome.err().map_or("ok", |c| c.code()),
+            "login"
+        );
         let (pk, audit_ctx) = (ctx.tenant.pk, ctx.clone());
         let written = self
             .store

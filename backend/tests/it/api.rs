@@ -57,10 +57,13 @@ impl Api {
             .await
             .unwrap();
         let body = json_body(&mut res).await;
-        body["ust"]
+        let ust = body["ust"]
             .as_str()
             .unwrap_or_else(|| panic!("login {name}: {body}"))
-            .to_owned()
+            .to_owned();
+        crate::common::remember_secret(&ust);
+        crate::common::remember_secret(body["session_id"].as_str().unwrap_or_default());
+        ust
     }
 
     /// A call to `/api/v1/t/{tenant}{path}` with a UST (or none) and a JSON body (or none).
@@ -1191,6 +1194,7 @@ async fn two_factor_enrolment_recovery_and_reset(backend: Backend) {
     let (status, enrolment) = api.call("POST", "default", "/users/me/totp", Some(&alice), None).await;
     assert_eq!(status, 200);
     let secret = enrolment["secret"].as_str().unwrap().to_owned();
+    crate::common::remember_secret(&secret);
     assert_eq!(secret.len(), 32, "160 bits in base32");
     let uri = enrolment["otpauth_uri"].as_str().unwrap();
     assert!(uri.starts_with("otpauth://totp/Default:alice?"), "{uri}");
@@ -1242,6 +1246,7 @@ async fn two_factor_enrolment_recovery_and_reset(backend: Backend) {
         .map(|c| c.as_str().unwrap().to_owned())
         .collect();
     assert_eq!(codes.len(), 10);
+    codes.iter().for_each(|c| crate::common::remember_secret(c));
     assert!(api.app.find("default", "alice").await.is_totp_enabled);
 
     // Login now needs a second factor; a recovery code works once.

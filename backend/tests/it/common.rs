@@ -152,6 +152,7 @@ impl TestSso {
     }
 
     pub async fn open_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestSso {
+        capture_logs();
         let db = TestDb::new(backend);
         let mut config = test_config(&db);
         adjust(&mut config);
@@ -299,12 +300,16 @@ impl Drop for SmtpServer {
 }
 
 /// The token of a link in a message: what follows `marker` up to the end of the URL.
+/// The token after `marker` in a mail or a page; being a secret (a one-time token, a TOTP key, a form
+/// token), it is also remembered for the log scan.
 pub fn token_in(text: &str, marker: &str) -> String {
     let start = text.find(marker).unwrap_or_else(|| panic!("no {marker} in {text}")) + marker.len();
-    text[start..]
+    let token: String = text[start..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect()
+        .collect();
+    remember_secret(&token);
+    token
 }
 
 /// Every message in the outbox, tenant by tenant (row-level security shows a transaction only its tenant's).
@@ -321,4 +326,108 @@ pub async fn outbox_rows(sso: &gatehouse::sso::Sso) -> Vec<gatehouse::store::out
     }
     rows.sort_by_key(|r| r.id);
     rows
+}
+
+/// Everything the services log during the whole test run, at trace level: every test's logs are scanned for
+/// secrets when its services are dropped (see [`assert_no_secrets_logged`]).
+static LOGS: std::sync::Mutex<Vec<u8>> = std::sync::Mutex::new(Vec::new());
+/// Exact secrets a test used and registered, looked for in the logs besides the patterns.
+static SECRETS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+struct LogSink;
+
+impl std::io::Write for LogSink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Sends every log event of the process, at trace level, into the shared buffer (once).
+pub fn capture_logs() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(|| LogSink)
+            .try_init();
+    });
+}
+
+pub fn logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap_or_else(std::sync::PoisonError::into_inner)).into_owned()
+}
+
+/// Registers a secret a test used, so the scan looks for it.
+pub fn remember_secret(secret: &str) {
+    if secret.len() >= 6 {
+        SECRETS
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(secret.to_owned());
+    }
+}
+
+/// Fails if the logs hold a secret: a Fernet token (every UST, sealed value and continuation starts with
+/// `gAAAAA`), a raw session secret (`zust`) or session id (`zses`), the tests' passwords (most say
+/// `passphrase`), or any secret a test registered.
+pub fn assert_no_secrets_logged() {
+    // Incremental, so the whole suite's scans stay linear: new log text is searched for every secret, and
+    // newly registered secrets are searched for in the text already scanned.
+    static SCANNED: std::sync::Mutex<(usize, usize)> = std::sync::Mutex::new((0, 0));
+    let mut scanned = SCANNED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let logs = logs();
+    let registered = SECRETS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .clone();
+    let (old_logs, old_secrets) = *scanned;
+    let old_logs = old_logs.min(logs.len());
+    let end = logs.rfind('\n').map_or(0, |i| i + 1).max(old_logs);
+    let new_secrets = &registered[old_secrets.min(registered.len())..];
+    let leak = first_leak(&logs[old_logs..end], &registered).or_else(|| {
+        (!new_secrets.is_empty())
+            .then(|| find_any(&logs[..old_logs], new_secrets))
+            .flatten()
+    });
+    if let Some((secret, line)) = leak {
+        panic!("a secret ({secret:.4}...) reached the logs: {line}");
+    }
+    *scanned = (end, registered.len());
+}
+
+/// The first secret found in `logs` (the fixed patterns, then `registered`), with its line.
+pub fn first_leak(logs: &str, registered: &[String]) -> Option<(String, String)> {
+    let patterns: Vec<String> = ["gAAAAA", "zust", "zses", "passphrase", "Passphrase"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(registered.iter().cloned())
+        .collect();
+    find_any(logs, &patterns)
+}
+
+/// The first of `patterns` found in `logs`, with its line.
+fn find_any(logs: &str, patterns: &[String]) -> Option<(String, String)> {
+    let searcher = aho_corasick::AhoCorasick::new(patterns).ok()?;
+    let found = searcher.find(logs)?;
+    let start = logs[..found.start()].rfind('\n').map_or(0, |i| i + 1);
+    let end = logs[found.end()..].find('\n').map_or(logs.len(), |i| found.end() + i);
+    Some((
+        patterns[found.pattern().as_usize()].to_owned(),
+        logs[start..end].to_owned(),
+    ))
+}
+
+impl Drop for TestSso {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            assert_no_secrets_logged();
+        }
+    }
 }

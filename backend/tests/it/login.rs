@@ -92,6 +92,8 @@ impl TestApp {
         let (status, zato) = self.zato_login(tenant, body).await;
         assert_eq!(status, 200, "zato: {zato}");
         assert_eq!(zato["status"], "ok");
+        crate::common::remember_secret(zato["ust"].as_str().unwrap());
+        crate::common::remember_secret(reply["ust"].as_str().unwrap());
         reply["ust"].as_str().unwrap().to_owned()
     }
 

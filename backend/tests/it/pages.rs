@@ -75,6 +75,7 @@ impl<'a> Browser<'a> {
             if v.is_empty() || c.contains("Max-Age=0") {
                 self.cookies.remove(k);
             } else {
+                crate::common::remember_secret(v);
                 self.cookies.insert(k.to_owned(), v.to_owned());
             }
         }

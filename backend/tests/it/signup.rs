@@ -199,6 +199,7 @@ async fn reset_a_forgotten_password_over_smtp(backend: Backend) {
         .await;
     assert_eq!(status, 200);
     let key = reply["reset_key"].as_str().unwrap().to_owned();
+    crate::common::remember_secret(&key);
     let (status, reply) = f
         .post("/api/v1/t/default/password-reset/access", json!({"token": token}))
         .await;
