@@ -10,6 +10,7 @@ mod brute_force;
 mod cli;
 mod config;
 mod http;
+mod isolation;
 mod log_secrets;
 mod login;
 mod mail;

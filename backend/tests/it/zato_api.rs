@@ -697,34 +697,37 @@ async fn zato_sessions_and_attributes(backend: Backend) {
 both!(zato_sessions_and_attributes);
 
 /// Every authenticated Zato path refuses a junk UST with 403 E007001, and a body without its UST key with 400.
+/// Every Zato path with a UST, and the body keys that carry its USTs.
+pub const ZATO_PATHS: &[(&str, &str, &[&str])] = &[
+    ("GET", "/user", &["ust"]),
+    ("POST", "/user", &["ust"]),
+    ("PATCH", "/user", &["ust"]),
+    ("DELETE", "/user", &["ust"]),
+    ("PATCH", "/user/password", &["ust"]),
+    ("POST", "/user/approve", &["ust"]),
+    ("POST", "/user/reject", &["ust"]),
+    ("POST", "/user/lock", &["ust"]),
+    ("DELETE", "/user/lock", &["ust"]),
+    ("PATCH", "/user/totp", &["ust"]),
+    ("GET", "/user/search", &["ust"]),
+    ("POST", "/user/session", &["current_ust", "target_ust"]),
+    ("GET", "/user/session", &["current_ust", "target_ust"]),
+    ("PATCH", "/user/session", &["ust"]),
+    ("GET", "/user/session/list", &["ust"]),
+    ("POST", "/user/attr", &["ust"]),
+    ("PATCH", "/user/attr", &["ust"]),
+    ("PUT", "/user/attr", &["ust"]),
+    ("GET", "/user/attr", &["ust"]),
+    ("DELETE", "/user/attr", &["ust"]),
+    ("GET", "/user/attr/exists", &["ust"]),
+    ("GET", "/user/attr/names", &["ust"]),
+    ("POST", "/session/attr", &["current_ust", "target_ust"]),
+    ("GET", "/session/attr/names", &["current_ust", "target_ust"]),
+];
+
 async fn every_zato_path_checks_its_ust(backend: Backend) {
     let z = Zato::new(backend).await;
-    let paths: &[(&str, &str, &[&str])] = &[
-        ("GET", "/user", &["ust"]),
-        ("POST", "/user", &["ust"]),
-        ("PATCH", "/user", &["ust"]),
-        ("DELETE", "/user", &["ust"]),
-        ("PATCH", "/user/password", &["ust"]),
-        ("POST", "/user/approve", &["ust"]),
-        ("POST", "/user/reject", &["ust"]),
-        ("POST", "/user/lock", &["ust"]),
-        ("DELETE", "/user/lock", &["ust"]),
-        ("PATCH", "/user/totp", &["ust"]),
-        ("GET", "/user/search", &["ust"]),
-        ("POST", "/user/session", &["current_ust", "target_ust"]),
-        ("GET", "/user/session", &["current_ust", "target_ust"]),
-        ("PATCH", "/user/session", &["ust"]),
-        ("GET", "/user/session/list", &["ust"]),
-        ("POST", "/user/attr", &["ust"]),
-        ("PATCH", "/user/attr", &["ust"]),
-        ("PUT", "/user/attr", &["ust"]),
-        ("GET", "/user/attr", &["ust"]),
-        ("DELETE", "/user/attr", &["ust"]),
-        ("GET", "/user/attr/exists", &["ust"]),
-        ("GET", "/user/attr/names", &["ust"]),
-        ("POST", "/session/attr", &["current_ust", "target_ust"]),
-        ("GET", "/session/attr/names", &["current_ust", "target_ust"]),
-    ];
+    let paths = ZATO_PATHS;
     let filler = json!({"user_id": "zusr1", "username": "u", "new_password": "a long passphrase", "totp_key": "JBSWY3DPEHPK3PXP", "totp_label": "l", "name": "n", "value": 1});
     for (method, path, keys) in paths {
         let mut body = filler.clone();

@@ -102,12 +102,13 @@ async fn create(
     sso: web::Data<Sso>,
     call: Call,
     req: HttpRequest,
-    body: AttrBody,
+    body: JsonBody<AttrBody>,
     target: Target,
 ) -> Result<HttpResponse, ApiError> {
+    // The caller first: the body is read only for someone allowed to send it.
     let a = authed(&sso, &call, &req).await?;
     let owner = owner(&sso, &a, &target).await?;
-    sso.write_attrs(&a.ctx, &owner, body.inputs()?, WriteMode::Create)
+    sso.write_attrs(&a.ctx, &owner, body.take()?.inputs()?, WriteMode::Create)
         .await?;
     Ok(HttpResponse::Created().finish())
 }
@@ -132,12 +133,12 @@ async fn write(
     req: HttpRequest,
     target: Target,
     name: String,
-    body: AttrBody,
+    body: JsonBody<AttrBody>,
     mode: WriteMode,
 ) -> Result<HttpResponse, ApiError> {
     let a = authed(&sso, &call, &req).await?;
     let owner = owner(&sso, &a, &target).await?;
-    sso.write_attrs(&a.ctx, &owner, vec![body.input(Some(name.clone()))?], mode)
+    sso.write_attrs(&a.ctx, &owner, vec![body.take()?.input(Some(name.clone()))?], mode)
         .await?;
     let found = sso.read_attrs(&a.ctx, &owner, Some(vec![name.clone()])).await?;
     let attr = found.get(&name).ok_or_else(no_such_attr)?;
@@ -221,7 +222,7 @@ pub async fn user_create(
     path: UserPath,
     body: JsonBody<AttrBody>,
 ) -> Result<HttpResponse, ApiError> {
-    create(sso, call, req, body.take()?, Target::User(path.into_inner().1)).await
+    create(sso, call, req, body, Target::User(path.into_inner().1)).await
 }
 
 #[utoipa::path(
@@ -284,7 +285,7 @@ pub async fn user_put(
     body: JsonBody<AttrBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, user, name) = path.into_inner();
-    write(sso, call, req, Target::User(user), name, body.take()?, WriteMode::Set).await
+    write(sso, call, req, Target::User(user), name, body, WriteMode::Set).await
 }
 
 #[utoipa::path(
@@ -317,16 +318,7 @@ pub async fn user_patch(
     body: JsonBody<AttrBody>,
 ) -> Result<HttpResponse, ApiError> {
     let (_, user, name) = path.into_inner();
-    write(
-        sso,
-        call,
-        req,
-        Target::User(user),
-        name,
-        body.take()?,
-        WriteMode::Update,
-    )
-    .await
+    write(sso, call, req, Target::User(user), name, body, WriteMode::Update).await
 }
 
 #[utoipa::path(
@@ -405,7 +397,7 @@ pub async fn session_create(
     req: HttpRequest,
     body: JsonBody<AttrBody>,
 ) -> Result<HttpResponse, ApiError> {
-    create(sso, call, req, body.take()?, Target::Session).await
+    create(sso, call, req, body, Target::Session).await
 }
 
 #[utoipa::path(
@@ -467,7 +459,7 @@ pub async fn session_put(
         req,
         Target::Session,
         path.into_inner().1,
-        body.take()?,
+        body,
         WriteMode::Set,
     )
     .await
@@ -506,7 +498,7 @@ pub async fn session_patch(
         req,
         Target::Session,
         path.into_inner().1,
-        body.take()?,
+        body,
         WriteMode::Update,
     )
     .await
