@@ -32,3 +32,10 @@ e2e:
 lint:
     cargo fmt --all --check
     cargo clippy --workspace --all-targets --locked -- -D warnings
+
+# Fuzz every target for `seconds` each (nightly, with sanitizers; not part of `just test`). Seeds are in
+# fuzz/seeds (crashes found so far are kept there as regressions); the growing corpus in fuzz/corpus.
+fuzz seconds="60":
+    command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+    rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
+    cd fuzz && for t in ust login_body user_update_body address_list; do mkdir -p corpus/$t; cargo +nightly fuzz run $t corpus/$t seeds/$t -- -max_total_time={{seconds}}; done

@@ -16,7 +16,15 @@ pub fn allowed(entry: Option<&StringList>, reject_if_not_listed: bool, addr: Opt
     let Some(addr) = addr.and_then(parse_addr) else {
         return false;
     };
-    list.iter().filter_map(parse_net).any(|net| net.contains(&addr))
+    // An IPv4 address is also matched in its IPv4-mapped IPv6 form, so entries written either way (including
+    // IPv6 networks that cover `::ffff:0:0/96`) behave alike (found by fuzzing: such entries never matched).
+    let mapped = match addr {
+        IpAddr::V4(v4) => Some(IpAddr::V6(v4.to_ipv6_mapped())),
+        IpAddr::V6(_) => None,
+    };
+    list.iter()
+        .filter_map(parse_net)
+        .any(|net| net.contains(&addr) || mapped.is_some_and(|m| net.contains(&m)))
 }
 
 /// Parses an address, mapping IPv4-mapped IPv6 (`::ffff:10.0.0.1`) to IPv4 so either form matches a v4 CIDR.
@@ -34,6 +42,15 @@ mod tests {
 
     fn list(items: &[&str]) -> StringList {
         StringList::of(items)
+    }
+
+    #[test]
+    fn ipv4_mapped_entries_match_like_their_ipv4_form() {
+        for entry in ["::ffff:10.0.0.1", "::ffff:10.0.0.0/104", "::ffff:10.0.0.1/128"] {
+            assert!(allowed(Some(&list(&[entry])), true, Some("10.0.0.1")), "{entry}");
+            assert!(allowed(Some(&list(&[entry])), true, Some("::ffff:10.0.0.1")), "{entry}");
+        }
+        assert!(!allowed(Some(&list(&["::ffff:10.0.0.0/104"])), true, Some("11.0.0.1")));
     }
 
     #[test]
