@@ -299,17 +299,10 @@ async fn audit_verify(sso: &Sso, only: Option<String>) -> Result<(), Failure> {
 }
 
 async fn mail_list(sso: &Sso, failed_only: bool) -> Result<(), Failure> {
-    let mut rows = Vec::new();
-    for tenant in sso.list_tenants().await.map_err(|e| describe(e, "tenants"))? {
-        let pk = tenant.pk;
-        let mut of_tenant = sso
-            .store
-            .tenant(pk, move |conn| crate::store::outbox::all(conn, pk))
-            .await
-            .map_err(|e| Failure::new(1, format!("mail list: {e}")))?;
-        rows.append(&mut of_tenant);
-    }
-    rows.sort_by_key(|r| r.id);
+    let rows = sso
+        .all_mail()
+        .await
+        .map_err(|e| Failure::new(1, format!("mail list: {e}")))?;
     let tenants: std::collections::HashMap<i64, String> = sso
         .list_tenants()
         .await

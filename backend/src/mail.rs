@@ -130,16 +130,22 @@ impl Sso {
     /// Delivers every message due now, once each.
     pub async fn deliver_due(&self) -> SsoResult<Delivered> {
         let mut done = Delivered::default();
-        for tenant in self.tenants().await? {
-            self.deliver_due_of(tenant, &mut done).await?;
+        // Tenant by tenant: row-level security shows a transaction only its own tenant's messages.
+        for tenant in self.list_tenants().await? {
+            self.deliver_due_of(tenant.pk, &mut done).await?;
         }
         Ok(done)
     }
 
-    /// The tenants to look at, each delivered in its own tenant-scoped transactions (row-level security).
-    async fn tenants(&self) -> SsoResult<Vec<crate::store::TenantPk>> {
-        let rows = self.store.global(crate::store::tenants::list).await?;
-        Ok(rows.into_iter().map(|t| t.id).collect())
+    /// Every message of every tenant, oldest first (for operators: `gatehouse mail list`).
+    pub async fn all_mail(&self) -> SsoResult<Vec<outbox::OutboxRow>> {
+        let mut rows = Vec::new();
+        for tenant in self.list_tenants().await? {
+            let pk = tenant.pk;
+            rows.extend(self.store.tenant(pk, move |conn| outbox::all(conn, pk)).await?);
+        }
+        rows.sort_by_key(|r| r.id);
+        Ok(rows)
     }
 
     async fn deliver_due_of(&self, tenant: crate::store::TenantPk, done: &mut Delivered) -> SsoResult<()> {

@@ -314,18 +314,7 @@ pub fn token_in(text: &str, marker: &str) -> String {
 
 /// Every message in the outbox, tenant by tenant (row-level security shows a transaction only its tenant's).
 pub async fn outbox_rows(sso: &gatehouse::sso::Sso) -> Vec<gatehouse::store::outbox::OutboxRow> {
-    let mut rows = Vec::new();
-    for tenant in sso.list_tenants().await.unwrap() {
-        let pk = tenant.pk;
-        rows.extend(
-            sso.store
-                .tenant(pk, move |conn| gatehouse::store::outbox::all(conn, pk))
-                .await
-                .unwrap(),
-        );
-    }
-    rows.sort_by_key(|r| r.id);
-    rows
+    sso.all_mail().await.unwrap()
 }
 
 /// Everything the services log during the whole test run, at trace level: every test's logs are scanned for
@@ -382,7 +371,9 @@ pub fn assert_no_secrets_logged() {
     // newly registered secrets are searched for in the text already scanned.
     static SCANNED: std::sync::Mutex<(usize, usize)> = std::sync::Mutex::new((0, 0));
     let mut scanned = SCANNED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    let logs = logs();
+    // Scanned in place, under the buffer's lock, rather than copied at every test's end.
+    let buffer = LOGS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let logs = String::from_utf8_lossy(&buffer);
     let registered = SECRETS
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
