@@ -147,6 +147,16 @@ fn a_malformed_value_is_an_error_naming_its_key() {
         "{err}"
     );
 
+    let err = Config::load(Sources {
+        file: None,
+        env: env(&[("GATEHOUSE__SERVER__REQUEST_TIMEOUT_SECONDS", "0")]),
+    })
+    .unwrap_err();
+    assert!(
+        matches!(&err, ConfigError::Value { key, .. } if key == "server.request_timeout_seconds"),
+        "{err}"
+    );
+
     let f = file("[server]\nbind = \"not an address\"\n");
     let err = Config::load(Sources {
         file: Some(f.path()),
