@@ -120,6 +120,8 @@ pub struct HashingConfig {
     pub max_queue: usize,
     /// Longest a hash job may wait for a worker.
     pub max_wait_ms: u64,
+    /// `fair` (one line per tenant, served in turn) or `fifo` (one line, for comparison).
+    pub queue_order: crate::crypto::hash_queue::Order,
 }
 
 impl Default for HashingConfig {
@@ -131,6 +133,7 @@ impl Default for HashingConfig {
             workers: 0,
             max_queue: 256,
             max_wait_ms: 5000,
+            queue_order: crate::crypto::hash_queue::Order::Fair,
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Cryptography: password hashing on its own pool, the Fernet keys, random secrets.
 
+pub mod hash_queue;
 pub mod keyring;
 pub mod keys;
 pub mod password;

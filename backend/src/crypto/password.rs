@@ -1,13 +1,15 @@
 //! Password hashing: Argon2id with the configured parameters, on a dedicated pool of threads fed by a bounded
-//! queue, so hashing never runs on the async workers and a flood cannot pile up unbounded work.
+//! queue that serves tenants in turn ([`super::hash_queue`]), so hashing never runs on the async workers, a
+//! flood cannot pile up unbounded work and one tenant's flood does not hold the others up.
 
+use super::hash_queue::{FairQueue, QueueCounters, Refusal};
 use crate::config::HashingConfig;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::fmt;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
-use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// A password in the clear. `Debug` prints nothing of it; it is dropped as soon as it is hashed or verified.
@@ -56,8 +58,26 @@ enum Job {
     Verify {
         password: Password,
         hash: String,
-        reply: oneshot::Sender<Verified>,
+        reply: oneshot::Sender<Result<Verified, HashError>>,
     },
+}
+
+impl Job {
+    /// Answers a job that will not be worked on.
+    fn refuse(self, why: Refusal) {
+        let error = match why {
+            Refusal::Stopped => HashError::Failed("hashing pool stopped".to_owned()),
+            Refusal::Full | Refusal::TooLong | Refusal::PushedOut => HashError::Busy,
+        };
+        match self {
+            Job::Hash { reply, .. } => {
+                let _ = reply.send(Err(error));
+            }
+            Job::Verify { reply, .. } => {
+                let _ = reply.send(Err(error));
+            }
+        }
+    }
 }
 
 /// The outcome of a verification.
@@ -75,14 +95,24 @@ pub struct HashCounters {
     pub verifications: AtomicU64,
 }
 
-/// The hashing pool. Cloning shares it.
+/// The hashing pool. Cloning shares it; the threads stop when the last clone is dropped.
 #[derive(Clone)]
 pub struct Hasher {
-    queue: SyncSender<Job>,
+    queue: Arc<FairQueue<Job>>,
+    _stopper: Arc<Stopper>,
     counters: Arc<HashCounters>,
     /// An Argon2id hash of a random password with the configured parameters: verifying against it costs what a
     /// real verification costs, for accounts that do not exist or may not log in.
     dummy: Arc<str>,
+}
+
+/// Stops the queue (and so the threads) when the last [`Hasher`] goes.
+struct Stopper(Arc<FairQueue<Job>>);
+
+impl Drop for Stopper {
+    fn drop(&mut self) {
+        self.0.stop();
+    }
 }
 
 impl fmt::Debug for Hasher {
@@ -101,25 +131,33 @@ impl Hasher {
             None,
         )
         .map_err(|e| HashError::Failed(e.to_string()))?;
-        let (queue, jobs) = sync_channel::<Job>(config.max_queue.max(1));
-        let jobs = Arc::new(Mutex::new(jobs));
-        let counters = Arc::new(HashCounters::default());
-        for i in 0..config.effective_workers() {
-            let jobs = Arc::clone(&jobs);
-            let counters = Arc::clone(&counters);
-            let params = params.clone();
-            std::thread::Builder::new()
-                .name(format!("gatehouse-hash-{i}"))
-                .spawn(move || work(&jobs, &params, &counters))
-                .map_err(|e| HashError::Failed(e.to_string()))?;
-        }
-        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
+        let started = Instant::now();
         let dummy = argon2
             .hash_password(super::random_urlsafe(24).as_bytes(), &salt)
             .map_err(|e| HashError::Failed(e.to_string()))?
             .to_string();
+        let workers = config.effective_workers();
+        let queue = Arc::new(FairQueue::new(
+            config.queue_order,
+            config.max_queue,
+            workers,
+            Duration::from_millis(config.max_wait_ms),
+            started.elapsed(),
+        ));
+        let counters = Arc::new(HashCounters::default());
+        for i in 0..workers {
+            let queue = Arc::clone(&queue);
+            let counters = Arc::clone(&counters);
+            let params = params.clone();
+            std::thread::Builder::new()
+                .name(format!("gatehouse-hash-{i}"))
+                .spawn(move || work(&queue, &params, &counters))
+                .map_err(|e| HashError::Failed(e.to_string()))?;
+        }
         Ok(Hasher {
+            _stopper: Arc::new(Stopper(Arc::clone(&queue))),
             queue,
             counters,
             dummy: dummy.into(),
@@ -130,48 +168,59 @@ impl Hasher {
         &self.counters
     }
 
-    /// Hashes a password into a PHC string (`$argon2id$...`).
-    pub async fn hash(&self, password: Password) -> Result<String, HashError> {
+    /// The queue's counts: queued, refused, waits.
+    pub fn queue_counters(&self) -> &QueueCounters {
+        self.queue.counters()
+    }
+
+    /// Jobs waiting now, per tenant.
+    pub fn queue_depths(&self) -> Vec<(i64, usize)> {
+        self.queue.depths()
+    }
+
+    /// Hashes a password into a PHC string (`$argon2id$...`), in `tenant`'s line of the queue.
+    pub async fn hash(&self, tenant: i64, password: Password) -> Result<String, HashError> {
         let (reply, answer) = oneshot::channel();
-        self.submit(Job::Hash { password, reply })?;
+        self.submit(tenant, Job::Hash { password, reply });
         answer
             .await
             .map_err(|_| HashError::Failed("hashing worker stopped".to_owned()))?
     }
 
-    /// Whether `password` matches `hash` (Argon2id, or Zato's `$pbkdf2-sha512$`). A malformed hash never
-    /// matches.
-    pub async fn verify(&self, password: Password, hash: String) -> Result<Verified, HashError> {
+    /// Whether `password` matches `hash` (Argon2id, or Zato's `$pbkdf2-sha512$`), in `tenant`'s line of the
+    /// queue. A malformed hash never matches.
+    pub async fn verify(&self, tenant: i64, password: Password, hash: String) -> Result<Verified, HashError> {
         let (reply, answer) = oneshot::channel();
-        self.submit(Job::Verify { password, hash, reply })?;
+        self.submit(tenant, Job::Verify { password, hash, reply });
         answer
             .await
-            .map_err(|_| HashError::Failed("hashing worker stopped".to_owned()))
+            .map_err(|_| HashError::Failed("hashing worker stopped".to_owned()))?
     }
 
     /// Does the work of a verification that cannot succeed, so a refusal costs the same whatever its reason.
-    pub async fn verify_dummy(&self, password: Password) -> Result<(), HashError> {
-        self.verify(password, self.dummy.to_string()).await.map(|_| ())
+    pub async fn verify_dummy(&self, tenant: i64, password: Password) -> Result<(), HashError> {
+        self.verify(tenant, password, self.dummy.to_string()).await.map(|_| ())
     }
 
-    fn submit(&self, job: Job) -> Result<(), HashError> {
-        self.queue.try_send(job).map_err(|e| match e {
-            TrySendError::Full(_) => HashError::Busy,
-            TrySendError::Disconnected(_) => HashError::Failed("hashing pool stopped".to_owned()),
-        })
+    fn submit(&self, tenant: i64, job: Job) {
+        match self.queue.push(tenant, job) {
+            Ok(None) => {}
+            Ok(Some((out, why))) | Err((out, why)) => out.refuse(why),
+        }
     }
 }
 
-fn work(jobs: &Mutex<Receiver<Job>>, params: &Params, counters: &HashCounters) {
+fn work(queue: &FairQueue<Job>, params: &Params, counters: &HashCounters) {
     let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-    loop {
-        let job = {
-            let Ok(receiver) = jobs.lock() else { return };
-            match receiver.recv() {
-                Ok(job) => job,
-                Err(_) => return,
+    while let Some(next) = queue.pop() {
+        let job = match next {
+            Ok(job) => job,
+            Err((job, why)) => {
+                job.refuse(why);
+                continue;
             }
         };
+        let started = Instant::now();
         match job {
             Job::Hash { password, reply } => {
                 counters.hashes.fetch_add(1, Ordering::Relaxed);
@@ -184,9 +233,10 @@ fn work(jobs: &Mutex<Receiver<Job>>, params: &Params, counters: &HashCounters) {
             }
             Job::Verify { password, hash, reply } => {
                 counters.verifications.fetch_add(1, Ordering::Relaxed);
-                let _ = reply.send(verify_any(&argon2, &password, &hash));
+                let _ = reply.send(Ok(verify_any(&argon2, &password, &hash)));
             }
         }
+        queue.took(started.elapsed());
     }
 }
 
@@ -245,6 +295,7 @@ fn ab64_decode(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::crypto::hash_queue::Order;
 
     fn light() -> HashingConfig {
         HashingConfig {
@@ -254,16 +305,17 @@ mod tests {
             workers: 2,
             max_queue: 4,
             max_wait_ms: 1000,
+            queue_order: Order::Fair,
         }
     }
 
     #[actix_rt::test]
     async fn hashes_verify_and_wrong_passwords_do_not() {
         let hasher = Hasher::start(&light()).unwrap();
-        let hash = hasher.hash(Password::new("correct horse")).await.unwrap();
+        let hash = hasher.hash(1, Password::new("correct horse")).await.unwrap();
         assert!(hash.starts_with("$argon2id$v=19$m=64,t=1,p=1$"));
         let ok = hasher
-            .verify(Password::new("correct horse"), hash.clone())
+            .verify(1, Password::new("correct horse"), hash.clone())
             .await
             .unwrap();
         assert_eq!(
@@ -273,15 +325,15 @@ mod tests {
                 needs_rehash: false
             }
         );
-        assert!(!hasher.verify(Password::new("wrong"), hash).await.unwrap().matches);
+        assert!(!hasher.verify(1, Password::new("wrong"), hash).await.unwrap().matches);
         assert!(
             !hasher
-                .verify(Password::new("x"), "not a hash".to_owned())
+                .verify(1, Password::new("x"), "not a hash".to_owned())
                 .await
                 .unwrap()
                 .matches
         );
-        hasher.verify_dummy(Password::new("anything")).await.unwrap();
+        hasher.verify_dummy(1, Password::new("anything")).await.unwrap();
         assert_eq!(hasher.counters().hashes.load(Ordering::Relaxed), 1);
         assert_eq!(hasher.counters().verifications.load(Ordering::Relaxed), 4);
     }
@@ -296,7 +348,7 @@ mod tests {
         let hash = ZATO_HASH.trim().to_owned();
         assert!(hash.starts_with("$pbkdf2-sha512$1000$"));
         let ok = hasher
-            .verify(Password::new("zato-password-1"), hash.clone())
+            .verify(1, Password::new("zato-password-1"), hash.clone())
             .await
             .unwrap();
         assert_eq!(
@@ -308,7 +360,7 @@ mod tests {
         );
         assert!(
             !hasher
-                .verify(Password::new("zato-password-2"), hash.clone())
+                .verify(1, Password::new("zato-password-2"), hash.clone())
                 .await
                 .unwrap()
                 .matches
@@ -336,7 +388,7 @@ mod tests {
         let jobs: Vec<_> = (0..8)
             .map(|_| {
                 let h = hasher.clone();
-                tokio::spawn(async move { h.hash(Password::new("p")).await })
+                tokio::spawn(async move { h.hash(1, Password::new("p")).await })
             })
             .collect();
         let mut busy = 0;
@@ -349,6 +401,35 @@ mod tests {
             busy > 0,
             "with one worker and a queue of one, some of 8 jobs must be refused"
         );
+    }
+
+    #[actix_rt::test]
+    async fn a_flooding_tenant_does_not_hold_up_another() {
+        let mut config = light();
+        config.workers = 1;
+        config.max_queue = 64;
+        config.max_wait_ms = 60_000;
+        config.argon2_memory_kib = 4096;
+        config.argon2_iterations = 2;
+        let hasher = Hasher::start(&config).unwrap();
+        let flood: Vec<_> = (0..40)
+            .map(|_| {
+                let h = hasher.clone();
+                tokio::spawn(async move { h.hash(1, Password::new("p")).await })
+            })
+            .collect();
+        tokio::task::yield_now().await;
+        let other = hasher.hash(2, Password::new("q")).await;
+        assert!(other.is_ok());
+        let flood_done_before = flood.iter().filter(|j| j.is_finished()).count();
+        assert!(
+            flood_done_before < 10,
+            "tenant 2 waited for {flood_done_before} of tenant 1's 40 jobs; its turn comes after one or two"
+        );
+        for job in flood {
+            assert!(job.await.unwrap().is_ok());
+        }
+        assert_eq!(hasher.queue_counters().served.load(Ordering::Relaxed), 41);
     }
 
     #[test]

@@ -236,10 +236,12 @@ impl Sso {
                 needs_rehash: false,
             },
             Some(user) if !password.is_empty() => {
-                self.hasher.verify(password.clone(), user.password_hash.clone()).await?
+                self.hasher
+                    .verify(ctx.tenant.pk, password.clone(), user.password_hash.clone())
+                    .await?
             }
             _ => {
-                self.hasher.verify_dummy(password.clone()).await?;
+                self.hasher.verify_dummy(ctx.tenant.pk, password.clone()).await?;
                 Verified::default()
             }
         };
@@ -362,10 +364,10 @@ impl Sso {
                     let kind = if inform { Kind::Policy } else { Kind::Unauthenticated };
                     SsoError::refused_if(kind, code, inform)
                 })?;
-                Some(self.hasher.hash(new.clone()).await?)
+                Some(self.hasher.hash(ctx.tenant.pk, new.clone()).await?)
             }
             // An imported PBKDF2 hash is replaced by Argon2id once the password is known to be right.
-            _ if verified.needs_rehash => Some(self.hasher.hash(password.clone()).await?),
+            _ if verified.needs_rehash => Some(self.hasher.hash(ctx.tenant.pk, password.clone()).await?),
             _ => None,
         };
 

@@ -146,7 +146,7 @@ impl Sso {
         account_may_reset(&user, now)?;
         password_policy::check(&policy.password, &password, &[user.username.as_str()])
             .map_err(|code| SsoError::refused_if(Kind::Policy, code, policy.password.inform_if_invalid))?;
-        let new_hash = self.hasher.hash(password).await?;
+        let new_hash = self.hasher.hash(ctx.tenant.pk, password).await?;
         let days = i64::from(policy.password.expiry);
         let c = ctx.clone();
         self.store

@@ -135,7 +135,7 @@ impl Sso {
         {
             return Err(SsoError::refused(Kind::Conflict, SubStatus::UsernameExists));
         }
-        let hash = self.hasher.hash(password).await?;
+        let hash = self.hasher.hash(ctx.tenant.pk, password).await?;
 
         let now = ctx.now;
         let approved = new.auto_approve || !policy.signup.is_approval_needed;
@@ -390,7 +390,7 @@ impl Sso {
             Some(d) => d,
             None => self.policy(&ctx.tenant).await?.password.expiry,
         };
-        let hash = self.hasher.hash(password).await?;
+        let hash = self.hasher.hash(ctx.tenant.pk, password).await?;
         self.modify_user(
             ctx,
             &UserRef::Id(current.user_id),
@@ -421,7 +421,11 @@ impl Sso {
 
     /// Whether `password` is the user's password (one verification on the hashing pool).
     pub async fn verify_password(&self, row: &UserRow, password: Password) -> SsoResult<bool> {
-        Ok(self.hasher.verify(password, row.password_hash.clone()).await?.matches)
+        Ok(self
+            .hasher
+            .verify(row.tenant_id, password, row.password_hash.clone())
+            .await?
+            .matches)
     }
 }
 

@@ -302,7 +302,7 @@ impl Sso {
             let inform = policy.password.inform_if_invalid;
             SsoError::refused_if(if inform { Kind::Policy } else { Kind::Forbidden }, code, inform)
         })?;
-        let hash = self.hasher.hash(new_password).await?;
+        let hash = self.hasher.hash(ctx.tenant.pk, new_password).await?;
         let days = i64::from(policy.password.expiry);
         let (pk, acting, keep) = (ctx.tenant.pk, current.acting(ctx), current.session.id);
         let mut user = current.user.clone();

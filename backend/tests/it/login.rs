@@ -1004,7 +1004,13 @@ async fn common_passwords_are_refused_and_can_force_a_change_at_login(backend: B
     // An account imported with a common password: logins work until the tenant asks for the check.
     let mut cole = app.find("default", "cole").await;
     cole.password_must_change = false;
-    cole.password_hash = app.services.sso.hasher.hash(Password::new("baseball")).await.unwrap();
+    cole.password_hash = app
+        .services
+        .sso
+        .hasher
+        .hash(cole.tenant_id, Password::new("baseball"))
+        .await
+        .unwrap();
     let pk = cole.tenant_id;
     app.services
         .sso

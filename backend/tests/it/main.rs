@@ -9,6 +9,7 @@ mod bootstrap;
 mod brute_force;
 mod cli;
 mod config;
+mod hash_queue;
 mod http;
 mod isolation;
 mod log_secrets;

@@ -1,0 +1,369 @@
+//! The queue in front of the hashing threads. Jobs wait in one line per tenant and the workers take from the
+//! lines in turn (round-robin), so a tenant flooding logins gets one turn in each round like any other tenant and
+//! the others wait for no more than their own turn. The queue is bounded: when it is full, a job of a tenant
+//! with a shorter line pushes out the newest job of the longest line, so one tenant cannot fill it for everybody.
+//! A job is refused at once when its expected wait (jobs served before it, times the recent time per job, over the
+//! workers) exceeds the longest allowed wait, and a job that has waited that long anyway is refused rather than
+//! worked on for a caller that has given up. [`Order::Fifo`] keeps one line for everybody, for comparison.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+/// How waiting jobs are ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    /// One line per tenant, served in turn.
+    Fair,
+    /// One line for everybody, first come first served.
+    Fifo,
+}
+
+/// Why a job was not worked on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The queue was full and the tenant's line was among the longest.
+    Full,
+    /// The job would wait, or has waited, longer than allowed.
+    TooLong,
+    /// A job of a tenant with a shorter line took its place.
+    PushedOut,
+    /// The pool has stopped.
+    Stopped,
+}
+
+/// Counts for tests and metrics; every field only grows.
+#[derive(Debug, Default)]
+pub struct QueueCounters {
+    pub queued: AtomicU64,
+    pub refused_full: AtomicU64,
+    pub refused_wait: AtomicU64,
+    pub pushed_out: AtomicU64,
+    /// Sum of the waits of the jobs that reached a worker, in microseconds.
+    pub wait_micros: AtomicU64,
+    pub served: AtomicU64,
+}
+
+impl QueueCounters {
+    pub fn refused(&self) -> u64 {
+        self.refused_full.load(Ordering::Relaxed)
+            + self.refused_wait.load(Ordering::Relaxed)
+            + self.pushed_out.load(Ordering::Relaxed)
+    }
+}
+
+struct Waiting<J> {
+    job: J,
+    since: Instant,
+}
+
+struct Lines<J> {
+    lines: HashMap<i64, VecDeque<Waiting<J>>>,
+    /// Tenants with waiting jobs, in the order they will be served.
+    turns: VecDeque<i64>,
+    len: usize,
+    /// Recent time per job, in microseconds (moving average).
+    job_micros: u64,
+    stopped: bool,
+}
+
+pub struct FairQueue<J> {
+    lines: Mutex<Lines<J>>,
+    ready: Condvar,
+    order: Order,
+    capacity: usize,
+    workers: u64,
+    max_wait: Duration,
+    counters: QueueCounters,
+}
+
+/// What a refused job is handed back with, so its caller can be answered.
+pub type Refused<J> = (J, Refusal);
+
+impl<J> FairQueue<J> {
+    /// `first_guess` is the time per job assumed until jobs have been measured.
+    pub fn new(order: Order, capacity: usize, workers: usize, max_wait: Duration, first_guess: Duration) -> Self {
+        FairQueue {
+            lines: Mutex::new(Lines {
+                lines: HashMap::new(),
+                turns: VecDeque::new(),
+                len: 0,
+                job_micros: u64::try_from(first_guess.as_micros()).unwrap_or(u64::MAX).max(1),
+                stopped: false,
+            }),
+            ready: Condvar::new(),
+            order,
+            capacity: capacity.max(1),
+            workers: workers.max(1) as u64,
+            max_wait,
+            counters: QueueCounters::default(),
+        }
+    }
+
+    pub fn counters(&self) -> &QueueCounters {
+        &self.counters
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Lines<J>> {
+        self.lines.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn line_of(&self, tenant: i64) -> i64 {
+        match self.order {
+            Order::Fair => tenant,
+            Order::Fifo => 0,
+        }
+    }
+
+    /// Queues a job of `tenant`. On refusal the job comes back with the reason; a job pushed out to make room
+    /// comes back in the `Ok` so its caller can be told.
+    pub fn push(&self, tenant: i64, job: J) -> Result<Option<Refused<J>>, Refused<J>> {
+        let line = self.line_of(tenant);
+        let mut lines = self.lock();
+        if lines.stopped {
+            return Err((job, Refusal::Stopped));
+        }
+        let own = lines.lines.get(&line).map_or(0, VecDeque::len);
+        // Jobs served before this one: in a fair queue, each other line's first `own + 1` jobs at most.
+        let ahead: usize = match self.order {
+            Order::Fair => lines.lines.values().map(|l| l.len().min(own + 1)).sum(),
+            Order::Fifo => lines.len,
+        };
+        let expected = Duration::from_micros((ahead as u64 / self.workers).saturating_mul(lines.job_micros));
+        if expected > self.max_wait {
+            self.counters.refused_wait.fetch_add(1, Ordering::Relaxed);
+            return Err((job, Refusal::TooLong));
+        }
+        let mut pushed_out = None;
+        if lines.len >= self.capacity {
+            let longest = lines
+                .lines
+                .iter()
+                .max_by_key(|(_, l)| l.len())
+                .map(|(t, l)| (*t, l.len()));
+            match longest {
+                Some((victim, longest)) if longest > own + 1 => {
+                    if let Some(out) = lines.lines.get_mut(&victim).and_then(VecDeque::pop_back) {
+                        lines.len -= 1;
+                        self.counters.pushed_out.fetch_add(1, Ordering::Relaxed);
+                        pushed_out = Some((out.job, Refusal::PushedOut));
+                    }
+                }
+                _ => {
+                    self.counters.refused_full.fetch_add(1, Ordering::Relaxed);
+                    return Err((job, Refusal::Full));
+                }
+            }
+        }
+        let waiting = lines.lines.entry(line).or_default();
+        waiting.push_back(Waiting {
+            job,
+            since: Instant::now(),
+        });
+        if waiting.len() == 1 {
+            lines.turns.push_back(line);
+        }
+        lines.len += 1;
+        self.counters.queued.fetch_add(1, Ordering::Relaxed);
+        drop(lines);
+        self.ready.notify_one();
+        Ok(pushed_out)
+    }
+
+    /// Waits for the next job in turn. A job that waited too long comes back as an `Err` to be refused. `None`
+    /// once the queue has stopped.
+    pub fn pop(&self) -> Option<Result<J, Refused<J>>> {
+        let mut lines = self.lock();
+        loop {
+            if lines.stopped {
+                return None;
+            }
+            if let Some(line) = lines.turns.pop_front() {
+                let (waiting, more) = match lines.lines.get_mut(&line) {
+                    Some(queue) => (queue.pop_front(), !queue.is_empty()),
+                    None => (None, false),
+                };
+                if more {
+                    lines.turns.push_back(line);
+                } else {
+                    lines.lines.remove(&line);
+                }
+                let Some(waiting) = waiting else { continue };
+                lines.len -= 1;
+                let waited = waiting.since.elapsed();
+                if waited > self.max_wait {
+                    self.counters.refused_wait.fetch_add(1, Ordering::Relaxed);
+                    return Some(Err((waiting.job, Refusal::TooLong)));
+                }
+                self.counters.served.fetch_add(1, Ordering::Relaxed);
+                self.counters
+                    .wait_micros
+                    .fetch_add(u64::try_from(waited.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
+                return Some(Ok(waiting.job));
+            }
+            lines = self.ready.wait(lines).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// Records how long a job took, for the expected wait of later ones.
+    pub fn took(&self, time: Duration) {
+        let micros = u64::try_from(time.as_micros()).unwrap_or(u64::MAX).max(1);
+        let mut lines = self.lock();
+        lines.job_micros = (lines.job_micros * 7 + micros) / 8;
+    }
+
+    /// Jobs waiting now, per tenant (all under tenant 0 in a FIFO queue).
+    pub fn depths(&self) -> Vec<(i64, usize)> {
+        let lines = self.lock();
+        let mut depths: Vec<_> = lines.lines.iter().map(|(t, l)| (*t, l.len())).collect();
+        depths.sort_unstable();
+        depths
+    }
+
+    /// Stops the workers; waiting jobs are dropped (their callers see the pool stopped).
+    pub fn stop(&self) {
+        let mut lines = self.lock();
+        lines.stopped = true;
+        lines.lines.clear();
+        lines.turns.clear();
+        lines.len = 0;
+        drop(lines);
+        self.ready.notify_all();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LONG: Duration = Duration::from_secs(60);
+    const GUESS: Duration = Duration::from_millis(1);
+
+    fn drain(queue: &FairQueue<(i64, u32)>) -> Vec<(i64, u32)> {
+        let mut served = Vec::new();
+        while queue.lock().len > 0 {
+            served.push(queue.pop().unwrap().unwrap());
+        }
+        served
+    }
+
+    #[test]
+    fn tenants_are_served_in_turn_whatever_their_backlog() {
+        let queue = FairQueue::new(Order::Fair, 100, 1, LONG, GUESS);
+        for i in 0..5 {
+            queue.push(1, (1, i)).unwrap();
+        }
+        queue.push(2, (2, 0)).unwrap();
+        queue.push(2, (2, 1)).unwrap();
+        queue.push(3, (3, 0)).unwrap();
+        let served = drain(&queue);
+        assert_eq!(
+            served,
+            [(1, 0), (2, 0), (3, 0), (1, 1), (2, 1), (1, 2), (1, 3), (1, 4)],
+            "one job per tenant per round, each tenant's jobs in their own order"
+        );
+    }
+
+    #[test]
+    fn a_fifo_queue_serves_in_arrival_order() {
+        let queue = FairQueue::new(Order::Fifo, 100, 1, LONG, GUESS);
+        for i in 0..3 {
+            queue.push(1, (1, i)).unwrap();
+        }
+        queue.push(2, (2, 0)).unwrap();
+        assert_eq!(drain(&queue), [(1, 0), (1, 1), (1, 2), (2, 0)]);
+    }
+
+    #[test]
+    fn a_full_queue_refuses_the_longest_line_and_makes_room_for_a_short_one() {
+        let queue = FairQueue::new(Order::Fair, 4, 1, LONG, GUESS);
+        for i in 0..4 {
+            assert!(queue.push(1, (1, i)).unwrap().is_none());
+        }
+        let (job, why) = queue.push(1, (1, 4)).unwrap_err();
+        assert_eq!((job, why), ((1, 4), Refusal::Full), "the flooding tenant is refused");
+        let out = queue.push(2, (2, 0)).unwrap().expect("room is made");
+        assert_eq!(out, ((1, 3), Refusal::PushedOut), "the flooder's newest job gives way");
+        assert_eq!(queue.depths(), [(1, 3), (2, 1)]);
+        assert_eq!(drain(&queue), [(1, 0), (2, 0), (1, 1), (1, 2)]);
+        assert_eq!(queue.counters().refused(), 2);
+    }
+
+    #[test]
+    fn a_fifo_queue_that_is_full_refuses_everybody() {
+        let queue = FairQueue::new(Order::Fifo, 2, 1, LONG, GUESS);
+        queue.push(1, (1, 0)).unwrap();
+        queue.push(1, (1, 1)).unwrap();
+        assert_eq!(queue.push(2, (2, 0)).unwrap_err().1, Refusal::Full);
+    }
+
+    #[test]
+    fn a_job_expected_to_wait_too_long_is_refused_at_once() {
+        // 10 ms per job, 2 workers, at most 30 ms of waiting; the wait counts whole rounds of the workers, so
+        // with 7 jobs ahead (3 rounds, 30 ms) a job is queued, with 8 ahead (4 rounds) it is refused.
+        let queue = FairQueue::new(
+            Order::Fifo,
+            100,
+            2,
+            Duration::from_millis(30),
+            Duration::from_millis(10),
+        );
+        for i in 0..8 {
+            queue.push(1, (1, i)).unwrap();
+        }
+        assert_eq!(queue.push(1, (1, 8)).unwrap_err().1, Refusal::TooLong);
+        // In a fair queue another tenant's first job has only one job of each line ahead of it.
+        let fair = FairQueue::new(
+            Order::Fair,
+            100,
+            2,
+            Duration::from_millis(30),
+            Duration::from_millis(10),
+        );
+        for i in 0..8 {
+            fair.push(1, (1, i)).unwrap();
+        }
+        assert_eq!(fair.push(1, (1, 8)).unwrap_err().1, Refusal::TooLong);
+        assert!(fair.push(2, (2, 0)).is_ok());
+    }
+
+    #[test]
+    fn a_job_that_waited_too_long_is_handed_back_not_worked_on() {
+        let queue = FairQueue::new(Order::Fair, 10, 1, Duration::from_millis(5), GUESS);
+        queue.push(1, (1, 0)).unwrap();
+        std::thread::sleep(Duration::from_millis(20));
+        assert_eq!(queue.pop().unwrap().unwrap_err(), ((1, 0), Refusal::TooLong));
+        assert_eq!(queue.counters().refused_wait.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn the_expected_wait_follows_measured_job_times() {
+        let queue: FairQueue<u8> = FairQueue::new(Order::Fifo, 100, 1, Duration::from_millis(50), GUESS);
+        for _ in 0..64 {
+            queue.took(Duration::from_millis(20));
+        }
+        queue.push(1, 0).unwrap();
+        queue.push(1, 1).unwrap();
+        queue.push(1, 2).unwrap();
+        assert_eq!(
+            queue.push(1, 3).unwrap_err().1,
+            Refusal::TooLong,
+            "three jobs of ~20 ms ahead"
+        );
+    }
+
+    #[test]
+    fn stopping_wakes_the_workers() {
+        let queue = std::sync::Arc::new(FairQueue::<u8>::new(Order::Fair, 10, 1, LONG, GUESS));
+        let worker = {
+            let queue = std::sync::Arc::clone(&queue);
+            std::thread::spawn(move || queue.pop().is_none())
+        };
+        std::thread::sleep(Duration::from_millis(10));
+        queue.stop();
+        assert!(worker.join().unwrap());
+        assert_eq!(queue.push(1, 0).unwrap_err().1, Refusal::Stopped);
+    }
+}
