@@ -58,6 +58,9 @@ pub struct ServerConfig {
     pub request_timeout_seconds: u64,
     /// Seconds an idle keep-alive connection stays open.
     pub keep_alive_seconds: u64,
+    /// How long a tenant read from the database is used before it is read again: the longest a change made by
+    /// another instance (suspension, settings) takes to be seen here. 0 reads it on every request.
+    pub tenant_cache_ms: u64,
 }
 
 impl Default for ServerConfig {
@@ -69,6 +72,7 @@ impl Default for ServerConfig {
             max_body_bytes: 64 * 1024,
             request_timeout_seconds: 10,
             keep_alive_seconds: 30,
+            tenant_cache_ms: 1000,
         }
     }
 }

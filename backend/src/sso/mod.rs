@@ -23,6 +23,7 @@ pub mod session;
 pub mod settings;
 pub mod signup;
 pub mod tenant;
+pub mod tenant_cache;
 pub mod totp;
 pub mod totp_enrolment;
 pub mod user;
@@ -54,6 +55,7 @@ pub struct Sso {
     pub clock: Clock,
     pub mailer: Arc<crate::mail::Mailer>,
     policies: PolicyCache,
+    tenants: tenant_cache::TenantCache,
 }
 
 /// Effective policies by tenant, with the settings version they were read at.
@@ -123,6 +125,7 @@ impl Sso {
             clock,
             mailer,
             policies: Arc::default(),
+            tenants: tenant_cache::TenantCache::default(),
         };
         let bootstrap = sso.bootstrap(bootstrap_password).await.map_err(|e| match e.code() {
             Some(code) => StartupError::Bootstrap(format!(

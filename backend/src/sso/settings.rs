@@ -114,6 +114,7 @@ impl Sso {
                 Ok(())
             })
             .await?;
+        self.tenants.forget();
         Ok(())
     }
 

@@ -5,6 +5,7 @@ use super::error::{Kind, SsoError, SsoResult};
 use super::{Actor, Ctx, Sso, audit};
 use crate::store::tenants::{self, NewTenant, TenantRow};
 use crate::store::{StoreError, TenantPk};
+use chrono::TimeDelta;
 use gatehouse_shared::{SubStatus, TenantSlug};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +101,8 @@ impl Sso {
                 e if e.is_unique_violation() => SsoError::refused(Kind::Conflict, SubStatus::CommonInvalidOperation),
                 e => SsoError::Store(e),
             })?;
+        // A slug looked up before it existed was never cached; forgetting keeps the rule simple all the same.
+        self.tenants.forget();
         row.ok_or_else(|| SsoError::refused(Kind::Conflict, SubStatus::CommonInvalidOperation))?
             .try_into()
     }
@@ -111,12 +114,19 @@ impl Sso {
 
     /// Finds a tenant by slug; an unknown or malformed slug is `E012001`.
     pub async fn resolve_tenant(&self, slug: &str) -> SsoResult<Tenant> {
+        let now = self.clock.now();
+        let ttl = TimeDelta::milliseconds(i64::try_from(self.config.server.tenant_cache_ms).unwrap_or(i64::MAX));
+        if let Some(tenant) = self.tenants.get(slug, now, ttl) {
+            return Ok(tenant);
+        }
         let slug = TenantSlug::parse(slug).map_err(|_| no_such_tenant())?;
         let row = self
             .store
             .global(move |conn| tenants::by_slug(conn, slug.as_str()))
             .await?;
-        row.ok_or_else(no_such_tenant)?.try_into()
+        let tenant: Tenant = row.ok_or_else(no_such_tenant)?.try_into()?;
+        self.tenants.put(&tenant, now);
+        Ok(tenant)
     }
 
     /// Like [`Sso::resolve_tenant`], but a suspended tenant is `E012002`.
@@ -147,6 +157,7 @@ impl Sso {
                 tenants::by_slug(conn, tenant.slug.as_str())?.ok_or(StoreError::Query(diesel::result::Error::NotFound))
             })
             .await?;
+        self.tenants.forget();
         row.try_into()
     }
 }
@@ -171,6 +182,7 @@ impl Sso {
                     audit::append_ctx(conn, &c, "tenant.update", None, Ok(()))
                 })
                 .await?;
+            self.tenants.forget();
         }
         if let Some(status) = status {
             self.set_tenant_status(ctx, status).await?;
@@ -193,6 +205,7 @@ impl Sso {
         }
         let pk = tenant.pk;
         self.store.global(move |conn| tenants::delete(conn, pk)).await?;
+        self.tenants.forget();
         if let Ok(mut cache) = self.policies.lock() {
             cache.remove(&pk);
         }

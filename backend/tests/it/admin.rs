@@ -144,8 +144,9 @@ async fn settings_override_per_tenant_are_validated_audited_and_shared(backend: 
         "password.min_length applies"
     );
 
-    // A second instance on the same database sees the change at once.
-    let (second, _) = a.app.second_instance().await;
+    // A second instance on the same database sees the change once its tenant cache entry is older than
+    // server.tenant_cache_ms (1 s), and not before.
+    let (second, second_sso) = a.app.second_instance().await;
     let body = json!({"username": "alice", "password": "alice's passphrase"});
     let (_, session) = a
         .req(
@@ -164,18 +165,25 @@ async fn settings_override_per_tenant_are_validated_audited_and_shared(backend: 
         Some(json!({"session": {"expiry": 7}})),
     )
     .await;
-    let (_, session) = a
-        .req(
+    let login_on_second = || {
+        a.req(
             &second,
             "POST",
             "/api/v1/t/default/login",
             &[("X-Current-App", APP)],
-            Some(body),
+            Some(body.clone()),
         )
-        .await;
+    };
+    let (_, session) = login_on_second().await;
     assert_eq!(
-        session["expiration_time"], "2026-11-28T10:07:00Z",
-        "no stale cache on the other instance"
+        session["expiration_time"], "2026-11-28T10:05:00Z",
+        "within the cache's time the other instance still has the old settings"
+    );
+    second_sso.clock.advance(chrono::TimeDelta::milliseconds(1000));
+    let (_, session) = login_on_second().await;
+    assert_eq!(
+        session["expiration_time"], "2026-11-28T10:07:01Z",
+        "once the cache's time is over, the other instance has the new settings"
     );
 
     // Bad values and keys name the key; nothing changes.
