@@ -52,7 +52,7 @@ impl Sso {
         let (pk, now) = (ctx.tenant.pk, ctx.now);
         let found = self
             .store
-            .tenant(pk, move |conn| sessions::live_by_hash(conn, pk, &hash, now))
+            .tenant_read(pk, move |conn| sessions::live_by_hash(conn, pk, &hash, now))
             .await?
             .ok_or_else(no_such_session)?;
         self.checked(ctx, found, expiry).await

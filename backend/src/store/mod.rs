@@ -66,6 +66,43 @@ impl StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// A pooled connection and the tenant its PostgreSQL session names (`gatehouse.tenant_id` at session level), so
+/// a unit of work for the same tenant as the connection's last one needs no round trip to name it.
+pub struct Conn {
+    any: AnyConnection,
+    named: Named,
+}
+
+/// What the session's `gatehouse.tenant_id` is known to hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Named {
+    /// Not known (a statement setting it failed): set it before the next use.
+    Unknown,
+    Nobody,
+    Tenant(TenantPk),
+}
+
+impl Conn {
+    /// Makes the session name `tenant` (or nobody) unless it already does. Set at session level, outside any
+    /// transaction, so it holds until the next unit of work names another; units of work always name theirs, so
+    /// a connection never carries one tenant's name into another's work. A no-op on SQLite.
+    fn name(&mut self, tenant: Option<TenantPk>) -> StoreResult<()> {
+        let wanted = tenant.map_or(Named::Nobody, Named::Tenant);
+        let AnyConnection::Postgresql(pg) = &mut self.any else {
+            return Ok(());
+        };
+        if self.named == wanted {
+            return Ok(());
+        }
+        self.named = Named::Unknown;
+        diesel::sql_query("SELECT set_config('gatehouse.tenant_id', $1, false)")
+            .bind::<diesel::sql_types::Text, _>(tenant.map(|t| t.to_string()).unwrap_or_default())
+            .execute(pg)?;
+        self.named = wanted;
+        Ok(())
+    }
+}
+
 /// Opens connections of the configured kind. Written out rather than `ConnectionManager<AnyConnection>`, whose
 /// `establish` tries each backend in turn with the same URL: here the URL's scheme decides, and every SQLite
 /// connection gets the pragmas concurrent requests need.
@@ -76,10 +113,28 @@ struct Manager {
 }
 
 impl ManageConnection for Manager {
-    type Connection = AnyConnection;
+    type Connection = Conn;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
+    fn connect(&self) -> Result<Conn, r2d2::Error> {
+        let any = self.connect_any()?;
+        Ok(Conn {
+            any,
+            named: Named::Nobody,
+        })
+    }
+
+    fn is_valid(&self, conn: &mut Conn) -> Result<(), r2d2::Error> {
+        conn.any.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, _conn: &mut Conn) -> bool {
+        false
+    }
+}
+
+impl Manager {
+    fn connect_any(&self) -> Result<AnyConnection, r2d2::Error> {
         match &self.kind {
             DatabaseKind::Postgres => PgConnection::establish(&self.url)
                 .map(AnyConnection::Postgresql)
@@ -95,14 +150,6 @@ impl ManageConnection for Manager {
                 Ok(AnyConnection::Sqlite(conn))
             }
         }
-    }
-
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, _conn: &mut AnyConnection) -> bool {
-        false
     }
 }
 
@@ -176,7 +223,7 @@ impl Store {
     /// Applies pending migrations; returns how many ran. Concurrent instances on PostgreSQL take turns.
     pub fn migrate(&self) -> StoreResult<usize> {
         let mut conn = self.conn()?;
-        let migrated = match &mut *conn {
+        let migrated = match &mut conn.any {
             AnyConnection::Postgresql(pg) => {
                 pg.batch_execute("SELECT pg_advisory_lock(7243117)")?;
                 let result = pg
@@ -203,7 +250,7 @@ impl Store {
             bypass: bool,
         }
         let mut conn = self.conn()?;
-        match &mut *conn {
+        match &mut conn.any {
             AnyConnection::Postgresql(pg) => {
                 let row: Bypass = diesel::sql_query(
                     "SELECT (rolsuper OR rolbypassrls) AS bypass FROM pg_roles WHERE rolname = current_user",
@@ -218,7 +265,7 @@ impl Store {
     /// Whether every migration has been applied.
     pub fn migrations_current(&self) -> StoreResult<bool> {
         let mut conn = self.conn()?;
-        let pending = match &mut *conn {
+        let pending = match &mut conn.any {
             AnyConnection::Postgresql(pg) => pg.has_pending_migration(PG_MIGRATIONS),
             AnyConnection::Sqlite(lite) => lite.has_pending_migration(SQLITE_MIGRATIONS),
         }
@@ -238,7 +285,7 @@ impl Store {
         blocking(move || store.global_sync(work)).await
     }
 
-    /// Runs a unit of work for one tenant in one transaction, on a blocking thread. The transaction knows its
+    /// Runs a unit of work for one tenant in one transaction, on a blocking thread. The connection names its
     /// tenant (`gatehouse.tenant_id` on PostgreSQL), so row-level security can enforce it underneath.
     pub async fn tenant<T, F>(&self, tenant: TenantPk, work: F) -> StoreResult<T>
     where
@@ -261,10 +308,8 @@ impl Store {
         let task = tokio::task::spawn_blocking(move || {
             let _turn = store.turn();
             let mut conn = store.conn()?;
-            (*conn).transaction(|conn| {
-                enter_tenant(conn, tenant)?;
-                work(conn)
-            })
+            conn.name(Some(tenant))?;
+            conn.any.transaction(work)
         });
         task.await
             .map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))?
@@ -278,23 +323,41 @@ impl Store {
     ) -> StoreResult<T> {
         let _turn = self.turn();
         let mut conn = self.conn()?;
-        (*conn).transaction(|conn| {
-            enter_tenant(conn, tenant)?;
-            work(conn)
+        conn.name(Some(tenant))?;
+        conn.any.transaction(work)
+    }
+
+    /// Runs a read for one tenant that is a single statement, without a transaction around it: on PostgreSQL one
+    /// round trip when the connection already names the tenant, two when it must name it first (rather than the
+    /// four of BEGIN, naming, reading and COMMIT). Row-level security applies as in [`Store::tenant`].
+    pub async fn tenant_read<T, F>(&self, tenant: TenantPk, read: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> StoreResult<T> + Send + 'static,
+    {
+        let store = self.clone();
+        blocking(move || {
+            let _turn = store.turn();
+            let mut conn = store.conn()?;
+            conn.name(Some(tenant))?;
+            read(&mut conn.any)
         })
+        .await
     }
 
     /// The synchronous form of [`Store::global`].
     pub fn global_sync<T>(&self, work: impl FnOnce(&mut AnyConnection) -> StoreResult<T>) -> StoreResult<T> {
         let _turn = self.turn();
         let mut conn = self.conn()?;
-        (*conn).transaction(work)
+        conn.name(None)?;
+        conn.any.transaction(work)
     }
 }
 
 /// Names the tenant of the current transaction (PostgreSQL's `gatehouse.tenant_id`, local to the
 /// transaction), which the row-level security policies compare every tenant-owned row with. Tenant-scoped
-/// units of work call it for themselves; a global unit calls it once it has created the tenant it works for.
+/// units of work have theirs named by the store; a global unit calls this once it has created the tenant it
+/// works for.
 pub fn enter_tenant(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<()> {
     if let AnyConnection::Postgresql(pg) = conn {
         diesel::sql_query("SELECT set_config('gatehouse.tenant_id', $1, true)")

@@ -205,3 +205,65 @@ async fn one_tenant_cannot_read_or_write_another_through_an_unfiltered_query() {
     assert!(acme_after.1 >= 2, "acme's audit entries are all there");
     assert_eq!(acme_after.2, 0, "no setting was forged into acme");
 }
+
+/// A connection names its tenant at session level and keeps it between units of work, so that a read for the
+/// same tenant costs one round trip. On one pooled connection, whatever came before, each unit sees exactly its
+/// own tenant's rows and a unit without a tenant sees none.
+#[actix_rt::test]
+async fn a_reused_connection_never_carries_one_tenants_name_into_other_work() {
+    use gatehouse::store::Store;
+    let (t, default, acme) = two_tenants().await;
+    let config = &t.sso.config;
+    let store = Store::open(config.database.url.expose(), config.database_kind(), 1).unwrap();
+    let users = |conn: &mut AnyConnection| count(conn, "SELECT COUNT(*) AS n FROM users");
+    let default_users = store.tenant(default, users).await.unwrap();
+    let acme_users = store.tenant(acme, users).await.unwrap();
+    assert!(default_users >= 1 && acme_users >= 1);
+    for round in 0..2 {
+        assert_eq!(store.tenant_read(default, users).await.unwrap(), default_users);
+        assert_eq!(
+            store.global(users).await.unwrap(),
+            0,
+            "round {round}: global after default"
+        );
+        assert_eq!(store.tenant_read(acme, users).await.unwrap(), acme_users);
+        assert_eq!(
+            store.tenant_read(acme, users).await.unwrap(),
+            acme_users,
+            "named already"
+        );
+        assert_eq!(store.tenant(default, users).await.unwrap(), default_users);
+        // A unit that fails and rolls back leaves the name as it was set before it began.
+        let failed = store
+            .tenant(acme, |conn| run(conn, "SELECT no_such_column FROM users"))
+            .await;
+        assert!(failed.is_err());
+        assert_eq!(store.tenant_read(acme, users).await.unwrap(), acme_users);
+        assert_eq!(
+            store.global(users).await.unwrap(),
+            0,
+            "round {round}: global after acme"
+        );
+    }
+    // The name is a setting of the session, never a filter the query could drop: an unfiltered read under one
+    // tenant's name sees none of the other's users.
+    let names = store
+        .tenant_read(acme, |conn| {
+            #[derive(diesel::QueryableByName)]
+            struct Name {
+                #[diesel(sql_type = Text)]
+                username: String,
+            }
+            Ok(diesel::sql_query("SELECT username FROM users")
+                .load::<Name>(conn)?
+                .into_iter()
+                .map(|n| n.username)
+                .collect::<Vec<_>>())
+        })
+        .await
+        .unwrap();
+    assert!(
+        names.contains(&"ari".to_owned()) && !names.contains(&"dana".to_owned()),
+        "{names:?}"
+    );
+}
