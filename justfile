@@ -28,6 +28,14 @@ e2e:
     cd e2e && npm ci --no-audit --no-fund --loglevel=error
     cd e2e && npm test
 
+# The benchmark harness against a release build on PostgreSQL (minutes; not part of `just test`): prints the
+# figures and appends them, with the machine's description, to docs/benchmarks.md. GATEHOUSE_BENCH_SECONDS sets
+# the length of one run (default 5; logins run twice as long)
+bench:
+    scripts/setup.sh postgres
+    cargo build --release --locked -p gatehouse -p gatehouse-bench
+    target/release/gatehouse-bench
+
 # Formatting and lints, as CI checks them
 lint:
     cargo fmt --all --check

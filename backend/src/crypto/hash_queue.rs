@@ -122,40 +122,25 @@ impl<J> FairQueue<J> {
     pub fn push(&self, tenant: i64, job: J) -> Result<Option<Refused<J>>, Refused<J>> {
         let line = self.line_of(tenant);
         let mut lines = self.lock();
-        if lines.stopped {
-            return Err((job, Refusal::Stopped));
-        }
-        let own = lines.lines.get(&line).map_or(0, VecDeque::len);
-        // Jobs served before this one: in a fair queue, each other line's first `own + 1` jobs at most.
-        let ahead: usize = match self.order {
-            Order::Fair => lines.lines.values().map(|l| l.len().min(own + 1)).sum(),
-            Order::Fifo => lines.len,
-        };
-        let expected = Duration::from_micros((ahead as u64 / self.workers).saturating_mul(lines.job_micros));
-        if expected > self.max_wait {
-            self.counters.refused_wait.fetch_add(1, Ordering::Relaxed);
-            return Err((job, Refusal::TooLong));
-        }
-        let mut pushed_out = None;
-        if lines.len >= self.capacity {
-            let longest = lines
-                .lines
-                .iter()
-                .max_by_key(|(_, l)| l.len())
-                .map(|(t, l)| (*t, l.len()));
-            match longest {
-                Some((victim, longest)) if longest > own + 1 => {
-                    if let Some(out) = lines.lines.get_mut(&victim).and_then(VecDeque::pop_back) {
-                        lines.len -= 1;
-                        self.counters.pushed_out.fetch_add(1, Ordering::Relaxed);
-                        pushed_out = Some((out.job, Refusal::PushedOut));
-                    }
+        let victim = match self.judge(&lines, line) {
+            Ok(victim) => victim,
+            Err(why) => {
+                match why {
+                    Refusal::TooLong => &self.counters.refused_wait,
+                    _ => &self.counters.refused_full,
                 }
-                _ => {
-                    self.counters.refused_full.fetch_add(1, Ordering::Relaxed);
-                    return Err((job, Refusal::Full));
-                }
+                .fetch_add(1, Ordering::Relaxed);
+                return Err((job, why));
             }
+        };
+        let mut pushed_out = None;
+        if let Some(out) = victim
+            .and_then(|v| lines.lines.get_mut(&v))
+            .and_then(VecDeque::pop_back)
+        {
+            lines.len -= 1;
+            self.counters.pushed_out.fetch_add(1, Ordering::Relaxed);
+            pushed_out = Some((out.job, Refusal::PushedOut));
         }
         let waiting = lines.lines.entry(line).or_default();
         waiting.push_back(Waiting {
@@ -172,10 +157,43 @@ impl<J> FairQueue<J> {
         Ok(pushed_out)
     }
 
+    /// Whether a job of `tenant` would be queued now, for callers that can refuse early, before doing the work
+    /// that leads to hashing. (A job may still be refused when it is pushed, if others came first.)
+    pub fn admits(&self, tenant: i64) -> bool {
+        self.judge(&self.lock(), self.line_of(tenant)).is_ok()
+    }
+
+    /// Whether a job for `line` may be queued: `Ok(Some(victim))` when the queue is full and the job takes the
+    /// place of the newest job of the longest line, `victim`.
+    fn judge(&self, lines: &Lines<J>, line: i64) -> Result<Option<i64>, Refusal> {
+        if lines.stopped {
+            return Err(Refusal::Stopped);
+        }
+        let own = lines.lines.get(&line).map_or(0, VecDeque::len);
+        // Jobs served before this one: in a fair queue, each other line's first `own + 1` jobs at most.
+        let ahead: usize = match self.order {
+            Order::Fair => lines.lines.values().map(|l| l.len().min(own + 1)).sum(),
+            Order::Fifo => lines.len,
+        };
+        let expected = Duration::from_micros((ahead as u64 / self.workers).saturating_mul(lines.job_micros));
+        if expected > self.max_wait {
+            return Err(Refusal::TooLong);
+        }
+        if lines.len < self.capacity {
+            return Ok(None);
+        }
+        match lines.lines.iter().max_by_key(|(_, l)| l.len()) {
+            Some((victim, longest)) if longest.len() > own + 1 => Ok(Some(*victim)),
+            _ => Err(Refusal::Full),
+        }
+    }
+
     /// Waits for the next job in turn. A job that waited too long comes back as an `Err` to be refused. `None`
-    /// once the queue has stopped.
-    pub fn pop(&self) -> Option<Result<J, Refused<J>>> {
+    /// once the queue has stopped. When no job has come for `idle`, `on_idle` runs once (a worker gives back
+    /// its memory) before waiting on.
+    pub fn pop(&self, idle: Duration, mut on_idle: impl FnMut()) -> Option<Result<J, Refused<J>>> {
         let mut lines = self.lock();
+        let mut idled = false;
         loop {
             if lines.stopped {
                 return None;
@@ -203,7 +221,18 @@ impl<J> FairQueue<J> {
                     .fetch_add(u64::try_from(waited.as_micros()).unwrap_or(u64::MAX), Ordering::Relaxed);
                 return Some(Ok(waiting.job));
             }
-            lines = self.ready.wait(lines).unwrap_or_else(|e| e.into_inner());
+            if idled {
+                lines = self.ready.wait(lines).unwrap_or_else(|e| e.into_inner());
+            } else {
+                let (next, timeout) = self.ready.wait_timeout(lines, idle).unwrap_or_else(|e| e.into_inner());
+                lines = next;
+                if timeout.timed_out() && lines.len == 0 {
+                    idled = true;
+                    drop(lines);
+                    on_idle();
+                    lines = self.lock();
+                }
+            }
         }
     }
 
@@ -244,7 +273,7 @@ mod tests {
     fn drain(queue: &FairQueue<(i64, u32)>) -> Vec<(i64, u32)> {
         let mut served = Vec::new();
         while queue.lock().len > 0 {
-            served.push(queue.pop().unwrap().unwrap());
+            served.push(queue.pop(LONG, || {}).unwrap().unwrap());
         }
         served
     }
@@ -292,6 +321,21 @@ mod tests {
     }
 
     #[test]
+    fn admission_can_be_asked_before_the_work_that_leads_to_hashing() {
+        let queue = FairQueue::new(Order::Fair, 2, 1, LONG, GUESS);
+        queue.push(1, (1, 0)).unwrap();
+        queue.push(1, (1, 1)).unwrap();
+        assert!(
+            !queue.admits(1),
+            "the flooding tenant's line is the longest of a full queue"
+        );
+        assert!(queue.admits(2), "another tenant would take its place");
+        assert_eq!(queue.counters().refused(), 0, "asking refuses nothing");
+        queue.stop();
+        assert!(!queue.admits(2));
+    }
+
+    #[test]
     fn a_fifo_queue_that_is_full_refuses_everybody() {
         let queue = FairQueue::new(Order::Fifo, 2, 1, LONG, GUESS);
         queue.push(1, (1, 0)).unwrap();
@@ -334,7 +378,7 @@ mod tests {
         let queue = FairQueue::new(Order::Fair, 10, 1, Duration::from_millis(5), GUESS);
         queue.push(1, (1, 0)).unwrap();
         std::thread::sleep(Duration::from_millis(20));
-        assert_eq!(queue.pop().unwrap().unwrap_err(), ((1, 0), Refusal::TooLong));
+        assert_eq!(queue.pop(LONG, || {}).unwrap().unwrap_err(), ((1, 0), Refusal::TooLong));
         assert_eq!(queue.counters().refused_wait.load(Ordering::Relaxed), 1);
     }
 
@@ -359,11 +403,15 @@ mod tests {
         let queue = std::sync::Arc::new(FairQueue::<u8>::new(Order::Fair, 10, 1, LONG, GUESS));
         let worker = {
             let queue = std::sync::Arc::clone(&queue);
-            std::thread::spawn(move || queue.pop().is_none())
+            std::thread::spawn(move || {
+                let mut idled = 0;
+                let stopped = queue.pop(Duration::from_millis(1), || idled += 1).is_none();
+                (stopped, idled)
+            })
         };
         std::thread::sleep(Duration::from_millis(10));
         queue.stop();
-        assert!(worker.join().unwrap());
+        assert_eq!(worker.join().unwrap(), (true, 1), "idle once, then stopped");
         assert_eq!(queue.push(1, 0).unwrap_err().1, Refusal::Stopped);
     }
 }

@@ -1,5 +1,6 @@
 //! Cryptography: password hashing on its own pool, the Fernet keys, random secrets.
 
+pub mod argon2_worker;
 pub mod hash_queue;
 pub mod keyring;
 pub mod keys;

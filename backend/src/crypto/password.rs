@@ -2,10 +2,10 @@
 //! queue that serves tenants in turn ([`super::hash_queue`]), so hashing never runs on the async workers, a
 //! flood cannot pile up unbounded work and one tenant's flood does not hold the others up.
 
+use super::argon2_worker::Argon2Worker;
 use super::hash_queue::{FairQueue, QueueCounters, Refusal};
 use crate::config::HashingConfig;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Algorithm, Argon2, Params, Version};
+use argon2::Params;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -131,13 +131,10 @@ impl Hasher {
             None,
         )
         .map_err(|e| HashError::Failed(e.to_string()))?;
-        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-        let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
         let started = Instant::now();
-        let dummy = argon2
-            .hash_password(super::random_urlsafe(24).as_bytes(), &salt)
-            .map_err(|e| HashError::Failed(e.to_string()))?
-            .to_string();
+        let dummy = Argon2Worker::new(params.clone())
+            .hash(super::random_urlsafe(24).as_bytes())
+            .map_err(HashError::Failed)?;
         let workers = config.effective_workers();
         let queue = Arc::new(FairQueue::new(
             config.queue_order,
@@ -171,6 +168,11 @@ impl Hasher {
     /// The queue's counts: queued, refused, waits.
     pub fn queue_counters(&self) -> &QueueCounters {
         self.queue.counters()
+    }
+
+    /// Whether a job of `tenant` would be queued now (see [`FairQueue::admits`]).
+    pub fn admits(&self, tenant: i64) -> bool {
+        self.queue.admits(tenant)
     }
 
     /// Jobs waiting now, per tenant.
@@ -211,8 +213,9 @@ impl Hasher {
 }
 
 fn work(queue: &FairQueue<Job>, params: &Params, counters: &HashCounters) {
-    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params.clone());
-    while let Some(next) = queue.pop() {
+    let mut argon2 = Argon2Worker::new(params.clone());
+    // Blocks are given back after a second without work, so an idle server holds no hashing memory.
+    while let Some(next) = queue.pop(Duration::from_secs(1), || argon2.release()) {
         let job = match next {
             Ok(job) => job,
             Err((job, why)) => {
@@ -224,23 +227,19 @@ fn work(queue: &FairQueue<Job>, params: &Params, counters: &HashCounters) {
         match job {
             Job::Hash { password, reply } => {
                 counters.hashes.fetch_add(1, Ordering::Relaxed);
-                let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
-                let result = argon2
-                    .hash_password(password.expose().as_bytes(), &salt)
-                    .map(|h| h.to_string())
-                    .map_err(|e| HashError::Failed(e.to_string()));
+                let result = argon2.hash(password.expose().as_bytes()).map_err(HashError::Failed);
                 let _ = reply.send(result);
             }
             Job::Verify { password, hash, reply } => {
                 counters.verifications.fetch_add(1, Ordering::Relaxed);
-                let _ = reply.send(Ok(verify_any(&argon2, &password, &hash)));
+                let _ = reply.send(Ok(verify_any(&mut argon2, &password, &hash)));
             }
         }
         queue.took(started.elapsed());
     }
 }
 
-fn verify_any(argon2: &Argon2<'_>, password: &Password, hash: &str) -> Verified {
+fn verify_any(argon2: &mut Argon2Worker, password: &Password, hash: &str) -> Verified {
     if hash.starts_with(PBKDF2_PREFIX) {
         return Verified {
             matches: verify_pbkdf2_sha512(password, hash),
@@ -249,12 +248,8 @@ fn verify_any(argon2: &Argon2<'_>, password: &Password, hash: &str) -> Verified 
     }
     // Argon2: verified with the parameters stored in the hash itself, so changing the configured cost does not
     // break existing hashes.
-    let matches = match PasswordHash::new(hash) {
-        Ok(parsed) => argon2.verify_password(password.expose().as_bytes(), &parsed).is_ok(),
-        Err(_) => false,
-    };
     Verified {
-        matches,
+        matches: argon2.verify(password.expose().as_bytes(), hash),
         needs_rehash: false,
     }
 }

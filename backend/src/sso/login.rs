@@ -9,7 +9,7 @@ use super::error::{Kind, LoginStep, Sealed, SsoError, SsoResult};
 use super::user::{APPROVED, SIGNUP_FINAL};
 use super::{Ctx, Sso, address, audit, password_policy};
 use crate::config::{StringList, TenantPolicy};
-use crate::crypto::password::{Password, Verified};
+use crate::crypto::password::{HashError, Password, Verified};
 use crate::crypto::tokens;
 use crate::store::address_lists;
 use crate::store::sessions::{self, SessionRow};
@@ -180,6 +180,11 @@ impl Sso {
         target: &mut Option<String>,
     ) -> SsoResult<LoginSuccess> {
         let policy = self.policy(&ctx.tenant).await?;
+        // When the tenant's line of the hashing queue has no room, the attempt is refused (429) before any
+        // database work, so a flood costs the others as little as possible.
+        if !self.hasher.admits(ctx.tenant.pk) {
+            return Err(HashError::Busy.into());
+        }
         // An app that must present its key is refused before any password work.
         let key_valid = self.check_app_key(ctx, &policy).await?;
         // An address that has failed too often is refused before any password work.

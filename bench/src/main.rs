@@ -1,0 +1,664 @@
+//! `just bench`: measures Gatehouse against the targets of `docs/benchmarks.md` — the hashing limit and login
+//! throughput, UST verification on both surfaces, memory, fairness between tenants, many tenants and a tenant with
+//! a million users — against the release binary on a fresh PostgreSQL database. Every figure is measured three
+//! times; the table shows the median and the spread, and is appended to `docs/benchmarks.md` with a description
+//! of the machine. Nothing here is asserted: the figures are read against the targets by people.
+
+mod figures;
+mod load;
+mod seed;
+mod server;
+
+use figures::{Figure, Report};
+use gatehouse::crypto::argon2_worker::Argon2Worker;
+use gatehouse::crypto::keyring::Keyring;
+use load::{Outcome, Request};
+use seed::Db;
+use server::Server;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "bench-password-1";
+const ROLE: &str = "gatehouse_bench";
+const DATABASE: &str = "gatehouse_bench";
+const MEMORY_KIB: u32 = 19456;
+const ITERATIONS: u32 = 2;
+const RUNS: usize = 3;
+
+type Pick = Arc<dyn Fn(u64) -> Request + Send + Sync>;
+/// The query string of the i-th search.
+type QueryOf = fn(u64) -> String;
+
+struct Bench {
+    db: Db,
+    binary: String,
+    app_url: String,
+    key: String,
+    keyring: Keyring,
+    workers: usize,
+    /// Seconds of one run of a fast measurement (UST checks, searches); logins run twice as long.
+    seconds: f64,
+    report: Report,
+}
+
+fn main() -> std::process::ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run()) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("bench: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run() -> Result<(), String> {
+    let admin =
+        std::env::var("GATEHOUSE_BENCH_PG_ADMIN").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let seconds: f64 = std::env::var("GATEHOUSE_BENCH_SECONDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(5.0);
+    let binary = std::env::var("GATEHOUSE_BENCH_BINARY").unwrap_or_else(|_| "target/release/gatehouse".into());
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let key = gatehouse::crypto::keys::generate();
+    let keyring = Keyring::new(std::slice::from_ref(&key)).ok_or("a generated key does not load")?;
+    let root = Db {
+        admin_url: format!("{admin}/postgres"),
+    };
+    root.sql(&format!(
+        "DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE);\n\
+         DO $$ BEGIN CREATE ROLE {ROLE} LOGIN; EXCEPTION WHEN duplicate_object THEN NULL; END $$;\n\
+         CREATE DATABASE {DATABASE} OWNER {ROLE};"
+    ))?;
+    let host = admin.rsplit('@').next().unwrap_or("127.0.0.1:5432");
+    let mut bench = Bench {
+        db: Db {
+            admin_url: format!("{admin}/{DATABASE}"),
+        },
+        binary,
+        app_url: format!("postgres://{ROLE}@{host}/{DATABASE}?sslmode=disable"),
+        key,
+        keyring,
+        workers,
+        seconds,
+        report: Report::default(),
+    };
+    println!("bench: {workers} hashing workers, Argon2id m={MEMORY_KIB} t={ITERATIONS} p=1, runs of {seconds} s");
+
+    let raw = bench.hashing_limit()?;
+    let server = bench.start("fair")?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let idle = server.rss_mib();
+    bench
+        .report
+        .add(Figure::single("RSS idle", "MiB", idle).target("≤ 30", idle <= 30.0));
+
+    let seeded = bench.seed_main()?;
+    bench.verify(&server, &seeded, false).await?;
+    bench.verify(&server, &seeded, true).await?;
+    let after = server.rss_mib();
+    bench
+        .report
+        .add(Figure::single("RSS after 10 000 sessions verified", "MiB", after).target("—", true));
+    let capacity = bench.login(&server, raw).await?;
+    let (alone_p99, alone) = bench.tenant_alone(&server, capacity).await;
+    bench.report.add(alone);
+    bench.flood(&server, capacity, alone_p99, "fair").await;
+    drop(server);
+    let fifo = bench.start("fifo")?;
+    bench.flood(&fifo, capacity, alone_p99, "fifo").await;
+    drop(fifo);
+
+    bench.scale(capacity, &seeded).await?;
+    bench.search().await?;
+
+    let table = bench.report.markdown();
+    println!("\n{table}");
+    figures::append_to_docs("docs/benchmarks.md", &table, &bench.machine())?;
+    println!("bench: appended to docs/benchmarks.md");
+    Ok(())
+}
+
+/// USTs and requests of the main tenant.
+struct Seeded {
+    usts: Vec<String>,
+    boss: String,
+    logins: Vec<Request>,
+}
+
+impl Bench {
+    fn start(&self, order: &str) -> Result<Server, String> {
+        let addr: SocketAddr = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map_err(|e| e.to_string())?;
+        Server::start(
+            &self.binary,
+            addr,
+            &[
+                ("database.url", self.app_url.clone()),
+                ("database.pool_size", "16".into()),
+                ("crypto.fernet_keys", self.key.clone()),
+                ("hashing.workers", self.workers.to_string()),
+                ("hashing.queue_order", order.into()),
+                ("login.max_failures_per_address", "1000000".into()),
+                ("log.level", "warn".into()),
+            ],
+        )
+    }
+
+    /// Raw Argon2id verifications per second on the pool's threads, and per core against the C reference.
+    fn hashing_limit(&mut self) -> Result<f64, String> {
+        let hash = phc_hash(PASSWORD)?;
+        let per_core: Vec<f64> = (0..RUNS).map(|_| verify_rate(&hash, 1, self.seconds)).collect();
+        let pool: Vec<f64> = (0..RUNS)
+            .map(|_| verify_rate(&hash, self.workers, self.seconds))
+            .collect();
+        let reference = reference_rate(self.seconds);
+        let pool_median = figures::median(&pool);
+        self.report.add(Figure::runs(
+            "Argon2id verify, argon2 crate, 1 thread",
+            "/s",
+            per_core.clone(),
+        ));
+        match reference {
+            Ok(c) => {
+                let ratio = figures::median(&per_core) / figures::median(&c);
+                self.report.add(Figure::runs(
+                    "Argon2id verify, C reference (argon2-cffi), 1 thread",
+                    "/s",
+                    c,
+                ));
+                self.report
+                    .add(Figure::single("crate / C reference per core", "×", ratio).target("≈ 1", ratio >= 0.9));
+            }
+            Err(e) => println!("bench: the C reference could not be measured: {e}"),
+        }
+        self.report.add(Figure::runs(
+            &format!("Argon2id verify, {} threads (the physical limit)", self.workers),
+            "/s",
+            pool,
+        ));
+        Ok(pool_median)
+    }
+
+    fn seed_main(&self) -> Result<Seeded, String> {
+        let started = Instant::now();
+        let hash = phc_hash(PASSWORD)?;
+        for slug in ["bench", "flood", "steady"] {
+            self.db.tenants(slug, 0)?;
+        }
+        self.db.users("bench", 1000, &hash)?;
+        self.db.users("flood", 200, &hash)?;
+        self.db.users("steady", 200, &hash)?;
+        self.db.make_super("bench", "user0")?;
+        let names: Vec<String> = (0..10_000).map(|i| format!("user{}", i % 1000)).collect();
+        let usts = self.db.sessions(&self.keyring, "bench", &names)?;
+        let boss = usts[0].clone();
+        println!(
+            "bench: seeded 3 tenants, 1 400 users, 10 000 sessions in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        Ok(Seeded {
+            usts,
+            boss,
+            logins: login_requests("bench", 1000),
+        })
+    }
+
+    /// UST checks at saturation and at half of it.
+    async fn verify(&mut self, server: &Server, seeded: &Seeded, zato: bool) -> Result<(), String> {
+        let requests: Arc<Vec<Request>> = Arc::new(
+            seeded
+                .usts
+                .iter()
+                .map(|ust| {
+                    if zato {
+                        let body =
+                            serde_json::json!({"current_ust": seeded.boss, "target_ust": ust, "current_app": "CRM"});
+                        Request::new("POST", "/t/bench/zato/sso/user/session", &[], Some(&body.to_string()))
+                    } else {
+                        let auth = format!("Bearer {ust}");
+                        Request::new(
+                            "GET",
+                            "/api/v1/t/bench/session",
+                            &[("Authorization", auth.as_str()), ("X-Current-App", "CRM")],
+                            None,
+                        )
+                    }
+                })
+                .collect(),
+        );
+        let pick: Pick = Arc::new(move |i| requests[i as usize % requests.len()].clone());
+        let surface = if zato {
+            "Zato POST /zato/sso/user/session"
+        } else {
+            "native GET /session"
+        };
+        let mut rates = Vec::new();
+        for _ in 0..RUNS {
+            let out = load::closed_loop(server.addr, 16, secs(self.seconds), Arc::clone(&pick)).await;
+            check_all(&out, 200, surface)?;
+            rates.push(out.rate(200));
+        }
+        let saturation = figures::median(&rates);
+        let native = !zato;
+        self.report.add(
+            Figure::runs(&format!("UST verify, {surface}, saturation"), "/s", rates)
+                .target(if native { "≥ 10 000" } else { "—" }, !native || saturation >= 10_000.0),
+        );
+        let (p50, p99) = self
+            .latency(server.addr, saturation / 2.0, self.seconds, &pick, 200)
+            .await;
+        self.report.add(Figure::runs(
+            &format!("UST verify, {surface}, p50 at half load"),
+            "ms",
+            p50,
+        ));
+        let p99_median = figures::median(&p99);
+        self.report.add(
+            Figure::runs(&format!("UST verify, {surface}, p99 at half load"), "ms", p99)
+                .target(if native { "≤ 5" } else { "—" }, !native || p99_median <= 5.0),
+        );
+        Ok(())
+    }
+
+    /// Open-loop runs at `rate`; the p50s and p99s of answers with `status`.
+    async fn latency(
+        &self,
+        addr: SocketAddr,
+        rate: f64,
+        seconds: f64,
+        pick: &Pick,
+        status: u16,
+    ) -> (Vec<f64>, Vec<f64>) {
+        let (mut p50, mut p99) = (Vec::new(), Vec::new());
+        for _ in 0..RUNS {
+            let out = load::open_loop(addr, rate, secs(seconds), 512, Arc::clone(pick)).await;
+            p50.push(out.quantile_ms(status, 0.5));
+            p99.push(out.quantile_ms(status, 0.99));
+        }
+        (p50, p99)
+    }
+
+    /// Login at saturation (with memory sampled), its ratio to the raw limit, and latency at half of it.
+    async fn login(&mut self, server: &Server, raw: f64) -> Result<f64, String> {
+        let requests = Arc::new(login_requests("bench", 1000));
+        let pick: Pick = Arc::new(move |i| requests[i as usize % requests.len()].clone());
+        let mut rates = Vec::new();
+        let mut peak = 0.0f64;
+        for _ in 0..RUNS {
+            let clients = 4 * self.workers;
+            let (out, rss) = server::peak_rss(
+                server.pid(),
+                load::closed_loop(server.addr, clients, secs(2.0 * self.seconds), Arc::clone(&pick)),
+            )
+            .await;
+            check_all(&out, 200, "login")?;
+            rates.push(out.rate(200));
+            peak = peak.max(rss);
+        }
+        let capacity = figures::median(&rates);
+        let ratio = capacity / raw;
+        self.report
+            .add(Figure::runs("Login through HTTP at saturation", "/s", rates));
+        self.report
+            .add(Figure::single("login / raw verify", "×", ratio).target("≥ 0.95", ratio >= 0.95));
+        self.report
+            .add(Figure::single("RSS at login saturation (peak)", "MiB", peak).target("≤ 120", peak <= 120.0));
+        let (p50, p99) = self
+            .latency(server.addr, capacity / 2.0, 2.0 * self.seconds, &pick, 200)
+            .await;
+        self.report.add(Figure::runs("Login p50 at half load", "ms", p50));
+        self.report.add(Figure::runs("Login p99 at half load", "ms", p99));
+        Ok(capacity)
+    }
+
+    /// Tenant B alone at 10 % of capacity: its p99.
+    async fn tenant_alone(&self, server: &Server, capacity: f64) -> (f64, Figure) {
+        let steady = steady_pick();
+        let mut p99 = Vec::new();
+        for _ in 0..RUNS {
+            let out = load::open_loop(
+                server.addr,
+                capacity / 10.0,
+                secs(2.0 * self.seconds),
+                64,
+                Arc::clone(&steady),
+            )
+            .await;
+            p99.push(out.quantile_ms(200, 0.99));
+        }
+        let median = figures::median(&p99);
+        (
+            median,
+            Figure::runs("Tenant B alone (10 % of capacity), p99", "ms", p99),
+        )
+    }
+
+    /// Tenant A floods at 10× capacity while B sends 10 % of capacity: B's p99 and successes.
+    async fn flood(&mut self, server: &Server, capacity: f64, alone_p99: f64, order: &str) {
+        let flood_requests = Arc::new(login_requests("flood", 200));
+        let flood: Pick = Arc::new(move |i| flood_requests[i as usize % flood_requests.len()].clone());
+        let steady = steady_pick();
+        let (mut p99, mut failed, mut flood_refused) = (Vec::new(), 0usize, 0usize);
+        let mut sent = 0usize;
+        for _ in 0..RUNS {
+            let duration = secs(2.0 * self.seconds);
+            let a = load::open_loop(server.addr, 10.0 * capacity, duration, 2000, Arc::clone(&flood));
+            let b = load::open_loop(server.addr, capacity / 10.0, duration, 64, Arc::clone(&steady));
+            let (a, b): (Outcome, Outcome) = tokio::join!(a, b);
+            p99.push(b.quantile_ms(200, 0.99));
+            sent += b.samples.len() + b.errors as usize;
+            failed += b.samples.len() - b.count(200) + b.errors as usize;
+            flood_refused += a.count(429);
+        }
+        let median = figures::median(&p99);
+        let ratio = median / alone_p99;
+        let name = format!("Tenant B under A's flood ({order} queue), p99");
+        let figure = Figure::runs(&name, "ms", p99);
+        self.report.add(if order == "fair" {
+            figure.target("≤ 3× alone", ratio <= 3.0)
+        } else {
+            figure.target("(comparison)", true)
+        });
+        self.report.add(
+            Figure::single(&format!("B's p99 under flood / alone ({order})"), "×", ratio).target(
+                if order == "fair" { "≤ 3" } else { "—" },
+                order != "fair" || ratio <= 3.0,
+            ),
+        );
+        self.report.add(
+            Figure::single(
+                &format!("B's requests failed under flood ({order}), of {sent}"),
+                "",
+                failed as f64,
+            )
+            .target(if order == "fair" { "0" } else { "—" }, order != "fair" || failed == 0),
+        );
+        println!("bench: A's flood ({order}): {flood_refused} logins refused with 429 over the runs");
+    }
+
+    /// Login and verify latency with 10 000 tenants of 100 users each, against the figures with few tenants.
+    async fn scale(&mut self, capacity: f64, seeded: &Seeded) -> Result<(), String> {
+        let server = self.start("fair")?;
+        let login: Pick = {
+            let requests = Arc::new(seeded.logins.clone());
+            Arc::new(move |i| requests[i as usize % requests.len()].clone())
+        };
+        let verify: Pick = {
+            let requests: Arc<Vec<Request>> = Arc::new(
+                seeded
+                    .usts
+                    .iter()
+                    .map(|ust| {
+                        let auth = format!("Bearer {ust}");
+                        Request::new(
+                            "GET",
+                            "/api/v1/t/bench/session",
+                            &[("Authorization", auth.as_str()), ("X-Current-App", "CRM")],
+                            None,
+                        )
+                    })
+                    .collect(),
+            );
+            Arc::new(move |i| requests[i as usize % requests.len()].clone())
+        };
+        // The same server state before and after: measured here with 3 tenants, then with 10 003.
+        let (_, login_few) = self
+            .latency(server.addr, capacity / 2.0, 2.0 * self.seconds, &login, 200)
+            .await;
+        let (_, verify_few) = self.latency(server.addr, 2000.0, self.seconds, &verify, 200).await;
+        let started = Instant::now();
+        self.db.tenants("scale", 10_000)?;
+        self.db.users("scale%", 100, &phc_hash(PASSWORD)?)?;
+        self.db.sql("ANALYZE;")?;
+        println!(
+            "bench: seeded 10 000 tenants with 100 users each in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        // Spread the tenant cache and the connections over many tenants before measuring.
+        // (a junk UST is refused after the tenant is resolved, without hashing).
+        let spread: Pick = Arc::new(|i| {
+            let path = format!("/api/v1/t/scale{:05}/session", 1 + i % 10_000);
+            Request::new(
+                "GET",
+                &path,
+                &[("Authorization", "Bearer junk"), ("X-Current-App", "CRM")],
+                None,
+            )
+        });
+        let _ = load::open_loop(server.addr, 2000.0, secs(5.0), 64, spread).await;
+        let (_, login_many) = self
+            .latency(server.addr, capacity / 2.0, 2.0 * self.seconds, &login, 200)
+            .await;
+        let (_, verify_many) = self.latency(server.addr, 2000.0, self.seconds, &verify, 200).await;
+        for (what, few, many) in [
+            ("Login", login_few, login_many),
+            ("UST verify (2 000/s)", verify_few, verify_many),
+        ] {
+            let ratio = figures::median(&many) / figures::median(&few);
+            self.report
+                .add(Figure::runs(&format!("{what} p99, 3 tenants"), "ms", few));
+            self.report
+                .add(Figure::runs(&format!("{what} p99, 10 003 tenants"), "ms", many));
+            self.report.add(
+                Figure::single(&format!("{what} p99, many / few tenants"), "×", ratio).target("≤ 1.10", ratio <= 1.10),
+            );
+        }
+        Ok(())
+    }
+
+    /// User search in a tenant with a million users.
+    async fn search(&mut self) -> Result<(), String> {
+        let started = Instant::now();
+        self.db.tenants("big", 0)?;
+        self.db.users("big", 1_000_000, &phc_hash(PASSWORD)?)?;
+        self.db.make_super("big", "user0")?;
+        self.db.sql("ANALYZE users;")?;
+        let boss = self.db.sessions(&self.keyring, "big", &["user0".to_owned()])?.remove(0);
+        println!(
+            "bench: seeded a tenant of 1 000 000 users in {:.1} s",
+            started.elapsed().as_secs_f64()
+        );
+        let server = self.start("fair")?;
+        let auth = format!("Bearer {boss}");
+        let kinds: [(&str, QueryOf); 4] = [
+            ("username, exact", |i| {
+                format!("username=user{}", (i * 7919) % 1_000_000)
+            }),
+            ("display name, exact", |i| {
+                format!("display_name=User%20{}", (i * 7919) % 1_000_000)
+            }),
+            ("display name, substring", |i| {
+                format!("display_name={}&is_name_exact=false", 10_000 + (i * 7919) % 90_000)
+            }),
+            ("last name, exact (5 % of the tenant)", |i| {
+                format!("last_name={}", ["Smith", "Jones", "Brown", "Taylor"][i as usize % 4])
+            }),
+        ];
+        for (name, query) in kinds {
+            let auth = auth.clone();
+            let pick: Pick = Arc::new(move |i| {
+                Request::new(
+                    "GET",
+                    &format!("/api/v1/t/big/users?{}", query(i)),
+                    &[("Authorization", auth.as_str()), ("X-Current-App", "CRM")],
+                    None,
+                )
+            });
+            let mut p95 = Vec::new();
+            for _ in 0..RUNS {
+                let out = load::closed_loop(server.addr, 1, secs(self.seconds), Arc::clone(&pick)).await;
+                check_all(&out, 200, name)?;
+                p95.push(out.quantile_ms(200, 0.95));
+            }
+            let median = figures::median(&p95);
+            self.report.add(
+                Figure::runs(&format!("Search in 1 M users: {name}, p95"), "ms", p95).target("≤ 50", median <= 50.0),
+            );
+        }
+        Ok(())
+    }
+
+    fn machine(&self) -> String {
+        let cpu = std::fs::read_to_string("/proc/cpuinfo")
+            .ok()
+            .and_then(|c| {
+                c.lines().find_map(|l| {
+                    l.strip_prefix("model name")
+                        .map(|m| m.trim_start_matches([' ', '\t', ':']).to_owned())
+                })
+            })
+            .unwrap_or_else(|| "unknown CPU".into());
+        let memory = std::fs::read_to_string("/proc/meminfo")
+            .ok()
+            .and_then(|m| {
+                m.lines()
+                    .next()
+                    .map(|l| l.split_whitespace().nth(1).unwrap_or("0").to_owned())
+            })
+            .and_then(|kib| kib.parse::<f64>().ok())
+            .map_or_else(
+                || "unknown memory".into(),
+                |kib| format!("{:.0} GiB", kib / 1024.0 / 1024.0),
+            );
+        let postgres = self.db.sql("SHOW server_version;").unwrap_or_else(|_| "unknown".into());
+        let commit = std::process::Command::new("git")
+            .args(["rev-parse", "--short", "HEAD"])
+            .output()
+            .ok()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+            .unwrap_or_default();
+        format!(
+            "{} cores ({cpu}), {memory}, PostgreSQL {postgres}; client, server and database on the same machine; \
+             commit {commit}; runs of {} s (logins {} s)",
+            self.workers,
+            self.seconds,
+            2.0 * self.seconds
+        )
+    }
+}
+
+fn secs(s: f64) -> Duration {
+    Duration::from_secs_f64(s)
+}
+
+/// An Argon2id hash of `password` with the server's default parameters.
+fn phc_hash(password: &str) -> Result<String, String> {
+    Argon2Worker::new(default_params()?).hash(password.as_bytes())
+}
+
+fn default_params() -> Result<argon2::Params, String> {
+    argon2::Params::new(MEMORY_KIB, ITERATIONS, 1, None).map_err(|e| e.to_string())
+}
+
+/// Verifications per second on `threads` threads for `seconds`, done as the server's hashing threads do them.
+fn verify_rate(hash: &str, threads: usize, seconds: f64) -> f64 {
+    let deadline = Instant::now() + secs(seconds);
+    let started = Instant::now();
+    let done: usize = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| {
+                    let Ok(params) = default_params() else { return 0 };
+                    let mut worker = Argon2Worker::new(params);
+                    let mut n = 0;
+                    while Instant::now() < deadline {
+                        if worker.verify(PASSWORD.as_bytes(), hash) {
+                            n += 1;
+                        }
+                    }
+                    n
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or(0)).sum()
+    });
+    done as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The C reference implementation's rate on one thread, through Python's argon2-cffi (installed into
+/// `.venv-bench` when missing).
+fn reference_rate(seconds: f64) -> Result<Vec<f64>, String> {
+    let venv = ".venv-bench";
+    let python = format!("{venv}/bin/python");
+    let has = |python: &str| {
+        std::process::Command::new(python)
+            .args(["-c", "import argon2"])
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !has(&python) {
+        let made = std::process::Command::new("python3")
+            .args(["-m", "venv", venv])
+            .status();
+        let installed = std::process::Command::new(format!("{venv}/bin/pip"))
+            .args(["install", "-q", "argon2-cffi"])
+            .status();
+        if !made.is_ok_and(|s| s.success()) || !installed.is_ok_and(|s| s.success()) || !has(&python) {
+            return Err("argon2-cffi could not be installed".into());
+        }
+    }
+    let script = format!(
+        "import time, argon2\n\
+         ph = argon2.PasswordHasher(time_cost={ITERATIONS}, memory_cost={MEMORY_KIB}, parallelism=1)\n\
+         h = ph.hash('{PASSWORD}')\n\
+         n = 0\n\
+         t = time.perf_counter()\n\
+         while time.perf_counter() - t < {seconds}:\n    ph.verify(h, '{PASSWORD}'); n += 1\n\
+         print(n / (time.perf_counter() - t))\n"
+    );
+    (0..RUNS)
+        .map(|_| {
+            let out = std::process::Command::new(&python)
+                .args(["-c", &script])
+                .output()
+                .map_err(|e| e.to_string())?;
+            String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse::<f64>()
+                .map_err(|_| format!("argon2-cffi said: {}", String::from_utf8_lossy(&out.stderr).trim()))
+        })
+        .collect()
+}
+
+fn login_requests(tenant: &str, users: u32) -> Vec<Request> {
+    (0..users)
+        .map(|i| {
+            let body = serde_json::json!({"username": format!("user{i}"), "password": PASSWORD});
+            Request::new(
+                "POST",
+                &format!("/api/v1/t/{tenant}/login"),
+                &[("X-Current-App", "CRM")],
+                Some(&body.to_string()),
+            )
+        })
+        .collect()
+}
+
+fn steady_pick() -> Pick {
+    let requests = Arc::new(login_requests("steady", 200));
+    Arc::new(move |i| requests[i as usize % requests.len()].clone())
+}
+
+/// Every answer must have the expected status: a benchmark of errors measures nothing.
+fn check_all(out: &Outcome, status: u16, what: &str) -> Result<(), String> {
+    let wrong = out.samples.len() - out.count(status);
+    if wrong > 0 || out.errors > 0 || out.samples.is_empty() {
+        let other = out.samples.iter().find(|s| s.1 != status).map(|s| s.1);
+        return Err(format!(
+            "{what}: {wrong} answers other than {status} (e.g. {other:?}) and {} connection errors of {}",
+            out.errors,
+            out.samples.len()
+        ));
+    }
+    Ok(())
+}
