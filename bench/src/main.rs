@@ -120,6 +120,10 @@ async fn run() -> Result<(), String> {
     bench.scale(capacity, &seeded).await?;
     bench.search().await?;
 
+    if std::env::var_os("GATEHOUSE_BENCH_KEEP").is_none() {
+        // Two million users: gone when done, unless they are wanted for a look.
+        root.sql(&format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE);"))?;
+    }
     let table = bench.report.markdown();
     println!("\n{table}");
     figures::append_to_docs("docs/benchmarks.md", &table, &bench.machine())?;
@@ -242,6 +246,7 @@ impl Bench {
         } else {
             "native GET /session"
         };
+        warm_up(server.addr, &pick).await;
         let mut rates = Vec::new();
         for _ in 0..RUNS {
             let out = load::closed_loop(server.addr, 16, secs(self.seconds), Arc::clone(&pick)).await;
@@ -280,6 +285,7 @@ impl Bench {
         status: u16,
     ) -> (Vec<f64>, Vec<f64>) {
         let (mut p50, mut p99) = (Vec::new(), Vec::new());
+        warm_up(addr, pick).await;
         for _ in 0..RUNS {
             let out = load::open_loop(addr, rate, secs(seconds), 512, Arc::clone(pick)).await;
             p50.push(out.quantile_ms(status, 0.5));
@@ -545,6 +551,11 @@ impl Bench {
             2.0 * self.seconds
         )
     }
+}
+
+/// One unmeasured second of the same requests: the pool's connections opened, the caches filled.
+async fn warm_up(addr: SocketAddr, pick: &Pick) {
+    let _ = load::closed_loop(addr, 16, secs(1.0), Arc::clone(pick)).await;
 }
 
 fn secs(s: f64) -> Duration {

@@ -41,6 +41,8 @@ pub struct QueueCounters {
     pub refused_full: AtomicU64,
     pub refused_wait: AtomicU64,
     pub pushed_out: AtomicU64,
+    /// Callers turned away before queuing anything, because [`FairQueue::admits`] said no.
+    pub refused_early: AtomicU64,
     /// Sum of the waits of the jobs that reached a worker, in microseconds.
     pub wait_micros: AtomicU64,
     pub served: AtomicU64,
@@ -51,6 +53,7 @@ impl QueueCounters {
         self.refused_full.load(Ordering::Relaxed)
             + self.refused_wait.load(Ordering::Relaxed)
             + self.pushed_out.load(Ordering::Relaxed)
+            + self.refused_early.load(Ordering::Relaxed)
     }
 }
 

@@ -170,9 +170,14 @@ impl Hasher {
         self.queue.counters()
     }
 
-    /// Whether a job of `tenant` would be queued now (see [`FairQueue::admits`]).
+    /// Whether a job of `tenant` would be queued now (see [`FairQueue::admits`]); a caller turned away is
+    /// counted with the refusals.
     pub fn admits(&self, tenant: i64) -> bool {
-        self.queue.admits(tenant)
+        let admitted = self.queue.admits(tenant);
+        if !admitted {
+            self.queue.counters().refused_early.fetch_add(1, Ordering::Relaxed);
+        }
+        admitted
     }
 
     /// Jobs waiting now, per tenant.

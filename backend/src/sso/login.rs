@@ -152,6 +152,12 @@ impl Sso {
             outcome = %outcome.err().map_or("ok", |c| c.code()),
             "login"
         );
+        // A refusal by the hashing queue is the service shedding load, not a decision about the user: it is
+        // counted by the queue, not written to the audit log, where a flood would otherwise cost a write (and a
+        // database connection) per refused attempt.
+        if matches!(result, Err(SsoError::Hash(HashError::Busy))) {
+            return result;
+        }
         let (pk, audit_ctx) = (ctx.tenant.pk, ctx.clone());
         let written = self
             .store

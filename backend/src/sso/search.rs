@@ -7,7 +7,7 @@ use super::error::{Kind, SsoError, SsoResult};
 use super::session::{CurrentSession, super_user_required};
 use super::user::normalise_email;
 use super::{Ctx, Sso, audit};
-use crate::store::schema::users;
+use crate::store::schema::{user_search_names, users};
 use crate::store::users::UserRow;
 use crate::store::{AnyConnection, StoreResult, TenantPk};
 use diesel::dsl::sql;
@@ -53,7 +53,14 @@ pub struct SearchPage {
 }
 
 type Db = <AnyConnection as diesel::Connection>::Backend;
-type Filter = Box<dyn BoxableExpression<users::table, Db, SqlType = Nullable<Bool>>>;
+/// Users with their upper-cased names beside them (a one-to-one join on the user's key).
+type Source = diesel::helper_types::InnerJoinQuerySource<users::table, user_search_names::table>;
+type Filter = Box<dyn BoxableExpression<Source, Db, SqlType = Nullable<Bool>>>;
+type Query = diesel::helper_types::IntoBoxed<
+    'static,
+    diesel::helper_types::InnerJoin<users::table, user_search_names::table>,
+    Db,
+>;
 
 /// The resolved filter: what to match, with e-mail already hashed.
 struct Plan {
@@ -73,20 +80,21 @@ fn name_filter(column: &str, value: &str, exact: bool) -> Filter {
     } else {
         format!("%{}%", escape_like(value))
     };
+    // The names there are upper-cased already; so is the value.
     macro_rules! cond {
         ($col:expr) => {
             if exact {
-                Box::new(upper($col).eq(pattern).nullable())
+                Box::new($col.eq(pattern).nullable())
             } else {
-                Box::new(upper($col).like(pattern).escape('\\').nullable())
+                Box::new($col.like(pattern).escape('\\').nullable())
             }
         };
     }
     match column {
-        "display_name" => cond!(users::display_name),
-        "first_name" => cond!(users::first_name),
-        "middle_name" => cond!(users::middle_name),
-        _ => cond!(users::last_name),
+        "display_name" => cond!(user_search_names::display_name),
+        "first_name" => cond!(user_search_names::first_name),
+        "middle_name" => cond!(user_search_names::middle_name),
+        _ => cond!(user_search_names::last_name),
     }
 }
 
@@ -94,8 +102,13 @@ fn escape_like(value: &str) -> String {
     value.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-fn query(tenant: TenantPk, plan: &Plan) -> users::BoxedQuery<'static, Db> {
-    let mut q = users::table.filter(users::tenant_id.eq(tenant)).into_boxed();
+/// Name criteria are matched in the upper-cased copy of the names (user_search_names), which indexes can serve
+/// under row-level security; the users that come back are still those the policy on users lets through.
+fn query(tenant: TenantPk, plan: &Plan) -> Query {
+    let mut q = users::table
+        .inner_join(user_search_names::table)
+        .filter(users::tenant_id.eq(tenant))
+        .into_boxed();
     if let Some(id) = &plan.user_id {
         return q.filter(users::user_id.eq(id.clone()));
     }
@@ -136,7 +149,7 @@ fn run(
     let rows = query(tenant, plan)
         // NULL display names sort last on both backends.
         .order((
-            sql::<Bool>("display_name IS NULL").asc(),
+            sql::<Bool>("users.display_name IS NULL").asc(),
             users::display_name.asc(),
             users::username.asc(),
             users::sign_up_time.asc(),

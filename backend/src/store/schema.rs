@@ -204,7 +204,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    /// Upper-cased names of users, kept by a trigger, that search criteria are matched in (see migration 8).
+    user_search_names (user_pk) {
+        user_pk -> BigInt,
+        tenant_id -> BigInt,
+        display_name -> Nullable<Text>,
+        first_name -> Nullable<Text>,
+        middle_name -> Nullable<Text>,
+        last_name -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(tenant_settings -> tenants (tenant_id));
+diesel::joinable!(user_search_names -> users (user_pk));
 diesel::joinable!(attrs -> users (user_pk));
 diesel::joinable!(user_address_lists -> users (user_pk));
 diesel::joinable!(users -> tenants (tenant_id));
@@ -226,4 +239,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_tokens,
     password_resets,
     request_counters,
+    user_search_names,
 );

@@ -114,6 +114,29 @@ async fn a_flood_is_refused_with_429_and_other_tenants_still_log_in(backend: Bac
     }
     assert!(hasher.queue_counters().refused() >= refused.len() as u64);
     assert!(hasher.queue_depths().is_empty(), "nothing is left waiting");
+    // Refusals are counted by the queue, not audited: only the logins that were decided left a row.
+    let decided = outcomes.iter().filter(|o| o.0 == 200).count() as i64;
+    let pk = app.services.sso.resolve_tenant("default").await.unwrap().pk;
+    let audited = app
+        .services
+        .sso
+        .store
+        .tenant(pk, move |conn| {
+            use diesel::prelude::*;
+            use gatehouse::store::schema::audit_log;
+            Ok(audit_log::table
+                .filter(audit_log::tenant_id.eq(pk))
+                .filter(audit_log::op.eq("user.login"))
+                .select((audit_log::result, audit_log::sub_status))
+                .load::<(String, Option<String>)>(conn)?)
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        audited.len() as i64,
+        decided,
+        "one audit row per decided login, none per refusal: {audited:?}"
+    );
     assert!(hasher.queue_counters().served.load(Ordering::Relaxed) > 0);
 }
 both!(a_flood_is_refused_with_429_and_other_tenants_still_log_in);
