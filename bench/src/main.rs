@@ -120,13 +120,14 @@ async fn run() -> Result<(), String> {
     bench.scale(capacity, &seeded).await?;
     bench.search().await?;
 
+    let machine = bench.machine();
     if std::env::var_os("GATEHOUSE_BENCH_KEEP").is_none() {
         // Two million users: gone when done, unless they are wanted for a look.
         root.sql(&format!("DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE);"))?;
     }
     let table = bench.report.markdown();
     println!("\n{table}");
-    figures::append_to_docs("docs/benchmarks.md", &table, &bench.machine())?;
+    figures::append_to_docs("docs/benchmarks.md", &table, &machine)?;
     println!("bench: appended to docs/benchmarks.md");
     Ok(())
 }
@@ -468,7 +469,7 @@ impl Bench {
         self.db.tenants("big", 0)?;
         self.db.users("big", 1_000_000, &phc_hash(PASSWORD)?)?;
         self.db.make_super("big", "user0")?;
-        self.db.sql("ANALYZE users;")?;
+        self.db.sql("ANALYZE;")?;
         let boss = self.db.sessions(&self.keyring, "big", &["user0".to_owned()])?.remove(0);
         println!(
             "bench: seeded a tenant of 1 000 000 users in {:.1} s",

@@ -217,7 +217,27 @@ impl Hasher {
     }
 }
 
+/// Hashing threads run as batch work at a lower priority (nice 4): every other thread of the process and the
+/// database get the cores first when they wake, so answering other requests (a tenant's login steps around
+/// its own hashing, UST checks) is not held up by a busy pool, while an otherwise idle machine still gives the
+/// pool all of its time. Lowering one's own priority needs no privilege; if it fails the thread runs as is.
+fn lower_priority() {
+    use thread_priority::{
+        NormalThreadSchedulePolicy, ThreadPriority, ThreadSchedulePolicy, set_thread_priority_and_policy,
+        thread_native_id,
+    };
+    let lower = ThreadPriority::Crossplatform(HASHING_PRIORITY.try_into().unwrap_or_default());
+    let batch = ThreadSchedulePolicy::Normal(NormalThreadSchedulePolicy::Batch);
+    if let Err(e) = set_thread_priority_and_policy(thread_native_id(), lower, batch) {
+        tracing::warn!(error = ?e, "could not lower the priority of a hashing thread");
+    }
+}
+
+/// Of 0 (lowest) to 99 on the crate's cross-platform scale, which it maps onto nice values: 36 is nice 4.
+const HASHING_PRIORITY: u8 = 36;
+
 fn work(queue: &FairQueue<Job>, params: &Params, counters: &HashCounters) {
+    lower_priority();
     let mut argon2 = Argon2Worker::new(params.clone());
     // Blocks are given back after a second without work, so an idle server holds no hashing memory.
     while let Some(next) = queue.pop(Duration::from_secs(1), || argon2.release()) {
@@ -430,6 +450,35 @@ mod tests {
             assert!(job.await.unwrap().is_ok());
         }
         assert_eq!(hasher.queue_counters().served.load(Ordering::Relaxed), 41);
+    }
+
+    /// The pool's threads run as SCHED_BATCH with a positive nice value (read back from /proc).
+    #[test]
+    fn hashing_threads_run_at_a_lower_priority() {
+        let hasher = Hasher::start(&light()).unwrap();
+        let mut seen = 0;
+        for _ in 0..100 {
+            seen = 0;
+            for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
+                let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
+                if !comm.starts_with("gatehouse-hash") {
+                    continue;
+                }
+                let stat = std::fs::read_to_string(task.path().join("stat")).unwrap();
+                // Fields after the command's closing parenthesis: state is field 3, nice 19, policy 41.
+                let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
+                let (nice, policy): (i32, i32) = (fields[16].parse().unwrap(), fields[38].parse().unwrap());
+                if nice > 0 && policy == 3 {
+                    seen += 1;
+                }
+            }
+            if seen == 2 {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        assert_eq!(seen, 2, "both hashing threads run as SCHED_BATCH (3) with a positive nice value");
+        drop(hasher);
     }
 
     #[test]
