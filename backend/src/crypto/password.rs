@@ -477,7 +477,10 @@ mod tests {
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        assert_eq!(seen, 2, "both hashing threads run as SCHED_BATCH (3) with a positive nice value");
+        assert_eq!(
+            seen, 2,
+            "both hashing threads run as SCHED_BATCH (3) with a positive nice value"
+        );
         drop(hasher);
     }
 

@@ -74,29 +74,51 @@ struct Plan {
     approval_status: Option<String>,
 }
 
-fn name_filter(column: &str, value: &str, exact: bool) -> Filter {
-    let pattern = if exact {
-        value.to_owned()
-    } else {
-        format!("%{}%", escape_like(value))
-    };
-    // The names there are upper-cased already; so is the value.
-    macro_rules! cond {
-        ($col:expr) => {
-            if exact {
-                Box::new($col.eq(pattern).nullable())
+/// A condition on the upper-cased names alone, for counting without the join.
+type NamesFilter = Box<dyn BoxableExpression<user_search_names::table, Db, SqlType = Nullable<Bool>>>;
+
+/// One name criterion, as a condition on a query source that has user_search_names (the names there are
+/// upper-cased already; so is the value); and the criteria combined with `name_op`.
+macro_rules! name_conditions {
+    ($filter:ident, $combined:ident, $out:ty) => {
+        fn $filter(column: &str, value: &str, exact: bool) -> $out {
+            let pattern = if exact {
+                value.to_owned()
             } else {
-                Box::new($col.like(pattern).escape('\\').nullable())
+                format!("%{}%", escape_like(value))
+            };
+            macro_rules! cond {
+                ($col:expr) => {
+                    if exact {
+                        Box::new($col.eq(pattern).nullable())
+                    } else {
+                        Box::new($col.like(pattern).escape('\\').nullable())
+                    }
+                };
             }
-        };
-    }
-    match column {
-        "display_name" => cond!(user_search_names::display_name),
-        "first_name" => cond!(user_search_names::first_name),
-        "middle_name" => cond!(user_search_names::middle_name),
-        _ => cond!(user_search_names::last_name),
-    }
+            match column {
+                "display_name" => cond!(user_search_names::display_name),
+                "first_name" => cond!(user_search_names::first_name),
+                "middle_name" => cond!(user_search_names::middle_name),
+                _ => cond!(user_search_names::last_name),
+            }
+        }
+
+        fn $combined(plan: &Plan) -> Option<$out> {
+            let mut names = plan.names.iter().map(|(col, v)| $filter(col, v, plan.exact));
+            let first = names.next()?;
+            Some(names.fold(first, |acc, next| {
+                if plan.or {
+                    Box::new(acc.or(next))
+                } else {
+                    Box::new(acc.and(next))
+                }
+            }))
+        }
+    };
 }
+name_conditions!(name_filter, names_condition, Filter);
+name_conditions!(name_filter_alone, names_condition_alone, NamesFilter);
 
 fn escape_like(value: &str) -> String {
     value.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
@@ -115,16 +137,9 @@ fn query(tenant: TenantPk, plan: &Plan) -> Query {
     if let Some(name) = &plan.username {
         return q.filter(users::username.eq(name.clone()));
     }
-    let mut names = plan.names.iter().map(|(col, v)| name_filter(col, v, plan.exact));
-    if let Some(first) = names.next() {
-        let combined = names.fold(first, |acc, next| {
-            if plan.or {
-                Box::new(acc.or(next))
-            } else {
-                Box::new(acc.and(next))
-            }
-        });
-        q = q.filter(combined);
+    if let Some(combined) = names_condition(plan) {
+        // The tenant on the names too, so that their (tenant, name) indexes apply.
+        q = q.filter(user_search_names::tenant_id.eq(tenant)).filter(combined);
     }
     if let Some(hash) = &plan.email_hash {
         q = q.filter(users::email_hash.eq(hash.clone()));
@@ -138,6 +153,27 @@ fn query(tenant: TenantPk, plan: &Plan) -> Query {
     q
 }
 
+/// When names are the only criteria, the total is counted in user_search_names alone (one row per user of the
+/// tenant, kept by the trigger), from its indexes, rather than through a join to every matching user: a name
+/// shared by 50 000 users is counted in milliseconds instead of a large fraction of a second.
+fn names_only_count(tenant: TenantPk, plan: &Plan) -> Option<user_search_names::BoxedQuery<'static, Db>> {
+    let only_names = plan.user_id.is_none()
+        && plan.username.is_none()
+        && plan.email_hash.is_none()
+        && plan.sign_up_status.is_none()
+        && plan.approval_status.is_none();
+    if !only_names {
+        return None;
+    }
+    let combined = names_condition_alone(plan)?;
+    Some(
+        user_search_names::table
+            .filter(user_search_names::tenant_id.eq(tenant))
+            .filter(combined)
+            .into_boxed(),
+    )
+}
+
 fn run(
     conn: &mut AnyConnection,
     tenant: TenantPk,
@@ -145,7 +181,10 @@ fn run(
     limit: i64,
     offset: i64,
 ) -> StoreResult<(i64, Vec<UserRow>)> {
-    let total: i64 = query(tenant, plan).count().get_result(conn)?;
+    let total: i64 = match names_only_count(tenant, plan) {
+        Some(names) => names.count().get_result(conn)?,
+        None => query(tenant, plan).count().get_result(conn)?,
+    };
     let rows = query(tenant, plan)
         // NULL display names sort last on both backends.
         .order((

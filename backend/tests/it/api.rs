@@ -729,13 +729,43 @@ async fn search_pages_and_criteria(backend: Backend) {
             (page, names)
         }
     };
-    let (_, names) = search("last_name=smith").await;
+    // A Smith in the other tenant is never counted nor found here.
+    let carol = api.login("other", "carol").await;
+    let (status, _) = api
+        .call("POST", "other", "/users", Some(&carol), Some(json!({"username": "os", "display_name": "Otto Smith", "first_name": "Otto", "last_name": "Smith", "auto_approve": true})))
+        .await;
+    assert_eq!(status, 201);
+    let (page, names) = search("last_name=smith").await;
     assert_eq!(names, ["u1", "u3"], "exact, case-insensitive");
-    let (_, names) = search("first_name=ann&is_name_exact=false").await;
+    assert_eq!(page["total"], 2, "names only: counted among the names of this tenant");
+    let (page, names) = search("last_name=smith&approval_status=approved").await;
+    assert_eq!(
+        (page["total"].clone(), names.len()),
+        (json!(2), 2),
+        "names and a user criterion: counted through the join"
+    );
+    let (page, names) = search("first_name=ann&is_name_exact=false").await;
     assert_eq!(names, ["u1", "u2"], "substring");
-    let (_, names) = search("first_name=anna&last_name=young&name_op=or").await;
+    assert_eq!(page["total"], 2);
+    // A renamed user is found by the new name only (the trigger keeps the names current).
+    let u4 = api.app.find("default", "u4").await.user_id;
+    let (status, _) = api
+        .call(
+            "PATCH",
+            "default",
+            &format!("/users/{u4}"),
+            Some(&root),
+            Some(json!({"last_name": "Smith-Young"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (page, names) = search("last_name=young").await;
+    assert_eq!((page["total"].clone(), names.len()), (json!(0), 0));
+    let (_, names) = search("last_name=SMITH-YOUNG").await;
+    assert_eq!(names, ["u4"]);
+    let (_, names) = search("first_name=anna&last_name=smith-young&name_op=or").await;
     assert_eq!(names, ["u1", "u4"]);
-    let (_, names) = search("first_name=anna&last_name=young&name_op=and").await;
+    let (_, names) = search("first_name=anna&last_name=smith-young&name_op=and").await;
     assert!(names.is_empty());
     let (_, names) = search("email=BERT@example.com").await;
     assert_eq!(names, ["u3"], "e-mail search works with sealed e-mails");
