@@ -438,7 +438,7 @@ impl Bench {
         let started = Instant::now();
         self.db.tenants("scale", 10_000)?;
         self.db.users("scale%", 100, &phc_hash(PASSWORD)?)?;
-        self.db.sql("VACUUM ANALYZE;")?;
+        self.db.sql("VACUUM ANALYZE;\nCHECKPOINT;")?;
         println!(
             "bench: seeded 10 000 tenants with 100 users each in {:.1} s",
             started.elapsed().as_secs_f64()
@@ -481,7 +481,7 @@ impl Bench {
         self.db.tenants("big", 0)?;
         self.db.users("big", 1_000_000, &phc_hash(PASSWORD)?)?;
         self.db.make_super("big", "user0")?;
-        self.db.sql("VACUUM ANALYZE;")?;
+        self.db.sql("VACUUM ANALYZE;\nCHECKPOINT;")?;
         let boss = self.db.sessions(&self.keyring, "big", &["user0".to_owned()])?.remove(0);
         println!(
             "bench: seeded a tenant of 1 000 000 users in {:.1} s",

@@ -138,8 +138,12 @@ fn query(tenant: TenantPk, plan: &Plan) -> Query {
         return q.filter(users::username.eq(name.clone()));
     }
     if let Some(combined) = names_condition(plan) {
-        // The tenant on the names too, so that their (tenant, name) indexes apply.
-        q = q.filter(user_search_names::tenant_id.eq(tenant)).filter(combined);
+        // Exact names: the tenant on the names too, so that their (tenant, name) indexes apply. Substrings are
+        // left to the trigram index, which the planner would pass over for a scan of the tenant's names.
+        if plan.exact {
+            q = q.filter(user_search_names::tenant_id.eq(tenant));
+        }
+        q = q.filter(combined);
     }
     if let Some(hash) = &plan.email_hash {
         q = q.filter(users::email_hash.eq(hash.clone()));
@@ -153,11 +157,12 @@ fn query(tenant: TenantPk, plan: &Plan) -> Query {
     q
 }
 
-/// When names are the only criteria, the total is counted in user_search_names alone (one row per user of the
+/// When exact names are the only criteria, the total is counted in user_search_names alone (one row per user of the
 /// tenant, kept by the trigger), from its indexes, rather than through a join to every matching user: a name
 /// shared by 50 000 users is counted in milliseconds instead of a large fraction of a second.
 fn names_only_count(tenant: TenantPk, plan: &Plan) -> Option<user_search_names::BoxedQuery<'static, Db>> {
-    let only_names = plan.user_id.is_none()
+    let only_names = plan.exact
+        && plan.user_id.is_none()
         && plan.username.is_none()
         && plan.email_hash.is_none()
         && plan.sign_up_status.is_none()
