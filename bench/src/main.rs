@@ -232,28 +232,21 @@ impl Bench {
 
     /// UST checks at saturation and at half of it.
     async fn verify(&mut self, server: &Server, seeded: &Seeded, zato: bool) -> Result<(), String> {
-        let requests: Arc<Vec<Request>> = Arc::new(
-            seeded
-                .usts
-                .iter()
-                .map(|ust| {
-                    if zato {
+        let pick = if zato {
+            cycle(
+                seeded
+                    .usts
+                    .iter()
+                    .map(|ust| {
                         let body =
                             serde_json::json!({"current_ust": seeded.boss, "target_ust": ust, "current_app": "CRM"});
                         Request::new("POST", "/t/bench/zato/sso/user/session", &[], Some(&body.to_string()))
-                    } else {
-                        let auth = format!("Bearer {ust}");
-                        Request::new(
-                            "GET",
-                            "/api/v1/t/bench/session",
-                            &[("Authorization", auth.as_str()), ("X-Current-App", "CRM")],
-                            None,
-                        )
-                    }
-                })
-                .collect(),
-        );
-        let pick: Pick = Arc::new(move |i| requests[i as usize % requests.len()].clone());
+                    })
+                    .collect(),
+            )
+        } else {
+            native_verify(&seeded.usts)
+        };
         let surface = if zato {
             "Zato POST /zato/sso/user/session"
         } else {
@@ -309,8 +302,7 @@ impl Bench {
 
     /// Login at saturation (with memory sampled), its ratio to the raw limit, and latency at half of it.
     async fn login(&mut self, server: &Server, raw: f64) -> Result<f64, String> {
-        let requests = Arc::new(login_requests("bench", 1000));
-        let pick: Pick = Arc::new(move |i| requests[i as usize % requests.len()].clone());
+        let pick = cycle(login_requests("bench", 1000));
         let mut rates = Vec::new();
         let mut peak = 0.0f64;
         for _ in 0..RUNS {
@@ -342,7 +334,7 @@ impl Bench {
 
     /// Tenant B alone at 10 % of capacity: its p99.
     async fn tenant_alone(&self, server: &Server, capacity: f64) -> (f64, Figure) {
-        let steady = steady_pick();
+        let steady = cycle(login_requests("steady", 200));
         let mut p99 = Vec::new();
         for _ in 0..RUNS {
             let out = load::open_loop(
@@ -364,9 +356,8 @@ impl Bench {
 
     /// Tenant A floods at 10× capacity while B sends 10 % of capacity: B's p99 and successes.
     async fn flood(&mut self, server: &Server, capacity: f64, alone_p99: f64, order: &str) {
-        let flood_requests = Arc::new(login_requests("flood", 200));
-        let flood: Pick = Arc::new(move |i| flood_requests[i as usize % flood_requests.len()].clone());
-        let steady = steady_pick();
+        let flood = cycle(login_requests("flood", 200));
+        let steady = cycle(login_requests("steady", 200));
         let (mut p99, mut failed, mut flood_refused) = (Vec::new(), 0usize, 0usize);
         let mut sent = 0usize;
         for _ in 0..RUNS {
@@ -408,28 +399,8 @@ impl Bench {
     /// Login and verify latency with 10 000 tenants of 100 users each, against the figures with few tenants.
     async fn scale(&mut self, capacity: f64, seeded: &Seeded) -> Result<(), String> {
         let server = self.start("fair")?;
-        let login: Pick = {
-            let requests = Arc::new(seeded.logins.clone());
-            Arc::new(move |i| requests[i as usize % requests.len()].clone())
-        };
-        let verify: Pick = {
-            let requests: Arc<Vec<Request>> = Arc::new(
-                seeded
-                    .usts
-                    .iter()
-                    .map(|ust| {
-                        let auth = format!("Bearer {ust}");
-                        Request::new(
-                            "GET",
-                            "/api/v1/t/bench/session",
-                            &[("Authorization", auth.as_str()), ("X-Current-App", "CRM")],
-                            None,
-                        )
-                    })
-                    .collect(),
-            );
-            Arc::new(move |i| requests[i as usize % requests.len()].clone())
-        };
+        let login = cycle(seeded.logins.clone());
+        let verify = native_verify(&seeded.usts);
         // The same server state before and after: measured here with 3 tenants, then with 10 003.
         let (_, login_few) = self
             .latency(server.addr, capacity / 2.0, 2.0 * self.seconds, &login, 200)
@@ -668,9 +639,26 @@ fn login_requests(tenant: &str, users: u32) -> Vec<Request> {
         .collect()
 }
 
-fn steady_pick() -> Pick {
-    let requests = Arc::new(login_requests("steady", 200));
+/// Picks the requests in turn, round and round.
+fn cycle(requests: Vec<Request>) -> Pick {
     Arc::new(move |i| requests[i as usize % requests.len()].clone())
+}
+
+/// The native UST check of each session, in turn.
+fn native_verify(usts: &[String]) -> Pick {
+    cycle(
+        usts.iter()
+            .map(|ust| {
+                let auth = format!("Bearer {ust}");
+                Request::new(
+                    "GET",
+                    "/api/v1/t/bench/session",
+                    &[("Authorization", auth.as_str()), ("X-Current-App", "CRM")],
+                    None,
+                )
+            })
+            .collect(),
+    )
 }
 
 /// Every answer must have the expected status: a benchmark of errors measures nothing.
