@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing Gatehouse needs on a fresh Debian machine, and nothing that is already
 # there: the C libraries Diesel links (libpq, libsqlite3) and a reachable PostgreSQL on 127.0.0.1:5432.
-# Python's `cryptography` (the Fernet interoperability test) and `aiosmtpd` (a real SMTP server for the mail
-# tests) are installed into .venv when the system Python lacks them.
+# Python's packages for the tests (cryptography, passlib, aiosmtpd, schemathesis) go into .venv.
 # Debian's Chromium and Node.js (the browser tests) are installed with apt when missing.
 # Usage: scripts/setup.sh [libs] [postgres] [python] [browser]   (no argument: all)
 set -euo pipefail
@@ -67,12 +66,13 @@ if [ "$want_pg" = 1 ] && ! pg_up; then
   fi
 fi
 
-if [ "$want_py" = 1 ] && ! python3 -c 'import cryptography, aiosmtpd' 2>/dev/null; then
-  if ! { [ -x .venv/bin/python ] && .venv/bin/python -c 'import cryptography, aiosmtpd' 2>/dev/null; }; then
-    echo "setup: installing Python's cryptography and aiosmtpd into .venv" >&2
-    [ -x .venv/bin/python ] || python3 -m venv .venv || { apt_install python3-venv && python3 -m venv .venv; }
-    .venv/bin/pip install -q cryptography aiosmtpd
-  fi
+# cryptography and passlib make Zato-shaped values (Fernet, PBKDF2) for the interoperability and import tests,
+# aiosmtpd is the SMTP server of the mail tests, schemathesis fuzzes the API from its OpenAPI document.
+py_check='import cryptography, aiosmtpd, passlib, schemathesis'
+if [ "$want_py" = 1 ] && ! { [ -x .venv/bin/python ] && .venv/bin/python -c "$py_check" 2>/dev/null; }; then
+  echo "setup: installing Python's cryptography, passlib, aiosmtpd and schemathesis into .venv" >&2
+  [ -x .venv/bin/python ] || python3 -m venv .venv || { apt_install python3-venv && python3 -m venv .venv; }
+  .venv/bin/pip install -q cryptography passlib aiosmtpd 'schemathesis>=4,<5'
 fi
 
 if [ "$want_browser" = 1 ]; then

@@ -231,6 +231,13 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     for warning in &loaded.warnings {
         tracing::warn!("{warning}");
     }
+    if matches!(command, Command::Serve) {
+        // Secrets serialize as `[redacted]`: what is printed is what runs, minus what must not be seen.
+        match serde_json::to_string(&loaded.config) {
+            Ok(effective) => tracing::info!(config = %effective, "effective configuration"),
+            Err(e) => tracing::warn!(error = %e, "cannot print the effective configuration"),
+        }
+    }
     let bootstrap_password = std::env::var("GATEHOUSE_BOOTSTRAP_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty())
@@ -334,8 +341,14 @@ async fn serve(sso: Sso) -> Result<(), Failure> {
     let bind = sso.config.server.bind.clone();
     sso.spawn_cleanup();
     sso.spawn_mail_sender();
+    sso.spawn_gauges();
     let app = Application::build(sso).map_err(|e| Failure::new(1, format!("cannot listen on {bind}: {e}")))?;
-    tracing::info!(address = %bind, port = app.port(), "Gatehouse is listening");
+    match app.metrics_port() {
+        Some(metrics_port) => {
+            tracing::info!(address = %bind, port = app.port(), metrics_port, "Gatehouse is listening")
+        }
+        None => tracing::info!(address = %bind, port = app.port(), "Gatehouse is listening"),
+    }
     app.run_until_stopped()
         .await
         .map_err(|e| Failure::new(1, format!("server stopped: {e}")))

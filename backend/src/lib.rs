@@ -5,6 +5,7 @@ pub mod config;
 pub mod crypto;
 pub mod http;
 pub mod mail;
+pub mod metrics;
 pub mod sso;
 pub mod store;
 pub mod telemetry;

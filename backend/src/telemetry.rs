@@ -12,6 +12,7 @@ pub fn init(config: &LogConfig) {
     // A second init (tests) keeps the first subscriber.
     let _ = match config.format {
         LogFormat::Text => builder.try_init(),
-        LogFormat::Json => builder.json().try_init(),
+        // One object per line; the request's span (cid, route, tenant) as `span`.
+        LogFormat::Json => builder.json().with_current_span(true).with_span_list(false).try_init(),
     };
 }

@@ -88,6 +88,7 @@ sub_statuses! {
     CommonInvalidInput => ("E008002", "common.invalid_input", "The input is not valid."),
     CommonMissingInput => ("E008003", "common.missing_input", "Required input is missing."),
     CommonInternalError => ("E008004", "common.internal_error", "An internal error occurred."),
+    CommonUnavailable => ("E008005", "common.unavailable", "The service is briefly unavailable (its database cannot be reached); try again shortly."),
     AttrAlreadyExists => ("E009001", "attr.already_exists", "The attribute already exists."),
     AttrNoSuchAttr => ("E009002", "attr.no_such_attr", "No such attribute."),
     PasswordResetCouldNotAccess => ("E010001", "password_reset.could_not_access", "The password reset token or key is not valid."),

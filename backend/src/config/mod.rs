@@ -61,6 +61,13 @@ pub struct ServerConfig {
     /// How long a tenant read from the database is used before it is read again: the longest a change made by
     /// another instance (suspension, settings) takes to be seen here. 0 reads it on every request.
     pub tenant_cache_ms: u64,
+    /// Where `/metrics` is served: empty serves it on `bind` beside everything else; an address (say
+    /// `127.0.0.1:9090`) serves it there alone, so it can be kept off the public listener.
+    pub metrics_bind: String,
+    /// How often the gauges that need the database (live sessions per tenant, the outbox) are recounted.
+    pub metrics_refresh_seconds: u64,
+    /// How long `/readyz` waits for the database before answering 503.
+    pub readiness_timeout_ms: u64,
 }
 
 impl Default for ServerConfig {
@@ -73,6 +80,9 @@ impl Default for ServerConfig {
             request_timeout_seconds: 10,
             keep_alive_seconds: 30,
             tenant_cache_ms: 1000,
+            metrics_bind: String::new(),
+            metrics_refresh_seconds: 30,
+            readiness_timeout_ms: 2000,
         }
     }
 }

@@ -14,6 +14,8 @@ use std::fmt;
 
 /// Seconds a throttled caller is told to wait when the queue, not a counter, refused it.
 const BUSY_RETRY_AFTER_SECS: u64 = 1;
+/// Seconds a caller is asked to wait when the database cannot be reached.
+const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 2;
 
 /// Everything an HTTP handler or extractor can fail with.
 #[derive(Debug)]
@@ -128,9 +130,10 @@ impl ApiError {
                 retry_after: Some(BUSY_RETRY_AFTER_SECS),
                 ..plain(StatusCode::TOO_MANY_REQUESTS, SubStatus::ThrottleHashQueue)
             },
-            ApiError::Sso(SsoError::Store(crate::store::StoreError::Unavailable(_))) => {
-                plain(StatusCode::SERVICE_UNAVAILABLE, SubStatus::CommonInternalError)
-            }
+            ApiError::Sso(SsoError::Store(crate::store::StoreError::Unavailable(_))) => Outcome {
+                retry_after: Some(UNAVAILABLE_RETRY_AFTER_SECS),
+                ..plain(StatusCode::SERVICE_UNAVAILABLE, SubStatus::CommonUnavailable)
+            },
             ApiError::Sso(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, SubStatus::CommonInternalError),
         }
     }

@@ -8,6 +8,7 @@ use actix_web::http::header::HeaderValue;
 use actix_web::middleware::Next;
 use actix_web::{Error, FromRequest, HttpMessage, HttpRequest};
 use std::future::{Ready, ready};
+use tracing::Instrument;
 
 pub const CORRELATION_HEADER: &str = "x-correlation-id";
 
@@ -86,9 +87,22 @@ pub async fn envelope(
     };
     req.extensions_mut().insert(meta.clone());
     let (method, started) = (req.method().clone(), std::time::Instant::now());
+    // The route's template, not the path: paths carry user and session ids, and query strings one-time tokens
+    // (links in e-mails). Every line logged while the request runs carries it, with the cid and (once
+    // resolved, see `tenant::resolve`) the tenant.
+    let route = req.match_pattern().unwrap_or_else(|| "unmatched".to_owned());
+    let span = tracing::info_span!(
+        "request",
+        cid = %meta.cid,
+        route = %route,
+        tenant = tracing::field::Empty
+    );
+    let metrics = req
+        .app_data::<actix_web::web::Data<crate::sso::Sso>>()
+        .map(|sso| sso.metrics.clone());
     // Inner middleware answer failures as responses carrying their error (see `fail`), so every error
     // arrives here as a response to re-render.
-    let res = next.call(req).await?.map_into_boxed_body();
+    let res = next.call(req).instrument(span.clone()).await?.map_into_boxed_body();
     let mut res = match res.response().error() {
         Some(error) => {
             let rendered = render(error, &meta);
@@ -102,19 +116,19 @@ pub async fn envelope(
             value,
         );
     }
-    // The access log names the route's pattern, not the path: paths carry user and session ids, and query
-    // strings one-time tokens (links in e-mails).
-    let route = res.request().match_pattern().unwrap_or_else(|| "-".to_owned());
-    let tenant = res.request().match_info().get("tenant").unwrap_or("-").to_owned();
-    tracing::info!(
-        cid = %meta.cid,
-        method = %method,
-        route = %route,
-        tenant = %tenant,
-        status = res.status().as_u16(),
-        millis = started.elapsed().as_millis() as u64,
-        "request"
-    );
+    let elapsed = started.elapsed();
+    let status = res.status().as_u16();
+    if let Some(metrics) = metrics {
+        metrics.observe_request(&route, method.as_str(), status, elapsed.as_secs_f64());
+    }
+    span.in_scope(|| {
+        tracing::info!(
+            method = %method,
+            status,
+            millis = elapsed.as_millis() as u64,
+            "request"
+        )
+    });
     Ok(res)
 }
 

@@ -26,6 +26,7 @@ async fn no_route() -> Result<actix_web::HttpResponse, ApiError> {
 /// The routes and middleware, for `App::configure`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/healthz", web::get().to(ops::healthz))
+        .route("/readyz", web::get().to(ops::readyz))
         .route("/api/v1/openapi.json", web::get().to(api_v1::openapi))
         .service(web::scope("/api/v1/tenants").configure(api_v1::operator_routes))
         .service(
@@ -57,10 +58,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         );
 }
 
-/// A bound, not yet running, server.
+/// A bound, not yet running, server; with `server.metrics_bind` set, a second one serving `/metrics` alone.
 pub struct Application {
     port: u16,
     server: Server,
+    metrics: Option<(u16, Server)>,
 }
 
 impl Application {
@@ -73,7 +75,24 @@ impl Application {
         let limit = BodyLimit(server_config.max_body_bytes, timeout);
         // Served over HTTPS (behind a proxy that terminates TLS), browsers are told to keep to it.
         let hsts = server_config.public_url.starts_with("https://");
+        let metrics_apart = !server_config.metrics_bind.is_empty();
         let sso = web::Data::new(sso);
+        let metrics = if metrics_apart {
+            let listener = TcpListener::bind(&server_config.metrics_bind)?;
+            let port = listener.local_addr()?.port();
+            let sso = sso.clone();
+            let server = HttpServer::new(move || {
+                App::new()
+                    .app_data(sso.clone())
+                    .route("/metrics", web::get().to(ops::metrics))
+            })
+            .workers(1)
+            .listen(listener)?
+            .run();
+            Some((port, server))
+        } else {
+            None
+        };
         let server = HttpServer::new(move || {
             App::new()
                 .app_data(sso.clone())
@@ -87,6 +106,11 @@ impl Application {
                     )),
                 ))
                 .configure(routes)
+                .configure(|cfg| {
+                    if !metrics_apart {
+                        cfg.route("/metrics", web::get().to(ops::metrics));
+                    }
+                })
                 .default_service(web::to(no_route))
         })
         .client_request_timeout(timeout)
@@ -94,19 +118,30 @@ impl Application {
         .keep_alive(std::time::Duration::from_secs(server_config.keep_alive_seconds))
         .listen(listener)?
         .run();
-        Ok(Application { port, server })
+        Ok(Application { port, server, metrics })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+    /// The port of the separate metrics listener, when `server.metrics_bind` asks for one.
+    pub fn metrics_port(&self) -> Option<u16> {
+        self.metrics.as_ref().map(|(port, _)| *port)
     }
 
-    /// The server, to spawn it (tests) or stop it.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        match self.metrics {
+            Some((_, metrics)) => futures_util::future::try_join(self.server, metrics).await.map(|_| ()),
+            None => self.server.await,
+        }
+    }
+
+    /// The server (and the metrics server, if any, spawned on the current runtime), to spawn it (tests).
     pub fn into_server(self) -> Server {
+        if let Some((_, metrics)) = self.metrics {
+            actix_rt::spawn(metrics);
+        }
         self.server
     }
 }

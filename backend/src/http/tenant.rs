@@ -29,6 +29,7 @@ pub async fn resolve(
     };
     match sso.active_tenant(&slug).await {
         Ok(tenant) => {
+            tracing::Span::current().record("tenant", tenant.slug.as_str());
             req.extensions_mut().insert(tenant);
             Ok(next.call(req).await?.map_into_boxed_body())
         }

@@ -71,6 +71,7 @@ impl SsoError {
             SsoError::Hash(HashError::Busy) => Some(SubStatus::ThrottleHashQueue),
             SsoError::Invalid { .. } => Some(SubStatus::CommonInvalidInput),
             SsoError::NeedsMore { code, inform, .. } => Some(if *inform { *code } else { SubStatus::AuthNotAllowed }),
+            SsoError::Store(crate::store::StoreError::Unavailable(_)) => Some(SubStatus::CommonUnavailable),
             _ => None,
         }
     }
@@ -82,6 +83,7 @@ impl SsoError {
             SsoError::Hash(HashError::Busy) => Some(SubStatus::ThrottleHashQueue),
             SsoError::Invalid { .. } => Some(SubStatus::CommonInvalidInput),
             SsoError::NeedsMore { code, .. } => Some(*code),
+            SsoError::Store(crate::store::StoreError::Unavailable(_)) => Some(SubStatus::CommonUnavailable),
             _ => None,
         }
     }

@@ -152,6 +152,8 @@ impl Sso {
             outcome = %outcome.err().map_or("ok", |c| c.code()),
             "login"
         );
+        self.metrics
+            .observe_login(ctx.tenant.slug.as_str(), outcome.err().map_or("ok", |c| c.code()));
         // A refusal by the hashing queue is the service shedding load, not a decision about the user: it is
         // counted by the queue, not written to the audit log, where a flood would otherwise cost a write (and a
         // database connection) per refused attempt.

@@ -13,6 +13,7 @@ pub mod clock;
 pub mod common_passwords;
 pub mod context;
 pub mod error;
+pub mod gauges;
 pub mod limits;
 pub mod login;
 pub mod mail_templates;
@@ -54,6 +55,7 @@ pub struct Sso {
     pub keyring: Keyring,
     pub clock: Clock,
     pub mailer: Arc<crate::mail::Mailer>,
+    pub metrics: Arc<crate::metrics::Metrics>,
     policies: PolicyCache,
     tenants: tenant_cache::TenantCache,
 }
@@ -117,8 +119,10 @@ impl Sso {
         .map_err(|e| StoreError::Unavailable(e.to_string()))??;
         let hasher = Hasher::start(&config.hashing)?;
         let mailer = Arc::new(crate::mail::Mailer::from_config(&config.mail)?);
+        let metrics = Arc::new(crate::metrics::Metrics::new(store.pool_wait()));
         let sso = Sso {
             config: Arc::new(config),
+            metrics,
             store,
             hasher,
             keyring,

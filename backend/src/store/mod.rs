@@ -47,9 +47,42 @@ pub enum StoreError {
     #[error("database unavailable: {0}")]
     Unavailable(String),
     #[error("database error: {0}")]
-    Query(#[from] diesel::result::Error),
+    Query(diesel::result::Error),
     #[error("migration failed: {0}")]
     Migration(String),
+}
+
+impl From<diesel::result::Error> for StoreError {
+    /// A connection that broke under a query (the server restarted or went away) makes the database
+    /// unavailable, like a refused connection; anything else is an error of the query.
+    fn from(e: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        let lost = match &e {
+            Error::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, _) => {
+                true
+            }
+            Error::DatabaseError(_, info) => {
+                let message = info.message();
+                [
+                    "terminating connection",
+                    "server closed the connection",
+                    "connection to server",
+                    "the database system is shutting down",
+                    "the database system is starting up",
+                    "no connection to the server",
+                ]
+                .iter()
+                .any(|sign| message.contains(sign))
+            }
+            Error::BrokenTransactionManager => true,
+            _ => false,
+        };
+        if lost {
+            StoreError::Unavailable(e.to_string())
+        } else {
+            StoreError::Query(e)
+        }
+    }
 }
 
 impl StoreError {
@@ -162,6 +195,16 @@ pub struct Store {
     /// with "database is locked" whatever `busy_timeout` says. Units of work on SQLite therefore take turns
     /// within the process; PostgreSQL needs no such thing.
     sqlite_turn: Arc<Mutex<()>>,
+    /// How long callers waited for a pooled connection (registered with the metrics).
+    pool_wait: prometheus::Histogram,
+}
+
+/// What the pool holds now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolState {
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
 }
 
 impl std::fmt::Debug for Store {
@@ -193,10 +236,19 @@ impl Store {
             .connection_timeout(Duration::from_secs(5))
             .build(manager)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let pool_wait = prometheus::Histogram::with_opts(
+            prometheus::HistogramOpts::new(
+                "gatehouse_db_pool_wait_seconds",
+                "Time spent waiting for a database connection from the pool.",
+            )
+            .buckets(vec![0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 2.5, 5.0]),
+        )
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         Ok(Store {
             pool,
             kind,
             sqlite_turn: Arc::default(),
+            pool_wait,
         })
     }
 
@@ -217,7 +269,24 @@ impl Store {
     }
 
     fn conn(&self) -> StoreResult<PooledConnection<Manager>> {
-        self.pool.get().map_err(|e| StoreError::Unavailable(e.to_string()))
+        let timer = self.pool_wait.start_timer();
+        let conn = self.pool.get().map_err(|e| StoreError::Unavailable(e.to_string()));
+        timer.observe_duration();
+        conn
+    }
+
+    /// The histogram of pool waits, for the metrics registry.
+    pub fn pool_wait(&self) -> &prometheus::Histogram {
+        &self.pool_wait
+    }
+
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            open: state.connections,
+            idle: state.idle_connections,
+            max: self.pool.max_size(),
+        }
     }
 
     /// Applies pending migrations; returns how many ran. Concurrent instances on PostgreSQL take turns.
@@ -260,6 +329,20 @@ impl Store {
             }
             AnyConnection::Sqlite(_) => Ok(false),
         }
+    }
+
+    /// Whether a connection can be had within `timeout`, and then whether every migration has been applied.
+    pub fn readiness(&self, timeout: Duration) -> StoreResult<bool> {
+        let mut conn = self
+            .pool
+            .get_timeout(timeout)
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        let pending = match &mut conn.any {
+            AnyConnection::Postgresql(pg) => pg.has_pending_migration(PG_MIGRATIONS),
+            AnyConnection::Sqlite(lite) => lite.has_pending_migration(SQLITE_MIGRATIONS),
+        }
+        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        Ok(!pending)
     }
 
     /// Whether every migration has been applied.

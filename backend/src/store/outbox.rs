@@ -117,3 +117,19 @@ pub fn all(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<Vec<Outbox
         .select(OutboxRow::as_select())
         .load(conn)?)
 }
+
+/// Messages of the tenant still to be delivered, and those given up on.
+pub fn backlog(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<(i64, i64)> {
+    let waiting = outbox::table
+        .filter(outbox::tenant_id.eq(tenant))
+        .filter(outbox::sent_time.is_null())
+        .filter(outbox::failed_time.is_null())
+        .count()
+        .get_result(conn)?;
+    let failed = outbox::table
+        .filter(outbox::tenant_id.eq(tenant))
+        .filter(outbox::failed_time.is_not_null())
+        .count()
+        .get_result(conn)?;
+    Ok((waiting, failed))
+}

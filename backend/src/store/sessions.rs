@@ -148,3 +148,12 @@ pub fn delete_for_user_except(
         None => diesel::delete(query).execute(conn)?,
     })
 }
+
+/// How many sessions of the tenant are live at `now`.
+pub fn count_live(conn: &mut AnyConnection, tenant: TenantPk, now: NaiveDateTime) -> StoreResult<i64> {
+    Ok(sessions::table
+        .filter(sessions::tenant_id.eq(tenant))
+        .filter(sessions::expiration_time.gt(now))
+        .count()
+        .get_result(conn)?)
+}

@@ -177,6 +177,8 @@ pub struct TestApp {
     pub base: String,
     pub services: TestSso,
     pub client: awc::Client,
+    /// Where `/metrics` is served when `server.metrics_bind` puts it on its own listener.
+    pub metrics_base: Option<String>,
 }
 
 impl TestApp {
@@ -188,11 +190,13 @@ impl TestApp {
         let services = TestSso::open_with(backend, adjust).await;
         let app = Application::build(services.sso.clone()).expect("bind");
         let base = format!("http://127.0.0.1:{}", app.port());
+        let metrics_base = app.metrics_port().map(|port| format!("http://127.0.0.1:{port}"));
         actix_rt::spawn(app.into_server());
         TestApp {
             base,
             services,
             client: awc::Client::default(),
+            metrics_base,
         }
     }
 

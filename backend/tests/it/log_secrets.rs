@@ -59,6 +59,13 @@ async fn the_capture_sees_requests_and_logins_but_no_secrets() {
         "trace-level events are captured: {ours:?}"
     );
     assert!(
+        ours.iter().any(|l| l.contains("DEBUG")
+            && l.contains("outcome=ok")
+            && l.contains("route=/api/v1/t/{tenant}/login")
+            && l.contains("tenant=default")),
+        "a line logged inside the request carries its route and tenant from the request's span: {ours:?}"
+    );
+    assert!(
         logs.lines()
             .any(|l| l.contains("route=/api/v1/t/{tenant}/sessions/{session_id}")),
         "paths are logged as their patterns, without the session id"

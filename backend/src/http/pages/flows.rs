@@ -28,6 +28,7 @@ fn expired(w: &Web) -> HttpResponse {
 fn status_for(code: SubStatus) -> StatusCode {
     match code.code() {
         "E011001" | "E011002" => StatusCode::TOO_MANY_REQUESTS,
+        "E008005" => StatusCode::SERVICE_UNAVAILABLE,
         "E001002" | "E002002" | "E005007" => StatusCode::CONFLICT,
         "E005006" => StatusCode::NOT_FOUND,
         "E005001" | "E010001" => StatusCode::FORBIDDEN,

@@ -236,6 +236,7 @@ async fn finish(
             };
             let status = match code {
                 SubStatus::ThrottleAddress | SubStatus::ThrottleHashQueue => StatusCode::TOO_MANY_REQUESTS,
+                SubStatus::CommonUnavailable => StatusCode::SERVICE_UNAVAILABLE,
                 c if c.code().starts_with("E003") && step == LoginStep::NewPassword => StatusCode::UNPROCESSABLE_ENTITY,
                 _ => StatusCode::UNAUTHORIZED,
             };

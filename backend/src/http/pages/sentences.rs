@@ -43,6 +43,7 @@ pub fn sentence(code: SubStatus) -> String {
         AuthSignUpConfirmed => "This link has already been used.",
         PasswordResetCouldNotAccess => "This link is not valid, has expired, or has already been used.",
         CommonMissingInput | CommonInvalidInput => "Some of the information is missing or not valid.",
+        CommonUnavailable => "The service is briefly unavailable. Please try again in a few seconds.",
         _ => "That did not work. Please try again.",
     }
     .to_owned()
