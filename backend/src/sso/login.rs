@@ -157,7 +157,11 @@ impl Sso {
         // A refusal by the hashing queue is the service shedding load, not a decision about the user: it is
         // counted by the queue, not written to the audit log, where a flood would otherwise cost a write (and a
         // database connection) per refused attempt.
-        if matches!(result, Err(SsoError::Hash(HashError::Busy))) {
+        // Nor can a database that cannot be reached record anything: trying would only double the caller's wait.
+        if matches!(
+            result,
+            Err(SsoError::Hash(HashError::Busy)) | Err(SsoError::Store(crate::store::StoreError::Unavailable(_)))
+        ) {
             return result;
         }
         let (pk, audit_ctx) = (ctx.tenant.pk, ctx.clone());

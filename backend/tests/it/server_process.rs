@@ -79,7 +79,6 @@ impl ServerProcess {
     }
 
     /// Whether the process is still running.
-    #[allow(dead_code)]
     pub fn alive(&mut self) -> bool {
         matches!(self.child.try_wait(), Ok(None))
     }
@@ -90,4 +89,67 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// One request to a running server: method, path, UST (as a bearer), JSON body; the status and JSON reply
+/// (`Null` when the reply is not JSON).
+pub async fn call(
+    client: &awc::Client,
+    base: &str,
+    method: &str,
+    path: &str,
+    ust: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut req = client
+        .request(method.parse().expect("a method"), format!("{base}{path}"))
+        .insert_header(("X-Current-App", "CRM"))
+        .timeout(Duration::from_secs(30));
+    if let Some(ust) = ust {
+        req = req.insert_header(("Authorization", format!("Bearer {ust}")));
+    }
+    let sent = match body {
+        Some(body) => req.send_json(&body).await,
+        None => req.send().await,
+    };
+    let mut res = match sent {
+        Ok(res) => res,
+        Err(e) => panic!("{method} {path}: no response: {e}"),
+    };
+    let bytes = res.body().limit(1 << 20).await.unwrap_or_default();
+    (
+        res.status().as_u16(),
+        serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// The first sub-status of an error reply.
+pub fn sub_status(reply: &serde_json::Value) -> String {
+    reply["sub_status"][0].as_str().unwrap_or_default().to_owned()
+}
+
+/// The services opened in this process on a database the server processes share, to create what they need.
+pub async fn setup_sso(db: &crate::common::TestDb, key: &str) -> gatehouse::sso::Sso {
+    let mut config = crate::common::test_config(db);
+    config.crypto.fernet_keys = gatehouse::config::SecretList::new(vec![key.to_owned()]);
+    gatehouse::sso::Sso::open(config, gatehouse::sso::Clock::System, None)
+        .await
+        .expect("open the shared store")
+        .sso
+}
+
+/// Creates an approved user whose password is `<name>'s passphrase`.
+pub async fn add_user(sso: &gatehouse::sso::Sso, tenant: &str, name: &str, super_user: bool) {
+    let tenant = sso.resolve_tenant(tenant).await.expect("tenant");
+    let ctx = sso.cli_ctx(tenant);
+    let new = gatehouse::sso::NewUser {
+        username: name.into(),
+        password: Some(gatehouse::crypto::password::Password::new(format!(
+            "{name}'s passphrase"
+        ))),
+        auto_approve: true,
+        is_super_user: super_user,
+        ..gatehouse::sso::NewUser::default()
+    };
+    sso.create_user(&ctx, new).await.expect("create a user");
 }
