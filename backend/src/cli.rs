@@ -1,4 +1,5 @@
-//! The `gatehouse` command line: `serve` (the default), `migrate`, `tenant ...`, `user ...`, `keys generate`.
+//! The `gatehouse` command line: `serve` (the default), `migrate`, `tenant ...`, `user ...`, `keys ...`,
+//! `mail list`, `audit verify`, `config check`.
 //! Passwords come only from standard input. Each failure prints one line on stderr and exits non-zero:
 //! 1 for a general failure, 3 for an unknown tenant or user, 4 for something that already exists, 5 for a value
 //! a policy rejects, 6 for an audit log found altered (2 is clap's usage error).
@@ -48,6 +49,16 @@ pub enum Command {
     /// The audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Validate the configuration (the --config file, or gatehouse.toml, plus GATEHOUSE__ variables) without
+    /// starting anything; print the first problem with its key.
+    Check,
 }
 
 #[derive(Debug, Subcommand)]
@@ -226,6 +237,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         println!("{}", crate::crypto::keys::generate());
         return Ok(());
     }
+    if let Command::Config(ConfigCommand::Check) = command {
+        return config_check(cli.config.as_deref());
+    }
     let loaded = Config::load(Sources::from_process(cli.config.as_deref()))?;
     crate::telemetry::init(&loaded.config.log);
     for warning in &loaded.warnings {
@@ -268,10 +282,35 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Tenant(cmd) => tenant(&sso, cmd).await,
         Command::User(cmd) => user(&sso, cmd).await,
-        Command::Keys(KeysCommand::Generate) => Ok(()),
+        Command::Keys(KeysCommand::Generate) | Command::Config(ConfigCommand::Check) => Ok(()),
         Command::Mail(MailCommand::List { failed }) => mail_list(&sso, failed).await,
         Command::Audit(AuditCommand::Verify { tenant }) => audit_verify(&sso, tenant).await,
     }
+}
+
+/// `config check`: loads as `serve` would, then checks what loading leaves to start-up (the Fernet keys).
+/// Unknown keys, which `serve` only warns about, are problems here: they are usually typos.
+fn config_check(file: Option<&std::path::Path>) -> Result<(), Failure> {
+    let source = match file {
+        Some(path) => path.display().to_string(),
+        None if std::path::Path::new("gatehouse.toml").is_file() => "gatehouse.toml".to_owned(),
+        None => "the built-in defaults (no gatehouse.toml here)".to_owned(),
+    };
+    let loaded = Config::load(Sources::from_process(file))?;
+    let (unknown, ignored): (Vec<&String>, Vec<&String>) = loaded
+        .warnings
+        .iter()
+        .partition(|w| w.starts_with("unknown configuration"));
+    if let Some(first) = unknown.first() {
+        return Err(Failure::new(1, format!("configuration: {first}")));
+    }
+    crate::crypto::keys::check_configured(&loaded.config)
+        .map_err(|e| Failure::new(1, format!("configuration: {e}")))?;
+    for warning in ignored {
+        eprintln!("gatehouse: warning: {warning}");
+    }
+    println!("configuration OK: {source}");
+    Ok(())
 }
 
 async fn audit_verify(sso: &Sso, only: Option<String>) -> Result<(), Failure> {

@@ -356,7 +356,7 @@ impl Config {
         let raw = builder.build().map_err(|e| match e {
             config::ConfigError::FileParse { uri, cause } => ConfigError::File {
                 path: uri.unwrap_or_default(),
-                message: cause.to_string(),
+                message: one_line(&cause.to_string()),
             },
             other => ConfigError::Other(other.to_string()),
         })?;
@@ -391,6 +391,15 @@ impl Config {
                     format!("{proxy:?} is not an IP address or CIDR"),
                 )
             })?;
+        }
+        if !self.server.metrics_bind.is_empty() {
+            self.server
+                .metrics_bind
+                .parse::<SocketAddr>()
+                .map_err(|e| bad("server.metrics_bind", format!("not an address:port ({e})")))?;
+        }
+        if self.mail.transport == MailTransport::Smtp && self.mail.smtp_host.is_empty() {
+            return Err(bad("mail.smtp_host", "required with mail.transport = smtp".to_owned()));
         }
         if self.server.max_body_bytes == 0 {
             return Err(bad("server.max_body_bytes", "must be above 0".to_owned()));
@@ -490,6 +499,16 @@ pub fn parse_net(s: &str) -> Option<IpNet> {
         .or_else(|| s.parse::<std::net::IpAddr>().ok().map(IpNet::from))
 }
 
+/// A TOML parse error spans several lines (the position, the source line, a caret, the reason): the first and
+/// the last make one.
+fn one_line(message: &str) -> String {
+    let lines: Vec<&str> = message.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    match (lines.first(), lines.last()) {
+        (Some(first), Some(last)) if lines.len() > 1 => format!("{first}: {last}"),
+        _ => message.trim().to_owned(),
+    }
+}
+
 /// The `config` crate appends " for key `x`" to some messages; the key is reported separately.
 fn strip_key_suffix(message: &str) -> String {
     match message.find(" for key `") {
@@ -574,6 +593,51 @@ mod tests {
         assert_eq!(p.password.expiry, 730);
         assert!(!p.signup.always_return_confirm_token);
         assert_eq!(p.totp.valid_window, 1);
+    }
+
+    /// The documented configuration (`gatehouse.example.toml`) is the built-in one, key for key, each with a
+    /// comment.
+    #[test]
+    fn the_example_file_lists_every_key_with_its_default() {
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../gatehouse.example.toml"));
+        let loaded = Config::load(Sources {
+            file: Some(path),
+            env: HashMap::new(),
+        })
+        .expect("the example loads");
+        assert_eq!(loaded.warnings, Vec::<String>::new());
+        assert_eq!(loaded.config, Config::default(), "every value is the default");
+
+        let text = std::fs::read_to_string(path).expect("read the example");
+        let (mut section, mut previous, mut listed) = (String::new(), "", BTreeSet::new());
+        for line in text.lines() {
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = name.to_owned();
+            } else if let Some((key, _)) = line.split_once(" = ")
+                && !line.starts_with('#')
+            {
+                assert!(previous.starts_with("# "), "`{section}.{key}` has a comment above it");
+                listed.insert(format!("{section}.{key}"));
+            }
+            previous = line;
+        }
+        let mut expected = BTreeSet::new();
+        let Ok(serde_json::Value::Object(sections)) = serde_json::to_value(Config::default()) else {
+            panic!("the defaults serialize to a table");
+        };
+        for (section, fields) in sections {
+            let serde_json::Value::Object(fields) = fields else {
+                continue;
+            };
+            if section == "user_address_list" || section == "mail_templates" {
+                assert!(text.contains(&format!("# [{section}")), "{section} is shown by example");
+                continue;
+            }
+            expected.extend(fields.keys().map(|key| format!("{section}.{key}")));
+        }
+        assert_eq!(listed, expected, "the example's keys are the built-in keys");
+        // Secrets serialize redacted; the one with a non-empty default is checked by value above.
+        assert!(text.contains("url = \"sqlite://data/gatehouse.db\""));
     }
 
     #[test]

@@ -84,6 +84,21 @@ pub fn load(config: &Config) -> Result<LoadedKeys, KeyError> {
     })
 }
 
+/// Checks the configured keys without touching the key file: each must be a Fernet key, and a PostgreSQL
+/// deployment must configure them.
+pub fn check_configured(config: &Config) -> Result<(), KeyError> {
+    let keys: Vec<String> = config
+        .crypto
+        .fernet_keys
+        .iter()
+        .map(|k| k.expose().to_owned())
+        .collect();
+    if keys.is_empty() && config.database_kind() == DatabaseKind::Postgres {
+        return Err(KeyError::MissingOnPostgres);
+    }
+    check(&keys)
+}
+
 fn check(keys: &[String]) -> Result<(), KeyError> {
     for (i, key) in keys.iter().enumerate() {
         if fernet::Fernet::new(key).is_none() {

@@ -593,3 +593,64 @@ async fn audit_verify_finds_edited_and_removed_entries(backend: Backend) {
     assert!(sso.verify_audit(&default).await.unwrap().is_ok());
 }
 both!(audit_verify_finds_edited_and_removed_entries);
+
+/// `config check` validates without starting anything: the first problem, with its key, on one line.
+#[test]
+fn config_check_names_the_first_problem_with_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |toml: Option<&str>| {
+        let path = dir.path().join("check.toml");
+        if let Some(text) = toml {
+            std::fs::write(&path, text).unwrap();
+        }
+        let out = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+            .args(["config", "check", "--config", &path.display().to_string()])
+            .current_dir(dir.path())
+            .env_clear()
+            .output()
+            .unwrap();
+        Out {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    };
+    let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../gatehouse.example.toml")).unwrap();
+    let ok = check(Some(&example));
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(ok.stdout.starts_with("configuration OK"), "{}", ok.stdout);
+    assert!(!dir.path().join("data").exists(), "checking creates nothing");
+
+    let key = gatehouse::crypto::keys::generate();
+    for (toml, needle) in [
+        ("[server]\nbind = \"nowhere\"\n", "`server.bind`"),
+        ("[session]\nexpiri = 5\n", "`session.expiri`"),
+        ("[session]\nexpiry = \"soon\"\n", "`session.expiry`"),
+        ("[server]\nmetrics_bind = \"9090\"\n", "`server.metrics_bind`"),
+        ("[mail]\ntransport = \"smtp\"\n", "`mail.smtp_host`"),
+        (
+            "[database]\nurl = \"postgres://gh@127.0.0.1/gh\"\n",
+            "crypto.fernet_keys is not set",
+        ),
+        (
+            "[crypto]\nfernet_keys = [\"not-a-key\"]\n",
+            "crypto.fernet_keys: entry 1",
+        ),
+        (
+            &format!("[crypto]\nfernet_keys = [\"{key}\", \"short\"]\n"),
+            "crypto.fernet_keys: entry 2",
+        ),
+        ("[log]\nlevel = \"[[[\"\n", "`log.level`"),
+        ("this is not toml", "check.toml"),
+    ] {
+        let out = check(Some(toml));
+        one_line_error(&out, 1, needle);
+        assert!(!out.stderr.contains(&key), "a key is never echoed");
+    }
+    let ignored = check(Some("[main]\nencrypt_password = true\n"));
+    assert_eq!(ignored.code, 0, "{}", ignored.stderr);
+    assert!(ignored.stderr.contains("main.encrypt_password"), "{}", ignored.stderr);
+
+    std::fs::remove_file(dir.path().join("check.toml")).unwrap();
+    one_line_error(&check(None), 1, "no such file");
+}
