@@ -153,6 +153,14 @@ pub enum UserCommand {
 pub enum KeysCommand {
     /// Print a new Fernet key.
     Generate,
+    /// Re-seal every stored sealed value (TOTP keys, e-mails, encrypted attributes) under the first key of
+    /// crypto.fernet_keys, after checking that each opens. Put the new key first on every instance, keeping the
+    /// old ones after it, before running this.
+    Rotate {
+        /// Only check and report; write nothing.
+        #[arg(long)]
+        check: bool,
+    },
 }
 
 /// A failure to report: one line, one exit code.
@@ -285,7 +293,62 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Keys(KeysCommand::Generate) | Command::Config(ConfigCommand::Check) => Ok(()),
         Command::Mail(MailCommand::List { failed }) => mail_list(&sso, failed).await,
         Command::Audit(AuditCommand::Verify { tenant }) => audit_verify(&sso, tenant).await,
+        Command::Keys(KeysCommand::Rotate { check }) => keys_rotate(&sso, check).await,
     }
+}
+
+async fn keys_rotate(sso: &Sso, check: bool) -> Result<(), Failure> {
+    let keys = crate::crypto::keys::load(&sso.config).map_or(0, |loaded| loaded.keys.len());
+    if keys < 2 {
+        return Err(Failure::new(
+            1,
+            "keys rotate: one Fernet key is configured, so there is nothing to rotate to: make a key with \
+             `gatehouse keys generate`, put it first in crypto.fernet_keys on every instance with the old key after \
+             it, restart them, then run `gatehouse keys rotate`",
+        ));
+    }
+    let report = sso.rotate_keys(check).await.map_err(|e| describe(e, "keys rotate"))?;
+    println!(
+        "{} keys configured: the first seals, all open. {} tenants, {} sealed values already under the first key.",
+        report.keys, report.tenants, report.current
+    );
+    if !report.unreadable.is_empty() {
+        for cell in &report.unreadable {
+            println!("unreadable: {cell}");
+        }
+        return Err(Failure::new(
+            1,
+            format!(
+                "keys rotate: {} stored values open with none of the configured keys (listed above); nothing was \
+                 re-sealed. Add back the key that sealed them (after the first) and run again",
+                report.unreadable.len()
+            ),
+        ));
+    }
+    let verb = if check { "to re-seal" } else { "re-sealed" };
+    let columns: Vec<String> = report.resealed.iter().map(|(c, n)| format!("{c} {n}")).collect();
+    println!(
+        "{verb} under the first key: {} ({})",
+        report.resealed_total(),
+        if columns.is_empty() {
+            "none".to_owned()
+        } else {
+            columns.join(", ")
+        }
+    );
+    match report.older_keys_needed_until {
+        Some(until) if report.live_sessions > 0 => println!(
+            "{} live sessions may hold USTs sealed with an older key; keep the older keys configured until {} UTC \
+             (their absolute lifetime), then remove them from crypto.fernet_keys on every instance.",
+            report.live_sessions,
+            until.format("%Y-%m-%d %H:%M")
+        ),
+        _ => println!("no live sessions: once every instance has the new key first, the older keys may be removed."),
+    }
+    if check {
+        println!("checked only: nothing was written");
+    }
+    Ok(())
 }
 
 /// `config check`: loads as `serve` would, then checks what loading leaves to start-up (the Fernet keys).

@@ -8,8 +8,9 @@ use std::fmt;
 #[derive(Clone)]
 pub struct Keyring {
     fernet: std::sync::Arc<MultiFernet>,
-    /// The key of lookup hashes (e-mail search when e-mails are sealed): derived from the oldest key of the
-    /// ring, which rotation keeps longest.
+    /// The key of lookup hashes (e-mail search when e-mails are sealed). Stored in the database sealed with the
+    /// ring (see `sso::key_rotation`), so that it outlives the keys; until it is read from there, the one a
+    /// store made before it was stored used: derived from the oldest key of the ring.
     lookup_key: std::sync::Arc<[u8; 32]>,
 }
 
@@ -36,6 +37,24 @@ impl Keyring {
             fernet: std::sync::Arc::new(MultiFernet::new(fernets)),
             lookup_key: std::sync::Arc::new(lookup_key),
         })
+    }
+
+    /// The lookup key in use.
+    pub fn lookup_key(&self) -> [u8; 32] {
+        *self.lookup_key
+    }
+
+    /// The same ring with another lookup key.
+    pub fn with_lookup_key(&self, key: [u8; 32]) -> Keyring {
+        Keyring {
+            fernet: self.fernet.clone(),
+            lookup_key: std::sync::Arc::new(key),
+        }
+    }
+
+    /// A ring with only the first key, which seals; for checking that a value was sealed with it.
+    pub fn first_only(keys: &[String]) -> Option<Keyring> {
+        Keyring::new(keys.get(..1)?)
     }
 
     /// Seals a value with the first key (a fresh IV each time, so equal inputs give different tokens).

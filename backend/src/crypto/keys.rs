@@ -13,6 +13,11 @@ pub enum KeyError {
     MissingOnPostgres,
     #[error("crypto.fernet_keys: entry {0} is not a Fernet key (32 bytes of URL-safe base64)")]
     Invalid(usize),
+    #[error(
+        "crypto.fernet_keys: none of the keys opens the stored e-mail lookup key: a key was removed before \
+         `gatehouse keys rotate` re-sealed what it had sealed; put the old key back (after the new one)"
+    )]
+    LookupKeyUnreadable,
     #[error("crypto.key_file {path}: {message}")]
     File { path: String, message: String },
 }

@@ -14,6 +14,7 @@ pub mod common_passwords;
 pub mod context;
 pub mod error;
 pub mod gauges;
+pub mod key_rotation;
 pub mod limits;
 pub mod login;
 pub mod mail_templates;
@@ -117,6 +118,8 @@ impl Sso {
         })
         .await
         .map_err(|e| StoreError::Unavailable(e.to_string()))??;
+        let lookup = key_rotation::lookup_key(&store, &keyring, clock.now()).await?;
+        let keyring = keyring.with_lookup_key(lookup);
         let hasher = Hasher::start(&config.hashing)?;
         let mailer = Arc::new(crate::mail::Mailer::from_config(&config.mail)?);
         let metrics = Arc::new(crate::metrics::Metrics::new(store.pool_wait()));

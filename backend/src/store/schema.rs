@@ -241,3 +241,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     request_counters,
     user_search_names,
 );
+
+diesel::table! {
+    keyring_meta (name) {
+        name -> Text,
+        sealed_value -> Text,
+        modified_time -> Timestamp,
+    }
+}

@@ -157,3 +157,16 @@ pub fn count_live(conn: &mut AnyConnection, tenant: TenantPk, now: NaiveDateTime
         .count()
         .get_result(conn)?)
 }
+
+/// When the newest live session of the tenant began, if any is live at `now`.
+pub fn newest_live_creation(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    now: NaiveDateTime,
+) -> StoreResult<Option<NaiveDateTime>> {
+    Ok(sessions::table
+        .filter(sessions::tenant_id.eq(tenant))
+        .filter(sessions::expiration_time.gt(now))
+        .select(diesel::dsl::max(sessions::creation_time))
+        .first(conn)?)
+}

@@ -654,3 +654,56 @@ fn config_check_names_the_first_problem_with_its_key() {
     std::fs::remove_file(dir.path().join("check.toml")).unwrap();
     one_line_error(&check(None), 1, "no such file");
 }
+
+/// `keys rotate` explains what to do with a single key, and with the new key first re-seals and reports.
+async fn keys_rotate_explains_and_reseals(backend: Backend) {
+    let old = gatehouse::crypto::keys::generate();
+    let mut cli = Cli::new(backend);
+    cli.key = Some(old.clone());
+    let out = cli.run(
+        &[
+            "user",
+            "create",
+            "--tenant",
+            "default",
+            "--username",
+            "rosa",
+            "--password-stdin",
+            "--email",
+            "rosa@example.com",
+            "--totp-key",
+            "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+        ],
+        Some("rosa's long passphrase\n"),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    one_line_error(&cli.run(&["keys", "rotate"], None), 1, "nothing to rotate to");
+
+    let new = gatehouse::crypto::keys::generate();
+    cli.key = Some(format!("{new},{old}"));
+    let checked = cli.run(&["keys", "rotate", "--check"], None);
+    assert_eq!(checked.code, 0, "{}", checked.stderr);
+    assert!(
+        checked.stdout.contains("to re-seal under the first key: 2"),
+        "{}",
+        checked.stdout
+    );
+    assert!(checked.stdout.contains("nothing was written"));
+    let rotated = cli.run(&["keys", "rotate"], None);
+    assert_eq!(rotated.code, 0, "{}", rotated.stderr);
+    assert!(
+        rotated
+            .stdout
+            .contains("re-sealed under the first key: 2 (users.email 1, users.totp_key 1)"),
+        "{}",
+        rotated.stdout
+    );
+    assert!(!rotated.stdout.contains(&new) && !rotated.stdout.contains(&old));
+    let again = cli.run(&["keys", "rotate", "--check"], None);
+    assert!(
+        again.stdout.contains("to re-seal under the first key: 0 (none)"),
+        "{}",
+        again.stdout
+    );
+}
+both!(keys_rotate_explains_and_reseals);

@@ -70,6 +70,8 @@ pub struct TestDb {
     pub backend: Backend,
     pub url: String,
     pub dir: TempDir,
+    /// The Fernet key every configuration of this database uses on PostgreSQL (the store remembers its keys).
+    pub key: String,
     pg_name: Option<String>,
 }
 
@@ -81,6 +83,7 @@ impl TestDb {
                 backend,
                 url: format!("sqlite://{}", dir.path().join("gatehouse.db").display()),
                 dir,
+                key: gatehouse::crypto::keys::generate(),
                 pg_name: None,
             },
             Backend::Postgres => {
@@ -99,6 +102,7 @@ impl TestDb {
                     backend,
                     url: format!("postgres://{TEST_ROLE}@{}/{name}?sslmode=disable", pg_host_port()),
                     dir,
+                    key: gatehouse::crypto::keys::generate(),
                     pg_name: Some(name),
                 }
             }
@@ -128,7 +132,7 @@ pub fn test_config(db: &TestDb) -> Config {
     config.crypto.key_file = db.dir.path().join("fernet.key").display().to_string();
     config.mail.file_dir = db.dir.path().join("mail").display().to_string();
     if db.backend == Backend::Postgres {
-        config.crypto.fernet_keys = SecretList::new(vec![gatehouse::crypto::keys::generate()]);
+        config.crypto.fernet_keys = SecretList::new(vec![db.key.clone()]);
     }
     config
 }

@@ -14,6 +14,7 @@ mod hash_queue;
 mod http;
 mod instances;
 mod isolation;
+mod keys;
 mod log_secrets;
 mod login;
 mod mail;

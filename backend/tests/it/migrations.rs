@@ -5,7 +5,7 @@ use crate::both;
 use crate::common::{Backend, TestDb, test_config};
 use diesel::prelude::*;
 use gatehouse::store::Store;
-use gatehouse::store::schema::{audit_log, sessions, tenant_settings, tenants, users};
+use gatehouse::store::schema::{audit_log, keyring_meta, sessions, tenant_settings, tenants, users};
 
 async fn migrations_apply_from_empty_and_twice_is_a_no_op(backend: Backend) {
     let db = TestDb::new(backend);
@@ -34,11 +34,15 @@ async fn migrations_apply_from_empty_and_twice_is_a_no_op(backend: Backend) {
                     .len(),
                 sessions::table.count().get_result::<i64>(conn)?,
                 audit_log::table.count().get_result::<i64>(conn)?,
+                keyring_meta::table
+                    .select(keyring_meta::all_columns)
+                    .load::<(String, String, chrono::NaiveDateTime)>(conn)?
+                    .len(),
             ))
         })
         .await
         .unwrap();
-    assert_eq!(counts, (0, 0, 0, 0, 0));
+    assert_eq!(counts, (0, 0, 0, 0, 0, 0));
 }
 both!(migrations_apply_from_empty_and_twice_is_a_no_op);
 
