@@ -52,6 +52,25 @@ pub enum Command {
     /// The configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Bring users over from another system.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Import the users (with their user attributes) of a Zato ODB into a tenant; a second run skips those
+    /// already imported.
+    Zato {
+        /// The Zato ODB: postgres://... or sqlite://PATH.
+        #[arg(long = "from", value_name = "URL")]
+        from: String,
+        /// Zato's Fernet key (secrets.conf, [secret_keys] key1); `-` reads it from standard input.
+        #[arg(long, value_name = "KEY")]
+        zato_key: String,
+        #[arg(long)]
+        tenant: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -294,6 +313,59 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Mail(MailCommand::List { failed }) => mail_list(&sso, failed).await,
         Command::Audit(AuditCommand::Verify { tenant }) => audit_verify(&sso, tenant).await,
         Command::Keys(KeysCommand::Rotate { check }) => keys_rotate(&sso, check).await,
+        Command::Import(ImportCommand::Zato { from, zato_key, tenant }) => {
+            import_zato(&sso, &from, &zato_key, &tenant).await
+        }
+    }
+}
+
+async fn import_zato(sso: &Sso, from: &str, zato_key: &str, tenant: &str) -> Result<(), Failure> {
+    let key_text = if zato_key == "-" {
+        read_password()?.expose().to_owned()
+    } else {
+        zato_key.to_owned()
+    };
+    let key = crate::sso::zato_import::ZatoKey::new(&key_text).ok_or_else(|| {
+        Failure::new(
+            1,
+            "--zato-key is not a Fernet key (Zato's secrets.conf [secret_keys] key1)",
+        )
+    })?;
+    let tenant = sso
+        .resolve_tenant(tenant)
+        .await
+        .map_err(|e| describe(e, &format!("tenant `{tenant}`")))?;
+    let ctx = sso.cli_ctx(tenant);
+    let report = sso
+        .import_zato(&ctx, from, &key)
+        .await
+        .map_err(|e| describe(e, "import zato"))?;
+    for user in &report.imported {
+        println!("imported\t{user}");
+    }
+    for user in &report.skipped {
+        println!("skipped\t{user}\t(already in the tenant)");
+    }
+    for line in &report.failed {
+        println!("failed\t{line}");
+    }
+    println!(
+        "{} imported ({} attributes), {} skipped, {} failed",
+        report.imported.len(),
+        report.attrs,
+        report.skipped.len(),
+        report.failed.len()
+    );
+    if report.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::new(
+            1,
+            format!(
+                "import zato: {} users could not be imported (listed above)",
+                report.failed.len()
+            ),
+        ))
     }
 }
 

@@ -56,7 +56,7 @@ fn bad_input() -> SsoError {
     SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidInput)
 }
 
-fn check_name(name: &str) -> SsoResult<()> {
+pub fn check_name(name: &str) -> SsoResult<()> {
     if name.is_empty() || name.chars().count() > 191 || name.chars().any(char::is_control) {
         Err(bad_input())
     } else {

@@ -19,6 +19,7 @@ pub mod settings;
 pub mod tenants;
 pub mod totp;
 pub mod users;
+pub mod zato_odb;
 
 use crate::config::DatabaseKind;
 use diesel::connection::SimpleConnection;

@@ -9,25 +9,25 @@ use gatehouse::sso::{Clock, Sso, UserRef};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-struct Cli {
-    db: TestDb,
-    key: Option<String>,
+pub(crate) struct Cli {
+    pub db: TestDb,
+    pub key: Option<String>,
 }
 
-struct Out {
-    code: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
 }
 
 impl Cli {
-    fn new(backend: Backend) -> Cli {
+    pub fn new(backend: Backend) -> Cli {
         let db = TestDb::new(backend);
         let key = (backend == Backend::Postgres).then(gatehouse::crypto::keys::generate);
         Cli { db, key }
     }
 
-    fn run(&self, args: &[&str], stdin: Option<&str>) -> Out {
+    pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Out {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatehouse"));
         cmd.args(args)
             .current_dir(self.db.dir.path())
@@ -58,10 +58,11 @@ impl Cli {
     }
 
     /// Opens the same store in-process to check what the commands did.
-    async fn sso(&self) -> Sso {
+    pub async fn sso(&self) -> Sso {
         let mut config = Config::default();
         config.database.url = gatehouse::config::Secret::new(self.db.url.clone());
         config.crypto.key_file = self.db.dir.path().join("data/fernet.key").display().to_string();
+        config.server.bind = "127.0.0.1:0".to_owned();
         config.hashing.argon2_memory_kib = 256;
         config.hashing.argon2_iterations = 1;
         if let Some(key) = &self.key {
@@ -75,7 +76,7 @@ impl Cli {
 }
 
 /// An error is one line on stderr.
-fn one_line_error(out: &Out, code: i32, needle: &str) {
+pub(crate) fn one_line_error(out: &Out, code: i32, needle: &str) {
     assert_eq!(out.code, code, "exit code; stderr: {}", out.stderr);
     let lines: Vec<&str> = out.stderr.lines().collect();
     assert_eq!(lines.len(), 1, "one line on stderr: {:?}", out.stderr);

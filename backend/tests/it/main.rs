@@ -27,3 +27,4 @@ mod server_process;
 mod signup;
 mod tenants_users;
 mod zato_api;
+mod zato_import;
