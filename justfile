@@ -15,18 +15,20 @@ run *args:
 setup:
     scripts/setup.sh
 
-# Every test: unit tests, integration tests against PostgreSQL and SQLite both, and the browser tests
+# Every test: unit and integration tests against PostgreSQL and SQLite both, the API fuzzer and the browser
+# tests, then a summary of what ran
 test: setup
-    cargo test --workspace --locked -- --test-threads {{test_threads}}
-    just e2e
+    scripts/test-all.sh {{test_threads}}
+
+# Fuzz the native API from its OpenAPI document (schemathesis, `examples` per operation) against a live server
+api-fuzz examples="25":
+    scripts/setup.sh python
+    scripts/api-fuzz.sh {{examples}}
 
 # Browser tests: Debian's Chromium driven by playwright-core, against the debug binary on PostgreSQL with a
 # real SMTP server; screenshots land in e2e/artifacts
 e2e:
-    scripts/setup.sh browser postgres python
-    cargo build -p gatehouse --locked
-    cd e2e && npm ci --no-audit --no-fund --loglevel=error
-    cd e2e && npm test
+    scripts/e2e.sh
 
 # The benchmark harness against a release build on PostgreSQL (minutes; not part of `just test`): prints the
 # figures and appends them, with the machine's description, to docs/benchmarks.md. GATEHOUSE_BENCH_SECONDS sets

@@ -147,9 +147,9 @@ impl Sso {
                 return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput));
             }
             let expiration_time = match input.expiration {
-                Some(s) => ctx
-                    .now
-                    .checked_add_signed(TimeDelta::seconds(s))
+                // Any positive number of seconds is accepted; beyond what a time can hold it means never.
+                Some(s) => TimeDelta::try_seconds(s)
+                    .and_then(|d| ctx.now.checked_add_signed(d))
                     .unwrap_or_else(never)
                     .min(never()),
                 None => never(),

@@ -970,6 +970,25 @@ async fn user_and_session_attributes(backend: Backend) {
     };
     assert_eq!(stored.len(), 1);
     assert!(stored[0].1 && !stored[0].0.contains("s3cr3t") && stored[0].0.starts_with("gAAAAA"));
+    // An expiration beyond what a time can hold (found by the API fuzzer: it panicked) means never.
+    let (status, _) = api
+        .call(
+            "POST",
+            "default",
+            "/users/me/attrs",
+            Some(&alice),
+            Some(json!({"name": "forever", "value": 1, "expiration": i64::MAX - 1})),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let (_, forever) = api
+        .call("GET", "default", &format!("{base}/forever"), Some(&alice), None)
+        .await;
+    assert_eq!(forever["expiration_time"], "9999-12-31T00:00:00Z");
+    let (status, _) = api
+        .call("DELETE", "default", &format!("{base}/forever"), Some(&alice), None)
+        .await;
+    assert!((200..300).contains(&status), "{status}");
     let (_, attr) = api
         .call("GET", "default", &format!("{base}/secret"), Some(&alice), None)
         .await;
