@@ -69,6 +69,7 @@ export async function startWorld() {
     GATEHOUSE__DATABASE__URL: `postgres://gatehouse_test@127.0.0.1:5432/${db}?sslmode=disable`,
     GATEHOUSE__CRYPTO__FERNET_KEYS: key,
     GATEHOUSE__SERVER__BIND: `127.0.0.1:${port}`,
+    GATEHOUSE__SERVER__METRICS_BIND: '127.0.0.1:0',
     GATEHOUSE__SERVER__PUBLIC_URL: `http://127.0.0.1:${port}`,
     GATEHOUSE__HASHING__ARGON2_MEMORY_KIB: '256',
     GATEHOUSE__HASHING__ARGON2_ITERATIONS: '1',

@@ -13,16 +13,17 @@ cargo build -q -p gatehouse --bin gatehouse --locked
 dir=$(mktemp -d)
 server=""
 cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null || true
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
   rm -rf "$dir"
 }
 trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+py=.venv/bin/python
+port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export GATEHOUSE__DATABASE__URL="sqlite://$dir/gatehouse.db"
 export GATEHOUSE__CRYPTO__KEY_FILE="$dir/fernet.key"
 export GATEHOUSE__MAIL__FILE_DIR="$dir/mail"
 export GATEHOUSE__HASHING__ARGON2_MEMORY_KIB=256 GATEHOUSE__HASHING__ARGON2_ITERATIONS=1
-export GATEHOUSE__SERVER__BIND="127.0.0.1:$port" GATEHOUSE__LOG__LEVEL=error
+export GATEHOUSE__SERVER__BIND="127.0.0.1:$port" GATEHOUSE__SERVER__METRICS_BIND=127.0.0.1:0 GATEHOUSE__LOG__LEVEL=error
 # The per-address failure throttle would start answering 429 to a fuzzer that sends many wrong passwords.
 export GATEHOUSE__LOGIN__MAX_FAILURES_PER_ADDRESS=1000000 GATEHOUSE__LOGIN__MAX_FAILURES=1000000
 password="fuzzing passphrase $RANDOM$RANDOM"
@@ -34,7 +35,7 @@ for target in "fuzz root" "fuzzset root" "system operator"; do
 done
 "$bin" serve 2>"$dir/server.log" &
 server=$!
-up() { python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/healthz', timeout=1)" 2>/dev/null; }
+up() { "$py" -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/healthz', timeout=1)" 2>/dev/null; }
 for _ in $(seq 1 100); do
   up && break
   sleep 0.1

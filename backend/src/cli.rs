@@ -65,8 +65,9 @@ pub enum ImportCommand {
         /// The Zato ODB: postgres://... or sqlite://PATH.
         #[arg(long = "from", value_name = "URL")]
         from: String,
-        /// Zato's Fernet key (secrets.conf, [secret_keys] key1); `-` reads it from standard input.
-        #[arg(long, value_name = "KEY")]
+        /// Zato's Fernet key (secrets.conf, [secret_keys] key1); `-` reads it from standard input, which keeps
+        /// it out of the process list and the shell's history.
+        #[arg(long, value_name = "KEY", allow_hyphen_values = true)]
         zato_key: String,
         #[arg(long)]
         tenant: String,
@@ -411,10 +412,12 @@ async fn keys_rotate(sso: &Sso, check: bool) -> Result<(), Failure> {
     match report.older_keys_needed_until {
         Some(until) if report.live_sessions > 0 => println!(
             "{} live sessions may hold USTs sealed with an older key; keep the older keys configured until {} UTC \
-             (their absolute lifetime), then remove them from crypto.fernet_keys on every instance.",
+             (their absolute lifetime), check that `gatehouse keys rotate --check` finds nothing left to re-seal, \
+             then remove them from crypto.fernet_keys on every instance.",
             report.live_sessions,
             until.format("%Y-%m-%d %H:%M")
         ),
+        _ if check => println!("no live sessions: once the values are re-sealed, the older keys may be removed."),
         _ => println!("no live sessions: once every instance has the new key first, the older keys may be removed."),
     }
     if check {

@@ -19,6 +19,7 @@ impl Server {
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("GATEHOUSE__SERVER__BIND", addr.to_string())
+            .env("GATEHOUSE__SERVER__METRICS_BIND", "127.0.0.1:0")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         for (key, value) in settings {

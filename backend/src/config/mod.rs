@@ -61,8 +61,8 @@ pub struct ServerConfig {
     /// How long a tenant read from the database is used before it is read again: the longest a change made by
     /// another instance (suspension, settings) takes to be seen here. 0 reads it on every request.
     pub tenant_cache_ms: u64,
-    /// Where `/metrics` is served: empty serves it on `bind` beside everything else; an address (say
-    /// `127.0.0.1:9090`) serves it there alone, so it can be kept off the public listener.
+    /// Where `/metrics` is served: an address serves it there alone (by default on loopback, since the
+    /// metrics name every tenant); empty serves it on `bind` beside everything else.
     pub metrics_bind: String,
     /// How often the gauges that need the database (live sessions per tenant, the outbox) are recounted.
     pub metrics_refresh_seconds: u64,
@@ -80,7 +80,7 @@ impl Default for ServerConfig {
             request_timeout_seconds: 10,
             keep_alive_seconds: 30,
             tenant_cache_ms: 1000,
-            metrics_bind: String::new(),
+            metrics_bind: "127.0.0.1:9464".to_owned(),
             metrics_refresh_seconds: 30,
             readiness_timeout_ms: 2000,
         }

@@ -281,6 +281,10 @@ fn verify_any(argon2: &mut Argon2Worker, password: &Password, hash: &str) -> Ver
 
 const PBKDF2_PREFIX: &str = "$pbkdf2-sha512$";
 
+/// The most PBKDF2 rounds a stored hash may ask for; beyond it the hash does not verify (Zato's template uses
+/// 120 000).
+pub const MAX_PBKDF2_ROUNDS: u32 = 2_000_000;
+
 /// Verifies passlib's `$pbkdf2-sha512$<rounds>$<salt>$<checksum>`, the format Zato stores (salt and checksum
 /// in passlib's "adapted base64": `.` for `+`, no padding).
 pub fn verify_pbkdf2_sha512(password: &Password, hash: &str) -> bool {
@@ -297,7 +301,7 @@ pub fn verify_pbkdf2_sha512(password: &Password, hash: &str) -> bool {
     else {
         return false;
     };
-    if rounds == 0 || expected.is_empty() || expected.len() > 64 {
+    if rounds == 0 || rounds > MAX_PBKDF2_ROUNDS || expected.is_empty() || expected.len() > 64 {
         return false;
     }
     let mut derived = [0u8; 64];

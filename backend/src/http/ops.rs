@@ -16,9 +16,8 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(sso: web::Data<Sso>) -> HttpResponse {
     let timeout = Duration::from_millis(sso.config.server.readiness_timeout_ms.max(1));
     let store = sso.store.clone();
-    let check = tokio::task::spawn_blocking(move || store.readiness(timeout));
-    // The pool's own timeout bounds the wait; this one bounds a connection that hangs after it was handed out.
-    let answer = tokio::time::timeout(timeout + Duration::from_millis(500), check).await;
+    let check = tokio::task::spawn_blocking(move || store.readiness());
+    let answer = tokio::time::timeout(timeout, check).await;
     let (status, reason) = match answer {
         Ok(Ok(Ok(true))) => (StatusCode::OK, None),
         Ok(Ok(Ok(false))) => (StatusCode::SERVICE_UNAVAILABLE, Some("migrations_pending")),

@@ -69,8 +69,10 @@ impl Sso {
                         let mut found = TenantPass::default();
                         for mut cell in sealed::cells(conn, pk)? {
                             let optional = matches!(cell.column, Column::UserEmail | Column::PendingEmail);
-                            if optional && !looks_sealed(&cell.value) {
-                                continue; // stored in clear (main.encrypt_email off)
+                            // Stored in clear (main.encrypt_email off): an address, even one that begins like a
+                            // token, has an `@`, which URL-safe base64 never does.
+                            if optional && (!looks_sealed(&cell.value) || cell.value.contains('@')) {
+                                continue;
                             }
                             if first.open(&cell.value).is_some() {
                                 found.current += 1;

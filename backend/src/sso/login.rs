@@ -418,7 +418,7 @@ impl Sso {
                         saved.password_expiry = now + TimeDelta::days(expiry_days);
                         saved.password_must_change = false;
                     }
-                    users::save(conn, &saved)?;
+                    users::set_password_columns(conn, &saved)?;
                 }
                 // With session.max_per_user, the oldest sessions end to make room.
                 if max_per_user > 0 {

@@ -18,6 +18,10 @@ use crate::store::{StoreError, attrs};
 use chrono::NaiveDateTime;
 use std::collections::HashMap;
 
+/// The most PBKDF2 rounds an imported hash may ask for (Zato's template uses 120 000): more would let one
+/// row hold a hashing worker for minutes at every login attempt.
+pub const MAX_PBKDF2_ROUNDS: u32 = crate::crypto::password::MAX_PBKDF2_ROUNDS;
+
 /// Zato's internal name for "no TOTP label", shown to users as empty.
 const ZATO_DEFAULT_LABEL: &str = "<default-label>";
 
@@ -50,9 +54,14 @@ impl ZatoKey {
     /// Opens a value the way Zato's `decrypt_func` does: a Fernet token (optionally prefixed `zato.secf.`) is
     /// decrypted, anything else was stored in clear. `Err` for a token this key does not open.
     fn open(&self, value: &str) -> Result<String, &'static str> {
-        let token = value.strip_prefix("zato.secf.").unwrap_or(value);
+        let prefixed = value.strip_prefix("zato.secf.");
+        let token = prefixed.unwrap_or(value);
         if !token.starts_with("gAAA") {
-            return Ok(value.to_owned());
+            // Zato would try to decrypt a prefixed value, and fail.
+            return match prefixed {
+                Some(_) => Err("a value marked as sealed is not a Fernet token"),
+                None => Ok(value.to_owned()),
+            };
         }
         let plain = self
             .0
@@ -68,7 +77,9 @@ fn time(value: &str) -> Result<NaiveDateTime, String> {
     ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S"]
         .iter()
         .find_map(|format| NaiveDateTime::parse_from_str(value, format).ok())
-        .ok_or_else(|| format!("not a time: {value:?}"))
+        // Years a time can be moved from by any policy without overflowing.
+        .filter(|t| (1900..=9999).contains(&chrono::Datelike::year(t)))
+        .ok_or_else(|| format!("not a time between the years 1900 and 9999: {value:?}"))
 }
 
 fn optional_time(value: Option<&String>) -> Result<Option<NaiveDateTime>, String> {
@@ -153,8 +164,15 @@ impl Sso {
             return Err("the user_id is not a Zato user id".to_owned());
         }
         let password_hash = key.open(&zato.password)?;
-        if !password_hash.starts_with("$pbkdf2-sha512$") && !password_hash.starts_with("$argon2id$") {
-            return Err("the password hash is of a kind Gatehouse does not verify".to_owned());
+        let rounds = password_hash
+            .strip_prefix("$pbkdf2-sha512$")
+            .and_then(|rest| rest.split('$').next())
+            .and_then(|r| r.parse::<u32>().ok())
+            .ok_or("the password hash is of a kind Gatehouse does not verify")?;
+        if !(1..=MAX_PBKDF2_ROUNDS).contains(&rounds) {
+            return Err(format!(
+                "the password hash asks for {rounds} PBKDF2 rounds (at most {MAX_PBKDF2_ROUNDS})"
+            ));
         }
         for (value, allowed) in [
             (&zato.approval_status, &[APPROVED, REJECTED, BEFORE_DECISION][..]),
@@ -195,7 +213,6 @@ impl Sso {
             password_must_change: zato.password_must_change != 0,
             password_last_set: time(&zato.password_last_set)?,
             password_expiry: time(&zato.password_expiry)?,
-            sign_up_status: zato.sign_up_status,
             sign_up_time: time(&zato.sign_up_time)?,
             sign_up_confirm_time: optional_time(zato.sign_up_confirm_time.as_ref())?,
             email,
@@ -208,7 +225,8 @@ impl Sso {
             totp_key: totp_key.map(|k| self.keyring.seal(k.as_bytes())),
             totp_label: totp_label.map(|l| self.keyring.seal(l.as_bytes())),
             totp_last_step: None,
-            email_confirmed: true,
+            email_confirmed: zato.sign_up_status == SIGNUP_FINAL,
+            sign_up_status: zato.sign_up_status,
         })
     }
 }

@@ -53,6 +53,12 @@ pub enum StoreError {
     Query(diesel::result::Error),
     #[error("migration failed: {0}")]
     Migration(String),
+    /// The blocking task running a unit of work failed (it panicked): a bug, not an outage.
+    #[error("a database task failed: {0}")]
+    Task(String),
+    /// A foreign database (a Zato ODB to import from) cannot be opened.
+    #[error("{0}")]
+    Source(String),
 }
 
 impl From<diesel::result::Error> for StoreError {
@@ -193,6 +199,8 @@ impl Manager {
 #[derive(Clone)]
 pub struct Store {
     pool: Pool<Manager>,
+    /// For a connection outside the pool (readiness under load).
+    url: String,
     kind: DatabaseKind,
     /// SQLite has one writer at a time, and a deferred transaction that reads and then writes can fail at once
     /// with "database is locked" whatever `busy_timeout` says. Units of work on SQLite therefore take turns
@@ -249,6 +257,7 @@ impl Store {
         .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         Ok(Store {
             pool,
+            url: url.to_owned(),
             kind,
             sqlite_turn: Arc::default(),
             pool_wait,
@@ -334,18 +343,29 @@ impl Store {
         }
     }
 
-    /// Whether a connection can be had within `timeout`, and then whether every migration has been applied.
-    pub fn readiness(&self, timeout: Duration) -> StoreResult<bool> {
-        let mut conn = self
-            .pool
-            .get_timeout(timeout)
+    /// Whether the database answers, and then whether every migration has been applied. An idle pooled
+    /// connection is used if there is one; when every one is busy (load, not an outage) the question goes on a
+    /// connection of its own, so a saturated pool does not make every instance look unready at once.
+    pub fn readiness(&self) -> StoreResult<bool> {
+        fn current(any: &mut AnyConnection) -> StoreResult<bool> {
+            let pending = match any {
+                AnyConnection::Postgresql(pg) => pg.has_pending_migration(PG_MIGRATIONS),
+                AnyConnection::Sqlite(lite) => lite.has_pending_migration(SQLITE_MIGRATIONS),
+            }
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        let pending = match &mut conn.any {
-            AnyConnection::Postgresql(pg) => pg.has_pending_migration(PG_MIGRATIONS),
-            AnyConnection::Sqlite(lite) => lite.has_pending_migration(SQLITE_MIGRATIONS),
+            Ok(!pending)
         }
-        .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        Ok(!pending)
+        if let Some(mut pooled) = self.pool.try_get() {
+            return current(&mut pooled.any);
+        }
+        let manager = Manager {
+            url: self.url.clone(),
+            kind: self.kind.clone(),
+        };
+        let mut own = manager
+            .connect_any()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        current(&mut own)
     }
 
     /// Whether every migration has been applied.
@@ -397,8 +417,7 @@ impl Store {
             conn.name(Some(tenant))?;
             conn.any.transaction(work)
         });
-        task.await
-            .map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))?
+        task.await.map_err(|e| StoreError::Task(e.to_string()))?
     }
 
     /// The synchronous form of [`Store::tenant`], for code already on a blocking thread.
@@ -456,7 +475,7 @@ pub fn enter_tenant(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<(
 async fn blocking<T: Send + 'static>(work: impl FnOnce() -> StoreResult<T> + Send + 'static) -> StoreResult<T> {
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| StoreError::Unavailable(format!("database task failed: {e}")))?
+        .map_err(|e| StoreError::Task(e.to_string()))?
 }
 
 /// Truncates to whole microseconds: PostgreSQL keeps microseconds, SQLite nanoseconds, and a time must read

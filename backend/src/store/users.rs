@@ -119,6 +119,23 @@ pub fn save(conn: &mut AnyConnection, row: &UserRow) -> StoreResult<usize> {
     .execute(conn)?)
 }
 
+/// Writes a user's password columns only: for a login, whose copy of the row was read before the password
+/// check and may since have changed elsewhere (a TOTP step used, values re-sealed by key rotation).
+pub fn set_password_columns(conn: &mut AnyConnection, row: &UserRow) -> StoreResult<usize> {
+    Ok(diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(row.tenant_id))
+            .filter(users::id.eq(row.id)),
+    )
+    .set((
+        users::password_hash.eq(&row.password_hash),
+        users::password_must_change.eq(row.password_must_change),
+        users::password_last_set.eq(row.password_last_set),
+        users::password_expiry.eq(row.password_expiry),
+    ))
+    .execute(conn)?)
+}
+
 pub fn count(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<i64> {
     Ok(users::table
         .filter(users::tenant_id.eq(tenant))

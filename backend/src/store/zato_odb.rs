@@ -116,19 +116,19 @@ const ATTRS: &str = "SELECT user_id, name, CAST(value AS TEXT) AS value,
 
 /// Opens a Zato ODB: `postgres://...`, or `sqlite://PATH` of an existing file (never created).
 pub fn open(url: &str) -> StoreResult<AnyConnection> {
-    let unavailable = |e: diesel::ConnectionError| StoreError::Unavailable(e.to_string());
+    let unavailable = |e: diesel::ConnectionError| StoreError::Source(format!("cannot open the Zato database: {e}"));
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         return PgConnection::establish(url)
             .map(AnyConnection::Postgresql)
             .map_err(unavailable);
     }
     let Some(path) = url.strip_prefix("sqlite://") else {
-        return Err(StoreError::Unavailable(
+        return Err(StoreError::Source(
             "the Zato database URL must start with postgres:// or sqlite://".to_owned(),
         ));
     };
     if !std::path::Path::new(path).is_file() {
-        return Err(StoreError::Unavailable(format!("no such file: {path}")));
+        return Err(StoreError::Source(format!("no such Zato database file: {path}")));
     }
     SqliteConnection::establish(path)
         .map(AnyConnection::Sqlite)

@@ -88,6 +88,8 @@ carol = user(3, "carol", "carol's zato passphrase", approval_status="before_deci
              sign_up_status="before_confirmation", sign_up_confirm_time=None)
 dave = user(4, "dave", "dave's zato passphrase", password_must_change=1)
 user(5, "eve", "eve's zato passphrase", password=seal("$md5$not-a-hash-gatehouse-verifies"))
+# A hash that would hold a hashing worker for hours at every login attempt.
+user(6, "gus", "gus's zato passphrase", password="$pbkdf2-sha512$4000000000$c2FsdA$Y2hlY2s")
 
 db.execute(
     "INSERT INTO zato_sso_session VALUES (1, 'zustsession1', ?, ?, '127.0.0.1', 'curl', 'default', 'alice', NULL, NULL, 1)",

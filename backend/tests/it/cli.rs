@@ -63,6 +63,7 @@ impl Cli {
         config.database.url = gatehouse::config::Secret::new(self.db.url.clone());
         config.crypto.key_file = self.db.dir.path().join("data/fernet.key").display().to_string();
         config.server.bind = "127.0.0.1:0".to_owned();
+        config.server.metrics_bind = String::new();
         config.hashing.argon2_memory_kib = 256;
         config.hashing.argon2_iterations = 1;
         if let Some(key) = &self.key {
@@ -435,6 +436,7 @@ async fn serve_answers_health_checks(backend: Backend) {
             .current_dir(cli.db.dir.path())
             .env("GATEHOUSE__DATABASE__URL", &cli.db.url)
             .env("GATEHOUSE__SERVER__BIND", format!("127.0.0.1:{port}"))
+            .env("GATEHOUSE__SERVER__METRICS_BIND", "127.0.0.1:0")
             .env("GATEHOUSE__HASHING__ARGON2_MEMORY_KIB", "256")
             .env("GATEHOUSE__LOG__LEVEL", "warn")
             .stdout(Stdio::null())

@@ -126,6 +126,8 @@ pub fn test_config(db: &TestDb) -> Config {
     config.database.url = gatehouse::config::Secret::new(db.url.clone());
     config.database.pool_size = 4;
     config.server.bind = "127.0.0.1:0".to_owned();
+    // Metrics beside everything else, so tests scrape them where they call the API.
+    config.server.metrics_bind = String::new();
     config.hashing.argon2_memory_kib = 256;
     config.hashing.argon2_iterations = 1;
     config.hashing.workers = 2;

@@ -35,7 +35,16 @@ fn postgres_bin() -> PathBuf {
         .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
         .filter(|bin| bin.join("initdb").exists())
         .collect();
-    versions.sort();
+    // The newest major version: 16 after 9.6, so by number, not by name.
+    let major = |bin: &PathBuf| -> u32 {
+        bin.parent()
+            .and_then(|v| v.file_name())
+            .and_then(|v| v.to_str())
+            .and_then(|v| v.split('.').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0)
+    };
+    versions.sort_by_key(major);
     versions.pop().expect("an initdb")
 }
 
@@ -273,7 +282,7 @@ async fn sessions_survive_a_database_restart_and_the_outage_is_503() {
     actix_rt::time::sleep(Duration::from_millis(6000)).await;
     cluster.start();
     let up = Instant::now();
-    actix_rt::time::sleep(Duration::from_secs(7)).await;
+    actix_rt::time::sleep(Duration::from_secs(9)).await;
     stop.store(true, Ordering::Relaxed);
     for w in workers {
         w.await.unwrap();

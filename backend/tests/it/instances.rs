@@ -78,7 +78,7 @@ async fn two_processes_share_sessions_lockouts_and_settings() {
         .unwrap();
     assert!(kim.is_locked, "locked in the shared database");
 
-    // A settings change on A reaches B within server.tenant_cache_ms (1 s), give or take a request.
+    // A settings change on A reaches B within server.tenant_cache_ms (1 s), plus slack for a loaded machine.
     let (status, root) = login(a.base.clone(), "root", "root's passphrase".to_owned()).await;
     assert_eq!(status, 200, "{root}");
     let root_ust = root["ust"].as_str().unwrap().to_owned();
@@ -110,7 +110,7 @@ async fn two_processes_share_sessions_lockouts_and_settings() {
             break;
         }
         assert!(
-            changed.elapsed() < Duration::from_millis(1500),
+            changed.elapsed() < Duration::from_millis(3000),
             "B still uses the old session.expiry {} ms after the change",
             changed.elapsed().as_millis()
         );

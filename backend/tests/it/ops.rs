@@ -58,7 +58,37 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 async fn metrics_count_requests_logins_sessions_and_the_hash_queue(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     add_user(&app, "mia").await;
-    assert_eq!(login(&app, "mia", "mia's passphrase").await, 200);
+    let (status, session) = crate::server_process::call(
+        &app.client,
+        &app.base,
+        "POST",
+        "/api/v1/t/default/login",
+        None,
+        Some(json!({"username": "mia", "password": "mia's passphrase"})),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // A second session, ended by its id: the id is in the path, never in a label.
+    let (_, other) = crate::server_process::call(
+        &app.client,
+        &app.base,
+        "POST",
+        "/api/v1/t/default/login",
+        None,
+        Some(json!({"username": "mia", "password": "mia's passphrase"})),
+    )
+    .await;
+    let other_id = other["session_id"].as_str().unwrap().to_owned();
+    let (status, _) = crate::server_process::call(
+        &app.client,
+        &app.base,
+        "DELETE",
+        &format!("/api/v1/t/default/sessions/{other_id}"),
+        session["ust"].as_str(),
+        None,
+    )
+    .await;
+    assert!((200..300).contains(&status), "{status}");
     assert_eq!(login(&app, "mia", "wrong").await, 401);
     assert_eq!(login(&app, "mia", "wrong").await, 401);
     app.services.sso.refresh_gauges().await.unwrap();
@@ -72,7 +102,7 @@ async fn metrics_count_requests_logins_sessions_and_the_hash_queue(backend: Back
             &text,
             &format!(r#"gatehouse_http_requests_total{{method="POST",{route},status="200"}}"#)
         ),
-        Some(1.0),
+        Some(2.0),
         "{text}"
     );
     assert_eq!(
@@ -87,11 +117,11 @@ async fn metrics_count_requests_logins_sessions_and_the_hash_queue(backend: Back
             &text,
             &format!(r#"gatehouse_http_request_duration_seconds_count{{method="POST",{route}}}"#)
         ),
-        Some(3.0)
+        Some(4.0)
     );
     assert_eq!(
         sample(&text, r#"gatehouse_logins_total{outcome="ok",tenant="default"}"#),
-        Some(1.0)
+        Some(2.0)
     );
     assert_eq!(
         sample(&text, r#"gatehouse_logins_total{outcome="E005001",tenant="default"}"#),
@@ -99,7 +129,7 @@ async fn metrics_count_requests_logins_sessions_and_the_hash_queue(backend: Back
     );
     // Three logins, three password checks through the queue (the user's creation hashed once more).
     let served = sample(&text, r#"gatehouse_hash_jobs_total{stage="served"}"#).unwrap();
-    assert!(served >= 3.0, "{served}");
+    assert!(served >= 4.0, "{served}");
     assert_eq!(sample(&text, "gatehouse_hash_queue_depth"), Some(0.0));
     assert_eq!(
         sample(&text, r#"gatehouse_hash_rejections_total{reason="queue_full"}"#),
@@ -118,7 +148,13 @@ async fn metrics_count_requests_logins_sessions_and_the_hash_queue(backend: Back
         Some(0.0)
     );
     // Paths with ids never become labels: the session route is counted under its template.
-    assert!(!text.contains("zses"));
+    let ended = r#"method="DELETE",route="/api/v1/t/{tenant}/sessions/{session_id}""#;
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with(&format!("gatehouse_http_requests_total{{{ended},status=\"20"))),
+        "{text}"
+    );
+    assert!(!text.contains(&other_id));
 }
 both!(metrics_count_requests_logins_sessions_and_the_hash_queue);
 

@@ -22,6 +22,7 @@ impl ServerProcess {
         cmd.arg("serve")
             .current_dir(dir)
             .env("GATEHOUSE__SERVER__BIND", format!("127.0.0.1:{port}"))
+            .env("GATEHOUSE__SERVER__METRICS_BIND", "127.0.0.1:0")
             .env("GATEHOUSE__HASHING__ARGON2_MEMORY_KIB", "256")
             .env("GATEHOUSE__HASHING__ARGON2_ITERATIONS", "1")
             .env("GATEHOUSE__HASHING__WORKERS", "2")

@@ -41,9 +41,9 @@ async fn zato_users_come_over_with_their_passwords(backend: Backend) {
     };
 
     let first = import();
-    one_line_error(&first, 1, "1 users could not be imported");
+    one_line_error(&first, 1, "2 users could not be imported");
     assert!(
-        first.stdout.contains("4 imported (2 attributes), 0 skipped, 1 failed"),
+        first.stdout.contains("4 imported (2 attributes), 0 skipped, 2 failed"),
         "{}",
         first.stdout
     );
@@ -57,7 +57,7 @@ async fn zato_users_come_over_with_their_passwords(backend: Backend) {
     assert!(!first.stdout.contains("pbkdf2") && !first.stdout.contains(&zato_key));
     let second = import();
     assert!(
-        second.stdout.contains("0 imported (0 attributes), 4 skipped, 1 failed"),
+        second.stdout.contains("0 imported (0 attributes), 4 skipped, 2 failed"),
         "a second run duplicates nothing: {}",
         second.stdout
     );
@@ -81,13 +81,25 @@ async fn zato_users_come_over_with_their_passwords(backend: Backend) {
         "re-sealed"
     );
     assert_eq!(sso.open_email(alice.email.as_deref().unwrap()), "alice@example.com");
+    let label = alice.totp_label.as_deref().and_then(|l| sso.keyring.open_text(l));
+    assert_eq!(label.as_deref(), Some("Alice's phone"));
+    assert!(alice.email_confirmed);
     let bob = find(ids["bob"].as_str().unwrap()).await.unwrap();
+    assert_eq!(bob.totp_label, None, "Zato's <default-label> means none");
+    assert_eq!(
+        bob.email.as_deref().map(|e| sso.open_email(e)).as_deref(),
+        Some("bob@example.com")
+    );
     assert!(bob.is_locked);
     assert_eq!(bob.locked_by.as_deref(), Some("auto"));
     let carol = find(ids["carol"].as_str().unwrap()).await.unwrap();
     assert_eq!(
         (carol.approval_status.as_str(), carol.sign_up_status.as_str()),
         ("before_decision", "before_confirmation")
+    );
+    assert!(
+        !carol.email_confirmed,
+        "a sign-up still to confirm has not confirmed its address"
     );
     let dave = find(ids["dave"].as_str().unwrap()).await.unwrap();
     assert!(dave.password_must_change);
