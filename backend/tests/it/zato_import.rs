@@ -126,6 +126,9 @@ async fn zato_users_come_over_with_their_passwords(backend: Backend) {
     let ust = reply["ust"].as_str().unwrap().to_owned();
     let alice = find(ids["alice"].as_str().unwrap()).await.unwrap();
     assert!(alice.password_hash.starts_with("$argon2id$"), "rehashed at login");
+    assert!(alice.totp_last_step.is_some(), "the rehash kept the used TOTP step");
+    let (status, _) = login("alice", json!({"totp_code": code})).await;
+    assert_eq!(status, 401, "the code's step is used up, rehash or not");
     let (status, theme) = call(
         &client,
         &base,
