@@ -3,7 +3,10 @@ SQLite, with the values Zato itself would store: passlib's pbkdf2_sha512 hashes,
 so BLOBs, as Zato leaves them on SQLite) passwords, e-mails, TOTP keys and labels, and an encrypted attribute
 holding the JSON of a Fernet token.
 
-Usage: make_zato_odb.py PATH FERNET_KEY"""
+With SQL_PATH, the same tables and rows are also written there as PostgreSQL statements (booleans as booleans,
+sealed values as text), for an ODB on PostgreSQL.
+
+Usage: make_zato_odb.py PATH FERNET_KEY [SQL_PATH]"""
 
 import json
 import sqlite3
@@ -18,7 +21,7 @@ fernet = Fernet(key)
 hasher = pbkdf2_sha512.using(rounds=1000, salt_size=64)
 
 db = sqlite3.connect(path)
-db.executescript("""
+DDL = """
 CREATE TABLE zato_sso_user (
     id INTEGER PRIMARY KEY, user_id VARCHAR(191) NOT NULL UNIQUE, is_active BOOLEAN NOT NULL,
     is_internal BOOLEAN NOT NULL, is_super_user BOOLEAN NOT NULL, is_locked BOOLEAN NOT NULL, locked_time DATETIME,
@@ -49,7 +52,8 @@ CREATE TABLE zato_sso_attr (
     ust VARCHAR(191) REFERENCES zato_sso_session (ust) ON DELETE CASCADE,
     CONSTRAINT zato_attr_name_uq UNIQUE (name, is_session_attr, user_id, _ust_string)
 );
-""")
+"""
+db.executescript(DDL)
 
 NOW = "2026-11-20 09:00:00.000000"
 FUTURE = "2028-11-20 09:00:00.000000"
@@ -107,4 +111,27 @@ for i, (owner, name, value, encrypted, session, ust) in enumerate(attrs, start=1
         (i, NOW, session, encrypted, name, value, ust, owner, ust or None),
     )
 db.commit()
+
+
+def literal(value, column_type):
+    if value is None:
+        return "NULL"
+    if column_type.upper().startswith("BOOLEAN"):
+        return "true" if value else "false"
+    if isinstance(value, bytes):
+        value = value.decode()
+    if isinstance(value, int):
+        return str(value)
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+if len(sys.argv) > 3:
+    statements = [DDL.replace("DATETIME", "TIMESTAMP").replace("DEFAULT 0", "DEFAULT false")]
+    for table in ("zato_sso_user", "zato_sso_session", "zato_sso_attr"):
+        types = [column[2] for column in db.execute("PRAGMA table_info(%s)" % table)]
+        for row in db.execute("SELECT * FROM %s ORDER BY id" % table):
+            values = ", ".join(literal(v, t) for v, t in zip(row, types))
+            statements.append("INSERT INTO %s VALUES (%s);" % (table, values))
+    with open(sys.argv[3], "w") as out:
+        out.write("\n".join(statements))
 print(json.dumps({"alice": alice, "bob": bob, "carol": carol, "dave": dave}))

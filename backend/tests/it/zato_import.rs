@@ -5,25 +5,48 @@
 
 use crate::both;
 use crate::cli::{Cli, one_line_error};
-use crate::common::{Backend, python};
+use crate::common::{Backend, TestDb, python};
 use crate::server_process::{call, sub_status};
 use gatehouse::http::Application;
 use gatehouse::sso::UserRef;
 use serde_json::{Value, json};
 
 async fn zato_users_come_over_with_their_passwords(backend: Backend) {
+    users_come_over(backend, Backend::Sqlite).await
+}
+both!(zato_users_come_over_with_their_passwords);
+
+/// The same, from a Zato ODB on PostgreSQL (its own database, filled with the same rows).
+#[actix_rt::test]
+async fn from_a_zato_odb_on_postgresql() {
+    users_come_over(Backend::Postgres, Backend::Postgres).await
+}
+
+async fn users_come_over(backend: Backend, source: Backend) {
     let cli = Cli::new(backend);
     let zato_key = gatehouse::crypto::keys::generate();
     let odb = cli.db.dir.path().join("zato.db");
+    let sql = cli.db.dir.path().join("zato.sql");
     let made = std::process::Command::new(python())
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/make_zato_odb.py"))
         .arg(&odb)
         .arg(&zato_key)
+        .arg(&sql)
         .output()
         .expect("run Python");
     assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
     let ids: Value = serde_json::from_slice(&made.stdout).unwrap();
-    let from = format!("sqlite://{}", odb.display());
+    let zato_pg = (source == Backend::Postgres).then(|| TestDb::new(Backend::Postgres));
+    let from = match &zato_pg {
+        Some(db) => {
+            use diesel::Connection;
+            use diesel::connection::SimpleConnection;
+            let mut conn = diesel::PgConnection::establish(&db.url).unwrap();
+            conn.batch_execute(&std::fs::read_to_string(&sql).unwrap()).unwrap();
+            db.url.clone()
+        }
+        None => format!("sqlite://{}", odb.display()),
+    };
     let import = || {
         cli.run(
             &[
@@ -179,4 +202,3 @@ async fn zato_users_come_over_with_their_passwords(backend: Backend) {
         "must change: {reply}"
     );
 }
-both!(zato_users_come_over_with_their_passwords);
