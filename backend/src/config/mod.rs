@@ -93,6 +93,9 @@ pub struct DatabaseConfig {
     /// `sqlite://PATH` (the embedded default) or `postgres://...`.
     pub url: Secret,
     pub pool_size: u32,
+    /// How long a request waits for a pooled connection; with the database down, how long before it is
+    /// answered 503 `E008005`.
+    pub pool_wait_ms: u64,
 }
 
 impl Default for DatabaseConfig {
@@ -100,6 +103,7 @@ impl Default for DatabaseConfig {
         DatabaseConfig {
             url: Secret::new("sqlite://data/gatehouse.db"),
             pool_size: 10,
+            pool_wait_ms: 5000,
         }
     }
 }
@@ -410,6 +414,9 @@ impl Config {
         DatabaseKind::parse(self.database.url.expose()).map_err(|m| bad("database.url", m.to_owned()))?;
         if self.database.pool_size == 0 {
             return Err(bad("database.pool_size", "must be above 0".to_owned()));
+        }
+        if self.database.pool_wait_ms == 0 {
+            return Err(bad("database.pool_wait_ms", "must be above 0".to_owned()));
         }
         argon2::Params::new(
             self.hashing.argon2_memory_kib,

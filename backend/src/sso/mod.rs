@@ -108,10 +108,11 @@ impl Sso {
     ) -> Result<Startup, StartupError> {
         let loaded = keys::load(&config)?;
         let keyring = Keyring::new(&loaded.keys).ok_or(KeyError::Invalid(1))?;
-        let store = Store::open(
+        let store = Store::open_with_wait(
             config.database.url.expose(),
             config.database_kind(),
             config.database.pool_size,
+            std::time::Duration::from_millis(config.database.pool_wait_ms),
         )?;
         let migrate_store = store.clone();
         let (migrations_applied, bypasses_row_security) = tokio::task::spawn_blocking(move || {

@@ -226,8 +226,15 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// Opens a pool; for SQLite the file's directory is created. Fails fast when the database cannot be reached.
+    /// Opens a pool whose callers wait up to 5 s for a connection; see [`Store::open_with_wait`].
     pub fn open(url: &str, kind: DatabaseKind, pool_size: u32) -> StoreResult<Store> {
+        Store::open_with_wait(url, kind, pool_size, Duration::from_secs(5))
+    }
+
+    /// Opens a pool whose callers wait up to `wait` for a connection (and, with the database down, are then
+    /// answered unavailable); for SQLite the file's directory is created. Fails fast when the database cannot be
+    /// reached.
+    pub fn open_with_wait(url: &str, kind: DatabaseKind, pool_size: u32, wait: Duration) -> StoreResult<Store> {
         if let DatabaseKind::Sqlite(path) = &kind
             && let Some(dir) = path.parent()
             && !dir.as_os_str().is_empty()
@@ -244,7 +251,7 @@ impl Store {
             // No idle minimum: r2d2 refills one in the background, and a process (the CLI) that exits while a
             // background thread is inside libpq's connect can crash in OpenSSL's exit handlers.
             .min_idle(Some(0))
-            .connection_timeout(Duration::from_secs(5))
+            .connection_timeout(wait)
             .build(manager)
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let pool_wait = prometheus::Histogram::with_opts(

@@ -194,6 +194,7 @@ async fn sessions_survive_a_database_restart_and_the_outage_is_503() {
             ("GATEHOUSE__CRYPTO__FERNET_KEYS", key),
             ("GATEHOUSE__LOG__LEVEL", "warn".to_owned()),
             ("GATEHOUSE__SERVER__READINESS_TIMEOUT_MS", "500".to_owned()),
+            ("GATEHOUSE__DATABASE__POOL_WAIT_MS", "2000".to_owned()),
         ],
     )
     .await;
@@ -278,7 +279,8 @@ async fn sessions_survive_a_database_restart_and_the_outage_is_503() {
     let (status, ready) = call(&client, &server.base, "GET", "/readyz", None, None).await;
     assert_eq!(status, 503, "not ready while the database is down: {ready}");
     assert_eq!(ready["reason"], "database_unavailable");
-    // Longer than the pool's 5 s wait for a connection, so requests caught by the outage are answered in it.
+    // Longer than the pool's wait for a connection (database.pool_wait_ms, 2 s here), so requests caught by the
+    // outage are answered in it.
     actix_rt::time::sleep(Duration::from_millis(6000)).await;
     cluster.start();
     let up = Instant::now();
@@ -323,6 +325,10 @@ async fn sessions_survive_a_database_restart_and_the_outage_is_503() {
         (up - down).as_millis()
     );
     assert!(during.iter().all(|o| o.status == 503), "{during:?}");
+    assert!(
+        during.iter().all(|o| o.took < Duration::from_millis(3500)),
+        "answered within database.pool_wait_ms (2 s), give or take: {during:?}"
+    );
     assert!(
         outcomes.iter().any(|o| o.started < down && o.status == 200),
         "the load succeeded before the restart"
