@@ -113,6 +113,11 @@ async fn a_flood_is_refused_with_429_and_other_tenants_still_log_in(backend: Bac
         }
     }
     assert!(hasher.queue_counters().refused() >= refused.len() as u64);
+    // A login asks the queue first, before any database work, and is turned away there while it is full.
+    assert!(
+        hasher.queue_counters().refused_early.load(Ordering::Relaxed) > 0,
+        "refusals happen at the start of a login, not only when the hash job is pushed"
+    );
     assert!(hasher.queue_depths().is_empty(), "nothing is left waiting");
     // Refusals are counted by the queue, not audited: only the logins that were decided left a row.
     let decided = outcomes.iter().filter(|o| o.0 == 200).count() as i64;
