@@ -166,11 +166,27 @@ impl Metrics {
         self.logins.with_label_values(&[tenant, outcome]).inc();
     }
 
-    /// Sets the per-tenant live-session gauges; tenants no longer listed are dropped.
+    /// Sets the per-tenant live-session gauges; tenants no longer listed are dropped, from the login counts too.
     pub fn set_sessions(&self, by_tenant: &[(String, i64)]) {
         self.sessions.reset();
         for (tenant, count) in by_tenant {
             self.sessions.with_label_values(&[tenant.as_str()]).set(*count);
+        }
+        let known: std::collections::HashSet<&str> = by_tenant.iter().map(|(t, _)| t.as_str()).collect();
+        let families = prometheus::core::Collector::collect(&self.logins);
+        for metric in families.iter().flat_map(|f| f.get_metric()) {
+            let label = |name: &str| {
+                metric
+                    .get_label()
+                    .iter()
+                    .find(|l| l.name() == name)
+                    .map(|l| l.value().to_owned())
+            };
+            if let (Some(tenant), Some(outcome)) = (label("tenant"), label("outcome"))
+                && !known.contains(tenant.as_str())
+            {
+                let _ = self.logins.remove_label_values(&[tenant.as_str(), outcome.as_str()]);
+            }
         }
     }
 
@@ -280,20 +296,22 @@ mod tests {
     }
 
     #[test]
-    fn stale_tenants_leave_the_session_gauge() {
+    fn stale_tenants_leave_the_session_gauge_and_the_login_counts() {
         let m = metrics();
+        let pool = PoolState {
+            open: 0,
+            idle: 0,
+            max: 1,
+        };
+        m.observe_login("acme", "ok");
+        m.observe_login("globex", "E005001");
         m.set_sessions(&[("acme".to_owned(), 3), ("globex".to_owned(), 1)]);
+        let text = m.render(&QueueCounters::default(), 0, pool);
+        assert!(text.contains("gatehouse_logins_total{outcome=\"E005001\",tenant=\"globex\"} 1\n"));
         m.set_sessions(&[("acme".to_owned(), 2)]);
-        let text = m.render(
-            &QueueCounters::default(),
-            0,
-            PoolState {
-                open: 0,
-                idle: 0,
-                max: 1,
-            },
-        );
+        let text = m.render(&QueueCounters::default(), 0, pool);
         assert!(text.contains("gatehouse_active_sessions{tenant=\"acme\"} 2\n"));
-        assert!(!text.contains("globex"));
+        assert!(text.contains("gatehouse_logins_total{outcome=\"ok\",tenant=\"acme\"} 1\n"));
+        assert!(!text.contains("globex"), "{text}");
     }
 }
