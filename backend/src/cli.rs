@@ -519,7 +519,7 @@ async fn serve(sso: Sso) -> Result<(), Failure> {
     sso.spawn_cleanup();
     sso.spawn_mail_sender();
     sso.spawn_gauges();
-    let app = Application::build(sso).map_err(|e| Failure::new(1, format!("cannot listen on {bind}: {e}")))?;
+    let app = Application::build(sso).map_err(|e| Failure::new(1, format!("cannot listen: {e}")))?;
     match app.metrics_port() {
         Some(metrics_port) => {
             tracing::info!(address = %bind, port = app.port(), metrics_port, "Gatehouse is listening")

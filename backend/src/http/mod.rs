@@ -68,7 +68,14 @@ pub struct Application {
 impl Application {
     /// Binds `server.bind` (port 0 picks a free port) and builds the server.
     pub fn build(sso: Sso) -> std::io::Result<Application> {
-        let listener = TcpListener::bind(&sso.config.server.bind)?;
+        // Each failure names its setting: two instances on one host must differ in both.
+        let named = |key: &str, addr: &str| {
+            let key = key.to_owned();
+            let addr = addr.to_owned();
+            move |e: std::io::Error| std::io::Error::new(e.kind(), format!("{key} {addr}: {e}"))
+        };
+        let listener =
+            TcpListener::bind(&sso.config.server.bind).map_err(named("server.bind", &sso.config.server.bind))?;
         let port = listener.local_addr()?.port();
         let server_config = sso.config.server.clone();
         let timeout = std::time::Duration::from_secs(server_config.request_timeout_seconds);
@@ -78,7 +85,8 @@ impl Application {
         let metrics_apart = !server_config.metrics_bind.is_empty();
         let sso = web::Data::new(sso);
         let metrics = if metrics_apart {
-            let listener = TcpListener::bind(&server_config.metrics_bind)?;
+            let listener = TcpListener::bind(&server_config.metrics_bind)
+                .map_err(named("server.metrics_bind", &server_config.metrics_bind))?;
             let port = listener.local_addr()?.port();
             let sso = sso.clone();
             let server = HttpServer::new(move || {

@@ -170,6 +170,20 @@ async fn metrics_bind_serves_metrics_on_their_own_listener_only() {
     assert_eq!(res.status(), 404, "the metrics listener serves nothing else");
 }
 
+#[actix_rt::test]
+async fn a_taken_metrics_address_is_named_at_start() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let services = crate::common::TestSso::open_with(Backend::Sqlite, |c| c.server.metrics_bind = addr.clone()).await;
+    let err = gatehouse::http::Application::build(services.sso.clone())
+        .err()
+        .expect("the port is taken");
+    assert!(
+        err.to_string().starts_with(&format!("server.metrics_bind {addr}: ")),
+        "{err}"
+    );
+}
+
 /// The newest migration's version, as Diesel records it.
 fn forget_newest_migration(db: &TestDb) {
     match db.backend {
