@@ -42,14 +42,19 @@ pub fn generate() -> String {
     fernet::Fernet::generate_key()
 }
 
+/// The keys `crypto.fernet_keys` lists, newest first.
+fn configured(config: &Config) -> Vec<String> {
+    config
+        .crypto
+        .fernet_keys
+        .iter()
+        .map(|k| k.expose().to_owned())
+        .collect()
+}
+
 pub fn load(config: &Config) -> Result<LoadedKeys, KeyError> {
     if !config.crypto.fernet_keys.is_empty() {
-        let keys: Vec<String> = config
-            .crypto
-            .fernet_keys
-            .iter()
-            .map(|k| k.expose().to_owned())
-            .collect();
+        let keys = configured(config);
         check(&keys)?;
         return Ok(LoadedKeys {
             keys,
@@ -92,12 +97,7 @@ pub fn load(config: &Config) -> Result<LoadedKeys, KeyError> {
 /// Checks the configured keys without touching the key file: each must be a Fernet key, and a PostgreSQL
 /// deployment must configure them.
 pub fn check_configured(config: &Config) -> Result<(), KeyError> {
-    let keys: Vec<String> = config
-        .crypto
-        .fernet_keys
-        .iter()
-        .map(|k| k.expose().to_owned())
-        .collect();
+    let keys = configured(config);
     if keys.is_empty() && config.database_kind() == DatabaseKind::Postgres {
         return Err(KeyError::MissingOnPostgres);
     }

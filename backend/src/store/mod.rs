@@ -200,7 +200,7 @@ impl Manager {
 pub struct Store {
     pool: Pool<Manager>,
     /// For a connection outside the pool (readiness under load).
-    url: String,
+    manager: Manager,
     kind: DatabaseKind,
     /// SQLite has one writer at a time, and a deferred transaction that reads and then writes can fail at once
     /// with "database is locked" whatever `busy_timeout` says. Units of work on SQLite therefore take turns
@@ -252,7 +252,7 @@ impl Store {
             // background thread is inside libpq's connect can crash in OpenSSL's exit handlers.
             .min_idle(Some(0))
             .connection_timeout(wait)
-            .build(manager)
+            .build(manager.clone())
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         let pool_wait = prometheus::Histogram::with_opts(
             prometheus::HistogramOpts::new(
@@ -264,7 +264,7 @@ impl Store {
         .map_err(|e| StoreError::Unavailable(e.to_string()))?;
         Ok(Store {
             pool,
-            url: url.to_owned(),
+            manager,
             kind,
             sqlite_turn: Arc::default(),
             pool_wait,
@@ -354,36 +354,19 @@ impl Store {
     /// connection is used if there is one; when every one is busy (load, not an outage) the question goes on a
     /// connection of its own, so a saturated pool does not make every instance look unready at once.
     pub fn readiness(&self) -> StoreResult<bool> {
-        fn current(any: &mut AnyConnection) -> StoreResult<bool> {
-            let pending = match any {
-                AnyConnection::Postgresql(pg) => pg.has_pending_migration(PG_MIGRATIONS),
-                AnyConnection::Sqlite(lite) => lite.has_pending_migration(SQLITE_MIGRATIONS),
-            }
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-            Ok(!pending)
-        }
         if let Some(mut pooled) = self.pool.try_get() {
-            return current(&mut pooled.any);
+            return no_pending_migration(&mut pooled.any).map_err(|e| StoreError::Unavailable(e.to_string()));
         }
-        let manager = Manager {
-            url: self.url.clone(),
-            kind: self.kind.clone(),
-        };
-        let mut own = manager
+        let mut own = self
+            .manager
             .connect_any()
             .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        current(&mut own)
+        no_pending_migration(&mut own).map_err(|e| StoreError::Unavailable(e.to_string()))
     }
 
     /// Whether every migration has been applied.
     pub fn migrations_current(&self) -> StoreResult<bool> {
-        let mut conn = self.conn()?;
-        let pending = match &mut conn.any {
-            AnyConnection::Postgresql(pg) => pg.has_pending_migration(PG_MIGRATIONS),
-            AnyConnection::Sqlite(lite) => lite.has_pending_migration(SQLITE_MIGRATIONS),
-        }
-        .map_err(|e| StoreError::Migration(e.to_string()))?;
-        Ok(!pending)
+        no_pending_migration(&mut self.conn()?.any)
     }
 
     /// Runs a unit of work that is not tenant-scoped (tenant lookup and lifecycle) in one transaction, on a
@@ -464,6 +447,16 @@ impl Store {
         conn.name(None)?;
         conn.any.transaction(work)
     }
+}
+
+/// Whether every embedded migration of the connection's backend has been applied.
+fn no_pending_migration(any: &mut AnyConnection) -> StoreResult<bool> {
+    let pending = match any {
+        AnyConnection::Postgresql(pg) => pg.has_pending_migration(PG_MIGRATIONS),
+        AnyConnection::Sqlite(lite) => lite.has_pending_migration(SQLITE_MIGRATIONS),
+    }
+    .map_err(|e| StoreError::Migration(e.to_string()))?;
+    Ok(!pending)
 }
 
 /// Names the tenant of the current transaction (PostgreSQL's `gatehouse.tenant_id`, local to the

@@ -4,7 +4,7 @@
 //! 500; every session committed before the restart verifies after it; the service answers normally within 5 s
 //! of the database being back.
 
-use crate::server_process::{ServerProcess, add_user, call, setup_sso, sub_status};
+use crate::server_process::{ServerProcess, add_user, call, login, setup_sso, sub_status};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use serde_json::json;
@@ -204,15 +204,7 @@ async fn sessions_survive_a_database_restart_and_the_outage_is_503() {
     // Sessions committed before the restart.
     let mut usts = Vec::new();
     for i in 0..20 {
-        let (status, reply) = call(
-            &client,
-            &server.base,
-            "POST",
-            "/api/v1/t/default/login",
-            None,
-            Some(login_body(i % 4)),
-        )
-        .await;
+        let (status, reply) = login(&client, &server.base, login_body(i % 4)).await;
         assert_eq!(status, 200, "{reply}");
         usts.push(reply["ust"].as_str().unwrap().to_owned());
     }
@@ -234,18 +226,7 @@ async fn sessions_survive_a_database_restart_and_the_outage_is_503() {
             while !stop.load(Ordering::Relaxed) {
                 let started = Instant::now();
                 let (what, (status, reply)) = if turn.is_multiple_of(2) {
-                    (
-                        "login",
-                        call(
-                            &client,
-                            &base,
-                            "POST",
-                            "/api/v1/t/default/login",
-                            None,
-                            Some(login_body(w)),
-                        )
-                        .await,
-                    )
+                    ("login", login(&client, &base, login_body(w)).await)
                 } else {
                     (
                         "verify",

@@ -26,17 +26,7 @@ async fn two_processes_share_sessions_lockouts_and_settings() {
     let client = awc::Client::default();
     let login = |base: String, name: &'static str, password: String| {
         let client = client.clone();
-        async move {
-            call(
-                &client,
-                &base,
-                "POST",
-                "/api/v1/t/default/login",
-                None,
-                Some(json!({"username": name, "password": password})),
-            )
-            .await
-        }
+        async move { crate::server_process::login(&client, &base, json!({"username": name, "password": password})).await }
     };
 
     // A session made on A is verified, renewed and ended on B.

@@ -5,7 +5,7 @@
 
 use crate::both;
 use crate::common::{Backend, TestApp, start_time};
-use crate::server_process::{call, sub_status};
+use crate::server_process::{call, login, sub_status};
 use chrono::TimeDelta;
 use gatehouse::config::SecretList;
 use gatehouse::crypto::password::Password;
@@ -29,13 +29,10 @@ async fn instance(app: &TestApp, keys: &[&str], minutes: i64) -> Result<(String,
 
 async fn login_with_totp(app: &TestApp, base: &str, sso: &Sso) -> (u16, serde_json::Value) {
     let code = gatehouse::sso::totp::code_at(TOTP_KEY, sso.clock.now()).unwrap();
-    call(
+    login(
         &app.client,
         base,
-        "POST",
-        "/api/v1/t/default/login",
-        None,
-        Some(json!({"username": "tara", "password": "tara's passphrase", "totp_code": code})),
+        json!({"username": "tara", "password": "tara's passphrase", "totp_code": code}),
     )
     .await
 }

@@ -4,34 +4,10 @@
 
 use crate::both;
 use crate::common::{Backend, TestApp, TestDb, json_body};
-use crate::server_process::ServerProcess;
+use crate::server_process::{ServerProcess, add_user, call, login};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
-use gatehouse::crypto::password::Password;
-use gatehouse::sso::NewUser;
 use serde_json::{Value, json};
-
-async fn add_user(app: &TestApp, name: &str) {
-    let ctx = app.services.ctx("default").await;
-    let new = NewUser {
-        username: name.into(),
-        password: Some(Password::new(format!("{name}'s passphrase"))),
-        auto_approve: true,
-        ..NewUser::default()
-    };
-    app.services.sso.create_user(&ctx, new).await.unwrap();
-}
-
-async fn login(app: &TestApp, username: &str, password: &str) -> u16 {
-    app.client
-        .post(app.url("/api/v1/t/default/login"))
-        .insert_header(("X-Current-App", "CRM"))
-        .send_json(&json!({"username": username, "password": password}))
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
-}
 
 async fn scrape(app: &TestApp, base: &str) -> (u16, String, String) {
     let mut res = app.client.get(format!("{base}/metrics")).send().await.unwrap();
@@ -57,29 +33,14 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 
 async fn metrics_count_requests_logins_sessions_and_the_hash_queue(backend: Backend) {
     let app = TestApp::spawn(backend).await;
-    add_user(&app, "mia").await;
-    let (status, session) = crate::server_process::call(
-        &app.client,
-        &app.base,
-        "POST",
-        "/api/v1/t/default/login",
-        None,
-        Some(json!({"username": "mia", "password": "mia's passphrase"})),
-    )
-    .await;
+    add_user(&app.services.sso, "default", "mia", false).await;
+    let mia = json!({"username": "mia", "password": "mia's passphrase"});
+    let (status, session) = login(&app.client, &app.base, mia.clone()).await;
     assert_eq!(status, 200);
     // A second session, ended by its id: the id is in the path, never in a label.
-    let (_, other) = crate::server_process::call(
-        &app.client,
-        &app.base,
-        "POST",
-        "/api/v1/t/default/login",
-        None,
-        Some(json!({"username": "mia", "password": "mia's passphrase"})),
-    )
-    .await;
+    let (_, other) = login(&app.client, &app.base, mia).await;
     let other_id = other["session_id"].as_str().unwrap().to_owned();
-    let (status, _) = crate::server_process::call(
+    let (status, _) = call(
         &app.client,
         &app.base,
         "DELETE",
@@ -89,8 +50,18 @@ async fn metrics_count_requests_logins_sessions_and_the_hash_queue(backend: Back
     )
     .await;
     assert!((200..300).contains(&status), "{status}");
-    assert_eq!(login(&app, "mia", "wrong").await, 401);
-    assert_eq!(login(&app, "mia", "wrong").await, 401);
+    assert_eq!(
+        login(&app.client, &app.base, json!({"username": "mia", "password": "wrong"}))
+            .await
+            .0,
+        401
+    );
+    assert_eq!(
+        login(&app.client, &app.base, json!({"username": "mia", "password": "wrong"}))
+            .await
+            .0,
+        401
+    );
     app.services.sso.refresh_gauges().await.unwrap();
 
     let (status, content_type, text) = scrape(&app, &app.base).await;

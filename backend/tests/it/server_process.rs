@@ -124,6 +124,11 @@ pub async fn call(
     )
 }
 
+/// A native login in the `default` tenant as the app `CRM`: the status and JSON reply.
+pub async fn login(client: &awc::Client, base: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+    call(client, base, "POST", "/api/v1/t/default/login", None, Some(body)).await
+}
+
 /// The first sub-status of an error reply.
 pub fn sub_status(reply: &serde_json::Value) -> String {
     reply["sub_status"][0].as_str().unwrap_or_default().to_owned()

@@ -138,7 +138,7 @@ async fn users_come_over(backend: Backend, source: Backend) {
             body.extend(extra.clone());
         }
         let (client, base) = (client.clone(), base.clone());
-        async move { call(&client, &base, "POST", "/api/v1/t/default/login", None, Some(body)).await }
+        async move { crate::server_process::login(&client, &base, body).await }
     };
     let (status, reply) = login("alice", json!({})).await;
     assert_eq!((status, sub_status(&reply)), (401, "E005008".to_owned()), "TOTP is on");
