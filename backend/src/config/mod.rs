@@ -435,13 +435,11 @@ impl Config {
                 }
             }
         }
-        if self.password.min_complexity > 4 {
-            return Err(bad("password.min_complexity", "must be 0 to 4".to_owned()));
-        }
-        if self.password.min_length > self.password.max_length {
+        self.policy().check().map_err(|e| bad(e.key, e.message))?;
+        if self.server.tenant_cache_ms > 3_600_000 {
             return Err(bad(
-                "password.min_length",
-                "must not exceed password.max_length".to_owned(),
+                "server.tenant_cache_ms",
+                "must be 0 to 3600000 milliseconds".to_owned(),
             ));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| bad("log.level", e.to_string()))?;

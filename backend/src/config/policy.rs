@@ -28,6 +28,130 @@ pub struct TenantPolicy {
     pub mail_templates: BTreeMap<String, MailTemplate>,
 }
 
+/// A minute, an hour, a day and a year in the units settings are given in.
+const MINUTES_PER_YEAR: u32 = 525_600;
+const DAYS_PER_CENTURY: u32 = 36_500;
+
+/// A value out of its range: the dotted key and what would be valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RangeError {
+    pub key: &'static str,
+    pub message: String,
+}
+
+impl TenantPolicy {
+    /// Checks what the types alone cannot: every value that becomes a duration or a date lies in a range that
+    /// date arithmetic can carry (and that makes sense), and the password rules agree with each other. The
+    /// configuration file and every tenant override pass through here.
+    pub fn check(&self) -> Result<(), RangeError> {
+        let ranges: [(&'static str, u32, u32, &str); 14] = [
+            ("password.expiry", self.password.expiry, DAYS_PER_CENTURY, "days"),
+            (
+                "password.about_to_expire_threshold",
+                self.password.about_to_expire_threshold,
+                DAYS_PER_CENTURY,
+                "days",
+            ),
+            ("session.expiry", self.session.expiry, MINUTES_PER_YEAR, "minutes"),
+            (
+                "session.max_lifetime_minutes",
+                self.session.max_lifetime_minutes,
+                10 * MINUTES_PER_YEAR,
+                "minutes",
+            ),
+            (
+                "login.failure_window_minutes",
+                self.login.failure_window_minutes,
+                MINUTES_PER_YEAR,
+                "minutes",
+            ),
+            (
+                "login.lockout_minutes",
+                self.login.lockout_minutes,
+                MINUTES_PER_YEAR,
+                "minutes",
+            ),
+            (
+                "signup.confirm_valid_for_minutes",
+                self.signup.confirm_valid_for_minutes,
+                MINUTES_PER_YEAR,
+                "minutes",
+            ),
+            (
+                "signup.request_window_minutes",
+                self.signup.request_window_minutes,
+                MINUTES_PER_YEAR,
+                "minutes",
+            ),
+            (
+                "password_reset.valid_for",
+                self.password_reset.valid_for,
+                MINUTES_PER_YEAR,
+                "minutes",
+            ),
+            (
+                "password_reset.password_change_session_duration",
+                self.password_reset.password_change_session_duration,
+                86_400,
+                "seconds",
+            ),
+            (
+                "password_reset.request_window_minutes",
+                self.password_reset.request_window_minutes,
+                MINUTES_PER_YEAR,
+                "minutes",
+            ),
+            ("password.max_length", self.password.max_length, 4096, "characters"),
+            (
+                "signup.max_length_username",
+                self.signup.max_length_username,
+                191,
+                "characters",
+            ),
+            ("search.max_page_size", self.search.max_page_size, 10_000, "rows"),
+        ];
+        for (key, value, max, unit) in ranges {
+            if value == 0 || value > max {
+                return Err(RangeError {
+                    key,
+                    message: format!("must be 1 to {max} {unit}, not {value}"),
+                });
+            }
+        }
+        if self.password.min_complexity > 4 {
+            return Err(RangeError {
+                key: "password.min_complexity",
+                message: "must be 0 to 4".to_owned(),
+            });
+        }
+        if self.password.min_length > self.password.max_length {
+            return Err(RangeError {
+                key: "password.min_length",
+                message: "must not exceed password.max_length".to_owned(),
+            });
+        }
+        if self.totp.valid_window > 10 {
+            return Err(RangeError {
+                key: "totp.valid_window",
+                message: format!("must be 0 to 10 steps, not {}", self.totp.valid_window),
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks a password validity in days given with a request (a user's creation, a password set): the same
+    /// range as `password.expiry`.
+    pub fn check_expiry_days(days: u32) -> Result<u32, RangeError> {
+        if days == 0 || days > DAYS_PER_CENTURY {
+            return Err(RangeError {
+                key: "password_expiry",
+                message: format!("must be 1 to {DAYS_PER_CENTURY} days, not {days}"),
+            });
+        }
+        Ok(days)
+    }
+}
+
 /// A tenant's version of a message. Placeholders: `{tenant}`, `{username}`, `{link}`, `{valid_for}`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

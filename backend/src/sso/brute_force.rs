@@ -10,7 +10,6 @@ use super::{Ctx, Sso, audit};
 use crate::config::TenantPolicy;
 use crate::store::request_counters;
 use crate::store::schema::users;
-use chrono::TimeDelta;
 use diesel::prelude::*;
 use gatehouse_shared::SubStatus;
 
@@ -35,7 +34,7 @@ impl Sso {
         if i64::from(failures) < i64::from(policy.login.max_failures_per_address.max(1)) {
             return Ok(());
         }
-        let retry = (start + TimeDelta::minutes(i64::from(minutes)) - ctx.now)
+        let retry = (super::clock::minutes_after(start, minutes) - ctx.now)
             .num_seconds()
             .max(1);
         let c = ctx.clone();
@@ -63,7 +62,7 @@ impl Sso {
         let start = window_start(ctx.now, minutes);
         let (pk, c) = (ctx.tenant.pk, ctx.clone());
         let max = i64::from(policy.login.max_failures.max(1));
-        let lockout = TimeDelta::minutes(i64::from(policy.login.lockout_minutes.max(1)));
+        let lockout_minutes = policy.login.lockout_minutes.max(1);
         self.store
             .tenant(pk, move |conn| {
                 if let Some(addr) = &c.remote_addr {
@@ -72,7 +71,7 @@ impl Sso {
                 let Some(user_pk) = user_pk else { return Ok(()) };
                 let failures = request_counters::bump(conn, pk, BY_USER, &user_pk.to_string(), start)?;
                 if i64::from(failures) >= max {
-                    let until = c.now + lockout;
+                    let until = super::clock::minutes_after(c.now, lockout_minutes);
                     // Not locked now: never locked, unlocked, or an automatic lock that has ended.
                     let open = users::is_locked
                         .eq(false)

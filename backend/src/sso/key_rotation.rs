@@ -11,7 +11,7 @@ use crate::crypto::keys::{self, KeyError};
 use crate::store::keyring_meta::{self, LOOKUP_KEY};
 use crate::store::sealed::{self, Column};
 use crate::store::{Store, StoreError, sessions};
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::NaiveDateTime;
 use std::collections::BTreeMap;
 
 /// A Fernet token begins with its version byte (0x80) and a timestamp whose first bytes are zero.
@@ -109,7 +109,7 @@ impl Sso {
                 report.live_sessions += found.live;
                 if let Some(newest) = found.newest {
                     let policy = self.policy(tenant).await?;
-                    let until = newest + TimeDelta::minutes(i64::from(policy.session.max_lifetime_minutes));
+                    let until = super::clock::minutes_after(newest, policy.session.max_lifetime_minutes);
                     report.older_keys_needed_until = report.older_keys_needed_until.max(Some(until));
                 }
             }

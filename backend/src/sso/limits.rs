@@ -5,7 +5,7 @@
 use super::error::{Kind, SsoError, SsoResult};
 use super::{Ctx, Sso};
 use crate::store::request_counters;
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::NaiveDateTime;
 use gatehouse_shared::SubStatus;
 
 /// The start of the fixed window `now` falls in.
@@ -28,7 +28,7 @@ impl Sso {
         window_minutes: u32,
     ) -> SsoResult<()> {
         let start = window_start(ctx.now, window_minutes);
-        let retry_after = (start + TimeDelta::minutes(i64::from(window_minutes.max(1))) - ctx.now)
+        let retry_after = (super::clock::minutes_after(start, window_minutes.max(1)) - ctx.now)
             .num_seconds()
             .max(1);
         let (pk, addr) = (ctx.tenant.pk, ctx.remote_addr.clone().unwrap_or_default());

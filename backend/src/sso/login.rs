@@ -14,7 +14,7 @@ use crate::crypto::tokens;
 use crate::store::address_lists;
 use crate::store::sessions::{self, SessionRow};
 use crate::store::users::{self, UserRow};
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::NaiveDateTime;
 use gatehouse_shared::{SubStatus, Ust};
 
 /// The app the web UI logs in as; every tenant's app lists include it implicitly.
@@ -390,10 +390,10 @@ impl Sso {
 
         // 9. The session.
         let ids = tokens::new_session(&self.keyring);
-        let expiration_time = now
-            + TimeDelta::minutes(i64::from(
-                policy.session.expiry.min(policy.session.max_lifetime_minutes.max(1)),
-            ));
+        let expiration_time = super::clock::minutes_after(
+            now,
+            policy.session.expiry.min(policy.session.max_lifetime_minutes.max(1)),
+        );
         let row = SessionRow {
             id: 0,
             tenant_id: ctx.tenant.pk,
@@ -415,7 +415,7 @@ impl Sso {
                     saved.password_hash = hash;
                     if change {
                         saved.password_last_set = now;
-                        saved.password_expiry = now + TimeDelta::days(expiry_days);
+                        saved.password_expiry = super::clock::days_after(now, expiry_days);
                         saved.password_must_change = false;
                     }
                     users::set_password_columns(conn, &saved)?;
@@ -496,5 +496,5 @@ impl Sso {
 }
 
 fn about_to_expire(policy: &TenantPolicy, user: &UserRow, now: NaiveDateTime) -> bool {
-    now > user.password_expiry - TimeDelta::days(i64::from(policy.password.about_to_expire_threshold))
+    now > super::clock::days_before(user.password_expiry, policy.password.about_to_expire_threshold)
 }

@@ -31,6 +31,7 @@ pub mod totp_enrolment;
 pub mod user;
 pub mod user_admin;
 pub mod user_view;
+pub mod user_write;
 pub mod zato_import;
 
 pub use clock::Clock;

@@ -12,7 +12,7 @@ use crate::config::policy::UserSearchBy;
 use crate::crypto::password::Password;
 use crate::crypto::{random_urlsafe, sha256_hex};
 use crate::store::password_resets::{self, ResetRow};
-use crate::store::{sessions, users};
+use crate::store::users;
 use chrono::TimeDelta;
 use gatehouse_shared::SubStatus;
 
@@ -51,7 +51,7 @@ impl Sso {
         let email_hash = self.keyring.lookup_hash(&normalise_email(&credential));
         let search_by = p.user_search_by;
         let valid_minutes = p.valid_for.max(1);
-        let expiration = ctx.now + TimeDelta::minutes(i64::from(valid_minutes));
+        let expiration = super::clock::minutes_after(ctx.now, valid_minutes);
         let reset_link = link(self, ctx, "password-reset/complete", &token);
         let (pk, c, policy_c, keyring) = (ctx.tenant.pk, ctx.clone(), (*policy).clone(), self.keyring.clone());
         self.store
@@ -96,7 +96,7 @@ impl Sso {
         let policy = self.policy(&ctx.tenant).await?;
         let key = random_urlsafe(32);
         let key_hash = sha256_hex(&key);
-        let duration = TimeDelta::seconds(i64::from(policy.password_reset.password_change_session_duration.max(1)));
+        let duration = TimeDelta::try_seconds(i64::from(policy.password_reset.password_change_session_duration.max(1)));
         let (pk, hash, c) = (ctx.tenant.pk, sha256_hex(token.trim()), ctx.clone());
         self.store
             .tenant_with(pk, move |conn| {
@@ -106,7 +106,7 @@ impl Sso {
                 }
                 let user = users::by_pk(conn, pk, row.user_pk)?.ok_or_else(could_not_access)?;
                 account_may_reset(&user, c.now)?;
-                let key_expiration = (c.now + duration).min(row.expiration_time);
+                let key_expiration = super::clock::later(c.now, duration).min(row.expiration_time);
                 if !password_resets::access(conn, row.id, &key_hash, key_expiration, c.now)? {
                     return Err(could_not_access());
                 }
@@ -154,13 +154,16 @@ impl Sso {
                 if !password_resets::use_token(conn, row.id, c.now)? {
                     return Err(could_not_access());
                 }
-                let mut user = user;
+                // Read again: the copy above was read before the hashing, and the write must not undo a change
+                // made since (a lock, say).
+                let before = users::by_pk(conn, pk, user.id)?.ok_or_else(could_not_access)?;
+                account_may_reset(&before, c.now)?;
+                let mut user = before.clone();
                 user.password_hash = new_hash;
                 user.password_last_set = c.now;
-                user.password_expiry = c.now + TimeDelta::days(days);
+                user.password_expiry = super::clock::days_after(c.now, days);
                 user.password_must_change = false;
-                users::save(conn, &user)?;
-                sessions::delete_for_user_except(conn, pk, user.id, None)?;
+                super::user_write::write(conn, &before, &user, None)?;
                 audit::append_ctx(conn, &c, "password_reset.change_password", Some(&user.user_id), Ok(()))?;
                 Ok(())
             })

@@ -11,7 +11,7 @@ use crate::crypto::tokens;
 use crate::store::sessions::{self, SessionRow, SessionWithUser};
 use crate::store::users::{self, UserRow};
 use crate::store::{StoreResult, address_lists};
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::NaiveDateTime;
 use gatehouse_shared::SubStatus;
 
 /// A session that passed every check, with its user.
@@ -90,8 +90,8 @@ impl Sso {
     pub async fn renew(&self, ctx: &Ctx, ust: &str) -> SsoResult<NaiveDateTime> {
         let current = self.current_session(ctx, ust).await?;
         let policy = self.policy(&ctx.tenant).await?;
-        let sliding = ctx.now + TimeDelta::minutes(i64::from(policy.session.expiry));
-        let cap = current.session.creation_time + TimeDelta::minutes(i64::from(policy.session.max_lifetime_minutes));
+        let sliding = super::clock::minutes_after(ctx.now, policy.session.expiry);
+        let cap = super::clock::minutes_after(current.session.creation_time, policy.session.max_lifetime_minutes);
         let expiration = sliding.min(cap);
         if expiration <= ctx.now {
             return Err(no_such_session());

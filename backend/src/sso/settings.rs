@@ -27,11 +27,23 @@ impl Sso {
             return Ok(policy);
         }
         let pk = tenant.pk;
-        let overrides = self.store.tenant(pk, move |conn| rows::for_tenant(conn, pk)).await?;
-        let policy = Arc::new(
-            overlay(&self.config.policy(), &overrides)
-                .map_err(|e| SsoError::Internal(format!("stored override no longer valid: {e}")))?,
-        );
+        let mut overrides = self.store.tenant(pk, move |conn| rows::for_tenant(conn, pk)).await?;
+        let defaults = self.config.policy();
+        // An override stored before its key had the range it has now must not take the tenant down (its own
+        // administrators could not log in to mend it): it is left out, with a warning, until it is changed.
+        let policy = loop {
+            match overlay(&defaults, &overrides) {
+                Ok(policy) => break Arc::new(policy),
+                Err(e) => {
+                    let before = overrides.len();
+                    overrides.retain(|r| format!("{}.{}", r.section, r.name) != e.key);
+                    if overrides.len() == before {
+                        return Err(SsoError::Internal(format!("stored override no longer valid: {e}")));
+                    }
+                    tracing::warn!(tenant = %tenant.slug.as_str(), key = %e.key, "stored setting ignored: {}", e.message);
+                }
+            }
+        };
         if let Ok(mut cache) = self.policies.lock() {
             cache.insert(pk, (tenant.settings_version, Arc::clone(&policy)));
         }
@@ -182,10 +194,15 @@ pub fn overlay(defaults: &TenantPolicy, overrides: &[SettingRow]) -> Result<Tena
             fields.insert(row.name.clone(), value);
         }
     }
-    serde_path_to_error::deserialize(tree).map_err(|e| SettingError {
+    let policy: TenantPolicy = serde_path_to_error::deserialize(tree).map_err(|e| SettingError {
         key: e.path().to_string(),
         message: e.into_inner().to_string(),
-    })
+    })?;
+    policy.check().map_err(|e| SettingError {
+        key: e.key.to_owned(),
+        message: e.message,
+    })?;
+    Ok(policy)
 }
 
 #[cfg(test)]

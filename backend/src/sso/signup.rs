@@ -15,7 +15,6 @@ use crate::store::email_tokens::{self, NewEmailToken};
 use crate::store::outbox::{self, NewMessage};
 use crate::store::users::{self, UserRow};
 use crate::store::{AnyConnection, StoreResult};
-use chrono::TimeDelta;
 use gatehouse_shared::SubStatus;
 
 #[derive(Clone, Default)]
@@ -214,7 +213,7 @@ impl Sso {
         let token = random_urlsafe(32);
         let token_hash = sha256_hex(&token);
         let valid_minutes = s.confirm_valid_for_minutes.max(1);
-        let expiration = ctx.now + TimeDelta::minutes(i64::from(valid_minutes));
+        let expiration = super::clock::minutes_after(ctx.now, valid_minutes);
         let confirm_link = link(self, ctx, "signup/confirm", &token);
         let (ctx_c, policy_c, to, username) = (ctx.clone(), (*policy).clone(), email.clone(), req.username.clone());
         let new = NewUser {
@@ -285,19 +284,20 @@ impl Sso {
                 if t.expiration_time <= c.now {
                     return Err(SsoError::refused(Kind::NotFound, SubStatus::AuthNoSuchSignUpToken));
                 }
-                let Some(mut user) = users::by_pk(conn, pk, t.user_pk)? else {
+                let Some(before) = users::by_pk(conn, pk, t.user_pk)? else {
                     return Err(SsoError::refused(Kind::NotFound, SubStatus::AuthNoSuchSignUpToken));
                 };
-                if user.sign_up_status != SIGNUP_BEFORE_CONFIRMATION {
+                if before.sign_up_status != SIGNUP_BEFORE_CONFIRMATION {
                     return Err(SsoError::refused(Kind::Conflict, SubStatus::AuthSignUpConfirmed));
                 }
                 if !email_tokens::use_token(conn, t.id, c.now)? {
                     return Err(SsoError::refused(Kind::Conflict, SubStatus::AuthSignUpConfirmed));
                 }
+                let mut user = before.clone();
                 user.sign_up_status = SIGNUP_FINAL.to_owned();
                 user.sign_up_confirm_time = Some(c.now);
                 user.email_confirmed = true;
-                users::save(conn, &user)?;
+                super::user_write::write(conn, &before, &user, None)?;
                 audit::append_ctx(conn, &c, "user.confirm_signup", Some(&user.user_id), Ok(()))?;
                 if user.approval_status == APPROVED {
                     return Ok(Confirmed::Approved);

@@ -118,13 +118,14 @@ impl Sso {
         let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
         let key = self.keyring.seal(secret.as_bytes());
         let acting = current.acting(ctx);
-        let mut user = current.user.clone();
+        let (before, keep) = (current.user.clone(), current.session.id);
         self.store
             .tenant(pk, move |conn| {
+                let mut user = before.clone();
                 user.totp_key = Some(key);
                 user.is_totp_enabled = true;
                 user.totp_last_step = Some(step);
-                users::save(conn, &user)?;
+                super::user_write::write(conn, &before, &user, Some(keep))?;
                 rows::remove_enrolment(conn, pk, user.id)?;
                 rows::replace_codes(conn, pk, user.id, &hashes)?;
                 audit::append_ctx(conn, &acting, "user.totp_enable", Some(&user.user_id), Ok(()))
@@ -143,10 +144,10 @@ impl Sso {
             .await
             .map_err(|_| wrong_code())?;
         let acting = current.acting(ctx);
-        let (pk, user_pk) = (ctx.tenant.pk, current.user.id);
+        let (pk, user_pk, keep) = (ctx.tenant.pk, current.user.id, current.session.id);
         self.store
             .tenant(pk, move |conn| {
-                clear_totp(conn, pk, user_pk)?;
+                clear_totp(conn, pk, user_pk, Some(keep))?;
                 audit::append_ctx(conn, &acting, "user.totp_disable", None, Ok(()))
             })
             .await?;
@@ -179,13 +180,15 @@ impl Sso {
             .filter(|l| !l.is_empty())
             .map(|l| self.keyring.seal(l.as_bytes()));
         let acting = current.acting(ctx);
-        let mut user = target;
+        let keep = (target.id == current.user.id).then_some(current.session.id);
+        let before = target;
         self.store
             .tenant(ctx.tenant.pk, move |conn| {
+                let mut user = before.clone();
                 user.totp_key = Some(sealed_key);
                 user.totp_label = sealed_label;
                 user.totp_last_step = None;
-                users::save(conn, &user)?;
+                super::user_write::write(conn, &before, &user, keep)?;
                 audit::append_ctx(conn, &acting, "user.reset_totp_key", Some(&user.user_id), Ok(()))
             })
             .await?;
@@ -233,24 +236,22 @@ impl Sso {
     }
 }
 
-/// Forgets a user's TOTP key, pending enrolment and recovery codes.
+/// Forgets a user's TOTP key, pending enrolment and recovery codes; the user's sessions end but `keep` (the
+/// session of a user turning their own 2FA off).
 pub fn clear_totp(
     conn: &mut crate::store::AnyConnection,
     tenant: crate::store::TenantPk,
     user_pk: i64,
+    keep: Option<i64>,
 ) -> crate::store::StoreResult<()> {
-    diesel::update(
-        users_table::table
-            .filter(users_table::id.eq(user_pk))
-            .filter(users_table::tenant_id.eq(tenant)),
-    )
-    .set((
-        users_table::is_totp_enabled.eq(false),
-        users_table::totp_key.eq(None::<String>),
-        users_table::totp_label.eq(None::<String>),
-        users_table::totp_last_step.eq(None::<i64>),
-    ))
-    .execute(conn)?;
+    if let Some(before) = users::by_pk(conn, tenant, user_pk)? {
+        let mut after = before.clone();
+        after.is_totp_enabled = false;
+        after.totp_key = None;
+        after.totp_label = None;
+        after.totp_last_step = None;
+        super::user_write::write(conn, &before, &after, keep)?;
+    }
     rows::remove_enrolment(conn, tenant, user_pk)?;
     rows::remove_codes(conn, tenant, user_pk)?;
     Ok(())

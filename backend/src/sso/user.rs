@@ -79,6 +79,14 @@ pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
+/// A password validity in days given with a request: 422 `E008002` naming `password_expiry` when out of range.
+fn check_expiry_days(days: u32) -> SsoResult<u32> {
+    TenantPolicy::check_expiry_days(days).map_err(|e| SsoError::Invalid {
+        key: e.key.to_owned(),
+        message: e.message,
+    })
+}
+
 pub fn not_found() -> SsoError {
     SsoError::refused(Kind::NotFound, SubStatus::UserIdInvalid)
 }
@@ -105,6 +113,9 @@ impl Sso {
         after: impl FnOnce(&mut crate::store::AnyConnection, &UserRow) -> SsoResult<()> + Send + 'static,
     ) -> SsoResult<UserRow> {
         check_username(&new.username).map_err(|code| SsoError::refused(Kind::BadInput, code))?;
+        if let Some(days) = new.password_expiry_days {
+            check_expiry_days(days)?;
+        }
         let policy = self.policy(&ctx.tenant).await?;
         let password = match &new.password {
             Some(p) => {
@@ -143,7 +154,7 @@ impl Sso {
         let password_expiry = if new.password_expired {
             now - TimeDelta::seconds(1)
         } else {
-            now + TimeDelta::days(i64::from(expiry_days))
+            super::clock::days_after(now, expiry_days)
         };
         let (first, middle, last) = (
             clean(new.first_name.as_ref()),
@@ -250,7 +261,8 @@ impl Sso {
             .ok_or_else(not_found)
     }
 
-    /// Reads a user, changes it and writes it back in one transaction, with an audit entry.
+    /// Reads a user, changes it and writes the changed columns back in one transaction, with an audit entry;
+    /// a change that ends the user's sessions ends them (see [`super::user_write`]).
     pub(crate) async fn modify_user(
         &self,
         ctx: &Ctx,
@@ -263,11 +275,12 @@ impl Sso {
         let ctx = ctx.clone();
         self.store
             .tenant(pk, move |conn| {
-                let Some(mut row) = find(conn, pk, &user)? else {
+                let Some(before) = find(conn, pk, &user)? else {
                     return Ok(None);
                 };
+                let mut row = before.clone();
                 change(&mut row, ctx.now);
-                users::save(conn, &row)?;
+                super::user_write::write(conn, &before, &row, None)?;
                 audit::append_ctx(conn, &ctx, op, Some(&row.user_id), Ok(()))?;
                 Ok(Some(row))
             })
@@ -278,27 +291,13 @@ impl Sso {
     /// Locks a user; every session of the user ends.
     pub async fn lock_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
         let by = ctx.actor.as_locker();
-        let row = self
-            .modify_user(ctx, user, "user.lock_user", move |row, now| {
-                row.is_locked = true;
-                row.locked_time = Some(now);
-                row.locked_by = Some(by);
-                row.locked_until = None;
-            })
-            .await?;
-        self.end_all_sessions(ctx, row.id).await?;
-        Ok(row)
-    }
-
-    /// Ends every session of a user (lock, rejection, a 2FA reset, a password set by someone else).
-    pub(crate) async fn end_all_sessions(&self, ctx: &Ctx, user_pk: i64) -> SsoResult<usize> {
-        let pk = ctx.tenant.pk;
-        Ok(self
-            .store
-            .tenant(pk, move |conn| {
-                crate::store::sessions::delete_for_user_except(conn, pk, user_pk, None)
-            })
-            .await?)
+        self.modify_user(ctx, user, "user.lock_user", move |row, now| {
+            row.is_locked = true;
+            row.locked_time = Some(now);
+            row.locked_by = Some(by);
+            row.locked_until = None;
+        })
+        .await
     }
 
     pub async fn unlock_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
@@ -336,18 +335,16 @@ impl Sso {
         let sso = self.clone();
         self.store
             .tenant_with(pk, move |conn| {
-                let Some(mut row) = find(conn, pk, &who)? else {
+                let Some(before) = find(conn, pk, &who)? else {
                     return Err(not_found());
                 };
-                let changed = row.approval_status != status;
+                let changed = before.approval_status != status;
+                let mut row = before.clone();
                 row.approval_status = status.to_owned();
                 row.approval_status_mod_time = c.now;
                 row.approval_status_mod_by = by;
-                users::save(conn, &row)?;
+                super::user_write::write(conn, &before, &row, None)?;
                 audit::append_ctx(conn, &c, op, Some(&row.user_id), Ok(()))?;
-                if status == REJECTED {
-                    crate::store::sessions::delete_for_user_except(conn, pk, row.id, None)?;
-                }
                 if changed && status != BEFORE_DECISION {
                     let kind = if status == APPROVED { "welcome" } else { "rejected" };
                     sso.decision_notice(conn, &c, &policy, &row, kind)?;
@@ -387,7 +384,7 @@ impl Sso {
         let inputs = [current.username.as_str()];
         self.check_password_policy(ctx, &password, &inputs).await?;
         let days = match password_expiry_days {
-            Some(d) => d,
+            Some(d) => check_expiry_days(d)?,
             None => self.policy(&ctx.tenant).await?.password.expiry,
         };
         let hash = self.hasher.hash(ctx.tenant.pk, password).await?;
@@ -398,7 +395,7 @@ impl Sso {
             move |row, now| {
                 row.password_hash = hash;
                 row.password_last_set = now;
-                row.password_expiry = now + TimeDelta::days(i64::from(days));
+                row.password_expiry = super::clock::days_after(now, days);
                 row.password_must_change = must_change;
             },
         )
@@ -411,8 +408,7 @@ impl Sso {
         let (pk, user_pk, ctx_c, target) = (ctx.tenant.pk, row.id, ctx.clone(), row.user_id.clone());
         self.store
             .tenant(pk, move |conn| {
-                super::totp_enrolment::clear_totp(conn, pk, user_pk)?;
-                crate::store::sessions::delete_for_user_except(conn, pk, user_pk, None)?;
+                super::totp_enrolment::clear_totp(conn, pk, user_pk, None)?;
                 audit::append_ctx(conn, &ctx_c, "user.reset_totp_key", Some(&target), Ok(()))
             })
             .await?;

@@ -9,10 +9,10 @@ use super::{Ctx, Sso, UserRef, audit, password_policy};
 use crate::config::parse_net;
 use crate::crypto::password::Password;
 use crate::crypto::{random_urlsafe, sha256_hex};
+use crate::store::address_lists;
 use crate::store::email_tokens::{self, NewEmailToken};
 use crate::store::users::{self, UserRow};
-use crate::store::{address_lists, sessions as session_rows};
-use chrono::{NaiveDateTime, TimeDelta};
+use chrono::NaiveDateTime;
 use gatehouse_shared::SubStatus;
 use serde_json::{Map, Value};
 
@@ -90,7 +90,8 @@ impl Sso {
         let policy = self.policy(&ctx.tenant).await?;
         let mut pending_email = None;
         let target_id = target.unwrap_or(&current.user.user_id).to_owned();
-        let mut user = self.find_user(ctx, &UserRef::Id(target_id)).await?;
+        let before = self.find_user(ctx, &UserRef::Id(target_id)).await?;
+        let mut user = before.clone();
         for (key, value) in &data {
             match key.as_str() {
                 "username" => {
@@ -179,7 +180,7 @@ impl Sso {
         let policy_c = (*policy).clone();
         self.store
             .tenant(pk, move |conn| {
-                users::save(conn, &saved)?;
+                super::user_write::write(conn, &before, &saved, None)?;
                 audit::append_ctx(conn, &acting, op, Some(&saved.user_id), Ok(()))?;
                 if let Some((plain, stored, hash, token_hash, link)) = confirm {
                     email_tokens::withdraw(conn, pk, saved.id, "email_change")?;
@@ -192,7 +193,7 @@ impl Sso {
                             token_hash: &token_hash,
                             new_email: stored.as_deref(),
                             new_email_hash: hash.as_deref(),
-                            expiration_time: acting.now + TimeDelta::minutes(i64::from(valid_minutes)),
+                            expiration_time: super::clock::minutes_after(acting.now, valid_minutes),
                         },
                         acting.now,
                     )?;
@@ -235,7 +236,8 @@ impl Sso {
                 if t.expiration_time <= c.now {
                     return Err(SsoError::refused(Kind::NotFound, SubStatus::AuthNoSuchSignUpToken));
                 }
-                let mut user = users::by_pk(conn, pk, t.user_pk)?.ok_or_else(not_found)?;
+                let before = users::by_pk(conn, pk, t.user_pk)?.ok_or_else(not_found)?;
+                let mut user = before.clone();
                 if let Some(h) = &t.new_email_hash
                     && users::by_email_hash(conn, pk, h)?.is_some_and(|other| other.id != user.id)
                 {
@@ -247,7 +249,7 @@ impl Sso {
                 user.email = t.new_email;
                 user.email_hash = t.new_email_hash;
                 user.email_confirmed = true;
-                users::save(conn, &user)?;
+                super::user_write::write(conn, &before, &user, None)?;
                 Ok(audit::append_ctx(
                     conn,
                     &c,
@@ -305,16 +307,16 @@ impl Sso {
         let hash = self.hasher.hash(ctx.tenant.pk, new_password).await?;
         let days = i64::from(policy.password.expiry);
         let (pk, acting, keep) = (ctx.tenant.pk, current.acting(ctx), current.session.id);
-        let mut user = current.user.clone();
+        let before = current.user.clone();
         let now = ctx.now;
         self.store
             .tenant(pk, move |conn| {
+                let mut user = before.clone();
                 user.password_hash = hash;
                 user.password_last_set = now;
-                user.password_expiry = now + TimeDelta::days(days);
+                user.password_expiry = super::clock::days_after(now, days);
                 user.password_must_change = false;
-                users::save(conn, &user)?;
-                session_rows::delete_for_user_except(conn, pk, user.id, Some(keep))?;
+                super::user_write::write(conn, &before, &user, Some(keep))?;
                 audit::append_ctx(conn, &acting, "user.change_password", Some(&user.user_id), Ok(()))
             })
             .await?;
@@ -335,22 +337,14 @@ impl Sso {
             return Err(super_user_required());
         }
         let acting = current.acting(ctx);
-        let row = self
-            .set_password(
-                &acting,
-                &UserRef::Id(user_id.to_owned()),
-                new_password,
-                must_change,
-                expiry_days,
-            )
-            .await?;
-        let (pk, user_pk) = (ctx.tenant.pk, row.id);
-        self.store
-            .tenant(pk, move |conn| {
-                session_rows::delete_for_user_except(conn, pk, user_pk, None)
-            })
-            .await?;
-        Ok(row)
+        self.set_password(
+            &acting,
+            &UserRef::Id(user_id.to_owned()),
+            new_password,
+            must_change,
+            expiry_days,
+        )
+        .await
     }
 
     /// A user's stored IP allow-list; `None` when the user is not listed in the database.

@@ -125,6 +125,20 @@ enum Named {
 }
 
 impl Conn {
+    /// Whether a transaction is still open on this connection, or its state is unknown.
+    fn in_transaction_or_broken(&mut self) -> bool {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        let depth = match &mut self.any {
+            AnyConnection::Postgresql(pg) => {
+                AnsiTransactionManager::transaction_manager_status_mut(pg).transaction_depth()
+            }
+            AnyConnection::Sqlite(lite) => {
+                AnsiTransactionManager::transaction_manager_status_mut(lite).transaction_depth()
+            }
+        };
+        !matches!(depth, Ok(None))
+    }
+
     /// Makes the session name `tenant` (or nobody) unless it already does. Set at session level, outside any
     /// transaction, so it holds until the next unit of work names another; units of work always name theirs, so
     /// a connection never carries one tenant's name into another's work. A no-op on SQLite.
@@ -170,8 +184,12 @@ impl ManageConnection for Manager {
         conn.any.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
     }
 
-    fn has_broken(&self, _conn: &mut Conn) -> bool {
-        false
+    /// A connection that comes back inside a transaction (its unit of work panicked, or a rollback failed) or
+    /// whose transaction manager is broken cannot be trusted with another unit of work: every later write on it
+    /// would be a savepoint of a transaction that never commits. r2d2 then drops it, which ends the
+    /// transaction on the server, and opens a fresh one when needed.
+    fn has_broken(&self, conn: &mut Conn) -> bool {
+        conn.in_transaction_or_broken()
     }
 }
 

@@ -98,3 +98,15 @@ pub fn delete_expired(conn: &mut AnyConnection, tenant: TenantPk, now: NaiveDate
     )
     .execute(conn)?)
 }
+
+/// Withdraws every reset token of a user not yet used (a new password makes them pointless, and one leaked
+/// from an old mailbox must not set another); returns how many went.
+pub fn withdraw_for_user(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64) -> StoreResult<usize> {
+    Ok(diesel::delete(
+        password_resets::table
+            .filter(password_resets::tenant_id.eq(tenant))
+            .filter(password_resets::user_pk.eq(user_pk))
+            .filter(password_resets::used_time.is_null()),
+    )
+    .execute(conn)?)
+}

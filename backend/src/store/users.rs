@@ -79,43 +79,104 @@ pub fn by_user_id(conn: &mut AnyConnection, tenant: TenantPk, user_id: &str) -> 
         .optional()?)
 }
 
-/// Writes back every mutable column of a user row read in the same transaction.
-pub fn save(conn: &mut AnyConnection, row: &UserRow) -> StoreResult<usize> {
+/// The columns of a user that a write changes: a field left `None` is not written, so two writers that read
+/// the same row and change different columns (an administrator's lock, the user's own password change) both
+/// survive. Nullable columns are `Option<Option<_>>`: `Some(None)` writes NULL.
+#[derive(Default, PartialEq, AsChangeset)]
+#[diesel(table_name = users)]
+struct UserChanges<'a> {
+    username: Option<&'a str>,
+    is_super_user: Option<bool>,
+    is_locked: Option<bool>,
+    locked_time: Option<Option<NaiveDateTime>>,
+    locked_by: Option<Option<&'a str>>,
+    locked_until: Option<Option<NaiveDateTime>>,
+    approval_status: Option<&'a str>,
+    approval_status_mod_time: Option<NaiveDateTime>,
+    approval_status_mod_by: Option<&'a str>,
+    password_hash: Option<&'a str>,
+    password_must_change: Option<bool>,
+    password_last_set: Option<NaiveDateTime>,
+    password_expiry: Option<NaiveDateTime>,
+    sign_up_status: Option<&'a str>,
+    sign_up_confirm_time: Option<Option<NaiveDateTime>>,
+    email: Option<Option<&'a str>>,
+    email_hash: Option<Option<&'a str>>,
+    display_name: Option<Option<&'a str>>,
+    first_name: Option<Option<&'a str>>,
+    middle_name: Option<Option<&'a str>>,
+    last_name: Option<Option<&'a str>>,
+    is_totp_enabled: Option<bool>,
+    totp_key: Option<Option<&'a str>>,
+    totp_label: Option<Option<&'a str>>,
+    totp_last_step: Option<Option<i64>>,
+    email_confirmed: Option<bool>,
+}
+
+/// `Some(new)` when it differs from `old`.
+fn changed<'a, T: PartialEq + ?Sized>(old: &T, new: &'a T) -> Option<&'a T> {
+    (old != new).then_some(new)
+}
+
+fn changed_copy<T: PartialEq + Copy>(old: T, new: T) -> Option<T> {
+    (old != new).then_some(new)
+}
+
+fn changed_text<'a>(old: &Option<String>, new: &'a Option<String>) -> Option<Option<&'a str>> {
+    (old != new).then(|| new.as_deref())
+}
+
+impl<'a> UserChanges<'a> {
+    fn between(before: &UserRow, after: &'a UserRow) -> UserChanges<'a> {
+        UserChanges {
+            username: changed(before.username.as_str(), after.username.as_str()),
+            is_super_user: changed_copy(before.is_super_user, after.is_super_user),
+            is_locked: changed_copy(before.is_locked, after.is_locked),
+            locked_time: (before.locked_time != after.locked_time).then_some(after.locked_time),
+            locked_by: changed_text(&before.locked_by, &after.locked_by),
+            locked_until: (before.locked_until != after.locked_until).then_some(after.locked_until),
+            approval_status: changed(before.approval_status.as_str(), after.approval_status.as_str()),
+            approval_status_mod_time: changed_copy(before.approval_status_mod_time, after.approval_status_mod_time),
+            approval_status_mod_by: changed(
+                before.approval_status_mod_by.as_str(),
+                after.approval_status_mod_by.as_str(),
+            ),
+            password_hash: changed(before.password_hash.as_str(), after.password_hash.as_str()),
+            password_must_change: changed_copy(before.password_must_change, after.password_must_change),
+            password_last_set: changed_copy(before.password_last_set, after.password_last_set),
+            password_expiry: changed_copy(before.password_expiry, after.password_expiry),
+            sign_up_status: changed(before.sign_up_status.as_str(), after.sign_up_status.as_str()),
+            sign_up_confirm_time: (before.sign_up_confirm_time != after.sign_up_confirm_time)
+                .then_some(after.sign_up_confirm_time),
+            email: changed_text(&before.email, &after.email),
+            email_hash: changed_text(&before.email_hash, &after.email_hash),
+            display_name: changed_text(&before.display_name, &after.display_name),
+            first_name: changed_text(&before.first_name, &after.first_name),
+            middle_name: changed_text(&before.middle_name, &after.middle_name),
+            last_name: changed_text(&before.last_name, &after.last_name),
+            is_totp_enabled: changed_copy(before.is_totp_enabled, after.is_totp_enabled),
+            totp_key: changed_text(&before.totp_key, &after.totp_key),
+            totp_label: changed_text(&before.totp_label, &after.totp_label),
+            totp_last_step: (before.totp_last_step != after.totp_last_step).then_some(after.totp_last_step),
+            email_confirmed: changed_copy(before.email_confirmed, after.email_confirmed),
+        }
+    }
+}
+
+/// Writes the columns in which `after` differs from `before` (the same user as read by this writer) and no
+/// other, so a concurrent write to other columns is not undone. Returns the rows written (0 when nothing
+/// changed).
+pub fn save(conn: &mut AnyConnection, before: &UserRow, after: &UserRow) -> StoreResult<usize> {
+    let changes = UserChanges::between(before, after);
+    if changes == UserChanges::default() {
+        return Ok(0);
+    }
     Ok(diesel::update(
         users::table
-            .filter(users::tenant_id.eq(row.tenant_id))
-            .filter(users::id.eq(row.id)),
+            .filter(users::tenant_id.eq(after.tenant_id))
+            .filter(users::id.eq(after.id)),
     )
-    .set((
-        users::username.eq(&row.username),
-        users::is_super_user.eq(row.is_super_user),
-        users::is_locked.eq(row.is_locked),
-        users::locked_time.eq(row.locked_time),
-        users::locked_by.eq(&row.locked_by),
-        users::locked_until.eq(row.locked_until),
-        users::approval_status.eq(&row.approval_status),
-        users::approval_status_mod_time.eq(row.approval_status_mod_time),
-        users::approval_status_mod_by.eq(&row.approval_status_mod_by),
-        users::password_hash.eq(&row.password_hash),
-        users::password_must_change.eq(row.password_must_change),
-        users::password_last_set.eq(row.password_last_set),
-        users::password_expiry.eq(row.password_expiry),
-        users::sign_up_status.eq(&row.sign_up_status),
-        users::sign_up_confirm_time.eq(row.sign_up_confirm_time),
-        (
-            users::email.eq(&row.email),
-            users::email_hash.eq(&row.email_hash),
-            users::display_name.eq(&row.display_name),
-            users::first_name.eq(&row.first_name),
-            users::middle_name.eq(&row.middle_name),
-            users::last_name.eq(&row.last_name),
-            users::is_totp_enabled.eq(row.is_totp_enabled),
-            users::totp_key.eq(&row.totp_key),
-            users::totp_label.eq(&row.totp_label),
-            users::totp_last_step.eq(row.totp_last_step),
-            users::email_confirmed.eq(row.email_confirmed),
-        ),
-    ))
+    .set(changes)
     .execute(conn)?)
 }
 

@@ -448,14 +448,7 @@ async fn users_me_update_and_passwords(backend: Backend) {
     let bob = api.login("default", "bob").await;
     let mut row = api.app.find("default", "bob").await;
     row.password_expiry = api.app.services.sso.clock.now() - TimeDelta::seconds(1);
-    let pk = row.tenant_id;
-    api.app
-        .services
-        .sso
-        .store
-        .tenant(pk, move |conn| gatehouse::store::users::save(conn, &row))
-        .await
-        .unwrap();
+    api.app.save_user(&row).await;
     assert_eq!(api.call("GET", "default", "/users/me", Some(&bob), None).await.0, 401);
     let (status, _) = api
         .call(

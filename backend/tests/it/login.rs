@@ -105,6 +105,20 @@ impl TestApp {
             .await
             .unwrap()
     }
+
+    /// Writes a changed copy of a user row straight to the store (the columns that differ from the stored row).
+    pub async fn save_user(&self, row: &gatehouse::store::users::UserRow) {
+        let (pk, row) = (row.tenant_id, row.clone());
+        self.services
+            .sso
+            .store
+            .tenant(pk, move |conn| {
+                let before = gatehouse::store::users::by_pk(conn, pk, row.id)?.expect("the user exists");
+                gatehouse::store::users::save(conn, &before, &row)
+            })
+            .await
+            .unwrap();
+    }
 }
 
 fn sub(reply: &Value) -> String {
@@ -621,14 +635,7 @@ async fn the_ust_check_and_what_ends_a_session(backend: Backend) {
     let mut row = app.find("default", "sam").await;
     let keep = row.password_expiry;
     row.password_expiry = app.services.sso.clock.now() - TimeDelta::seconds(1);
-    let pk = row.tenant_id;
-    let saved = row.clone();
-    app.services
-        .sso
-        .store
-        .tenant(pk, move |conn| gatehouse::store::users::save(conn, &saved))
-        .await
-        .unwrap();
+    app.save_user(&row).await;
     let (status, reply) = app.session("default", &ust).await;
     assert_eq!(
         (status, sub(&reply)),
@@ -636,12 +643,7 @@ async fn the_ust_check_and_what_ends_a_session(backend: Backend) {
         "expired password, reason hidden by default"
     );
     row.password_expiry = keep;
-    app.services
-        .sso
-        .store
-        .tenant(pk, move |conn| gatehouse::store::users::save(conn, &row))
-        .await
-        .unwrap();
+    app.save_user(&row).await;
     assert_eq!(app.session("default", &ust).await.0, 200);
 
     // Expiry, by the injected clock.
@@ -695,13 +697,7 @@ async fn a_zato_pbkdf2_hash_logs_in_and_becomes_argon2id(backend: Backend) {
     app.user("default", "zed", "placeholder passphrase", |_| {}).await;
     let mut zed = app.find("default", "zed").await;
     zed.password_hash = include_str!("../data/pbkdf2_sha512.txt").trim().to_owned();
-    let pk = zed.tenant_id;
-    app.services
-        .sso
-        .store
-        .tenant(pk, move |conn| gatehouse::store::users::save(conn, &zed))
-        .await
-        .unwrap();
+    app.save_user(&zed).await;
 
     app.refused_both("default", creds("zed", "zato-password-2"), 401, "E005001")
         .await;
@@ -1011,13 +1007,7 @@ async fn common_passwords_are_refused_and_can_force_a_change_at_login(backend: B
         .hash(cole.tenant_id, Password::new("baseball"))
         .await
         .unwrap();
-    let pk = cole.tenant_id;
-    app.services
-        .sso
-        .store
-        .tenant(pk, move |conn| gatehouse::store::users::save(conn, &cole))
-        .await
-        .unwrap();
+    app.save_user(&cole).await;
     app.ok_both("default", creds("cole", "baseball")).await;
     app.set("default", "password", "check_breached_at_login", json!(true))
         .await;

@@ -98,7 +98,11 @@ pub async fn password(sso: web::Data<Sso>, call: Call, body: Json) -> Result<Htt
     match body.opt("user_id")? {
         Some(id) if id != a.current.user.user_id => {
             let must_change = body.get::<bool>("must_change")?.unwrap_or(false);
-            let days = body.get::<i64>("password_expiry")?.and_then(|d| u32::try_from(d).ok());
+            // 0 or below means the default (Zato: `password_expiry or password.expiry`, reference §9); one too large for a day count is refused as out of range.
+            let days = body
+                .get::<i64>("password_expiry")?
+                .filter(|d| *d > 0)
+                .map(|d| u32::try_from(d).unwrap_or(u32::MAX));
             sso.set_user_password(&a.ctx, &a.current, &id, new_password, must_change, days)
                 .await?;
         }

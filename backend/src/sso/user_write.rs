@@ -1,0 +1,35 @@
+//! The one way a change to a user reaches the store, and what the change implies on its own: only the columns
+//! the change touched are written (so concurrent changes to other columns survive it), a change that ends the
+//! user's sessions ends them, and a new password withdraws the user's outstanding reset links. Every surface
+//! (native, Zato, pages, CLI) reaches a user change through the domain calls that end here.
+
+use super::user::REJECTED;
+use crate::store::users::{self, UserRow};
+use crate::store::{AnyConnection, StoreResult, password_resets, sessions};
+
+/// Whether going from `before` to `after` ends the user's sessions: a lock, a rejection, a new password, or
+/// the second factor turned off or its key replaced or removed.
+pub fn ends_sessions(before: &UserRow, after: &UserRow) -> bool {
+    let locked = after.is_locked && !before.is_locked;
+    let rejected = after.approval_status == REJECTED && before.approval_status != REJECTED;
+    let new_password = after.password_hash != before.password_hash;
+    let totp_off = before.is_totp_enabled && !after.is_totp_enabled;
+    let totp_rekeyed = before.totp_key.is_some() && after.totp_key != before.totp_key;
+    locked || rejected || new_password || totp_off || totp_rekeyed
+}
+
+/// Writes `after` over `before` (the row as this writer read it, in the same transaction), column by changed
+/// column. When the change ends sessions, every session of the user ends but `keep` (the session through which
+/// the user changed their own password or second factor). A new password withdraws every reset link still
+/// outstanding. Returns whether sessions were ended.
+pub fn write(conn: &mut AnyConnection, before: &UserRow, after: &UserRow, keep: Option<i64>) -> StoreResult<bool> {
+    users::save(conn, before, after)?;
+    if after.password_hash != before.password_hash {
+        password_resets::withdraw_for_user(conn, after.tenant_id, after.id)?;
+    }
+    let ends = ends_sessions(before, after);
+    if ends {
+        sessions::delete_for_user_except(conn, after.tenant_id, after.id, keep)?;
+    }
+    Ok(ends)
+}
