@@ -69,6 +69,7 @@ sub_statuses! {
     PasswordMustSendNew => ("E003007", "password.must_send_new", "The password must be changed: send a new one."),
     PasswordNotComplexEnough => ("E003008", "password.not_complex_enough", "The password is too easy to guess."),
     PasswordTooCommon => ("E003009", "password.too_common", "The password is too common: it is on lists of breached passwords."),
+    PasswordNotChanged => ("E003010", "password.not_changed", "The new password must differ from the current one."),
     AppListInvalid => ("E004001", "app_list.invalid", "The application is not allowed."),
     AppListNoSignup => ("E004002", "app_list.no_signup", "Sign-up is not allowed for this application."),
     AppKeyInvalid => ("E004003", "app_list.key_invalid", "The application's key is missing or not valid."),

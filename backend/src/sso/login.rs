@@ -375,12 +375,14 @@ impl Sso {
         // 8. The new password must pass the policy; a must-change login never succeeds without it.
         let new_hash = match (change, &new_password) {
             (true, Some(new)) => {
-                let inputs = [user.username.as_str()];
-                password_policy::check(&policy.password, new, &inputs).map_err(|code| {
-                    let inform = policy.password.inform_if_invalid;
-                    let kind = if inform { Kind::Policy } else { Kind::Unauthenticated };
-                    SsoError::refused_if(kind, code, inform)
-                })?;
+                let current = password_policy::Current::Plain(&password);
+                self.check_new_password(&policy.password, &user, new, current)
+                    .await?
+                    .map_err(|code| {
+                        let inform = policy.password.inform_if_invalid;
+                        let kind = if inform { Kind::Policy } else { Kind::Unauthenticated };
+                        SsoError::refused_if(kind, code, inform)
+                    })?;
                 Some(self.hasher.hash(ctx.tenant.pk, new.clone()).await?)
             }
             // An imported PBKDF2 hash is replaced by Argon2id once the password is known to be right.

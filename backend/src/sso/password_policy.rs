@@ -4,7 +4,42 @@
 
 use crate::config::policy::PasswordSection;
 use crate::crypto::password::Password;
+use crate::store::users::UserRow;
 use gatehouse_shared::SubStatus;
+
+/// What is known of the password a new one would replace.
+pub enum Current<'a> {
+    /// Given in the same request (a login, a self-service change), already verified.
+    Plain(&'a Password),
+    /// Only its hash (a reset): one more verification tells.
+    Hashed,
+}
+
+impl super::Sso {
+    /// Checks a password that is to replace `user`'s: the tenant's policy, then that it is not the current
+    /// password (`E003010`). The outer error is the hashing pool's; the inner the code the new password breaks,
+    /// which the caller shows per `password.inform_if_invalid`.
+    pub(crate) async fn check_new_password(
+        &self,
+        policy: &PasswordSection,
+        user: &UserRow,
+        new: &Password,
+        current: Current<'_>,
+    ) -> super::SsoResult<Result<(), SubStatus>> {
+        if let Err(code) = check(policy, new, &[user.username.as_str()]) {
+            return Ok(Err(code));
+        }
+        let same = match current {
+            Current::Plain(old) => old.expose() == new.expose(),
+            Current::Hashed => self.verify_password(user, new.clone()).await?,
+        };
+        Ok(if same {
+            Err(SubStatus::PasswordNotChanged)
+        } else {
+            Ok(())
+        })
+    }
+}
 
 /// The first rule `password` breaks. `user_inputs` (username, names, e-mail) make zxcvbn stricter.
 pub fn check(policy: &PasswordSection, password: &Password, user_inputs: &[&str]) -> Result<(), SubStatus> {

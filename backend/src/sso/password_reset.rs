@@ -144,7 +144,8 @@ impl Sso {
             })
             .await?;
         account_may_reset(&user, now)?;
-        password_policy::check(&policy.password, &password, &[user.username.as_str()])
+        self.check_new_password(&policy.password, &user, &password, password_policy::Current::Hashed)
+            .await?
             .map_err(|code| SsoError::refused_if(Kind::Policy, code, policy.password.inform_if_invalid))?;
         let new_hash = self.hasher.hash(ctx.tenant.pk, password).await?;
         let days = i64::from(policy.password.expiry);

@@ -47,6 +47,19 @@ fn text(value: &Value) -> SsoResult<Option<String>> {
     }
 }
 
+/// A password expiry given as a date: from 1900 to [`super::clock::NEVER`] (what both stores hold and every
+/// client parses); 422 `E008002` naming `password_expiry` otherwise.
+fn check_expiry_date(when: NaiveDateTime) -> SsoResult<NaiveDateTime> {
+    let earliest = chrono::NaiveDate::from_ymd_opt(1900, 1, 1).and_then(|d| d.and_hms_opt(0, 0, 0));
+    if earliest.is_some_and(|e| when < e) || when > super::clock::NEVER {
+        return Err(SsoError::Invalid {
+            key: "password_expiry".to_owned(),
+            message: "must be a date from 1900 to 9999".to_owned(),
+        });
+    }
+    Ok(when)
+}
+
 fn flag(value: &Value) -> SsoResult<bool> {
     value.as_bool().ok_or_else(invalid)
 }
@@ -140,7 +153,7 @@ impl Sso {
                 }
                 "password_expiry" => {
                     let when = value.as_str().and_then(rules.parse_time).ok_or_else(invalid)?;
-                    user.password_expiry = crate::store::truncate_micros(when);
+                    user.password_expiry = crate::store::truncate_micros(check_expiry_date(when)?);
                 }
                 "password_must_change" => user.password_must_change = flag(value)?,
                 "sign_up_status" => {
@@ -296,14 +309,17 @@ impl Sso {
         let old = old_password
             .filter(|p| !p.is_empty())
             .ok_or_else(|| SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput))?;
-        if !self.verify_password(&current.user, old).await? {
+        if !self.verify_password(&current.user, old.clone()).await? {
             return Err(SsoError::refused(Kind::Forbidden, SubStatus::AuthNotAllowed));
         }
         let policy = self.policy(&ctx.tenant).await?;
-        password_policy::check(&policy.password, &new_password, &[current.user.username.as_str()]).map_err(|code| {
-            let inform = policy.password.inform_if_invalid;
-            SsoError::refused_if(if inform { Kind::Policy } else { Kind::Forbidden }, code, inform)
-        })?;
+        let was = password_policy::Current::Plain(&old);
+        self.check_new_password(&policy.password, &current.user, &new_password, was)
+            .await?
+            .map_err(|code| {
+                let inform = policy.password.inform_if_invalid;
+                SsoError::refused_if(if inform { Kind::Policy } else { Kind::Forbidden }, code, inform)
+            })?;
         let hash = self.hasher.hash(ctx.tenant.pk, new_password).await?;
         let days = i64::from(policy.password.expiry);
         let (pk, acting, keep) = (ctx.tenant.pk, current.acting(ctx), current.session.id);

@@ -9,16 +9,16 @@ use serde_json::{Value, json};
 
 const APP: &str = "CRM";
 
-struct Api {
-    app: TestApp,
+pub(crate) struct Api {
+    pub(crate) app: TestApp,
 }
 
-fn sub(v: &Value) -> String {
+pub(crate) fn sub(v: &Value) -> String {
     v["sub_status"][0].as_str().unwrap_or_default().to_owned()
 }
 
 impl Api {
-    async fn new(backend: Backend) -> Api {
+    pub(crate) async fn new(backend: Backend) -> Api {
         let app = TestApp::spawn(backend).await;
         let api = Api { app };
         api.user("default", "root", "root's passphrase", true).await;
@@ -34,7 +34,7 @@ impl Api {
         api
     }
 
-    async fn user(&self, tenant: &str, name: &str, password: &str, is_super: bool) -> String {
+    pub(crate) async fn user(&self, tenant: &str, name: &str, password: &str, is_super: bool) -> String {
         let ctx = self.app.services.ctx(tenant).await;
         let new = NewUser {
             username: name.into(),
@@ -46,7 +46,7 @@ impl Api {
         self.app.services.sso.create_user(&ctx, new).await.unwrap().user_id
     }
 
-    async fn login(&self, tenant: &str, name: &str) -> String {
+    pub(crate) async fn login(&self, tenant: &str, name: &str) -> String {
         let password = format!("{name}'s passphrase");
         let mut res = self
             .app
@@ -67,7 +67,7 @@ impl Api {
     }
 
     /// A call to `/api/v1/t/{tenant}{path}` with a UST (or none) and a JSON body (or none).
-    async fn call(
+    pub(crate) async fn call(
         &self,
         method: &str,
         tenant: &str,

@@ -10,6 +10,7 @@ mod brute_force;
 mod cli;
 mod config;
 mod db_restart;
+mod hardening;
 mod hash_queue;
 mod http;
 mod instances;

@@ -24,6 +24,7 @@ pub fn sentence(code: SubStatus) -> String {
             "The new password is too easy to guess. Try a longer one, or a few unrelated words."
         }
         PasswordTooCommon => "The new password is one of the most common passwords. Please choose another.",
+        PasswordNotChanged => "The new password must be different from your current one.",
         AppListInvalid | AppListNoSignup => "This application may not be used here.",
         AppKeyInvalid => "This application is not recognised.",
         ThrottleAddress | ThrottleHashQueue => "Too many attempts. Please wait a moment and try again.",

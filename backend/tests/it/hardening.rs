@@ -1,0 +1,562 @@
+//! Rules that must hold on every path and under every value: a failed unit of work never poisons the pool, no
+//! value makes date arithmetic panic, no write undoes another, an account change that ends sessions ends them
+//! whichever surface made it, and a new password differs from the current one.
+
+use crate::api::{Api, sub};
+use crate::both;
+use crate::common::{Backend, TestSso};
+use gatehouse::config::DatabaseKind;
+use gatehouse::crypto::password::Password;
+use gatehouse::sso::{NewUser, SsoError, UserRef};
+use gatehouse::store::settings::{self as setting_rows, SettingRow};
+use gatehouse::store::{Store, StoreError};
+use gatehouse_shared::SubStatus;
+use serde_json::{Value, json};
+
+const APP: &str = "CRM";
+
+/// A marker row written by a unit of work (a tenant setting nobody reads).
+fn marker(conn: &mut gatehouse::store::AnyConnection, tenant: i64, name: &str) -> Result<(), StoreError> {
+    setting_rows::put(
+        conn,
+        &SettingRow {
+            tenant_id: tenant,
+            section: "test_marker".into(),
+            name: name.into(),
+            value: "1".into(),
+            modified_time: crate::common::start_time(),
+        },
+    )
+}
+
+/// The markers a fresh connection (outside the application's pool) sees committed.
+async fn committed_markers(sso: &gatehouse::sso::Sso, tenant: i64) -> Vec<String> {
+    let url = sso.config.database.url.expose().to_owned();
+    let fresh = Store::open(&url, DatabaseKind::parse(&url).unwrap(), 1).unwrap();
+    let mut names: Vec<String> = fresh
+        .tenant(tenant, move |conn| setting_rows::for_tenant(conn, tenant))
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.section == "test_marker")
+        .map(|r| r.name)
+        .collect();
+    names.sort();
+    names
+}
+
+async fn a_panicked_unit_of_work_leaves_no_open_transaction_in_the_pool(backend: Backend) {
+    let services = TestSso::open(backend).await;
+    let sso = services.sso.clone();
+    let pk = sso.resolve_tenant("default").await.unwrap().pk;
+    let pool_size = sso.config.database.pool_size as usize;
+    for round in 0..2 {
+        let lost = format!("lost{round}");
+        let result: Result<(), StoreError> = sso
+            .store
+            .tenant(pk, move |conn| {
+                marker(conn, pk, &lost)?;
+                panic!("a unit of work fails half-way");
+            })
+            .await;
+        assert!(matches!(result, Err(StoreError::Task(_))), "{result:?}");
+    }
+    // One at a time (the connection just returned would be handed out first), then enough at once to take
+    // every pooled connection.
+    for i in 0..pool_size {
+        let name = format!("seq{i}");
+        sso.store.tenant(pk, move |conn| marker(conn, pk, &name)).await.unwrap();
+    }
+    let together = (0..pool_size * 2).map(|i| {
+        let (store, name) = (sso.store.clone(), format!("par{i:02}"));
+        async move { store.tenant(pk, move |conn| marker(conn, pk, &name)).await }
+    });
+    for result in futures_util::future::join_all(together).await {
+        result.unwrap();
+    }
+    let seen = committed_markers(&sso, pk).await;
+    assert_eq!(
+        seen.len(),
+        pool_size * 3,
+        "every acknowledged write is committed: {seen:?}"
+    );
+    assert!(
+        !seen.iter().any(|n| n.starts_with("lost")),
+        "the panicked work rolled back: {seen:?}"
+    );
+}
+both!(a_panicked_unit_of_work_leaves_no_open_transaction_in_the_pool);
+
+/// A connection that dies inside a unit of work (the server ended it) makes the call unavailable (503
+/// `E008005`), whatever the work's own error type, and the dead connection is not handed out again.
+#[actix_rt::test]
+async fn a_connection_lost_inside_a_unit_of_work_is_unavailable() {
+    use diesel::RunQueryDsl;
+    let services = TestSso::open(Backend::Postgres).await;
+    let sso = services.sso.clone();
+    let pk = sso.resolve_tenant("default").await.unwrap().pk;
+    for _ in 0..3 {
+        let result: Result<(), SsoError> = sso
+            .store
+            .tenant_with(pk, move |conn| {
+                marker(conn, pk, "before-the-loss")?;
+                diesel::sql_query("SELECT pg_terminate_backend(pg_backend_pid())").execute(conn)?;
+                Ok(())
+            })
+            .await;
+        let err = result.unwrap_err();
+        assert_eq!(err.visible_code(), Some(SubStatus::CommonUnavailable), "{err:?}");
+    }
+    sso.store
+        .tenant(pk, move |conn| marker(conn, pk, "after"))
+        .await
+        .unwrap();
+    assert_eq!(committed_markers(&sso, pk).await, vec!["after".to_owned()]);
+}
+
+impl Api {
+    /// A call on the Zato surface, `current_app` filled in.
+    async fn zato(&self, method: &str, path: &str, mut body: Value) -> (u16, Value) {
+        if body.get("current_app").is_none() {
+            body["current_app"] = json!(APP);
+        }
+        let mut res = self
+            .app
+            .client
+            .request(
+                method.parse().unwrap(),
+                self.app.url(&format!("/t/default/zato/sso{path}")),
+            )
+            .send_body(body.to_string())
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let bytes = res.body().await.unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    }
+
+    async fn alive(&self, ust: &str) -> bool {
+        match self.call("GET", "default", "/session", Some(ust), None).await.0 {
+            200 => true,
+            401 => false,
+            other => panic!("session check answered {other}"),
+        }
+    }
+
+    async fn row(&self, name: &str) -> gatehouse::store::users::UserRow {
+        self.app.find("default", name).await
+    }
+}
+
+/// The keys whose values become durations or dates, with the largest each takes.
+const DURATION_KEYS: &[(&str, &str)] = &[
+    ("password", "expiry"),
+    ("password", "about_to_expire_threshold"),
+    ("session", "expiry"),
+    ("session", "max_lifetime_minutes"),
+    ("login", "failure_window_minutes"),
+    ("login", "lockout_minutes"),
+    ("signup", "confirm_valid_for_minutes"),
+    ("signup", "request_window_minutes"),
+    ("password_reset", "valid_for"),
+    ("password_reset", "password_change_session_duration"),
+    ("password_reset", "request_window_minutes"),
+];
+
+const EXTREMES: [i64; 4] = [0, -1, u32::MAX as i64, i64::MAX];
+
+async fn no_value_makes_date_arithmetic_panic(backend: Backend) {
+    let api = Api::new(backend).await;
+    let root = api.login("default", "root").await;
+    let alice = api.row("alice").await.user_id;
+    for (section, key) in DURATION_KEYS {
+        for extreme in EXTREMES {
+            let (status, reply) = api
+                .call(
+                    "PATCH",
+                    "default",
+                    "/settings",
+                    Some(&root),
+                    Some(json!({ *section: { *key: extreme } })),
+                )
+                .await;
+            assert_eq!(
+                (status, sub(&reply)),
+                (422, "E008002".to_owned()),
+                "{section}.{key} = {extreme}"
+            );
+            assert!(
+                reply.to_string().contains(&format!("{section}.{key}")),
+                "names the key: {reply}"
+            );
+        }
+        // The largest valid value is taken, and a login still works under it.
+        let (status, reply) = api.call("GET", "default", "/settings", Some(&root), None).await;
+        assert_eq!(status, 200);
+        assert!(reply["effective"][section][key].is_u64());
+    }
+    for (section, key, max) in [
+        ("password", "about_to_expire_threshold", 36_500),
+        ("password", "expiry", 36_500),
+        ("session", "max_lifetime_minutes", 5_256_000),
+        ("session", "expiry", 525_600),
+    ] {
+        let (status, reply) = api
+            .call(
+                "PATCH",
+                "default",
+                "/settings",
+                Some(&root),
+                Some(json!({ section: { key: max } })),
+            )
+            .await;
+        assert_eq!(status, 200, "{section}.{key} = {max}: {reply}");
+    }
+    let bob = api.login("default", "bob").await;
+    assert!(api.alive(&bob).await);
+
+    // A password's validity given with a request: refused out of range, on both surfaces, naming the field.
+    for extreme in EXTREMES {
+        let (status, reply) = api
+            .call(
+                "PATCH",
+                "default",
+                &format!("/users/{alice}/password"),
+                Some(&root),
+                Some(json!({"new_password": "alice's second passphrase", "password_expiry": extreme})),
+            )
+            .await;
+        assert!(
+            (400..500).contains(&status) && sub(&reply) == "E008002",
+            "native password_expiry = {extreme}: {status} {reply}"
+        );
+    }
+    for extreme in [u32::MAX as i64, i64::MAX] {
+        let (status, reply) = api
+            .zato(
+                "PATCH",
+                "/user/password",
+                json!({"ust": root, "user_id": alice, "new_password": "alice's second passphrase",
+                       "password_expiry": extreme}),
+            )
+            .await;
+        assert_eq!(
+            (status, reply["sub_status"][0].as_str()),
+            (403, Some("E008002")),
+            "zato password_expiry = {extreme}: {reply}"
+        );
+    }
+    // The password was never set, and the store took every later write.
+    let ust = api.login("default", "alice").await;
+    assert!(api.alive(&ust).await);
+
+    // On Zato's surface 0 and below mean the default validity (password.expiry, here 36 500 days).
+    for default in [0, -1, i64::MIN] {
+        let (status, reply) = api
+            .zato(
+                "PATCH",
+                "/user/password",
+                json!({"ust": root, "user_id": alice, "new_password": format!("alice's passphrase {default}"),
+                       "password_expiry": default}),
+            )
+            .await;
+        assert_eq!(
+            (status, reply["status"].as_str()),
+            (200, Some("ok")),
+            "{default}: {reply}"
+        );
+        let row = api.row("alice").await;
+        assert_eq!((row.password_expiry - row.password_last_set).num_days(), 36_500);
+    }
+
+    // A password expiry given as a date: outside what the stores hold is refused, the far future is "never".
+    for when in [
+        "-200000-01-01T00:00:00",
+        "+200000-01-01T00:00:00",
+        "0001-01-01T00:00:00",
+    ] {
+        let (status, reply) = api
+            .call(
+                "PATCH",
+                "default",
+                &format!("/users/{alice}"),
+                Some(&root),
+                Some(json!({ "password_expiry": when })),
+            )
+            .await;
+        assert!(
+            (400..500).contains(&status) && sub(&reply) == "E008002",
+            "password_expiry = {when}: {status} {reply}"
+        );
+    }
+    let (status, reply) = api
+        .call(
+            "PATCH",
+            "default",
+            &format!("/users/{alice}"),
+            Some(&root),
+            Some(json!({ "password_expiry": "9999-12-31T23:59:59" })),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    assert!(api.alive(&api.login("default", "bob").await).await);
+}
+both!(no_value_makes_date_arithmetic_panic);
+
+/// What makes a user's sessions end, and the paths that can make it.
+async fn account_changes_end_sessions_on_every_path(backend: Backend) {
+    let api = Api::new(backend).await;
+    let root = api.login("default", "root").await;
+    let ctx = api.app.services.ctx("default").await;
+    let sso = api.app.services.sso.clone();
+    let cases = [
+        "native lock",
+        "native patch is_locked",
+        "native reject",
+        "native patch approval_status",
+        "native delete",
+        "native set password",
+        "native 2fa reset",
+        "zato lock",
+        "zato patch is_locked",
+        "zato reject",
+        "zato patch approval_status",
+        "zato delete",
+        "zato set password",
+        "cli lock",
+        "cli reject",
+        "cli set password",
+        "cli 2fa reset",
+    ];
+    for (i, case) in cases.iter().enumerate() {
+        let name = format!("victim{i}");
+        let new = NewUser {
+            username: name.clone(),
+            password: Some(Password::new(format!("{name}'s passphrase"))),
+            auto_approve: true,
+            totp_key: Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into()),
+            totp_enabled: Some(false),
+            ..NewUser::default()
+        };
+        let id = sso.create_user(&ctx, new).await.unwrap().user_id;
+        let ust = api.login("default", &name).await;
+        assert!(api.alive(&ust).await);
+        let native = |method: &'static str, path: String, body: Option<Value>| {
+            let (api, root) = (&api, root.clone());
+            async move { api.call(method, "default", &path, Some(&root), body).await }
+        };
+        let (status, reply) = match *case {
+            "native lock" => native("POST", format!("/users/{id}/lock"), None).await,
+            "native patch is_locked" => native("PATCH", format!("/users/{id}"), Some(json!({"is_locked": true}))).await,
+            "native reject" => native("POST", format!("/users/{id}/reject"), None).await,
+            "native patch approval_status" => {
+                native(
+                    "PATCH",
+                    format!("/users/{id}"),
+                    Some(json!({"approval_status": "rejected"})),
+                )
+                .await
+            }
+            "native delete" => native("DELETE", format!("/users/{id}"), None).await,
+            "native set password" => {
+                native(
+                    "PATCH",
+                    format!("/users/{id}/password"),
+                    Some(json!({"new_password": "a brand new passphrase"})),
+                )
+                .await
+            }
+            "native 2fa reset" => native("POST", format!("/users/{id}/totp/reset"), None).await,
+            "zato lock" => {
+                api.zato("POST", "/user/lock", json!({"ust": root, "user_id": id}))
+                    .await
+            }
+            "zato patch is_locked" => {
+                api.zato("PATCH", "/user", json!({"ust": root, "user_id": id, "is_locked": true}))
+                    .await
+            }
+            "zato reject" => {
+                api.zato("POST", "/user/reject", json!({"ust": root, "user_id": id}))
+                    .await
+            }
+            "zato patch approval_status" => {
+                api.zato(
+                    "PATCH",
+                    "/user",
+                    json!({"ust": root, "user_id": id, "approval_status": "rejected"}),
+                )
+                .await
+            }
+            "zato delete" => api.zato("DELETE", "/user", json!({"ust": root, "user_id": id})).await,
+            "zato set password" => {
+                api.zato(
+                    "PATCH",
+                    "/user/password",
+                    json!({"ust": root, "user_id": id, "new_password": "a brand new passphrase"}),
+                )
+                .await
+            }
+            "cli lock" => {
+                sso.lock_user(&ctx, &UserRef::Id(id.clone())).await.unwrap();
+                (200, Value::Null)
+            }
+            "cli reject" => {
+                sso.reject_user(&ctx, &UserRef::Id(id.clone())).await.unwrap();
+                (200, Value::Null)
+            }
+            "cli set password" => {
+                let p = Password::new("a brand new passphrase");
+                sso.set_password(&ctx, &UserRef::Id(id.clone()), p, false, None)
+                    .await
+                    .unwrap();
+                (200, Value::Null)
+            }
+            "cli 2fa reset" => {
+                sso.reset_totp(&ctx, &UserRef::Id(id.clone())).await.unwrap();
+                (200, Value::Null)
+            }
+            other => unreachable!("{other}"),
+        };
+        assert!((200..300).contains(&status), "{case}: {status} {reply}");
+        assert!(!api.alive(&ust).await, "{case}: the old UST is refused");
+    }
+
+    // A self-service password change keeps the session that made it and ends the others, on both surfaces.
+    for surface in ["native", "zato"] {
+        let name = format!("self_{surface}");
+        api.user("default", &name, &format!("{name}'s passphrase"), false).await;
+        let (this, other) = (api.login("default", &name).await, api.login("default", &name).await);
+        let (status, reply) = if surface == "native" {
+            api.call(
+                "PATCH",
+                "default",
+                "/users/me/password",
+                Some(&this),
+                Some(json!({"old_password": format!("{name}'s passphrase"), "new_password": "a brand new passphrase"})),
+            )
+            .await
+        } else {
+            api.zato(
+                "PATCH",
+                "/user/password",
+                json!({"ust": this, "old_password": format!("{name}'s passphrase"),
+                       "new_password": "a brand new passphrase"}),
+            )
+            .await
+        };
+        assert!((200..300).contains(&status), "{surface}: {status} {reply}");
+        assert!(api.alive(&this).await, "{surface}: the session that changed it stays");
+        assert!(!api.alive(&other).await, "{surface}: every other session ends");
+    }
+}
+both!(account_changes_end_sessions_on_every_path);
+
+/// Concurrent changes to different columns of one user all survive: an administrator's lock, 2FA reset or
+/// rejection that lands while the user changes their own password is not reverted by it.
+async fn no_write_undoes_another(backend: Backend) {
+    let api = Api::new(backend).await;
+    let root = api.login("default", "root").await;
+    let rounds = 12;
+    for round in 0..rounds {
+        let name = format!("racer{round}");
+        let password = format!("{name}'s passphrase");
+        api.user("default", &name, &password, false).await;
+        let id = api.row(&name).await.user_id;
+        let ust = api.login("default", &name).await;
+        let change = api.call(
+            "PATCH",
+            "default",
+            "/users/me/password",
+            Some(&ust),
+            Some(json!({"old_password": password, "new_password": format!("{name}'s next passphrase")})),
+        );
+        let admin = async {
+            // Let the change read the row and start hashing first.
+            actix_rt::time::sleep(std::time::Duration::from_millis(1)).await;
+            match round % 2 {
+                0 => {
+                    api.call("POST", "default", &format!("/users/{id}/lock"), Some(&root), None)
+                        .await
+                }
+                _ => {
+                    api.call(
+                        "PATCH",
+                        "default",
+                        &format!("/users/{id}"),
+                        Some(&root),
+                        Some(json!({"display_name": "Renamed by an admin"})),
+                    )
+                    .await
+                }
+            }
+        };
+        let ((changed, reply), (admin_status, admin_reply)) = futures_util::join!(change, admin);
+        assert!((200..300).contains(&admin_status), "{admin_status} {admin_reply}");
+        assert!(
+            [204, 200, 401].contains(&changed),
+            "the change succeeded or found its session ended: {changed} {reply}"
+        );
+        let row = api.row(&name).await;
+        match round % 2 {
+            0 => assert!(row.is_locked, "round {round}: the lock survived the password change"),
+            _ => assert_eq!(
+                row.display_name.as_deref(),
+                Some("Renamed by an admin"),
+                "round {round}"
+            ),
+        }
+    }
+}
+both!(no_write_undoes_another);
+
+/// `E003010`: a new password must differ from the current one at a must-change login and a self-service change,
+/// hidden as `E005001` on the login where `password.inform_if_invalid` is off.
+async fn a_new_password_differs_from_the_current_one(backend: Backend) {
+    let api = Api::new(backend).await;
+    let ctx = api.app.services.ctx("default").await;
+    let sso = api.app.services.sso.clone();
+    sso.set_password(
+        &ctx,
+        &UserRef::Username("alice".into()),
+        Password::new("alice's passphrase"),
+        true,
+        None,
+    )
+    .await
+    .unwrap();
+    let same = json!({"username": "alice", "password": "alice's passphrase", "new_password": "alice's passphrase"});
+    let (status, reply) = api.call("POST", "default", "/login", None, Some(same.clone())).await;
+    assert_eq!((status, sub(&reply)), (422, "E003010".to_owned()), "{reply}");
+    let (status, reply) = api.zato("POST", "/user/login", same.clone()).await;
+    assert_eq!(
+        (status, reply["sub_status"][0].as_str()),
+        (403, Some("E003010")),
+        "{reply}"
+    );
+
+    let bob = api.login("default", "bob").await;
+    let body = json!({"old_password": "bob's passphrase", "new_password": "bob's passphrase"});
+    let (status, reply) = api
+        .call("PATCH", "default", "/users/me/password", Some(&bob), Some(body.clone()))
+        .await;
+    assert_eq!((status, sub(&reply)), (422, "E003010".to_owned()), "{reply}");
+    let mut zato_body = body;
+    zato_body["ust"] = json!(bob);
+    let (status, reply) = api.zato("PATCH", "/user/password", zato_body).await;
+    assert_eq!(
+        (status, reply["sub_status"][0].as_str()),
+        (403, Some("E003010")),
+        "{reply}"
+    );
+
+    api.app
+        .set("default", "password", "inform_if_invalid", json!(false))
+        .await;
+    let (status, reply) = api.call("POST", "default", "/login", None, Some(same)).await;
+    assert_eq!((status, sub(&reply)), (401, "E005001".to_owned()), "hidden: {reply}");
+    // A different new password is taken.
+    let other =
+        json!({"username": "alice", "password": "alice's passphrase", "new_password": "alice's fresh passphrase"});
+    assert_eq!(api.call("POST", "default", "/login", None, Some(other)).await.0, 200);
+}
+both!(a_new_password_differs_from_the_current_one);
