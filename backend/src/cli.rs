@@ -207,6 +207,9 @@ impl From<ConfigError> for Failure {
 
 /// Describes a domain error for an operator; `subject` names what the command was about.
 fn describe(e: SsoError, subject: &str) -> Failure {
+    if let SsoError::Invalid { .. } = &e {
+        return Failure::new(1, format!("{subject}: {e} (E008002)"));
+    }
     match e.code() {
         Some(SubStatus::TenantNoSuchTenant) => Failure::new(3, format!("no such tenant: {subject}")),
         Some(SubStatus::UserIdInvalid) => Failure::new(3, format!("no such user: {subject}")),

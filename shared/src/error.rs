@@ -151,7 +151,8 @@ mod tests {
         assert_eq!(SubStatus::PasswordAboutToExpireWarning.code(), "W003005");
         assert!(SubStatus::PasswordAboutToExpireWarning.is_warning());
         assert!(!SubStatus::PasswordAboutToExpireError.is_warning());
-        assert_eq!(SubStatus::ALL.len(), 46);
+        assert_eq!(SubStatus::ALL.len(), 47);
+        assert_eq!(SubStatus::PasswordNotChanged.code(), "E003010");
         assert_eq!(SubStatus::CommonUnavailable.code(), "E008005");
         assert!(serde_json::from_str::<SubStatus>("\"E999999\"").is_err());
     }

@@ -38,8 +38,8 @@ pub enum SsoError {
         inform: bool,
         continuation: Sealed,
     },
-    /// A value a typed setting cannot take: 422 `E008002`, naming the key.
-    #[error("setting `{key}`: {message}")]
+    /// A value a typed setting or a request field cannot take: 422 `E008002`, naming the key.
+    #[error("`{key}`: {message}")]
     Invalid { key: String, message: String },
     #[error("{0}")]
     Store(#[from] StoreError),

@@ -178,6 +178,8 @@ impl Sso {
             }
         }
         let (pk, acting) = (ctx.tenant.pk, current.acting(ctx));
+        // A change of one's own account (turning one's own 2FA off) keeps the session that made it.
+        let keep = on_self.then_some(current.session.id);
         let op = if on_self {
             "user.update_current_user"
         } else {
@@ -193,7 +195,7 @@ impl Sso {
         let policy_c = (*policy).clone();
         self.store
             .tenant(pk, move |conn| {
-                super::user_write::write(conn, &before, &saved, None)?;
+                super::user_write::write(conn, &before, &saved, keep)?;
                 audit::append_ctx(conn, &acting, op, Some(&saved.user_id), Ok(()))?;
                 if let Some((plain, stored, hash, token_hash, link)) = confirm {
                     email_tokens::withdraw(conn, pk, saved.id, "email_change")?;

@@ -364,6 +364,26 @@ async fn user_commands_read_passwords_from_stdin_and_report_failures(backend: Ba
         5,
         "E003001",
     );
+    let out = cli.run(
+        &[
+            "user",
+            "set-password",
+            "--tenant",
+            "acme",
+            "--username",
+            "alice",
+            "--password-stdin",
+            "--password-expiry-days",
+            "4294967295",
+        ],
+        Some("alice's third passphrase\n"),
+    );
+    assert_ne!(out.code, 0, "a validity beyond the range is refused");
+    assert!(
+        out.stderr.contains("password_expiry") && out.stderr.lines().count() == 1,
+        "{}",
+        out.stderr
+    );
     one_line_error(
         &cli.run(&["user", "lock", "--tenant", "acme", "--username", "ghost"], None),
         3,

@@ -309,6 +309,11 @@ impl Drop for SmtpServer {
     }
 }
 
+/// Undoes quoted-printable soft breaks and `=3D`, enough to read links out of a received message.
+pub fn readable(raw: &str) -> String {
+    raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
+}
+
 /// The token of a link in a message: what follows `marker` up to the end of the URL.
 /// The token after `marker` in a mail or a page; being a secret (a one-time token, a TOTP key, a form
 /// token), it is also remembered for the log scan.

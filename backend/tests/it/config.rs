@@ -221,6 +221,42 @@ fn a_malformed_value_is_an_error_naming_its_key() {
 }
 
 #[test]
+fn a_duration_out_of_its_range_is_an_error_naming_its_key() {
+    for (section, key) in [
+        ("password", "expiry"),
+        ("password", "about_to_expire_threshold"),
+        ("session", "expiry"),
+        ("session", "max_lifetime_minutes"),
+        ("login", "lockout_minutes"),
+        ("login", "failure_window_minutes"),
+        ("signup", "confirm_valid_for_minutes"),
+        ("password_reset", "valid_for"),
+        ("password_reset", "password_change_session_duration"),
+    ] {
+        for value in ["0", "4294967295"] {
+            let f = file(&format!("[{section}]\n{key} = {value}\n"));
+            let err = Config::load(Sources {
+                file: Some(f.path()),
+                env: HashMap::new(),
+            })
+            .unwrap_err();
+            let dotted = format!("{section}.{key}");
+            assert!(
+                matches!(&err, ConfigError::Value { key, .. } if *key == dotted),
+                "{dotted} = {value}: {err}"
+            );
+        }
+    }
+    let f = file("[password]\nexpiry = 36500\nabout_to_expire_threshold = 36500\n");
+    let loaded = Config::load(Sources {
+        file: Some(f.path()),
+        env: HashMap::new(),
+    })
+    .unwrap();
+    assert_eq!(loaded.config.password.expiry, 36_500, "the top of the range is taken");
+}
+
+#[test]
 fn unknown_keys_are_warned_about_not_fatal() {
     let f = file(
         r#"

@@ -2,7 +2,7 @@
 //! rules, codes and limits on both surfaces.
 
 use crate::both;
-use crate::common::{Backend, SmtpServer, TestApp, free_port, token_in};
+use crate::common::{Backend, SmtpServer, TestApp, free_port, readable, token_in};
 use chrono::TimeDelta;
 use gatehouse::config::{Config, MailTransport, SmtpSecurity};
 use gatehouse::crypto::password::Password;
@@ -14,11 +14,6 @@ const APP: &str = "CRM";
 
 fn sub(v: &Value) -> String {
     v["sub_status"][0].as_str().unwrap_or_default().to_owned()
-}
-
-/// Undoes quoted-printable soft breaks and `=3D`, enough to read links out of a received message.
-fn readable(raw: &str) -> String {
-    raw.replace("=\r\n", "").replace("=\n", "").replace("=3D", "=")
 }
 
 struct Flow {
