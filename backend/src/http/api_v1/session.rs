@@ -55,7 +55,7 @@ impl LoginBody {
         (status = 200, description = "The new session; `warnings` carries W003005 when the password is about to expire", body = schemas::SessionInfo),
         (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 401, description = "E005001 wrong credentials or hidden reason; E005002 locked; E005003 not confirmed; E005004 not approved; E005008 TOTP missing; E004001 app not allowed; E003004 password expired; E003006 about to expire; E003007 new password required; E006001 login metadata not allowed", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the new password breaks the policy", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the new password breaks the policy; E003010: it is the current password", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 429, description = "E011002: the hashing queue is full", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 413, description = "E008002: the body is larger than server.max_body_bytes", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),

@@ -154,7 +154,7 @@ pub struct CompleteBody {
         (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E010001: the token or key is not valid, has expired or was used; E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the policy refused the password", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the policy refused the password; E003010: it is the current password", body = schemas::Problem, content_type = "application/problem+json"),
     ),
 )]
 pub async fn complete(sso: web::Data<Sso>, call: Call, body: JsonBody<CompleteBody>) -> Result<HttpResponse, ApiError> {

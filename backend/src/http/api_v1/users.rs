@@ -118,7 +118,7 @@ pub struct ChangePassword {
         (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E005001: wrong old password", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the policy refused the password", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the policy refused the password; E003010: it is the current password", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
     ),
@@ -369,6 +369,7 @@ pub async fn get(sso: web::Data<Sso>, call: Call, req: HttpRequest, path: UserPa
         (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 409, description = "E001002: the username is taken", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E008002: `password_expiry` is not a date from 1900 to 9999", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
     ),
@@ -556,8 +557,9 @@ pub struct SetPassword {
     new_password: String,
     #[serde(default)]
     must_change: bool,
-    /// Days the new password stays valid.
+    /// Days the new password stays valid (1 to 36 500; absent: `password.expiry`).
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 36500)]
     password_expiry: Option<u32>,
 }
 
@@ -578,7 +580,7 @@ pub struct SetPassword {
         (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the policy refused the password", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the policy refused the password; E008002: `password_expiry` is not 1 to 36 500 days", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
     ),
