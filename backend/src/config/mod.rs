@@ -436,11 +436,68 @@ impl Config {
             }
         }
         self.policy().check().map_err(|e| bad(e.key, e.message))?;
-        if self.server.tenant_cache_ms > 3_600_000 {
-            return Err(bad(
+        // Instance durations end up in timers and `Instant` arithmetic, which panic past their range.
+        let durations: [(&str, u64, u64, &str); 10] = [
+            (
                 "server.tenant_cache_ms",
-                "must be 0 to 3600000 milliseconds".to_owned(),
-            ));
+                self.server.tenant_cache_ms,
+                3_600_000,
+                "milliseconds",
+            ),
+            (
+                "server.request_timeout_seconds",
+                self.server.request_timeout_seconds,
+                3_600,
+                "seconds",
+            ),
+            (
+                "server.keep_alive_seconds",
+                self.server.keep_alive_seconds,
+                3_600,
+                "seconds",
+            ),
+            (
+                "server.metrics_refresh_seconds",
+                self.server.metrics_refresh_seconds,
+                86_400,
+                "seconds",
+            ),
+            (
+                "server.readiness_timeout_ms",
+                self.server.readiness_timeout_ms,
+                60_000,
+                "milliseconds",
+            ),
+            (
+                "database.pool_wait_ms",
+                self.database.pool_wait_ms,
+                600_000,
+                "milliseconds",
+            ),
+            ("hashing.max_wait_ms", self.hashing.max_wait_ms, 600_000, "milliseconds"),
+            (
+                "mail.smtp_timeout_seconds",
+                self.mail.smtp_timeout_seconds,
+                600,
+                "seconds",
+            ),
+            (
+                "mail.poll_interval_seconds",
+                self.mail.poll_interval_seconds,
+                86_400,
+                "seconds",
+            ),
+            (
+                "cleanup.interval_seconds",
+                self.cleanup.interval_seconds,
+                604_800,
+                "seconds",
+            ),
+        ];
+        for (key, value, max, unit) in durations {
+            if value > max {
+                return Err(bad(key, format!("must be at most {max} {unit}, not {value}")));
+            }
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level).map_err(|e| bad("log.level", e.to_string()))?;
         Ok(())

@@ -247,6 +247,26 @@ fn a_duration_out_of_its_range_is_an_error_naming_its_key() {
             );
         }
     }
+    for (section, key) in [
+        ("server", "request_timeout_seconds"),
+        ("server", "keep_alive_seconds"),
+        ("server", "tenant_cache_ms"),
+        ("database", "pool_wait_ms"),
+        ("hashing", "max_wait_ms"),
+        ("mail", "poll_interval_seconds"),
+    ] {
+        let f = file(&format!("[{section}]\n{key} = {}\n", i64::MAX));
+        let err = Config::load(Sources {
+            file: Some(f.path()),
+            env: HashMap::new(),
+        })
+        .unwrap_err();
+        let dotted = format!("{section}.{key}");
+        assert!(
+            matches!(&err, ConfigError::Value { key, .. } if *key == dotted),
+            "{dotted}: {err}"
+        );
+    }
     let f = file("[password]\nexpiry = 36500\nabout_to_expire_threshold = 36500\n");
     let loaded = Config::load(Sources {
         file: Some(f.path()),

@@ -314,6 +314,40 @@ async fn no_value_makes_date_arithmetic_panic(backend: Backend) {
 }
 both!(no_value_makes_date_arithmetic_panic);
 
+/// A value stored before its key had a range (here a threshold that made every login panic) is left out with
+/// a warning: the tenant's users, its administrators among them, still log in.
+async fn an_override_stored_out_of_range_does_not_take_the_tenant_down(backend: Backend) {
+    let api = Api::new(backend).await;
+    let sso = api.app.services.sso.clone();
+    let pk = sso.resolve_tenant("default").await.unwrap().pk;
+    sso.store
+        .tenant(pk, move |conn| {
+            setting_rows::put(
+                conn,
+                &SettingRow {
+                    tenant_id: pk,
+                    section: "password".into(),
+                    name: "about_to_expire_threshold".into(),
+                    value: u32::MAX.to_string(),
+                    modified_time: crate::common::start_time(),
+                },
+            )?;
+            gatehouse::store::tenants::bump_settings_version(conn, pk)
+        })
+        .await
+        .unwrap();
+    sso.clock.advance(chrono::TimeDelta::seconds(5));
+    let root = api.login("default", "root").await;
+    let (status, reply) = api.call("GET", "default", "/settings", Some(&root), None).await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(
+        reply["effective"]["password"]["about_to_expire_threshold"],
+        json!(30),
+        "the default applies"
+    );
+}
+both!(an_override_stored_out_of_range_does_not_take_the_tenant_down);
+
 /// What makes a user's sessions end, and the paths that can make it.
 async fn account_changes_end_sessions_on_every_path(backend: Backend) {
     let api = Api::new(backend).await;
