@@ -67,7 +67,7 @@ impl Sso {
                     .store
                     .tenant(pk, move |conn| {
                         let mut found = TenantPass::default();
-                        for mut cell in sealed::cells(conn, pk)? {
+                        for cell in sealed::cells(conn, pk)? {
                             let optional = matches!(cell.column, Column::UserEmail | Column::PendingEmail);
                             // Stored in clear (main.encrypt_email off): an address, even one that begins like a
                             // token, has an `@`, which URL-safe base64 never does.
@@ -80,9 +80,10 @@ impl Sso {
                             }
                             match ring.open(&cell.value) {
                                 Some(plain) => {
+                                    // A cell changed since it was read already holds a value sealed
+                                    // with the current key: it is left as it is.
                                     if write {
-                                        cell.value = ring.seal(&plain);
-                                        sealed::rewrite(conn, pk, &cell)?;
+                                        sealed::rewrite(conn, pk, &cell, &ring.seal(&plain))?;
                                     }
                                     *found.resealed.entry(cell.column.name()).or_default() += 1;
                                 }

@@ -91,34 +91,60 @@ pub fn cells(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<Vec<Seal
     Ok(out)
 }
 
-/// Writes a value back where [`cells`] found it.
-pub fn rewrite(conn: &mut AnyConnection, tenant: TenantPk, cell: &SealedCell) -> StoreResult<()> {
-    let (row, value) = (cell.row, cell.value.as_str());
-    match cell.column {
-        Column::UserEmail => diesel::update(users::table.filter(users::tenant_id.eq(tenant)).find(row))
-            .set(users::email.eq(value))
-            .execute(conn)?,
-        Column::UserTotpKey => diesel::update(users::table.filter(users::tenant_id.eq(tenant)).find(row))
-            .set(users::totp_key.eq(value))
-            .execute(conn)?,
-        Column::UserTotpLabel => diesel::update(users::table.filter(users::tenant_id.eq(tenant)).find(row))
-            .set(users::totp_label.eq(value))
-            .execute(conn)?,
-        Column::AttrValue => diesel::update(attrs::table.filter(attrs::tenant_id.eq(tenant)).find(row))
-            .set(attrs::value.eq(value))
-            .execute(conn)?,
+/// Replaces the value [`cells`] found with `new`, only if the cell still holds what was read: a change made
+/// since (a new TOTP key, a new address) is not undone by a rotation that read the old one. Returns whether it
+/// was written.
+pub fn rewrite(conn: &mut AnyConnection, tenant: TenantPk, cell: &SealedCell, new: &str) -> StoreResult<bool> {
+    let (row, old) = (cell.row, cell.value.as_str());
+    let written = match cell.column {
+        Column::UserEmail => diesel::update(
+            users::table
+                .filter(users::tenant_id.eq(tenant))
+                .find(row)
+                .filter(users::email.eq(old)),
+        )
+        .set(users::email.eq(new))
+        .execute(conn)?,
+        Column::UserTotpKey => diesel::update(
+            users::table
+                .filter(users::tenant_id.eq(tenant))
+                .find(row)
+                .filter(users::totp_key.eq(old)),
+        )
+        .set(users::totp_key.eq(new))
+        .execute(conn)?,
+        Column::UserTotpLabel => diesel::update(
+            users::table
+                .filter(users::tenant_id.eq(tenant))
+                .find(row)
+                .filter(users::totp_label.eq(old)),
+        )
+        .set(users::totp_label.eq(new))
+        .execute(conn)?,
+        Column::AttrValue => diesel::update(
+            attrs::table
+                .filter(attrs::tenant_id.eq(tenant))
+                .find(row)
+                .filter(attrs::value.eq(old)),
+        )
+        .set(attrs::value.eq(new))
+        .execute(conn)?,
         Column::EnrolmentSecret => diesel::update(
             totp_enrolments::table
                 .filter(totp_enrolments::tenant_id.eq(tenant))
-                .find(row),
+                .find(row)
+                .filter(totp_enrolments::secret.eq(old)),
         )
-        .set(totp_enrolments::secret.eq(value))
+        .set(totp_enrolments::secret.eq(new))
         .execute(conn)?,
-        Column::PendingEmail => {
-            diesel::update(email_tokens::table.filter(email_tokens::tenant_id.eq(tenant)).find(row))
-                .set(email_tokens::new_email.eq(value))
-                .execute(conn)?
-        }
+        Column::PendingEmail => diesel::update(
+            email_tokens::table
+                .filter(email_tokens::tenant_id.eq(tenant))
+                .find(row)
+                .filter(email_tokens::new_email.eq(old)),
+        )
+        .set(email_tokens::new_email.eq(new))
+        .execute(conn)?,
     };
-    Ok(())
+    Ok(written == 1)
 }
