@@ -410,17 +410,29 @@ impl Sso {
         };
         let expiry_days = i64::from(policy.password.expiry);
         let max_per_user = policy.session.max_per_user as usize;
-        let (pk, mut saved) = (ctx.tenant.pk, user.clone());
+        let (pk, verified) = (ctx.tenant.pk, user.clone());
+        let stale = || refused(SubStatus::AuthNotAllowed, false);
         self.store
-            .tenant(pk, move |conn| {
+            .tenant_with(pk, move |conn| {
                 if let Some(hash) = new_hash {
+                    // The password verified above must still be the user's: one set meanwhile (by an
+                    // administrator, a reset) is neither undone by a rehash nor replaced by this login's change.
+                    let before = users::by_pk(conn, pk, verified.id)?.ok_or_else(stale)?;
+                    if before.password_hash != verified.password_hash {
+                        return Err(stale());
+                    }
+                    let mut saved = before.clone();
                     saved.password_hash = hash;
                     if change {
                         saved.password_last_set = now;
                         saved.password_expiry = super::clock::days_after(now, expiry_days);
                         saved.password_must_change = false;
+                        // A new password: the user's other sessions end and reset links are withdrawn.
+                        super::user_write::write(conn, &before, &saved, None)?;
+                    } else {
+                        // The same password, hashed anew: nothing else about the account changes.
+                        users::set_password_columns(conn, &saved)?;
                     }
-                    users::set_password_columns(conn, &saved)?;
                 }
                 // With session.max_per_user, the oldest sessions end to make room.
                 if max_per_user > 0 {
@@ -430,7 +442,7 @@ impl Sso {
                         sessions::delete_by_session_id(conn, row.tenant_id, &old.session_id)?;
                     }
                 }
-                sessions::insert(conn, &row)
+                Ok(sessions::insert(conn, &row)?)
             })
             .await?;
         if change {

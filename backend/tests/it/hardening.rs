@@ -493,6 +493,24 @@ async fn account_changes_end_sessions_on_every_path(backend: Backend) {
         assert!(api.alive(&this).await, "{surface}: the session that changed it stays");
         assert!(!api.alive(&other).await, "{surface}: every other session ends");
     }
+    // A new password given at a must-change login ends the sessions from before it.
+    api.user("default", "changer", "changer's passphrase", false).await;
+    let before = api.login("default", "changer").await;
+    let id = api.row("changer").await.user_id;
+    let flag = json!({"password_must_change": true});
+    let (status, reply) = api
+        .call("PATCH", "default", &format!("/users/{id}"), Some(&root), Some(flag))
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let body =
+        json!({"username": "changer", "password": "changer's passphrase", "new_password": "a brand new passphrase"});
+    let (status, reply) = api.call("POST", "default", "/login", None, Some(body)).await;
+    assert_eq!(status, 200, "{reply}");
+    assert!(
+        !api.alive(&before).await,
+        "must-change login: the session from before ends"
+    );
+    assert!(api.alive(reply["ust"].as_str().unwrap()).await);
 }
 both!(account_changes_end_sessions_on_every_path);
 
