@@ -166,6 +166,11 @@ impl Sso {
                 Ok((by_name, by_email))
             })
             .await?;
+        if name_taken || email_taken {
+            // A new account costs a password hash: a taken name or address costs the same, so the time of the
+            // answer does not tell who exists. The hash is thrown away.
+            self.hasher.hash(ctx.tenant.pk, req.password.clone()).await?;
+        }
         if name_taken {
             return Err(refusal(
                 Kind::Conflict,

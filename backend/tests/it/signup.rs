@@ -795,3 +795,83 @@ async fn tenants_can_word_their_own_messages(backend: Backend) {
     assert!(notice.body_text.contains("was not approved") && notice.body_html.contains("<p>"));
 }
 both!(tenants_can_word_their_own_messages);
+
+/// A reset request does the same work whoever its credential names: one waiting request (the credential sealed)
+/// and nothing else, until the outbox worker resolves it and queues the link for a real user only.
+async fn a_reset_request_stores_the_same_for_known_and_unknown_users(backend: Backend) {
+    use gatehouse::store::reset_requests;
+    let f = Flow::new(backend, |_| {}).await;
+    let sso = &f.app.services.sso;
+    let ctx = f.app.services.ctx("default").await;
+    let pk = ctx.tenant.pk;
+    let waiting = || async move {
+        sso.store
+            .tenant(pk, move |conn| reset_requests::oldest(conn, pk, 100))
+            .await
+            .unwrap()
+    };
+    let resets = || async move {
+        sso.store
+            .tenant(pk, move |conn| password_resets::count_for_tenant(conn, pk))
+            .await
+            .unwrap()
+    };
+    for credential in ["root", "nobody"] {
+        let (status, _) = f
+            .post("/api/v1/t/default/password-reset", json!({"credential": credential}))
+            .await;
+        assert_eq!(status, 202);
+    }
+    let rows = waiting().await;
+    assert_eq!(rows.len(), 2, "one waiting request each");
+    assert!(
+        rows.iter()
+            .all(|r| !r.credential_sealed.contains("root") && !r.credential_sealed.contains("nobody")),
+        "sealed at rest"
+    );
+    assert_eq!(resets().await, 0, "no token made while answering");
+    assert!(
+        sso.all_mail().await.unwrap().is_empty(),
+        "no message queued while answering"
+    );
+
+    assert_eq!(sso.resolve_reset_requests().await.unwrap(), 2);
+    assert!(waiting().await.is_empty());
+    assert_eq!(resets().await, 1, "a token for the real user only");
+    let mail = sso.all_mail().await.unwrap();
+    assert_eq!(
+        mail.iter()
+            .map(|m| (m.recipient.as_str(), m.kind.as_str()))
+            .collect::<Vec<_>>(),
+        [("root@example.com", "password_reset")]
+    );
+    assert_eq!(sso.resolve_reset_requests().await.unwrap(), 0, "each request once");
+}
+both!(a_reset_request_stores_the_same_for_known_and_unknown_users);
+
+/// A sign-up with a taken username or address hashes its password as a new one does (and throws it away), so
+/// the answer's time does not tell who exists.
+async fn a_sign_up_for_a_taken_name_or_address_costs_a_hash(backend: Backend) {
+    use std::sync::atomic::Ordering;
+    let f = Flow::new(backend, |_| {}).await;
+    let hashes = || f.app.services.sso.hasher.counters().hashes.load(Ordering::Relaxed);
+    for (body, what) in [
+        (
+            json!({"username": "root", "password": "a fine passphrase", "email": "x@example.com"}),
+            "taken name",
+        ),
+        (
+            json!({"username": "rita", "password": "a fine passphrase", "email": "root@example.com"}),
+            "taken address",
+        ),
+        (
+            json!({"username": "sam", "password": "a fine passphrase", "email": "sam@example.com"}),
+            "new",
+        ),
+    ] {
+        let before = hashes();
+        f.post("/api/v1/t/default/signup", body).await;
+        assert_eq!(hashes() - before, 1, "{what}");
+    }
+}
+both!(a_sign_up_for_a_taken_name_or_address_costs_a_hash);
