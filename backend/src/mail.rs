@@ -127,8 +127,10 @@ fn backoff(attempts: i32) -> TimeDelta {
 }
 
 impl Sso {
-    /// Delivers every message due now, once each.
+    /// Resolves the waiting password-reset requests, then delivers every message due now, once each.
     pub async fn deliver_due(&self) -> SsoResult<Delivered> {
+        // Waiting password-reset requests become messages first, so this pass sends the links they make.
+        self.resolve_reset_requests().await?;
         let mut done = Delivered::default();
         // Tenant by tenant: row-level security shows a transaction only its own tenant's messages.
         for tenant in self.list_tenants().await? {

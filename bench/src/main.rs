@@ -99,6 +99,12 @@ async fn run() -> Result<(), String> {
         bench.search().await?;
         return bench.finish(&root);
     }
+    // GATEHOUSE_BENCH_ONLY=enumeration measures the unknown/known time ratios of reset and sign-up alone.
+    if std::env::var("GATEHOUSE_BENCH_ONLY").as_deref() == Ok("enumeration") {
+        drop(bench.start("fair")?);
+        bench.enumeration().await?;
+        return bench.finish(&root);
+    }
     let raw = bench.hashing_limit()?;
     let server = bench.start("fair")?;
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -124,6 +130,7 @@ async fn run() -> Result<(), String> {
     drop(fifo);
 
     bench.scale(capacity, &seeded).await?;
+    bench.enumeration().await?;
     bench.search().await?;
     bench.finish(&root)
 }
@@ -166,6 +173,11 @@ impl Bench {
                 ("hashing.workers", self.workers.to_string()),
                 ("hashing.queue_order", order.into()),
                 ("login.max_failures_per_address", "1000000".into()),
+                // The enumeration figures send thousands of resets and sign-ups from one address.
+                ("password_reset.max_requests_per_address", "100000000".into()),
+                ("password_reset.max_requests_per_recipient", "100000000".into()),
+                ("signup.max_requests_per_address", "100000000".into()),
+                ("signup.max_requests_per_recipient", "100000000".into()),
                 ("log.level", "warn".into()),
             ],
         )
@@ -498,6 +510,67 @@ impl Bench {
         Ok(())
     }
 
+    /// Whether answers tell who exists: the median time of a password-reset request for an unknown credential
+    /// over that for a user with an address, and of a sign-up with a new username over one with a taken
+    /// username (target 1.00 ± 0.05), one client, runs alternating.
+    async fn enumeration(&mut self) -> Result<(), String> {
+        self.db.tenants("enum", 0)?;
+        self.db.users("enum", 10_000, &phc_hash(PASSWORD)?)?;
+        self.db.sql("UPDATE users SET email = username || '@example.com' WHERE tenant_id = (SELECT id FROM tenants WHERE slug = 'enum');")?;
+        let server = self.start("fair")?;
+        let headers: &[(&str, &str)] = &[("X-Current-App", "CRM")];
+        let reset = |known: bool| -> Pick {
+            Arc::new(move |i| {
+                let credential = if known {
+                    format!("user{}", (i * 7919) % 10_000)
+                } else {
+                    format!("nobody{i}")
+                };
+                let body = serde_json::json!({ "credential": credential }).to_string();
+                Request::new("POST", "/api/v1/t/enum/password-reset", headers, Some(&body))
+            })
+        };
+        // Unknown names must stay unknown across runs: each run draws from its own range.
+        let signup = |known: bool, run: u64| -> Pick {
+            Arc::new(move |i| {
+                let username = if known {
+                    format!("user{}", (i * 7919) % 10_000)
+                } else {
+                    format!("new{run}x{i}")
+                };
+                let body = serde_json::json!({
+                    "username": username,
+                    "password": "a fine bench passphrase",
+                    "email": format!("{username}.s{run}@example.org"),
+                })
+                .to_string();
+                Request::new("POST", "/api/v1/t/enum/signup", headers, Some(&body))
+            })
+        };
+        let mut reset_ratios = Vec::new();
+        let mut signup_ratios = Vec::new();
+        for run in 0..RUNS as u64 {
+            let known = load::closed_loop(server.addr, 1, secs(self.seconds), reset(true)).await;
+            let unknown = load::closed_loop(server.addr, 1, secs(self.seconds), reset(false)).await;
+            check_all(&known, 202, "reset, known")?;
+            check_all(&unknown, 202, "reset, unknown")?;
+            reset_ratios.push(unknown.quantile_ms(202, 0.5) / known.quantile_ms(202, 0.5));
+            let known = load::closed_loop(server.addr, 1, secs(self.seconds), signup(true, run)).await;
+            let unknown = load::closed_loop(server.addr, 1, secs(self.seconds), signup(false, run)).await;
+            check_all(&unknown, 202, "sign-up, new name")?;
+            signup_ratios.push(median_any(&unknown) / median_any(&known));
+        }
+        for (name, ratios) in [
+            ("Password reset: unknown / known credential, median time", reset_ratios),
+            ("Sign-up: new / taken username, median time", signup_ratios),
+        ] {
+            let median = figures::median(&ratios);
+            self.report
+                .add(Figure::runs(name, "×", ratios).target("1.00 ± 0.05", (median - 1.0).abs() <= 0.05));
+        }
+        Ok(())
+    }
+
     fn machine(&self) -> String {
         let cpu = std::fs::read_to_string("/proc/cpuinfo")
             .ok()
@@ -540,6 +613,12 @@ impl Bench {
 /// One unmeasured second of the same requests: the pool's connections opened, the caches filled.
 async fn warm_up(addr: SocketAddr, pick: &Pick) {
     let _ = load::closed_loop(addr, 16, secs(1.0), Arc::clone(pick)).await;
+}
+
+/// The median latency of every answer, whatever its status (a taken name is refused), in milliseconds.
+fn median_any(out: &Outcome) -> f64 {
+    let mut v: Vec<u32> = out.samples.iter().map(|s| s.0).collect();
+    load::quantile(&mut v, 0.5) / 1000.0
 }
 
 fn secs(s: f64) -> Duration {

@@ -29,7 +29,8 @@ pub struct Attr {
     pub name: String,
     pub value: Value,
     pub creation_time: NaiveDateTime,
-    pub last_modified: Option<NaiveDateTime>,
+    /// The creation time until the attribute is first updated.
+    pub last_modified: NaiveDateTime,
     pub expiration_time: NaiveDateTime,
     pub is_encrypted: bool,
 }
@@ -120,7 +121,9 @@ impl Sso {
             name: row.name.clone(),
             value,
             creation_time: row.creation_time,
-            last_modified: row.last_modified,
+            // Rows written before every insert set it (and some imported from Zato) have none: the creation
+            // time stands in, as Zato's clients parse the field as a date.
+            last_modified: row.last_modified.unwrap_or(row.creation_time),
             expiration_time: row.expiration_time,
             is_encrypted: row.is_encrypted,
         })
@@ -216,7 +219,8 @@ fn write_one(
                     value: sealed.unwrap_or_else(|| "null".to_owned()),
                     is_encrypted: input.encrypt,
                     creation_time: now,
-                    last_modified: None,
+                    // Zato sets both at creation; clients parse it as a date.
+                    last_modified: Some(now),
                     expiration_time,
                 },
             )?;

@@ -11,6 +11,7 @@ pub const KINDS: &[&str] = &[
     "approval_needed",
     "password_reset",
     "email_change",
+    "email_change_notice",
 ];
 
 /// What a message says: `{tenant}`, `{username}`, `{link}` and `{valid_for}` are filled in.
@@ -41,6 +42,10 @@ fn builtin(kind: &str) -> (&'static str, &'static str) {
         "password_reset" => (
             "Reset your password for {tenant}",
             "Hello {username},\n\nto choose a new password for {tenant}, open this link within {valid_for}:\n\n{link}\n\nIf you did not ask for this, ignore this message: your password stays as it is.\n",
+        ),
+        "email_change_notice" => (
+            "Your e-mail address for {tenant} is being changed",
+            "Hello {username},\n\na change of the e-mail address of your account at {tenant} to another address was asked for. It takes effect once confirmed from the new address; until then this address stays in use.\n\nIf you did not ask for this, change your password and tell your administrator.\n",
         ),
         _ => (
             "Confirm your new e-mail address for {tenant}",

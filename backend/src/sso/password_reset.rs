@@ -1,6 +1,6 @@
 //! Password reset (reference §8.6 with quirk Q8 fixed): a request by username or e-mail (per
 //! `password_reset.user_search_by`) always answers the same and does the same work whether or not the user
-//! exists; the e-mail carries a link with a one-time token; accessing it once gives a reset key valid for
+//! exists (it stores the request; the outbox worker resolves the user and sends the link); the e-mail carries a link with a one-time token; accessing it once gives a reset key valid for
 //! `password_change_session_duration` seconds; completing it once sets the password and ends every session.
 
 use super::error::{Kind, SsoError, SsoResult};
@@ -12,6 +12,7 @@ use crate::config::policy::UserSearchBy;
 use crate::crypto::password::Password;
 use crate::crypto::{random_urlsafe, sha256_hex};
 use crate::store::password_resets::{self, ResetRow};
+use crate::store::reset_requests::{self, NewResetRequest, ResetRequestRow};
 use crate::store::users;
 use chrono::TimeDelta;
 use gatehouse_shared::SubStatus;
@@ -45,17 +46,86 @@ impl Sso {
             p.request_window_minutes,
         )
         .await?;
-        // The same work for every request: a token is made and the lookups run whether or not anyone matches.
+        // The same work for every request, whoever the credential names: one row for the outbox worker, which
+        // resolves the user and sends the link (`resolve_reset_requests`). The credential is sealed at rest.
+        let sealed = self.keyring.seal(credential.as_bytes());
+        let (pk, c) = (ctx.tenant.pk, ctx.clone());
+        self.store
+            .tenant(pk, move |conn| {
+                reset_requests::insert(
+                    conn,
+                    &NewResetRequest {
+                        tenant: pk,
+                        credential_sealed: &sealed,
+                        cid: &c.cid,
+                        current_app: &c.current_app,
+                        remote_addr: c.remote_addr.as_deref(),
+                        user_agent: c.user_agent.as_deref(),
+                    },
+                    c.now,
+                )
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The outbox worker's part of password reset: for every waiting request of every tenant, finds the user
+    /// its credential names (per `password_reset.user_search_by`; approved, with an address), makes the
+    /// one-time token and queues the message, in one transaction that also takes the request off the queue.
+    /// A request that names nobody just goes. Returns how many requests were handled.
+    pub async fn resolve_reset_requests(&self) -> SsoResult<usize> {
+        let mut handled = 0;
+        for tenant in self.list_tenants().await? {
+            let pk = tenant.pk;
+            let waiting = self
+                .store
+                .tenant(pk, move |conn| reset_requests::oldest(conn, pk, 100))
+                .await?;
+            if waiting.is_empty() {
+                continue;
+            }
+            let policy = self.policy(&tenant).await?;
+            for request in waiting {
+                let ctx = Ctx {
+                    cid: request.cid.clone(),
+                    tenant: tenant.clone(),
+                    current_app: request.current_app.clone(),
+                    remote_addr: request.remote_addr.clone(),
+                    user_agent: request.user_agent.clone(),
+                    now: self.clock.now(),
+                    actor: super::Actor::Anonymous,
+                    app_key: None,
+                };
+                self.resolve_reset_request(&ctx, &policy, request).await?;
+                handled += 1;
+            }
+        }
+        Ok(handled)
+    }
+
+    async fn resolve_reset_request(
+        &self,
+        ctx: &Ctx,
+        policy: &crate::config::TenantPolicy,
+        request: ResetRequestRow,
+    ) -> SsoResult<()> {
+        // A credential sealed with a key since retired cannot be read: the request goes unanswered.
+        let credential = self.keyring.open_text(&request.credential_sealed).unwrap_or_default();
+        let p = &policy.password_reset;
         let token = random_urlsafe(32);
         let token_hash = sha256_hex(&token);
         let email_hash = self.keyring.lookup_hash(&normalise_email(&credential));
         let search_by = p.user_search_by;
         let valid_minutes = p.valid_for.max(1);
-        let expiration = super::clock::minutes_after(ctx.now, valid_minutes);
+        // The link's life counts from the request, however long it waited.
+        let expiration = super::clock::minutes_after(request.creation_time, valid_minutes);
         let reset_link = link(self, ctx, "password-reset/complete", &token);
-        let (pk, c, policy_c, keyring) = (ctx.tenant.pk, ctx.clone(), (*policy).clone(), self.keyring.clone());
+        let (pk, c, policy_c, keyring) = (ctx.tenant.pk, ctx.clone(), policy.clone(), self.keyring.clone());
         self.store
             .tenant(pk, move |conn| {
+                if !reset_requests::take(conn, pk, request.id)? {
+                    return Ok(());
+                }
                 let by_name = users::by_username(conn, pk, &credential)?;
                 let by_email = users::by_email_hash(conn, pk, &email_hash)?;
                 let found = match search_by {

@@ -94,6 +94,25 @@ pub fn queue(
     )
 }
 
+/// The rules a username chosen by a person follows, at sign-up and at every rename: at most
+/// `signup.max_length_username` characters (`E001003`), no whitespace anywhere, surrounding included
+/// (`E001004`), usable and containing none of `user_validation.reject_username` (`E001001`).
+pub fn username_refusal(policy: &TenantPolicy, username: &str) -> Option<SubStatus> {
+    if username.chars().count() > policy.signup.max_length_username as usize {
+        return Some(SubStatus::UsernameTooLong);
+    }
+    if username.chars().any(char::is_whitespace) {
+        return Some(SubStatus::UsernameHasWhitespace);
+    }
+    let lower = username.to_lowercase();
+    let rejected = policy
+        .user_validation
+        .reject_username
+        .iter()
+        .any(|r| !r.is_empty() && lower.contains(&r.to_lowercase()));
+    (rejected || super::user::check_username(username).is_err()).then_some(SubStatus::UsernameInvalid)
+}
+
 impl Sso {
     /// Validates a sign-up in the reference's order, then creates the user (waiting for confirmation) with
     /// a confirmation token and e-mail, all in one transaction.
@@ -147,6 +166,11 @@ impl Sso {
                 Ok((by_name, by_email))
             })
             .await?;
+        if name_taken || email_taken {
+            // A new account costs a password hash: a taken name or address costs the same, so the time of the
+            // answer does not tell who exists. The hash is thrown away.
+            self.hasher.hash(ctx.tenant.pk, req.password.clone()).await?;
+        }
         if name_taken {
             return Err(refusal(
                 Kind::Conflict,
@@ -162,22 +186,8 @@ impl Sso {
             ));
         }
         // 2. The username.
-        let invalid_user = |code| policy_refusal(code, s.inform_if_user_invalid);
-        if req.username.chars().count() > s.max_length_username as usize {
-            return Err(invalid_user(SubStatus::UsernameTooLong));
-        }
-        if req.username.chars().any(char::is_whitespace) {
-            return Err(invalid_user(SubStatus::UsernameHasWhitespace));
-        }
-        let lower = req.username.to_lowercase();
-        if super::user::check_username(&req.username).is_err()
-            || policy
-                .user_validation
-                .reject_username
-                .iter()
-                .any(|r| !r.is_empty() && lower.contains(&r.to_lowercase()))
-        {
-            return Err(invalid_user(SubStatus::UsernameInvalid));
+        if let Some(code) = username_refusal(&policy, &req.username) {
+            return Err(policy_refusal(code, s.inform_if_user_invalid));
         }
         // 3. The password.
         let inputs: Vec<&str> = [Some(req.username.as_str()), email.as_deref()]

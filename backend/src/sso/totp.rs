@@ -17,6 +17,13 @@ pub enum TotpRejection {
     Replayed,
 }
 
+/// A new random key: 160 bits, 32 base32 characters (as pyotp makes them).
+pub fn new_key() -> String {
+    let mut bytes = [0u8; 20];
+    rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
+    Secret::new(bytes.to_vec().into_boxed_slice()).to_base32()
+}
+
 /// Decodes a base32 key (spaces and padding ignored, any case); keys under 80 bits are refused.
 pub fn decode_key(key: &str) -> Option<Vec<u8>> {
     let normalised: String = key

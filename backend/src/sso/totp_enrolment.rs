@@ -58,10 +58,10 @@ fn wrong_code() -> SsoError {
 impl Sso {
     /// Starts (or restarts) enrolment for the caller. 2FA stays as it is until the code is confirmed.
     pub async fn start_totp_enrolment(&self, ctx: &Ctx, current: &CurrentSession) -> SsoResult<Enrolment> {
-        let mut bytes = [0u8; 20];
-        rand::RngCore::fill_bytes(&mut rand::rng(), &mut bytes);
-        let secret = totp_rs::Secret::new(bytes.to_vec().into_boxed_slice());
-        let encoded = secret.to_base32();
+        let encoded = totp::new_key();
+        let secret = totp::decode_key(&encoded)
+            .map(|bytes| totp_rs::Secret::new(bytes.into_boxed_slice()))
+            .ok_or_else(|| SsoError::Internal("a new TOTP key does not decode".to_owned()))?;
         let issuer = ctx.tenant.display_name.replace(':', " ");
         let account = current.user.username.replace(':', " ");
         let otp = totp_rs::Builder::new()

@@ -35,6 +35,12 @@ const SUPER_FIELDS: &[&str] = &[
     "approval_status",
 ];
 
+/// Whether `key` names a field an update may change (for some caller): what Zato's `PATCH /user` copies from
+/// its request; anything else there is ignored (`totp_key` included, reference §9).
+pub fn is_update_field(key: &str) -> bool {
+    REGULAR_FIELDS.contains(&key) || SUPER_FIELDS.contains(&key) || key == "is_totp_enabled"
+}
+
 fn invalid() -> SsoError {
     SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidInput)
 }
@@ -102,15 +108,23 @@ impl Sso {
         }
         let policy = self.policy(&ctx.tenant).await?;
         let mut pending_email = None;
+        let mut email_set_by_admin = false;
         let target_id = target.unwrap_or(&current.user.user_id).to_owned();
         let before = self.find_user(ctx, &UserRef::Id(target_id)).await?;
         let mut user = before.clone();
         for (key, value) in &data {
             match key.as_str() {
                 "username" => {
-                    let name = text(value)?.ok_or_else(invalid)?;
-                    super::user::check_username(&name).map_err(|code| SsoError::refused(Kind::BadInput, code))?;
-                    user.username = name;
+                    // As given, not trimmed: a rename follows the sign-up rules, surrounding whitespace included.
+                    // The caller is known, so the reason is always shown (sign-up's inform flag guards against
+                    // probing by strangers).
+                    let name = value.as_str().ok_or_else(invalid)?;
+                    if name != before.username
+                        && let Some(code) = super::signup::username_refusal(&policy, name)
+                    {
+                        return Err(SsoError::refused(Kind::Policy, code));
+                    }
+                    user.username = name.to_owned();
                 }
                 "email" => match text(value)? {
                     // Removing the address needs no confirmation.
@@ -123,9 +137,16 @@ impl Sso {
                             return Err(SsoError::refused(Kind::BadInput, SubStatus::EmailInvalid));
                         }
                         let (stored, hash) = self.store_email(&policy, Some(new.clone()));
-                        // A new address waits for confirmation from itself; the old one stays in force.
-                        if hash != user.email_hash {
+                        if hash != user.email_hash && on_self {
+                            // One's own new address waits for confirmation from itself; the old one stays in
+                            // force and is told.
                             pending_email = Some((new, stored, hash));
+                        } else if hash != user.email_hash {
+                            // A super-user's change of another's address is trusted and applies at once.
+                            user.email = stored;
+                            user.email_hash = hash;
+                            user.email_confirmed = true;
+                            email_set_by_admin = true;
                         }
                     }
                 },
@@ -191,12 +212,38 @@ impl Sso {
             let link = super::signup::link(self, ctx, "email/confirm", &token);
             (plain, stored, hash, sha256_hex(&token), link)
         });
+        // The address in force hears of a change asked for in its owner's name.
+        let old_address = confirm
+            .as_ref()
+            .and(before.email.as_deref())
+            .map(|e| self.open_email(e));
         let valid_minutes = policy.signup.confirm_valid_for_minutes.max(1);
         let policy_c = (*policy).clone();
         self.store
-            .tenant(pk, move |conn| {
+            .tenant_with(pk, move |conn| {
+                if email_set_by_admin {
+                    if let Some(h) = &saved.email_hash
+                        && users::by_email_hash(conn, pk, h)?.is_some_and(|other| other.id != saved.id)
+                    {
+                        return Err(SsoError::refused(Kind::Conflict, SubStatus::EmailExists));
+                    }
+                    // A change the user asked for and has not confirmed would undo the administrator's.
+                    email_tokens::withdraw(conn, pk, saved.id, "email_change")?;
+                }
                 super::user_write::write(conn, &before, &saved, keep)?;
                 audit::append_ctx(conn, &acting, op, Some(&saved.user_id), Ok(()))?;
+                if let Some(old) = &old_address {
+                    super::signup::queue(
+                        conn,
+                        &acting,
+                        &policy_c,
+                        "email_change_notice",
+                        old,
+                        &saved.username,
+                        None,
+                        "",
+                    )?;
+                }
                 if let Some((plain, stored, hash, token_hash, link)) = confirm {
                     email_tokens::withdraw(conn, pk, saved.id, "email_change")?;
                     email_tokens::insert(
@@ -226,12 +273,11 @@ impl Sso {
                 Ok(())
             })
             .await
-            .map_err(|e| {
-                if e.is_unique_violation() {
+            .map_err(|e| match e {
+                SsoError::Store(e) if e.is_unique_violation() => {
                     SsoError::refused(Kind::Conflict, SubStatus::UsernameExists)
-                } else {
-                    SsoError::Store(e)
                 }
+                e => e,
             })?;
         Ok(user)
     }

@@ -12,6 +12,7 @@ pub mod keyring_meta;
 pub mod outbox;
 pub mod password_resets;
 pub mod request_counters;
+pub mod reset_requests;
 pub mod schema;
 pub mod sealed;
 pub mod sessions;

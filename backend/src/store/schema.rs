@@ -147,6 +147,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    reset_requests (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        credential_sealed -> Text,
+        cid -> Text,
+        current_app -> Text,
+        remote_addr -> Nullable<Text>,
+        user_agent -> Nullable<Text>,
+        creation_time -> Timestamp,
+    }
+}
+
+diesel::table! {
     outbox (id) {
         id -> BigInt,
         tenant_id -> BigInt,
@@ -239,6 +252,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_tokens,
     password_resets,
     request_counters,
+    reset_requests,
     user_search_names,
 );
 

@@ -329,6 +329,8 @@ pub fn token_in(text: &str, marker: &str) -> String {
 
 /// Every message in the outbox, tenant by tenant (row-level security shows a transaction only its tenant's).
 pub async fn outbox_rows(sso: &gatehouse::sso::Sso) -> Vec<gatehouse::store::outbox::OutboxRow> {
+    // What the outbox worker sees on its next pass: password-reset requests are resolved into messages first.
+    sso.resolve_reset_requests().await.unwrap();
     sso.all_mail().await.unwrap()
 }
 

@@ -524,6 +524,87 @@ async fn an_email_change_is_confirmed_from_the_new_address(backend: Backend) {
 }
 both!(an_email_change_is_confirmed_from_the_new_address);
 
+/// A user's change of their own address waits for the new address and tells the old one; a super-user's
+/// change of another's applies at once (and withdraws the user's unconfirmed change), with no confirmation.
+async fn an_administrators_email_change_applies_at_once_and_a_users_own_is_told_to_the_old_address(backend: Backend) {
+    let f = Flow::new(backend, |_| {}).await;
+    let sso = &f.app.services.sso;
+    let ctx = f.app.services.ctx("default").await;
+    let alice = NewUser {
+        username: "alice".into(),
+        password: Some(Password::new("alice's passphrase")),
+        email: Some("alice@example.com".into()),
+        auto_approve: true,
+        ..NewUser::default()
+    };
+    let alice_id = sso.create_user(&ctx, alice).await.unwrap().user_id;
+    let ust = |reply: (u16, Value)| reply.1["ust"].as_str().unwrap().to_owned();
+    let root = ust(f.login("root", "root's passphrase").await);
+    let alice = ust(f.login("alice", "alice's passphrase").await);
+
+    let (status, _) = f
+        .send(
+            "PATCH",
+            "/api/v1/t/default/users/me",
+            Some(&alice),
+            json!({"email": "alice.new@example.com"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let pending = f.last_to("alice.new@example.com", "email_change").await;
+    let notice = f.last_to("alice@example.com", "email_change_notice").await;
+    assert!(
+        notice.body_text.contains("alice") && !notice.body_text.contains("alice.new@example.com"),
+        "the old address is told, without the new one: {}",
+        notice.body_text
+    );
+    assert_eq!(
+        f.app
+            .find("default", "alice")
+            .await
+            .email
+            .as_deref()
+            .map(|e| sso.open_email(e))
+            .as_deref(),
+        Some("alice@example.com")
+    );
+
+    let (status, reply) = f
+        .send(
+            "PATCH",
+            &format!("/api/v1/t/default/users/{alice_id}"),
+            Some(&root),
+            json!({"email": "alice@corp.example.com"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["email"], "alice@corp.example.com", "applied at once");
+    let row = f.app.find("default", "alice").await;
+    assert!(row.email_confirmed);
+    assert!(
+        !f.queued().await.iter().any(|m| m.recipient == "alice@corp.example.com"),
+        "no confirmation asked of an administrator's change"
+    );
+    // The user's own unconfirmed change can no longer undo the administrator's.
+    let token = token_in(&pending.body_text, "/email/confirm?token=");
+    let (status, _) = f.post("/api/v1/t/default/email/confirm", json!({"token": token})).await;
+    assert_ne!(status, 204);
+    f.post("/api/v1/t/default/password-reset", json!({"credential": "alice"}))
+        .await;
+    f.last_to("alice@corp.example.com", "password_reset").await;
+    // An address another user has is refused.
+    let (status, reply) = f
+        .send(
+            "PATCH",
+            &format!("/api/v1/t/default/users/{alice_id}"),
+            Some(&root),
+            json!({"email": "root@example.com"}),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (409, "E002002".to_owned()));
+}
+both!(an_administrators_email_change_applies_at_once_and_a_users_own_is_told_to_the_old_address);
+
 async fn floods_are_throttled(backend: Backend) {
     let f = Flow::new(backend, |c| {
         c.signup.max_requests_per_address = 3;
@@ -709,3 +790,83 @@ async fn tenants_can_word_their_own_messages(backend: Backend) {
     assert!(notice.body_text.contains("was not approved") && notice.body_html.contains("<p>"));
 }
 both!(tenants_can_word_their_own_messages);
+
+/// A reset request does the same work whoever its credential names: one waiting request (the credential sealed)
+/// and nothing else, until the outbox worker resolves it and queues the link for a real user only.
+async fn a_reset_request_stores_the_same_for_known_and_unknown_users(backend: Backend) {
+    use gatehouse::store::reset_requests;
+    let f = Flow::new(backend, |_| {}).await;
+    let sso = &f.app.services.sso;
+    let ctx = f.app.services.ctx("default").await;
+    let pk = ctx.tenant.pk;
+    let waiting = || async move {
+        sso.store
+            .tenant(pk, move |conn| reset_requests::oldest(conn, pk, 100))
+            .await
+            .unwrap()
+    };
+    let resets = || async move {
+        sso.store
+            .tenant(pk, move |conn| password_resets::count_for_tenant(conn, pk))
+            .await
+            .unwrap()
+    };
+    for credential in ["root", "nobody"] {
+        let (status, _) = f
+            .post("/api/v1/t/default/password-reset", json!({"credential": credential}))
+            .await;
+        assert_eq!(status, 202);
+    }
+    let rows = waiting().await;
+    assert_eq!(rows.len(), 2, "one waiting request each");
+    assert!(
+        rows.iter()
+            .all(|r| !r.credential_sealed.contains("root") && !r.credential_sealed.contains("nobody")),
+        "sealed at rest"
+    );
+    assert_eq!(resets().await, 0, "no token made while answering");
+    assert!(
+        sso.all_mail().await.unwrap().is_empty(),
+        "no message queued while answering"
+    );
+
+    assert_eq!(sso.resolve_reset_requests().await.unwrap(), 2);
+    assert!(waiting().await.is_empty());
+    assert_eq!(resets().await, 1, "a token for the real user only");
+    let mail = sso.all_mail().await.unwrap();
+    assert_eq!(
+        mail.iter()
+            .map(|m| (m.recipient.as_str(), m.kind.as_str()))
+            .collect::<Vec<_>>(),
+        [("root@example.com", "password_reset")]
+    );
+    assert_eq!(sso.resolve_reset_requests().await.unwrap(), 0, "each request once");
+}
+both!(a_reset_request_stores_the_same_for_known_and_unknown_users);
+
+/// A sign-up with a taken username or address hashes its password as a new one does (and throws it away), so
+/// the answer's time does not tell who exists.
+async fn a_sign_up_for_a_taken_name_or_address_costs_a_hash(backend: Backend) {
+    use std::sync::atomic::Ordering;
+    let f = Flow::new(backend, |_| {}).await;
+    let hashes = || f.app.services.sso.hasher.counters().hashes.load(Ordering::Relaxed);
+    for (body, what) in [
+        (
+            json!({"username": "root", "password": "a fine passphrase", "email": "x@example.com"}),
+            "taken name",
+        ),
+        (
+            json!({"username": "rita", "password": "a fine passphrase", "email": "root@example.com"}),
+            "taken address",
+        ),
+        (
+            json!({"username": "sam", "password": "a fine passphrase", "email": "sam@example.com"}),
+            "new",
+        ),
+    ] {
+        let before = hashes();
+        f.post("/api/v1/t/default/signup", body).await;
+        assert_eq!(hashes() - before, 1, "{what}");
+    }
+}
+both!(a_sign_up_for_a_taken_name_or_address_costs_a_hash);

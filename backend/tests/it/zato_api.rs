@@ -528,6 +528,11 @@ async fn zato_sessions_and_attributes(backend: Backend) {
         (got["found"].clone(), got["value"].clone(), got["is_encrypted"].clone()),
         (json!(true), json!({"x": 1}), json!(false))
     );
+    // Never updated: last_modified is the creation time, a date Zato's clients can parse (not left out).
+    assert_eq!(
+        (got["creation_time"].as_str(), got["last_modified"].as_str()),
+        (Some("2026-11-28T10:10:00"), Some("2026-11-28T10:10:00"))
+    );
     let got = z
         .call("GET", "default", "/user/attr", json!({"ust": alice, "name": "zzz"}))
         .await;
@@ -748,3 +753,187 @@ async fn every_zato_path_checks_its_ust(backend: Backend) {
     }
 }
 both!(every_zato_path_checks_its_ust);
+
+/// Zato's services copy the keys they know and ignore the rest: `PATCH /user` with an unknown key or with
+/// `totp_key` (silently ignored there, reference §9) applies the known keys; so does `POST /user`. The native
+/// API keeps refusing unknown keys.
+async fn zato_ignores_keys_its_services_do_not_copy(backend: Backend) {
+    let z = Zato::new(backend).await;
+    let root = z.login("default", "root").await;
+    let alice = z.login("default", "alice").await;
+    ok(&z
+        .call(
+            "PATCH",
+            "default",
+            "/user",
+            json!({"ust": alice, "display_name": "Alice A.", "favourite_colour": "teal", "totp_key": "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"}),
+        )
+        .await);
+    let row = z.app.find("default", "alice").await;
+    assert_eq!(row.display_name.as_deref(), Some("Alice A."), "the known key applies");
+    assert!(row.totp_key.is_none(), "totp_key is ignored on PATCH /user");
+    z.refused(
+        z.call(
+            "PATCH",
+            "default",
+            "/user",
+            json!({"ust": alice, "favourite_colour": "teal"}),
+        )
+        .await,
+        "E008003",
+        "nothing known to change",
+    );
+    ok(&z
+        .call(
+            "PATCH",
+            "default",
+            "/user",
+            json!({"ust": root, "user_id": row.user_id, "is_locked": true, "rate_limit_def": "*=1/m"}),
+        )
+        .await);
+    assert!(z.app.find("default", "alice").await.is_locked);
+    let created = z
+        .call(
+            "POST",
+            "default",
+            "/user",
+            json!({"ust": root, "username": "dave", "is_rate_limit_active": true, "favourite_colour": "teal"}),
+        )
+        .await;
+    assert_eq!(ok(&created)["username"], "dave");
+
+    // The native API still refuses a key it does not know.
+    let mut res = z
+        .app
+        .client
+        .patch(z.app.url("/api/v1/t/default/users/me"))
+        .insert_header(("X-Current-App", APP))
+        .insert_header(("Authorization", format!("Bearer {root}")))
+        .send_json(&json!({"display_name": "Root", "favourite_colour": "teal"}))
+        .await
+        .unwrap();
+    let reply: Value = serde_json::from_slice(&res.body().await.unwrap()).unwrap();
+    assert_eq!(
+        (res.status().as_u16(), reply["sub_status"][0].as_str()),
+        (400, Some("E008002")),
+        "{reply}"
+    );
+}
+both!(zato_ignores_keys_its_services_do_not_copy);
+
+/// `POST /zato/sso/user` asking for 2FA without a key gets a generated one, as Zato's create_user does.
+async fn zato_create_with_totp_and_no_key_generates_one(backend: Backend) {
+    let z = Zato::new(backend).await;
+    let root = z.login("default", "root").await;
+    let created = z
+        .call(
+            "POST",
+            "default",
+            "/user",
+            json!({"ust": root, "username": "tess", "password": "tess's passphrase", "is_totp_enabled": true, "auto_approve": true}),
+        )
+        .await;
+    assert_eq!(ok(&created)["is_totp_enabled"], true);
+    let row = z.app.find("default", "tess").await;
+    assert!(row.is_totp_enabled);
+    let key = z
+        .app
+        .services
+        .sso
+        .keyring
+        .open_text(row.totp_key.as_deref().expect("a key was generated"))
+        .expect("sealed with the keyring");
+    assert!(
+        gatehouse::sso::totp::decode_key(&key).is_some_and(|k| k.len() == 20),
+        "a 160-bit key"
+    );
+    // It is a real second factor: a login without a code is asked for one.
+    let (_, reply) = z
+        .call(
+            "POST",
+            "default",
+            "/user/login",
+            json!({"username": "tess", "password": "tess's passphrase"}),
+        )
+        .await;
+    assert!(reply["ust"].is_null(), "{reply}");
+}
+both!(zato_create_with_totp_and_no_key_generates_one);
+
+/// A rename follows the sign-up rules (reserved names, length, whitespace anywhere) on both surfaces, with the
+/// sign-up's codes; keeping one's name as it is stays allowed.
+async fn a_rename_follows_the_signup_rules_on_every_surface(backend: Backend) {
+    let z = Zato::new(backend).await;
+    let root = z.login("default", "root").await;
+    let alice = z.login("default", "alice").await;
+    let bob_id = z.app.find("default", "bob").await.user_id;
+    let long = "a".repeat(129);
+    for (name, code) in [
+        ("superadmin", "E001001"),
+        (" alice2", "E001004"),
+        ("alice2 ", "E001004"),
+        ("alice 2", "E001004"),
+        (long.as_str(), "E001003"),
+    ] {
+        z.refused(
+            z.call("PATCH", "default", "/user", json!({"ust": alice, "username": name}))
+                .await,
+            code,
+            name,
+        );
+        z.refused(
+            z.call(
+                "PATCH",
+                "default",
+                "/user",
+                json!({"ust": root, "user_id": bob_id, "username": name}),
+            )
+            .await,
+            code,
+            name,
+        );
+        for path in [
+            "/api/v1/t/default/users/me".to_owned(),
+            format!("/api/v1/t/default/users/{bob_id}"),
+        ] {
+            let mut res = z
+                .app
+                .client
+                .patch(z.app.url(&path))
+                .insert_header(("X-Current-App", APP))
+                .insert_header((
+                    "Authorization",
+                    format!("Bearer {}", if path.ends_with("me") { &alice } else { &root }),
+                ))
+                .send_json(&json!({"username": name}))
+                .await
+                .unwrap();
+            let reply: Value = serde_json::from_slice(&res.body().await.unwrap()).unwrap();
+            assert_eq!(
+                (res.status().as_u16(), reply["sub_status"][0].as_str()),
+                (422, Some(code)),
+                "{path} {name:?}: {reply}"
+            );
+        }
+    }
+    assert_eq!(z.app.find("default", "alice").await.username, "alice");
+    assert_eq!(z.app.find("default", "bob").await.username, "bob");
+    // A name the rules allow goes through; a super-user named "root" may keep the name the rules now refuse.
+    ok(&z
+        .call("PATCH", "default", "/user", json!({"ust": alice, "username": "alicia"}))
+        .await);
+    ok(&z
+        .call(
+            "PATCH",
+            "default",
+            "/user",
+            json!({"ust": root, "username": "root", "display_name": "Root"}),
+        )
+        .await);
+    assert_eq!(z.app.find("default", "alicia").await.username, "alicia");
+    assert_eq!(
+        z.app.find("default", "root").await.display_name.as_deref(),
+        Some("Root")
+    );
+}
+both!(a_rename_follows_the_signup_rules_on_every_surface);

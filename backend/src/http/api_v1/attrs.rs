@@ -18,7 +18,7 @@ pub fn attr_json(a: &Attr) -> Value {
     json!({
         "value": a.value,
         "creation_time": rfc3339(a.creation_time),
-        "last_modified": a.last_modified.map(rfc3339),
+        "last_modified": rfc3339(a.last_modified),
         "expiration_time": rfc3339(a.expiration_time),
         "is_encrypted": a.is_encrypted,
     })

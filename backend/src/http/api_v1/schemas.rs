@@ -123,7 +123,8 @@ pub struct Attr {
     /// Any JSON value.
     pub value: Value,
     pub creation_time: String,
-    pub last_modified: Option<String>,
+    /// Equals `creation_time` until the attribute is first updated.
+    pub last_modified: String,
     pub expiration_time: String,
     pub is_encrypted: bool,
 }

@@ -78,6 +78,7 @@ pub async fn me(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<Htt
         (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 409, description = "E001002: the username is taken", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E001001, E001003, E001004: the new username breaks the sign-up rules (user_validation.reject_username, signup.max_length_username, whitespace anywhere)", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
     ),
@@ -368,8 +369,8 @@ pub async fn get(sso: web::Data<Sso>, call: Call, req: HttpRequest, path: UserPa
         (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "E001002: the username is taken", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E008002: `password_expiry` is not a date from 1900 to 9999", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "E001002: the username is taken; E002002: the new e-mail address is another user's (a super-user's change applies at once)", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E001001, E001003, E001004: the new username breaks the sign-up rules (user_validation.reject_username, signup.max_length_username, whitespace anywhere); E008002: `password_expiry` is not a date from 1900 to 9999", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
     ),

@@ -90,7 +90,7 @@ fn attr_fields(a: &Attr) -> Map<String, Value> {
     m.insert("name".into(), json!(a.name));
     m.insert("value".into(), a.value.clone());
     m.insert("creation_time".into(), json!(zato_time(a.creation_time)));
-    m.insert("last_modified".into(), json!(a.last_modified.map(zato_time)));
+    m.insert("last_modified".into(), json!(zato_time(a.last_modified)));
     m.insert("expiration_time".into(), json!(zato_time(a.expiration_time)));
     m.insert("is_encrypted".into(), json!(a.is_encrypted));
     m

@@ -10,7 +10,7 @@ use crate::http::json::JsonBody;
 use crate::sso::login::ExpiryCheck;
 use crate::sso::search::SearchCriteria;
 use crate::sso::session::super_user_required;
-use crate::sso::user_admin::UpdateRules;
+use crate::sso::user_admin::{UpdateRules, is_update_field};
 use crate::sso::user_view::FieldSet;
 use crate::sso::{Sso, UserRef};
 use crate::store::users::UserRow;
@@ -18,6 +18,24 @@ use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
 
 type Json = JsonBody<Map<String, Value>>;
+
+/// What `POST /zato/sso/user` copies from its request (reference §9); other keys are ignored.
+const CREATE_FIELDS: &[&str] = &[
+    "username",
+    "password",
+    "password_must_change",
+    "display_name",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "email",
+    "is_locked",
+    "sign_up_status",
+    "is_totp_enabled",
+    "totp_label",
+    "totp_key",
+    "auto_approve",
+];
 
 fn user_fields(sso: &Sso, user: &UserRow, fields: FieldSet) -> Map<String, Value> {
     sso.user_json(user, fields, zato_time, true)
@@ -53,11 +71,18 @@ pub async fn create(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpR
     if !a.current.user.is_super_user {
         return Err(super_user_required().into());
     }
-    let fields = body.without(&["ust", "current_app", "is_rate_limit_active", "rate_limit_def"]);
+    // Zato's service copies the keys it knows and ignores the rest (rate limits included).
+    let mut fields = body.0;
+    fields.retain(|k, _| CREATE_FIELDS.contains(&k.as_str()));
     let create: CreateUser = serde_json::from_value(Value::Object(fields)).map_err(|e| ApiError::MalformedBody {
         missing: e.to_string().starts_with("missing field"),
     })?;
-    let user = sso.create_user(&a.ctx, create.into_new_user()?).await?;
+    let mut new = create.into_new_user()?;
+    // Zato's create_user makes a key when none is given (reference §7.2): 2FA asked for without one gets one.
+    if new.totp_enabled == Some(true) && new.totp_key.is_none() {
+        new.totp_key = Some(crate::sso::totp::new_key());
+    }
+    let user = sso.create_user(&a.ctx, new).await?;
     Ok(ok(&call, user_fields(&sso, &user, FieldSet::Full)))
 }
 
@@ -72,7 +97,9 @@ pub async fn update(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpR
         allow_totp_toggle: policy.zato_compat.allow_totp_toggle,
         parse_time: parse_zato_time,
     };
-    let data = body.without(&["ust", "current_app", "user_id"]);
+    // Zato's service copies only the attributes it knows: anything else (`totp_key` included) is ignored.
+    let mut data = body.without(&["ust", "current_app", "user_id"]);
+    data.retain(|k, _| is_update_field(k));
     sso.update_user(&a.ctx, &a.current, target.as_deref(), data, rules)
         .await?;
     Ok(ok(&call, Map::new()))
