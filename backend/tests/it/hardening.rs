@@ -519,12 +519,20 @@ both!(account_changes_end_sessions_on_every_path);
 async fn no_write_undoes_another(backend: Backend) {
     let api = Api::new(backend).await;
     let root = api.login("default", "root").await;
-    let rounds = 12;
+    let ctx = api.app.services.ctx("default").await;
+    let rounds = 16;
     for round in 0..rounds {
         let name = format!("racer{round}");
         let password = format!("{name}'s passphrase");
-        api.user("default", &name, &password, false).await;
-        let id = api.row(&name).await.user_id;
+        let new = NewUser {
+            username: name.clone(),
+            password: Some(Password::new(password.clone())),
+            auto_approve: true,
+            totp_key: Some("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP".into()),
+            totp_enabled: Some(false),
+            ..NewUser::default()
+        };
+        let id = api.app.services.sso.create_user(&ctx, new).await.unwrap().user_id;
         let ust = api.login("default", &name).await;
         let change = api.call(
             "PATCH",
@@ -536,22 +544,17 @@ async fn no_write_undoes_another(backend: Backend) {
         let admin = async {
             // Let the change read the row and start hashing first.
             actix_rt::time::sleep(std::time::Duration::from_millis(1)).await;
-            match round % 2 {
-                0 => {
-                    api.call("POST", "default", &format!("/users/{id}/lock"), Some(&root), None)
-                        .await
-                }
-                _ => {
-                    api.call(
-                        "PATCH",
-                        "default",
-                        &format!("/users/{id}"),
-                        Some(&root),
-                        Some(json!({"display_name": "Renamed by an admin"})),
-                    )
-                    .await
-                }
-            }
+            let (method, path, body) = match round % 4 {
+                0 => ("POST", format!("/users/{id}/lock"), None),
+                1 => ("POST", format!("/users/{id}/reject"), None),
+                2 => ("POST", format!("/users/{id}/totp/reset"), None),
+                _ => (
+                    "PATCH",
+                    format!("/users/{id}"),
+                    Some(json!({"display_name": "Renamed by an admin"})),
+                ),
+            };
+            api.call(method, "default", &path, Some(&root), body).await
         };
         let ((changed, reply), (admin_status, admin_reply)) = futures_util::join!(change, admin);
         assert!((200..300).contains(&admin_status), "{admin_status} {admin_reply}");
@@ -560,8 +563,10 @@ async fn no_write_undoes_another(backend: Backend) {
             "the change succeeded or found its session ended: {changed} {reply}"
         );
         let row = api.row(&name).await;
-        match round % 2 {
+        match round % 4 {
             0 => assert!(row.is_locked, "round {round}: the lock survived the password change"),
+            1 => assert_eq!(row.approval_status, "rejected", "round {round}: the rejection survived"),
+            2 => assert!(row.totp_key.is_none(), "round {round}: the 2FA reset survived"),
             _ => assert_eq!(
                 row.display_name.as_deref(),
                 Some("Renamed by an admin"),
