@@ -17,7 +17,8 @@ use crate::store::users::{self, UserRow};
 use chrono::NaiveDateTime;
 use gatehouse_shared::{SubStatus, Ust};
 
-/// The app the web UI logs in as; every tenant's app lists include it implicitly.
+/// The app the web UI logs in as; every tenant's app lists include it implicitly, for the web UI alone
+/// (`Ctx::is_web_ui`). The name is reserved: no tenant can list it, and no other caller can act as it.
 pub const WEB_APP: &str = "gatehouse";
 
 /// What a login call carries besides its context.
@@ -54,9 +55,10 @@ pub struct LoginSuccess {
     pub warnings: Vec<SubStatus>,
 }
 
-/// Whether `app` is in `list` (the web UI's app always is).
+/// Whether the named `app` is in `list`. The web UI's reserved name never is: only `Ctx::app_in` lets the
+/// web UI itself through.
 pub fn app_listed(list: &StringList, app: &str) -> bool {
-    app == WEB_APP || list.contains(app)
+    app != WEB_APP && list.contains(app)
 }
 
 fn refused(code: SubStatus, inform: bool) -> SsoError {
@@ -70,13 +72,13 @@ pub fn check_user(
     policy: &TenantPolicy,
     user: &UserRow,
     stored_list: Option<&StringList>,
-    current_app: &str,
+    ctx: &Ctx,
     remote_addr: Option<&str>,
     now: NaiveDateTime,
     expiry: ExpiryCheck,
 ) -> SsoResult<()> {
     check_account(policy, user, now)?;
-    if !app_listed(&policy.apps.all, current_app) {
+    if !ctx.app_in(&policy.apps.all) {
         return Err(refused(SubStatus::AppListInvalid, policy.apps.inform_if_app_invalid));
     }
     check_address(policy, user, stored_list, remote_addr)?;
@@ -293,17 +295,13 @@ impl Sso {
 
         // A super-user without 2FA, where the tenant requires it: only the web UI, which confines them to
         // enrolment, may sign them in.
-        if policy.login.require_totp_for_super_users
-            && user.is_super_user
-            && !user.is_totp_enabled
-            && ctx.current_app != WEB_APP
+        if policy.login.require_totp_for_super_users && user.is_super_user && !user.is_totp_enabled && !ctx.is_web_ui()
         {
             return Err(SsoError::refused(Kind::Forbidden, SubStatus::AuthTotpRequired));
         }
 
         // 4. The app must be known and allowed to log users in.
-        if !app_listed(&policy.apps.all, &ctx.current_app) || !app_listed(&policy.apps.login_allowed, &ctx.current_app)
-        {
+        if !ctx.app_in(&policy.apps.all) || !ctx.app_in(&policy.apps.login_allowed) {
             return Err(refused(SubStatus::AppListInvalid, policy.apps.inform_if_app_invalid));
         }
 

@@ -65,6 +65,7 @@ fn build(req: &HttpRequest) -> Option<Web> {
             now: sso.clock.now(),
             actor: Actor::Anonymous,
             app_key: None,
+            web_ui: true,
         },
         tenant,
         csrf,
