@@ -235,7 +235,7 @@ async fn two_factor_and_new_password_steps(backend: Backend) {
         (303, Some("/t/default/login/code"))
     );
     let login_cookie = step.set_cookies.iter().find(|c| c.starts_with("gh_login=")).unwrap();
-    assert!(login_cookie.contains("HttpOnly") && login_cookie.contains("Max-Age=600"));
+    assert!(login_cookie.contains("HttpOnly") && login_cookie.contains("Max-Age=300"));
     let form = b.get("/t/default/login/code").await;
     assert!(form.html.contains("Enter your code") && !form.html.contains("tia's passphrase"));
     let wrong = b
@@ -297,6 +297,117 @@ async fn two_factor_and_new_password_steps(backend: Backend) {
     assert_eq!(b.get("/t/default/account").await.status, 200);
 }
 both!(two_factor_and_new_password_steps);
+
+/// A browser holding only a `gh_login` cookie: what a replay of a copied continuation looks like.
+fn with_continuation<'a>(app: &'a TestApp, continuation: &str) -> Browser<'a> {
+    let mut b = Browser::new(app);
+    b.cookies.insert("gh_login".into(), continuation.to_owned());
+    b
+}
+
+/// Whether that browser got a session from posting `fields` to the login step at `path`.
+async fn replay(app: &TestApp, continuation: &str, path: &str, fields: &[(&str, &str)]) -> bool {
+    let mut b = with_continuation(app, continuation);
+    let page = b.submit(path, path, fields).await;
+    let session = b.cookies.contains_key("gh_session");
+    assert_eq!(session, page.status == 303, "{} {:?}", page.status, page.location);
+    session
+}
+
+/// A login continuation is used once, lives at most five minutes, and is void once the password or 2FA changes;
+/// every refusal leaves the replaying browser without a session.
+async fn a_login_continuation_is_used_once_and_bound_to_the_account(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let key = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    user(&app, "tia", |u| {
+        u.totp_key = Some(key.into());
+        u.must_change = true;
+    })
+    .await;
+    let clock = &app.services.sso.clock;
+    let code_now = || gatehouse::sso::totp::code_at(key, app.services.sso.clock.now()).unwrap();
+    let new_password = [
+        ("new_password", "tia's new passphrase"),
+        ("new_password_again", "tia's new passphrase"),
+    ];
+
+    // The login finishes: both of its continuations are used up. Replayed in another browser, neither gives a
+    // session, not even the one that stood for the password and the code.
+    let mut b = Browser::new(&app);
+    b.login("tia", "tia's passphrase").await;
+    let first = b.cookies["gh_login"].clone();
+    b.submit(
+        "/t/default/login/code",
+        "/t/default/login/code",
+        &[("code", &code_now())],
+    )
+    .await;
+    let second = b.cookies["gh_login"].clone();
+    assert_ne!(first, second, "each step has its own continuation");
+    let done = b
+        .submit(
+            "/t/default/login/new-password",
+            "/t/default/login/new-password",
+            &new_password,
+        )
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/t/default/account"));
+    let other_password = [
+        ("new_password", "yet another passphrase"),
+        ("new_password_again", "yet another passphrase"),
+    ];
+    assert!(!replay(&app, &second, "/t/default/login/new-password", &other_password).await);
+    clock.advance(TimeDelta::seconds(30));
+    assert!(!replay(&app, &first, "/t/default/login/code", &[("code", &code_now())]).await);
+    // The step it moved on from is used up as soon as the next one is issued.
+    let mut b = Browser::new(&app);
+    b.login("tia", "tia's new passphrase").await;
+    let first = b.cookies["gh_login"].clone();
+    clock.advance(TimeDelta::seconds(30));
+    let code = code_now();
+    b.submit("/t/default/login/code", "/t/default/login/code", &[("code", &code)])
+        .await;
+    assert!(b.cookies.contains_key("gh_session"), "no new password needed now");
+    clock.advance(TimeDelta::seconds(30));
+    assert!(!replay(&app, &first, "/t/default/login/code", &[("code", &code_now())]).await);
+
+    // At most five minutes: a wrong code keeps it for another try within them, not after.
+    let mut b = Browser::new(&app);
+    b.login("tia", "tia's new passphrase").await;
+    let pending = b.cookies["gh_login"].clone();
+    let wrong = b
+        .submit("/t/default/login/code", "/t/default/login/code", &[("code", "000001")])
+        .await;
+    assert!(wrong.html.contains("That code is not right"));
+    clock.advance(TimeDelta::seconds(5 * 60 + 1));
+    assert!(!replay(&app, &pending, "/t/default/login/code", &[("code", &code_now())]).await);
+
+    // A password set since voids it.
+    let ctx = app.services.ctx("default").await;
+    let tia = UserRef::Username("tia".into());
+    let mut b = Browser::new(&app);
+    b.login("tia", "tia's new passphrase").await;
+    let pending = b.cookies["gh_login"].clone();
+    app.services
+        .sso
+        .set_password(&ctx, &tia, Password::new("an operator's choice"), false, None)
+        .await
+        .unwrap();
+    clock.advance(TimeDelta::seconds(30));
+    assert!(!replay(&app, &pending, "/t/default/login/code", &[("code", &code_now())]).await);
+
+    // So does a change of 2FA: with it reset, the old continuation would otherwise need no code at all.
+    let mut b = Browser::new(&app);
+    b.login("tia", "an operator's choice").await;
+    let pending = b.cookies["gh_login"].clone();
+    app.services.sso.reset_totp(&ctx, &tia).await.unwrap();
+    assert!(!replay(&app, &pending, "/t/default/login/code", &[("code", "")]).await);
+    // The account itself is fine: the password alone logs in now.
+    let mut b = Browser::new(&app);
+    b.login("tia", "an operator's choice").await;
+    assert!(b.cookies.contains_key("gh_session"));
+}
+both!(a_login_continuation_is_used_once_and_bound_to_the_account);
 
 async fn about_to_expire_lock_and_other_tenants(backend: Backend) {
     let app = TestApp::spawn(backend).await;
