@@ -787,3 +787,113 @@ async fn super_users_without_2fa_are_warned_and_can_be_required_to_enrol(backend
     );
 }
 both!(super_users_without_2fa_are_warned_and_can_be_required_to_enrol);
+
+/// Signs `name` in through the login page and its code step.
+async fn sign_in_with_code<'a>(app: &'a TestApp, name: &str, key: &str) -> Browser<'a> {
+    let mut b = Browser::new(app);
+    b.login(name, &format!("{name}'s passphrase")).await;
+    let code = gatehouse::sso::totp::code_at(key, app.services.sso.clock.now()).unwrap();
+    let done = b
+        .submit("/t/default/login/code", "/t/default/login/code", &[("code", &code)])
+        .await;
+    assert_eq!(done.status, 303, "{}", done.html);
+    assert!(b.cookies.contains_key("gh_session"));
+    b
+}
+
+/// On the account page too, replacing or removing an active factor takes the password and a current code, and
+/// wrong ones count toward `login.max_failures` (5) until the account locks.
+async fn the_account_page_replaces_or_removes_2fa_only_with_password_and_code(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let key = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    for name in ["zoe", "yan"] {
+        user(&app, name, |u| u.totp_key = Some(key.into())).await;
+    }
+    let clock = &app.services.sso.clock;
+    let code = |secret: &str| gatehouse::sso::totp::code_at(secret, app.services.sso.clock.now()).unwrap();
+    let mut b = sign_in_with_code(&app, "zoe", key).await;
+    let account = b.get("/t/default/account").await;
+    assert!(
+        account.html.contains(r#"id="disable-password""#),
+        "the form asks for the password"
+    );
+    clock.advance(TimeDelta::seconds(30));
+    let refused = b
+        .submit(
+            "/t/default/account",
+            "/t/default/account/totp/disable",
+            &[("code", &code(key))],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "a code without the password");
+
+    // Re-enrolment: the page asks for the password and a current code, and refuses without them.
+    let enrol = b.submit("/t/default/account", "/t/default/account/totp", &[]).await;
+    assert!(enrol.html.contains(r#"id="current-code""#) && enrol.html.contains(r#"id="confirm-password""#));
+    let secret = token_in(&enrol.html, r#"class="secret">"#);
+    crate::common::remember_secret(&secret);
+    let refused = b
+        .send(
+            "POST",
+            "/t/default/account/totp/confirm",
+            &[("csrf", enrol.csrf().as_str()), ("code", &code(&secret))],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "a session and the new code alone");
+    let zoe = app.find("default", "zoe").await;
+    let stored = app
+        .services
+        .sso
+        .keyring
+        .open_text(zoe.totp_key.as_deref().unwrap())
+        .unwrap();
+    assert_eq!(stored, key, "the factor is unchanged");
+    let enrol = b.submit("/t/default/account", "/t/default/account/totp", &[]).await;
+    let secret = token_in(&enrol.html, r#"class="secret">"#);
+    crate::common::remember_secret(&secret);
+    clock.advance(TimeDelta::seconds(30));
+    let on = b
+        .send(
+            "POST",
+            "/t/default/account/totp/confirm",
+            &[
+                ("csrf", enrol.csrf().as_str()),
+                ("code", &code(&secret)),
+                ("password", "zoe's passphrase"),
+                ("current_code", &code(key)),
+            ],
+        )
+        .await;
+    assert!(on.html.contains(r#"id="recovery-codes""#), "{}", on.html);
+    clock.advance(TimeDelta::seconds(30));
+    let off = b
+        .submit(
+            "/t/default/account",
+            "/t/default/account/totp/disable",
+            &[("password", "zoe's passphrase"), ("code", &code(&secret))],
+        )
+        .await;
+    assert_eq!(off.location.as_deref(), Some("/t/default/account?done=totp-off"));
+    assert!(!app.find("default", "zoe").await.is_totp_enabled);
+
+    // Guessing the code with the session and the password: the fifth wrong guess locks the account.
+    let mut b = sign_in_with_code(&app, "yan", key).await;
+    for guess in ["000001", "000002", "000003", "000004", "000005"] {
+        let wrong = b
+            .submit(
+                "/t/default/account",
+                "/t/default/account/totp/disable",
+                &[("password", "yan's passphrase"), ("code", guess)],
+            )
+            .await;
+        assert_eq!(wrong.status, 403, "{guess}");
+    }
+    let yan = app.find("default", "yan").await;
+    assert!(yan.is_locked && yan.is_totp_enabled);
+    assert_eq!(
+        b.get("/t/default/account").await.status,
+        303,
+        "the lock ended the session"
+    );
+}
+both!(the_account_page_replaces_or_removes_2fa_only_with_password_and_code);
