@@ -897,3 +897,55 @@ async fn the_account_page_replaces_or_removes_2fa_only_with_password_and_code(ba
     );
 }
 both!(the_account_page_replaces_or_removes_2fa_only_with_password_and_code);
+
+/// Error pages are pages: a 404 under a tenant, an unknown tenant's page, a 400 for a malformed query and a 415
+/// for a body that is not a form all carry the security headers of every page.
+async fn error_pages_carry_the_security_headers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut b = Browser::new(&app);
+    let not_found = b.get("/t/default/no-such-page").await;
+    let no_tenant = b.get("/t/nope/login").await;
+    let malformed = b.get("/t/default/login?next=a&next=b").await;
+    let not_a_form = {
+        let mut res = b
+            .client
+            .post(app.url("/t/default/login"))
+            .insert_header(("Content-Type", "application/json"))
+            .send_body("{}")
+            .await
+            .unwrap();
+        let headers = res.headers().clone();
+        let html = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
+        Page {
+            status: res.status().as_u16(),
+            location: None,
+            set_cookies: vec![],
+            headers,
+            html,
+        }
+    };
+    for (page, status) in [(not_found, 404), (no_tenant, 404), (malformed, 400), (not_a_form, 415)] {
+        assert_eq!(page.status, status, "{}", page.html);
+        let header = |name: &str| {
+            page.headers
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        };
+        assert!(header("content-type").starts_with("text/html"), "{status}: a page");
+        assert!(
+            page.html.contains("<html") || page.html.contains("<!DOCTYPE"),
+            "{status}"
+        );
+        let csp = header("content-security-policy");
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+            "{status}: {csp:?}"
+        );
+        assert_eq!(header("x-frame-options"), "DENY", "{status}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{status}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{status}");
+        assert_eq!(header("cache-control"), "no-store", "{status}");
+    }
+}
+both!(error_pages_carry_the_security_headers);
