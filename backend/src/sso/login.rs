@@ -239,7 +239,7 @@ impl Sso {
                 .await?;
             // A new password or a changed 2FA since the continuation was issued voids it. None of this is a
             // guess at a secret, so it costs the user no failure.
-            if !found.as_ref().is_some_and(|(user, _)| c.binding == binding(user)) {
+            if found.as_ref().is_none_or(|(user, _)| c.binding != binding(user)) {
                 return Err(refused(SubStatus::AuthNotAllowed, true));
             }
             found

@@ -123,7 +123,7 @@ fn changed_copy<T: PartialEq + Copy>(old: T, new: T) -> Option<T> {
 }
 
 fn changed_text<'a>(old: &Option<String>, new: &'a Option<String>) -> Option<Option<&'a str>> {
-    (old != new).then(|| new.as_deref())
+    (old != new).then_some(new.as_deref())
 }
 
 impl<'a> UserChanges<'a> {
