@@ -62,15 +62,27 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
             }
             .into_any()
         }
-        (None, Some(e), _) => {
+        (None, Some(e), active) => {
             let secret = e.secret.clone();
             let svg = e.qr_svg.clone();
+            // Replacing an active factor proves it: the password and a code from the current authenticator.
+            let proof = active.then(|| {
+                view! {
+                    <label for="confirm-password">"Password"
+                        <input id="confirm-password" name="password" type="password" autocomplete="current-password" required/>
+                    </label>
+                    <label for="current-code">"Code from your current authenticator, or a recovery code"
+                        <input id="current-code" name="current_code" type="text" autocomplete="one-time-code" required/>
+                    </label>
+                }
+            });
             view! {
                 <p>"Scan this code with your authenticator app, or type the key, then enter the six-digit code it shows."</p>
                 <div class="qr" inner_html=svg></div>
                 <p>"Key: "<code class="secret" id="totp-secret">{secret}</code></p>
                 <form method="post" action=f("totp/confirm")>
                     {csrf_field(&csrf)}
+                    {proof}
                     <label for="code">"Code"
                         <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required/>
                     </label>
@@ -83,10 +95,17 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
             <p>"Two-factor authentication is on."</p>
             <form method="post" action=f("totp/disable")>
                 {csrf_field(&csrf)}
+                <label for="disable-password">"Password"
+                    <input id="disable-password" name="password" type="password" autocomplete="current-password" required/>
+                </label>
                 <label for="disable-code">"Code or recovery code"
                     <input id="disable-code" name="code" type="text" autocomplete="one-time-code" required/>
                 </label>
                 <button type="submit" class="danger">"Turn off two-factor authentication"</button>
+            </form>
+            <form method="post" action=f("totp")>
+                {csrf_field(&csrf)}
+                <button type="submit" class="secondary">"Move to a new authenticator"</button>
             </form>
         }
         .into_any(),

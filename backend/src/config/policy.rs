@@ -472,17 +472,12 @@ impl Default for TotpSection {
 }
 
 /// The per-tenant part of the Zato-compatible surface.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ZatoCompatPolicy {
-    /// `PATCH /zato/sso/user` may switch the caller's own `is_totp_enabled`, as Zato allowed.
+    /// `PATCH /zato/sso/user` may switch the caller's own `is_totp_enabled`, and `PATCH /zato/sso/user/totp`
+    /// re-key the caller's own active factor, with a session alone, as Zato allowed. Off by default: a stolen
+    /// UST would otherwise remove or replace the second factor; a tenant migrated from Zato whose clients
+    /// depend on it turns it on.
     pub allow_totp_toggle: bool,
-}
-
-impl Default for ZatoCompatPolicy {
-    fn default() -> Self {
-        ZatoCompatPolicy {
-            allow_totp_toggle: true,
-        }
-    }
 }

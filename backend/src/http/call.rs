@@ -47,6 +47,7 @@ fn build(req: &HttpRequest) -> Option<Call> {
             now: sso.clock.now(),
             actor: Actor::Anonymous,
             app_key: header(APP_KEY_HEADER).map(crate::sso::context::AppKey),
+            web_ui: false,
         },
         meta,
     })

@@ -258,7 +258,7 @@ fn web_page(outcome: &Outcome, meta: &RequestMeta) -> HttpResponse {
         403 => "Not allowed",
         401 => "Please log in",
         429 => "Too many requests",
-        400 | 413 | 422 => "That did not work",
+        400 | 413 | 415 | 422 => "That did not work",
         _ => "Something went wrong",
     };
     let sentence = super::pages::sentences::sentence(outcome.code);

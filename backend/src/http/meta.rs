@@ -110,6 +110,11 @@ pub async fn envelope(
         }
         None => res,
     };
+    // Every HTML response, error pages included (rendered just above, after the pages' own middleware ran),
+    // carries the pages' security headers.
+    if super::pages::is_html(res.headers()) {
+        super::pages::set_security_headers(res.headers_mut());
+    }
     if let Ok(value) = HeaderValue::from_str(&meta.cid) {
         res.headers_mut().insert(
             actix_web::http::header::HeaderName::from_static(CORRELATION_HEADER),

@@ -241,9 +241,9 @@ impl Sso {
     }
 
     /// With `apps.require_key`, refuses a caller without a valid key of its app (`E004003`). Returns whether
-    /// the key is valid. The web UI's own app needs none.
+    /// the key is valid. The web UI's own app needs none (and nobody else can claim to be it).
     pub async fn check_app_key(&self, ctx: &Ctx, policy: &TenantPolicy) -> SsoResult<bool> {
-        if ctx.current_app == WEB_APP {
+        if ctx.is_web_ui() {
             return Ok(false);
         }
         let valid = if ctx.app_key.is_some() {

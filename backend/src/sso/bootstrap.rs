@@ -83,6 +83,7 @@ impl Sso {
                 now: self.clock.now(),
                 actor: Actor::Auto,
                 app_key: None,
+                web_ui: false,
             };
             let (password, generated) = match &bootstrap_password {
                 Some(p) => (p.clone(), false),

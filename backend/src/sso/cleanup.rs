@@ -2,14 +2,15 @@
 //! every read already; this only reclaims the space, every `cleanup.interval_seconds`.
 
 use super::{Sso, SsoResult};
-use crate::store::{attrs, email_tokens, password_resets, request_counters, sessions};
+use crate::store::{attrs, email_tokens, login_continuations, password_resets, request_counters, sessions};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Cleaned {
     pub sessions: usize,
     pub attrs: usize,
-    /// Expired sign-up, e-mail change and reset tokens, and request counters older than a day.
+    /// Expired sign-up, e-mail change and reset tokens and login continuations, and request counters older
+    /// than a day.
     pub tokens: usize,
 }
 
@@ -36,6 +37,7 @@ impl Sso {
                 let attrs = attrs::delete_expired(conn, tenant, now)?;
                 let tokens = email_tokens::delete_expired(conn, tenant, now)?
                     + password_resets::delete_expired(conn, tenant, now)?
+                    + login_continuations::delete_expired(conn, tenant, now)?
                     + request_counters::delete_before(conn, tenant, now - chrono::TimeDelta::days(1))?;
                 Ok(Cleaned {
                     sessions,

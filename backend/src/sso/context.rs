@@ -1,6 +1,8 @@
 //! The context every domain call takes: who is calling, from where, for which tenant, and when.
 
+use super::login::WEB_APP;
 use super::tenant::Tenant;
+use crate::config::StringList;
 use chrono::NaiveDateTime;
 
 #[derive(Debug, Clone)]
@@ -18,6 +20,22 @@ pub struct Ctx {
     pub actor: Actor,
     /// The key the calling app presented (`X-App-Key`), if any.
     pub app_key: Option<AppKey>,
+    /// Set only by the web pages' adapter: the call is the web UI's own and may act as its app
+    /// (`login::WEB_APP`). Any other caller naming that app is treated as naming an unknown one.
+    pub web_ui: bool,
+}
+
+impl Ctx {
+    /// Whether the call is the web UI acting as its own app.
+    pub fn is_web_ui(&self) -> bool {
+        self.web_ui && self.current_app == WEB_APP
+    }
+
+    /// Whether the calling app is in `list`: the web UI's app always is, for the web UI alone; its name,
+    /// sent by anyone else, never is.
+    pub fn app_in(&self, list: &StringList) -> bool {
+        self.is_web_ui() || super::login::app_listed(list, &self.current_app)
+    }
 }
 
 /// An app's API key as presented by a caller. `Debug` prints nothing of it.

@@ -11,13 +11,14 @@ use super::{Ctx, Sso, address, audit, password_policy};
 use crate::config::{StringList, TenantPolicy};
 use crate::crypto::password::{HashError, Password, Verified};
 use crate::crypto::tokens;
-use crate::store::address_lists;
 use crate::store::sessions::{self, SessionRow};
 use crate::store::users::{self, UserRow};
+use crate::store::{address_lists, login_continuations};
 use chrono::NaiveDateTime;
 use gatehouse_shared::{SubStatus, Ust};
 
-/// The app the web UI logs in as; every tenant's app lists include it implicitly.
+/// The app the web UI logs in as; every tenant's app lists include it implicitly, for the web UI alone
+/// (`Ctx::is_web_ui`). The name is reserved: no tenant can list it, and no other caller can act as it.
 pub const WEB_APP: &str = "gatehouse";
 
 /// What a login call carries besides its context.
@@ -32,7 +33,8 @@ pub struct LoginRequest {
     /// a valid app key.
     pub remote_addr: Option<String>,
     pub user_agent: Option<String>,
-    /// A continuation from an earlier attempt (see `SsoError::NeedsMore`) instead of the password.
+    /// A continuation from an earlier attempt (see `SsoError::NeedsMore`) instead of the password: used once,
+    /// for at most `CONTINUATION_MINUTES`, and void once the user's password or 2FA changes.
     pub continuation: Option<String>,
 }
 
@@ -54,9 +56,10 @@ pub struct LoginSuccess {
     pub warnings: Vec<SubStatus>,
 }
 
-/// Whether `app` is in `list` (the web UI's app always is).
+/// Whether the named `app` is in `list`. The web UI's reserved name never is: only `Ctx::app_in` lets the
+/// web UI itself through.
 pub fn app_listed(list: &StringList, app: &str) -> bool {
-    app == WEB_APP || list.contains(app)
+    app != WEB_APP && list.contains(app)
 }
 
 fn refused(code: SubStatus, inform: bool) -> SsoError {
@@ -70,13 +73,13 @@ pub fn check_user(
     policy: &TenantPolicy,
     user: &UserRow,
     stored_list: Option<&StringList>,
-    current_app: &str,
+    ctx: &Ctx,
     remote_addr: Option<&str>,
     now: NaiveDateTime,
     expiry: ExpiryCheck,
 ) -> SsoResult<()> {
     check_account(policy, user, now)?;
-    if !app_listed(&policy.apps.all, current_app) {
+    if !ctx.app_in(&policy.apps.all) {
         return Err(refused(SubStatus::AppListInvalid, policy.apps.inform_if_app_invalid));
     }
     check_address(policy, user, stored_list, remote_addr)?;
@@ -214,21 +217,32 @@ impl Sso {
             ),
             None => None,
         };
-        let mut totp_done = continued.as_ref().is_some_and(|c| c.totp);
+        let totp_done = continued.as_ref().is_some_and(|c| c.totp);
 
         // 1. The password, first, for every account: unknown users and empty passwords cost one verification
         //    against a dummy hash, so no answer comes back faster than a wrong password's.
         let found = if let Some(c) = &continued {
-            let (pk, id) = (ctx.tenant.pk, c.user_id.clone());
-            self.store
+            let (pk, id, nonce) = (ctx.tenant.pk, c.user_id.clone(), c.nonce_hash());
+            let found = self
+                .store
                 .tenant(pk, move |conn| {
                     let Some(user) = users::by_user_id(conn, pk, &id)? else {
                         return Ok(None);
                     };
+                    // Used up (the login finished, or moved on to its next step) or expired.
+                    if !login_continuations::is_live(conn, pk, user.id, &nonce, now)? {
+                        return Ok(None);
+                    }
                     let list = address_lists::get(conn, pk, user.id)?;
                     Ok(Some((user, list.map(StringList))))
                 })
-                .await?
+                .await?;
+            // A new password or a changed 2FA since the continuation was issued voids it. None of this is a
+            // guess at a secret, so it costs the user no failure.
+            if found.as_ref().is_none_or(|(user, _)| c.binding != binding(user)) {
+                return Err(refused(SubStatus::AuthNotAllowed, true));
+            }
+            found
         } else if username.is_empty() {
             None
         } else {
@@ -281,7 +295,7 @@ impl Sso {
                     step: LoginStep::Totp,
                     code: SubStatus::AuthTotpMissing,
                     inform: policy.login.inform_if_totp_missing,
-                    continuation: self.seal_continuation(ctx, &user, false),
+                    continuation: self.pending_step(ctx, &user, false, continued.as_ref()).await?,
                 });
             };
             if let Err(e) = self.check_login_totp(ctx, &policy, &user, Some(code)).await {
@@ -293,17 +307,13 @@ impl Sso {
 
         // A super-user without 2FA, where the tenant requires it: only the web UI, which confines them to
         // enrolment, may sign them in.
-        if policy.login.require_totp_for_super_users
-            && user.is_super_user
-            && !user.is_totp_enabled
-            && ctx.current_app != WEB_APP
+        if policy.login.require_totp_for_super_users && user.is_super_user && !user.is_totp_enabled && !ctx.is_web_ui()
         {
             return Err(SsoError::refused(Kind::Forbidden, SubStatus::AuthTotpRequired));
         }
 
         // 4. The app must be known and allowed to log users in.
-        if !app_listed(&policy.apps.all, &ctx.current_app) || !app_listed(&policy.apps.login_allowed, &ctx.current_app)
-        {
+        if !ctx.app_in(&policy.apps.all) || !ctx.app_in(&policy.apps.login_allowed) {
             return Err(refused(SubStatus::AppListInvalid, policy.apps.inform_if_app_invalid));
         }
 
@@ -328,19 +338,22 @@ impl Sso {
         let new_password = request.new_password.clone().filter(|p| !p.is_empty());
         let mut warnings = Vec::new();
         let mut change = false;
-        totp_done = true;
-        let needs_new = |code: SubStatus, inform: bool| SsoError::NeedsMore {
-            step: LoginStep::NewPassword,
-            code,
-            inform,
-            continuation: self.seal_continuation(ctx, &user, totp_done),
-        };
+        // From here on the TOTP step is done: a continuation says so (`pending_step(.., true, ..)`).
+        let replaced = continued.as_ref();
         if password_expired(&user, now) {
             if !policy.password.allow_change_if_expired {
                 return Err(refused(SubStatus::PasswordExpired, policy.password.inform_if_expired));
             }
             if new_password.is_none() {
-                return Err(needs_new(SubStatus::PasswordExpired, policy.password.inform_if_expired));
+                return Err(self
+                    .needs_new_password(
+                        ctx,
+                        &user,
+                        replaced,
+                        SubStatus::PasswordExpired,
+                        policy.password.inform_if_expired,
+                    )
+                    .await);
             }
             change = true;
         } else if about_to_expire(&policy, &user, now) {
@@ -349,25 +362,37 @@ impl Sso {
             } else if policy.password.inform_if_about_to_expire {
                 warnings.push(SubStatus::PasswordAboutToExpireWarning);
             } else {
-                return Err(needs_new(SubStatus::PasswordAboutToExpireError, true));
+                return Err(self
+                    .needs_new_password(ctx, &user, replaced, SubStatus::PasswordAboutToExpireError, true)
+                    .await);
             }
         }
         if user.password_must_change {
             if new_password.is_none() {
-                return Err(needs_new(
-                    SubStatus::PasswordMustSendNew,
-                    policy.password.inform_if_must_be_changed,
-                ));
+                return Err(self
+                    .needs_new_password(
+                        ctx,
+                        &user,
+                        replaced,
+                        SubStatus::PasswordMustSendNew,
+                        policy.password.inform_if_must_be_changed,
+                    )
+                    .await);
             }
             change = true;
         }
         // A correct password that is on the common-password list is treated like must-change, when asked for.
         if policy.password.check_breached_at_login && !change && super::common_passwords::is_common(password.expose()) {
             if new_password.is_none() {
-                return Err(needs_new(
-                    SubStatus::PasswordTooCommon,
-                    policy.password.inform_if_must_be_changed,
-                ));
+                return Err(self
+                    .needs_new_password(
+                        ctx,
+                        &user,
+                        replaced,
+                        SubStatus::PasswordTooCommon,
+                        policy.password.inform_if_must_be_changed,
+                    )
+                    .await);
             }
             change = true;
         }
@@ -412,8 +437,16 @@ impl Sso {
         let max_per_user = policy.session.max_per_user as usize;
         let (pk, verified) = (ctx.tenant.pk, user.clone());
         let stale = || refused(SubStatus::AuthNotAllowed, false);
+        let used = continued.as_ref().map(Continuation::nonce_hash);
         self.store
             .tenant_with(pk, move |conn| {
+                // The continuation is used up with the session it makes, in one transaction: of two requests
+                // racing with it, one gets a session.
+                if let Some(nonce) = &used
+                    && !login_continuations::take(conn, pk, verified.id, nonce, now)?
+                {
+                    return Err(refused(SubStatus::AuthNotAllowed, true));
+                }
                 if let Some(hash) = new_hash {
                     // The password verified above must still be the user's: one set meanwhile (by an
                     // administrator, a reset) is neither undone by a rehash nor replaced by this login's change.
@@ -477,35 +510,101 @@ impl Sso {
     }
 }
 
-/// What a continuation seals: who, in which tenant, whether the TOTP step is done, and when.
+/// What a continuation seals: who, in which tenant, whether the TOTP step is done, when, the nonce that
+/// makes it single-use (stored only as its hash), and a digest of the password hash and 2FA state it was
+/// issued for.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Continuation {
     tenant: i64,
     user_id: String,
     totp: bool,
     issued: i64,
+    nonce: String,
+    binding: String,
+}
+
+impl Continuation {
+    fn nonce_hash(&self) -> String {
+        crate::crypto::sha256_hex(&self.nonce)
+    }
 }
 
 /// How long a continuation may be used.
-const CONTINUATION_SECONDS: i64 = 600;
+pub const CONTINUATION_MINUTES: i64 = 5;
+
+/// What a continuation is bound to: the password hash and the 2FA state (on or off, and which key).
+fn binding(user: &UserRow) -> String {
+    crate::crypto::sha256_hex(&format!(
+        "{}\n{}\n{}",
+        user.password_hash,
+        user.is_totp_enabled,
+        user.totp_key.as_deref().unwrap_or("")
+    ))
+}
 
 impl Sso {
-    fn seal_continuation(&self, ctx: &Ctx, user: &UserRow, totp: bool) -> Sealed {
+    /// Issues the continuation of a login that needs one more step, stored as a pending nonce; the one it
+    /// continues (if any) is used up.
+    async fn pending_step(
+        &self,
+        ctx: &Ctx,
+        user: &UserRow,
+        totp: bool,
+        replaces: Option<&Continuation>,
+    ) -> SsoResult<Sealed> {
         let c = Continuation {
             tenant: ctx.tenant.pk,
             user_id: user.user_id.clone(),
             totp,
             issued: ctx.now.and_utc().timestamp(),
+            nonce: crate::crypto::random_urlsafe(32),
+            binding: binding(user),
         };
+        let (pk, user_pk, new, old) = (
+            ctx.tenant.pk,
+            user.id,
+            c.nonce_hash(),
+            replaces.map(Continuation::nonce_hash),
+        );
+        let until = super::clock::minutes_after(ctx.now, CONTINUATION_MINUTES);
+        let now = ctx.now;
+        self.store
+            .tenant(pk, move |conn| {
+                if let Some(old) = old {
+                    login_continuations::take(conn, pk, user_pk, &old, now)?;
+                }
+                login_continuations::insert(conn, pk, user_pk, &new, until)
+            })
+            .await?;
         let json = serde_json::to_string(&c).unwrap_or_default();
-        Sealed(self.keyring.seal(format!("zcont{json}").as_bytes()))
+        Ok(Sealed(self.keyring.seal(format!("zcont{json}").as_bytes())))
+    }
+
+    /// [`Sso::pending_step`] for the new-password step, as the refusal that carries it.
+    async fn needs_new_password(
+        &self,
+        ctx: &Ctx,
+        user: &UserRow,
+        replaces: Option<&Continuation>,
+        code: SubStatus,
+        inform: bool,
+    ) -> SsoError {
+        match self.pending_step(ctx, user, true, replaces).await {
+            Ok(continuation) => SsoError::NeedsMore {
+                step: LoginStep::NewPassword,
+                code,
+                inform,
+                continuation,
+            },
+            Err(e) => e,
+        }
     }
 
     fn open_continuation(&self, ctx: &Ctx, sealed: &str) -> Option<Continuation> {
         let text = self.keyring.open_text(sealed)?;
         let c: Continuation = serde_json::from_str(text.strip_prefix("zcont")?).ok()?;
         let age = ctx.now.and_utc().timestamp() - c.issued;
-        (c.tenant == ctx.tenant.pk && (0..=CONTINUATION_SECONDS).contains(&age)).then_some(c)
+        (c.tenant == ctx.tenant.pk && (0..=CONTINUATION_MINUTES * 60).contains(&age)).then_some(c)
     }
 }
 

@@ -165,6 +165,7 @@ impl Sso {
             now: self.clock.now(),
             actor: Actor::cli(),
             app_key: None,
+            web_ui: false,
         }
     }
 }

@@ -95,6 +95,8 @@ impl Sso {
                     now: self.clock.now(),
                     actor: super::Actor::Anonymous,
                     app_key: None,
+                    // The worker acts for no surface: nothing it does depends on being the web pages.
+                    web_ui: false,
                 };
                 self.resolve_reset_request(&ctx, &policy, request).await?;
                 handled += 1;

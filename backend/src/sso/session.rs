@@ -67,7 +67,7 @@ impl Sso {
             &policy,
             &user,
             stored.as_ref(),
-            &ctx.current_app,
+            ctx,
             ctx.remote_addr.as_deref(),
             ctx.now,
             expiry,

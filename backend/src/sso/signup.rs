@@ -122,14 +122,12 @@ impl Sso {
         let inform_app = policy.apps.inform_if_app_invalid;
         let signup_allowed = |app: &str| {
             app_listed(&policy.apps.all, app)
-                && (policy.apps.signup_allowed.is_empty()
-                    || policy.apps.signup_allowed.contains(app)
-                    || app == super::login::WEB_APP)
+                && (policy.apps.signup_allowed.is_empty() || policy.apps.signup_allowed.contains(app))
         };
-        if !app_listed(&policy.apps.all, &ctx.current_app) {
+        if !ctx.app_in(&policy.apps.all) {
             return Err(policy_refusal(SubStatus::AppListInvalid, inform_app));
         }
-        if !signup_allowed(&ctx.current_app) || req.app_list.iter().any(|a| !signup_allowed(a)) {
+        if !(ctx.is_web_ui() || signup_allowed(&ctx.current_app)) || req.app_list.iter().any(|a| !signup_allowed(a)) {
             return Err(policy_refusal(SubStatus::AppListNoSignup, inform_app));
         }
         let email = req

@@ -1,10 +1,14 @@
 //! Two-factor enrolment: a new 160-bit secret with its `otpauth://` URI (issuer: the tenant's display name) and
 //! a QR code as SVG; a valid code confirms it, turns 2FA on and gives ten one-time recovery codes (stored as
-//! hashes; a new set replaces the old). Turning 2FA off needs a current code or a recovery code.
+//! hashes; a new set replaces the old). Replacing or turning off an active factor needs the password and a
+//! current code or a recovery code ([`FactorProof`]); every miss of that proof counts toward the user's
+//! `login.max_failures`, as a failed login does. The code confirming a new secret counts toward nothing: a user
+//! fumbling enrolment must not lock themselves out.
 
 use super::error::{Kind, SsoError, SsoResult};
 use super::session::CurrentSession;
 use super::{Ctx, Sso, audit, totp};
+use crate::crypto::password::Password;
 use crate::crypto::random_u128;
 use crate::store::schema::users as users_table;
 use crate::store::totp as rows;
@@ -55,6 +59,20 @@ fn wrong_code() -> SsoError {
     SsoError::refused(Kind::Forbidden, SubStatus::AuthNotAllowed)
 }
 
+/// What proves the user holds their active second factor: the password and a current TOTP code or an unused
+/// recovery code. `Debug` prints nothing of either.
+#[derive(Clone, Default)]
+pub struct FactorProof {
+    pub password: Option<Password>,
+    pub code: Option<String>,
+}
+
+impl std::fmt::Debug for FactorProof {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("FactorProof([redacted])")
+    }
+}
+
 impl Sso {
     /// Starts (or restarts) enrolment for the caller. 2FA stays as it is until the code is confirmed.
     pub async fn start_totp_enrolment(&self, ctx: &Ctx, current: &CurrentSession) -> SsoResult<Enrolment> {
@@ -93,12 +111,14 @@ impl Sso {
         })
     }
 
-    /// Confirms enrolment with a code from the new secret: 2FA is on, and the recovery codes are returned.
+    /// Confirms enrolment with a code from the new secret: 2FA is on, and the recovery codes are returned. When
+    /// it replaces an active factor, `proof` must prove that one.
     pub async fn confirm_totp_enrolment(
         &self,
         ctx: &Ctx,
         current: &CurrentSession,
         code: &str,
+        proof: &FactorProof,
     ) -> SsoResult<Vec<String>> {
         let (pk, user_pk) = (ctx.tenant.pk, current.user.id);
         let pending = self
@@ -114,6 +134,9 @@ impl Sso {
             .ok_or_else(|| SsoError::Internal("an enrolment secret cannot be opened".to_owned()))?;
         let policy = self.policy(&ctx.tenant).await?;
         let step = totp::check(&secret, code, ctx.now, policy.totp.valid_window, None).map_err(|_| wrong_code())?;
+        if current.user.is_totp_enabled {
+            self.prove_factor(ctx, &current.user, proof).await?;
+        }
         let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| new_recovery_code()).collect();
         let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
         let key = self.keyring.seal(secret.as_bytes());
@@ -134,15 +157,12 @@ impl Sso {
         Ok(codes)
     }
 
-    /// Turns the caller's 2FA off, on proof: a current code or an unused recovery code.
-    pub async fn disable_totp(&self, ctx: &Ctx, current: &CurrentSession, code: &str) -> SsoResult<()> {
+    /// Turns the caller's 2FA off, on proof: the password and a current code or an unused recovery code.
+    pub async fn disable_totp(&self, ctx: &Ctx, current: &CurrentSession, proof: &FactorProof) -> SsoResult<()> {
         if !current.user.is_totp_enabled {
             return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidOperation));
         }
-        let policy = self.policy(&ctx.tenant).await?;
-        self.second_factor(ctx, policy.totp.valid_window, &current.user, code)
-            .await
-            .map_err(|_| wrong_code())?;
+        self.prove_factor(ctx, &current.user, proof).await?;
         let acting = current.acting(ctx);
         let (pk, user_pk, keep) = (ctx.tenant.pk, current.user.id, current.session.id);
         self.store
@@ -155,7 +175,8 @@ impl Sso {
     }
 
     /// Sets a TOTP key (80 bits or more) and label directly, as Zato's `PATCH /zato/sso/user/totp` does: the
-    /// caller's own, or anyone's for a super-user. Whether 2FA is on is left as it is.
+    /// caller's own, or anyone's for a super-user. Whether 2FA is on is left as it is. Re-keying one's own
+    /// active factor needs `proof` of it, unless the tenant keeps Zato's way (`zato_compat.allow_totp_toggle`).
     pub async fn set_totp_key(
         &self,
         ctx: &Ctx,
@@ -163,6 +184,7 @@ impl Sso {
         user_id: Option<&str>,
         key: &str,
         label: Option<&str>,
+        proof: &FactorProof,
     ) -> SsoResult<()> {
         super::user::check_totp_key(key).map_err(|code| SsoError::refused(Kind::BadInput, code))?;
         let target = match user_id {
@@ -174,6 +196,12 @@ impl Sso {
             }
             _ => current.user.clone(),
         };
+        if target.id == current.user.id
+            && target.is_totp_enabled
+            && !self.policy(&ctx.tenant).await?.zato_compat.allow_totp_toggle
+        {
+            self.prove_factor(ctx, &target, proof).await?;
+        }
         let sealed_key = self.keyring.seal(key.trim().as_bytes());
         let sealed_label = label
             .map(str::trim)
@@ -193,6 +221,30 @@ impl Sso {
             })
             .await?;
         Ok(())
+    }
+
+    /// Checks the proof of `user`'s active factor: a missing part is `E008003`; a wrong password or code is
+    /// `E005001` and counts as a failed login, so the factor cannot be guessed with a session alone. The code is
+    /// tried (and used up) only after the right password.
+    pub async fn prove_factor(&self, ctx: &Ctx, user: &UserRow, proof: &FactorProof) -> SsoResult<()> {
+        let password = proof.password.clone().filter(|p| !p.is_empty());
+        let code = proof.code.as_deref().map(str::trim).filter(|c| !c.is_empty());
+        let (Some(password), Some(code)) = (password, code) else {
+            return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput));
+        };
+        let policy = self.policy(&ctx.tenant).await?;
+        let proven = self.verify_password(user, password).await?
+            && match self.second_factor(ctx, policy.totp.valid_window, user, code).await {
+                Ok(()) => true,
+                Err(SsoError::Refused { .. }) => false,
+                Err(e) => return Err(e),
+            };
+        if proven {
+            Ok(())
+        } else {
+            self.record_login_failure(ctx, &policy, Some(user.id)).await?;
+            Err(wrong_code())
+        }
     }
 
     /// Checks a second factor: a TOTP code (each step once) or an unused recovery code (used up). Any failure

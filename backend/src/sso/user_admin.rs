@@ -73,7 +73,8 @@ fn flag(value: &Value) -> SsoResult<bool> {
 /// What an update may touch, by surface and caller.
 #[derive(Debug, Clone, Copy)]
 pub struct UpdateRules {
-    /// The Zato surface lets a user switch their own `is_totp_enabled` (unless the tenant forbids it).
+    /// Whether a user may switch their own `is_totp_enabled` without a code: on the Zato surface where the
+    /// tenant sets `zato_compat.allow_totp_toggle`, nowhere else.
     pub allow_totp_toggle: bool,
     /// Parses a datetime as the surface writes it.
     pub parse_time: fn(&str) -> Option<NaiveDateTime>,
@@ -101,7 +102,9 @@ impl Sso {
         for key in data.keys() {
             let allowed = REGULAR_FIELDS.contains(&key.as_str())
                 || (caller_is_super && SUPER_FIELDS.contains(&key.as_str()))
-                || (key == "is_totp_enabled" && (caller_is_super || rules.allow_totp_toggle));
+                // One's own 2FA switched without a code only where the surface keeps Zato's toggle; a
+                // super-user may switch another user's.
+                || (key == "is_totp_enabled" && if on_self { rules.allow_totp_toggle } else { caller_is_super });
             if !allowed {
                 return Err(invalid());
             }

@@ -9,6 +9,7 @@ pub mod attrs;
 pub mod audit;
 pub mod email_tokens;
 pub mod keyring_meta;
+pub mod login_continuations;
 pub mod outbox;
 pub mod password_resets;
 pub mod request_counters;

@@ -160,6 +160,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    login_continuations (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        user_pk -> BigInt,
+        nonce_hash -> Text,
+        expiration_time -> Timestamp,
+    }
+}
+
+diesel::table! {
     outbox (id) {
         id -> BigInt,
         tenant_id -> BigInt,
@@ -248,6 +258,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     totp_enrolments,
     recovery_codes,
     app_keys,
+    login_continuations,
     outbox,
     email_tokens,
     password_resets,

@@ -64,11 +64,26 @@ impl Admin {
     }
 
     async fn call(&self, method: &str, path: &str, ust: Option<&str>, body: Option<Value>) -> (u16, Value) {
-        // Administration goes through the web UI's app, which needs no app key even with apps.require_key.
+        self.call_keyed(method, path, ust, None, body).await
+    }
+
+    /// A call of the tenant's app `CRM` (the web UI's app name is the web UI's alone), with its key when
+    /// `apps.require_key` asks for one.
+    async fn call_keyed(
+        &self,
+        method: &str,
+        path: &str,
+        ust: Option<&str>,
+        key: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let bearer = ust.map(|u| format!("Bearer {u}"));
-        let mut headers = vec![("X-Current-App", "gatehouse")];
+        let mut headers = vec![("X-Current-App", APP)];
         if let Some(b) = &bearer {
             headers.push(("Authorization", b.as_str()));
+        }
+        if let Some(k) = key {
+            headers.push(("X-App-Key", k));
         }
         self.req(&self.app.base, method, path, &headers, body).await
     }
@@ -294,6 +309,11 @@ async fn apps_and_their_keys(backend: Backend) {
         listed.contains(&key_id) && !listed.contains(&secret),
         "listed by id, never shown again"
     );
+    // The administrator's own app needs its key too once keys are required.
+    let (_, crm) = a
+        .call("POST", "/api/v1/t/default/apps/CRM/keys", Some(&root), None)
+        .await;
+    let crm = crm["key"].as_str().unwrap().to_owned();
     a.call(
         "PATCH",
         "/api/v1/t/default/settings",
@@ -301,6 +321,8 @@ async fn apps_and_their_keys(backend: Backend) {
         Some(json!({"apps": {"require_key": true}})),
     )
     .await;
+    let (status, reply) = a.call("GET", "/api/v1/t/default/apps", Some(&root), None).await;
+    assert_eq!((status, sub(&reply)), (401, "E004003".to_owned()), "no key for CRM");
     let (status, reply) = a.login_as("default", "alice", "ERP", None).await;
     assert_eq!((status, sub(&reply)), (401, "E004003".to_owned()), "missing key");
     let (status, reply) = a.login_as("default", "alice", "ERP", Some("ghk_wrong")).await;
@@ -335,10 +357,11 @@ async fn apps_and_their_keys(backend: Backend) {
     assert_eq!((status, sub(&reply)), (401, "E004003".to_owned()));
     // Revoked keys stop working.
     let (status, _) = a
-        .call(
+        .call_keyed(
             "DELETE",
             &format!("/api/v1/t/default/apps/ERP/keys/{key_id}"),
             Some(&root),
+            Some(&crm),
             None,
         )
         .await;
@@ -349,18 +372,20 @@ async fn apps_and_their_keys(backend: Backend) {
         "revoked"
     );
     let (status, reply) = a
-        .call(
+        .call_keyed(
             "DELETE",
             &format!("/api/v1/t/default/apps/ERP/keys/{key_id}"),
             Some(&root),
+            Some(&crm),
             None,
         )
         .await;
     assert_eq!((status, sub(&reply)), (404, "E004003".to_owned()));
-    a.call(
+    a.call_keyed(
         "PATCH",
         "/api/v1/t/default/settings",
         Some(&root),
+        Some(&crm),
         Some(json!({"apps": {"require_key": null}})),
     )
     .await;
@@ -540,6 +565,15 @@ async fn operators_run_the_tenant_lifecycle(backend: Backend) {
         .await;
     assert_eq!((status, sub(&reply)), (403, "E005001".to_owned()));
     assert_eq!(a.call("GET", "/api/v1/tenants", None, None).await.0, 401);
+    // The operators' API names its app like every other native call: no name, or the web UI's, is no app.
+    let bearer = format!("Bearer {op}");
+    for headers in [
+        vec![("Authorization", bearer.as_str())],
+        vec![("Authorization", bearer.as_str()), ("X-Current-App", "gatehouse")],
+    ] {
+        let (status, reply) = a.req(&a.app.base, "GET", "/api/v1/tenants", &headers, None).await;
+        assert_eq!((status, sub(&reply)), (401, "E004001".to_owned()), "{headers:?}");
+    }
 
     let (status, t) = a
         .call(

@@ -1326,14 +1326,14 @@ async fn two_factor_enrolment_recovery_and_reset(backend: Backend) {
     );
     assert_eq!(login(Some("zzzzz-zzzzz")).await.0, 401);
 
-    // Disabling needs proof on the native API.
+    // Disabling needs proof on the native API: the password and a code.
     let (status, reply) = api
         .call(
             "DELETE",
             "default",
             "/users/me/totp",
             Some(&alice),
-            Some(json!({"code": "bogus-code"})),
+            Some(json!({"code": "bogus-code", "password": "alice's passphrase"})),
         )
         .await;
     assert_eq!((status, sub(&reply)), (403, "E005001".to_owned()));
@@ -1347,7 +1347,7 @@ async fn two_factor_enrolment_recovery_and_reset(backend: Backend) {
             "default",
             "/users/me/totp",
             Some(&alice),
-            Some(json!({"code": codes[2]})),
+            Some(json!({"code": codes[2], "password": "alice's passphrase"})),
         )
         .await;
     assert_eq!(status, 204);
@@ -1414,10 +1414,94 @@ async fn two_factor_enrolment_recovery_and_reset(backend: Backend) {
     assert_eq!((status, sub(&reply)), (400, "E008001".to_owned()), "nothing to confirm");
 
     api.rejects_bad_usts("POST", "/users/me/totp", None).await;
-    api.rejects_bad_usts("DELETE", "/users/me/totp", Some(json!({"code": "123456"})))
-        .await;
+    api.rejects_bad_usts(
+        "DELETE",
+        "/users/me/totp",
+        Some(json!({"code": "123456", "password": "x"})),
+    )
+    .await;
 }
 both!(two_factor_enrolment_recovery_and_reset);
+
+/// A session alone can neither replace nor remove an active factor: that needs the password and a current code,
+/// and every wrong one counts toward `login.max_failures` (here 5), so guessing locks the account. Fumbling the
+/// code that confirms a new secret counts toward nothing.
+async fn replacing_or_removing_2fa_needs_the_password_and_a_code_and_guesses_count(backend: Backend) {
+    let api = Api::new(backend).await;
+    let clock = api.app.services.sso.clock.clone();
+    let alice = api.login("default", "alice").await;
+    let call = |method: &'static str, path: &'static str, body: Option<Value>| {
+        let (api, alice) = (&api, alice.clone());
+        async move { api.call(method, "default", path, Some(&alice), body).await }
+    };
+    let enrol = || async {
+        let (status, e) = call("POST", "/users/me/totp", None).await;
+        assert_eq!(status, 200);
+        let secret = e["secret"].as_str().unwrap().to_owned();
+        crate::common::remember_secret(&secret);
+        secret
+    };
+    let first = enrol().await;
+    for _ in 0..6 {
+        let (status, _) = call("POST", "/users/me/totp/confirm", Some(json!({"code": "zzzzzz"}))).await;
+        assert_eq!(status, 403);
+    }
+    let code = gatehouse::sso::totp::code_at(&first, clock.now()).unwrap();
+    let (status, reply) = call("POST", "/users/me/totp/confirm", Some(json!({"code": code}))).await;
+    assert_eq!(status, 200, "six fumbled confirmations lock nobody out: {reply}");
+    let recovery = reply["recovery_codes"][0].as_str().unwrap().to_owned();
+    crate::common::remember_secret(&recovery);
+
+    // Re-enrolment replaces the factor only with the password and a current code of it.
+    let second = enrol().await;
+    clock.advance(TimeDelta::seconds(30));
+    let new_code = gatehouse::sso::totp::code_at(&second, clock.now()).unwrap();
+    let (status, reply) = call("POST", "/users/me/totp/confirm", Some(json!({"code": new_code}))).await;
+    assert_eq!((status, sub(&reply)), (400, "E008003".to_owned()), "a session alone");
+    let (status, reply) = call(
+        "POST",
+        "/users/me/totp/confirm",
+        Some(json!({"code": new_code, "password": "wrong", "current_code": recovery})),
+    )
+    .await;
+    assert_eq!((status, sub(&reply)), (403, "E005001".to_owned()), "wrong password");
+    let old_code = gatehouse::sso::totp::code_at(&first, clock.now()).unwrap();
+    let (status, reply) = call(
+        "POST",
+        "/users/me/totp/confirm",
+        Some(json!({"code": new_code, "password": "alice's passphrase", "current_code": old_code})),
+    )
+    .await;
+    assert_eq!(status, 200, "{reply}");
+    let row = api.app.find("default", "alice").await;
+    let key = api
+        .app
+        .services
+        .sso
+        .keyring
+        .open_text(row.totp_key.as_deref().unwrap())
+        .unwrap();
+    assert_eq!(key, second, "the factor is replaced");
+
+    // Removal: the password alone is not enough, and wrong codes are failures: with the one above, four more
+    // reach the limit, the account locks and the session ends.
+    let (status, reply) = call("DELETE", "/users/me/totp", Some(json!({"code": "123456"}))).await;
+    assert_eq!((status, sub(&reply)), (400, "E008003".to_owned()), "no password");
+    for attempt in 0..4 {
+        let (status, reply) = call(
+            "DELETE",
+            "/users/me/totp",
+            Some(json!({"code": format!("00000{attempt}"), "password": "alice's passphrase"})),
+        )
+        .await;
+        assert_eq!((status, sub(&reply)), (403, "E005001".to_owned()), "guess {attempt}");
+    }
+    let row = api.app.find("default", "alice").await;
+    assert!(row.is_locked && row.is_totp_enabled, "locked, 2FA still on");
+    let (status, _) = call("GET", "/session", None).await;
+    assert_eq!(status, 401, "the lock ended the session");
+}
+both!(replacing_or_removing_2fa_needs_the_password_and_a_code_and_guesses_count);
 
 async fn cleanup_deletes_only_what_has_expired(backend: Backend) {
     let api = Api::new(backend).await;

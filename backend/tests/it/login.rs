@@ -476,11 +476,6 @@ async fn app_lists_and_login_metadata(backend: Backend) {
         .native_login("default", "HR", creds("ann", "ann's passphrase"))
         .await;
     assert_eq!((status, sub(&reply)), (401, "E005001".to_owned()));
-    // The web UI's app is in every list.
-    let (status, _) = app
-        .native_login("default", "gatehouse", creds("ann", "ann's passphrase"))
-        .await;
-    assert_eq!(status, 200);
 
     // Login metadata from an app not allowed to send it, and from an allowed one without a key.
     let with_meta =
@@ -490,6 +485,66 @@ async fn app_lists_and_login_metadata(backend: Backend) {
     app.refused_both("default", with_meta, 401, "E006001").await;
 }
 both!(app_lists_and_login_metadata);
+
+/// Only the web pages act as the web UI's app: a caller of the native or Zato surface naming it is a caller
+/// naming an unknown app, even where the tenant lists that name, so it cannot skip `apps.require_key`,
+/// `apps.login_allowed` or `login.require_totp_for_super_users`, at login or on a session's use.
+async fn the_web_apps_name_is_reserved_for_the_web_ui(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    app.user("default", "ann", "ann's passphrase", |_| {}).await;
+    app.user("default", "boss", "boss's passphrase", |u| u.is_super_user = true)
+        .await;
+    async fn refused_as_web_ui(app: &TestApp, code: &str) {
+        let (status, reply) = app
+            .native_login("default", "gatehouse", creds("ann", "ann's passphrase"))
+            .await;
+        assert_eq!((status, sub(&reply)), (401, code.to_owned()), "native: {reply}");
+        let web = json!({"username": "ann", "password": "ann's passphrase", "current_app": "gatehouse"});
+        let (status, reply) = app.zato_login("default", web).await;
+        assert_eq!((status, sub(&reply)), (403, code.to_owned()), "zato: {reply}");
+    }
+    refused_as_web_ui(&app, "E004001").await;
+    // Listing the name changes nothing: it is reserved.
+    app.set("default", "apps", "all", json!("CRM,gatehouse")).await;
+    app.set("default", "apps", "login_allowed", json!("CRM,gatehouse"))
+        .await;
+    refused_as_web_ui(&app, "E004001").await;
+    app.set("default", "apps", "inform_if_app_invalid", json!(false)).await;
+    refused_as_web_ui(&app, "E005001").await;
+    app.set("default", "apps", "inform_if_app_invalid", json!(true)).await;
+
+    // An unknown app without a key, where keys are required.
+    app.set("default", "apps", "require_key", json!(true)).await;
+    let (status, reply) = app
+        .native_login("default", "gatehouse", creds("ann", "ann's passphrase"))
+        .await;
+    assert_eq!((status, sub(&reply)), (401, "E004003".to_owned()), "{reply}");
+    app.set("default", "apps", "require_key", json!(false)).await;
+
+    // A super-user without 2FA gets no API session through the web UI's name.
+    app.set("default", "login", "require_totp_for_super_users", json!(true))
+        .await;
+    let (status, reply) = app
+        .native_login("default", "gatehouse", creds("boss", "boss's passphrase"))
+        .await;
+    assert_eq!((status, sub(&reply)), (403, "E005009".to_owned()), "{reply}");
+    app.set("default", "login", "require_totp_for_super_users", json!(false))
+        .await;
+
+    // A session of a real app cannot be used under the web UI's name either.
+    let ust = app.ok_both("default", creds("ann", "ann's passphrase")).await;
+    let mut res = app
+        .client
+        .get(app.url("/api/v1/t/default/session"))
+        .insert_header(("X-Current-App", "gatehouse"))
+        .insert_header(("Authorization", format!("Bearer {ust}")))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    assert_eq!((status, sub(&json_body(&mut res).await)), (401, "E004001".to_owned()));
+}
+both!(the_web_apps_name_is_reserved_for_the_web_ui);
 
 async fn ip_allow_lists(backend: Backend) {
     let app = TestApp::spawn_with(backend, |c| {
@@ -920,32 +975,50 @@ async fn continuations_finish_a_login_without_the_password(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(done.session.username, "cat");
-    // The first continuation does not skip TOTP; a stale or foreign one is worthless.
-    let err = sso
+    // The login finished: both continuations are used up (the domain's own check; the pages test replays them
+    // through a browser).
+    for used in [&continuation, &after_totp] {
+        let err = sso
+            .login(
+                &ctx,
+                LoginRequest {
+                    continuation: Some(used.0.clone()),
+                    totp_code: Some(gatehouse::sso::totp::code_at(key, ctx.now).unwrap()),
+                    new_password: Some(Password::new("cat's third passphrase")),
+                    ..LoginRequest::default()
+                },
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.visible_code().map(|c| c.code()), Some("E005001"), "used up");
+    }
+    // A fresh one is worthless after five minutes; a forged one always.
+    let third = sso
         .login(
             &ctx,
             LoginRequest {
-                continuation: Some(continuation.0.clone()),
+                username: Some("cat".into()),
+                password: Some(Password::new("cat's new passphrase")),
                 ..LoginRequest::default()
             },
         )
         .await
         .unwrap_err();
-    assert!(matches!(
-        err,
-        SsoError::NeedsMore {
-            step: LoginStep::Totp,
-            ..
-        }
-    ));
-    app.services.sso.clock.advance(TimeDelta::minutes(11));
+    let SsoError::NeedsMore {
+        continuation: third, ..
+    } = third
+    else {
+        panic!("{third:?}")
+    };
+    app.services.sso.clock.advance(TimeDelta::seconds(5 * 60 + 1));
     let mut later = app.services.ctx("default").await;
     later.current_app = APP.into();
     let err = sso
         .login(
             &later,
             LoginRequest {
-                continuation: Some(after_totp.0.clone()),
+                continuation: Some(third.0.clone()),
+                totp_code: Some(gatehouse::sso::totp::code_at(key, later.now).unwrap()),
                 ..LoginRequest::default()
             },
         )

@@ -235,7 +235,7 @@ async fn two_factor_and_new_password_steps(backend: Backend) {
         (303, Some("/t/default/login/code"))
     );
     let login_cookie = step.set_cookies.iter().find(|c| c.starts_with("gh_login=")).unwrap();
-    assert!(login_cookie.contains("HttpOnly") && login_cookie.contains("Max-Age=600"));
+    assert!(login_cookie.contains("HttpOnly") && login_cookie.contains("Max-Age=300"));
     let form = b.get("/t/default/login/code").await;
     assert!(form.html.contains("Enter your code") && !form.html.contains("tia's passphrase"));
     let wrong = b
@@ -297,6 +297,117 @@ async fn two_factor_and_new_password_steps(backend: Backend) {
     assert_eq!(b.get("/t/default/account").await.status, 200);
 }
 both!(two_factor_and_new_password_steps);
+
+/// A browser holding only a `gh_login` cookie: what a replay of a copied continuation looks like.
+fn with_continuation<'a>(app: &'a TestApp, continuation: &str) -> Browser<'a> {
+    let mut b = Browser::new(app);
+    b.cookies.insert("gh_login".into(), continuation.to_owned());
+    b
+}
+
+/// Whether that browser got a session from posting `fields` to the login step at `path`.
+async fn replay(app: &TestApp, continuation: &str, path: &str, fields: &[(&str, &str)]) -> bool {
+    let mut b = with_continuation(app, continuation);
+    let page = b.submit(path, path, fields).await;
+    let session = b.cookies.contains_key("gh_session");
+    assert_eq!(session, page.status == 303, "{} {:?}", page.status, page.location);
+    session
+}
+
+/// A login continuation is used once, lives at most five minutes, and is void once the password or 2FA changes;
+/// every refusal leaves the replaying browser without a session.
+async fn a_login_continuation_is_used_once_and_bound_to_the_account(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let key = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    user(&app, "tia", |u| {
+        u.totp_key = Some(key.into());
+        u.must_change = true;
+    })
+    .await;
+    let clock = &app.services.sso.clock;
+    let code_now = || gatehouse::sso::totp::code_at(key, app.services.sso.clock.now()).unwrap();
+    let new_password = [
+        ("new_password", "tia's new passphrase"),
+        ("new_password_again", "tia's new passphrase"),
+    ];
+
+    // The login finishes: both of its continuations are used up. Replayed in another browser, neither gives a
+    // session, not even the one that stood for the password and the code.
+    let mut b = Browser::new(&app);
+    b.login("tia", "tia's passphrase").await;
+    let first = b.cookies["gh_login"].clone();
+    b.submit(
+        "/t/default/login/code",
+        "/t/default/login/code",
+        &[("code", &code_now())],
+    )
+    .await;
+    let second = b.cookies["gh_login"].clone();
+    assert_ne!(first, second, "each step has its own continuation");
+    let done = b
+        .submit(
+            "/t/default/login/new-password",
+            "/t/default/login/new-password",
+            &new_password,
+        )
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/t/default/account"));
+    let other_password = [
+        ("new_password", "yet another passphrase"),
+        ("new_password_again", "yet another passphrase"),
+    ];
+    assert!(!replay(&app, &second, "/t/default/login/new-password", &other_password).await);
+    clock.advance(TimeDelta::seconds(30));
+    assert!(!replay(&app, &first, "/t/default/login/code", &[("code", &code_now())]).await);
+    // The step it moved on from is used up as soon as the next one is issued.
+    let mut b = Browser::new(&app);
+    b.login("tia", "tia's new passphrase").await;
+    let first = b.cookies["gh_login"].clone();
+    clock.advance(TimeDelta::seconds(30));
+    let code = code_now();
+    b.submit("/t/default/login/code", "/t/default/login/code", &[("code", &code)])
+        .await;
+    assert!(b.cookies.contains_key("gh_session"), "no new password needed now");
+    clock.advance(TimeDelta::seconds(30));
+    assert!(!replay(&app, &first, "/t/default/login/code", &[("code", &code_now())]).await);
+
+    // At most five minutes: a wrong code keeps it for another try within them, not after.
+    let mut b = Browser::new(&app);
+    b.login("tia", "tia's new passphrase").await;
+    let pending = b.cookies["gh_login"].clone();
+    let wrong = b
+        .submit("/t/default/login/code", "/t/default/login/code", &[("code", "000001")])
+        .await;
+    assert!(wrong.html.contains("That code is not right"));
+    clock.advance(TimeDelta::seconds(5 * 60 + 1));
+    assert!(!replay(&app, &pending, "/t/default/login/code", &[("code", &code_now())]).await);
+
+    // A password set since voids it.
+    let ctx = app.services.ctx("default").await;
+    let tia = UserRef::Username("tia".into());
+    let mut b = Browser::new(&app);
+    b.login("tia", "tia's new passphrase").await;
+    let pending = b.cookies["gh_login"].clone();
+    app.services
+        .sso
+        .set_password(&ctx, &tia, Password::new("an operator's choice"), false, None)
+        .await
+        .unwrap();
+    clock.advance(TimeDelta::seconds(30));
+    assert!(!replay(&app, &pending, "/t/default/login/code", &[("code", &code_now())]).await);
+
+    // So does a change of 2FA: with it reset, the old continuation would otherwise need no code at all.
+    let mut b = Browser::new(&app);
+    b.login("tia", "an operator's choice").await;
+    let pending = b.cookies["gh_login"].clone();
+    app.services.sso.reset_totp(&ctx, &tia).await.unwrap();
+    assert!(!replay(&app, &pending, "/t/default/login/code", &[("code", "")]).await);
+    // The account itself is fine: the password alone logs in now.
+    let mut b = Browser::new(&app);
+    b.login("tia", "an operator's choice").await;
+    assert!(b.cookies.contains_key("gh_session"));
+}
+both!(a_login_continuation_is_used_once_and_bound_to_the_account);
 
 async fn about_to_expire_lock_and_other_tenants(backend: Backend) {
     let app = TestApp::spawn(backend).await;
@@ -676,3 +787,165 @@ async fn super_users_without_2fa_are_warned_and_can_be_required_to_enrol(backend
     );
 }
 both!(super_users_without_2fa_are_warned_and_can_be_required_to_enrol);
+
+/// Signs `name` in through the login page and its code step.
+async fn sign_in_with_code<'a>(app: &'a TestApp, name: &str, key: &str) -> Browser<'a> {
+    let mut b = Browser::new(app);
+    b.login(name, &format!("{name}'s passphrase")).await;
+    let code = gatehouse::sso::totp::code_at(key, app.services.sso.clock.now()).unwrap();
+    let done = b
+        .submit("/t/default/login/code", "/t/default/login/code", &[("code", &code)])
+        .await;
+    assert_eq!(done.status, 303, "{}", done.html);
+    assert!(b.cookies.contains_key("gh_session"));
+    b
+}
+
+/// On the account page too, replacing or removing an active factor takes the password and a current code, and
+/// wrong ones count toward `login.max_failures` (5) until the account locks.
+async fn the_account_page_replaces_or_removes_2fa_only_with_password_and_code(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let key = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    for name in ["zoe", "yan"] {
+        user(&app, name, |u| u.totp_key = Some(key.into())).await;
+    }
+    let clock = &app.services.sso.clock;
+    let code = |secret: &str| gatehouse::sso::totp::code_at(secret, app.services.sso.clock.now()).unwrap();
+    let mut b = sign_in_with_code(&app, "zoe", key).await;
+    let account = b.get("/t/default/account").await;
+    assert!(
+        account.html.contains(r#"id="disable-password""#),
+        "the form asks for the password"
+    );
+    clock.advance(TimeDelta::seconds(30));
+    let refused = b
+        .submit(
+            "/t/default/account",
+            "/t/default/account/totp/disable",
+            &[("code", &code(key))],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "a code without the password");
+
+    // Re-enrolment: the page asks for the password and a current code, and refuses without them.
+    let enrol = b.submit("/t/default/account", "/t/default/account/totp", &[]).await;
+    assert!(enrol.html.contains(r#"id="current-code""#) && enrol.html.contains(r#"id="confirm-password""#));
+    let secret = token_in(&enrol.html, r#"class="secret">"#);
+    crate::common::remember_secret(&secret);
+    let refused = b
+        .send(
+            "POST",
+            "/t/default/account/totp/confirm",
+            &[("csrf", enrol.csrf().as_str()), ("code", &code(&secret))],
+        )
+        .await;
+    assert_eq!(refused.status, 403, "a session and the new code alone");
+    let zoe = app.find("default", "zoe").await;
+    let stored = app
+        .services
+        .sso
+        .keyring
+        .open_text(zoe.totp_key.as_deref().unwrap())
+        .unwrap();
+    assert_eq!(stored, key, "the factor is unchanged");
+    let enrol = b.submit("/t/default/account", "/t/default/account/totp", &[]).await;
+    let secret = token_in(&enrol.html, r#"class="secret">"#);
+    crate::common::remember_secret(&secret);
+    clock.advance(TimeDelta::seconds(30));
+    let on = b
+        .send(
+            "POST",
+            "/t/default/account/totp/confirm",
+            &[
+                ("csrf", enrol.csrf().as_str()),
+                ("code", &code(&secret)),
+                ("password", "zoe's passphrase"),
+                ("current_code", &code(key)),
+            ],
+        )
+        .await;
+    assert!(on.html.contains(r#"id="recovery-codes""#), "{}", on.html);
+    clock.advance(TimeDelta::seconds(30));
+    let off = b
+        .submit(
+            "/t/default/account",
+            "/t/default/account/totp/disable",
+            &[("password", "zoe's passphrase"), ("code", &code(&secret))],
+        )
+        .await;
+    assert_eq!(off.location.as_deref(), Some("/t/default/account?done=totp-off"));
+    assert!(!app.find("default", "zoe").await.is_totp_enabled);
+
+    // Guessing the code with the session and the password: the fifth wrong guess locks the account.
+    let mut b = sign_in_with_code(&app, "yan", key).await;
+    for guess in ["000001", "000002", "000003", "000004", "000005"] {
+        let wrong = b
+            .submit(
+                "/t/default/account",
+                "/t/default/account/totp/disable",
+                &[("password", "yan's passphrase"), ("code", guess)],
+            )
+            .await;
+        assert_eq!(wrong.status, 403, "{guess}");
+    }
+    let yan = app.find("default", "yan").await;
+    assert!(yan.is_locked && yan.is_totp_enabled);
+    assert_eq!(
+        b.get("/t/default/account").await.status,
+        303,
+        "the lock ended the session"
+    );
+}
+both!(the_account_page_replaces_or_removes_2fa_only_with_password_and_code);
+
+/// Error pages are pages: a 404 under a tenant, an unknown tenant's page, a 400 for a malformed query and a 415
+/// for a body that is not a form all carry the security headers of every page.
+async fn error_pages_carry_the_security_headers(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut b = Browser::new(&app);
+    let not_found = b.get("/t/default/no-such-page").await;
+    let no_tenant = b.get("/t/nope/login").await;
+    let malformed = b.get("/t/default/login?next=a&next=b").await;
+    let not_a_form = {
+        let mut res = b
+            .client
+            .post(app.url("/t/default/login"))
+            .insert_header(("Content-Type", "application/json"))
+            .send_body("{}")
+            .await
+            .unwrap();
+        let headers = res.headers().clone();
+        let html = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
+        Page {
+            status: res.status().as_u16(),
+            location: None,
+            set_cookies: vec![],
+            headers,
+            html,
+        }
+    };
+    for (page, status) in [(not_found, 404), (no_tenant, 404), (malformed, 400), (not_a_form, 415)] {
+        assert_eq!(page.status, status, "{}", page.html);
+        let header = |name: &str| {
+            page.headers
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        };
+        assert!(header("content-type").starts_with("text/html"), "{status}: a page");
+        assert!(
+            page.html.contains("<html") || page.html.contains("<!DOCTYPE"),
+            "{status}"
+        );
+        let csp = header("content-security-policy");
+        assert!(
+            csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+            "{status}: {csp:?}"
+        );
+        assert_eq!(header("x-frame-options"), "DENY", "{status}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{status}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{status}");
+        assert_eq!(header("cache-control"), "no-store", "{status}");
+    }
+}
+both!(error_pages_carry_the_security_headers);

@@ -240,6 +240,21 @@ async fn zato_users(backend: Backend) {
             json!({"ust": alice, "totp_key": "JBSWY3DPEHPK3PXP", "totp_label": "phone"}),
         )
         .await);
+    // Zato's own-toggle needs zato_compat.allow_totp_toggle, off by default.
+    z.refused(
+        z.call(
+            "PATCH",
+            "default",
+            "/user",
+            json!({"ust": alice, "is_totp_enabled": true}),
+        )
+        .await,
+        "E008002",
+        "toggle off by default",
+    );
+    z.app
+        .set("default", "zato_compat", "allow_totp_toggle", json!(true))
+        .await;
     ok(&z
         .call(
             "PATCH",
@@ -268,6 +283,25 @@ async fn zato_users(backend: Backend) {
             json!({"ust": alice, "is_totp_enabled": false}),
         )
         .await);
+    // (Turning 2FA off ended alice's sessions, the one that did it included.)
+    let alice = z.login("default", "alice").await;
+    // With the toggle allowed, re-keying one's own active factor needs no code either, as in Zato.
+    ok(&z
+        .call(
+            "PATCH",
+            "default",
+            "/user",
+            json!({"ust": alice, "is_totp_enabled": true}),
+        )
+        .await);
+    ok(&z
+        .call(
+            "PATCH",
+            "default",
+            "/user/totp",
+            json!({"ust": alice, "totp_key": "JBSWY3DPEHPK3PXP"}),
+        )
+        .await);
     z.app
         .set("default", "zato_compat", "allow_totp_toggle", json!(false))
         .await;
@@ -276,12 +310,56 @@ async fn zato_users(backend: Backend) {
             "PATCH",
             "default",
             "/user",
-            json!({"ust": alice, "is_totp_enabled": true}),
+            json!({"ust": alice, "is_totp_enabled": false}),
         )
         .await,
         "E008002",
         "toggle off",
     );
+    // Without it, re-keying the active factor proves it: the password and a current code.
+    z.refused(
+        z.call(
+            "PATCH",
+            "default",
+            "/user/totp",
+            json!({"ust": alice, "totp_key": "KRSXG5CTMVRXEZLU"}),
+        )
+        .await,
+        "E008003",
+        "re-key without proof",
+    );
+    z.refused(
+        z.call(
+            "PATCH",
+            "default",
+            "/user/totp",
+            json!({"ust": alice, "totp_key": "KRSXG5CTMVRXEZLU", "password": "alice's passphrase", "totp_code": "zzzzz-zzzzz"}),
+        )
+        .await,
+        "E005001",
+        "re-key with a wrong code",
+    );
+    let code = gatehouse::sso::totp::code_at("JBSWY3DPEHPK3PXP", z.app.services.sso.clock.now()).unwrap();
+    ok(&z
+        .call(
+            "PATCH",
+            "default",
+            "/user/totp",
+            json!({"ust": alice, "totp_key": "KRSXG5CTMVRXEZLU", "password": "alice's passphrase", "totp_code": code}),
+        )
+        .await);
+    // A super-user may still switch someone else's.
+    let alice_id = z.app.find("default", "alice").await.user_id;
+    ok(&z
+        .call(
+            "PATCH",
+            "default",
+            "/user",
+            json!({"ust": root, "user_id": alice_id, "is_totp_enabled": false}),
+        )
+        .await);
+    assert!(!z.app.find("default", "alice").await.is_totp_enabled);
+    let alice = z.login("default", "alice").await;
     z.refused(
         z.call(
             "PATCH",

@@ -8,7 +8,6 @@ use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::http::meta::RequestMeta;
 use crate::sso::context::AppKey;
-use crate::sso::login::WEB_APP;
 use crate::sso::session::{no_such_session, super_user_required};
 use crate::sso::{Actor, Ctx, Sso, Tenant, TenantStatus};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -23,12 +22,13 @@ async fn operator(sso: &Sso, req: &HttpRequest, meta: &RequestMeta) -> Result<Au
     let ctx = Ctx {
         cid: meta.cid.clone(),
         tenant: system,
-        current_app: header(CURRENT_APP_HEADER).unwrap_or_else(|| WEB_APP.to_owned()),
+        current_app: header(CURRENT_APP_HEADER).unwrap_or_default(),
         remote_addr: client_addr(req, &sso.config.server.trusted_proxies).map(|ip| ip.to_string()),
         user_agent: header("user-agent"),
         now: sso.clock.now(),
         actor: Actor::Anonymous,
         app_key: header(crate::http::call::APP_KEY_HEADER).map(AppKey),
+        web_ui: false,
     };
     let ust = bearer(req).ok_or_else(no_such_session)?;
     let current = sso.current_session(&ctx, &ust).await?;
@@ -47,7 +47,7 @@ fn tenant_json(t: &Tenant) -> Value {
     get,
     path = "/api/v1/tenants",
     tag = "operators",
-    params(("Authorization" = String, Header, description = "`Bearer <ust>` of a super-user of `system`")),
+    params(("X-Current-App" = String, Header, description = "The calling application, an app of the `system` tenant (required, as on every native call)"), ("Authorization" = String, Header, description = "`Bearer <ust>` of a super-user of `system`")),
     responses(
         (status = 200, description = "Every tenant", body = Vec<schemas::Tenant>),
         (status = 401, description = "E007001: no valid UST of the system tenant", body = schemas::Problem, content_type = "application/problem+json"),
@@ -72,7 +72,7 @@ pub struct NewTenant {
     post,
     path = "/api/v1/tenants",
     tag = "operators",
-    params(("Authorization" = String, Header, description = "`Bearer <ust>` of a super-user of `system`")),
+    params(("X-Current-App" = String, Header, description = "The calling application, an app of the `system` tenant (required, as on every native call)"), ("Authorization" = String, Header, description = "`Bearer <ust>` of a super-user of `system`")),
     request_body = NewTenant,
     responses(
         (status = 201, description = "The new tenant", body = schemas::Tenant),
@@ -105,7 +105,7 @@ pub async fn create(
     get,
     path = "/api/v1/tenants/{slug}",
     tag = "operators",
-    params(("slug" = String, Path, description = "The tenant's slug"), ("Authorization" = String, Header, description = "`Bearer <ust>` of a super-user of `system`")),
+    params(("slug" = String, Path, description = "The tenant's slug"), ("X-Current-App" = String, Header, description = "The calling application, an app of the `system` tenant (required, as on every native call)"), ("Authorization" = String, Header, description = "`Bearer <ust>` of a super-user of `system`")),
     responses(
         (status = 200, description = "The tenant", body = schemas::Tenant),
         (status = 401, description = "E007001: no valid UST of the system tenant", body = schemas::Problem, content_type = "application/problem+json"),
@@ -138,7 +138,7 @@ pub struct TenantChange {
     patch,
     path = "/api/v1/tenants/{slug}",
     tag = "operators",
-    params(("slug" = String, Path, description = "The tenant's slug"), ("Authorization" = String, Header, description = "`Bearer <ust>` of a super-user of `system`")),
+    params(("slug" = String, Path, description = "The tenant's slug"), ("X-Current-App" = String, Header, description = "The calling application, an app of the `system` tenant (required, as on every native call)"), ("Authorization" = String, Header, description = "`Bearer <ust>` of a super-user of `system`")),
     request_body = TenantChange,
     responses(
         (status = 200, description = "The tenant; a suspended one answers every login and UST use with E012002", body = schemas::Tenant),
@@ -180,7 +180,7 @@ pub struct Confirmation {
     delete,
     path = "/api/v1/tenants/{slug}",
     tag = "operators",
-    params(("slug" = String, Path, description = "The tenant's slug"), ("Authorization" = String, Header, description = "`Bearer <ust>` of a super-user of `system`")),
+    params(("slug" = String, Path, description = "The tenant's slug"), ("X-Current-App" = String, Header, description = "The calling application, an app of the `system` tenant (required, as on every native call)"), ("Authorization" = String, Header, description = "`Bearer <ust>` of a super-user of `system`")),
     request_body = Confirmation,
     responses(
         (status = 204, description = "The tenant and everything it owned are gone"),

@@ -1,11 +1,13 @@
 //! Two-factor enrolment on the native API: start, confirm (recovery codes), disable with proof, and a
-//! super-user's reset.
+//! super-user's reset. Replacing or removing an active factor needs the password and a current code.
 
 use super::auth::{authed, authed_super};
 use super::schemas;
+use crate::crypto::password::Password;
 use crate::http::call::Call;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
+use crate::sso::totp_enrolment::FactorProof;
 use crate::sso::{Sso, UserRef};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
@@ -33,9 +35,26 @@ pub async fn start(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<
     Ok(HttpResponse::Ok().json(json!({"secret": e.secret, "otpauth_uri": e.otpauth_uri, "qr_svg": e.qr_svg})))
 }
 
+/// Confirms an enrolment.
 #[derive(Deserialize, utoipa::ToSchema)]
-pub struct Code {
+pub struct Confirm {
+    /// A code of the new secret.
     code: String,
+    /// Required when 2FA is already on (the enrolment replaces the active factor): the password.
+    #[serde(default)]
+    password: Option<String>,
+    /// Required when 2FA is already on: a current code of the active factor, or a recovery code.
+    #[serde(default)]
+    current_code: Option<String>,
+}
+
+/// Turns 2FA off.
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct Disable {
+    /// A current code, or a recovery code.
+    code: String,
+    /// The password.
+    password: String,
 }
 
 #[utoipa::path(
@@ -47,12 +66,12 @@ pub struct Code {
         ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
         ("Authorization" = String, Header, description = "`Bearer <ust>`")
     ),
-    request_body = Code,
+    request_body = Confirm,
     responses(
         (status = 200, description = "2FA is on; ten one-time recovery codes", body = schemas::RecoveryCodes),
-        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "E008002: malformed input; E008003: missing input (with 2FA already on, `password` and `current_code` are required)", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: wrong code", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: wrong code; with 2FA already on, or a wrong password or current code, which counts toward `login.max_failures`", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
     ),
@@ -61,11 +80,16 @@ pub async fn confirm(
     sso: web::Data<Sso>,
     call: Call,
     req: HttpRequest,
-    body: JsonBody<Code>,
+    body: JsonBody<Confirm>,
 ) -> Result<HttpResponse, ApiError> {
     let a = authed(&sso, &call, &req).await?;
+    let body = body.take()?;
+    let proof = FactorProof {
+        password: body.password.map(Password::new),
+        code: body.current_code,
+    };
     let codes = sso
-        .confirm_totp_enrolment(&a.ctx, &a.current, &body.take()?.code)
+        .confirm_totp_enrolment(&a.ctx, &a.current, &body.code, &proof)
         .await?;
     Ok(HttpResponse::Ok().json(json!({"recovery_codes": codes})))
 }
@@ -79,12 +103,12 @@ pub async fn confirm(
         ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
         ("Authorization" = String, Header, description = "`Bearer <ust>`")
     ),
-    request_body = Code,
+    request_body = Disable,
     responses(
         (status = 204, description = "2FA is off"),
         (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: wrong code", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: wrong password or code, which counts toward `login.max_failures` (the account locks as after failed logins)", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
     ),
@@ -93,10 +117,15 @@ pub async fn disable(
     sso: web::Data<Sso>,
     call: Call,
     req: HttpRequest,
-    body: JsonBody<Code>,
+    body: JsonBody<Disable>,
 ) -> Result<HttpResponse, ApiError> {
     let a = authed(&sso, &call, &req).await?;
-    sso.disable_totp(&a.ctx, &a.current, &body.take()?.code).await?;
+    let body = body.take()?;
+    let proof = FactorProof {
+        password: Some(Password::new(body.password)),
+        code: Some(body.code),
+    };
+    sso.disable_totp(&a.ctx, &a.current, &proof).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 

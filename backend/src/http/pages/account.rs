@@ -5,6 +5,7 @@ use super::sentences::{policy_lines, sentence};
 use super::session::Web;
 use crate::crypto::password::Password;
 use crate::sso::session::CurrentSession;
+use crate::sso::totp_enrolment::FactorProof;
 use crate::sso::user_admin::UpdateRules;
 use crate::sso::{Sso, SsoError};
 use actix_web::http::StatusCode;
@@ -321,6 +322,21 @@ pub struct CodeForm {
     csrf: String,
     #[serde(default)]
     code: String,
+    /// With an active factor (turning it off, or replacing it): the password.
+    #[serde(default)]
+    password: String,
+    /// Replacing an active factor: a current code of it.
+    #[serde(default)]
+    current_code: String,
+}
+
+impl CodeForm {
+    fn proof(&self, code: &str) -> FactorProof {
+        FactorProof {
+            password: Some(Password::new(self.password.clone())),
+            code: Some(code.to_owned()),
+        }
+    }
 }
 
 pub async fn totp_confirm(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>) -> HttpResponse {
@@ -330,7 +346,10 @@ pub async fn totp_confirm(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>
         Err(res) => return res,
     };
     let ctx = current.acting(&w.ctx);
-    match sso.confirm_totp_enrolment(&ctx, &current, &f.code).await {
+    match sso
+        .confirm_totp_enrolment(&ctx, &current, &f.code, &f.proof(&f.current_code))
+        .await
+    {
         Ok(codes) => {
             // Shown once, right here: a reload does not show them again.
             let mut fresh = current.clone();
@@ -339,6 +358,14 @@ pub async fn totp_confirm(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>
                 v.recovery_codes = Some(codes)
             })
             .await
+        }
+        Err(_) if current.user.is_totp_enabled => {
+            let flash = Flash::Error(
+                "The password or one of the codes is not right. Set up two-factor authentication again and enter \
+                 your password, a code from your current authenticator and one from the new key."
+                    .into(),
+            );
+            render(&sso, &w, &current, Some(flash), StatusCode::FORBIDDEN, |_| {}).await
         }
         Err(_) => {
             let flash = Flash::Error(
@@ -356,10 +383,10 @@ pub async fn totp_disable(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>
         Err(res) => return res,
     };
     let ctx = current.acting(&w.ctx);
-    match sso.disable_totp(&ctx, &current, &f.code).await {
+    match sso.disable_totp(&ctx, &current, &f.proof(&f.code)).await {
         Ok(()) => w.redirect(&format!("{}/account?done=totp-off", w.base())),
         Err(_) => {
-            let flash = Flash::Error("That code is not right.".into());
+            let flash = Flash::Error("The password or the code is not right.".into());
             render(&sso, &w, &current, Some(flash), StatusCode::FORBIDDEN, |_| {}).await
         }
     }

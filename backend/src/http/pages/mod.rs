@@ -91,13 +91,19 @@ pub async fn stylesheet() -> HttpResponse {
 }
 
 /// The headers of every page: a strict Content-Security-Policy (no inline script or style), no framing, no
-/// referrer, no sniffing, and nothing cached.
+/// referrer, no sniffing, and nothing cached. Error pages get them where they are rendered, in the envelope
+/// ([`set_security_headers`] on every HTML response), since rendering replaces the response this set them on.
 pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let mut res = next.call(req).await?;
-    let h = res.headers_mut();
+    set_security_headers(res.headers_mut());
+    Ok(res)
+}
+
+/// Sets the security headers of a page (see [`security_headers`]); a `Cache-Control` already set stays.
+pub fn set_security_headers(h: &mut header::HeaderMap) {
     let set = |h: &mut header::HeaderMap, name: &'static str, value: &'static str| {
         h.insert(header::HeaderName::from_static(name), HeaderValue::from_static(value));
     };
@@ -112,5 +118,11 @@ pub async fn security_headers(
     if !h.contains_key(header::CACHE_CONTROL) {
         set(h, "cache-control", "no-store");
     }
-    Ok(res)
+}
+
+/// Whether a response is an HTML page.
+pub fn is_html(h: &header::HeaderMap) -> bool {
+    h.get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().to_ascii_lowercase().starts_with("text/html"))
 }

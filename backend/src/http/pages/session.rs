@@ -65,6 +65,7 @@ fn build(req: &HttpRequest) -> Option<Web> {
             now: sso.clock.now(),
             actor: Actor::Anonymous,
             app_key: None,
+            web_ui: true,
         },
         tenant,
         csrf,
@@ -167,7 +168,7 @@ impl Web {
             LOGIN_COOKIE,
             sealed.to_owned(),
             self.base(),
-            Some(CookieDuration::minutes(10)),
+            Some(CookieDuration::minutes(crate::sso::login::CONTINUATION_MINUTES)),
         );
         let _ = res.add_cookie(&c);
     }

@@ -10,6 +10,7 @@ use crate::http::json::JsonBody;
 use crate::sso::login::ExpiryCheck;
 use crate::sso::search::SearchCriteria;
 use crate::sso::session::super_user_required;
+use crate::sso::totp_enrolment::FactorProof;
 use crate::sso::user_admin::{UpdateRules, is_update_field};
 use crate::sso::user_view::FieldSet;
 use crate::sso::{Sso, UserRef};
@@ -175,7 +176,8 @@ pub async fn unlock(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpR
     state(sso, call, body, "unlock").await
 }
 
-/// `PATCH /zato/sso/user/totp`: sets a TOTP key (80 bits or more) and label; returns the key.
+/// `PATCH /zato/sso/user/totp`: sets a TOTP key (80 bits or more) and label; returns the key. Re-keying the
+/// caller's own active factor needs `password` and `totp_code` unless `zato_compat.allow_totp_toggle`.
 pub async fn totp(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
     let body = Body(body.take()?);
     let call = with_app(call, &body)?;
@@ -183,7 +185,12 @@ pub async fn totp(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpRes
     let key = body.req("totp_key")?;
     let label = body.opt("totp_label")?;
     let user_id = body.opt("user_id")?;
-    sso.set_totp_key(&a.ctx, &a.current, user_id.as_deref(), &key, label.as_deref())
+    // Gatehouse's addition: re-keying one's own active factor proves it (unless the tenant keeps Zato's way).
+    let proof = FactorProof {
+        password: body.opt("password")?.map(Password::new),
+        code: body.opt("totp_code")?,
+    };
+    sso.set_totp_key(&a.ctx, &a.current, user_id.as_deref(), &key, label.as_deref(), &proof)
         .await?;
     let mut reply = Map::new();
     reply.insert("totp_key".into(), json!(key));
