@@ -98,6 +98,27 @@ test('two-factor enrolment, login with a code and with recovery codes', async ()
       await page.getByText('That code is not right').waitFor();
     }
   }
+
+  // With 2FA on, the account page asks for the password and a code before the factor goes or is replaced.
+  await login(page, slug, 'tina', 'tina passphrase 1');
+  await page.waitForURL(`**/login/code**`);
+  await page.fill('#code', codes[1]);
+  await page.click('button:has-text("Continue")');
+  await page.waitForURL(`**/t/${slug}/account`);
+  await page.getByRole('button', { name: 'Move to a new authenticator' }).waitFor();
+  await shot(page, 'account-2fa-on');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, 'account-2fa-on-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.getByLabel('Password', { exact: true }).last().fill('not tina passphrase');
+  await page.getByLabel('Code or recovery code').fill(codes[2]);
+  await page.click('button:has-text("Turn off two-factor authentication")');
+  await page.getByText('The password or the code is not right.').waitFor();
+  await shot(page, 'account-2fa-off-refused');
+  await page.getByLabel('Password', { exact: true }).last().fill('tina passphrase 1');
+  await page.getByLabel('Code or recovery code').fill(codes[2]);
+  await page.click('button:has-text("Turn off two-factor authentication")');
+  await page.getByRole('button', { name: 'Set up two-factor authentication' }).waitFor();
 });
 
 test('a forced change and an expired password are changed at login', async () => {
