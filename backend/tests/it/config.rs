@@ -220,6 +220,21 @@ fn a_malformed_value_is_an_error_naming_its_key() {
     assert!(err.to_string().contains("/nonexistent/gatehouse.toml"));
 }
 
+/// Asserts that a file setting `section.key` to `value` is refused with an error naming that key.
+fn refused_naming(section: &str, key: &str, value: &str) {
+    let f = file(&format!("[{section}]\n{key} = {value}\n"));
+    let err = Config::load(Sources {
+        file: Some(f.path()),
+        env: HashMap::new(),
+    })
+    .unwrap_err();
+    let dotted = format!("{section}.{key}");
+    assert!(
+        matches!(&err, ConfigError::Value { key, .. } if *key == dotted),
+        "{dotted} = {value}: {err}"
+    );
+}
+
 #[test]
 fn a_duration_out_of_its_range_is_an_error_naming_its_key() {
     for (section, key) in [
@@ -233,18 +248,8 @@ fn a_duration_out_of_its_range_is_an_error_naming_its_key() {
         ("password_reset", "valid_for"),
         ("password_reset", "password_change_session_duration"),
     ] {
-        for value in ["0", "4294967295"] {
-            let f = file(&format!("[{section}]\n{key} = {value}\n"));
-            let err = Config::load(Sources {
-                file: Some(f.path()),
-                env: HashMap::new(),
-            })
-            .unwrap_err();
-            let dotted = format!("{section}.{key}");
-            assert!(
-                matches!(&err, ConfigError::Value { key, .. } if *key == dotted),
-                "{dotted} = {value}: {err}"
-            );
+        for value in ["0".to_owned(), u32::MAX.to_string()] {
+            refused_naming(section, key, &value);
         }
     }
     for (section, key) in [
@@ -255,17 +260,7 @@ fn a_duration_out_of_its_range_is_an_error_naming_its_key() {
         ("hashing", "max_wait_ms"),
         ("mail", "poll_interval_seconds"),
     ] {
-        let f = file(&format!("[{section}]\n{key} = {}\n", i64::MAX));
-        let err = Config::load(Sources {
-            file: Some(f.path()),
-            env: HashMap::new(),
-        })
-        .unwrap_err();
-        let dotted = format!("{section}.{key}");
-        assert!(
-            matches!(&err, ConfigError::Value { key, .. } if *key == dotted),
-            "{dotted}: {err}"
-        );
+        refused_naming(section, key, &i64::MAX.to_string());
     }
     let f = file("[password]\nexpiry = 36500\nabout_to_expire_threshold = 36500\n");
     let loaded = Config::load(Sources {
