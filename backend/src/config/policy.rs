@@ -28,6 +28,9 @@ pub struct TenantPolicy {
     pub mail_templates: BTreeMap<String, MailTemplate>,
 }
 
+/// The name the web UI acts under: reserved, so no tenant can list it and no caller but the web pages can use it.
+pub const WEB_APP: &str = "gatehouse";
+
 /// A minute, an hour, a day and a year in the units settings are given in.
 const MINUTES_PER_YEAR: u32 = 525_600;
 const DAYS_PER_CENTURY: u32 = 36_500;
@@ -129,6 +132,19 @@ impl TenantPolicy {
                 key: "password.min_length",
                 message: "must not exceed password.max_length".to_owned(),
             });
+        }
+        for (key, list) in [
+            ("apps.all", &self.apps.all),
+            ("apps.signup_allowed", &self.apps.signup_allowed),
+            ("apps.login_allowed", &self.apps.login_allowed),
+            ("apps.login_metadata_allowed", &self.apps.login_metadata_allowed),
+        ] {
+            if list.iter().any(|app| app == WEB_APP) {
+                return Err(RangeError {
+                    key,
+                    message: format!("`{WEB_APP}` is reserved for the web UI, which needs no listing"),
+                });
+            }
         }
         if self.totp.valid_window > 10 {
             return Err(RangeError {

@@ -19,7 +19,7 @@ use gatehouse_shared::{SubStatus, Ust};
 
 /// The app the web UI logs in as; every tenant's app lists include it implicitly, for the web UI alone
 /// (`Ctx::is_web_ui`). The name is reserved: no tenant can list it, and no other caller can act as it.
-pub const WEB_APP: &str = "gatehouse";
+pub use crate::config::policy::WEB_APP;
 
 /// What a login call carries besides its context.
 #[derive(Debug, Clone, Default)]

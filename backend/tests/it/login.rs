@@ -504,10 +504,21 @@ async fn the_web_apps_name_is_reserved_for_the_web_ui(backend: Backend) {
         assert_eq!((status, sub(&reply)), (403, code.to_owned()), "zato: {reply}");
     }
     refused_as_web_ui(&app, "E004001").await;
-    // Listing the name changes nothing: it is reserved.
-    app.set("default", "apps", "all", json!("CRM,gatehouse")).await;
-    app.set("default", "apps", "login_allowed", json!("CRM,gatehouse"))
-        .await;
+    // The name cannot be listed: it is reserved (and were it listed, by an override stored before, listing
+    // would change nothing).
+    let ctx = app.services.ctx("default").await;
+    for key in ["all", "login_allowed", "signup_allowed", "login_metadata_allowed"] {
+        let err = app
+            .services
+            .sso
+            .set_setting(&ctx, "apps", key, Some(json!("CRM,gatehouse")))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, gatehouse::sso::SsoError::Invalid { key: named, .. } if *named == format!("apps.{key}")),
+            "{err:?}"
+        );
+    }
     refused_as_web_ui(&app, "E004001").await;
     app.set("default", "apps", "inform_if_app_invalid", json!(false)).await;
     refused_as_web_ui(&app, "E005001").await;
