@@ -1,8 +1,8 @@
 //! Every column that may hold a value sealed with the keyring, read and rewritten by key rotation: users'
 //! e-mails and TOTP keys and labels, encrypted attributes, pending TOTP enrolments, e-mail changes waiting for
-//! confirmation.
+//! confirmation, password-reset requests waiting for the mail sender.
 
-use super::schema::{attrs, email_tokens, totp_enrolments, users};
+use super::schema::{attrs, email_tokens, reset_requests, totp_enrolments, users};
 use super::{AnyConnection, StoreResult, TenantPk};
 use diesel::prelude::*;
 
@@ -31,6 +31,7 @@ pub enum Column {
     AttrValue,
     EnrolmentSecret,
     PendingEmail,
+    ResetCredential,
 }
 
 impl Column {
@@ -42,6 +43,7 @@ impl Column {
             Column::AttrValue => "attrs.value",
             Column::EnrolmentSecret => "totp_enrolments.secret",
             Column::PendingEmail => "email_tokens.new_email",
+            Column::ResetCredential => "reset_requests.credential_sealed",
         }
     }
 }
@@ -87,6 +89,13 @@ pub fn cells(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<Vec<Seal
         .load(conn)?;
     for (id, value) in rows {
         push(Column::PendingEmail, id, value);
+    }
+    let rows: Vec<(i64, String)> = reset_requests::table
+        .filter(reset_requests::tenant_id.eq(tenant))
+        .select((reset_requests::id, reset_requests::credential_sealed))
+        .load(conn)?;
+    for (id, value) in rows {
+        push(Column::ResetCredential, id, Some(value));
     }
     Ok(out)
 }
@@ -144,6 +153,14 @@ pub fn rewrite(conn: &mut AnyConnection, tenant: TenantPk, cell: &SealedCell, ne
                 .filter(email_tokens::new_email.eq(old)),
         )
         .set(email_tokens::new_email.eq(new))
+        .execute(conn)?,
+        Column::ResetCredential => diesel::update(
+            reset_requests::table
+                .filter(reset_requests::tenant_id.eq(tenant))
+                .find(row)
+                .filter(reset_requests::credential_sealed.eq(old)),
+        )
+        .set(reset_requests::credential_sealed.eq(new))
         .execute(conn)?,
     };
     Ok(written == 1)

@@ -63,6 +63,17 @@ async fn rotation_reseals_everything_and_logs_nobody_out(backend: Backend) {
     )
     .await;
     assert_eq!(status, 201);
+    // A reset request waiting for the mail sender holds its credential sealed.
+    let (status, _) = call(
+        &app.client,
+        &app.base,
+        "POST",
+        "/api/v1/t/default/password-reset",
+        None,
+        Some(json!({"credential": "tara"})),
+    )
+    .await;
+    assert_eq!(status, 202);
 
     // The new key first, the old one kept: every instance restarts with both, then the rotation runs.
     let (base2, sso2) = instance(&app, &[&k2, &k1], 1).await.unwrap();
@@ -73,6 +84,7 @@ async fn rotation_reseals_everything_and_logs_nobody_out(backend: Backend) {
     assert_eq!(report.resealed.get("users.email"), Some(&1), "{report:?}");
     assert_eq!(report.resealed.get("users.totp_key"), Some(&1));
     assert_eq!(report.resealed.get("attrs.value"), Some(&1));
+    assert_eq!(report.resealed.get("reset_requests.credential_sealed"), Some(&1));
     assert_eq!(report.live_sessions, 1);
     assert_eq!(
         report.older_keys_needed_until,
@@ -145,6 +157,14 @@ async fn rotation_reseals_everything_and_logs_nobody_out(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(found.map(|u| u.username), Some("tara".to_owned()));
+    // The waiting reset request is read with the new key alone: its link goes out.
+    let mail = crate::common::outbox_rows(&sso3).await;
+    assert!(
+        mail.iter()
+            .any(|m| m.kind == "password_reset" && m.recipient == "tara@example.com"),
+        "{:?}",
+        mail.iter().map(|m| &m.kind).collect::<Vec<_>>()
+    );
     // Only a UST sealed with the removed key stops working, as the report said it would.
     let (status, reply) = call(
         &app.client,
