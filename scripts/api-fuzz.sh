@@ -24,6 +24,9 @@ export GATEHOUSE__CRYPTO__KEY_FILE="$dir/fernet.key"
 export GATEHOUSE__MAIL__FILE_DIR="$dir/mail"
 export GATEHOUSE__HASHING__ARGON2_MEMORY_KIB=256 GATEHOUSE__HASHING__ARGON2_ITERATIONS=1
 export GATEHOUSE__SERVER__BIND="127.0.0.1:$port" GATEHOUSE__SERVER__METRICS_BIND=127.0.0.1:0 GATEHOUSE__LOG__LEVEL=error
+# The run's own app, in every tenant; tenants re-read at once, so a settings change undone in the database (by
+# the hooks) is seen on the next request.
+export GATEHOUSE__APPS__ALL=CRM,fuzzapp GATEHOUSE__APPS__LOGIN_ALLOWED=CRM,fuzzapp GATEHOUSE__SERVER__TENANT_CACHE_MS=0
 # The per-address failure throttle would start answering 429 to a fuzzer that sends many wrong passwords.
 export GATEHOUSE__LOGIN__MAX_FAILURES_PER_ADDRESS=1000000 GATEHOUSE__LOGIN__MAX_FAILURES=1000000
 password="fuzzing passphrase $RANDOM$RANDOM"
@@ -43,7 +46,7 @@ done
 up || { echo "api-fuzz: the server did not start:" >&2; cat "$dir/server.log" >&2; exit 1; }
 
 status=0
-GATEHOUSE_FUZZ_BASE="http://127.0.0.1:$port" GATEHOUSE_FUZZ_PASSWORD="$password" \
+GATEHOUSE_FUZZ_BASE="http://127.0.0.1:$port" GATEHOUSE_FUZZ_PASSWORD="$password" GATEHOUSE_FUZZ_DATABASE="$dir/gatehouse.db" \
   PYTHONPATH=e2e/api-fuzz SCHEMATHESIS_HOOKS=gatehouse_hooks \
   .venv/bin/schemathesis run "http://127.0.0.1:$port/api/v1/openapi.json" \
     --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
