@@ -77,6 +77,9 @@ async fn the_capture_sees_requests_and_logins_but_no_secrets() {
 fn the_scan_finds_what_it_looks_for() {
     let clean = "INFO request cid=zcid1 route=/api/v1/t/{tenant}/login status=200";
     assert_eq!(first_leak(clean, &["s3cr3t-token".to_owned()]), None);
+    // A correlation id that holds a token's prefix by chance is not a token.
+    let by_chance = "DEBUG request{cid=zcid1ba5gx8d0hzsesxapqa00svqvk}: login outcome=ok";
+    assert_eq!(first_leak(by_chance, &[]), None);
     for leaked in [
         "DEBUG login ust=gAAAAABnXyz",
         "DEBUG session secret=zust0123",
