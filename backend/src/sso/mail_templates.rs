@@ -12,6 +12,7 @@ pub const KINDS: &[&str] = &[
     "password_reset",
     "email_change",
     "email_change_notice",
+    "signup_attempt",
 ];
 
 /// What a message says: `{tenant}`, `{username}`, `{link}` and `{valid_for}` are filled in.
@@ -46,6 +47,10 @@ fn builtin(kind: &str) -> (&'static str, &'static str) {
         "email_change_notice" => (
             "Your e-mail address for {tenant} is being changed",
             "Hello {username},\n\na change of the e-mail address of your account at {tenant} to another address was asked for. It takes effect once confirmed from the new address; until then this address stays in use.\n\nIf you did not ask for this, change your password and tell your administrator.\n",
+        ),
+        "signup_attempt" => (
+            "A sign-up at {tenant} with this address",
+            "Hello,\n\nsomeone tried to sign up at {tenant} with this e-mail address, but an account with this address or the chosen username exists already, so none was made.\n\nIf it was you, log in, or reset your password if you have forgotten it. If it was not you, you can ignore this message.\n",
         ),
         _ => (
             "Confirm your new e-mail address for {tenant}",

@@ -165,23 +165,26 @@ impl Sso {
             })
             .await?;
         if name_taken || email_taken {
-            // A new account costs a password hash: a taken name or address costs the same, so the time of the
-            // answer does not tell who exists. The hash is thrown away.
+            let (code, inform) = if name_taken {
+                (SubStatus::UsernameExists, s.inform_if_user_exists)
+            } else {
+                (SubStatus::EmailExists, s.inform_if_email_exists)
+            };
+            // A new account costs a password hash and a transaction that records it and queues a message: a
+            // taken name or address costs the same, so the time of the answer does not tell who exists. The
+            // hash is thrown away; the attempt is audited, and the address given is told that no account was
+            // made (its owner, if it is taken, learns that someone tried).
             self.hasher.hash(ctx.tenant.pk, req.password.clone()).await?;
-        }
-        if name_taken {
-            return Err(refusal(
-                Kind::Conflict,
-                SubStatus::UsernameExists,
-                s.inform_if_user_exists,
-            ));
-        }
-        if email_taken {
-            return Err(refusal(
-                Kind::Conflict,
-                SubStatus::EmailExists,
-                s.inform_if_email_exists,
-            ));
+            let (c, p, to) = (ctx.clone(), (*policy).clone(), email.clone());
+            self.store
+                .tenant(pk, move |conn| {
+                    if let Some(to) = &to {
+                        queue(conn, &c, &p, "signup_attempt", to, "", None, "")?;
+                    }
+                    audit::append_ctx(conn, &c, "user.signup", None, Err(code))
+                })
+                .await?;
+            return Err(refusal(Kind::Conflict, code, inform));
         }
         // 2. The username.
         if let Some(code) = username_refusal(&policy, &req.username) {

@@ -137,15 +137,8 @@ impl Sso {
             return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidInput));
         }
         let pk = ctx.tenant.pk;
-        let username = new.username.clone();
-        if self
-            .store
-            .tenant(pk, move |conn| users::by_username(conn, pk, &username))
-            .await?
-            .is_some()
-        {
-            return Err(SsoError::refused(Kind::Conflict, SubStatus::UsernameExists));
-        }
+        // A taken username is found by the insert (the unique index answers `E001002` below): no lookup first,
+        // so a new user costs what a sign-up for a taken name costs.
         let hash = self.hasher.hash(ctx.tenant.pk, password).await?;
 
         let now = ctx.now;

@@ -868,5 +868,33 @@ async fn a_sign_up_for_a_taken_name_or_address_costs_a_hash(backend: Backend) {
         f.post("/api/v1/t/default/signup", body).await;
         assert_eq!(hashes() - before, 1, "{what}");
     }
+    // The refused attempts are audited with their reason, and the address given hears that no account was made
+    // (the owner of a taken one learns that someone tried).
+    let sso = f.app.services.sso.clone();
+    let pk = sso.resolve_tenant("default").await.unwrap().pk;
+    let audited: Vec<(String, Option<String>)> = sso
+        .store
+        .tenant(pk, move |conn| {
+            use diesel::prelude::*;
+            use gatehouse::store::schema::audit_log;
+            Ok(audit_log::table
+                .filter(audit_log::tenant_id.eq(pk))
+                .filter(audit_log::op.eq("user.signup"))
+                .order(audit_log::id.asc())
+                .select((audit_log::result, audit_log::sub_status))
+                .load(conn)?)
+        })
+        .await
+        .unwrap();
+    let codes: Vec<Option<&str>> = audited.iter().map(|(_, code)| code.as_deref()).collect();
+    assert_eq!(codes, vec![Some("E001002"), Some("E002002"), None], "{audited:?}");
+    let notices: Vec<String> = f
+        .queued()
+        .await
+        .into_iter()
+        .filter(|m| m.kind == "signup_attempt")
+        .map(|m| m.recipient)
+        .collect();
+    assert_eq!(notices, vec!["x@example.com".to_owned(), "root@example.com".to_owned()]);
 }
 both!(a_sign_up_for_a_taken_name_or_address_costs_a_hash);
