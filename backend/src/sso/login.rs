@@ -66,6 +66,16 @@ fn refused(code: SubStatus, inform: bool) -> SsoError {
     SsoError::refused_if(Kind::Unauthenticated, code, inform)
 }
 
+/// A super-user without 2FA, where the tenant requires it (`E005009`): only the web UI, which confines them to
+/// enrolment, may sign them in or use their session. Checked at login and on every use of a session, so a web
+/// session's token presented to the API is refused too.
+pub fn super_user_second_factor(policy: &TenantPolicy, user: &UserRow, ctx: &Ctx) -> SsoResult<()> {
+    if policy.login.require_totp_for_super_users && user.is_super_user && !user.is_totp_enabled && !ctx.is_web_ui() {
+        return Err(SsoError::refused(Kind::Forbidden, SubStatus::AuthTotpRequired));
+    }
+    Ok(())
+}
+
 /// Checks a user's state on every login and every use of a session (the reference's `UserChecker`): the app,
 /// the address, lock, confirmation, approval and password expiry, each hidden per its inform flag.
 #[allow(clippy::too_many_arguments)]
@@ -287,6 +297,11 @@ impl Sso {
 
         // 2. Approval, confirmation, lock: only now, so these codes go only to someone who knows the password.
         check_account(&policy, &user, now)?;
+        // Whether the password is a common one, decided where it was given and carried by continuations.
+        let breached = match &continued {
+            Some(c) => c.breached,
+            None => policy.password.check_breached_at_login && super::common_passwords::is_common(password.expose()),
+        };
 
         // 3. TOTP; a step, once accepted, is used up at once.
         if user.is_totp_enabled && !totp_done {
@@ -295,7 +310,9 @@ impl Sso {
                     step: LoginStep::Totp,
                     code: SubStatus::AuthTotpMissing,
                     inform: policy.login.inform_if_totp_missing,
-                    continuation: self.pending_step(ctx, &user, false, continued.as_ref()).await?,
+                    continuation: self
+                        .pending_step(ctx, &user, false, breached, continued.as_ref())
+                        .await?,
                 });
             };
             if let Err(e) = self.check_login_totp(ctx, &policy, &user, Some(code)).await {
@@ -305,12 +322,7 @@ impl Sso {
             }
         }
 
-        // A super-user without 2FA, where the tenant requires it: only the web UI, which confines them to
-        // enrolment, may sign them in.
-        if policy.login.require_totp_for_super_users && user.is_super_user && !user.is_totp_enabled && !ctx.is_web_ui()
-        {
-            return Err(SsoError::refused(Kind::Forbidden, SubStatus::AuthTotpRequired));
-        }
+        super_user_second_factor(&policy, &user, ctx)?;
 
         // 4. The app must be known and allowed to log users in.
         if !ctx.app_in(&policy.apps.all) || !ctx.app_in(&policy.apps.login_allowed) {
@@ -350,6 +362,7 @@ impl Sso {
                         ctx,
                         &user,
                         replaced,
+                        breached,
                         SubStatus::PasswordExpired,
                         policy.password.inform_if_expired,
                     )
@@ -363,7 +376,14 @@ impl Sso {
                 warnings.push(SubStatus::PasswordAboutToExpireWarning);
             } else {
                 return Err(self
-                    .needs_new_password(ctx, &user, replaced, SubStatus::PasswordAboutToExpireError, true)
+                    .needs_new_password(
+                        ctx,
+                        &user,
+                        replaced,
+                        breached,
+                        SubStatus::PasswordAboutToExpireError,
+                        true,
+                    )
                     .await);
             }
         }
@@ -374,6 +394,7 @@ impl Sso {
                         ctx,
                         &user,
                         replaced,
+                        breached,
                         SubStatus::PasswordMustSendNew,
                         policy.password.inform_if_must_be_changed,
                     )
@@ -382,13 +403,14 @@ impl Sso {
             change = true;
         }
         // A correct password that is on the common-password list is treated like must-change, when asked for.
-        if policy.password.check_breached_at_login && !change && super::common_passwords::is_common(password.expose()) {
+        if policy.password.check_breached_at_login && !change && breached {
             if new_password.is_none() {
                 return Err(self
                     .needs_new_password(
                         ctx,
                         &user,
                         replaced,
+                        breached,
                         SubStatus::PasswordTooCommon,
                         policy.password.inform_if_must_be_changed,
                     )
@@ -400,7 +422,11 @@ impl Sso {
         // 8. The new password must pass the policy; a must-change login never succeeds without it.
         let new_hash = match (change, &new_password) {
             (true, Some(new)) => {
-                let current = password_policy::Current::Plain(&password);
+                // A continued login sent no password: the new one is compared with the stored hash.
+                let current = match &continued {
+                    Some(_) => password_policy::Current::Hashed,
+                    None => password_policy::Current::Plain(&password),
+                };
                 self.check_new_password(&policy.password, &user, new, current)
                     .await?
                     .map_err(|code| {
@@ -447,13 +473,15 @@ impl Sso {
                 {
                     return Err(refused(SubStatus::AuthNotAllowed, true));
                 }
+                // The password and 2FA this login proved must still be the user's, the row held until the
+                // session is in: one set or reset meanwhile (by an administrator, a reset link) is neither undone
+                // by a rehash nor replaced by this login's change, and the session it ended is not followed by
+                // one made from what it replaced.
+                let before = users::by_pk_for_update(conn, pk, verified.id)?.ok_or_else(stale)?;
+                if binding(&before) != binding(&verified) {
+                    return Err(stale());
+                }
                 if let Some(hash) = new_hash {
-                    // The password verified above must still be the user's: one set meanwhile (by an
-                    // administrator, a reset) is neither undone by a rehash nor replaced by this login's change.
-                    let before = users::by_pk(conn, pk, verified.id)?.ok_or_else(stale)?;
-                    if before.password_hash != verified.password_hash {
-                        return Err(stale());
-                    }
                     let mut saved = before.clone();
                     saved.password_hash = hash;
                     if change {
@@ -521,6 +549,10 @@ struct Continuation {
     issued: i64,
     nonce: String,
     binding: String,
+    /// The password given at the first step is on the common-password list (known only then: a continued
+    /// login sends no password).
+    #[serde(default)]
+    breached: bool,
 }
 
 impl Continuation {
@@ -550,6 +582,7 @@ impl Sso {
         ctx: &Ctx,
         user: &UserRow,
         totp: bool,
+        breached: bool,
         replaces: Option<&Continuation>,
     ) -> SsoResult<Sealed> {
         let c = Continuation {
@@ -559,6 +592,7 @@ impl Sso {
             issued: ctx.now.and_utc().timestamp(),
             nonce: crate::crypto::random_urlsafe(32),
             binding: binding(user),
+            breached,
         };
         let (pk, user_pk, new, old) = (
             ctx.tenant.pk,
@@ -586,10 +620,11 @@ impl Sso {
         ctx: &Ctx,
         user: &UserRow,
         replaces: Option<&Continuation>,
+        breached: bool,
         code: SubStatus,
         inform: bool,
     ) -> SsoError {
-        match self.pending_step(ctx, user, true, replaces).await {
+        match self.pending_step(ctx, user, true, breached, replaces).await {
             Ok(continuation) => SsoError::NeedsMore {
                 step: LoginStep::NewPassword,
                 code,

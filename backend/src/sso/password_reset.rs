@@ -135,7 +135,11 @@ impl Sso {
                     UserSearchBy::Email => by_email,
                     UserSearchBy::UsernameOrEmail => by_name.or(by_email),
                 };
-                let Some(user) = found.filter(|u| u.approval_status == APPROVED && !credential.is_empty()) else {
+                // A password set since the request was made withdrew it, as it withdraws the links already sent.
+                let requested = request.creation_time;
+                let Some(user) = found.filter(|u| {
+                    u.approval_status == APPROVED && !credential.is_empty() && u.password_last_set <= requested
+                }) else {
                     return Ok(());
                 };
                 // The confirmed address; a changed one waits for its own confirmation.

@@ -72,6 +72,7 @@ impl Sso {
             ctx.now,
             expiry,
         )?;
+        super::login::super_user_second_factor(&policy, &user, ctx)?;
         Ok(CurrentSession { session, user })
     }
 

@@ -38,6 +38,12 @@ impl Sso {
                     let before = overrides.len();
                     overrides.retain(|r| format!("{}.{}", r.section, r.name) != e.key);
                     if overrides.len() == before {
+                        // A rule across keys (password.min_length against max_length, with one of them the
+                        // instance's): the section's overrides go together.
+                        let section = e.key.split('.').next().unwrap_or_default().to_owned();
+                        overrides.retain(|r| r.section != section);
+                    }
+                    if overrides.len() == before {
                         return Err(SsoError::Internal(format!("stored override no longer valid: {e}")));
                     }
                     tracing::warn!(tenant = %tenant.slug.as_str(), key = %e.key, "stored setting ignored: {}", e.message);
@@ -93,8 +99,10 @@ impl Sso {
             }
         }
         overlay(&defaults, &proposed).map_err(invalid)?;
-        let before = serde_json::to_value(overlay(&defaults, &current).map_err(invalid)?)
-            .map_err(|e| SsoError::Internal(e.to_string()))?;
+        // The values in force (stored overrides out of their range left out), so a change that mends such an
+        // override can be made.
+        let before =
+            serde_json::to_value(&*self.policy(&ctx.tenant).await?).map_err(|e| SsoError::Internal(e.to_string()))?;
         let ctx = ctx.clone();
         self.store
             .tenant(pk, move |conn| {

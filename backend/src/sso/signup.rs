@@ -113,6 +113,16 @@ pub fn username_refusal(policy: &TenantPolicy, username: &str) -> Option<SubStat
     (rejected || super::user::check_username(username).is_err()).then_some(SubStatus::UsernameInvalid)
 }
 
+/// Whether an address contains one of `user_validation.reject_email` (case-insensitively).
+fn email_rejected(policy: &TenantPolicy, email: &str) -> bool {
+    let lower = email.to_lowercase();
+    policy
+        .user_validation
+        .reject_email
+        .iter()
+        .any(|r| !r.is_empty() && lower.contains(&r.to_lowercase()))
+}
+
 impl Sso {
     /// Validates a sign-up in the reference's order, then creates the user (waiting for confirmation) with
     /// a confirmation token and e-mail, all in one transaction.
@@ -175,7 +185,12 @@ impl Sso {
             // hash is thrown away; the attempt is audited, and the address given is told that no account was
             // made (its owner, if it is taken, learns that someone tried).
             self.hasher.hash(ctx.tenant.pk, req.password.clone()).await?;
-            let (c, p, to) = (ctx.clone(), (*policy).clone(), email.clone());
+            // To a taken address (an account's own), or to one that could have signed up: well-formed and not on
+            // the tenant's reject list.
+            let to = email
+                .clone()
+                .filter(|e| email_taken || (e.parse::<lettre::Address>().is_ok() && !email_rejected(&policy, e)));
+            let (c, p) = (ctx.clone(), (*policy).clone());
             self.store
                 .tenant(pk, move |conn| {
                     if let Some(to) = &to {
@@ -209,13 +224,7 @@ impl Sso {
                 if e.chars().any(char::is_whitespace) {
                     return Err(invalid_email(SubStatus::EmailHasWhitespace));
                 }
-                let lower = e.to_lowercase();
-                let rejected = policy
-                    .user_validation
-                    .reject_email
-                    .iter()
-                    .any(|r| !r.is_empty() && lower.contains(&r.to_lowercase()));
-                if rejected || e.parse::<lettre::Address>().is_err() {
+                if email_rejected(&policy, e) || e.parse::<lettre::Address>().is_err() {
                     return Err(invalid_email(SubStatus::EmailInvalid));
                 }
             }

@@ -398,6 +398,11 @@ impl Sso {
     /// Turns 2FA off and forgets the key, the last used step, any enrolment and the recovery codes.
     pub async fn reset_totp(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
         let row = self.find_user(ctx, user).await?;
+        // One's own second factor goes only with the password and a code (`disable_totp`): a session alone, an
+        // administrator's included, must not remove it (`E008001`).
+        if matches!(&ctx.actor, super::Actor::User(id) if *id == row.user_id) {
+            return Err(SsoError::refused(Kind::Forbidden, SubStatus::CommonInvalidOperation));
+        }
         let (pk, user_pk, ctx_c, target) = (ctx.tenant.pk, row.id, ctx.clone(), row.user_id.clone());
         self.store
             .tenant(pk, move |conn| {

@@ -9,9 +9,9 @@ use super::{Ctx, Sso, UserRef, audit, password_policy};
 use crate::config::parse_net;
 use crate::crypto::password::Password;
 use crate::crypto::{random_urlsafe, sha256_hex};
-use crate::store::address_lists;
 use crate::store::email_tokens::{self, NewEmailToken};
 use crate::store::users::{self, UserRow};
+use crate::store::{address_lists, sessions as session_rows};
 use chrono::NaiveDateTime;
 use gatehouse_shared::SubStatus;
 use serde_json::{Map, Value};
@@ -374,17 +374,28 @@ impl Sso {
         let hash = self.hasher.hash(ctx.tenant.pk, new_password).await?;
         let days = i64::from(policy.password.expiry);
         let (pk, acting, keep) = (ctx.tenant.pk, current.acting(ctx), current.session.id);
-        let before = current.user.clone();
-        let now = ctx.now;
+        let (proved, now) = (current.user.clone(), ctx.now);
         self.store
-            .tenant(pk, move |conn| {
+            .tenant_with(pk, move |conn| {
+                // The old password proved above must still be the user's and the session still live: a password
+                // set or reset meanwhile (which ended this session) is not replaced by this change.
+                let before = users::by_pk_for_update(conn, pk, proved.id)?.ok_or_else(not_found)?;
+                if before.password_hash != proved.password_hash || !session_rows::exists(conn, pk, keep)? {
+                    return Err(super::session::no_such_session());
+                }
                 let mut user = before.clone();
                 user.password_hash = hash;
                 user.password_last_set = now;
                 user.password_expiry = super::clock::days_after(now, days);
                 user.password_must_change = false;
                 super::user_write::write(conn, &before, &user, Some(keep))?;
-                audit::append_ctx(conn, &acting, "user.change_password", Some(&user.user_id), Ok(()))
+                Ok(audit::append_ctx(
+                    conn,
+                    &acting,
+                    "user.change_password",
+                    Some(&user.user_id),
+                    Ok(()),
+                )?)
             })
             .await?;
         Ok(())
@@ -402,6 +413,11 @@ impl Sso {
     ) -> SsoResult<UserRow> {
         if !current.user.is_super_user {
             return Err(super_user_required());
+        }
+        // One's own password is changed with the old one (`change_own_password`): a session alone must not set
+        // it (`E008001`).
+        if user_id == current.user.user_id {
+            return Err(SsoError::refused(Kind::Forbidden, SubStatus::CommonInvalidOperation));
         }
         let acting = current.acting(ctx);
         self.set_password(

@@ -170,3 +170,13 @@ pub fn newest_live_creation(
         .select(diesel::dsl::max(sessions::creation_time))
         .first(conn)?)
 }
+
+/// Whether the session row `id` of the tenant still exists (it ends by deletion).
+pub fn exists(conn: &mut AnyConnection, tenant: TenantPk, id: i64) -> StoreResult<bool> {
+    let found: i64 = sessions::table
+        .filter(sessions::tenant_id.eq(tenant))
+        .filter(sessions::id.eq(id))
+        .count()
+        .get_result(conn)?;
+    Ok(found > 0)
+}

@@ -265,3 +265,16 @@ pub fn pending(conn: &mut AnyConnection, tenant: TenantPk, limit: i64) -> StoreR
         .select(UserRow::as_select())
         .load(conn)?)
 }
+
+/// Reads a user to change it, holding the row until the transaction ends on PostgreSQL (`FOR UPDATE`), so a
+/// concurrent change of the same user waits for this one instead of deciding on what this one is replacing.
+/// SQLite has one writer at a time already.
+pub fn by_pk_for_update(conn: &mut AnyConnection, tenant: TenantPk, id: i64) -> StoreResult<Option<UserRow>> {
+    let query = users::table
+        .filter(users::tenant_id.eq(tenant))
+        .filter(users::id.eq(id));
+    Ok(match conn {
+        AnyConnection::Postgresql(pg) => query.select(UserRow::as_select()).for_update().first(pg).optional()?,
+        AnyConnection::Sqlite(lite) => query.select(UserRow::as_select()).first(lite).optional()?,
+    })
+}

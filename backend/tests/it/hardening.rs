@@ -345,6 +345,18 @@ async fn an_override_stored_out_of_range_does_not_take_the_tenant_down(backend: 
         json!(30),
         "the default applies"
     );
+    // And it can be mended: replaced by a value in range.
+    let (status, reply) = api
+        .call(
+            "PATCH",
+            "default",
+            "/settings",
+            Some(&root),
+            Some(json!({"password": {"about_to_expire_threshold": 14}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    assert_eq!(reply["effective"]["password"]["about_to_expire_threshold"], json!(14));
 }
 both!(an_override_stored_out_of_range_does_not_take_the_tenant_down);
 
@@ -513,6 +525,32 @@ async fn account_changes_end_sessions_on_every_path(backend: Backend) {
     assert!(api.alive(reply["ust"].as_str().unwrap()).await);
 }
 both!(account_changes_end_sessions_on_every_path);
+
+/// A super-user's session alone neither removes their own second factor nor sets their own password through
+/// the administrators' calls (`E008001`): those need the password and a code, or the old password.
+async fn an_administrator_cannot_reset_their_own_factor_or_password_with_a_session_alone(backend: Backend) {
+    let api = Api::new(backend).await;
+    let root = api.login("default", "root").await;
+    let id = api.row("root").await.user_id;
+    let (status, reply) = api
+        .call("POST", "default", &format!("/users/{id}/totp/reset"), Some(&root), None)
+        .await;
+    assert_eq!((status, sub(&reply)), (403, "E008001".to_owned()), "{reply}");
+    let body = json!({"new_password": "a password chosen by a thief"});
+    let (status, reply) = api
+        .call(
+            "PATCH",
+            "default",
+            &format!("/users/{id}/password"),
+            Some(&root),
+            Some(body),
+        )
+        .await;
+    assert_eq!((status, sub(&reply)), (403, "E008001".to_owned()), "{reply}");
+    assert!(api.alive(&root).await, "nothing changed");
+    api.login("default", "root").await;
+}
+both!(an_administrator_cannot_reset_their_own_factor_or_password_with_a_session_alone);
 
 /// Concurrent changes to different columns of one user all survive: an administrator's lock, 2FA reset or
 /// rejection that lands while the user changes their own password is not reverted by it.
@@ -785,5 +823,37 @@ async fn a_new_password_withdraws_outstanding_reset_links(backend: Backend) {
         .await;
     assert!((200..300).contains(&status), "{reply}");
     assert_eq!(m.access(&fourth).await, Err((403, "E010001".to_owned())));
+
+    // A request still waiting for the mail sender when the password changes is withdrawn with the rest.
+    let (status, _) = m
+        .api
+        .call(
+            "POST",
+            "default",
+            "/password-reset",
+            None,
+            Some(json!({"credential": "dana"})),
+        )
+        .await;
+    assert_eq!(status, 202);
+    let sso = m.api.app.services.sso.clone();
+    sso.clock.advance(chrono::TimeDelta::seconds(1));
+    let (status, reply) = m
+        .api
+        .call(
+            "PATCH",
+            "default",
+            &format!("/users/{dana}/password"),
+            Some(&root),
+            Some(json!({"new_password": "dana's fifth passphrase"})),
+        )
+        .await;
+    assert!((200..300).contains(&status), "{reply}");
+    let links = crate::common::outbox_rows(&sso)
+        .await
+        .into_iter()
+        .filter(|r| r.kind == "password_reset")
+        .count();
+    assert_eq!(links, m.seen.len(), "no link for the withdrawn request");
 }
 both!(a_new_password_withdraws_outstanding_reset_links);

@@ -949,3 +949,95 @@ async fn error_pages_carry_the_security_headers(backend: Backend) {
     }
 }
 both!(error_pages_carry_the_security_headers);
+
+/// The web login's steps hold every rule of a login: a web session's token presented to the API is checked as
+/// any session is (a super-user without the 2FA the tenant requires gets `E005009`), the new-password step
+/// refuses the current password (`E003010`) though it sends no password, and a common password found at the
+/// first step still asks for, and keeps, a new one when the login is continued.
+async fn the_web_logins_steps_hold_every_rule(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "boss", |u| u.is_super_user = true).await;
+    user(&app, "mona", |u| u.must_change = true).await;
+    user(&app, "cole", |_| {}).await;
+    // A common password, as an import or an older policy may have left one (the policy refuses it now).
+    let mut cole = app.find("default", "cole").await;
+    cole.password_hash = app
+        .services
+        .sso
+        .hasher
+        .hash(cole.tenant_id, Password::new("baseball"))
+        .await
+        .unwrap();
+    app.save_user(&cole).await;
+    app.set("default", "login", "require_totp_for_super_users", json!(true))
+        .await;
+    app.set("default", "password", "check_breached_at_login", json!(true))
+        .await;
+
+    // The super-user's web session, confined to enrolment there, is no API session.
+    let mut b = Browser::new(&app);
+    let landed = b.login("boss", "boss's passphrase").await;
+    assert_eq!(landed.status, 303, "{}", landed.html);
+    let token = b.cookies.get("gh_session").expect("a web session").clone();
+    let mut res = app
+        .client
+        .get(app.url("/api/v1/t/default/users/me"))
+        .insert_header(("X-Current-App", "CRM"))
+        .insert_header(("Authorization", format!("Bearer {token}")))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let reply = crate::common::json_body(&mut res).await;
+    assert_eq!(
+        (status, reply["sub_status"][0].as_str()),
+        (403, Some("E005009")),
+        "{reply}"
+    );
+
+    // The new-password step refuses the current password.
+    let mut b = Browser::new(&app);
+    let step = b.login("mona", "mona's passphrase").await;
+    assert_eq!(step.location.as_deref(), Some("/t/default/login/new-password"));
+    let same = b
+        .submit(
+            "/t/default/login/new-password",
+            "/t/default/login/new-password",
+            &[
+                ("new_password", "mona's passphrase"),
+                ("new_password_again", "mona's passphrase"),
+            ],
+        )
+        .await;
+    assert!(
+        same.html.contains("must be different from your current one"),
+        "{}",
+        same.html
+    );
+
+    // A common password: the new one given at the next step is the one kept.
+    let mut b = Browser::new(&app);
+    let step = b.login("cole", "baseball").await;
+    assert_eq!(step.location.as_deref(), Some("/t/default/login/new-password"));
+    let done = b
+        .submit(
+            "/t/default/login/new-password",
+            "/t/default/login/new-password",
+            &[
+                ("new_password", "cole's uncommon passphrase"),
+                ("new_password_again", "cole's uncommon passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/t/default/account"), "{}", done.html);
+    let cole = app.find("default", "cole").await;
+    assert!(
+        app.services
+            .sso
+            .verify_password(&cole, Password::new("cole's uncommon passphrase"))
+            .await
+            .unwrap(),
+        "the new password was kept"
+    );
+}
+both!(the_web_logins_steps_hold_every_rule);

@@ -896,5 +896,17 @@ async fn a_sign_up_for_a_taken_name_or_address_costs_a_hash(backend: Backend) {
         .map(|m| m.recipient)
         .collect();
     assert_eq!(notices, vec!["x@example.com".to_owned(), "root@example.com".to_owned()]);
+    // No notice to an address that could not have signed up (malformed, or on the reject list).
+    for email in ["not an address", "someone@admin.example"] {
+        let body = json!({"username": "root", "password": "a fine passphrase", "email": email});
+        f.post("/api/v1/t/default/signup", body).await;
+    }
+    let notices = f
+        .queued()
+        .await
+        .into_iter()
+        .filter(|m| m.kind == "signup_attempt")
+        .count();
+    assert_eq!(notices, 2);
 }
 both!(a_sign_up_for_a_taken_name_or_address_costs_a_hash);
