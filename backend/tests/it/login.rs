@@ -106,6 +106,21 @@ impl TestApp {
             .unwrap()
     }
 
+    /// Gives a user of `default` a password straight in the store, past the policy (as an import or an older
+    /// policy may have left one), with no change required.
+    pub async fn give_password(&self, name: &str, password: &str) {
+        let mut row = self.find("default", name).await;
+        row.password_must_change = false;
+        row.password_hash = self
+            .services
+            .sso
+            .hasher
+            .hash(row.tenant_id, Password::new(password))
+            .await
+            .unwrap();
+        self.save_user(&row).await;
+    }
+
     /// Writes a changed copy of a user row straight to the store (the columns that differ from the stored row).
     pub async fn save_user(&self, row: &gatehouse::store::users::UserRow) {
         let (pk, row) = (row.tenant_id, row.clone());
@@ -1082,16 +1097,7 @@ async fn common_passwords_are_refused_and_can_force_a_change_at_login(backend: B
     .await;
 
     // An account imported with a common password: logins work until the tenant asks for the check.
-    let mut cole = app.find("default", "cole").await;
-    cole.password_must_change = false;
-    cole.password_hash = app
-        .services
-        .sso
-        .hasher
-        .hash(cole.tenant_id, Password::new("baseball"))
-        .await
-        .unwrap();
-    app.save_user(&cole).await;
+    app.give_password("cole", "baseball").await;
     app.ok_both("default", creds("cole", "baseball")).await;
     app.set("default", "password", "check_breached_at_login", json!(true))
         .await;

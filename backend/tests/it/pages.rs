@@ -959,16 +959,7 @@ async fn the_web_logins_steps_hold_every_rule(backend: Backend) {
     user(&app, "boss", |u| u.is_super_user = true).await;
     user(&app, "mona", |u| u.must_change = true).await;
     user(&app, "cole", |_| {}).await;
-    // A common password, as an import or an older policy may have left one (the policy refuses it now).
-    let mut cole = app.find("default", "cole").await;
-    cole.password_hash = app
-        .services
-        .sso
-        .hasher
-        .hash(cole.tenant_id, Password::new("baseball"))
-        .await
-        .unwrap();
-    app.save_user(&cole).await;
+    app.give_password("cole", "baseball").await;
     app.set("default", "login", "require_totp_for_super_users", json!(true))
         .await;
     app.set("default", "password", "check_breached_at_login", json!(true))
