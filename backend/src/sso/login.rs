@@ -349,75 +349,43 @@ impl Sso {
         // 7. Expiry, about-to-expire and must-change decide whether a new password is required.
         let new_password = request.new_password.clone().filter(|p| !p.is_empty());
         let mut warnings = Vec::new();
-        let mut change = false;
         // From here on the TOTP step is done: a continuation says so (`pending_step(.., true, ..)`).
         let replaced = continued.as_ref();
-        if password_expired(&user, now) {
+        // The first reason a new password is needed, with its code and whether the code may be shown.
+        let needed = if password_expired(&user, now) {
             if !policy.password.allow_change_if_expired {
                 return Err(refused(SubStatus::PasswordExpired, policy.password.inform_if_expired));
             }
-            if new_password.is_none() {
-                return Err(self
-                    .needs_new_password(
-                        ctx,
-                        &user,
-                        replaced,
-                        breached,
-                        SubStatus::PasswordExpired,
-                        policy.password.inform_if_expired,
-                    )
-                    .await);
-            }
-            change = true;
+            Some((SubStatus::PasswordExpired, policy.password.inform_if_expired))
         } else if about_to_expire(&policy, &user, now) {
-            if new_password.is_some() {
-                change = true;
-            } else if policy.password.inform_if_about_to_expire {
+            if new_password.is_none() && policy.password.inform_if_about_to_expire {
                 warnings.push(SubStatus::PasswordAboutToExpireWarning);
+                None
             } else {
+                Some((SubStatus::PasswordAboutToExpireError, true))
+            }
+        } else {
+            None
+        };
+        let must = policy.password.inform_if_must_be_changed;
+        let needed = needed
+            .or_else(|| {
+                user.password_must_change
+                    .then_some((SubStatus::PasswordMustSendNew, must))
+            })
+            // A correct password on the common-password list is treated like must-change, when asked for.
+            .or_else(|| {
+                (policy.password.check_breached_at_login && breached).then_some((SubStatus::PasswordTooCommon, must))
+            });
+        let change = match needed {
+            Some((code, inform)) if new_password.is_none() => {
                 return Err(self
-                    .needs_new_password(
-                        ctx,
-                        &user,
-                        replaced,
-                        breached,
-                        SubStatus::PasswordAboutToExpireError,
-                        true,
-                    )
+                    .needs_new_password(ctx, &user, replaced, breached, code, inform)
                     .await);
             }
-        }
-        if user.password_must_change {
-            if new_password.is_none() {
-                return Err(self
-                    .needs_new_password(
-                        ctx,
-                        &user,
-                        replaced,
-                        breached,
-                        SubStatus::PasswordMustSendNew,
-                        policy.password.inform_if_must_be_changed,
-                    )
-                    .await);
-            }
-            change = true;
-        }
-        // A correct password that is on the common-password list is treated like must-change, when asked for.
-        if policy.password.check_breached_at_login && !change && breached {
-            if new_password.is_none() {
-                return Err(self
-                    .needs_new_password(
-                        ctx,
-                        &user,
-                        replaced,
-                        breached,
-                        SubStatus::PasswordTooCommon,
-                        policy.password.inform_if_must_be_changed,
-                    )
-                    .await);
-            }
-            change = true;
-        }
+            Some(_) => true,
+            None => false,
+        };
 
         // 8. The new password must pass the policy; a must-change login never succeeds without it.
         let new_hash = match (change, &new_password) {
