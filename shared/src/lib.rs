@@ -2,10 +2,12 @@
 //! identifiers that can only be made by parsing. This crate builds without the server's dependencies so a client
 //! or the web UI can use it alone.
 
+pub mod account;
 pub mod error;
 pub mod ids;
 pub mod token;
 
+pub use account::{ApprovalStatus, LoginStep, SignupStatus, Username, UsernameError};
 pub use error::{Status, SubStatus};
 pub use ids::{IdError, TenantSlug, UserId};
 pub use token::Ust;

@@ -89,12 +89,8 @@ impl SsoError {
     }
 }
 
-/// The step a login still needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoginStep {
-    Totp,
-    NewPassword,
-}
+/// The step a login still needs: one word for the REST answer, the pages and the frontend.
+pub use gatehouse_shared::LoginStep;
 
 /// A value sealed with the keyring (a login continuation). `Debug` prints nothing of it.
 #[derive(Clone, PartialEq, Eq)]
