@@ -9,6 +9,7 @@ pub mod meta;
 pub mod ops;
 pub mod pages;
 pub mod tenant;
+pub mod user_patch;
 pub mod zato;
 
 use crate::sso::Sso;

@@ -4,9 +4,9 @@
 //! sign-up time and user id.
 
 use super::error::{Kind, SsoError, SsoResult};
-use super::session::{CurrentSession, super_user_required};
 use super::user::normalise_email;
-use super::{Ctx, Sso, audit};
+use super::{Admin, Sso, audit};
+use crate::domain::User;
 use crate::store::schema::{user_search_names, users};
 use crate::store::users::UserRow;
 use crate::store::{AnyConnection, StoreResult, TenantPk};
@@ -49,7 +49,7 @@ pub struct SearchPage {
     pub has_prev_page: bool,
     pub next_page: Option<i64>,
     pub prev_page: Option<i64>,
-    pub result: Vec<UserRow>,
+    pub result: Vec<User>,
 }
 
 type Db = <AnyConnection as diesel::Connection>::Backend;
@@ -208,15 +208,9 @@ fn run(
 
 impl Sso {
     /// Searches the tenant's users (a super-user's call).
-    pub async fn search_users(
-        &self,
-        ctx: &Ctx,
-        current: &CurrentSession,
-        criteria: SearchCriteria,
-    ) -> SsoResult<SearchPage> {
-        if !current.user.is_super_user {
-            return Err(super_user_required());
-        }
+    /// An administrator's search of the tenant's users (reference §7.5), one page of it.
+    pub async fn search_users(&self, admin: &Admin, criteria: SearchCriteria) -> SsoResult<SearchPage> {
+        let ctx = admin.ctx();
         let policy = self.policy(&ctx.tenant).await?;
         let clean = |v: &Option<String>| -> SsoResult<Option<String>> {
             match v {
@@ -258,7 +252,7 @@ impl Sso {
             _ => default_size.min(max_size),
         };
         let cur_page = criteria.cur_page.filter(|p| *p >= 1).unwrap_or(1);
-        let (pk, acting) = (ctx.tenant.pk, current.acting(ctx));
+        let (pk, acting) = (ctx.tenant.pk, ctx.clone());
         let offset = (cur_page - 1).saturating_mul(page_size);
         let (total, result) = self
             .store
@@ -280,21 +274,20 @@ impl Sso {
             has_prev_page,
             next_page: has_next_page.then_some(cur_page + 1),
             prev_page: has_prev_page.then_some(cur_page - 1),
-            result,
+            result: result.iter().map(|r| self.user_of(r)).collect::<SsoResult<_>>()?,
         })
     }
 }
 
 impl Sso {
     /// The approval queue: users waiting for a decision, oldest sign-up first (a super-user's call).
-    pub async fn pending_approvals(&self, ctx: &Ctx, current: &CurrentSession) -> SsoResult<Vec<UserRow>> {
-        if !current.user.is_super_user {
-            return Err(super_user_required());
-        }
-        let pk = ctx.tenant.pk;
-        Ok(self
+    /// The sign-ups waiting for an administrator's decision, oldest first.
+    pub async fn pending_approvals(&self, admin: &Admin) -> SsoResult<Vec<User>> {
+        let pk = admin.ctx().tenant.pk;
+        let rows = self
             .store
             .tenant(pk, move |conn| crate::store::users::pending(conn, pk, 500))
-            .await?)
+            .await?;
+        rows.iter().map(|r| self.user_of(r)).collect()
     }
 }

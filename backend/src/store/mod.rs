@@ -61,6 +61,9 @@ pub enum StoreError {
     /// A foreign database (a Zato ODB to import from) cannot be opened.
     #[error("{0}")]
     Source(String),
+    /// A stored value the domain cannot read (a status no version of Gatehouse writes): a bug or a hand edit.
+    #[error("a stored value cannot be read: {0}")]
+    Corrupt(String),
 }
 
 impl From<diesel::result::Error> for StoreError {

@@ -1,7 +1,9 @@
 //! The `users` table. Every query takes the tenant.
 
 use super::schema::users;
-use super::{AnyConnection, StoreResult, TenantPk};
+use super::{AnyConnection, StoreError, StoreResult, TenantPk};
+use crate::crypto::keyring::Keyring;
+use crate::domain::{ApprovalStatus, Email, Lock, SignupStatus, User, Username};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -53,6 +55,57 @@ impl std::fmt::Debug for UserRow {
             .field("is_locked", &self.is_locked)
             .field("is_super_user", &self.is_super_user)
             .finish_non_exhaustive()
+    }
+}
+
+/// The placeholder label a Zato import stores for "no label" (reference §7.2): shown as none.
+pub const IMPORTED_DEFAULT_LABEL: &str = "<default-label>";
+
+impl UserRow {
+    pub fn lock(&self) -> Lock {
+        Lock {
+            is_locked: self.is_locked,
+            time: self.locked_time,
+            by: self.locked_by.clone(),
+            until: self.locked_until,
+        }
+    }
+
+    /// The user as the domain sees it: statuses parsed, the e-mail address and 2FA label opened with the
+    /// keyring, nothing secret carried over.
+    pub fn to_user(&self, keys: &Keyring) -> StoreResult<User> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("{what} of user {}", self.user_id));
+        Ok(User {
+            pk: self.id,
+            user_id: self.user_id.clone(),
+            username: Username::stored(self.username.clone()),
+            email: self
+                .email
+                .as_deref()
+                .map(|e| Email::stored(keys.open_text(e).unwrap_or_else(|| e.to_owned()))),
+            email_confirmed: self.email_confirmed,
+            display_name: self.display_name.clone(),
+            first_name: self.first_name.clone(),
+            middle_name: self.middle_name.clone(),
+            last_name: self.last_name.clone(),
+            is_super_user: self.is_super_user,
+            lock: self.lock(),
+            approval_status: ApprovalStatus::parse(&self.approval_status).ok_or_else(|| corrupt("approval_status"))?,
+            approval_status_mod_time: self.approval_status_mod_time,
+            approval_status_mod_by: self.approval_status_mod_by.clone(),
+            password_must_change: self.password_must_change,
+            password_last_set: self.password_last_set,
+            password_expiry: self.password_expiry,
+            sign_up_status: SignupStatus::parse(&self.sign_up_status).ok_or_else(|| corrupt("sign_up_status"))?,
+            sign_up_time: self.sign_up_time,
+            sign_up_confirm_time: self.sign_up_confirm_time,
+            is_totp_enabled: self.is_totp_enabled,
+            totp_label: self
+                .totp_label
+                .as_deref()
+                .and_then(|l| keys.open_text(l))
+                .filter(|l| l != IMPORTED_DEFAULT_LABEL),
+        })
     }
 }
 

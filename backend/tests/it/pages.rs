@@ -122,7 +122,11 @@ async fn user(app: &TestApp, name: &str, adjust: impl FnOnce(&mut NewUser)) {
     };
     adjust(&mut new);
     let ctx = app.services.ctx("default").await;
-    app.services.sso.create_user(&ctx, new).await.unwrap();
+    app.services
+        .sso
+        .create_user(&app.services.sso.cli_admin(ctx.tenant.clone()), new)
+        .await
+        .unwrap();
 }
 
 async fn pages_carry_security_headers_and_cookies(backend: Backend) {
@@ -204,7 +208,10 @@ async fn login_sentences_follow_the_inform_flags(backend: Backend) {
     let ctx = app.services.ctx("default").await;
     app.services
         .sso
-        .lock_user(&ctx, &UserRef::Username("lou".into()))
+        .lock_user(
+            &app.services.sso.cli_admin(ctx.tenant.clone()),
+            &UserRef::Username("lou".into()),
+        )
         .await
         .unwrap();
     let mut b = Browser::new(&app);
@@ -390,7 +397,13 @@ async fn a_login_continuation_is_used_once_and_bound_to_the_account(backend: Bac
     let pending = b.cookies["gh_login"].clone();
     app.services
         .sso
-        .set_password(&ctx, &tia, Password::new("an operator's choice"), false, None)
+        .set_password(
+            &app.services.sso.cli_admin(ctx.tenant.clone()),
+            &tia,
+            Password::new("an operator's choice"),
+            false,
+            None,
+        )
         .await
         .unwrap();
     clock.advance(TimeDelta::seconds(30));
@@ -400,7 +413,11 @@ async fn a_login_continuation_is_used_once_and_bound_to_the_account(backend: Bac
     let mut b = Browser::new(&app);
     b.login("tia", "an operator's choice").await;
     let pending = b.cookies["gh_login"].clone();
-    app.services.sso.reset_totp(&ctx, &tia).await.unwrap();
+    app.services
+        .sso
+        .reset_totp(&app.services.sso.cli_admin(ctx.tenant.clone()), &tia)
+        .await
+        .unwrap();
     assert!(!replay(&app, &pending, "/t/default/login/code", &[("code", "")]).await);
     // The account itself is fine: the password alone logs in now.
     let mut b = Browser::new(&app);
@@ -429,7 +446,10 @@ async fn about_to_expire_lock_and_other_tenants(backend: Backend) {
     let ctx = app.services.ctx("default").await;
     app.services
         .sso
-        .lock_user(&ctx, &UserRef::Username("eli".into()))
+        .lock_user(
+            &app.services.sso.cli_admin(ctx.tenant.clone()),
+            &UserRef::Username("eli".into()),
+        )
         .await
         .unwrap();
     let after = b.get("/t/default/account").await;
@@ -1025,7 +1045,11 @@ async fn the_web_logins_steps_hold_every_rule(backend: Backend) {
     assert!(
         app.services
             .sso
-            .verify_password(&cole, Password::new("cole's uncommon passphrase"))
+            .verify_password(
+                &app.services.ctx("default").await,
+                &crate::common::as_user(&app.services.sso, &cole),
+                Password::new("cole's uncommon passphrase"),
+            )
             .await
             .unwrap(),
         "the new password was kept"

@@ -2,17 +2,17 @@
 
 use super::auth::authed;
 use super::schemas;
+use crate::domain::Session;
 use crate::http::call::{Call, bearer, rfc3339};
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::sso::session::no_such_session;
 use crate::sso::{Sso, UserRef};
-use crate::store::sessions::SessionRow;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-pub fn session_json(s: &SessionRow, current: Option<i64>) -> Value {
+pub fn session_json(s: &Session, current: Option<i64>) -> Value {
     let mut v = json!({
         "session_id": s.session_id,
         "creation_time": rfc3339(s.creation_time),
@@ -21,7 +21,7 @@ pub fn session_json(s: &SessionRow, current: Option<i64>) -> Value {
         "user_agent": s.user_agent,
     });
     if let Some(current) = current {
-        v["current"] = json!(s.id == current);
+        v["current"] = json!(s.pk() == current);
     }
     v
 }
@@ -80,7 +80,9 @@ pub async fn verify(
 ) -> Result<HttpResponse, ApiError> {
     let ust = bearer(&req).ok_or_else(no_such_session)?;
     // The caller first: a request without a valid super-user's UST is refused as such whatever its body.
-    sso.require_super_user(&call.ctx, &ust).await?;
+    sso.current_session(&call.ctx, &ust)
+        .await?
+        .require_super_user(&call.ctx)?;
     let target = body.take()?.target_ust;
     let is_valid = sso.verify_session(&call.ctx, &ust, &target).await?;
     Ok(HttpResponse::Ok().json(json!({"is_valid": is_valid})))
@@ -119,7 +121,7 @@ pub async fn list(
     let a = authed(&sso, &call, &req).await?;
     let of = query.into_inner().user_id.map(UserRef::Id);
     let sessions = sso.list_sessions(&a.ctx, &a.current, of).await?;
-    let current = a.current.session.id;
+    let current = a.current.session.pk();
     Ok(HttpResponse::Ok().json(
         sessions
             .iter()

@@ -155,6 +155,6 @@ pub async fn reset(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
-    sso.reset_totp(&a.ctx, &UserRef::Id(path.into_inner().1)).await?;
+    sso.reset_totp(&a.admin()?, &UserRef::Id(path.into_inner().1)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

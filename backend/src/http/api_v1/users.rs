@@ -1,19 +1,19 @@
 //! Users on the native API: the caller's own profile and password; a super-user's create, search, read,
 //! update, delete, approve, reject, lock, unlock, password and IP allow-list of any user of the tenant.
 
-use super::auth::{authed, authed_super};
+use super::auth::authed;
 use super::schemas;
 use crate::crypto::password::Password;
+use crate::domain::User;
 use crate::http::call::{Call, bearer, rfc3339};
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
+use crate::http::user_patch::{self, UnknownKeys};
 use crate::sso::login::ExpiryCheck;
 use crate::sso::search::SearchCriteria;
 use crate::sso::session::no_such_session;
-use crate::sso::user_admin::UpdateRules;
-use crate::sso::user_view::FieldSet;
+use crate::sso::user_admin::TotpToggle;
 use crate::sso::{NewUser, Sso, UserRef};
-use crate::store::users::UserRow;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
 use serde::Deserialize;
@@ -25,17 +25,54 @@ fn parse_rfc3339(s: &str) -> Option<NaiveDateTime> {
     chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| t.naive_utc())
 }
 
-const RULES: UpdateRules = UpdateRules {
-    allow_totp_toggle: false,
-    parse_time: parse_rfc3339,
-};
-
-fn user_reply(sso: &Sso, user: &UserRow, fields: FieldSet) -> Value {
-    Value::Object(sso.user_json(user, fields, rfc3339, false))
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FieldSet {
+    Regular,
+    Full,
 }
 
 fn fields_for(is_super: bool) -> FieldSet {
     if is_super { FieldSet::Full } else { FieldSet::Regular }
+}
+
+/// A regular caller sees the regular fields; a super-user every field (never a secret).
+fn user_reply(_sso: &Sso, user: &User, fields: FieldSet) -> Value {
+    let mut v = json!({
+        "user_id": user.user_id,
+        "username": user.username,
+        "email": user.email.as_ref().map(|e| e.as_str()),
+        "display_name": user.display_name,
+        "first_name": user.first_name,
+        "middle_name": user.middle_name,
+        "last_name": user.last_name,
+        "is_totp_enabled": user.is_totp_enabled,
+        "totp_label": user.totp_label.clone().unwrap_or_default(),
+    });
+    if fields == FieldSet::Full {
+        let more = json!({
+            "is_active": true,
+            "is_internal": false,
+            "is_super_user": user.is_super_user,
+            "is_approval_needed": !user.is_approved(),
+            "approval_status": user.approval_status,
+            "approval_status_mod_by": user.approval_status_mod_by,
+            "approval_status_mod_time": rfc3339(user.approval_status_mod_time),
+            "is_locked": user.lock.is_locked,
+            "locked_time": user.lock.time.map(rfc3339),
+            "locked_by": user.lock.by,
+            "password_is_set": true,
+            "password_must_change": user.password_must_change,
+            "password_last_set": rfc3339(user.password_last_set),
+            "password_expiry": rfc3339(user.password_expiry),
+            "sign_up_status": user.sign_up_status,
+            "sign_up_time": rfc3339(user.sign_up_time),
+            "email_confirmed": user.email_confirmed,
+        });
+        if let (Some(v), Some(more)) = (v.as_object_mut(), more.as_object()) {
+            v.extend(more.clone());
+        }
+    }
+    v
 }
 
 #[utoipa::path(
@@ -90,10 +127,10 @@ pub async fn update_me(
     body: JsonBody<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let a = authed(&sso, &call, &req).await?;
-    // On one's own account only the regular fields, whoever the caller is.
-    let mut caller = a.current.clone();
-    caller.user.is_super_user = false;
-    let user = sso.update_user(&a.ctx, &caller, None, body.take()?, RULES).await?;
+    let patch = user_patch::parse(&body.take()?, parse_rfc3339, UnknownKeys::Refuse)?;
+    let user = sso
+        .update_own_user(&a.ctx, &a.current, patch, TotpToggle::Refused)
+        .await?;
     Ok(HttpResponse::Ok().json(user_reply(&sso, &user, fields_for(a.current.user.is_super_user))))
 }
 
@@ -233,8 +270,8 @@ pub async fn create(
     req: HttpRequest,
     body: JsonBody<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    let user = sso.create_user(&a.ctx, body.take()?.into_new_user()?).await?;
+    let a = authed(&sso, &call, &req).await?;
+    let user = sso.create_user(&a.admin()?, body.take()?.into_new_user()?).await?;
     Ok(HttpResponse::Created().json(user_reply(&sso, &user, FieldSet::Full)))
 }
 
@@ -312,8 +349,8 @@ pub async fn search(
     req: HttpRequest,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    let page = sso.search_users(&a.ctx, &a.current, query.into_inner().into()).await?;
+    let a = authed(&sso, &call, &req).await?;
+    let page = sso.search_users(&a.admin()?, query.into_inner().into()).await?;
     Ok(HttpResponse::Ok().json(json!({
         "total": page.total,
         "num_pages": page.num_pages,
@@ -347,8 +384,8 @@ pub async fn search(
     ),
 )]
 pub async fn get(sso: web::Data<Sso>, call: Call, req: HttpRequest, path: UserPath) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    let user = sso.find_user(&a.ctx, &UserRef::Id(path.into_inner().1)).await?;
+    let a = authed(&sso, &call, &req).await?;
+    let user = sso.get_user(&a.admin()?, &UserRef::Id(path.into_inner().1)).await?;
     Ok(HttpResponse::Ok().json(user_reply(&sso, &user, FieldSet::Full)))
 }
 
@@ -382,11 +419,10 @@ pub async fn update(
     path: UserPath,
     body: JsonBody<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    let user_id = path.into_inner().1;
-    let user = sso
-        .update_user(&a.ctx, &a.current, Some(&user_id), body.take()?, RULES)
-        .await?;
+    let a = authed(&sso, &call, &req).await?;
+    let admin = a.admin()?;
+    let patch = user_patch::parse(&body.take()?, parse_rfc3339, UnknownKeys::Refuse)?;
+    let user = sso.update_user(&admin, &path.into_inner().1, patch).await?;
     Ok(HttpResponse::Ok().json(user_reply(&sso, &user, FieldSet::Full)))
 }
 
@@ -415,8 +451,8 @@ pub async fn delete(
     req: HttpRequest,
     path: UserPath,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    sso.delete_user(&a.ctx, &a.current, &path.into_inner().1).await?;
+    let a = authed(&sso, &call, &req).await?;
+    sso.delete_user(&a.admin()?, &path.into_inner().1).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -435,13 +471,14 @@ async fn change_state(
     path: UserPath,
     change: StateChange,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
+    let a = authed(&sso, &call, &req).await?;
+    let admin = a.admin()?;
     let who = UserRef::Id(path.into_inner().1);
     let user = match change {
-        StateChange::Approve => sso.approve_user(&a.ctx, &who).await?,
-        StateChange::Reject => sso.reject_user(&a.ctx, &who).await?,
-        StateChange::Lock => sso.lock_user(&a.ctx, &who).await?,
-        StateChange::Unlock => sso.unlock_user(&a.ctx, &who).await?,
+        StateChange::Approve => sso.approve_user(&admin, &who).await?,
+        StateChange::Reject => sso.reject_user(&admin, &who).await?,
+        StateChange::Lock => sso.lock_user(&admin, &who).await?,
+        StateChange::Unlock => sso.unlock_user(&admin, &who).await?,
     };
     Ok(HttpResponse::Ok().json(user_reply(&sso, &user, FieldSet::Full)))
 }
@@ -593,12 +630,12 @@ pub async fn set_password(
     path: UserPath,
     body: JsonBody<SetPassword>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
+    let a = authed(&sso, &call, &req).await?;
+    let admin = a.admin()?;
     let body = body.take()?;
-    sso.set_user_password(
-        &a.ctx,
-        &a.current,
-        &path.into_inner().1,
+    sso.set_password(
+        &admin,
+        &UserRef::Id(path.into_inner().1),
         Password::new(body.new_password),
         body.must_change,
         body.password_expiry,
@@ -632,8 +669,8 @@ pub async fn address_list(
     req: HttpRequest,
     path: UserPath,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    let list = sso.address_list(&a.ctx, &path.into_inner().1).await?;
+    let a = authed(&sso, &call, &req).await?;
+    let list = sso.address_list(&a.admin()?, &path.into_inner().1).await?;
     Ok(HttpResponse::Ok().json(json!({"addresses": list})))
 }
 
@@ -671,11 +708,12 @@ pub async fn put_address_list(
     path: UserPath,
     body: JsonBody<AddressListBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
+    let a = authed(&sso, &call, &req).await?;
+    let admin = a.admin()?;
     let user_id = path.into_inner().1;
-    sso.set_address_list(&a.ctx, &user_id, Some(body.take()?.addresses))
+    sso.set_address_list(&admin, &user_id, Some(body.take()?.addresses))
         .await?;
-    let list = sso.address_list(&a.ctx, &user_id).await?;
+    let list = sso.address_list(&admin, &user_id).await?;
     Ok(HttpResponse::Ok().json(json!({"addresses": list})))
 }
 
@@ -704,7 +742,7 @@ pub async fn delete_address_list(
     req: HttpRequest,
     path: UserPath,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    sso.set_address_list(&a.ctx, &path.into_inner().1, None).await?;
+    let a = authed(&sso, &call, &req).await?;
+    sso.set_address_list(&a.admin()?, &path.into_inner().1, None).await?;
     Ok(HttpResponse::NoContent().finish())
 }

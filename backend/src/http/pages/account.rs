@@ -4,17 +4,17 @@ use super::page_time;
 use super::sentences::{policy_lines, sentence};
 use super::session::Web;
 use crate::crypto::password::Password;
+use crate::domain::{Email, UserPatch};
 use crate::sso::session::CurrentSession;
 use crate::sso::totp_enrolment::FactorProof;
-use crate::sso::user_admin::UpdateRules;
-use crate::sso::{Sso, SsoError};
+use crate::sso::user_admin::TotpToggle;
+use crate::sso::{Kind, Sso, SsoError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use gatehouse_frontend::Flash;
 use gatehouse_frontend::account::{AccountView, EnrolmentView, SessionLine, account_page};
 use gatehouse_shared::SubStatus;
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 #[derive(Deserialize)]
 pub struct AccountQuery {
@@ -56,9 +56,9 @@ async fn render(
         .unwrap_or_default();
     let u = &current.user;
     let mut v = AccountView {
-        username: u.username.clone(),
+        username: u.username.to_string(),
         display_name: u.display_name.clone().unwrap_or_default(),
-        email: u.email.as_deref().map(|e| sso.open_email(e)).unwrap_or_default(),
+        email: u.email.as_ref().map(|e| e.to_string()).unwrap_or_default(),
         is_totp_enabled: u.is_totp_enabled,
         sessions: sessions
             .iter()
@@ -68,7 +68,7 @@ async fn render(
                 expires: page_time(s.expiration_time),
                 remote_addr: s.remote_addr.clone(),
                 user_agent: s.user_agent.chars().take(60).collect(),
-                current: s.id == current.session.id,
+                current: s.pk() == current.session.pk(),
             })
             .collect(),
         flash,
@@ -77,7 +77,7 @@ async fn render(
         policy,
     };
     extra(&mut v);
-    w.page(status, account_page(&w.chrome(Some(&u.username)), v))
+    w.page(status, account_page(&w.chrome(Some(u.username.as_str())), v))
 }
 
 pub async fn page(sso: web::Data<Sso>, w: Web, q: web::Query<AccountQuery>) -> HttpResponse {
@@ -139,8 +139,22 @@ pub struct ProfileForm {
     email: String,
 }
 
-fn parse_none(_: &str) -> Option<chrono::NaiveDateTime> {
-    None
+/// The profile form as a patch: the display name always, the address when it changed (empty removes it).
+fn profile_patch(display_name: String, email: Option<&str>) -> Result<UserPatch, SsoError> {
+    let email = match email.map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(e) => {
+            Some(Some(Email::parse(e).map_err(|_| {
+                SsoError::refused(Kind::BadInput, SubStatus::EmailInvalid)
+            })?))
+        }
+    };
+    Ok(UserPatch {
+        display_name: Some(Some(display_name)),
+        email,
+        ..UserPatch::default()
+    })
 }
 
 pub async fn profile(sso: web::Data<Sso>, w: Web, form: web::Form<ProfileForm>) -> HttpResponse {
@@ -149,34 +163,15 @@ pub async fn profile(sso: web::Data<Sso>, w: Web, form: web::Form<ProfileForm>) 
         Ok(c) => c,
         Err(res) => return res,
     };
-    let before = current
-        .user
-        .email
-        .as_deref()
-        .map(|e| sso.open_email(e))
-        .unwrap_or_default();
-    let mut data = Map::new();
-    data.insert("display_name".into(), Value::String(f.display_name));
+    let before = current.user.email.as_ref().map(|e| e.to_string()).unwrap_or_default();
     let email_changed = f.email.trim() != before;
-    if email_changed {
-        data.insert("email".into(), Value::String(f.email));
-    }
     let ctx = current.acting(&w.ctx);
-    let mut caller = current.clone();
-    caller.user.is_super_user = false;
-    match sso
-        .update_user(
-            &ctx,
-            &caller,
-            None,
-            data,
-            UpdateRules {
-                allow_totp_toggle: false,
-                parse_time: parse_none,
-            },
-        )
-        .await
-    {
+    let patch = profile_patch(f.display_name, email_changed.then_some(f.email.as_str()));
+    let updated = match patch {
+        Ok(patch) => sso.update_own_user(&ctx, &current, patch, TotpToggle::Refused).await,
+        Err(e) => Err(e),
+    };
+    match updated {
         Ok(_) => w.redirect(&format!(
             "{}/account?done={}",
             w.base(),
@@ -280,7 +275,7 @@ pub async fn end_others(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfOnly>) 
     };
     let ctx = current.acting(&w.ctx);
     for s in sso.list_sessions(&ctx, &current, None).await.unwrap_or_default() {
-        if s.id != current.session.id {
+        if s.pk() != current.session.pk() {
             let _ = sso.end_session(&ctx, &current, &s.session_id).await;
         }
     }
