@@ -3,6 +3,7 @@
 
 pub mod api_v1;
 pub mod call;
+pub mod envelope;
 pub mod error;
 pub mod json;
 pub mod meta;
@@ -106,7 +107,7 @@ impl Application {
             App::new()
                 .app_data(sso.clone())
                 .app_data(web::Data::new(limit))
-                .wrap(from_fn(meta::envelope))
+                .wrap(from_fn(envelope::envelope))
                 .wrap(Condition::new(
                     hsts,
                     DefaultHeaders::new().add((

@@ -11,10 +11,8 @@ use super::{Ctx, Sso, audit, totp};
 use crate::crypto::password::Password;
 use crate::crypto::random_u128;
 use crate::domain::User;
-use crate::store::schema::users as users_table;
 use crate::store::totp as rows;
 use crate::store::users::{self, UserRow};
-use diesel::prelude::*;
 use gatehouse_shared::SubStatus;
 
 /// How many recovery codes a confirmation gives.
@@ -276,20 +274,7 @@ impl Sso {
         // Used up across instances: only one request can move the step forward.
         let moved = self
             .store
-            .tenant(pk, move |conn| {
-                Ok(diesel::update(
-                    users_table::table
-                        .filter(users_table::id.eq(user_pk))
-                        .filter(users_table::tenant_id.eq(pk))
-                        .filter(
-                            users_table::totp_last_step
-                                .is_null()
-                                .or(users_table::totp_last_step.lt(step)),
-                        ),
-                )
-                .set(users_table::totp_last_step.eq(step))
-                .execute(conn)?)
-            })
+            .tenant(pk, move |conn| users::advance_totp_step(conn, pk, user_pk, step))
             .await?;
         if moved == 1 { Ok(()) } else { Err(refused()) }
     }

@@ -331,3 +331,67 @@ pub fn by_pk_for_update(conn: &mut AnyConnection, tenant: TenantPk, id: i64) -> 
         AnyConnection::Sqlite(lite) => query.select(UserRow::as_select()).first(lite).optional()?,
     })
 }
+
+/// Locks a user automatically (`locked_by = auto`) until `until`, unless the user is locked now (locked and
+/// never unlocked, or by an automatic lock that has not ended at `now`); returns how many rows changed.
+pub fn lock_automatically(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    id: i64,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> StoreResult<usize> {
+    // Not locked now: never locked, unlocked, or an automatic lock that has ended.
+    let open = users::is_locked
+        .eq(false)
+        .or(users::locked_until.is_not_null().and(users::locked_until.le(now)));
+    Ok(diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tenant))
+            .filter(users::id.eq(id))
+            .filter(open),
+    )
+    .set((
+        users::is_locked.eq(true),
+        users::locked_time.eq(Some(now)),
+        users::locked_by.eq(Some("auto")),
+        users::locked_until.eq(Some(until)),
+    ))
+    .execute(conn)?)
+}
+
+/// Ends a user's automatic lock that has ended by `now` (one with a `locked_until` not after it); returns how
+/// many rows changed.
+pub fn end_expired_lock(conn: &mut AnyConnection, tenant: TenantPk, id: i64, now: NaiveDateTime) -> StoreResult<usize> {
+    Ok(diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tenant))
+            .filter(users::id.eq(id))
+            .filter(users::locked_until.is_not_null())
+            .filter(users::locked_until.le(now)),
+    )
+    .set((
+        users::is_locked.eq(false),
+        users::locked_until.eq(None::<NaiveDateTime>),
+        users::locked_by.eq(None::<String>),
+    ))
+    .execute(conn)?)
+}
+
+/// The public id of the user with database key `id`.
+pub fn user_id_of(conn: &mut AnyConnection, id: i64) -> StoreResult<String> {
+    Ok(users::table.find(id).select(users::user_id).first(conn)?)
+}
+
+/// Moves the user's last used TOTP step forward to `step`, if it is before it (or none was used); returns how
+/// many rows changed: 0 when the step was used already, so across instances only one request can use it.
+pub fn advance_totp_step(conn: &mut AnyConnection, tenant: TenantPk, id: i64, step: i64) -> StoreResult<usize> {
+    Ok(diesel::update(
+        users::table
+            .filter(users::id.eq(id))
+            .filter(users::tenant_id.eq(tenant))
+            .filter(users::totp_last_step.is_null().or(users::totp_last_step.lt(step))),
+    )
+    .set(users::totp_last_step.eq(step))
+    .execute(conn)?)
+}

@@ -100,7 +100,9 @@ async fn a_connection_lost_inside_a_unit_of_work_is_unavailable() {
             .store
             .tenant_with(pk, move |conn| {
                 marker(conn, pk, "before-the-loss")?;
-                diesel::sql_query("SELECT pg_terminate_backend(pg_backend_pid())").execute(conn)?;
+                diesel::sql_query("SELECT pg_terminate_backend(pg_backend_pid())")
+                    .execute(conn)
+                    .map_err(StoreError::from)?;
                 Ok(())
             })
             .await;
