@@ -1,8 +1,8 @@
 //! Administration pages for a tenant's super-users (and, on `system`, the operators' tenants page). Each
 //! action calls the same domain service as the REST API.
 
+use super::page_error::PageError;
 use super::page_time;
-use super::sentences::sentence;
 use super::session::Web;
 use crate::crypto::password::Password;
 use crate::sso::search::SearchCriteria;
@@ -89,10 +89,6 @@ fn line(sso: &Sso, u: &UserRow) -> UserLine {
         signed_up: page_time(u.sign_up_time),
         badges,
     }
-}
-
-fn failed(e: &SsoError) -> Flash {
-    Flash::Error(sentence(e.visible_code().unwrap_or(SubStatus::CommonInternalError)))
 }
 
 #[derive(Deserialize)]
@@ -200,23 +196,26 @@ pub async fn users(sso: web::Data<Sso>, w: Web, q: web::Query<UsersForm>) -> Htt
                 views::users_page(&chrome, query, lines, page.cur_page, page.num_pages, page.total, None),
             )
         }
-        Err(e) => w.page(
-            StatusCode::BAD_REQUEST,
-            views::users_page(&chrome, query, vec![], 1, 1, 0, Some(failed(&e))),
-        ),
+        Err(e) => {
+            let error = PageError::from(&e);
+            w.page(
+                error.status,
+                views::users_page(&chrome, query, vec![], 1, 1, 0, Some(error.flash())),
+            )
+        }
     }
 }
 
-async fn detail(sso: &Sso, ctx: &Ctx, current: &CurrentSession, user_id: &str) -> Option<UserDetail> {
-    let user = sso.find_user(ctx, &UserRef::Id(user_id.to_owned())).await.ok()?;
+async fn detail(sso: &Sso, ctx: &Ctx, current: &CurrentSession, user_id: &str) -> Result<UserDetail, SsoError> {
+    let user = sso.find_user(ctx, &UserRef::Id(user_id.to_owned())).await?;
     let sessions = sso
         .list_sessions(ctx, current, Some(UserRef::Id(user_id.to_owned())))
         .await
         .unwrap_or_default();
-    let owner = sso.user_attr_owner(ctx, current, Some(user_id)).await.ok()?;
+    let owner = sso.user_attr_owner(ctx, current, Some(user_id)).await?;
     let attrs = sso.read_attrs(ctx, &owner, None).await.unwrap_or_default();
     let list = sso.address_list(ctx, user_id).await.ok().flatten();
-    Some(UserDetail {
+    Ok(UserDetail {
         user: Some(line(sso, &user)),
         approval_status: user.approval_status.clone(),
         is_locked: user.is_locked,
@@ -256,12 +255,12 @@ pub async fn user(
     };
     let chrome = w.admin_chrome(&current);
     match detail(&sso, &ctx, &current, &user_id).await {
-        Some(d) => w.page(
+        Ok(d) => w.page(
             StatusCode::OK,
             views::user_page(&chrome, d, done_flash(q.done.as_deref())),
         ),
-        None => w.page(
-            StatusCode::NOT_FOUND,
+        Err(e) => w.page(
+            PageError::from(&e).status,
             views::user_page(&chrome, UserDetail::default(), None),
         ),
     }
@@ -331,12 +330,10 @@ pub async fn user_action(
     match result {
         Ok(()) => w.redirect(&format!("{page}?done={verb}")),
         Err(e) => {
+            let error = PageError::from(&e);
             let chrome = w.admin_chrome(&current);
             let d = detail(&sso, &ctx, &current, &user_id).await.unwrap_or_default();
-            w.page(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                views::user_page(&chrome, d, Some(failed(&e))),
-            )
+            w.page(error.status, views::user_page(&chrome, d, Some(error.flash())))
         }
     }
 }
@@ -532,20 +529,12 @@ pub async fn save_settings(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> Htt
     match sso.set_settings(&ctx, changes).await {
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=settings-saved", w.base())),
         Err(e) => {
+            let error = PageError::from(&e);
             let flash = match &e {
                 SsoError::Invalid { key, .. } => Flash::Error(format!("The value of {key} is not valid.")),
-                other => failed(other),
+                _ => error.flash(),
             };
-            settings_view(
-                &sso,
-                &w,
-                &current,
-                &ctx,
-                Some(flash),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            settings_view(&sso, &w, &current, &ctx, Some(flash), None, error.status).await
         }
     }
 }
@@ -569,16 +558,8 @@ pub async fn add_app(sso: web::Data<Sso>, w: Web, form: web::Form<AppForm>) -> H
     match sso.put_app(&ctx, form.name.trim(), true, true, false).await {
         Ok(_) => w.redirect(&format!("{}/admin/settings?done=app-added", w.base())),
         Err(e) => {
-            settings_view(
-                &sso,
-                &w,
-                &current,
-                &ctx,
-                Some(failed(&e)),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let error = PageError::from(&e);
+            settings_view(&sso, &w, &current, &ctx, Some(error.flash()), None, error.status).await
         }
     }
 }
@@ -613,16 +594,8 @@ pub async fn new_key(
     match sso.create_app_key(&ctx, &app).await {
         Ok(k) => settings_view(&sso, &w, &current, &ctx, None, Some((app, k.key)), StatusCode::OK).await,
         Err(e) => {
-            settings_view(
-                &sso,
-                &w,
-                &current,
-                &ctx,
-                Some(failed(&e)),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let error = PageError::from(&e);
+            settings_view(&sso, &w, &current, &ctx, Some(error.flash()), None, error.status).await
         }
     }
 }
@@ -644,16 +617,8 @@ pub async fn revoke_key(
     match sso.revoke_app_key(&ctx, &app, &key_id).await {
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=key-revoked", w.base())),
         Err(e) => {
-            settings_view(
-                &sso,
-                &w,
-                &current,
-                &ctx,
-                Some(failed(&e)),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let error = PageError::from(&e);
+            settings_view(&sso, &w, &current, &ctx, Some(error.flash()), None, error.status).await
         }
     }
 }
@@ -708,15 +673,18 @@ pub async fn create_tenant(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfForm
         .await
     {
         Ok(t) => w.redirect(&format!("{}/admin/tenants?done=created-{}", w.base(), t.slug)),
-        Err(e) => w.page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            message_page(
-                &w.chrome(None),
-                "Not created",
-                failed(&e),
-                Some((format!("{}/admin/tenants", w.base()), "Back".into())),
-            ),
-        ),
+        Err(e) => {
+            let error = PageError::from(&e);
+            w.page(
+                error.status,
+                message_page(
+                    &w.chrome(None),
+                    "Not created",
+                    error.flash(),
+                    Some((format!("{}/admin/tenants", w.base()), "Back".into())),
+                ),
+            )
+        }
     }
 }
 
@@ -754,15 +722,18 @@ pub async fn tenant_action(
     };
     match result {
         Ok(()) => w.redirect(&format!("{}/admin/tenants?done={verb}-{slug}", w.base())),
-        Err(e) => w.page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            message_page(
-                &w.chrome(None),
-                "That did not work",
-                failed(&e),
-                Some((format!("{}/admin/tenants", w.base()), "Back".into())),
-            ),
-        ),
+        Err(e) => {
+            let error = PageError::from(&e);
+            w.page(
+                error.status,
+                message_page(
+                    &w.chrome(None),
+                    "That did not work",
+                    error.flash(),
+                    Some((format!("{}/admin/tenants", w.base()), "Back".into())),
+                ),
+            )
+        }
     }
 }
 
