@@ -825,7 +825,7 @@ async fn the_account_page_replaces_or_removes_2fa_only_with_password_and_code(ba
             &[("code", &code(key))],
         )
         .await;
-    assert_eq!(refused.status, 403, "a code without the password");
+    assert_eq!(refused.status, 400, "a code without the password");
 
     // Re-enrolment: the page asks for the password and a current code, and refuses without them.
     let enrol = b.submit("/t/default/account", "/t/default/account/totp", &[]).await;
@@ -839,7 +839,7 @@ async fn the_account_page_replaces_or_removes_2fa_only_with_password_and_code(ba
             &[("csrf", enrol.csrf().as_str()), ("code", &code(&secret))],
         )
         .await;
-    assert_eq!(refused.status, 403, "a session and the new code alone");
+    assert_eq!(refused.status, 400, "a session and the new code alone");
     let zoe = app.find("default", "zoe").await;
     let stored = app
         .services
