@@ -24,11 +24,7 @@ const LAYERS: &[(&str, u8)] = &[
 /// the first five; the others reference `store::attrs::Owner`, `store::audit::AuditFilter` and
 /// `StoreError::Unavailable`.
 const HTTP_MAY_REFERENCE_STORE: &[&str] = &[
-    "http/api_v1/users.rs",
-    "http/zato/users.rs",
     "http/pages/admin.rs",
-    "http/api_v1/sessions.rs",
-    "http/zato/sessions.rs",
     "http/api_v1/attrs.rs",
     "http/zato/attrs.rs",
     "http/api_v1/admin.rs",

@@ -845,7 +845,7 @@ async fn the_account_page_replaces_or_removes_2fa_only_with_password_and_code(ba
             &[("code", &code(key))],
         )
         .await;
-    assert_eq!(refused.status, 403, "a code without the password");
+    assert_eq!(refused.status, 400, "a code without the password");
 
     // Re-enrolment: the page asks for the password and a current code, and refuses without them.
     let enrol = b.submit("/t/default/account", "/t/default/account/totp", &[]).await;
@@ -859,7 +859,7 @@ async fn the_account_page_replaces_or_removes_2fa_only_with_password_and_code(ba
             &[("csrf", enrol.csrf().as_str()), ("code", &code(&secret))],
         )
         .await;
-    assert_eq!(refused.status, 403, "a session and the new code alone");
+    assert_eq!(refused.status, 400, "a session and the new code alone");
     let zoe = app.find("default", "zoe").await;
     let stored = app
         .services
@@ -1056,3 +1056,84 @@ async fn the_web_logins_steps_hold_every_rule(backend: Backend) {
     );
 }
 both!(the_web_logins_steps_hold_every_rule);
+
+/// A refusal on a page has the status the native API answers it with (one mapping, by the error's kind): an
+/// unknown session or user is 404, a form the account cannot use is 400, one's own factor reset from the
+/// administrators' page 403, a taken tenant slug 409.
+async fn page_errors_take_the_native_apis_statuses(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "boss", |u| u.is_super_user = true).await;
+    user(&app, "joe", |_| {}).await;
+    let system = app.services.ctx("system").await;
+    app.services
+        .sso
+        .create_user(
+            &app.services.sso.cli_admin(system.tenant.clone()),
+            NewUser {
+                username: "op".into(),
+                password: Some(Password::new("op's passphrase")),
+                auto_approve: true,
+                is_super_user: true,
+                ..NewUser::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    let mut joe = Browser::new(&app);
+    joe.login("joe", "joe's passphrase").await;
+    let unknown = joe
+        .submit(
+            "/t/default/account",
+            "/t/default/account/sessions/end",
+            &[("session_id", "no-such-session")],
+        )
+        .await;
+    assert_eq!(unknown.status, 404, "E007001");
+    let off = joe
+        .submit(
+            "/t/default/account",
+            "/t/default/account/totp/disable",
+            &[("password", "joe's passphrase"), ("code", "000000")],
+        )
+        .await;
+    assert_eq!(off.status, 400, "E008001: joe has no 2FA to turn off");
+
+    let mut boss = Browser::new(&app);
+    boss.login("boss", "boss's passphrase").await;
+    let boss_id = app.find("default", "boss").await.user_id;
+    let users = "/t/default/admin/users";
+    let nobody = boss.submit(users, &format!("{users}/zusr0/lock"), &[]).await;
+    assert_eq!(nobody.status, 404, "E001100");
+    let own = boss.submit(users, &format!("{users}/{boss_id}/reset-totp"), &[]).await;
+    assert_eq!(own.status, 403, "E008001");
+    let verb = boss
+        .submit(users, &format!("{users}/{boss_id}/no-such-action"), &[])
+        .await;
+    assert_eq!(verb.status, 404);
+
+    let mut op = Browser::new(&app);
+    op.submit(
+        "/t/system/login",
+        "/t/system/login",
+        &[("username", "op"), ("password", "op's passphrase")],
+    )
+    .await;
+    let taken = op
+        .submit(
+            "/t/system/admin/tenants",
+            "/t/system/admin/tenants",
+            &[("slug", "default")],
+        )
+        .await;
+    assert_eq!(taken.status, 409, "{}", taken.html);
+    let malformed = op
+        .submit(
+            "/t/system/admin/tenants",
+            "/t/system/admin/tenants",
+            &[("slug", "Not A Slug")],
+        )
+        .await;
+    assert_eq!(malformed.status, 400, "{}", malformed.html);
+}
+both!(page_errors_take_the_native_apis_statuses);

@@ -1,7 +1,8 @@
 //! The account page and its forms: profile, password, two-factor authentication, sessions.
 
+use super::page_error::PageError;
 use super::page_time;
-use super::sentences::{policy_lines, sentence};
+use super::sentences::policy_lines;
 use super::session::Web;
 use crate::crypto::password::Password;
 use crate::domain::{Email, UserPatch};
@@ -86,10 +87,10 @@ pub async fn page(sso: web::Data<Sso>, w: Web, q: web::Query<AccountQuery>) -> H
     };
     let q = q.into_inner();
     let flash = match (q.expires_in, q.done.as_deref()) {
-        _ if q.required.as_deref() == Some("totp") && !current.user.is_totp_enabled => Some(Flash::Error(
-            "This organisation requires administrators to use two-factor authentication. Enable it below to reach the administration pages. (E005009)"
-                .into(),
-        )),
+        _ if q.required.as_deref() == Some("totp") && !current.user.is_totp_enabled => Some(Flash::Error(format!(
+            "This organisation requires administrators to use two-factor authentication. Enable it below to reach the administration pages. ({})",
+            SubStatus::AuthTotpRequired
+        ))),
         (Some(days), _) => Some(Flash::Notice(format!(
             "Your password expires in {days} day{}. Change it below.",
             if days == 1 { "" } else { "s" }
@@ -119,14 +120,10 @@ async fn guard(sso: &Sso, w: &Web, csrf: &str) -> Result<CurrentSession, HttpRes
     Ok(current)
 }
 
+/// A refused form: the code's sentence, with the error's status.
 fn failure(e: &SsoError) -> (Flash, StatusCode) {
-    let code = e.visible_code().unwrap_or(SubStatus::CommonInternalError);
-    let status = match code.code() {
-        c if c.starts_with("E003") => StatusCode::UNPROCESSABLE_ENTITY,
-        "E005001" => StatusCode::FORBIDDEN,
-        _ => StatusCode::BAD_REQUEST,
-    };
-    (Flash::Error(sentence(code)), status)
+    let error = PageError::from(e);
+    (error.flash(), error.status)
 }
 
 #[derive(Deserialize)]
@@ -226,14 +223,12 @@ pub async fn password(sso: web::Data<Sso>, w: Web, form: web::Form<PasswordForm>
     {
         Ok(()) => w.redirect(&format!("{}/account?done=password", w.base())),
         Err(e) => {
-            let (flash, status) = match e.visible_code() {
-                Some(SubStatus::AuthNotAllowed) => (
-                    Flash::Error("The current password is not right.".into()),
-                    StatusCode::FORBIDDEN,
-                ),
-                _ => failure(&e),
+            let error = PageError::from(&e);
+            let flash = match error.code {
+                SubStatus::AuthNotAllowed => Flash::Error("The current password is not right.".into()),
+                _ => error.flash(),
             };
-            render(&sso, &w, &current, Some(flash), status, |_| {}).await
+            render(&sso, &w, &current, Some(flash), error.status, |_| {}).await
         }
     }
 }
@@ -354,19 +349,15 @@ pub async fn totp_confirm(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>
             })
             .await
         }
-        Err(_) if current.user.is_totp_enabled => {
-            let flash = Flash::Error(
+        Err(e) => {
+            let flash = Flash::Error(if current.user.is_totp_enabled {
                 "The password or one of the codes is not right. Set up two-factor authentication again and enter \
                  your password, a code from your current authenticator and one from the new key."
-                    .into(),
-            );
-            render(&sso, &w, &current, Some(flash), StatusCode::FORBIDDEN, |_| {}).await
-        }
-        Err(_) => {
-            let flash = Flash::Error(
-                "That code is not right. Set up two-factor authentication again and enter the current code.".into(),
-            );
-            render(&sso, &w, &current, Some(flash), StatusCode::FORBIDDEN, |_| {}).await
+                    .into()
+            } else {
+                "That code is not right. Set up two-factor authentication again and enter the current code.".into()
+            });
+            render(&sso, &w, &current, Some(flash), PageError::from(&e).status, |_| {}).await
         }
     }
 }
@@ -380,9 +371,9 @@ pub async fn totp_disable(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>
     let ctx = current.acting(&w.ctx);
     match sso.disable_totp(&ctx, &current, &f.proof(&f.code)).await {
         Ok(()) => w.redirect(&format!("{}/account?done=totp-off", w.base())),
-        Err(_) => {
+        Err(e) => {
             let flash = Flash::Error("The password or the code is not right.".into());
-            render(&sso, &w, &current, Some(flash), StatusCode::FORBIDDEN, |_| {}).await
+            render(&sso, &w, &current, Some(flash), PageError::from(&e).status, |_| {}).await
         }
     }
 }

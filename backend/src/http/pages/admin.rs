@@ -1,8 +1,8 @@
 //! Administration pages for a tenant's super-users (and, on `system`, the operators' tenants page). Each
 //! action calls the same domain service as the REST API.
 
+use super::page_error::PageError;
 use super::page_time;
-use super::sentences::sentence;
 use super::session::Web;
 use crate::crypto::password::Password;
 use crate::domain::{ApprovalStatus, SignupStatus, User, UserPatch};
@@ -86,10 +86,6 @@ fn line(u: &User) -> UserLine {
         signed_up: page_time(u.sign_up_time),
         badges,
     }
-}
-
-fn failed(e: &SsoError) -> Flash {
-    Flash::Error(sentence(e.visible_code().unwrap_or(SubStatus::CommonInternalError)))
 }
 
 #[derive(Deserialize)]
@@ -198,24 +194,27 @@ pub async fn users(sso: web::Data<Sso>, w: Web, q: web::Query<UsersForm>) -> Htt
                 views::users_page(&chrome, query, lines, page.cur_page, page.num_pages, page.total, None),
             )
         }
-        Err(e) => w.page(
-            StatusCode::BAD_REQUEST,
-            views::users_page(&chrome, query, vec![], 1, 1, 0, Some(failed(&e))),
-        ),
+        Err(e) => {
+            let error = PageError::from(&e);
+            w.page(
+                error.status,
+                views::users_page(&chrome, query, vec![], 1, 1, 0, Some(error.flash())),
+            )
+        }
     }
 }
 
-async fn detail(sso: &Sso, admin: &Admin, current: &CurrentSession, user_id: &str) -> Option<UserDetail> {
+async fn detail(sso: &Sso, admin: &Admin, current: &CurrentSession, user_id: &str) -> Result<UserDetail, SsoError> {
     let ctx = admin.ctx();
-    let user = sso.get_user(admin, &UserRef::Id(user_id.to_owned())).await.ok()?;
+    let user = sso.get_user(admin, &UserRef::Id(user_id.to_owned())).await?;
     let sessions = sso
         .list_sessions(ctx, current, Some(UserRef::Id(user_id.to_owned())))
         .await
         .unwrap_or_default();
-    let owner = sso.user_attr_owner(ctx, current, Some(user_id)).await.ok()?;
+    let owner = sso.user_attr_owner(ctx, current, Some(user_id)).await?;
     let attrs = sso.read_attrs(ctx, &owner, None).await.unwrap_or_default();
     let list = sso.address_list(admin, user_id).await.ok().flatten();
-    Some(UserDetail {
+    Ok(UserDetail {
         user: Some(line(&user)),
         approval_status: user.approval_status.to_string(),
         is_locked: user.lock.is_locked,
@@ -255,12 +254,12 @@ pub async fn user(
     };
     let chrome = w.admin_chrome(&current);
     match detail(&sso, &admin, &current, &user_id).await {
-        Some(d) => w.page(
+        Ok(d) => w.page(
             StatusCode::OK,
             views::user_page(&chrome, d, done_flash(q.done.as_deref())),
         ),
-        None => w.page(
-            StatusCode::NOT_FOUND,
+        Err(e) => w.page(
+            PageError::from(&e).status,
             views::user_page(&chrome, UserDetail::default(), None),
         ),
     }
@@ -327,12 +326,10 @@ pub async fn user_action(
     match result {
         Ok(()) => w.redirect(&format!("{page}?done={verb}")),
         Err(e) => {
+            let error = PageError::from(&e);
             let chrome = w.admin_chrome(&current);
             let d = detail(&sso, &admin, &current, &user_id).await.unwrap_or_default();
-            w.page(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                views::user_page(&chrome, d, Some(failed(&e))),
-            )
+            w.page(error.status, views::user_page(&chrome, d, Some(error.flash())))
         }
     }
 }
@@ -531,20 +528,12 @@ pub async fn save_settings(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> Htt
     match sso.set_settings(&ctx, changes).await {
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=settings-saved", w.base())),
         Err(e) => {
+            let error = PageError::from(&e);
             let flash = match &e {
                 SsoError::Invalid { key, .. } => Flash::Error(format!("The value of {key} is not valid.")),
-                other => failed(other),
+                _ => error.flash(),
             };
-            settings_view(
-                &sso,
-                &w,
-                &current,
-                &ctx,
-                Some(flash),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            settings_view(&sso, &w, &current, &ctx, Some(flash), None, error.status).await
         }
     }
 }
@@ -569,16 +558,8 @@ pub async fn add_app(sso: web::Data<Sso>, w: Web, form: web::Form<AppForm>) -> H
     match sso.put_app(&ctx, form.name.trim(), true, true, false).await {
         Ok(_) => w.redirect(&format!("{}/admin/settings?done=app-added", w.base())),
         Err(e) => {
-            settings_view(
-                &sso,
-                &w,
-                &current,
-                &ctx,
-                Some(failed(&e)),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let error = PageError::from(&e);
+            settings_view(&sso, &w, &current, &ctx, Some(error.flash()), None, error.status).await
         }
     }
 }
@@ -614,16 +595,8 @@ pub async fn new_key(
     match sso.create_app_key(&ctx, &app).await {
         Ok(k) => settings_view(&sso, &w, &current, &ctx, None, Some((app, k.key)), StatusCode::OK).await,
         Err(e) => {
-            settings_view(
-                &sso,
-                &w,
-                &current,
-                &ctx,
-                Some(failed(&e)),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let error = PageError::from(&e);
+            settings_view(&sso, &w, &current, &ctx, Some(error.flash()), None, error.status).await
         }
     }
 }
@@ -646,16 +619,8 @@ pub async fn revoke_key(
     match sso.revoke_app_key(&ctx, &app, &key_id).await {
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=key-revoked", w.base())),
         Err(e) => {
-            settings_view(
-                &sso,
-                &w,
-                &current,
-                &ctx,
-                Some(failed(&e)),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let error = PageError::from(&e);
+            settings_view(&sso, &w, &current, &ctx, Some(error.flash()), None, error.status).await
         }
     }
 }
@@ -711,15 +676,18 @@ pub async fn create_tenant(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfForm
         .await
     {
         Ok(t) => w.redirect(&format!("{}/admin/tenants?done=created-{}", w.base(), t.slug)),
-        Err(e) => w.page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            message_page(
-                &w.chrome(None),
-                "Not created",
-                failed(&e),
-                Some((format!("{}/admin/tenants", w.base()), "Back".into())),
-            ),
-        ),
+        Err(e) => {
+            let error = PageError::from(&e);
+            w.page(
+                error.status,
+                message_page(
+                    &w.chrome(None),
+                    "Not created",
+                    error.flash(),
+                    Some((format!("{}/admin/tenants", w.base()), "Back".into())),
+                ),
+            )
+        }
     }
 }
 
@@ -764,15 +732,18 @@ pub async fn tenant_action(
     };
     match result {
         Ok(()) => w.redirect(&format!("{}/admin/tenants?done={verb}-{slug}", w.base())),
-        Err(e) => w.page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            message_page(
-                &w.chrome(None),
-                "That did not work",
-                failed(&e),
-                Some((format!("{}/admin/tenants", w.base()), "Back".into())),
-            ),
-        ),
+        Err(e) => {
+            let error = PageError::from(&e);
+            w.page(
+                error.status,
+                message_page(
+                    &w.chrome(None),
+                    "That did not work",
+                    error.flash(),
+                    Some((format!("{}/admin/tenants", w.base()), "Back".into())),
+                ),
+            )
+        }
     }
 }
 

@@ -83,7 +83,7 @@ impl Web {
 
     pub fn chrome(&self, user: Option<&str>) -> Chrome {
         Chrome {
-            tenant_slug: self.tenant.slug.to_string(),
+            tenant_slug: self.tenant.slug.clone(),
             tenant_name: self.tenant.display_name.clone(),
             user: user.map(str::to_owned),
             csrf: self.csrf.clone(),
