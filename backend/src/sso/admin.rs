@@ -38,6 +38,21 @@ impl Admin {
         self.session.as_ref().is_some_and(|s| s.user.user_id == user_id)
     }
 
+    /// The same administrator with the tenant as read again (after a change of its settings): never another
+    /// tenant.
+    pub fn refreshed(&self, tenant: Tenant) -> SsoResult<Admin> {
+        if tenant.pk != self.ctx.tenant.pk {
+            return Err(super_user_required());
+        }
+        Ok(Admin {
+            ctx: Ctx {
+                tenant,
+                ..self.ctx.clone()
+            },
+            session: self.session.clone(),
+        })
+    }
+
     /// Refuses an operation on the administrator's own account (`E008001`): what needs proof of the
     /// account's factors (its password, its 2FA) goes through the self-service calls instead.
     pub fn not_on_self(&self, user_id: &str) -> SsoResult<()> {

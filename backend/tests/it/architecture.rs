@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, u8)] = &[
     ("config", 0),
     ("crypto", 1),
+    ("domain", 1),
     ("telemetry", 1),
     ("store", 2),
     ("mail", 3),

@@ -353,7 +353,6 @@ pub async fn audit(sso: web::Data<Sso>, w: Web, q: web::Query<AuditQuery>) -> Ht
         Ok(a) => a,
         Err(res) => return res,
     };
-    let ctx = admin.ctx();
     let q = q.into_inner();
     let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let since = some(&q.since).and_then(|s| {
@@ -370,7 +369,7 @@ pub async fn audit(sso: web::Data<Sso>, w: Web, q: web::Query<AuditQuery>) -> Ht
         until: None,
     };
     let page = q.page.unwrap_or(1).max(1);
-    let found = sso.audit_entries(&ctx, filter, Some(page), Some(50)).await;
+    let found = sso.audit_entries(&admin, filter, Some(page), Some(50)).await;
     let (lines, total) = match found {
         Ok(p) => (
             p.result
@@ -405,7 +404,7 @@ async fn settings_view(
     sso: &Sso,
     w: &Web,
     current: &CurrentSession,
-    ctx: &Ctx,
+    admin: &Admin,
     flash: Option<Flash>,
     new_key: Option<(String, String)>,
     status: StatusCode,
@@ -414,8 +413,9 @@ async fn settings_view(
         .resolve_tenant(w.tenant.slug.as_str())
         .await
         .unwrap_or_else(|_| w.tenant.clone());
-    let ctx = Ctx { tenant, ..ctx.clone() };
-    let (effective, overrides) = sso.settings_view(&ctx).await.unwrap_or_default();
+    let fresh = admin.refreshed(tenant);
+    let admin = fresh.as_ref().unwrap_or(admin);
+    let (effective, overrides) = sso.settings_view(admin).await.unwrap_or_default();
     let fields = EDITABLE
         .iter()
         .map(|key| {
@@ -434,7 +434,7 @@ async fn settings_view(
         })
         .collect();
     let apps = sso
-        .apps(&ctx)
+        .apps(admin)
         .await
         .unwrap_or_default()
         .into_iter()
@@ -464,12 +464,11 @@ pub async fn settings(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) -> 
         Ok(a) => a,
         Err(res) => return res,
     };
-    let ctx = admin.ctx();
     settings_view(
         &sso,
         &w,
         &current,
-        &ctx,
+        &admin,
         done_flash(q.done.as_deref()),
         None,
         StatusCode::OK,
@@ -495,7 +494,6 @@ pub async fn save_settings(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> Htt
         Ok(a) => a,
         Err(res) => return res,
     };
-    let ctx = admin.ctx();
     let csrf = pairs
         .iter()
         .find(|(k, _)| k == "csrf")
@@ -504,7 +502,7 @@ pub async fn save_settings(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> Htt
     if !w.csrf_ok(csrf) {
         return w.redirect(&format!("{}/admin/settings", w.base()));
     }
-    let (effective, _) = sso.settings_view(&ctx).await.unwrap_or_default();
+    let (effective, _) = sso.settings_view(&admin).await.unwrap_or_default();
     let mut changes = Vec::new();
     for (key, text) in pairs.iter().filter(|(k, _)| EDITABLE.contains(&k.as_str())) {
         let (section, name) = key.split_once('.').unwrap_or((key, ""));
@@ -525,7 +523,7 @@ pub async fn save_settings(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> Htt
     if changes.is_empty() {
         return w.redirect(&format!("{}/admin/settings", w.base()));
     }
-    match sso.set_settings(&ctx, changes).await {
+    match sso.set_settings(&admin, changes).await {
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=settings-saved", w.base())),
         Err(e) => {
             let error = PageError::from(&e);
@@ -533,7 +531,7 @@ pub async fn save_settings(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> Htt
                 SsoError::Invalid { key, .. } => Flash::Error(format!("The value of {key} is not valid.")),
                 _ => error.flash(),
             };
-            settings_view(&sso, &w, &current, &ctx, Some(flash), None, error.status).await
+            settings_view(&sso, &w, &current, &admin, Some(flash), None, error.status).await
         }
     }
 }
@@ -551,15 +549,14 @@ pub async fn add_app(sso: web::Data<Sso>, w: Web, form: web::Form<AppForm>) -> H
         Ok(a) => a,
         Err(res) => return res,
     };
-    let ctx = admin.ctx();
     if !w.csrf_ok(&form.csrf) {
         return w.redirect(&format!("{}/admin/settings", w.base()));
     }
-    match sso.put_app(&ctx, form.name.trim(), true, true, false).await {
+    match sso.put_app(&admin, form.name.trim(), true, true, false).await {
         Ok(_) => w.redirect(&format!("{}/admin/settings?done=app-added", w.base())),
         Err(e) => {
             let error = PageError::from(&e);
-            settings_view(&sso, &w, &current, &ctx, Some(error.flash()), None, error.status).await
+            settings_view(&sso, &w, &current, &admin, Some(error.flash()), None, error.status).await
         }
     }
 }
@@ -587,16 +584,15 @@ pub async fn new_key(
         Ok(a) => a,
         Err(res) => return res,
     };
-    let ctx = admin.ctx();
     if !w.csrf_ok(&form.csrf) {
         return w.redirect(&format!("{}/admin/settings", w.base()));
     }
     // The key is shown on this response only: no redirect.
-    match sso.create_app_key(&ctx, &app).await {
-        Ok(k) => settings_view(&sso, &w, &current, &ctx, None, Some((app, k.key)), StatusCode::OK).await,
+    match sso.create_app_key(&admin, &app).await {
+        Ok(k) => settings_view(&sso, &w, &current, &admin, None, Some((app, k.key)), StatusCode::OK).await,
         Err(e) => {
             let error = PageError::from(&e);
-            settings_view(&sso, &w, &current, &ctx, Some(error.flash()), None, error.status).await
+            settings_view(&sso, &w, &current, &admin, Some(error.flash()), None, error.status).await
         }
     }
 }
@@ -612,15 +608,14 @@ pub async fn revoke_key(
         Ok(a) => a,
         Err(res) => return res,
     };
-    let ctx = admin.ctx();
     if !w.csrf_ok(&form.csrf) {
         return w.redirect(&format!("{}/admin/settings", w.base()));
     }
-    match sso.revoke_app_key(&ctx, &app, &key_id).await {
+    match sso.revoke_app_key(&admin, &app, &key_id).await {
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=key-revoked", w.base())),
         Err(e) => {
             let error = PageError::from(&e);
-            settings_view(&sso, &w, &current, &ctx, Some(error.flash()), None, error.status).await
+            settings_view(&sso, &w, &current, &admin, Some(error.flash()), None, error.status).await
         }
     }
 }
