@@ -91,11 +91,13 @@ impl Username {
     pub const MAX_CHARS: usize = 191;
 
     pub fn parse(s: &str) -> Result<Self, UsernameError> {
-        let ok = !s.is_empty()
-            && s.chars().count() <= Self::MAX_CHARS
-            && s.trim() == s
-            && !s.chars().any(char::is_control);
-        if ok { Ok(Username(s.to_owned())) } else { Err(UsernameError) }
+        let ok =
+            !s.is_empty() && s.chars().count() <= Self::MAX_CHARS && s.trim() == s && !s.chars().any(char::is_control);
+        if ok {
+            Ok(Username(s.to_owned()))
+        } else {
+            Err(UsernameError)
+        }
     }
 
     pub fn as_str(&self) -> &str {
