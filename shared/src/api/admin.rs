@@ -55,7 +55,8 @@ fn yes() -> bool {
     true
 }
 
-/// A new app key: a credential, so no `Debug`.
+/// A new app key.
+// A credential: no `Debug`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewAppKey {

@@ -6,7 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
 
-/// An attribute. Its value may be a secret the owner keeps here (that is what `encrypt` is for), so no `Debug`.
+/// An attribute.
+// Its value may be a secret the owner keeps here (that is what `encrypt` is for): no `Debug`.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Attr {
@@ -28,6 +29,7 @@ pub struct Attrs {
 
 /// One attribute to write; with `attrs`, several at once (all or none). On `/attrs/{name}` the path names it
 /// and `name` is not needed. Unknown fields are refused, at every level.
+// The value may be a secret: no `Debug`.
 #[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -5,8 +5,8 @@ use super::required_nullable;
 use crate::{SubStatus, Ust};
 use serde::{Deserialize, Serialize};
 
-/// `POST /login`. `username` and `password` must be present; `null` reaches the login, which refuses it as
-/// wrong credentials (as the reference does).
+/// `POST /login`. `username` and `password` must be present; `null` counts as empty, refused as a wrong
+/// password is.
 #[derive(Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginBody {

@@ -4,7 +4,7 @@
 use crate::{ApprovalStatus, SignupStatus};
 use serde::{Deserialize, Serialize};
 
-/// A user. Every caller sees the regular fields (`null` included); a super-user also sees the `details`.
+/// A user. Every caller sees the regular fields (`null` included); a super-user also sees the account's state.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
@@ -20,6 +20,7 @@ pub struct User {
     pub totp_label: String,
     /// The account's state, for super-users only: absent from a regular caller's view.
     #[serde(flatten, default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(schema_with = UserDetails::in_user))]
     pub details: Option<UserDetails>,
 }
 
@@ -48,6 +49,20 @@ pub struct UserDetails {
     pub sign_up_status: SignupStatus,
     pub sign_up_time: String,
     pub email_confirmed: bool,
+}
+
+#[cfg(feature = "openapi")]
+impl UserDetails {
+    /// The details as a `User` carries them: all of them or none, so none is required there (a regular caller's
+    /// view must match the schema too).
+    fn in_user() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::{RefOr, schema::Schema};
+        let mut schema = <UserDetails as utoipa::PartialSchema>::schema();
+        if let RefOr::T(Schema::Object(object)) = &mut schema {
+            object.required.clear();
+        }
+        schema
+    }
 }
 
 // The e-mail address is personal data: it stays out of debug output, as the server's row types keep it out.
@@ -173,9 +188,8 @@ pub struct SetPassword {
 
 /// The fields a user update may carry (a regular caller's own: the first seven; a super-user's: all). Only the
 /// keys present change; `null` clears a field that may be empty.
-///
-/// The server reads this body as a map of the keys present, so this type documents it (and a client can send
-/// it: a `None` is left out).
+// The server reads this body as a map of the keys present, so this type documents it; a client can send it
+// (a `None` is left out).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserUpdate {

@@ -38,8 +38,13 @@ macro_rules! routes {
         #[openapi(
             info(title = "Gatehouse", description = "Multi-tenant single sign-on: the native REST API."),
             paths($($handler,)* $($ohandler),*),
-            // Named by the shared failure responses, which refer to it rather than carry it.
-            components(schemas(gatehouse_shared::api::Problem)),
+            // Referred to rather than carried: the problem by the shared failure responses, the statuses by the
+            // user details a `User` inlines.
+            components(schemas(
+                gatehouse_shared::api::Problem,
+                gatehouse_shared::ApprovalStatus,
+                gatehouse_shared::SignupStatus
+            )),
             modifiers(&OneResponsePerStatus)
         )]
         pub struct ApiDoc;
