@@ -211,18 +211,9 @@ fn shape(outcome: Outcome, meta: &RequestMeta) -> HttpResponse {
         Surface::Web if meta.tenant_hint.is_some() => web_page(&outcome, meta),
         Surface::Native | Surface::Web => HttpResponse::build(outcome.status)
             .insert_header((header::CONTENT_TYPE, "application/problem+json"))
-            .json({
-                let mut problem = json!({
-                    "type": format!("urn:gatehouse:sub-status:{}", outcome.code.code()),
-                    "title": outcome.code.meaning(),
-                    "status": outcome.status.as_u16(),
-                    "sub_status": [outcome.code],
-                    "cid": meta.cid,
-                });
-                if let Some(detail) = &outcome.detail {
-                    problem["detail"] = json!(detail);
-                }
-                problem
+            .json(gatehouse_shared::api::Problem {
+                detail: outcome.detail.clone(),
+                ..gatehouse_shared::api::Problem::new(outcome.code, outcome.status.as_u16(), meta.cid.clone())
             }),
         Surface::Zato if outcome.bad_request => HttpResponse::build(outcome.status).json(json!({
             "result": "Error",

@@ -122,7 +122,7 @@ impl Sso {
             signup.clear();
         }
         self.set_settings(
-            ctx,
+            admin,
             vec![
                 ("apps".into(), "all".into(), Some(json!(all))),
                 (
@@ -140,8 +140,7 @@ impl Sso {
         )
         .await?;
         let tenant = self.resolve_tenant(ctx.tenant.slug.as_str()).await?;
-        let fresh = Ctx { tenant, ..ctx.clone() };
-        self.apps(&fresh)
+        self.apps(&admin.refreshed(tenant)?)
             .await?
             .into_iter()
             .find(|a| a.name == name)
@@ -161,7 +160,7 @@ impl Sso {
             signup.clear();
         }
         self.set_settings(
-            ctx,
+            admin,
             vec![
                 ("apps".into(), "all".into(), Some(json!(with(&apps.all, name, false)))),
                 (

@@ -4,7 +4,7 @@
 
 use super::error::{Kind, SsoError, SsoResult};
 use super::tenant::Tenant;
-use super::{Admin, Ctx, Sso, audit};
+use super::{Admin, Sso, audit};
 use crate::config::TenantPolicy;
 use crate::store::settings::{self as rows, SettingRow};
 use crate::store::tenants;
@@ -65,8 +65,8 @@ impl Sso {
     }
 
     /// Sets (`Some`) or removes (`None`) one override.
-    pub async fn set_setting(&self, ctx: &Ctx, section: &str, key: &str, value: Option<Value>) -> SsoResult<()> {
-        self.set_settings(ctx, vec![(section.to_owned(), key.to_owned(), value)])
+    pub async fn set_setting(&self, admin: &Admin, section: &str, key: &str, value: Option<Value>) -> SsoResult<()> {
+        self.set_settings(admin, vec![(section.to_owned(), key.to_owned(), value)])
             .await
     }
 

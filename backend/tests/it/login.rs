@@ -34,7 +34,12 @@ impl TestApp {
         let ctx = self.services.ctx(tenant).await;
         self.services
             .sso
-            .set_setting(&ctx, section, key, Some(value))
+            .set_setting(
+                &self.services.sso.cli_admin(ctx.tenant.clone()),
+                section,
+                key,
+                Some(value),
+            )
             .await
             .unwrap();
     }
@@ -541,7 +546,12 @@ async fn the_web_apps_name_is_reserved_for_the_web_ui(backend: Backend) {
         let err = app
             .services
             .sso
-            .set_setting(&ctx, "apps", key, Some(json!("CRM,gatehouse")))
+            .set_setting(
+                &app.services.sso.cli_admin(ctx.tenant.clone()),
+                "apps",
+                key,
+                Some(json!("CRM,gatehouse")),
+            )
             .await
             .unwrap_err();
         assert!(

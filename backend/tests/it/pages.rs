@@ -749,7 +749,12 @@ async fn super_users_without_2fa_are_warned_and_can_be_required_to_enrol(backend
     let ctx = app.services.ctx("default").await;
     app.services
         .sso
-        .set_setting(&ctx, "login", "require_totp_for_super_users", Some(json!(true)))
+        .set_setting(
+            &app.services.sso.cli_admin(ctx.tenant.clone()),
+            "login",
+            "require_totp_for_super_users",
+            Some(json!(true)),
+        )
         .await
         .unwrap();
     let api = |name: &'static str| {

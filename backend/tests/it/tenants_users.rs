@@ -172,7 +172,12 @@ async fn each_password_policy_rule_has_its_code(backend: Backend) {
     }
     // Complexity, once the tenant asks for it.
     t.sso
-        .set_setting(&ctx, "password", "min_complexity", Some(json!(3)))
+        .set_setting(
+            &t.sso.cli_admin(ctx.tenant.clone()),
+            "password",
+            "min_complexity",
+            Some(json!(3)),
+        )
         .await
         .unwrap();
     let ctx = t.ctx("default").await;
@@ -191,12 +196,17 @@ async fn each_password_policy_rule_has_its_code(backend: Backend) {
         .await
         .unwrap();
     t.sso
-        .set_setting(&ctx, "password", "min_complexity", None)
+        .set_setting(&t.sso.cli_admin(ctx.tenant.clone()), "password", "min_complexity", None)
         .await
         .unwrap();
     // With inform_if_invalid off the reason is hidden from callers (the real code stays for trusted ones).
     t.sso
-        .set_setting(&ctx, "password", "inform_if_invalid", Some(json!(false)))
+        .set_setting(
+            &t.sso.cli_admin(ctx.tenant.clone()),
+            "password",
+            "inform_if_invalid",
+            Some(json!(false)),
+        )
         .await
         .unwrap();
     let ctx = t.ctx("default").await;
@@ -244,7 +254,12 @@ async fn approval_at_creation_follows_the_setting(backend: Backend) {
     assert_eq!(row.approval_status, "approved");
     assert_eq!(row.approval_status_mod_by, "auto", "approved by the CLI counts as auto");
     t.sso
-        .set_setting(&ctx, "signup", "is_approval_needed", Some(json!(false)))
+        .set_setting(
+            &t.sso.cli_admin(ctx.tenant.clone()),
+            "signup",
+            "is_approval_needed",
+            Some(json!(false)),
+        )
         .await
         .unwrap();
     let ctx = t.ctx("default").await;
@@ -416,11 +431,21 @@ async fn a_tenant_override_changes_one_tenant_only(backend: Backend) {
     let acme = t.ctx("acme").await;
     let default = t.ctx("default").await;
     t.sso
-        .set_setting(&acme, "session", "expiry", Some(json!(5)))
+        .set_setting(
+            &t.sso.cli_admin(acme.tenant.clone()),
+            "session",
+            "expiry",
+            Some(json!(5)),
+        )
         .await
         .unwrap();
     t.sso
-        .set_setting(&acme, "apps", "all", Some(json!("CRM,ERP")))
+        .set_setting(
+            &t.sso.cli_admin(acme.tenant.clone()),
+            "apps",
+            "all",
+            Some(json!("CRM,ERP")),
+        )
         .await
         .unwrap();
     let acme = t.ctx("acme").await;
@@ -431,14 +456,22 @@ async fn a_tenant_override_changes_one_tenant_only(backend: Backend) {
     assert_eq!(d.session.expiry, 60);
     assert!(!d.apps.all.contains("ERP"));
     // Removing the override returns to the default; a bad value or key is refused and changes nothing.
-    t.sso.set_setting(&acme, "session", "expiry", None).await.unwrap();
+    t.sso
+        .set_setting(&t.sso.cli_admin(acme.tenant.clone()), "session", "expiry", None)
+        .await
+        .unwrap();
     let acme = t.ctx("acme").await;
     assert_eq!(t.sso.policy(&acme.tenant).await.unwrap().session.expiry, 60);
     for (section, key, value) in [
         ("session", "expiry", json!("soon")),
         ("server", "bind", json!("0.0.0.0:1")),
     ] {
-        match t.sso.set_setting(&acme, section, key, Some(value)).await.unwrap_err() {
+        match t
+            .sso
+            .set_setting(&t.sso.cli_admin(acme.tenant.clone()), section, key, Some(value))
+            .await
+            .unwrap_err()
+        {
             SsoError::Invalid { key: named, .. } => assert_eq!(named, format!("{section}.{key}")),
             other => panic!("expected an invalid setting, got {other:?}"),
         }

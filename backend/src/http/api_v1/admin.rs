@@ -1,50 +1,50 @@
 //! Tenant administration on the native API (super-users of the tenant): settings, apps and their keys, and
 //! the audit log.
 
-use super::auth::authed_super;
-use super::schemas;
+use super::auth::{authed, authed_super};
+use super::params::{AppName, Authenticated, KeyId};
+use super::responses::SuperUserErrors;
 use crate::http::call::{Call, rfc3339};
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
-use crate::sso::Sso;
-use crate::sso::SsoError;
 use crate::sso::apps::AppView;
+use crate::sso::{Admin, Sso, SsoError};
 use crate::store::audit::AuditFilter;
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use gatehouse_shared::api;
+use serde_json::{Map, Value};
+
+async fn settings_of(sso: &Sso, admin: &Admin) -> Result<web::Json<api::Settings>, ApiError> {
+    let (effective, overrides) = sso.settings_view(admin).await?;
+    Ok(web::Json(api::Settings { effective, overrides }))
+}
 
 #[utoipa::path(
     get,
     path = "/api/v1/t/{tenant}/settings",
     tag = "administration",
-    params(("tenant" = String, Path, description = "The tenant's slug"), ("X-Current-App" = String, Header, description = "The calling application"), ("Authorization" = String, Header, description = "`Bearer <ust>`")),
+    params(Authenticated),
     responses(
-        (status = 200, description = "The effective settings and the tenant's overrides", body = schemas::Settings),
-        (status = 401, description = "E007001: no valid UST", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: not a super-user; E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The effective settings and the tenant's overrides", body = api::Settings),
+        SuperUserErrors,
     ),
 )]
-pub async fn settings(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    let (effective, overrides) = sso.settings_view(&a.ctx).await?;
-    Ok(HttpResponse::Ok().json(json!({"effective": effective, "overrides": overrides})))
+pub async fn settings(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<web::Json<api::Settings>, ApiError> {
+    let a = authed(&sso, &call, &req).await?;
+    settings_of(&sso, &a.admin()?).await
 }
 
 #[utoipa::path(
     patch,
     path = "/api/v1/t/{tenant}/settings",
     tag = "administration",
-    params(("tenant" = String, Path, description = "The tenant's slug"), ("X-Current-App" = String, Header, description = "The calling application"), ("Authorization" = String, Header, description = "`Bearer <ust>`")),
+    params(Authenticated),
     request_body(content = Object, description = "`{section: {key: value or null}}`; null removes an override"),
     responses(
-        (status = 200, description = "The settings after the change", body = schemas::Settings),
-        (status = 400, description = "E008002: malformed body; E008003: no change", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no valid UST", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: not a super-user; E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E008002: an unknown key or a value of the wrong type; `detail` names the key", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The settings after the change", body = api::Settings),
+        (status = 400, description = "E008002: malformed body; E008003: no change", body = api::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E008002: an unknown key or a value of the wrong type; `detail` names the key", body = api::Problem, content_type = "application/problem+json"),
+        SuperUserErrors,
     ),
 )]
 pub async fn patch_settings(
@@ -52,7 +52,7 @@ pub async fn patch_settings(
     call: Call,
     req: HttpRequest,
     body: JsonBody<Map<String, Value>>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<web::Json<api::Settings>, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
     let mut changes = Vec::new();
     for (section, fields) in body.take()? {
@@ -67,101 +67,82 @@ pub async fn patch_settings(
             changes.push((section.clone(), key, (!value.is_null()).then_some(value)));
         }
     }
-    sso.set_settings(&a.ctx, changes).await?;
+    let admin = a.admin()?;
+    sso.set_settings(&admin, changes).await?;
     let tenant = sso.resolve_tenant(a.ctx.tenant.slug.as_str()).await?;
-    let ctx = crate::sso::Ctx { tenant, ..a.ctx };
-    let (effective, overrides) = sso.settings_view(&ctx).await?;
-    Ok(HttpResponse::Ok().json(json!({"effective": effective, "overrides": overrides})))
+    settings_of(&sso, &admin.refreshed(tenant)?).await
 }
 
-fn app_json(app: &AppView) -> Value {
-    json!({
-        "name": app.name,
-        "login_allowed": app.login_allowed,
-        "signup_allowed": app.signup_allowed,
-        "login_metadata_allowed": app.login_metadata_allowed,
-        "keys": app.keys.iter().map(|(id, t)| json!({"key_id": id, "creation_time": rfc3339(*t)})).collect::<Vec<_>>(),
-    })
+fn wire(app: AppView) -> api::App {
+    api::App {
+        name: app.name,
+        login_allowed: app.login_allowed,
+        signup_allowed: app.signup_allowed,
+        login_metadata_allowed: app.login_metadata_allowed,
+        keys: app
+            .keys
+            .into_iter()
+            .map(|(key_id, t)| api::AppKeyInfo {
+                key_id,
+                creation_time: rfc3339(t),
+            })
+            .collect(),
+    }
 }
 
 #[utoipa::path(
     get,
     path = "/api/v1/t/{tenant}/apps",
     tag = "administration",
-    params(("tenant" = String, Path, description = "The tenant's slug"), ("X-Current-App" = String, Header, description = "The calling application"), ("Authorization" = String, Header, description = "`Bearer <ust>`")),
-    responses(
-        (status = 200, description = "The tenant's apps", body = Vec<schemas::App>),
-        (status = 401, description = "E007001: no valid UST", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: not a super-user; E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-    ),
+    params(Authenticated),
+    responses((status = 200, description = "The tenant's apps", body = Vec<api::App>), SuperUserErrors),
 )]
-pub async fn apps(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn apps(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<web::Json<Vec<api::App>>, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
-    let apps = sso.apps(&a.ctx).await?;
-    Ok(HttpResponse::Ok().json(apps.iter().map(app_json).collect::<Vec<_>>()))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct AppBody {
-    name: String,
-    #[serde(default = "yes")]
-    login_allowed: bool,
-    #[serde(default = "yes")]
-    signup_allowed: bool,
-    #[serde(default)]
-    login_metadata_allowed: bool,
-}
-
-fn yes() -> bool {
-    true
+    Ok(web::Json(sso.apps(&a.admin()?).await?.into_iter().map(wire).collect()))
 }
 
 #[utoipa::path(
     post,
     path = "/api/v1/t/{tenant}/apps",
     tag = "administration",
-    params(("tenant" = String, Path, description = "The tenant's slug"), ("X-Current-App" = String, Header, description = "The calling application"), ("Authorization" = String, Header, description = "`Bearer <ust>`")),
-    request_body = AppBody,
+    params(Authenticated),
+    request_body = api::AppBody,
     responses(
-        (status = 201, description = "The app, added or changed", body = schemas::App),
-        (status = 400, description = "E008002: a malformed body or app name; E008003: no name", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no valid UST", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: not a super-user; E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 201, description = "The app, added or changed", body = api::App),
+        (status = 400, description = "E008002: a malformed body or app name; E008003: no name", body = api::Problem, content_type = "application/problem+json"),
+        SuperUserErrors,
     ),
 )]
 pub async fn put_app(
     sso: web::Data<Sso>,
     call: Call,
     req: HttpRequest,
-    body: JsonBody<AppBody>,
+    body: JsonBody<api::AppBody>,
 ) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
     let b = body.take()?;
     let app = sso
         .put_app(
-            &a.ctx,
+            &a.admin()?,
             &b.name,
             b.login_allowed,
             b.signup_allowed,
             b.login_metadata_allowed,
         )
         .await?;
-    Ok(HttpResponse::Created().json(app_json(&app)))
+    Ok(HttpResponse::Created().json(wire(app)))
 }
 
 #[utoipa::path(
     delete,
     path = "/api/v1/t/{tenant}/apps/{name}",
     tag = "administration",
-    params(("tenant" = String, Path, description = "The tenant's slug"), ("name" = String, Path, description = "The app"), ("X-Current-App" = String, Header, description = "The calling application"), ("Authorization" = String, Header, description = "`Bearer <ust>`")),
+    params(Authenticated, AppName),
     responses(
         (status = 204, description = "Removed from every list, its keys revoked"),
-        (status = 401, description = "E007001: no valid UST", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: not a super-user; E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E004001: no such app; E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E004001: no such app", body = api::Problem, content_type = "application/problem+json"),
+        SuperUserErrors,
     ),
 )]
 pub async fn delete_app(
@@ -171,7 +152,7 @@ pub async fn delete_app(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
-    sso.delete_app(&a.ctx, &path.into_inner().1).await?;
+    sso.delete_app(&a.admin()?, &path.into_inner().1).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -179,12 +160,11 @@ pub async fn delete_app(
     post,
     path = "/api/v1/t/{tenant}/apps/{name}/keys",
     tag = "administration",
-    params(("tenant" = String, Path, description = "The tenant's slug"), ("name" = String, Path, description = "The app"), ("X-Current-App" = String, Header, description = "The calling application"), ("Authorization" = String, Header, description = "`Bearer <ust>`")),
+    params(Authenticated, AppName),
     responses(
-        (status = 201, description = "The new key, shown this once", body = schemas::NewAppKey),
-        (status = 401, description = "E007001: no valid UST", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: not a super-user; E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E004001: no such app; E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 201, description = "The new key, shown this once", body = api::NewAppKey),
+        (status = 404, description = "E004001: no such app", body = api::Problem, content_type = "application/problem+json"),
+        SuperUserErrors,
     ),
 )]
 pub async fn create_key(
@@ -194,20 +174,22 @@ pub async fn create_key(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
-    let key = sso.create_app_key(&a.ctx, &path.into_inner().1).await?;
-    Ok(HttpResponse::Created().json(json!({"key_id": key.key_id, "key": key.key})))
+    let key = sso.create_app_key(&a.admin()?, &path.into_inner().1).await?;
+    Ok(HttpResponse::Created().json(api::NewAppKey {
+        key_id: key.key_id,
+        key: key.key,
+    }))
 }
 
 #[utoipa::path(
     delete,
     path = "/api/v1/t/{tenant}/apps/{name}/keys/{key_id}",
     tag = "administration",
-    params(("tenant" = String, Path, description = "The tenant's slug"), ("name" = String, Path, description = "The app"), ("key_id" = String, Path, description = "The key's id"), ("X-Current-App" = String, Header, description = "The calling application"), ("Authorization" = String, Header, description = "`Bearer <ust>`")),
+    params(Authenticated, AppName, KeyId),
     responses(
         (status = 204, description = "Revoked"),
-        (status = 401, description = "E007001: no valid UST", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: not a super-user; E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E004003: no such key; E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E004003: no such key", body = api::Problem, content_type = "application/problem+json"),
+        SuperUserErrors,
     ),
 )]
 pub async fn revoke_key(
@@ -218,19 +200,8 @@ pub async fn revoke_key(
 ) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
     let (_, app, key_id) = path.into_inner();
-    sso.revoke_app_key(&a.ctx, &app, &key_id).await?;
+    sso.revoke_app_key(&a.admin()?, &app, &key_id).await?;
     Ok(HttpResponse::NoContent().finish())
-}
-
-#[derive(Deserialize)]
-pub struct AuditQuery {
-    user_id: Option<String>,
-    op: Option<String>,
-    result: Option<String>,
-    since: Option<String>,
-    until: Option<String>,
-    cur_page: Option<i64>,
-    page_size: Option<i64>,
 }
 
 fn when(value: Option<String>) -> Result<Option<chrono::NaiveDateTime>, ApiError> {
@@ -247,32 +218,19 @@ fn when(value: Option<String>) -> Result<Option<chrono::NaiveDateTime>, ApiError
     get,
     path = "/api/v1/t/{tenant}/audit",
     tag = "administration",
-    params(
-        ("tenant" = String, Path, description = "The tenant's slug"),
-        ("X-Current-App" = String, Header, description = "The calling application"),
-        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
-        ("user_id" = Option<String>, Query, description = "Entries where this user acted or was acted on"),
-        ("op" = Option<String>, Query, description = "e.g. `user.login`"),
-        ("result" = Option<String>, Query, description = "`ok` or `error`"),
-        ("since" = Option<String>, Query, description = "RFC 3339"),
-        ("until" = Option<String>, Query, description = "RFC 3339"),
-        ("cur_page" = Option<i64>, Query, description = "From 1"),
-        ("page_size" = Option<i64>, Query, description = "Up to search.max_page_size"),
-    ),
+    params(Authenticated, api::AuditQuery),
     responses(
-        (status = 200, description = "One page of entries, newest first", body = schemas::AuditPage),
-        (status = 400, description = "E008002: a malformed filter", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no valid UST", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: not a super-user; E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "One page of entries, newest first", body = api::AuditPage),
+        (status = 400, description = "E008002: a malformed filter", body = api::Problem, content_type = "application/problem+json"),
+        SuperUserErrors,
     ),
 )]
 pub async fn audit(
     sso: web::Data<Sso>,
     call: Call,
     req: HttpRequest,
-    query: web::Query<AuditQuery>,
-) -> Result<HttpResponse, ApiError> {
+    query: web::Query<api::AuditQuery>,
+) -> Result<web::Json<api::AuditPage>, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
     let q = query.into_inner();
     let filter = AuditFilter {
@@ -282,25 +240,27 @@ pub async fn audit(
         since: when(q.since)?,
         until: when(q.until)?,
     };
-    let page = sso.audit_entries(&a.ctx, filter, q.cur_page, q.page_size).await?;
-    let result: Vec<Value> = page
+    let page = sso.audit_entries(&a.admin()?, filter, q.cur_page, q.page_size).await?;
+    let result = page
         .result
-        .iter()
-        .map(|e| {
-            json!({
-                "time": rfc3339(e.time),
-                "cid": e.cid,
-                "op": e.op,
-                "current_user": e.current_user_id,
-                "target_user": e.target_user_id,
-                "result": e.result,
-                "sub_status": e.sub_status,
-                "remote_addr": e.remote_addr,
-                "current_app": e.current_app,
-                "extra": e.extra.as_deref().and_then(|x| serde_json::from_str::<Value>(x).ok()),
-            })
+        .into_iter()
+        .map(|e| api::AuditEntry {
+            time: rfc3339(e.time),
+            cid: e.cid,
+            op: e.op,
+            current_user: e.current_user_id,
+            target_user: e.target_user_id,
+            result: e.result,
+            sub_status: e.sub_status,
+            remote_addr: e.remote_addr,
+            current_app: e.current_app,
+            extra: e.extra.as_deref().and_then(|x| serde_json::from_str(x).ok()),
         })
         .collect();
-    Ok(HttpResponse::Ok()
-        .json(json!({"total": page.total, "cur_page": page.cur_page, "page_size": page.page_size, "result": result})))
+    Ok(web::Json(api::AuditPage {
+        total: page.total,
+        cur_page: page.cur_page,
+        page_size: page.page_size,
+        result,
+    }))
 }

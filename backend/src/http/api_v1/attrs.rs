@@ -2,7 +2,8 @@
 //! the caller) and of the current session (`/session/attrs`).
 
 use super::auth::{Authed, authed};
-use super::schemas;
+use super::params::{AttrName, Authenticated, UserId};
+use super::responses::{AttrExists, BodyErrors, NoSuchAttr, OwnerErrors, SessionErrors};
 use crate::http::call::{Call, rfc3339};
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
@@ -11,17 +12,18 @@ use crate::sso::{Kind, Sso, SsoError};
 use crate::store::attrs::Owner;
 use actix_web::{HttpRequest, HttpResponse, web};
 use gatehouse_shared::SubStatus;
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use gatehouse_shared::api;
+/// The Zato surface reads its attribute values by the same rule.
+pub use gatehouse_shared::api::present;
 
-pub fn attr_json(a: &Attr) -> Value {
-    json!({
-        "value": a.value,
-        "creation_time": rfc3339(a.creation_time),
-        "last_modified": rfc3339(a.last_modified),
-        "expiration_time": rfc3339(a.expiration_time),
-        "is_encrypted": a.is_encrypted,
-    })
+fn wire(a: Attr) -> api::Attr {
+    api::Attr {
+        value: a.value,
+        creation_time: rfc3339(a.creation_time),
+        last_modified: rfc3339(a.last_modified),
+        expiration_time: rfc3339(a.expiration_time),
+        is_encrypted: a.is_encrypted,
+    }
 }
 
 fn no_such_attr() -> ApiError {
@@ -51,66 +53,58 @@ fn names_in(req: &HttpRequest) -> Option<Vec<String>> {
     (!names.is_empty()).then_some(names)
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AttrBody {
-    #[serde(default)]
-    name: Option<String>,
-    #[serde(default, deserialize_with = "present")]
-    value: Option<Value>,
-    #[serde(default)]
-    expiration: Option<i64>,
-    #[serde(default)]
-    encrypt: bool,
-    #[serde(default)]
-    attrs: Option<Vec<AttrBody>>,
+/// One attribute to write; the path's name wins over the body's.
+fn input(body: api::AttrWrite, name: Option<String>) -> Result<AttrInput, ApiError> {
+    let name = name.or(body.name).ok_or(ApiError::MalformedBody { missing: true })?;
+    Ok(AttrInput {
+        name,
+        value: body.value,
+        expiration: body.expiration,
+        encrypt: body.encrypt,
+    })
 }
 
-/// A value that is present, `null` included (`None` only when the field is absent).
-pub fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
-    Value::deserialize(d).map(Some)
-}
-
-impl AttrBody {
-    fn input(self, name: Option<String>) -> Result<AttrInput, ApiError> {
-        let name = name.or(self.name).ok_or(ApiError::MalformedBody { missing: true })?;
-        Ok(AttrInput {
-            name,
-            value: self.value,
-            expiration: self.expiration,
-            encrypt: self.encrypt,
-        })
-    }
-
-    fn inputs(self) -> Result<Vec<AttrInput>, ApiError> {
-        match self.attrs {
-            Some(many) => many.into_iter().map(|a| a.input(None)).collect(),
-            None => Ok(vec![self.input(None)?]),
-        }
+/// The attributes of a create: the body's list, or the body itself.
+fn inputs(body: api::AttrWrite) -> Result<Vec<AttrInput>, ApiError> {
+    match body.attrs {
+        Some(many) => many.into_iter().map(|a| input(a, None)).collect(),
+        None => Ok(vec![input(body, None)?]),
     }
 }
 
-async fn list(sso: web::Data<Sso>, call: Call, req: HttpRequest, target: Target) -> Result<HttpResponse, ApiError> {
+async fn list(
+    sso: web::Data<Sso>,
+    call: Call,
+    req: HttpRequest,
+    target: Target,
+) -> Result<web::Json<api::Attrs>, ApiError> {
     let a = authed(&sso, &call, &req).await?;
     let owner = owner(&sso, &a, &target).await?;
     let found = sso.read_attrs(&a.ctx, &owner, names_in(&req)).await?;
-    let attrs: Map<String, Value> = found.iter().map(|(k, v)| (k.clone(), attr_json(v))).collect();
-    Ok(HttpResponse::Ok().json(json!({"attrs": attrs})))
+    let attrs = found.into_iter().map(|(k, v)| (k, wire(v))).collect();
+    Ok(web::Json(api::Attrs { attrs }))
 }
 
 async fn create(
     sso: web::Data<Sso>,
     call: Call,
     req: HttpRequest,
-    body: JsonBody<AttrBody>,
+    body: JsonBody<api::AttrWrite>,
     target: Target,
 ) -> Result<HttpResponse, ApiError> {
     // The caller first: the body is read only for someone allowed to send it.
     let a = authed(&sso, &call, &req).await?;
     let owner = owner(&sso, &a, &target).await?;
-    sso.write_attrs(&a.ctx, &owner, body.take()?.inputs()?, WriteMode::Create)
+    sso.write_attrs(&a.ctx, &owner, inputs(body.take()?)?, WriteMode::Create)
         .await?;
     Ok(HttpResponse::Created().finish())
+}
+
+/// The attribute of `name`, as stored now.
+async fn read_one(sso: &Sso, a: &Authed, owner: &Owner, name: String) -> Result<web::Json<api::Attr>, ApiError> {
+    let mut found = sso.read_attrs(&a.ctx, owner, Some(vec![name.clone()])).await?;
+    let attr = found.remove(&name).ok_or_else(no_such_attr)?;
+    Ok(web::Json(wire(attr)))
 }
 
 async fn one(
@@ -119,30 +113,25 @@ async fn one(
     req: HttpRequest,
     target: Target,
     name: String,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<web::Json<api::Attr>, ApiError> {
     let a = authed(&sso, &call, &req).await?;
     let owner = owner(&sso, &a, &target).await?;
-    let found = sso.read_attrs(&a.ctx, &owner, Some(vec![name.clone()])).await?;
-    let attr = found.get(&name).ok_or_else(no_such_attr)?;
-    Ok(HttpResponse::Ok().json(attr_json(attr)))
+    read_one(&sso, &a, &owner, name).await
 }
 
 async fn write(
     sso: web::Data<Sso>,
     call: Call,
     req: HttpRequest,
-    target: Target,
-    name: String,
-    body: JsonBody<AttrBody>,
+    (target, name): (Target, String),
+    body: JsonBody<api::AttrWrite>,
     mode: WriteMode,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<web::Json<api::Attr>, ApiError> {
     let a = authed(&sso, &call, &req).await?;
     let owner = owner(&sso, &a, &target).await?;
-    sso.write_attrs(&a.ctx, &owner, vec![body.take()?.input(Some(name.clone()))?], mode)
+    sso.write_attrs(&a.ctx, &owner, vec![input(body.take()?, Some(name.clone()))?], mode)
         .await?;
-    let found = sso.read_attrs(&a.ctx, &owner, Some(vec![name.clone()])).await?;
-    let attr = found.get(&name).ok_or_else(no_such_attr)?;
-    Ok(HttpResponse::Ok().json(attr_json(attr)))
+    read_one(&sso, &a, &owner, name).await
 }
 
 async fn remove(
@@ -163,33 +152,21 @@ async fn remove(
 type UserPath = web::Path<(String, String)>;
 type UserAttrPath = web::Path<(String, String, String)>;
 type SessionAttrPath = web::Path<(String, String)>;
+type Body = JsonBody<api::AttrWrite>;
 
 #[utoipa::path(
     get,
     path = "/api/v1/t/{tenant}/users/{user_id}/attrs",
     tag = "attributes",
-    params(
-        ("tenant" = String, Path, description = "The tenant's slug"),
-        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
-        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
-        ("user_id" = String, Path, description = "A user id (`zusr...`)"),
-        ("name" = Option<Vec<String>>, Query, description = "Only these names (repeatable)")
-    ),
-    responses(
-        (status = 200, description = "The live attributes", body = schemas::Attrs),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: neither the owner nor a super-user", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
-    ),
+    params(Authenticated, UserId, ("name" = Option<Vec<String>>, Query, description = "Only these names (repeatable)")),
+    responses((status = 200, description = "The live attributes", body = api::Attrs), OwnerErrors),
 )]
 pub async fn user_list(
     sso: web::Data<Sso>,
     call: Call,
     req: HttpRequest,
     path: UserPath,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<web::Json<api::Attrs>, ApiError> {
     list(sso, call, req, Target::User(path.into_inner().1)).await
 }
 
@@ -197,30 +174,16 @@ pub async fn user_list(
     post,
     path = "/api/v1/t/{tenant}/users/{user_id}/attrs",
     tag = "attributes",
-    params(
-        ("tenant" = String, Path, description = "The tenant's slug"),
-        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
-        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
-        ("user_id" = String, Path, description = "A user id (`zusr...`)")
-    ),
-    request_body = schemas::AttrWrite,
-    responses(
-        (status = 201, description = "Created"),
-        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: neither the owner nor a super-user", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "E009001: the attribute exists", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
-    ),
+    params(Authenticated, UserId),
+    request_body = api::AttrWrite,
+    responses((status = 201, description = "Created"), AttrExists, OwnerErrors, BodyErrors),
 )]
 pub async fn user_create(
     sso: web::Data<Sso>,
     call: Call,
     req: HttpRequest,
     path: UserPath,
-    body: JsonBody<AttrBody>,
+    body: Body,
 ) -> Result<HttpResponse, ApiError> {
     create(sso, call, req, body, Target::User(path.into_inner().1)).await
 }
@@ -229,28 +192,15 @@ pub async fn user_create(
     get,
     path = "/api/v1/t/{tenant}/users/{user_id}/attrs/{name}",
     tag = "attributes",
-    params(
-        ("tenant" = String, Path, description = "The tenant's slug"),
-        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
-        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
-        ("user_id" = String, Path, description = "A user id (`zusr...`)"),
-        ("name" = String, Path, description = "An attribute name")
-    ),
-    responses(
-        (status = 200, description = "The attribute", body = schemas::Attr),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: neither the owner nor a super-user", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E009002: no such attribute; E001100: no such user", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
-    ),
+    params(Authenticated, UserId, AttrName),
+    responses((status = 200, description = "The attribute", body = api::Attr), NoSuchAttr, OwnerErrors),
 )]
 pub async fn user_get(
     sso: web::Data<Sso>,
     call: Call,
     req: HttpRequest,
     path: UserAttrPath,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<web::Json<api::Attr>, ApiError> {
     let (_, user, name) = path.into_inner();
     one(sso, call, req, Target::User(user), name).await
 }
@@ -259,87 +209,46 @@ pub async fn user_get(
     put,
     path = "/api/v1/t/{tenant}/users/{user_id}/attrs/{name}",
     tag = "attributes",
-    params(
-        ("tenant" = String, Path, description = "The tenant's slug"),
-        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
-        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
-        ("user_id" = String, Path, description = "A user id (`zusr...`)"),
-        ("name" = String, Path, description = "An attribute name")
-    ),
-    request_body = schemas::AttrWrite,
-    responses(
-        (status = 200, description = "The attribute, created or replaced", body = schemas::Attr),
-        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: neither the owner nor a super-user", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
-    ),
+    params(Authenticated, UserId, AttrName),
+    request_body = api::AttrWrite,
+    responses((status = 200, description = "The attribute, created or replaced", body = api::Attr), OwnerErrors, BodyErrors),
 )]
 pub async fn user_put(
     sso: web::Data<Sso>,
     call: Call,
     req: HttpRequest,
     path: UserAttrPath,
-    body: JsonBody<AttrBody>,
-) -> Result<HttpResponse, ApiError> {
+    body: Body,
+) -> Result<web::Json<api::Attr>, ApiError> {
     let (_, user, name) = path.into_inner();
-    write(sso, call, req, Target::User(user), name, body, WriteMode::Set).await
+    write(sso, call, req, (Target::User(user), name), body, WriteMode::Set).await
 }
 
 #[utoipa::path(
     patch,
     path = "/api/v1/t/{tenant}/users/{user_id}/attrs/{name}",
     tag = "attributes",
-    params(
-        ("tenant" = String, Path, description = "The tenant's slug"),
-        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
-        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
-        ("user_id" = String, Path, description = "A user id (`zusr...`)"),
-        ("name" = String, Path, description = "An attribute name")
-    ),
-    request_body = schemas::AttrWrite,
-    responses(
-        (status = 200, description = "The attribute, updated", body = schemas::Attr),
-        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: neither the owner nor a super-user", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E009002: no such attribute; E001100: no such user", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
-    ),
+    params(Authenticated, UserId, AttrName),
+    request_body = api::AttrWrite,
+    responses((status = 200, description = "The attribute, updated", body = api::Attr), NoSuchAttr, OwnerErrors, BodyErrors),
 )]
 pub async fn user_patch(
     sso: web::Data<Sso>,
     call: Call,
     req: HttpRequest,
     path: UserAttrPath,
-    body: JsonBody<AttrBody>,
-) -> Result<HttpResponse, ApiError> {
+    body: Body,
+) -> Result<web::Json<api::Attr>, ApiError> {
     let (_, user, name) = path.into_inner();
-    write(sso, call, req, Target::User(user), name, body, WriteMode::Update).await
+    write(sso, call, req, (Target::User(user), name), body, WriteMode::Update).await
 }
 
 #[utoipa::path(
     delete,
     path = "/api/v1/t/{tenant}/users/{user_id}/attrs/{name}",
     tag = "attributes",
-    params(
-        ("tenant" = String, Path, description = "The tenant's slug"),
-        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
-        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
-        ("user_id" = String, Path, description = "A user id (`zusr...`)"),
-        ("name" = String, Path, description = "An attribute name")
-    ),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: neither the owner nor a super-user", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E009002: no such attribute; E001100: no such user", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
-    ),
+    params(Authenticated, UserId, AttrName),
+    responses((status = 204, description = "Deleted"), NoSuchAttr, OwnerErrors),
 )]
 pub async fn user_delete(
     sso: web::Data<Sso>,
@@ -355,20 +264,14 @@ pub async fn user_delete(
     get,
     path = "/api/v1/t/{tenant}/session/attrs",
     tag = "attributes",
-    params(
-        ("tenant" = String, Path, description = "The tenant's slug"),
-        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
-        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
-        ("name" = Option<Vec<String>>, Query, description = "Only these names (repeatable)")
-    ),
-    responses(
-        (status = 200, description = "The current session's live attributes", body = schemas::Attrs),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
-    ),
+    params(Authenticated, ("name" = Option<Vec<String>>, Query, description = "Only these names (repeatable)")),
+    responses((status = 200, description = "The current session's live attributes", body = api::Attrs), SessionErrors),
 )]
-pub async fn session_list(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn session_list(
+    sso: web::Data<Sso>,
+    call: Call,
+    req: HttpRequest,
+) -> Result<web::Json<api::Attrs>, ApiError> {
     list(sso, call, req, Target::Session).await
 }
 
@@ -376,26 +279,15 @@ pub async fn session_list(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> 
     post,
     path = "/api/v1/t/{tenant}/session/attrs",
     tag = "attributes",
-    params(
-        ("tenant" = String, Path, description = "The tenant's slug"),
-        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
-        ("Authorization" = String, Header, description = "`Bearer <ust>`")
-    ),
-    request_body = schemas::AttrWrite,
-    responses(
-        (status = 201, description = "Created"),
-        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "E009001: the attribute exists", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
-    ),
+    params(Authenticated),
+    request_body = api::AttrWrite,
+    responses((status = 201, description = "Created"), AttrExists, SessionErrors, BodyErrors),
 )]
 pub async fn session_create(
     sso: web::Data<Sso>,
     call: Call,
     req: HttpRequest,
-    body: JsonBody<AttrBody>,
+    body: Body,
 ) -> Result<HttpResponse, ApiError> {
     create(sso, call, req, body, Target::Session).await
 }
@@ -404,26 +296,15 @@ pub async fn session_create(
     get,
     path = "/api/v1/t/{tenant}/session/attrs/{name}",
     tag = "attributes",
-    params(
-        ("tenant" = String, Path, description = "The tenant's slug"),
-        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
-        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
-        ("name" = String, Path, description = "An attribute name")
-    ),
-    responses(
-        (status = 200, description = "The attribute", body = schemas::Attr),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E009002: no such attribute", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
-    ),
+    params(Authenticated, AttrName),
+    responses((status = 200, description = "The attribute", body = api::Attr), NoSuchAttr, SessionErrors),
 )]
 pub async fn session_get(
     sso: web::Data<Sso>,
     call: Call,
     req: HttpRequest,
     path: SessionAttrPath,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<web::Json<api::Attr>, ApiError> {
     one(sso, call, req, Target::Session, path.into_inner().1).await
 }
 
@@ -431,34 +312,22 @@ pub async fn session_get(
     put,
     path = "/api/v1/t/{tenant}/session/attrs/{name}",
     tag = "attributes",
-    params(
-        ("tenant" = String, Path, description = "The tenant's slug"),
-        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
-        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
-        ("name" = String, Path, description = "An attribute name")
-    ),
-    request_body = schemas::AttrWrite,
-    responses(
-        (status = 200, description = "The attribute, created or replaced", body = schemas::Attr),
-        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
-    ),
+    params(Authenticated, AttrName),
+    request_body = api::AttrWrite,
+    responses((status = 200, description = "The attribute, created or replaced", body = api::Attr), SessionErrors, BodyErrors),
 )]
 pub async fn session_put(
     sso: web::Data<Sso>,
     call: Call,
     req: HttpRequest,
     path: SessionAttrPath,
-    body: JsonBody<AttrBody>,
-) -> Result<HttpResponse, ApiError> {
+    body: Body,
+) -> Result<web::Json<api::Attr>, ApiError> {
     write(
         sso,
         call,
         req,
-        Target::Session,
-        path.into_inner().1,
+        (Target::Session, path.into_inner().1),
         body,
         WriteMode::Set,
     )
@@ -469,35 +338,22 @@ pub async fn session_put(
     patch,
     path = "/api/v1/t/{tenant}/session/attrs/{name}",
     tag = "attributes",
-    params(
-        ("tenant" = String, Path, description = "The tenant's slug"),
-        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
-        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
-        ("name" = String, Path, description = "An attribute name")
-    ),
-    request_body = schemas::AttrWrite,
-    responses(
-        (status = 200, description = "The attribute, updated", body = schemas::Attr),
-        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E009002: no such attribute", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
-    ),
+    params(Authenticated, AttrName),
+    request_body = api::AttrWrite,
+    responses((status = 200, description = "The attribute, updated", body = api::Attr), NoSuchAttr, SessionErrors, BodyErrors),
 )]
 pub async fn session_patch(
     sso: web::Data<Sso>,
     call: Call,
     req: HttpRequest,
     path: SessionAttrPath,
-    body: JsonBody<AttrBody>,
-) -> Result<HttpResponse, ApiError> {
+    body: Body,
+) -> Result<web::Json<api::Attr>, ApiError> {
     write(
         sso,
         call,
         req,
-        Target::Session,
-        path.into_inner().1,
+        (Target::Session, path.into_inner().1),
         body,
         WriteMode::Update,
     )
@@ -508,19 +364,8 @@ pub async fn session_patch(
     delete,
     path = "/api/v1/t/{tenant}/session/attrs/{name}",
     tag = "attributes",
-    params(
-        ("tenant" = String, Path, description = "The tenant's slug"),
-        ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
-        ("Authorization" = String, Header, description = "`Bearer <ust>`"),
-        ("name" = String, Path, description = "An attribute name")
-    ),
-    responses(
-        (status = 204, description = "Deleted"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E009002: no such attribute", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
-    ),
+    params(Authenticated, AttrName),
+    responses((status = 204, description = "Deleted"), NoSuchAttr, SessionErrors),
 )]
 pub async fn session_delete(
     sso: web::Data<Sso>,

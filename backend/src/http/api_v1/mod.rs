@@ -3,6 +3,8 @@
 pub mod admin;
 pub mod attrs;
 pub mod auth;
+pub mod params;
+pub mod responses;
 pub mod schemas;
 pub mod session;
 pub mod sessions;
@@ -12,6 +14,7 @@ pub mod totp;
 pub mod users;
 
 use actix_web::web;
+use responses::OneResponsePerStatus;
 
 /// Declares the tenant-scoped routes once: registered with actix, and listed for the route-coverage test.
 macro_rules! routes {
@@ -34,7 +37,15 @@ macro_rules! routes {
         #[derive(utoipa::OpenApi)]
         #[openapi(
             info(title = "Gatehouse", description = "Multi-tenant single sign-on: the native REST API."),
-            paths($($handler,)* $($ohandler),*)
+            paths($($handler,)* $($ohandler),*),
+            // Referred to rather than carried: the problem by the shared failure responses, the statuses by the
+            // user details a `User` inlines.
+            components(schemas(
+                gatehouse_shared::api::Problem,
+                gatehouse_shared::ApprovalStatus,
+                gatehouse_shared::SignupStatus
+            )),
+            modifiers(&OneResponsePerStatus)
         )]
         pub struct ApiDoc;
 

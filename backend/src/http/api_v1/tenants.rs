@@ -2,7 +2,8 @@
 //! read, change (display name, status), delete with confirmation. A UST of the `system` tenant authenticates.
 
 use super::auth::Authed;
-use super::schemas;
+use super::params::{Operator, Slug};
+use super::responses::{NoSuchTenant, OperatorErrors};
 use crate::http::call::{CURRENT_APP_HEADER, bearer, client_addr};
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
@@ -11,9 +12,7 @@ use crate::sso::context::AppKey;
 use crate::sso::session::{no_such_session, super_user_required};
 use crate::sso::{Actor, Ctx, Sso, Tenant, TenantStatus};
 use actix_web::{HttpRequest, HttpResponse, web};
-use gatehouse_shared::TenantSlug;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use gatehouse_shared::{TenantSlug, api};
 
 /// The operator behind the request's UST.
 async fn operator(sso: &Sso, req: &HttpRequest, meta: &RequestMeta) -> Result<Authed, ApiError> {
@@ -39,54 +38,51 @@ async fn operator(sso: &Sso, req: &HttpRequest, meta: &RequestMeta) -> Result<Au
     Ok(Authed { current, ctx })
 }
 
-fn tenant_json(t: &Tenant) -> Value {
-    json!({"slug": t.slug, "display_name": t.display_name, "status": t.status.as_str()})
+fn wire(t: Tenant) -> api::Tenant {
+    api::Tenant {
+        slug: t.slug.to_string(),
+        display_name: t.display_name,
+        status: match t.status {
+            TenantStatus::Active => api::TenantStatus::Active,
+            TenantStatus::Suspended => api::TenantStatus::Suspended,
+        },
+    }
 }
 
 #[utoipa::path(
     get,
     path = "/api/v1/tenants",
     tag = "operators",
-    params(("X-Current-App" = String, Header, description = "The calling application, an app of the `system` tenant (required, as on every native call)"), ("Authorization" = String, Header, description = "`Bearer <ust>` of a super-user of `system`")),
-    responses(
-        (status = 200, description = "Every tenant", body = Vec<schemas::Tenant>),
-        (status = 401, description = "E007001: no valid UST of the system tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: not an operator", body = schemas::Problem, content_type = "application/problem+json"),
-    ),
+    params(Operator),
+    responses((status = 200, description = "Every tenant", body = Vec<api::Tenant>), OperatorErrors),
 )]
-pub async fn list(sso: web::Data<Sso>, req: HttpRequest, meta: RequestMeta) -> Result<HttpResponse, ApiError> {
+pub async fn list(
+    sso: web::Data<Sso>,
+    req: HttpRequest,
+    meta: RequestMeta,
+) -> Result<web::Json<Vec<api::Tenant>>, ApiError> {
     operator(&sso, &req, &meta).await?;
-    let tenants = sso.list_tenants().await?;
-    Ok(HttpResponse::Ok().json(tenants.iter().map(tenant_json).collect::<Vec<_>>()))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewTenant {
-    slug: String,
-    #[serde(default)]
-    display_name: Option<String>,
+    Ok(web::Json(sso.list_tenants().await?.into_iter().map(wire).collect()))
 }
 
 #[utoipa::path(
     post,
     path = "/api/v1/tenants",
     tag = "operators",
-    params(("X-Current-App" = String, Header, description = "The calling application, an app of the `system` tenant (required, as on every native call)"), ("Authorization" = String, Header, description = "`Bearer <ust>` of a super-user of `system`")),
-    request_body = NewTenant,
+    params(Operator),
+    request_body = api::NewTenant,
     responses(
-        (status = 201, description = "The new tenant", body = schemas::Tenant),
-        (status = 400, description = "E008002: a malformed body or slug; E008003: no slug", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no valid UST of the system tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: not an operator", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "E008001: the slug is taken", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 201, description = "The new tenant", body = api::Tenant),
+        (status = 400, description = "E008002: a malformed body or slug; E008003: no slug", body = api::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "E008001: the slug is taken", body = api::Problem, content_type = "application/problem+json"),
+        OperatorErrors,
     ),
 )]
 pub async fn create(
     sso: web::Data<Sso>,
     req: HttpRequest,
     meta: RequestMeta,
-    body: JsonBody<NewTenant>,
+    body: JsonBody<api::NewTenant>,
 ) -> Result<HttpResponse, ApiError> {
     let op = operator(&sso, &req, &meta).await?;
     let body = body.take()?;
@@ -98,54 +94,37 @@ pub async fn create(
             &meta.cid,
         )
         .await?;
-    Ok(HttpResponse::Created().json(tenant_json(&tenant)))
+    Ok(HttpResponse::Created().json(wire(tenant)))
 }
 
 #[utoipa::path(
     get,
     path = "/api/v1/tenants/{slug}",
     tag = "operators",
-    params(("slug" = String, Path, description = "The tenant's slug"), ("X-Current-App" = String, Header, description = "The calling application, an app of the `system` tenant (required, as on every native call)"), ("Authorization" = String, Header, description = "`Bearer <ust>` of a super-user of `system`")),
-    responses(
-        (status = 200, description = "The tenant", body = schemas::Tenant),
-        (status = 401, description = "E007001: no valid UST of the system tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: not an operator", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-    ),
+    params(Slug, Operator),
+    responses((status = 200, description = "The tenant", body = api::Tenant), NoSuchTenant, OperatorErrors),
 )]
 pub async fn get(
     sso: web::Data<Sso>,
     req: HttpRequest,
     meta: RequestMeta,
     path: web::Path<String>,
-) -> Result<HttpResponse, ApiError> {
+) -> Result<web::Json<api::Tenant>, ApiError> {
     operator(&sso, &req, &meta).await?;
-    let tenant = sso.resolve_tenant(&path.into_inner()).await?;
-    Ok(HttpResponse::Ok().json(tenant_json(&tenant)))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TenantChange {
-    #[serde(default)]
-    display_name: Option<String>,
-    /// `active` or `suspended`.
-    #[serde(default)]
-    status: Option<String>,
+    Ok(web::Json(wire(sso.resolve_tenant(&path.into_inner()).await?)))
 }
 
 #[utoipa::path(
     patch,
     path = "/api/v1/tenants/{slug}",
     tag = "operators",
-    params(("slug" = String, Path, description = "The tenant's slug"), ("X-Current-App" = String, Header, description = "The calling application, an app of the `system` tenant (required, as on every native call)"), ("Authorization" = String, Header, description = "`Bearer <ust>` of a super-user of `system`")),
-    request_body = TenantChange,
+    params(Slug, Operator),
+    request_body = api::TenantChange,
     responses(
-        (status = 200, description = "The tenant; a suspended one answers every login and UST use with E012002", body = schemas::Tenant),
-        (status = 400, description = "E008002: a malformed body, name or status", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no valid UST of the system tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: not an operator; E008001: the system tenant cannot be suspended", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The tenant; a suspended one answers every login and UST use with E012002", body = api::Tenant),
+        (status = 400, description = "E008002: a malformed body, name or status", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E008001: the system tenant cannot be suspended", body = api::Problem, content_type = "application/problem+json"),
+        NoSuchTenant, OperatorErrors,
     ),
 )]
 pub async fn update(
@@ -153,41 +132,32 @@ pub async fn update(
     req: HttpRequest,
     meta: RequestMeta,
     path: web::Path<String>,
-    body: JsonBody<TenantChange>,
-) -> Result<HttpResponse, ApiError> {
+    body: JsonBody<api::TenantChange>,
+) -> Result<web::Json<api::Tenant>, ApiError> {
     let op = operator(&sso, &req, &meta).await?;
     let body = body.take()?;
-    let status = match body.status.as_deref() {
-        None => None,
-        Some("active") => Some(TenantStatus::Active),
-        Some("suspended") => Some(TenantStatus::Suspended),
-        Some(_) => return Err(ApiError::MalformedBody { missing: false }),
-    };
+    let status = body.status.map(|s| match s {
+        api::TenantStatus::Active => TenantStatus::Active,
+        api::TenantStatus::Suspended => TenantStatus::Suspended,
+    });
     let tenant = sso.resolve_tenant(&path.into_inner()).await?;
     let ctx = Ctx { tenant, ..op.ctx };
-    let tenant = sso.update_tenant(&ctx, body.display_name, status).await?;
-    Ok(HttpResponse::Ok().json(tenant_json(&tenant)))
-}
-
-#[derive(Deserialize, utoipa::ToSchema)]
-pub struct Confirmation {
-    /// The tenant's slug again.
-    #[serde(default)]
-    confirm: Option<String>,
+    Ok(web::Json(wire(
+        sso.update_tenant(&ctx, body.display_name, status).await?,
+    )))
 }
 
 #[utoipa::path(
     delete,
     path = "/api/v1/tenants/{slug}",
     tag = "operators",
-    params(("slug" = String, Path, description = "The tenant's slug"), ("X-Current-App" = String, Header, description = "The calling application, an app of the `system` tenant (required, as on every native call)"), ("Authorization" = String, Header, description = "`Bearer <ust>` of a super-user of `system`")),
-    request_body = Confirmation,
+    params(Slug, Operator),
+    request_body = api::Confirmation,
     responses(
         (status = 204, description = "The tenant and everything it owned are gone"),
-        (status = 400, description = "E008003: no confirmation; E008002: the confirmation is not the slug", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no valid UST of the system tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: not an operator; E008001: the system tenant cannot be deleted", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "E008003: no confirmation; E008002: the confirmation is not the slug", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E008001: the system tenant cannot be deleted", body = api::Problem, content_type = "application/problem+json"),
+        NoSuchTenant, OperatorErrors,
     ),
 )]
 pub async fn delete(
@@ -195,7 +165,7 @@ pub async fn delete(
     req: HttpRequest,
     meta: RequestMeta,
     path: web::Path<String>,
-    body: JsonBody<Confirmation>,
+    body: JsonBody<api::Confirmation>,
 ) -> Result<HttpResponse, ApiError> {
     operator(&sso, &req, &meta).await?;
     let body = body.take()?;

@@ -1,0 +1,67 @@
+//! The tenant lifecycle, for operators (super-users of the `system` tenant): `/api/v1/tenants`.
+
+use serde::{Deserialize, Serialize};
+
+/// A tenant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Tenant {
+    pub slug: String,
+    pub display_name: String,
+    pub status: TenantStatus,
+}
+
+/// Whether a tenant serves its users: a suspended one answers every login and UST use with E012002.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum TenantStatus {
+    Active,
+    Suspended,
+}
+
+/// `POST /tenants`. Unknown fields are refused.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewTenant {
+    /// `[a-z0-9][a-z0-9-]{0,62}`.
+    pub slug: String,
+    /// Absent: the slug.
+    #[serde(default)]
+    pub display_name: Option<String>,
+}
+
+/// `PATCH /tenants/{slug}`: only the fields present change. Unknown fields are refused.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TenantChange {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub status: Option<TenantStatus>,
+}
+
+/// `DELETE /tenants/{slug}`: the slug again, so that a tenant is not deleted by a slip.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Confirmation {
+    /// The tenant's slug again.
+    #[serde(default)]
+    pub confirm: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_change_names_a_known_status() {
+        let change: TenantChange = serde_json::from_value(json!({"status": "suspended"})).unwrap();
+        assert_eq!(change.status, Some(TenantStatus::Suspended));
+        assert!(serde_json::from_value::<TenantChange>(json!({"status": "asleep"})).is_err());
+        assert!(serde_json::from_value::<TenantChange>(json!({"slug": "x"})).is_err());
+    }
+}
