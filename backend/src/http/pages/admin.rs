@@ -317,7 +317,7 @@ pub async fn user_action(
             });
             sso.set_address_list(&admin, &user_id, list).await
         }
-        "sessions" => sso.end_session(&ctx, &current, &get("session_id")).await,
+        "sessions" => sso.end_session(ctx, &current, &get("session_id")).await,
         _ => Err(SsoError::refused(
             crate::sso::Kind::NotFound,
             SubStatus::CommonInvalidInput,
