@@ -4,12 +4,12 @@
 use super::auth::{authed, authed_super};
 use super::params::{AppName, Authenticated, KeyId};
 use super::responses::SuperUserErrors;
+use crate::domain::AuditFilter;
 use crate::http::call::{Call, rfc3339};
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::sso::apps::AppView;
 use crate::sso::{Admin, Sso, SsoError};
-use crate::store::audit::AuditFilter;
 use actix_web::{HttpRequest, HttpResponse, web};
 use gatehouse_shared::api;
 use serde_json::{Map, Value};

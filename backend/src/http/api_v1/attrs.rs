@@ -4,12 +4,12 @@
 use super::auth::{Authed, authed};
 use super::params::{AttrName, Authenticated, UserId};
 use super::responses::{AttrExists, BodyErrors, NoSuchAttr, OwnerErrors, SessionErrors};
+use crate::domain::AttrOwner as Owner;
 use crate::http::call::{Call, rfc3339};
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::sso::attr::{Attr, AttrInput, WriteMode};
 use crate::sso::{Kind, Sso, SsoError};
-use crate::store::attrs::Owner;
 use actix_web::{HttpRequest, HttpResponse, web};
 use gatehouse_shared::SubStatus;
 use gatehouse_shared::api;
