@@ -9,6 +9,8 @@ pub struct Session {
     pub(crate) pk: i64,
     /// The store's key of the session's user.
     pub(crate) user_pk: i64,
+    /// The store's key of the session's tenant.
+    pub(crate) tenant_pk: i64,
     /// The public id, which lists and ends sessions without their token.
     pub session_id: String,
     pub creation_time: NaiveDateTime,
@@ -25,5 +27,9 @@ impl Session {
 
     pub fn user_pk(&self) -> i64 {
         self.user_pk
+    }
+
+    pub fn tenant_pk(&self) -> i64 {
+        self.tenant_pk
     }
 }

@@ -8,7 +8,7 @@ use chrono::NaiveDateTime;
 /// A field that can be left alone (`None`), cleared (`Some(None)`) or set (`Some(Some(v))`).
 pub type Clearable<T> = Option<Option<T>>;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct UserPatch {
     /// As given, untrimmed: a rename follows the tenant's sign-up rules, which the services apply.
     pub username: Option<String>,
@@ -24,6 +24,13 @@ pub struct UserPatch {
     pub password_must_change: Option<bool>,
     pub sign_up_status: Option<SignupStatus>,
     pub approval_status: Option<ApprovalStatus>,
+}
+
+// Names and labels are personal data: debug output says which fields change, not to what.
+impl std::fmt::Debug for UserPatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UserPatch").field("fields", &self.fields()).finish()
+    }
 }
 
 impl UserPatch {

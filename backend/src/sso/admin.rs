@@ -66,9 +66,10 @@ impl Admin {
 
 impl CurrentSession {
     /// This session's user as an administrator of its tenant: `E005001` for a regular user, `E005009` for a
-    /// super-user without the 2FA the tenant requires (whose web session is confined to enrolment).
+    /// super-user without the 2FA the tenant requires (whose web session is confined to enrolment). The context
+    /// must be the session's own tenant's: a super-user of one tenant administers no other.
     pub fn require_super_user(&self, ctx: &Ctx) -> SsoResult<Admin> {
-        if !self.user.is_super_user {
+        if !self.user.is_super_user || ctx.tenant.pk != self.session.tenant_pk {
             return Err(super_user_required());
         }
         if self.second_factor_missing {

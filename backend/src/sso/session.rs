@@ -17,13 +17,22 @@ use gatehouse_shared::SubStatus;
 /// A session that passed every check, with its user.
 #[derive(Debug, Clone)]
 pub struct CurrentSession {
-    pub session: Session,
-    pub user: User,
+    // Private to the services: a surface reads them and cannot edit them into another user's proof.
+    pub(super) session: Session,
+    pub(super) user: User,
     /// A super-user without the 2FA the tenant requires (a web session, confined to enrolment).
     pub(super) second_factor_missing: bool,
 }
 
 impl CurrentSession {
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
+    pub fn user(&self) -> &User {
+        &self.user
+    }
+
     /// The context for calls this session's user makes.
     pub fn acting(&self, ctx: &Ctx) -> Ctx {
         Ctx {

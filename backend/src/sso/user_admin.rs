@@ -89,7 +89,8 @@ impl Sso {
                 self.update_user(&admin, id, patch).await
             }
             _ if current.user.is_super_user => {
-                self.apply_patch(ctx, current, &current.user.user_id, true, patch, toggle)
+                let admin = current.require_super_user(ctx)?;
+                self.apply_patch(admin.ctx(), current, &current.user.user_id, true, patch, toggle)
                     .await
             }
             _ => self.update_own_user(ctx, current, patch, toggle).await,

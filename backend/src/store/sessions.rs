@@ -30,6 +30,7 @@ impl SessionRow {
         Session {
             pk: self.id,
             user_pk: self.user_pk,
+            tenant_pk: self.tenant_id,
             session_id: self.session_id.clone(),
             creation_time: self.creation_time,
             expiration_time: self.expiration_time,

@@ -308,6 +308,31 @@ fn diesel_is_used_only_in_the_store() {
 }
 
 #[test]
+fn only_the_session_check_and_the_cli_make_an_administrator() {
+    // The capability every administrative operation takes: the session check makes it
+    // (`CurrentSession::require_super_user`); the trusted local CLI makes its own. No surface may.
+    let sources = sources();
+    let makers: Vec<&str> = sources
+        .iter()
+        .filter(|s| s.code.contains("cli_admin(") && s.rel != "cli.rs" && s.rel != "sso/admin.rs")
+        .map(|s| s.rel.as_str())
+        .collect();
+    assert!(makers.is_empty(), "`Sso::cli_admin` outside the CLI: {makers:?}");
+    let forged: Vec<&str> = sources
+        .iter()
+        .filter(|s| s.code.contains("Admin {") && s.rel != "sso/admin.rs")
+        .map(|s| s.rel.as_str())
+        .collect();
+    assert!(forged.is_empty(), "an `Admin` built outside sso/admin.rs: {forged:?}");
+    assert!(
+        sources
+            .iter()
+            .any(|s| s.rel == "cli.rs" && s.code.contains("cli_admin(")),
+        "the CLI's capability was not found"
+    );
+}
+
+#[test]
 fn the_top_level_modules_are_layered() {
     let sources = sources();
     let mut violations = Vec::new();

@@ -80,7 +80,7 @@ pub async fn logout(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result
 )]
 pub async fn get(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<web::Json<api::Session>, ApiError> {
     let ust = bearer(&req).ok_or_else(no_such_session)?;
-    let s = sso.current_session(&call.ctx, &ust).await?.session;
+    let s = sso.current_session(&call.ctx, &ust).await?.session().clone();
     Ok(web::Json(api::Session {
         session_id: s.session_id,
         creation_time: rfc3339(s.creation_time),

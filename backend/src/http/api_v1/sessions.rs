@@ -75,7 +75,7 @@ pub async fn list(
     let a = authed(&sso, &call, &req).await?;
     let of = query.into_inner().user_id.map(UserRef::Id);
     let sessions = sso.list_sessions(&a.ctx, &a.current, of).await?;
-    let current = &a.current.session;
+    let current = &a.current.session();
     Ok(web::Json(
         sessions.iter().map(|s| wire::session(s, Some(current))).collect(),
     ))

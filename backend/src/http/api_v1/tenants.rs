@@ -32,7 +32,7 @@ async fn operator(sso: &Sso, req: &HttpRequest, meta: &RequestMeta) -> Result<Au
     };
     let ust = bearer(req).ok_or_else(no_such_session)?;
     let current = sso.current_session(&ctx, &ust).await?;
-    if !current.user.is_super_user {
+    if !current.user().is_super_user {
         return Err(super_user_required().into());
     }
     let ctx = current.acting(&ctx);

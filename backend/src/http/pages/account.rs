@@ -55,7 +55,7 @@ async fn render(
         .await
         .map(|p| policy_lines(&p.password))
         .unwrap_or_default();
-    let u = &current.user;
+    let u = &current.user();
     let mut v = AccountView {
         username: u.username.to_string(),
         display_name: u.display_name.clone().unwrap_or_default(),
@@ -69,7 +69,7 @@ async fn render(
                 expires: page_time(s.expiration_time),
                 remote_addr: s.remote_addr.clone(),
                 user_agent: s.user_agent.chars().take(60).collect(),
-                current: s.pk() == current.session.pk(),
+                current: s.pk() == current.session().pk(),
             })
             .collect(),
         flash,
@@ -87,7 +87,7 @@ pub async fn page(sso: web::Data<Sso>, w: Web, q: web::Query<AccountQuery>) -> H
     };
     let q = q.into_inner();
     let flash = match (q.expires_in, q.done.as_deref()) {
-        _ if q.required.as_deref() == Some("totp") && !current.user.is_totp_enabled => Some(Flash::Error(format!(
+        _ if q.required.as_deref() == Some("totp") && !current.user().is_totp_enabled => Some(Flash::Error(format!(
             "This organisation requires administrators to use two-factor authentication. Enable it below to reach the administration pages. ({})",
             SubStatus::AuthTotpRequired
         ))),
@@ -160,7 +160,7 @@ pub async fn profile(sso: web::Data<Sso>, w: Web, form: web::Form<ProfileForm>) 
         Ok(c) => c,
         Err(res) => return res,
     };
-    let before = current.user.email.as_ref().map(|e| e.to_string()).unwrap_or_default();
+    let before = current.user().email.as_ref().map(|e| e.to_string()).unwrap_or_default();
     let email_changed = f.email.trim() != before;
     let ctx = current.acting(&w.ctx);
     let patch = profile_patch(f.display_name, email_changed.then_some(f.email.as_str()));
@@ -270,7 +270,7 @@ pub async fn end_others(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfOnly>) 
     };
     let ctx = current.acting(&w.ctx);
     for s in sso.list_sessions(&ctx, &current, None).await.unwrap_or_default() {
-        if s.pk() != current.session.pk() {
+        if s.pk() != current.session().pk() {
             let _ = sso.end_session(&ctx, &current, &s.session_id).await;
         }
     }
@@ -342,15 +342,14 @@ pub async fn totp_confirm(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>
     {
         Ok(codes) => {
             // Shown once, right here: a reload does not show them again.
-            let mut fresh = current.clone();
-            fresh.user.is_totp_enabled = true;
-            render(&sso, &w, &fresh, None, StatusCode::OK, move |v| {
+            render(&sso, &w, &current, None, StatusCode::OK, move |v| {
+                v.is_totp_enabled = true;
                 v.recovery_codes = Some(codes)
             })
             .await
         }
         Err(e) => {
-            let flash = Flash::Error(if current.user.is_totp_enabled {
+            let flash = Flash::Error(if current.user().is_totp_enabled {
                 "The password or one of the codes is not right. Set up two-factor authentication again and enter \
                  your password, a code from your current authenticator and one from the new key."
                     .into()

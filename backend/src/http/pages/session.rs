@@ -93,8 +93,8 @@ impl Web {
 
     /// The chrome of an administration page: it warns a super-user who has not enabled 2FA.
     pub fn admin_chrome(&self, current: &CurrentSession) -> Chrome {
-        let mut chrome = self.chrome(Some(current.user.username.as_str()));
-        if !current.user.is_totp_enabled {
+        let mut chrome = self.chrome(Some(current.user().username.as_str()));
+        if !current.user().is_totp_enabled {
             chrome.warning = Some(
                 "Your account has no two-factor authentication. Administrators should enable it on their account page."
                     .to_owned(),

@@ -42,7 +42,7 @@ pub async fn get(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResp
     let a = authed_by(&sso, &call, &body, "current_ust", ExpiryCheck::Enforce).await?;
     let target = body.req("target_ust")?;
     let session = sso.target_session(&a.ctx, &a.current, &target).await?;
-    let mut fields = session_fields(&session.session);
+    let mut fields = session_fields(session.session());
     fields.remove("session_id");
     Ok(ok(&call, fields))
 }
@@ -68,7 +68,7 @@ pub async fn list(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpRes
     } else {
         let a = authed_by(&sso, &call, &body, "current_ust", ExpiryCheck::Enforce).await?;
         let target = sso.target_session(&a.ctx, &a.current, &body.req("target_ust")?).await?;
-        let of = crate::sso::UserRef::Id(target.user.user_id.clone());
+        let of = crate::sso::UserRef::Id(target.user().user_id.clone());
         (a, Some(of))
     };
     let sessions = sso.list_sessions(&a.ctx, &a.current, of).await?;

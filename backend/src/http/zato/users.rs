@@ -43,10 +43,10 @@ pub async fn get(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResp
     let call = with_app(call, &body)?;
     let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
     let user = match body.opt("user_id")? {
-        Some(id) if id != a.current.user.user_id => sso.get_user(&a.admin()?, &UserRef::Id(id)).await?,
-        _ => a.current.user.clone(),
+        Some(id) if id != a.current.user().user_id => sso.get_user(&a.admin()?, &UserRef::Id(id)).await?,
+        _ => a.current.user().clone(),
     };
-    let fields = FieldSet::for_caller(a.current.user.is_super_user);
+    let fields = FieldSet::for_caller(a.current.user().is_super_user);
     Ok(ok(&call, user_fields(&user, fields)))
 }
 
@@ -110,7 +110,7 @@ pub async fn password(sso: web::Data<Sso>, call: Call, body: Json) -> Result<Htt
     let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Skip).await?;
     let new_password = Password::new(body.req("new_password")?);
     match body.opt("user_id")? {
-        Some(id) if id != a.current.user.user_id => {
+        Some(id) if id != a.current.user().user_id => {
             let must_change = body.get::<bool>("must_change")?.unwrap_or(false);
             // 0 or below means the default (Zato: `password_expiry or password.expiry`, reference §9); one too large for a day count is refused as out of range.
             let days = body
