@@ -59,7 +59,7 @@ pub fn new_user(c: api::CreateUser) -> NewUser {
 )]
 pub async fn me(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> UserReply {
     let a = authed(&sso, &call, &req).await?;
-    Ok(web::Json(wire::user(&a.current.user(), a.current.user().is_super_user)))
+    Ok(web::Json(wire::user(a.current.user(), a.current.user().is_super_user)))
 }
 
 #[utoipa::path(
