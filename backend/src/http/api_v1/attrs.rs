@@ -175,7 +175,10 @@ pub async fn user_get(caller: Caller, path: UserAttrPath) -> Result<web::Json<ap
     tag = "attributes",
     params(Authenticated, UserId, AttrName),
     request_body = api::AttrWrite,
-    responses((status = 200, description = "The attribute, created or replaced", body = api::Attr), OwnerErrors, BodyErrors),
+    responses(
+        (status = 200, description = "The attribute, created or replaced", body = api::Attr),
+        OwnerErrors, BodyErrors,
+    ),
 )]
 pub async fn user_put(caller: Caller, path: UserAttrPath, body: Body) -> Result<web::Json<api::Attr>, ApiError> {
     write(caller, user_attr(path), body, WriteMode::Set).await
@@ -187,7 +190,10 @@ pub async fn user_put(caller: Caller, path: UserAttrPath, body: Body) -> Result<
     tag = "attributes",
     params(Authenticated, UserId, AttrName),
     request_body = api::AttrWrite,
-    responses((status = 200, description = "The attribute, updated", body = api::Attr), NoSuchAttr, OwnerErrors, BodyErrors),
+    responses(
+        (status = 200, description = "The attribute, updated", body = api::Attr),
+        NoSuchAttr, OwnerErrors, BodyErrors,
+    ),
 )]
 pub async fn user_patch(caller: Caller, path: UserAttrPath, body: Body) -> Result<web::Json<api::Attr>, ApiError> {
     write(caller, user_attr(path), body, WriteMode::Update).await
@@ -245,7 +251,10 @@ pub async fn session_get(caller: Caller, path: SessionAttrPath) -> Result<web::J
     tag = "attributes",
     params(Authenticated, AttrName),
     request_body = api::AttrWrite,
-    responses((status = 200, description = "The attribute, created or replaced", body = api::Attr), SessionErrors, BodyErrors),
+    responses(
+        (status = 200, description = "The attribute, created or replaced", body = api::Attr),
+        SessionErrors, BodyErrors,
+    ),
 )]
 pub async fn session_put(caller: Caller, path: SessionAttrPath, body: Body) -> Result<web::Json<api::Attr>, ApiError> {
     write(caller, (Target::Session, path.into_inner().1), body, WriteMode::Set).await
@@ -257,7 +266,10 @@ pub async fn session_put(caller: Caller, path: SessionAttrPath, body: Body) -> R
     tag = "attributes",
     params(Authenticated, AttrName),
     request_body = api::AttrWrite,
-    responses((status = 200, description = "The attribute, updated", body = api::Attr), NoSuchAttr, SessionErrors, BodyErrors),
+    responses(
+        (status = 200, description = "The attribute, updated", body = api::Attr),
+        NoSuchAttr, SessionErrors, BodyErrors,
+    ),
 )]
 pub async fn session_patch(
     caller: Caller,

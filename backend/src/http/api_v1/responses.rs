@@ -5,7 +5,8 @@
 //! One status often carries several failures (a 403 for a regular caller and another for a suspended tenant),
 //! but OpenAPI keeps one response per status and utoipa's builder keeps the last one listed. So a set files its
 //! responses under `"<status> <set>"`, and [`OneResponsePerStatus`], a modifier of the document, folds them into
-//! the status's response, descriptions joined (the path's own first, then the sets' by name), when the document is built.
+//! the status's response when the document is built: the descriptions joined, the path's own first, then the
+//! sets' in the order of their names.
 
 use std::collections::BTreeMap;
 use utoipa::openapi::content::ContentBuilder;

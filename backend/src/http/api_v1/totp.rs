@@ -4,7 +4,7 @@
 use super::Caller;
 use super::auth::{authed, authed_super};
 use super::params::{Authenticated, UserId};
-use super::responses::{NoSuchUser, SessionErrors, SuperUserErrors};
+use super::responses::{BodyErrors, NoSuchUser, SessionErrors, SuperUserErrors};
 use crate::crypto::password::Password;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
@@ -70,9 +70,8 @@ pub async fn confirm(
     request_body = api::Disable,
     responses(
         (status = 204, description = "2FA is off"),
-        (status = 400, description = "E008002: malformed input; E008003: missing input", body = api::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E005001: wrong password or code, which counts toward `login.max_failures` (the account locks as after failed logins)", body = api::Problem, content_type = "application/problem+json"),
-        SessionErrors,
+        BodyErrors, SessionErrors,
     ),
 )]
 pub async fn disable((sso, call, req): Caller, body: JsonBody<api::Disable>) -> Result<HttpResponse, ApiError> {
