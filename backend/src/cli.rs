@@ -586,7 +586,7 @@ async fn user(sso: &Sso, cmd: UserCommand) -> Result<(), Failure> {
         .resolve_tenant(&target.tenant)
         .await
         .map_err(|e| describe(e, &format!("tenant `{}`", target.tenant)))?;
-    let ctx = sso.cli_ctx(tenant);
+    let admin = sso.cli_admin(tenant);
     let subject = format!("user `{}` in tenant `{}`", target.username, target.tenant);
     let who = UserRef::Username(target.username.clone());
     let fail = |e: SsoError| describe(e, &subject);
@@ -605,7 +605,7 @@ async fn user(sso: &Sso, cmd: UserCommand) -> Result<(), Failure> {
             let password = read_password()?;
             let row = sso
                 .create_user(
-                    &ctx,
+                    &admin,
                     NewUser {
                         username: target.username.clone(),
                         password: Some(password),
@@ -637,29 +637,29 @@ async fn user(sso: &Sso, cmd: UserCommand) -> Result<(), Failure> {
             ..
         } => {
             let password = read_password()?;
-            sso.set_password(&ctx, &who, password, must_change, password_expiry_days)
+            sso.set_password(&admin, &who, password, must_change, password_expiry_days)
                 .await
                 .map_err(fail)?;
             println!("password set for {subject}");
         }
         UserCommand::Lock(_) => {
-            sso.lock_user(&ctx, &who).await.map_err(fail)?;
+            sso.lock_user(&admin, &who).await.map_err(fail)?;
             println!("locked {subject}");
         }
         UserCommand::Unlock(_) => {
-            sso.unlock_user(&ctx, &who).await.map_err(fail)?;
+            sso.unlock_user(&admin, &who).await.map_err(fail)?;
             println!("unlocked {subject}");
         }
         UserCommand::Approve(_) => {
-            sso.approve_user(&ctx, &who).await.map_err(fail)?;
+            sso.approve_user(&admin, &who).await.map_err(fail)?;
             println!("approved {subject}");
         }
         UserCommand::Reject(_) => {
-            sso.reject_user(&ctx, &who).await.map_err(fail)?;
+            sso.reject_user(&admin, &who).await.map_err(fail)?;
             println!("rejected {subject}");
         }
         UserCommand::ResetTotp(_) => {
-            sso.reset_totp(&ctx, &who).await.map_err(fail)?;
+            sso.reset_totp(&admin, &who).await.map_err(fail)?;
             println!("2FA reset for {subject}");
         }
     }

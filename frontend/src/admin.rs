@@ -18,7 +18,7 @@ pub struct UserLine {
 
 fn admin_nav(chrome: &Chrome) -> impl IntoView + use<> {
     let base = format!("/t/{}/admin", chrome.tenant_slug);
-    let operators = (chrome.tenant_slug == "system").then(|| {
+    let operators = chrome.tenant_slug.is_system().then(|| {
         let href = format!("{base}/tenants");
         view! { <a href=href>"Tenants"</a> }
     });

@@ -1,19 +1,13 @@
 //! The pages of signing in and getting an account: login and its steps, sign-up, confirmation, password reset.
 
 use crate::{Chrome, Flash, csrf_field, document, flash_view};
+use gatehouse_shared::LoginStep;
 use leptos::prelude::*;
-
-/// Which step of a login a page asks for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LoginStep {
-    Password,
-    Code,
-    NewPassword,
-}
 
 #[derive(Debug, Clone)]
 pub struct LoginView {
-    pub step: LoginStep,
+    /// The step the page asks for: `None` for the first, the username and password.
+    pub step: Option<LoginStep>,
     pub username: String,
     pub flash: Option<Flash>,
     /// The password policy, in sentences, for the new-password step.
@@ -27,7 +21,7 @@ pub fn login_page(chrome: &Chrome, v: LoginView) -> String {
     let csrf = chrome.csrf.clone();
     let next = v.next.clone().unwrap_or_default();
     let (title, form) = match v.step {
-        LoginStep::Password => {
+        None => {
             let username = v.username.clone();
             (
                 "Log in",
@@ -51,7 +45,7 @@ pub fn login_page(chrome: &Chrome, v: LoginView) -> String {
                 .into_any(),
             )
         }
-        LoginStep::Code => (
+        Some(LoginStep::Totp) => (
             "Enter your code",
             view! {
                 <p class="muted">"Open your authenticator app and enter the six-digit code for this account, or one of your recovery codes."</p>
@@ -67,7 +61,7 @@ pub fn login_page(chrome: &Chrome, v: LoginView) -> String {
             }
             .into_any(),
         ),
-        LoginStep::NewPassword => {
+        Some(LoginStep::NewPassword) => {
             let rules = v.policy.clone().into_iter().map(|r| view! { <li>{r}</li> }).collect_view();
             (
                 "Choose a new password",

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod auth;
 pub mod pages;
 
+use gatehouse_shared::TenantSlug;
 use leptos::prelude::*;
 
 /// The stylesheet, served at [`STYLESHEET_PATH`].
@@ -15,9 +16,9 @@ pub const STYLESHEET: &str = include_str!("../style/gatehouse.css");
 pub const STYLESHEET_PATH: &str = "/static/gatehouse.css";
 
 /// What every page shows around its content.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Chrome {
-    pub tenant_slug: String,
+    pub tenant_slug: TenantSlug,
     pub tenant_name: String,
     /// The signed-in user's name, if any (shows the account link and the logout button).
     pub user: Option<String>,
@@ -118,7 +119,7 @@ mod tests {
     #[test]
     fn documents_escape_what_they_are_given() {
         let chrome = Chrome {
-            tenant_slug: "acme".into(),
+            tenant_slug: TenantSlug::parse("acme").unwrap(),
             tenant_name: "<Acme & Co>".into(),
             user: Some("<bob>".into()),
             csrf: "tok".into(),

@@ -18,7 +18,7 @@ impl ApprovalStatus {
     pub const ALL: [ApprovalStatus; 3] = [Self::Approved, Self::Rejected, Self::BeforeDecision];
 
     /// The stored and wire spelling.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::Approved => "approved",
             Self::Rejected => "rejected",
@@ -44,7 +44,7 @@ impl SignupStatus {
     pub const ALL: [SignupStatus; 2] = [Self::BeforeConfirmation, Self::Final];
 
     /// The stored and wire spelling.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             Self::BeforeConfirmation => "before_confirmation",
             Self::Final => "final",
@@ -66,6 +66,18 @@ macro_rules! display_as_str {
     )*};
 }
 display_as_str!(ApprovalStatus, SignupStatus);
+
+/// The words compare with their spelling, so code and tests can say `status == "approved"`.
+macro_rules! eq_spelling {
+    ($($t:ty),*) => {$(
+        impl PartialEq<&str> for $t {
+            fn eq(&self, other: &&str) -> bool {
+                self.as_str() == *other
+            }
+        }
+    )*};
+}
+eq_spelling!(ApprovalStatus, SignupStatus);
 
 /// The step a login still needs after the password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +112,12 @@ impl Username {
         }
     }
 
+    /// A username read back from a store, which parsed it on the way in (one imported from Zato may predate
+    /// these rules: it is kept as it is, so its owner can still log in).
+    pub fn stored(s: String) -> Self {
+        Username(s)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -130,6 +148,18 @@ impl AsRef<str> for Username {
 impl PartialEq<str> for Username {
     fn eq(&self, other: &str) -> bool {
         self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Username {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Username {
+    fn eq(&self, other: &String) -> bool {
+        &self.0 == other
     }
 }
 

@@ -139,7 +139,17 @@ pub struct HashingConfig {
     /// Longest a hash job may wait for a worker.
     pub max_wait_ms: u64,
     /// `fair` (one line per tenant, served in turn) or `fifo` (one line, for comparison).
-    pub queue_order: crate::crypto::hash_queue::Order,
+    pub queue_order: Order,
+}
+
+/// How waiting hash jobs are ordered (`hashing.queue_order`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    /// One line per tenant, served in turn.
+    Fair,
+    /// One line for everybody, first come first served.
+    Fifo,
 }
 
 impl Default for HashingConfig {
@@ -151,7 +161,7 @@ impl Default for HashingConfig {
             workers: 0,
             max_queue: 256,
             max_wait_ms: 5000,
-            queue_order: crate::crypto::hash_queue::Order::Fair,
+            queue_order: Order::Fair,
         }
     }
 }

@@ -6,20 +6,11 @@
 //! workers) exceeds the longest allowed wait, and a job that has waited that long anyway is refused rather than
 //! worked on for a caller that has given up. [`Order::Fifo`] keeps one line for everybody, for comparison.
 
+use crate::config::Order;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
-
-/// How waiting jobs are ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Order {
-    /// One line per tenant, served in turn.
-    Fair,
-    /// One line for everybody, first come first served.
-    Fifo,
-}
 
 /// Why a job was not worked on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

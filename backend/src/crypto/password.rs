@@ -319,7 +319,7 @@ fn ab64_decode(text: &str) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::hash_queue::Order;
+    use crate::config::Order;
 
     fn light() -> HashingConfig {
         HashingConfig {

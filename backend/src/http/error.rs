@@ -8,7 +8,7 @@ use crate::sso::{Kind, SsoError};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
-use gatehouse_shared::SubStatus;
+use gatehouse_shared::{SubStatus, TenantSlug};
 use serde_json::json;
 use std::fmt;
 
@@ -94,48 +94,61 @@ impl ApiError {
                 ..plain(StatusCode::REQUEST_TIMEOUT, SubStatus::CommonInvalidInput)
             },
             ApiError::NoRoute => plain(StatusCode::NOT_FOUND, SubStatus::CommonInvalidInput),
-            ApiError::Sso(SsoError::Refused { kind, .. }) => {
-                let code = match self {
-                    ApiError::Sso(e) => e.visible_code().unwrap_or(SubStatus::AuthNotAllowed),
-                    _ => SubStatus::AuthNotAllowed,
-                };
-                let (status, retry_after) = match kind {
-                    Kind::BadInput => (StatusCode::BAD_REQUEST, None),
-                    Kind::Unauthenticated => (StatusCode::UNAUTHORIZED, None),
-                    Kind::Forbidden => (StatusCode::FORBIDDEN, None),
-                    Kind::NotFound => (StatusCode::NOT_FOUND, None),
-                    Kind::Conflict => (StatusCode::CONFLICT, None),
-                    Kind::Policy => (StatusCode::UNPROCESSABLE_ENTITY, None),
-                    Kind::Throttled { retry_after_secs } => (StatusCode::TOO_MANY_REQUESTS, Some(*retry_after_secs)),
-                };
-                // A refusal keeps its sub-status on the Zato surface (403); only a body that cannot be read
-                // at all gets Zato's generic 400.
-                Outcome {
-                    detail: None,
-                    status,
-                    code,
-                    retry_after,
-                    bad_request: false,
-                }
-            }
-            ApiError::Sso(e @ SsoError::NeedsMore { .. }) => plain(
-                StatusCode::UNAUTHORIZED,
-                e.visible_code().unwrap_or(SubStatus::AuthNotAllowed),
-            ),
-            ApiError::Sso(SsoError::Invalid { .. }) => Outcome {
-                detail: Some(self.to_string()),
-                ..plain(StatusCode::UNPROCESSABLE_ENTITY, SubStatus::CommonInvalidInput)
-            },
-            ApiError::Sso(SsoError::Hash(HashError::Busy)) => Outcome {
-                retry_after: Some(BUSY_RETRY_AFTER_SECS),
-                ..plain(StatusCode::TOO_MANY_REQUESTS, SubStatus::ThrottleHashQueue)
-            },
-            ApiError::Sso(SsoError::Store(crate::store::StoreError::Unavailable(_))) => Outcome {
-                retry_after: Some(UNAVAILABLE_RETRY_AFTER_SECS),
-                ..plain(StatusCode::SERVICE_UNAVAILABLE, SubStatus::CommonUnavailable)
-            },
-            ApiError::Sso(_) => plain(StatusCode::INTERNAL_SERVER_ERROR, SubStatus::CommonInternalError),
+            ApiError::Sso(e) => sso_outcome(e),
         }
+    }
+}
+
+/// What a domain error means on the wire: its status by [`Kind`], and the code the caller may see. The one
+/// mapping every surface starts from: the native API and the Zato envelope shape it (see [`render`]), and the
+/// web pages take its status and code for their pages (`pages::page_error::PageError`).
+pub fn sso_outcome(e: &SsoError) -> Outcome {
+    let plain = |status, code| Outcome {
+        detail: None,
+        status,
+        code,
+        retry_after: None,
+        bad_request: false,
+    };
+    match e {
+        SsoError::Refused { kind, .. } => {
+            let code = e.visible_code().unwrap_or(SubStatus::AuthNotAllowed);
+            let (status, retry_after) = match kind {
+                Kind::BadInput => (StatusCode::BAD_REQUEST, None),
+                Kind::Unauthenticated => (StatusCode::UNAUTHORIZED, None),
+                Kind::Forbidden => (StatusCode::FORBIDDEN, None),
+                Kind::NotFound => (StatusCode::NOT_FOUND, None),
+                Kind::Conflict => (StatusCode::CONFLICT, None),
+                Kind::Policy => (StatusCode::UNPROCESSABLE_ENTITY, None),
+                Kind::Throttled { retry_after_secs } => (StatusCode::TOO_MANY_REQUESTS, Some(*retry_after_secs)),
+            };
+            // A refusal keeps its sub-status on the Zato surface (403); only a body that cannot be read
+            // at all gets Zato's generic 400.
+            Outcome {
+                detail: None,
+                status,
+                code,
+                retry_after,
+                bad_request: false,
+            }
+        }
+        SsoError::NeedsMore { .. } => plain(
+            StatusCode::UNAUTHORIZED,
+            e.visible_code().unwrap_or(SubStatus::AuthNotAllowed),
+        ),
+        SsoError::Invalid { .. } => Outcome {
+            detail: Some(e.to_string()),
+            ..plain(StatusCode::UNPROCESSABLE_ENTITY, SubStatus::CommonInvalidInput)
+        },
+        SsoError::Hash(HashError::Busy) => Outcome {
+            retry_after: Some(BUSY_RETRY_AFTER_SECS),
+            ..plain(StatusCode::TOO_MANY_REQUESTS, SubStatus::ThrottleHashQueue)
+        },
+        SsoError::Store(crate::store::StoreError::Unavailable(_)) => Outcome {
+            retry_after: Some(UNAVAILABLE_RETRY_AFTER_SECS),
+            ..plain(StatusCode::SERVICE_UNAVAILABLE, SubStatus::CommonUnavailable)
+        },
+        _ => plain(StatusCode::INTERNAL_SERVER_ERROR, SubStatus::CommonInternalError),
     }
 }
 
@@ -236,9 +249,12 @@ fn shape(outcome: Outcome, meta: &RequestMeta) -> HttpResponse {
 
 /// An error on a page: a sentence a person understands, with the code for support.
 fn web_page(outcome: &Outcome, meta: &RequestMeta) -> HttpResponse {
-    let slug = meta.tenant_hint.clone().unwrap_or_default();
+    // The hint is only ever a slug that parses (see `meta::envelope`); anything else gets the plain form.
+    let Some(slug) = meta.tenant_hint.as_deref().and_then(|s| TenantSlug::parse(s).ok()) else {
+        return HttpResponse::build(outcome.status).finish();
+    };
     let chrome = gatehouse_frontend::Chrome {
-        tenant_name: slug.clone(),
+        tenant_name: slug.to_string(),
         tenant_slug: slug,
         user: None,
         csrf: String::new(),
@@ -253,7 +269,7 @@ fn web_page(outcome: &Outcome, meta: &RequestMeta) -> HttpResponse {
         _ => "Something went wrong",
     };
     let sentence = super::pages::sentences::sentence(outcome.code);
-    let html = gatehouse_frontend::pages::error_page(&chrome, title, &sentence, outcome.code.code());
+    let html = gatehouse_frontend::pages::error_page(&chrome, title, &sentence, outcome.code);
     HttpResponse::build(outcome.status)
         .content_type("text/html; charset=utf-8")
         .body(html)

@@ -86,7 +86,7 @@ pub fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http::meta::envelope;
+    use crate::http::envelope::envelope;
     use actix_web::middleware::from_fn;
     use actix_web::{App, HttpResponse, test};
     use serde::Deserialize;

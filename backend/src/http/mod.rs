@@ -3,12 +3,14 @@
 
 pub mod api_v1;
 pub mod call;
+pub mod envelope;
 pub mod error;
 pub mod json;
 pub mod meta;
 pub mod ops;
 pub mod pages;
 pub mod tenant;
+pub mod user_patch;
 pub mod zato;
 
 use crate::sso::Sso;
@@ -105,7 +107,7 @@ impl Application {
             App::new()
                 .app_data(sso.clone())
                 .app_data(web::Data::new(limit))
-                .wrap(from_fn(meta::envelope))
+                .wrap(from_fn(envelope::envelope))
                 .wrap(Condition::new(
                     hsts,
                     DefaultHeaders::new().add((

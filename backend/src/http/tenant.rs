@@ -1,8 +1,8 @@
 //! Tenant resolution for tenant-scoped paths: the tenant of the path (or, on the bare Zato surface, the header
 //! `X-Gatehouse-Tenant`, else `zato_compat.default_tenant`) must exist and be active before any handler runs.
 
+use super::envelope::fail;
 use super::error::ApiError;
-use super::meta::fail;
 use crate::sso::{Sso, Tenant};
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};

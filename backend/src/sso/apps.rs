@@ -5,7 +5,7 @@
 
 use super::error::{Kind, SsoError, SsoResult};
 use super::login::WEB_APP;
-use super::{Ctx, Sso, audit};
+use super::{Admin, Ctx, Sso, audit};
 use crate::config::{StringList, TenantPolicy};
 use crate::crypto::{random_u128, random_urlsafe};
 use crate::store::app_keys;
@@ -71,7 +71,8 @@ fn with(list: &StringList, name: &str, on: bool) -> Vec<String> {
 
 impl Sso {
     /// The tenant's apps with their flags and keys.
-    pub async fn apps(&self, ctx: &Ctx) -> SsoResult<Vec<AppView>> {
+    pub async fn apps(&self, admin: &Admin) -> SsoResult<Vec<AppView>> {
+        let ctx = admin.ctx();
         let policy = self.policy(&ctx.tenant).await?;
         let pk = ctx.tenant.pk;
         let keys = self
@@ -99,12 +100,13 @@ impl Sso {
     /// Adds an app or changes its flags.
     pub async fn put_app(
         &self,
-        ctx: &Ctx,
+        admin: &Admin,
         name: &str,
         login_allowed: bool,
         signup_allowed: bool,
         login_metadata_allowed: bool,
     ) -> SsoResult<AppView> {
+        let ctx = admin.ctx();
         check_app_name(name)?;
         let policy = self.policy(&ctx.tenant).await?;
         let apps = &policy.apps;
@@ -120,7 +122,7 @@ impl Sso {
             signup.clear();
         }
         self.set_settings(
-            ctx,
+            admin,
             vec![
                 ("apps".into(), "all".into(), Some(json!(all))),
                 (
@@ -138,8 +140,7 @@ impl Sso {
         )
         .await?;
         let tenant = self.resolve_tenant(ctx.tenant.slug.as_str()).await?;
-        let fresh = Ctx { tenant, ..ctx.clone() };
-        self.apps(&fresh)
+        self.apps(&admin.refreshed(tenant)?)
             .await?
             .into_iter()
             .find(|a| a.name == name)
@@ -147,7 +148,8 @@ impl Sso {
     }
 
     /// Removes an app from every list and revokes its keys.
-    pub async fn delete_app(&self, ctx: &Ctx, name: &str) -> SsoResult<()> {
+    pub async fn delete_app(&self, admin: &Admin, name: &str) -> SsoResult<()> {
+        let ctx = admin.ctx();
         let policy = self.policy(&ctx.tenant).await?;
         if !policy.apps.all.contains(name) {
             return Err(no_such_app());
@@ -158,7 +160,7 @@ impl Sso {
             signup.clear();
         }
         self.set_settings(
-            ctx,
+            admin,
             vec![
                 ("apps".into(), "all".into(), Some(json!(with(&apps.all, name, false)))),
                 (
@@ -183,7 +185,8 @@ impl Sso {
     }
 
     /// Makes a key for an app; the key is returned once and only its hash is kept.
-    pub async fn create_app_key(&self, ctx: &Ctx, app: &str) -> SsoResult<NewAppKey> {
+    pub async fn create_app_key(&self, admin: &Admin, app: &str) -> SsoResult<NewAppKey> {
+        let ctx = admin.ctx();
         let policy = self.policy(&ctx.tenant).await?;
         if !policy.apps.all.contains(app) {
             return Err(no_such_app());
@@ -210,7 +213,8 @@ impl Sso {
     }
 
     /// Revokes a key.
-    pub async fn revoke_app_key(&self, ctx: &Ctx, app: &str, key_id: &str) -> SsoResult<()> {
+    pub async fn revoke_app_key(&self, admin: &Admin, app: &str, key_id: &str) -> SsoResult<()> {
+        let ctx = admin.ctx();
         let (pk, app, key_id, c) = (ctx.tenant.pk, app.to_owned(), key_id.to_owned(), ctx.clone());
         let n = self
             .store

@@ -3,7 +3,7 @@
 //! invisible. The caller must be the owner or a super-user of the tenant.
 
 use super::error::{Kind, SsoError, SsoResult};
-use super::session::{CurrentSession, super_user_required};
+use super::session::CurrentSession;
 use super::{Ctx, Sso, UserRef, audit};
 use crate::store::AnyConnection;
 use crate::store::attrs::{self as rows, AttrRow, Owner};
@@ -74,13 +74,11 @@ impl Sso {
         user_id: Option<&str>,
     ) -> SsoResult<Owner> {
         let user_pk = match user_id {
-            None => current.user.id,
-            Some(id) if id == current.user.user_id => current.user.id,
+            None => current.user.pk,
+            Some(id) if id == current.user.user_id => current.user.pk,
             Some(id) => {
-                if !current.user.is_super_user {
-                    return Err(super_user_required());
-                }
-                self.find_user(ctx, &UserRef::Id(id.to_owned())).await?.id
+                let admin = current.require_super_user(ctx)?;
+                self.find_user(admin.ctx(), &UserRef::Id(id.to_owned())).await?.pk
             }
         };
         Ok(Owner {
@@ -94,8 +92,8 @@ impl Sso {
     pub fn session_attr_owner(&self, ctx: &Ctx, session: &CurrentSession) -> Owner {
         Owner {
             tenant: ctx.tenant.pk,
-            user_pk: session.user.id,
-            session: Some((session.session.id, session.session.session_id.clone())),
+            user_pk: session.user.pk,
+            session: Some((session.session.pk, session.session.session_id.clone())),
         }
     }
 

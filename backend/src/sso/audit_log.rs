@@ -1,6 +1,6 @@
 //! Reading a tenant's audit log: filtered by user, op, result and time, paged, newest first.
 
-use super::{Ctx, Sso, SsoResult};
+use super::{Admin, Sso, SsoResult};
 use crate::store::audit::{self as rows, AuditFilter, AuditRow};
 
 #[derive(Debug, Clone)]
@@ -15,11 +15,12 @@ impl Sso {
     /// The tenant's entries matching `filter`; the caller has checked that a super-user asks.
     pub async fn audit_entries(
         &self,
-        ctx: &Ctx,
+        admin: &Admin,
         filter: AuditFilter,
         cur_page: Option<i64>,
         page_size: Option<i64>,
     ) -> SsoResult<AuditPage> {
+        let ctx = admin.ctx();
         let policy = self.policy(&ctx.tenant).await?;
         let max = i64::from(policy.search.max_page_size.max(1));
         let page_size = page_size

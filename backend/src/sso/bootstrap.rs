@@ -89,7 +89,7 @@ impl Sso {
                 Some(p) => (p.clone(), false),
                 None => (Password::new(random_urlsafe(24)), true),
             };
-            self.create_user(
+            self.create_user_with(
                 &ctx,
                 NewUser {
                     username: "admin".to_owned(),
@@ -99,6 +99,7 @@ impl Sso {
                     must_change: generated,
                     ..NewUser::default()
                 },
+                |_, _| Ok(()),
             )
             .await?;
             if generated {

@@ -8,9 +8,7 @@ use super::error::{Kind, SsoError, SsoResult};
 use super::limits::window_start;
 use super::{Ctx, Sso, audit};
 use crate::config::TenantPolicy;
-use crate::store::request_counters;
-use crate::store::schema::users;
-use diesel::prelude::*;
+use crate::store::{request_counters, users};
 use gatehouse_shared::SubStatus;
 
 const BY_USER: &str = "login_failure:user";
@@ -72,25 +70,9 @@ impl Sso {
                 let failures = request_counters::bump(conn, pk, BY_USER, &user_pk.to_string(), start)?;
                 if i64::from(failures) >= max {
                     let until = super::clock::minutes_after(c.now, lockout_minutes);
-                    // Not locked now: never locked, unlocked, or an automatic lock that has ended.
-                    let open = users::is_locked
-                        .eq(false)
-                        .or(users::locked_until.is_not_null().and(users::locked_until.le(c.now)));
-                    let locked = diesel::update(
-                        users::table
-                            .filter(users::tenant_id.eq(pk))
-                            .filter(users::id.eq(user_pk))
-                            .filter(open),
-                    )
-                    .set((
-                        users::is_locked.eq(true),
-                        users::locked_time.eq(Some(c.now)),
-                        users::locked_by.eq(Some("auto")),
-                        users::locked_until.eq(Some(until)),
-                    ))
-                    .execute(conn)?;
+                    let locked = users::lock_automatically(conn, pk, user_pk, c.now, until)?;
                     if locked > 0 {
-                        let id: String = users::table.find(user_pk).select(users::user_id).first(conn)?;
+                        let id = users::user_id_of(conn, user_pk)?;
                         request_counters::reset(conn, pk, BY_USER, &user_pk.to_string())?;
                         // Its sessions end with the lock.
                         crate::store::sessions::delete_for_user_except(conn, pk, user_pk, None)?;
@@ -109,19 +91,7 @@ impl Sso {
         self.store
             .tenant(pk, move |conn| {
                 request_counters::reset(conn, pk, BY_USER, &user_pk.to_string())?;
-                diesel::update(
-                    users::table
-                        .filter(users::tenant_id.eq(pk))
-                        .filter(users::id.eq(user_pk))
-                        .filter(users::locked_until.is_not_null())
-                        .filter(users::locked_until.le(now)),
-                )
-                .set((
-                    users::is_locked.eq(false),
-                    users::locked_until.eq(None::<chrono::NaiveDateTime>),
-                    users::locked_by.eq(None::<String>),
-                ))
-                .execute(conn)?;
+                users::end_expired_lock(conn, pk, user_pk, now)?;
                 Ok(())
             })
             .await?;

@@ -103,11 +103,3 @@ impl std::fmt::Debug for Sealed {
 }
 
 pub type SsoResult<T> = Result<T, SsoError>;
-
-impl From<diesel::result::Error> for SsoError {
-    /// Classified as the store classifies it: a failed BEGIN or COMMIT on a lost connection (which Diesel hands
-    /// to a unit of work's own error type) is the database being unavailable, not a query error.
-    fn from(e: diesel::result::Error) -> Self {
-        SsoError::Store(StoreError::from(e))
-    }
-}

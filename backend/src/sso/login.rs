@@ -6,8 +6,7 @@
 //! (and the new password), then the session.
 
 use super::error::{Kind, LoginStep, Sealed, SsoError, SsoResult};
-use super::user::{APPROVED, SIGNUP_FINAL};
-use super::{Ctx, Sso, address, audit, password_policy};
+use super::{Ctx, Sso, account_state, address, audit, password_policy};
 use crate::config::{StringList, TenantPolicy};
 use crate::crypto::password::{HashError, Password, Verified};
 use crate::crypto::tokens;
@@ -66,87 +65,7 @@ fn refused(code: SubStatus, inform: bool) -> SsoError {
     SsoError::refused_if(Kind::Unauthenticated, code, inform)
 }
 
-/// A super-user without 2FA, where the tenant requires it (`E005009`): only the web UI, which confines them to
-/// enrolment, may sign them in or use their session. Checked at login and on every use of a session, so a web
-/// session's token presented to the API is refused too.
-pub fn super_user_second_factor(policy: &TenantPolicy, user: &UserRow, ctx: &Ctx) -> SsoResult<()> {
-    if policy.login.require_totp_for_super_users && user.is_super_user && !user.is_totp_enabled && !ctx.is_web_ui() {
-        return Err(SsoError::refused(Kind::Forbidden, SubStatus::AuthTotpRequired));
-    }
-    Ok(())
-}
-
-/// Checks a user's state on every login and every use of a session (the reference's `UserChecker`): the app,
-/// the address, lock, confirmation, approval and password expiry, each hidden per its inform flag.
-#[allow(clippy::too_many_arguments)]
-pub fn check_user(
-    policy: &TenantPolicy,
-    user: &UserRow,
-    stored_list: Option<&StringList>,
-    ctx: &Ctx,
-    remote_addr: Option<&str>,
-    now: NaiveDateTime,
-    expiry: ExpiryCheck,
-) -> SsoResult<()> {
-    check_account(policy, user, now)?;
-    if !ctx.app_in(&policy.apps.all) {
-        return Err(refused(SubStatus::AppListInvalid, policy.apps.inform_if_app_invalid));
-    }
-    check_address(policy, user, stored_list, remote_addr)?;
-    if expiry == ExpiryCheck::Enforce && password_expired(user, now) {
-        return Err(refused(SubStatus::PasswordExpired, policy.password.inform_if_expired));
-    }
-    Ok(())
-}
-
-/// Whether a session's use checks the password's expiry: always, except for the call that changes an expired
-/// password (reference quirk Q6).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExpiryCheck {
-    Enforce,
-    Skip,
-}
-
-/// Approval, confirmation and lock.
-fn check_account(policy: &TenantPolicy, user: &UserRow, now: NaiveDateTime) -> SsoResult<()> {
-    if user.approval_status != APPROVED {
-        return Err(refused(SubStatus::AuthNotApproved, policy.login.inform_if_not_approved));
-    }
-    if user.sign_up_status != SIGNUP_FINAL {
-        return Err(refused(
-            SubStatus::AuthInvalidSignupStatus,
-            policy.login.inform_if_not_confirmed,
-        ));
-    }
-    if is_locked(user, now) {
-        return Err(refused(SubStatus::AuthLocked, policy.login.inform_if_locked));
-    }
-    Ok(())
-}
-
-/// Locked by hand, or automatically until a time not yet reached.
-pub fn is_locked(user: &UserRow, now: NaiveDateTime) -> bool {
-    user.is_locked && user.locked_until.is_none_or(|until| now < until)
-}
-
-/// The user's allow-list: the one stored for the user if any, else the tenant's `user_address_list` entry.
-fn check_address(
-    policy: &TenantPolicy,
-    user: &UserRow,
-    stored_list: Option<&StringList>,
-    remote_addr: Option<&str>,
-) -> SsoResult<()> {
-    let entry = stored_list.or_else(|| policy.user_address_list.get(&user.username));
-    if address::allowed(entry, policy.login.reject_if_not_listed, remote_addr) {
-        Ok(())
-    } else {
-        Err(refused(SubStatus::AuthNotAllowed, true))
-    }
-}
-
-pub fn password_expired(user: &UserRow, now: NaiveDateTime) -> bool {
-    now > user.password_expiry
-}
+pub use account_state::ExpiryCheck;
 
 impl Sso {
     /// Logs a user in. The outcome, with its sub-status, is audited whatever it is.
@@ -296,7 +215,8 @@ impl Sso {
         };
 
         // 2. Approval, confirmation, lock: only now, so these codes go only to someone who knows the password.
-        check_account(&policy, &user, now)?;
+        let account = user.to_user(&self.keyring)?;
+        account_state::check_account(&policy, &account, now)?;
         // Whether the password is a common one, decided where it was given and carried by continuations.
         let breached = match &continued {
             Some(c) => c.breached,
@@ -322,7 +242,7 @@ impl Sso {
             }
         }
 
-        super_user_second_factor(&policy, &user, ctx)?;
+        account_state::super_user_second_factor(&policy, &account, ctx)?;
 
         // 4. The app must be known and allowed to log users in.
         if !ctx.app_in(&policy.apps.all) || !ctx.app_in(&policy.apps.login_allowed) {
@@ -344,7 +264,7 @@ impl Sso {
         }
 
         // 6. The IP allow-list.
-        check_address(&policy, &user, stored_list.as_ref(), remote_addr.as_deref())?;
+        account_state::check_address(&policy, &account, stored_list.as_ref(), remote_addr.as_deref())?;
 
         // 7. Expiry, about-to-expire and must-change decide whether a new password is required.
         let new_password = request.new_password.clone().filter(|p| !p.is_empty());
@@ -352,7 +272,7 @@ impl Sso {
         // From here on the TOTP step is done: a continuation says so (`pending_step(.., true, ..)`).
         let replaced = continued.as_ref();
         // The first reason a new password is needed, with its code and whether the code may be shown.
-        let needed = if password_expired(&user, now) {
+        let needed = if account.password_expired_at(now) {
             if !policy.password.allow_change_if_expired {
                 return Err(refused(SubStatus::PasswordExpired, policy.password.inform_if_expired));
             }

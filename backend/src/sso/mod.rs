@@ -1,7 +1,9 @@
 //! The domain services, independent of HTTP. Both REST surfaces, the web UI and the CLI are thin adapters over
 //! these calls. Each takes a [`Ctx`] rather than reading globals or the clock.
 
+pub mod account_state;
 pub mod address;
+pub mod admin;
 pub mod apps;
 pub mod attr;
 pub mod audit;
@@ -18,6 +20,7 @@ pub mod key_rotation;
 pub mod limits;
 pub mod login;
 pub mod mail_templates;
+pub mod outbox_delivery;
 pub mod password_policy;
 pub mod password_reset;
 pub mod search;
@@ -30,10 +33,10 @@ pub mod totp;
 pub mod totp_enrolment;
 pub mod user;
 pub mod user_admin;
-pub mod user_view;
 pub mod user_write;
 pub mod zato_import;
 
+pub use admin::Admin;
 pub use clock::Clock;
 pub use context::{Actor, Ctx};
 pub use error::{Kind, SsoError, SsoResult};

@@ -31,7 +31,7 @@ impl super::Sso {
         }
         let same = match current {
             Current::Plain(old) => old.expose() == new.expose(),
-            Current::Hashed => self.verify_password(user, new.clone()).await?,
+            Current::Hashed => self.verify_row_password(user, new.clone()).await?,
         };
         Ok(if same {
             Err(SubStatus::PasswordNotChanged)

@@ -265,7 +265,7 @@ fn usable(
 /// An account that may no longer log in may not reset its password either; the answer is the reset's own
 /// `E010001`, which says nothing about why. Expiry is not checked: a reset is how an expired password goes.
 fn account_may_reset(user: &users::UserRow, now: chrono::NaiveDateTime) -> SsoResult<()> {
-    if user.approval_status != APPROVED || super::login::is_locked(user, now) {
+    if user.approval_status != APPROVED || user.lock().holds_at(now) {
         return Err(could_not_access());
     }
     Ok(())

@@ -3,22 +3,24 @@
 //! expired password or address outside the allow-list ends the session's use at once. Also renew (sliding, never
 //! past `session.max_lifetime_minutes`), verify, listing and ending sessions. Logout always succeeds.
 
+use super::account_state::{self, ExpiryCheck};
 use super::error::{Kind, SsoError, SsoResult};
-use super::login::{ExpiryCheck, check_user};
 use super::{Actor, Ctx, Sso, UserRef, audit};
 use crate::config::StringList;
 use crate::crypto::tokens;
-use crate::store::sessions::{self, SessionRow, SessionWithUser};
-use crate::store::users::{self, UserRow};
-use crate::store::{StoreResult, address_lists};
+use crate::domain::{Session, User};
+use crate::store::address_lists;
+use crate::store::sessions::{self, SessionWithUser};
 use chrono::NaiveDateTime;
 use gatehouse_shared::SubStatus;
 
 /// A session that passed every check, with its user.
 #[derive(Debug, Clone)]
 pub struct CurrentSession {
-    pub session: SessionRow,
-    pub user: UserRow,
+    pub session: Session,
+    pub user: User,
+    /// A super-user without the 2FA the tenant requires (a web session, confined to enrolment).
+    pub(super) second_factor_missing: bool,
 }
 
 impl CurrentSession {
@@ -35,10 +37,7 @@ pub fn no_such_session() -> SsoError {
     SsoError::refused(Kind::Unauthenticated, SubStatus::SessionNoSuchSession)
 }
 
-/// A regular user asking for a super-user's operation.
-pub fn super_user_required() -> SsoError {
-    SsoError::refused(Kind::Forbidden, SubStatus::AuthNotAllowed)
-}
+pub use super::admin::super_user_required;
 
 impl Sso {
     /// The session a UST names, if it may be used now by this caller.
@@ -63,27 +62,14 @@ impl Sso {
         let stored = stored.map(|text| StringList(address_lists::parse(&text)));
         let policy = self.policy(&ctx.tenant).await?;
         self.check_app_key(ctx, &policy).await?;
-        check_user(
-            &policy,
-            &user,
-            stored.as_ref(),
-            ctx,
-            ctx.remote_addr.as_deref(),
-            ctx.now,
-            expiry,
-        )?;
-        super::login::super_user_second_factor(&policy, &user, ctx)?;
-        Ok(CurrentSession { session, user })
-    }
-
-    /// The current session, whose user must be a super-user of the tenant.
-    pub async fn require_super_user(&self, ctx: &Ctx, ust: &str) -> SsoResult<CurrentSession> {
-        let current = self.current_session(ctx, ust).await?;
-        if current.user.is_super_user {
-            Ok(current)
-        } else {
-            Err(super_user_required())
-        }
+        let user = user.to_user(&self.keyring)?;
+        account_state::check_user(&policy, &user, stored.as_ref(), ctx, ctx.now, expiry)?;
+        account_state::super_user_second_factor(&policy, &user, ctx)?;
+        Ok(CurrentSession {
+            session: session.to_session(),
+            second_factor_missing: account_state::second_factor_missing(&policy, &user),
+            user,
+        })
     }
 
     /// Extends the session by `session.expiry` from now, never past `session.max_lifetime_minutes` from its
@@ -97,7 +83,7 @@ impl Sso {
         if expiration <= ctx.now {
             return Err(no_such_session());
         }
-        let (pk, id) = (ctx.tenant.pk, current.session.id);
+        let (pk, id) = (ctx.tenant.pk, current.session.pk);
         let acting = current.acting(ctx);
         let target = current.user.user_id.clone();
         self.store
@@ -112,7 +98,7 @@ impl Sso {
     /// Whether `target_ust` names a session that may be used now (a super-user's call). It never renews, and
     /// every reason for refusing the target is simply `false`.
     pub async fn verify_session(&self, ctx: &Ctx, current_ust: &str, target_ust: &str) -> SsoResult<bool> {
-        self.require_super_user(ctx, current_ust).await?;
+        self.current_session(ctx, current_ust).await?.require_super_user(ctx)?;
         match self.current_session(ctx, target_ust).await {
             Ok(_) => Ok(true),
             Err(SsoError::Refused { .. }) => Ok(false),
@@ -128,11 +114,10 @@ impl Sso {
         target_ust: &str,
     ) -> SsoResult<CurrentSession> {
         let target = self.current_session(ctx, target_ust).await?;
-        if target.user.id == current.user.id || current.user.is_super_user {
-            Ok(target)
-        } else {
-            Err(super_user_required())
+        if target.user.pk != current.user.pk {
+            current.require_super_user(ctx)?;
         }
+        Ok(target)
     }
 
     /// The live sessions of the caller, or (for a super-user) of another user of the tenant.
@@ -141,21 +126,20 @@ impl Sso {
         ctx: &Ctx,
         current: &CurrentSession,
         of: Option<UserRef>,
-    ) -> SsoResult<Vec<SessionRow>> {
+    ) -> SsoResult<Vec<Session>> {
         let user_pk = match of {
-            None => current.user.id,
+            None => current.user.pk,
             Some(who) => {
-                if !current.user.is_super_user {
-                    return Err(super_user_required());
-                }
-                self.find_user(ctx, &who).await?.id
+                let admin = current.require_super_user(ctx)?;
+                self.find_user(admin.ctx(), &who).await?.pk
             }
         };
         let (pk, now) = (ctx.tenant.pk, ctx.now);
-        Ok(self
+        let rows = self
             .store
             .tenant(pk, move |conn| sessions::live_for_user(conn, pk, user_pk, now))
-            .await?)
+            .await?;
+        Ok(rows.iter().map(|r| r.to_session()).collect())
     }
 
     /// Ends one session by its public id: the caller's own, or any of the tenant's for a super-user.
@@ -168,7 +152,7 @@ impl Sso {
         let Some((session, owner, _)) = found else {
             return Err(SsoError::refused(Kind::NotFound, SubStatus::SessionNoSuchSession));
         };
-        if owner.id != current.user.id && !current.user.is_super_user {
+        if owner.id != current.user.pk && current.require_super_user(ctx).is_err() {
             // Another user's session is as good as unknown to a regular caller.
             return Err(SsoError::refused(Kind::NotFound, SubStatus::SessionNoSuchSession));
         }
@@ -201,13 +185,4 @@ impl Sso {
             .await?;
         Ok(())
     }
-}
-
-/// Loads a user by public id within a transaction (for operations that act on another user).
-pub fn user_in_tenant(
-    conn: &mut crate::store::AnyConnection,
-    ctx: &Ctx,
-    user_id: &str,
-) -> StoreResult<Option<UserRow>> {
-    users::by_user_id(conn, ctx.tenant.pk, user_id)
 }

@@ -4,7 +4,7 @@
 
 use super::error::{Kind, SsoError, SsoResult};
 use super::tenant::Tenant;
-use super::{Ctx, Sso, audit};
+use super::{Admin, Sso, audit};
 use crate::config::TenantPolicy;
 use crate::store::settings::{self as rows, SettingRow};
 use crate::store::tenants;
@@ -65,15 +65,16 @@ impl Sso {
     }
 
     /// Sets (`Some`) or removes (`None`) one override.
-    pub async fn set_setting(&self, ctx: &Ctx, section: &str, key: &str, value: Option<Value>) -> SsoResult<()> {
-        self.set_settings(ctx, vec![(section.to_owned(), key.to_owned(), value)])
+    pub async fn set_setting(&self, admin: &Admin, section: &str, key: &str, value: Option<Value>) -> SsoResult<()> {
+        self.set_settings(admin, vec![(section.to_owned(), key.to_owned(), value)])
             .await
     }
 
     /// Applies several overrides at once, all or none. Each is checked with the same types as the
     /// configuration file; an unknown key, an instance-level key or a bad value is `E008002` naming the key.
     /// Every change is audited with its old and new value.
-    pub async fn set_settings(&self, ctx: &Ctx, changes: Vec<(String, String, Option<Value>)>) -> SsoResult<()> {
+    pub async fn set_settings(&self, admin: &Admin, changes: Vec<(String, String, Option<Value>)>) -> SsoResult<()> {
+        let ctx = admin.ctx();
         if changes.is_empty() {
             return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput));
         }
@@ -139,7 +140,8 @@ impl Sso {
     }
 
     /// The effective settings and the tenant's overrides, as `{section: {key: value}}` each.
-    pub async fn settings_view(&self, ctx: &Ctx) -> SsoResult<(Value, Value)> {
+    pub async fn settings_view(&self, admin: &Admin) -> SsoResult<(Value, Value)> {
+        let ctx = admin.ctx();
         let policy = self.policy(&ctx.tenant).await?;
         let pk = ctx.tenant.pk;
         let rows = self.store.tenant(pk, move |conn| rows::for_tenant(conn, pk)).await?;

@@ -3,8 +3,8 @@
 
 use super::error::{Kind, SsoError, SsoResult};
 use super::{Actor, Ctx, Sso, audit};
+use crate::store::TenantPk;
 use crate::store::tenants::{self, NewTenant, TenantRow};
-use crate::store::{StoreError, TenantPk};
 use chrono::TimeDelta;
 use gatehouse_shared::{SubStatus, TenantSlug};
 
@@ -154,7 +154,7 @@ impl Sso {
             .tenant(tenant.pk, move |conn| {
                 tenants::set_status(conn, tenant.pk, status.as_str())?;
                 audit::append(conn, tenant.pk, &ctx.cid, ctx.now, &ctx.actor, op, None, Ok(()))?;
-                tenants::by_slug(conn, tenant.slug.as_str())?.ok_or(StoreError::Query(diesel::result::Error::NotFound))
+                tenants::get_by_slug(conn, tenant.slug.as_str())
             })
             .await?;
         self.tenants.forget();

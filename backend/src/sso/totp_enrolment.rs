@@ -10,10 +10,9 @@ use super::session::CurrentSession;
 use super::{Ctx, Sso, audit, totp};
 use crate::crypto::password::Password;
 use crate::crypto::random_u128;
-use crate::store::schema::users as users_table;
+use crate::domain::User;
 use crate::store::totp as rows;
 use crate::store::users::{self, UserRow};
-use diesel::prelude::*;
 use gatehouse_shared::SubStatus;
 
 /// How many recovery codes a confirmation gives.
@@ -81,7 +80,7 @@ impl Sso {
             .map(|bytes| totp_rs::Secret::new(bytes.into_boxed_slice()))
             .ok_or_else(|| SsoError::Internal("a new TOTP key does not decode".to_owned()))?;
         let issuer = ctx.tenant.display_name.replace(':', " ");
-        let account = current.user.username.replace(':', " ");
+        let account = current.user.username.as_str().replace(':', " ");
         let otp = totp_rs::Builder::new()
             .with_algorithm(totp_rs::Algorithm::SHA1)
             .with_digits(6)
@@ -100,7 +99,7 @@ impl Sso {
             .min_dimensions(200, 200)
             .build();
         let sealed = self.keyring.seal(encoded.as_bytes());
-        let (pk, user_pk, now) = (ctx.tenant.pk, current.user.id, ctx.now);
+        let (pk, user_pk, now) = (ctx.tenant.pk, current.user.pk, ctx.now);
         self.store
             .tenant(pk, move |conn| rows::put_enrolment(conn, pk, user_pk, &sealed, now))
             .await?;
@@ -120,7 +119,7 @@ impl Sso {
         code: &str,
         proof: &FactorProof,
     ) -> SsoResult<Vec<String>> {
-        let (pk, user_pk) = (ctx.tenant.pk, current.user.id);
+        let (pk, user_pk) = (ctx.tenant.pk, current.user.pk);
         let pending = self
             .store
             .tenant(pk, move |conn| rows::enrolment(conn, pk, user_pk))
@@ -141,7 +140,10 @@ impl Sso {
         let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
         let key = self.keyring.seal(secret.as_bytes());
         let acting = current.acting(ctx);
-        let (before, keep) = (current.user.clone(), current.session.id);
+        let before = self
+            .user_row(ctx, &super::UserRef::Id(current.user.user_id.clone()))
+            .await?;
+        let keep = current.session.pk;
         self.store
             .tenant(pk, move |conn| {
                 let mut user = before.clone();
@@ -164,7 +166,7 @@ impl Sso {
         }
         self.prove_factor(ctx, &current.user, proof).await?;
         let acting = current.acting(ctx);
-        let (pk, user_pk, keep) = (ctx.tenant.pk, current.user.id, current.session.id);
+        let (pk, user_pk, keep) = (ctx.tenant.pk, current.user.pk, current.session.pk);
         self.store
             .tenant(pk, move |conn| {
                 clear_totp(conn, pk, user_pk, Some(keep))?;
@@ -189,18 +191,19 @@ impl Sso {
         super::user::check_totp_key(key).map_err(|code| SsoError::refused(Kind::BadInput, code))?;
         let target = match user_id {
             Some(id) if id != current.user.user_id => {
-                if !current.user.is_super_user {
-                    return Err(super::session::super_user_required());
-                }
-                self.find_user(ctx, &super::UserRef::Id(id.to_owned())).await?
+                let admin = current.require_super_user(ctx)?;
+                self.user_row(admin.ctx(), &super::UserRef::Id(id.to_owned())).await?
             }
-            _ => current.user.clone(),
+            _ => {
+                self.user_row(ctx, &super::UserRef::Id(current.user.user_id.clone()))
+                    .await?
+            }
         };
-        if target.id == current.user.id
+        if target.id == current.user.pk
             && target.is_totp_enabled
             && !self.policy(&ctx.tenant).await?.zato_compat.allow_totp_toggle
         {
-            self.prove_factor(ctx, &target, proof).await?;
+            self.prove_factor(ctx, &current.user, proof).await?;
         }
         let sealed_key = self.keyring.seal(key.trim().as_bytes());
         let sealed_label = label
@@ -208,7 +211,7 @@ impl Sso {
             .filter(|l| !l.is_empty())
             .map(|l| self.keyring.seal(l.as_bytes()));
         let acting = current.acting(ctx);
-        let keep = (target.id == current.user.id).then_some(current.session.id);
+        let keep = (target.id == current.user.pk).then_some(current.session.pk);
         let before = target;
         self.store
             .tenant(ctx.tenant.pk, move |conn| {
@@ -226,14 +229,16 @@ impl Sso {
     /// Checks the proof of `user`'s active factor: a missing part is `E008003`; a wrong password or code is
     /// `E005001` and counts as a failed login, so the factor cannot be guessed with a session alone. The code is
     /// tried (and used up) only after the right password.
-    pub async fn prove_factor(&self, ctx: &Ctx, user: &UserRow, proof: &FactorProof) -> SsoResult<()> {
+    pub async fn prove_factor(&self, ctx: &Ctx, user: &User, proof: &FactorProof) -> SsoResult<()> {
         let password = proof.password.clone().filter(|p| !p.is_empty());
         let code = proof.code.as_deref().map(str::trim).filter(|c| !c.is_empty());
         let (Some(password), Some(code)) = (password, code) else {
             return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput));
         };
+        let row = self.user_row(ctx, &super::UserRef::Id(user.user_id.clone())).await?;
+        let user = &row;
         let policy = self.policy(&ctx.tenant).await?;
-        let proven = self.verify_password(user, password).await?
+        let proven = self.verify_row_password(user, password).await?
             && match self.second_factor(ctx, policy.totp.valid_window, user, code).await {
                 Ok(()) => true,
                 Err(SsoError::Refused { .. }) => false,
@@ -269,20 +274,7 @@ impl Sso {
         // Used up across instances: only one request can move the step forward.
         let moved = self
             .store
-            .tenant(pk, move |conn| {
-                Ok(diesel::update(
-                    users_table::table
-                        .filter(users_table::id.eq(user_pk))
-                        .filter(users_table::tenant_id.eq(pk))
-                        .filter(
-                            users_table::totp_last_step
-                                .is_null()
-                                .or(users_table::totp_last_step.lt(step)),
-                        ),
-                )
-                .set(users_table::totp_last_step.eq(step))
-                .execute(conn)?)
-            })
+            .tenant(pk, move |conn| users::advance_totp_step(conn, pk, user_pk, step))
             .await?;
         if moved == 1 { Ok(()) } else { Err(refused()) }
     }

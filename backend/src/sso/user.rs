@@ -2,29 +2,28 @@
 //! password with its expiry and must-change flag.
 
 use super::error::{Kind, SsoError, SsoResult};
-use super::{Ctx, Sso, audit, password_policy};
+use super::{Admin, Ctx, Sso, audit, password_policy};
 use crate::config::TenantPolicy;
 use crate::crypto::password::Password;
 use crate::crypto::{random_u128, random_urlsafe};
+use crate::domain::{ApprovalStatus, SignupStatus, User, Username};
 use crate::store::users::{self, UserRow};
 use crate::store::{StoreError, TenantPk};
 use chrono::{NaiveDateTime, TimeDelta};
 use gatehouse_shared::{SubStatus, UserId};
 
-pub const APPROVED: &str = "approved";
-pub const REJECTED: &str = "rejected";
-pub const BEFORE_DECISION: &str = "before_decision";
-pub const SIGNUP_FINAL: &str = "final";
-pub const SIGNUP_BEFORE_CONFIRMATION: &str = "before_confirmation";
+// The stored spellings, for the services' work on rows.
+pub const APPROVED: &str = ApprovalStatus::Approved.as_str();
+pub const REJECTED: &str = ApprovalStatus::Rejected.as_str();
+pub const BEFORE_DECISION: &str = ApprovalStatus::BeforeDecision.as_str();
+pub const SIGNUP_FINAL: &str = SignupStatus::Final.as_str();
+pub const SIGNUP_BEFORE_CONFIRMATION: &str = SignupStatus::BeforeConfirmation.as_str();
 
-/// Usernames are stored as given (case-sensitive, like Zato's) but must be usable: non-empty, at most 191
-/// characters, no control characters, no surrounding whitespace.
+/// Usernames are stored as given (case-sensitive, like Zato's) but must be usable ([`Username::parse`]).
 pub fn check_username(username: &str) -> Result<(), SubStatus> {
-    let ok = !username.is_empty()
-        && username.chars().count() <= 191
-        && username.trim() == username
-        && !username.chars().any(char::is_control);
-    if ok { Ok(()) } else { Err(SubStatus::UsernameInvalid) }
+    Username::parse(username)
+        .map(|_| ())
+        .map_err(|_| SubStatus::UsernameInvalid)
 }
 
 /// What a new user is made of.
@@ -99,14 +98,20 @@ impl Sso {
             .map_err(|code| SsoError::refused_if(Kind::Policy, code, policy.password.inform_if_invalid))
     }
 
-    /// Creates a user. A duplicate username in the tenant is `E001002`.
-    pub async fn create_user(&self, ctx: &Ctx, new: NewUser) -> SsoResult<UserRow> {
-        self.create_user_with(ctx, new, |_, _| Ok(())).await
+    /// An administrator creates a user. A duplicate username in the tenant is `E001002`.
+    pub async fn create_user(&self, admin: &Admin, new: NewUser) -> SsoResult<User> {
+        let row = self.create_user_with(admin.ctx(), new, |_, _| Ok(())).await?;
+        self.user_of(&row)
+    }
+
+    /// The domain's view of a stored user.
+    pub(crate) fn user_of(&self, row: &UserRow) -> SsoResult<User> {
+        Ok(row.to_user(&self.keyring)?)
     }
 
     /// Creates a user and, in the same transaction, does `after` with the new row (a sign-up's token and
     /// confirmation e-mail), so either all of it happens or none.
-    pub async fn create_user_with(
+    pub(crate) async fn create_user_with(
         &self,
         ctx: &Ctx,
         new: NewUser,
@@ -244,8 +249,18 @@ impl Sso {
         self.keyring.open_text(stored).unwrap_or_else(|| stored.to_owned())
     }
 
-    /// Finds a user of the context's tenant.
-    pub async fn find_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
+    /// A user of the administrator's tenant.
+    pub async fn get_user(&self, admin: &Admin, user: &UserRef) -> SsoResult<User> {
+        self.find_user(admin.ctx(), user).await
+    }
+
+    /// Finds a user of the context's tenant (for the services' own use: a surface asks [`Sso::get_user`]).
+    pub(crate) async fn find_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<User> {
+        self.user_of(&self.user_row(ctx, user).await?)
+    }
+
+    /// The stored row of a user of the context's tenant.
+    pub(crate) async fn user_row(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
         let pk = ctx.tenant.pk;
         let user = user.clone();
         self.store
@@ -262,11 +277,12 @@ impl Sso {
         user: &UserRef,
         op: &'static str,
         change: impl FnOnce(&mut UserRow, NaiveDateTime) + Send + 'static,
-    ) -> SsoResult<UserRow> {
+    ) -> SsoResult<User> {
         let pk = ctx.tenant.pk;
         let user = user.clone();
         let ctx = ctx.clone();
-        self.store
+        let row = self
+            .store
             .tenant(pk, move |conn| {
                 let Some(before) = find(conn, pk, &user)? else {
                     return Ok(None);
@@ -278,11 +294,13 @@ impl Sso {
                 Ok(Some(row))
             })
             .await?
-            .ok_or_else(not_found)
+            .ok_or_else(not_found)?;
+        self.user_of(&row)
     }
 
     /// Locks a user; every session of the user ends.
-    pub async fn lock_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
+    pub async fn lock_user(&self, admin: &Admin, user: &UserRef) -> SsoResult<User> {
+        let ctx = admin.ctx();
         let by = ctx.actor.as_locker();
         self.modify_user(ctx, user, "user.lock_user", move |row, now| {
             row.is_locked = true;
@@ -293,8 +311,8 @@ impl Sso {
         .await
     }
 
-    pub async fn unlock_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
-        self.modify_user(ctx, user, "user.unlock_user", |row, now| {
+    pub async fn unlock_user(&self, admin: &Admin, user: &UserRef) -> SsoResult<User> {
+        self.modify_user(admin.ctx(), user, "user.unlock_user", |row, now| {
             row.is_locked = false;
             row.locked_time = Some(now);
             row.locked_by = None;
@@ -303,12 +321,14 @@ impl Sso {
         .await
     }
 
-    pub async fn approve_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
-        self.set_approval(ctx, user, APPROVED, "user.approve_user").await
+    pub async fn approve_user(&self, admin: &Admin, user: &UserRef) -> SsoResult<User> {
+        self.set_approval(admin.ctx(), user, ApprovalStatus::Approved, "user.approve_user")
+            .await
     }
 
-    pub async fn reject_user(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
-        self.set_approval(ctx, user, REJECTED, "user.reject_user").await
+    pub async fn reject_user(&self, admin: &Admin, user: &UserRef) -> SsoResult<User> {
+        self.set_approval(admin.ctx(), user, ApprovalStatus::Rejected, "user.reject_user")
+            .await
     }
 
     /// Records an approval decision; a change of decision sends the user a welcome or a rejection notice (in
@@ -317,38 +337,45 @@ impl Sso {
         &self,
         ctx: &Ctx,
         user: &UserRef,
-        status: &'static str,
+        status: ApprovalStatus,
         op: &'static str,
-    ) -> SsoResult<UserRow> {
+    ) -> SsoResult<User> {
         let policy = self.policy(&ctx.tenant).await?;
         let by = ctx.actor.as_approver();
         let pk = ctx.tenant.pk;
         let who = user.clone();
         let c = ctx.clone();
         let sso = self.clone();
-        self.store
+        let row = self
+            .store
             .tenant_with(pk, move |conn| {
                 let Some(before) = find(conn, pk, &who)? else {
                     return Err(not_found());
                 };
-                let changed = before.approval_status != status;
+                let changed = before.approval_status != status.as_str();
                 let mut row = before.clone();
-                row.approval_status = status.to_owned();
+                row.approval_status = status.as_str().to_owned();
                 row.approval_status_mod_time = c.now;
                 row.approval_status_mod_by = by;
                 super::user_write::write(conn, &before, &row, None)?;
                 audit::append_ctx(conn, &c, op, Some(&row.user_id), Ok(()))?;
-                if changed && status != BEFORE_DECISION {
-                    let kind = if status == APPROVED { "welcome" } else { "rejected" };
+                if changed && status != ApprovalStatus::BeforeDecision {
+                    let kind = if status == ApprovalStatus::Approved {
+                        "welcome"
+                    } else {
+                        "rejected"
+                    };
                     sso.decision_notice(conn, &c, &policy, &row, kind)?;
                 }
                 Ok(row)
             })
-            .await
+            .await?;
+        self.user_of(&row)
     }
 
     /// Records why an administrator decided on a sign-up (an audit entry with the reason as its extra).
-    pub async fn note_decision_reason(&self, ctx: &Ctx, user_id: &str, reason: &str) -> SsoResult<()> {
+    pub async fn note_decision_reason(&self, admin: &Admin, user_id: &str, reason: &str) -> SsoResult<()> {
+        let ctx = admin.ctx();
         let reason: String = reason.trim().chars().take(500).collect();
         if reason.is_empty() {
             return Ok(());
@@ -363,17 +390,20 @@ impl Sso {
             .await?)
     }
 
-    /// Sets a password after checking the policy; the expiry is `password_expiry_days` (or `password.expiry`)
-    /// from now.
+    /// An administrator sets a user's password after checking the policy; the expiry is `password_expiry_days`
+    /// (or `password.expiry`) from now; every session of that user ends. One's own password is changed with the
+    /// old one (`change_own_password`): a session alone must not set it (`E008001`).
     pub async fn set_password(
         &self,
-        ctx: &Ctx,
+        admin: &Admin,
         user: &UserRef,
         password: Password,
         must_change: bool,
         password_expiry_days: Option<u32>,
-    ) -> SsoResult<UserRow> {
+    ) -> SsoResult<User> {
+        let ctx = admin.ctx();
         let current = self.find_user(ctx, user).await?;
+        admin.not_on_self(&current.user_id)?;
         let inputs = [current.username.as_str()];
         self.check_password_policy(ctx, &password, &inputs).await?;
         let days = match password_expiry_days {
@@ -395,15 +425,14 @@ impl Sso {
         .await
     }
 
-    /// Turns 2FA off and forgets the key, the last used step, any enrolment and the recovery codes.
-    pub async fn reset_totp(&self, ctx: &Ctx, user: &UserRef) -> SsoResult<UserRow> {
+    /// An administrator turns a user's 2FA off and forgets the key, the last used step, any enrolment and the
+    /// recovery codes. One's own second factor goes only with the password and a code (`disable_totp`): a
+    /// session alone, an administrator's included, must not remove it (`E008001`).
+    pub async fn reset_totp(&self, admin: &Admin, user: &UserRef) -> SsoResult<User> {
+        let ctx = admin.ctx();
         let row = self.find_user(ctx, user).await?;
-        // One's own second factor goes only with the password and a code (`disable_totp`): a session alone, an
-        // administrator's included, must not remove it (`E008001`).
-        if matches!(&ctx.actor, super::Actor::User(id) if *id == row.user_id) {
-            return Err(SsoError::refused(Kind::Forbidden, SubStatus::CommonInvalidOperation));
-        }
-        let (pk, user_pk, ctx_c, target) = (ctx.tenant.pk, row.id, ctx.clone(), row.user_id.clone());
+        admin.not_on_self(&row.user_id)?;
+        let (pk, user_pk, ctx_c, target) = (ctx.tenant.pk, row.pk, ctx.clone(), row.user_id.clone());
         self.store
             .tenant(pk, move |conn| {
                 super::totp_enrolment::clear_totp(conn, pk, user_pk, None)?;
@@ -414,7 +443,13 @@ impl Sso {
     }
 
     /// Whether `password` is the user's password (one verification on the hashing pool).
-    pub async fn verify_password(&self, row: &UserRow, password: Password) -> SsoResult<bool> {
+    pub async fn verify_password(&self, ctx: &Ctx, user: &User, password: Password) -> SsoResult<bool> {
+        let row = self.user_row(ctx, &UserRef::Id(user.user_id.clone())).await?;
+        self.verify_row_password(&row, password).await
+    }
+
+    /// Whether `password` is the password of the stored `row`.
+    pub(crate) async fn verify_row_password(&self, row: &UserRow, password: Password) -> SsoResult<bool> {
         Ok(self
             .hasher
             .verify(row.tenant_id, password, row.password_hash.clone())

@@ -3,54 +3,21 @@
 //! and the per-user IP allow-list stored in the database.
 
 use super::error::{Kind, SsoError, SsoResult};
-use super::session::{CurrentSession, super_user_required};
-use super::user::{APPROVED, BEFORE_DECISION, REJECTED, SIGNUP_BEFORE_CONFIRMATION, SIGNUP_FINAL, not_found};
-use super::{Ctx, Sso, UserRef, audit, password_policy};
+use super::session::CurrentSession;
+use super::user::not_found;
+use super::{Admin, Ctx, Sso, UserRef, audit, password_policy};
 use crate::config::parse_net;
 use crate::crypto::password::Password;
 use crate::crypto::{random_urlsafe, sha256_hex};
+use crate::domain::{Clearable, User, UserPatch};
 use crate::store::email_tokens::{self, NewEmailToken};
-use crate::store::users::{self, UserRow};
+use crate::store::users;
 use crate::store::{address_lists, sessions as session_rows};
 use chrono::NaiveDateTime;
 use gatehouse_shared::SubStatus;
-use serde_json::{Map, Value};
-
-/// Fields anyone may change on their own account.
-const REGULAR_FIELDS: &[&str] = &[
-    "username",
-    "email",
-    "display_name",
-    "first_name",
-    "middle_name",
-    "last_name",
-    "totp_label",
-];
-/// Fields only a super-user may change.
-const SUPER_FIELDS: &[&str] = &[
-    "is_locked",
-    "password_expiry",
-    "password_must_change",
-    "sign_up_status",
-    "approval_status",
-];
-
-/// Whether `key` names a field an update may change (for some caller): what Zato's `PATCH /user` copies from
-/// its request; anything else there is ignored (`totp_key` included, reference §9).
-pub fn is_update_field(key: &str) -> bool {
-    REGULAR_FIELDS.contains(&key) || SUPER_FIELDS.contains(&key) || key == "is_totp_enabled"
-}
 
 fn invalid() -> SsoError {
     SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidInput)
-}
-
-fn text(value: &Value) -> SsoResult<Option<String>> {
-    match value {
-        Value::Null => Ok(None),
-        Value::String(s) => Ok(Some(s.trim().to_owned()).filter(|s| !s.is_empty())),
-        _ => Err(invalid()),
-    }
 }
 
 /// A password expiry given as a date: from 1900 to [`super::clock::NEVER`] (what both stores hold and every
@@ -66,45 +33,90 @@ fn check_expiry_date(when: NaiveDateTime) -> SsoResult<NaiveDateTime> {
     Ok(when)
 }
 
-fn flag(value: &Value) -> SsoResult<bool> {
-    value.as_bool().ok_or_else(invalid)
+/// Whether a user may switch their own `is_totp_enabled` without a code: on the Zato surface where the tenant
+/// sets `zato_compat.allow_totp_toggle`, nowhere else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotpToggle {
+    Allowed,
+    Refused,
 }
 
-/// What an update may touch, by surface and caller.
-#[derive(Debug, Clone, Copy)]
-pub struct UpdateRules {
-    /// Whether a user may switch their own `is_totp_enabled` without a code: on the Zato surface where the
-    /// tenant sets `zato_compat.allow_totp_toggle`, nowhere else.
-    pub allow_totp_toggle: bool,
-    /// Parses a datetime as the surface writes it.
-    pub parse_time: fn(&str) -> Option<NaiveDateTime>,
+/// A text field as stored: trimmed, and empty means none.
+fn text(value: &Clearable<String>) -> Option<String> {
+    value
+        .as_ref()
+        .and_then(|v| v.as_ref())
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty())
 }
 
 impl Sso {
-    /// Updates a user: the caller (`target` is `None`) or, for a super-user, anyone of the tenant. Unknown or
-    /// forbidden fields are `E008002`; no fields at all `E008003`; a taken username `E001002`.
-    pub async fn update_user(
+    /// Updates the caller's own account: only the regular fields, whoever the caller is (and `is_totp_enabled`
+    /// where the surface keeps Zato's toggle). No fields at all is `E008003`; others `E008002`.
+    pub async fn update_own_user(
         &self,
         ctx: &Ctx,
         current: &CurrentSession,
-        target: Option<&str>,
-        data: Map<String, Value>,
-        rules: UpdateRules,
-    ) -> SsoResult<UserRow> {
-        if data.is_empty() {
+        patch: UserPatch,
+        toggle: TotpToggle,
+    ) -> SsoResult<User> {
+        self.apply_patch(ctx, current, &current.user.user_id, false, patch, toggle)
+            .await
+    }
+
+    /// An administrator updates any user of the tenant, themselves included, with every field.
+    pub async fn update_user(&self, admin: &Admin, user_id: &str, patch: UserPatch) -> SsoResult<User> {
+        let Some(current) = admin.session() else {
+            return Err(SsoError::refused(Kind::Forbidden, SubStatus::CommonInvalidOperation));
+        };
+        self.apply_patch(admin.ctx(), current, user_id, true, patch, TotpToggle::Refused)
+            .await
+    }
+
+    /// A super-user's update of another user, or anyone's of their own account, by the caller's session (the Zato
+    /// surface names the target in the body): another user's needs the administrator capability.
+    pub async fn update_user_by(
+        &self,
+        ctx: &Ctx,
+        current: &CurrentSession,
+        user_id: Option<&str>,
+        patch: UserPatch,
+        toggle: TotpToggle,
+    ) -> SsoResult<User> {
+        match user_id {
+            Some(id) if id != current.user.user_id => {
+                let admin = current.require_super_user(ctx)?;
+                self.update_user(&admin, id, patch).await
+            }
+            _ if current.user.is_super_user => {
+                self.apply_patch(ctx, current, &current.user.user_id, true, patch, toggle)
+                    .await
+            }
+            _ => self.update_own_user(ctx, current, patch, toggle).await,
+        }
+    }
+
+    /// Applies `patch` to `target_id` for the session's user; `as_admin` opens the super-user fields.
+    async fn apply_patch(
+        &self,
+        ctx: &Ctx,
+        current: &CurrentSession,
+        target_id: &str,
+        as_admin: bool,
+        patch: UserPatch,
+        toggle: TotpToggle,
+    ) -> SsoResult<User> {
+        if patch.is_empty() {
             return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput));
         }
-        let caller_is_super = current.user.is_super_user;
-        let on_self = target.is_none_or(|id| id == current.user.user_id);
-        if !on_self && !caller_is_super {
-            return Err(super_user_required());
-        }
-        for key in data.keys() {
-            let allowed = REGULAR_FIELDS.contains(&key.as_str())
-                || (caller_is_super && SUPER_FIELDS.contains(&key.as_str()))
+        let on_self = target_id == current.user.user_id;
+        for key in patch.fields() {
+            let allowed = UserPatch::REGULAR_FIELDS.contains(&key)
+                || (as_admin && UserPatch::SUPER_FIELDS.contains(&key))
                 // One's own 2FA switched without a code only where the surface keeps Zato's toggle; a
                 // super-user may switch another user's.
-                || (key == "is_totp_enabled" && if on_self { rules.allow_totp_toggle } else { caller_is_super });
+                || (key == UserPatch::TOTP_TOGGLE
+                    && if on_self { toggle == TotpToggle::Allowed } else { as_admin });
             if !allowed {
                 return Err(invalid());
             }
@@ -112,98 +124,90 @@ impl Sso {
         let policy = self.policy(&ctx.tenant).await?;
         let mut pending_email = None;
         let mut email_set_by_admin = false;
-        let target_id = target.unwrap_or(&current.user.user_id).to_owned();
-        let before = self.find_user(ctx, &UserRef::Id(target_id)).await?;
+        let before = self.user_row(ctx, &UserRef::Id(target_id.to_owned())).await?;
         let mut user = before.clone();
-        for (key, value) in &data {
-            match key.as_str() {
-                "username" => {
-                    // As given, not trimmed: a rename follows the sign-up rules, surrounding whitespace included.
-                    // The caller is known, so the reason is always shown (sign-up's inform flag guards against
-                    // probing by strangers).
-                    let name = value.as_str().ok_or_else(invalid)?;
-                    if name != before.username
-                        && let Some(code) = super::signup::username_refusal(&policy, name)
-                    {
-                        return Err(SsoError::refused(Kind::Policy, code));
-                    }
-                    user.username = name.to_owned();
-                }
-                "email" => match text(value)? {
-                    // Removing the address needs no confirmation.
-                    None => {
-                        user.email = None;
-                        user.email_hash = None;
-                    }
-                    Some(new) => {
-                        if new.parse::<lettre::Address>().is_err() {
-                            return Err(SsoError::refused(Kind::BadInput, SubStatus::EmailInvalid));
-                        }
-                        let (stored, hash) = self.store_email(&policy, Some(new.clone()));
-                        if hash != user.email_hash && on_self {
-                            // One's own new address waits for confirmation from itself; the old one stays in
-                            // force and is told.
-                            pending_email = Some((new, stored, hash));
-                        } else if hash != user.email_hash {
-                            // A super-user's change of another's address is trusted and applies at once.
-                            user.email = stored;
-                            user.email_hash = hash;
-                            user.email_confirmed = true;
-                            email_set_by_admin = true;
-                        }
-                    }
-                },
-                "display_name" => user.display_name = text(value)?,
-                "first_name" => user.first_name = text(value)?,
-                "middle_name" => user.middle_name = text(value)?,
-                "last_name" => user.last_name = text(value)?,
-                "totp_label" => user.totp_label = text(value)?.map(|l| self.keyring.seal(l.as_bytes())),
-                "is_totp_enabled" => {
-                    let on = flag(value)?;
-                    if on && user.totp_key.is_none() {
-                        // There is no key to check codes against: set one first.
-                        return Err(invalid());
-                    }
-                    user.is_totp_enabled = on;
-                }
-                "is_locked" => {
-                    let locked = flag(value)?;
-                    if locked != user.is_locked {
-                        user.is_locked = locked;
-                        user.locked_time = Some(ctx.now);
-                        user.locked_by = locked.then(|| ctx.actor.as_locker());
-                        user.locked_until = None;
-                    }
-                }
-                "password_expiry" => {
-                    let when = value.as_str().and_then(rules.parse_time).ok_or_else(invalid)?;
-                    user.password_expiry = crate::store::truncate_micros(check_expiry_date(when)?);
-                }
-                "password_must_change" => user.password_must_change = flag(value)?,
-                "sign_up_status" => {
-                    let status = value.as_str().ok_or_else(invalid)?;
-                    if ![SIGNUP_FINAL, SIGNUP_BEFORE_CONFIRMATION].contains(&status) {
-                        return Err(invalid());
-                    }
-                    user.sign_up_status = status.to_owned();
-                }
-                "approval_status" => {
-                    let status = value.as_str().ok_or_else(invalid)?;
-                    if ![APPROVED, REJECTED, BEFORE_DECISION].contains(&status) {
-                        return Err(invalid());
-                    }
-                    if status != user.approval_status {
-                        user.approval_status = status.to_owned();
-                        user.approval_status_mod_time = ctx.now;
-                        user.approval_status_mod_by = ctx.actor.as_approver();
-                    }
-                }
-                _ => return Err(invalid()),
+        if let Some(name) = &patch.username {
+            // As given, not trimmed: a rename follows the sign-up rules, surrounding whitespace included. The
+            // caller is known, so the reason is always shown (sign-up's inform flag guards against probing by
+            // strangers).
+            if *name != before.username
+                && let Some(code) = super::signup::username_refusal(&policy, name)
+            {
+                return Err(SsoError::refused(Kind::Policy, code));
             }
+            user.username = name.clone();
+        }
+        match &patch.email {
+            None => {}
+            // Removing the address needs no confirmation.
+            Some(None) => {
+                user.email = None;
+                user.email_hash = None;
+            }
+            Some(Some(new)) => {
+                let (stored, hash) = self.store_email(&policy, Some(new.as_str().to_owned()));
+                if hash != user.email_hash && on_self {
+                    // One's own new address waits for confirmation from itself; the old one stays in force and
+                    // is told.
+                    pending_email = Some((new.as_str().to_owned(), stored, hash));
+                } else if hash != user.email_hash {
+                    // A super-user's change of another's address is trusted and applies at once.
+                    user.email = stored;
+                    user.email_hash = hash;
+                    user.email_confirmed = true;
+                    email_set_by_admin = true;
+                }
+            }
+        }
+        if patch.display_name.is_some() {
+            user.display_name = text(&patch.display_name);
+        }
+        if patch.first_name.is_some() {
+            user.first_name = text(&patch.first_name);
+        }
+        if patch.middle_name.is_some() {
+            user.middle_name = text(&patch.middle_name);
+        }
+        if patch.last_name.is_some() {
+            user.last_name = text(&patch.last_name);
+        }
+        if patch.totp_label.is_some() {
+            user.totp_label = text(&patch.totp_label).map(|l| self.keyring.seal(l.as_bytes()));
+        }
+        if let Some(on) = patch.is_totp_enabled {
+            if on && user.totp_key.is_none() {
+                // There is no key to check codes against: set one first.
+                return Err(invalid());
+            }
+            user.is_totp_enabled = on;
+        }
+        if let Some(locked) = patch.is_locked
+            && locked != user.is_locked
+        {
+            user.is_locked = locked;
+            user.locked_time = Some(ctx.now);
+            user.locked_by = locked.then(|| ctx.actor.as_locker());
+            user.locked_until = None;
+        }
+        if let Some(when) = patch.password_expiry {
+            user.password_expiry = crate::store::truncate_micros(check_expiry_date(when)?);
+        }
+        if let Some(must) = patch.password_must_change {
+            user.password_must_change = must;
+        }
+        if let Some(status) = patch.sign_up_status {
+            user.sign_up_status = status.as_str().to_owned();
+        }
+        if let Some(status) = patch.approval_status
+            && status.as_str() != user.approval_status
+        {
+            user.approval_status = status.as_str().to_owned();
+            user.approval_status_mod_time = ctx.now;
+            user.approval_status_mod_by = ctx.actor.as_approver();
         }
         let (pk, acting) = (ctx.tenant.pk, current.acting(ctx));
         // A change of one's own account (turning one's own 2FA off) keeps the session that made it.
-        let keep = on_self.then_some(current.session.id);
+        let keep = on_self.then_some(current.session.pk);
         let op = if on_self {
             "user.update_current_user"
         } else {
@@ -282,7 +286,7 @@ impl Sso {
                 }
                 e => e,
             })?;
-        Ok(user)
+        self.user_of(&user)
     }
 
     /// Confirms a changed e-mail address from the link sent to it: the new address replaces the old one.
@@ -325,16 +329,12 @@ impl Sso {
             .await
     }
 
-    /// Deletes a user of the tenant (a super-user's call); deleting oneself is `E008001`. The user's sessions,
+    /// An administrator deletes a user of the tenant; deleting oneself is `E008001`. The user's sessions,
     /// attributes and the rest go with the row.
-    pub async fn delete_user(&self, ctx: &Ctx, current: &CurrentSession, user_id: &str) -> SsoResult<()> {
-        if !current.user.is_super_user {
-            return Err(super_user_required());
-        }
-        if user_id == current.user.user_id {
-            return Err(SsoError::refused(Kind::Forbidden, SubStatus::CommonInvalidOperation));
-        }
-        let (pk, acting, id) = (ctx.tenant.pk, current.acting(ctx), user_id.to_owned());
+    pub async fn delete_user(&self, admin: &Admin, user_id: &str) -> SsoResult<()> {
+        admin.not_on_self(user_id)?;
+        let acting = admin.ctx().clone();
+        let (pk, id) = (acting.tenant.pk, user_id.to_owned());
         let deleted = self
             .store
             .tenant(pk, move |conn| {
@@ -360,12 +360,13 @@ impl Sso {
         let old = old_password
             .filter(|p| !p.is_empty())
             .ok_or_else(|| SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput))?;
-        if !self.verify_password(&current.user, old.clone()).await? {
+        let proved = self.user_row(ctx, &UserRef::Id(current.user.user_id.clone())).await?;
+        if !self.verify_row_password(&proved, old.clone()).await? {
             return Err(SsoError::refused(Kind::Forbidden, SubStatus::AuthNotAllowed));
         }
         let policy = self.policy(&ctx.tenant).await?;
         let was = password_policy::Current::Plain(&old);
-        self.check_new_password(&policy.password, &current.user, &new_password, was)
+        self.check_new_password(&policy.password, &proved, &new_password, was)
             .await?
             .map_err(|code| {
                 let inform = policy.password.inform_if_invalid;
@@ -373,8 +374,8 @@ impl Sso {
             })?;
         let hash = self.hasher.hash(ctx.tenant.pk, new_password).await?;
         let days = i64::from(policy.password.expiry);
-        let (pk, acting, keep) = (ctx.tenant.pk, current.acting(ctx), current.session.id);
-        let (proved, now) = (current.user.clone(), ctx.now);
+        let (pk, acting, keep) = (ctx.tenant.pk, current.acting(ctx), current.session.pk);
+        let now = ctx.now;
         self.store
             .tenant_with(pk, move |conn| {
                 // The old password proved above must still be the user's and the session still live: a password
@@ -401,48 +402,26 @@ impl Sso {
         Ok(())
     }
 
-    /// Sets another user's password (a super-user's call); every session of that user ends.
-    pub async fn set_user_password(
-        &self,
-        ctx: &Ctx,
-        current: &CurrentSession,
-        user_id: &str,
-        new_password: Password,
-        must_change: bool,
-        expiry_days: Option<u32>,
-    ) -> SsoResult<UserRow> {
-        if !current.user.is_super_user {
-            return Err(super_user_required());
-        }
-        // One's own password is changed with the old one (`change_own_password`): a session alone must not set
-        // it (`E008001`).
-        if user_id == current.user.user_id {
-            return Err(SsoError::refused(Kind::Forbidden, SubStatus::CommonInvalidOperation));
-        }
-        let acting = current.acting(ctx);
-        self.set_password(
-            &acting,
-            &UserRef::Id(user_id.to_owned()),
-            new_password,
-            must_change,
-            expiry_days,
-        )
-        .await
-    }
-
     /// A user's stored IP allow-list; `None` when the user is not listed in the database.
-    pub async fn address_list(&self, ctx: &Ctx, user_id: &str) -> SsoResult<Option<Vec<String>>> {
+    pub async fn address_list(&self, admin: &Admin, user_id: &str) -> SsoResult<Option<Vec<String>>> {
+        let ctx = admin.ctx();
         let user = self.find_user(ctx, &UserRef::Id(user_id.to_owned())).await?;
         let pk = ctx.tenant.pk;
         Ok(self
             .store
-            .tenant(pk, move |conn| address_lists::get(conn, pk, user.id))
+            .tenant(pk, move |conn| address_lists::get(conn, pk, user.pk))
             .await?)
     }
 
     /// Stores (`Some`) or removes (`None`) a user's IP allow-list: `*`, IPs and CIDRs; an empty list denies.
     /// Live sessions are checked against it on their next use.
-    pub async fn set_address_list(&self, ctx: &Ctx, user_id: &str, addresses: Option<Vec<String>>) -> SsoResult<()> {
+    pub async fn set_address_list(
+        &self,
+        admin: &Admin,
+        user_id: &str,
+        addresses: Option<Vec<String>>,
+    ) -> SsoResult<()> {
+        let ctx = admin.ctx();
         if let Some(list) = &addresses
             && list.iter().any(|a| a.trim() != "*" && parse_net(a.trim()).is_none())
         {
@@ -455,27 +434,15 @@ impl Sso {
                 match addresses {
                     Some(list) => {
                         let list: Vec<String> = list.iter().map(|a| a.trim().to_owned()).collect();
-                        address_lists::put(conn, pk, user.id, &list)?;
+                        address_lists::put(conn, pk, user.pk, &list)?;
                     }
                     None => {
-                        address_lists::remove(conn, pk, user.id)?;
+                        address_lists::remove(conn, pk, user.pk)?;
                     }
                 }
                 audit::append_ctx(conn, &ctx, "user.set_address_list", Some(&user.user_id), Ok(()))
             })
             .await?;
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn field_lists_do_not_overlap() {
-        for f in REGULAR_FIELDS {
-            assert!(!SUPER_FIELDS.contains(f));
-        }
     }
 }

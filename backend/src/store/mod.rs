@@ -20,6 +20,7 @@ pub mod sessions;
 pub mod settings;
 pub mod tenants;
 pub mod totp;
+pub mod user_search;
 pub mod users;
 pub mod zato_odb;
 
@@ -61,6 +62,9 @@ pub enum StoreError {
     /// A foreign database (a Zato ODB to import from) cannot be opened.
     #[error("{0}")]
     Source(String),
+    /// A stored value the domain cannot read (a status no version of Gatehouse writes): a bug or a hand edit.
+    #[error("a stored value cannot be read: {0}")]
+    Corrupt(String),
 }
 
 impl From<diesel::result::Error> for StoreError {
@@ -109,6 +113,19 @@ impl StoreError {
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
+
+/// The error of a transaction around a unit of work with its own error type: the work's, or the transaction's
+/// own (classified as [`StoreError`] classifies it), so the work's type needs no conversion from Diesel's.
+enum WorkError<E> {
+    Store(StoreError),
+    Work(E),
+}
+
+impl<E> From<diesel::result::Error> for WorkError<E> {
+    fn from(e: diesel::result::Error) -> Self {
+        WorkError::Store(StoreError::from(e))
+    }
+}
 
 /// A pooled connection and the tenant its PostgreSQL session names (`gatehouse.tenant_id` at session level), so
 /// a unit of work for the same tenant as the connection's last one needs no round trip to name it.
@@ -413,11 +430,12 @@ impl Store {
     }
 
     /// Like [`Store::tenant`], for work whose own errors (a refusal found inside the transaction) must roll it
-    /// back: any error type that storage errors convert into.
+    /// back: any error type that storage errors convert into. A failure of the transaction itself (BEGIN,
+    /// COMMIT or ROLLBACK) arrives as the [`StoreError`] it is classified as.
     pub async fn tenant_with<T, E, F>(&self, tenant: TenantPk, work: F) -> Result<T, E>
     where
         T: Send + 'static,
-        E: From<StoreError> + From<diesel::result::Error> + Send + 'static,
+        E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
     {
         let store = self.clone();
@@ -425,7 +443,12 @@ impl Store {
             let _turn = store.turn();
             let mut conn = store.conn()?;
             conn.name(Some(tenant))?;
-            conn.any.transaction(work)
+            conn.any
+                .transaction(|conn| work(conn).map_err(WorkError::Work))
+                .map_err(|e| match e {
+                    WorkError::Store(e) => E::from(e),
+                    WorkError::Work(e) => e,
+                })
         });
         task.await.map_err(|e| StoreError::Task(e.to_string()))?
     }

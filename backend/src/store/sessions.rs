@@ -4,6 +4,7 @@
 use super::schema::{sessions, user_address_lists, users};
 use super::users::UserRow;
 use super::{AnyConnection, StoreResult, TenantPk};
+use crate::domain::Session;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -21,6 +22,22 @@ pub struct SessionRow {
     pub remote_addr: String,
     pub user_agent: String,
     pub current_app: String,
+}
+
+impl SessionRow {
+    /// The session as the domain sees it (without the hash of its secret).
+    pub fn to_session(&self) -> Session {
+        Session {
+            pk: self.id,
+            user_pk: self.user_pk,
+            session_id: self.session_id.clone(),
+            creation_time: self.creation_time,
+            expiration_time: self.expiration_time,
+            remote_addr: self.remote_addr.clone(),
+            user_agent: self.user_agent.clone(),
+            current_app: self.current_app.clone(),
+        }
+    }
 }
 
 pub fn insert(conn: &mut AnyConnection, row: &SessionRow) -> StoreResult<()> {

@@ -42,6 +42,14 @@ pub fn by_slug(conn: &mut AnyConnection, slug: &str) -> StoreResult<Option<Tenan
         .optional()?)
 }
 
+/// The tenant named `slug`, which must exist (else a `NotFound` query error).
+pub fn get_by_slug(conn: &mut AnyConnection, slug: &str) -> StoreResult<TenantRow> {
+    Ok(tenants::table
+        .filter(tenants::slug.eq(slug))
+        .select(TenantRow::as_select())
+        .first(conn)?)
+}
+
 pub fn list(conn: &mut AnyConnection) -> StoreResult<Vec<TenantRow>> {
     Ok(tenants::table
         .order(tenants::slug.asc())

@@ -1,7 +1,9 @@
 //! The `users` table. Every query takes the tenant.
 
 use super::schema::users;
-use super::{AnyConnection, StoreResult, TenantPk};
+use super::{AnyConnection, StoreError, StoreResult, TenantPk};
+use crate::crypto::keyring::Keyring;
+use crate::domain::{ApprovalStatus, Email, Lock, SignupStatus, User, Username};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
@@ -53,6 +55,57 @@ impl std::fmt::Debug for UserRow {
             .field("is_locked", &self.is_locked)
             .field("is_super_user", &self.is_super_user)
             .finish_non_exhaustive()
+    }
+}
+
+/// The placeholder label a Zato import stores for "no label" (reference §7.2): shown as none.
+pub const IMPORTED_DEFAULT_LABEL: &str = "<default-label>";
+
+impl UserRow {
+    pub fn lock(&self) -> Lock {
+        Lock {
+            is_locked: self.is_locked,
+            time: self.locked_time,
+            by: self.locked_by.clone(),
+            until: self.locked_until,
+        }
+    }
+
+    /// The user as the domain sees it: statuses parsed, the e-mail address and 2FA label opened with the
+    /// keyring, nothing secret carried over.
+    pub fn to_user(&self, keys: &Keyring) -> StoreResult<User> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("{what} of user {}", self.user_id));
+        Ok(User {
+            pk: self.id,
+            user_id: self.user_id.clone(),
+            username: Username::stored(self.username.clone()),
+            email: self
+                .email
+                .as_deref()
+                .map(|e| Email::stored(keys.open_text(e).unwrap_or_else(|| e.to_owned()))),
+            email_confirmed: self.email_confirmed,
+            display_name: self.display_name.clone(),
+            first_name: self.first_name.clone(),
+            middle_name: self.middle_name.clone(),
+            last_name: self.last_name.clone(),
+            is_super_user: self.is_super_user,
+            lock: self.lock(),
+            approval_status: ApprovalStatus::parse(&self.approval_status).ok_or_else(|| corrupt("approval_status"))?,
+            approval_status_mod_time: self.approval_status_mod_time,
+            approval_status_mod_by: self.approval_status_mod_by.clone(),
+            password_must_change: self.password_must_change,
+            password_last_set: self.password_last_set,
+            password_expiry: self.password_expiry,
+            sign_up_status: SignupStatus::parse(&self.sign_up_status).ok_or_else(|| corrupt("sign_up_status"))?,
+            sign_up_time: self.sign_up_time,
+            sign_up_confirm_time: self.sign_up_confirm_time,
+            is_totp_enabled: self.is_totp_enabled,
+            totp_label: self
+                .totp_label
+                .as_deref()
+                .and_then(|l| keys.open_text(l))
+                .filter(|l| l != IMPORTED_DEFAULT_LABEL),
+        })
     }
 }
 
@@ -277,4 +330,68 @@ pub fn by_pk_for_update(conn: &mut AnyConnection, tenant: TenantPk, id: i64) -> 
         AnyConnection::Postgresql(pg) => query.select(UserRow::as_select()).for_update().first(pg).optional()?,
         AnyConnection::Sqlite(lite) => query.select(UserRow::as_select()).first(lite).optional()?,
     })
+}
+
+/// Locks a user automatically (`locked_by = auto`) until `until`, unless the user is locked now (locked and
+/// never unlocked, or by an automatic lock that has not ended at `now`); returns how many rows changed.
+pub fn lock_automatically(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    id: i64,
+    now: NaiveDateTime,
+    until: NaiveDateTime,
+) -> StoreResult<usize> {
+    // Not locked now: never locked, unlocked, or an automatic lock that has ended.
+    let open = users::is_locked
+        .eq(false)
+        .or(users::locked_until.is_not_null().and(users::locked_until.le(now)));
+    Ok(diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tenant))
+            .filter(users::id.eq(id))
+            .filter(open),
+    )
+    .set((
+        users::is_locked.eq(true),
+        users::locked_time.eq(Some(now)),
+        users::locked_by.eq(Some("auto")),
+        users::locked_until.eq(Some(until)),
+    ))
+    .execute(conn)?)
+}
+
+/// Ends a user's automatic lock that has ended by `now` (one with a `locked_until` not after it); returns how
+/// many rows changed.
+pub fn end_expired_lock(conn: &mut AnyConnection, tenant: TenantPk, id: i64, now: NaiveDateTime) -> StoreResult<usize> {
+    Ok(diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tenant))
+            .filter(users::id.eq(id))
+            .filter(users::locked_until.is_not_null())
+            .filter(users::locked_until.le(now)),
+    )
+    .set((
+        users::is_locked.eq(false),
+        users::locked_until.eq(None::<NaiveDateTime>),
+        users::locked_by.eq(None::<String>),
+    ))
+    .execute(conn)?)
+}
+
+/// The public id of the user with database key `id`.
+pub fn user_id_of(conn: &mut AnyConnection, id: i64) -> StoreResult<String> {
+    Ok(users::table.find(id).select(users::user_id).first(conn)?)
+}
+
+/// Moves the user's last used TOTP step forward to `step`, if it is before it (or none was used); returns how
+/// many rows changed: 0 when the step was used already, so across instances only one request can use it.
+pub fn advance_totp_step(conn: &mut AnyConnection, tenant: TenantPk, id: i64, step: i64) -> StoreResult<usize> {
+    Ok(diesel::update(
+        users::table
+            .filter(users::id.eq(id))
+            .filter(users::tenant_id.eq(tenant))
+            .filter(users::totp_last_step.is_null().or(users::totp_last_step.lt(step))),
+    )
+    .set(users::totp_last_step.eq(step))
+    .execute(conn)?)
 }

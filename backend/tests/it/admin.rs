@@ -36,7 +36,12 @@ impl Admin {
             is_super_user: is_super,
             ..NewUser::default()
         };
-        self.app.services.sso.create_user(&ctx, new).await.unwrap();
+        self.app
+            .services
+            .sso
+            .create_user(&self.app.services.sso.cli_admin(ctx.tenant.clone()), new)
+            .await
+            .unwrap();
     }
 
     async fn req(

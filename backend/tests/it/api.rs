@@ -43,7 +43,13 @@ impl Api {
             is_super_user: is_super,
             ..NewUser::default()
         };
-        self.app.services.sso.create_user(&ctx, new).await.unwrap().user_id
+        self.app
+            .services
+            .sso
+            .create_user(&self.app.services.sso.cli_admin(ctx.tenant.clone()), new)
+            .await
+            .unwrap()
+            .user_id
     }
 
     pub(crate) async fn login(&self, tenant: &str, name: &str) -> String {

@@ -27,7 +27,10 @@ async fn first_start_creates_both_tenants_and_admins_with_printed_passwords(back
     for (tenant, password) in &report.generated {
         assert!(text.contains(password.expose()), "the announcement shows the password");
         let ctx = sso.cli_ctx(sso.resolve_tenant(tenant).await.unwrap());
-        let admin = sso.find_user(&ctx, &UserRef::Username("admin".into())).await.unwrap();
+        let admin = sso
+            .get_user(&sso.cli_admin(ctx.tenant.clone()), &UserRef::Username("admin".into()))
+            .await
+            .unwrap();
         assert!(admin.is_super_user);
         assert_eq!(admin.approval_status, "approved");
         assert_eq!(admin.approval_status_mod_by, "auto");
@@ -36,11 +39,11 @@ async fn first_start_creates_both_tenants_and_admins_with_printed_passwords(back
             admin.password_must_change,
             "a generated password must be changed at the first login"
         );
-        assert!(sso.verify_password(&admin, password.clone()).await.unwrap());
-        assert!(!sso.verify_password(&admin, Password::new("wrong")).await.unwrap());
+        assert!(sso.verify_password(&ctx, &admin, password.clone()).await.unwrap());
+        assert!(!sso.verify_password(&ctx, &admin, Password::new("wrong")).await.unwrap());
         // The printed password stops working once changed.
         sso.set_password(
-            &ctx,
+            &sso.cli_admin(ctx.tenant.clone()),
             &UserRef::Id(admin.user_id.clone()),
             Password::new("a new long passphrase"),
             false,
@@ -48,8 +51,11 @@ async fn first_start_creates_both_tenants_and_admins_with_printed_passwords(back
         )
         .await
         .unwrap();
-        let admin = sso.find_user(&ctx, &UserRef::Id(admin.user_id)).await.unwrap();
-        assert!(!sso.verify_password(&admin, password.clone()).await.unwrap());
+        let admin = sso
+            .get_user(&sso.cli_admin(ctx.tenant.clone()), &UserRef::Id(admin.user_id))
+            .await
+            .unwrap();
+        assert!(!sso.verify_password(&ctx, &admin, password.clone()).await.unwrap());
         assert!(!admin.password_must_change);
     }
     assert!(
@@ -84,10 +90,13 @@ async fn the_bootstrap_password_from_the_environment_is_used_as_is(backend: Back
     let sso = startup.sso.clone();
     for tenant in ["system", "default"] {
         let ctx = sso.cli_ctx(sso.resolve_tenant(tenant).await.unwrap());
-        let admin = sso.find_user(&ctx, &UserRef::Username("admin".into())).await.unwrap();
+        let admin = sso
+            .get_user(&sso.cli_admin(ctx.tenant.clone()), &UserRef::Username("admin".into()))
+            .await
+            .unwrap();
         assert!(!admin.password_must_change);
         assert!(
-            sso.verify_password(&admin, Password::new("operator passphrase 1"))
+            sso.verify_password(&ctx, &admin, Password::new("operator passphrase 1"))
                 .await
                 .unwrap()
         );
@@ -121,9 +130,12 @@ async fn a_bootstrap_password_the_policy_rejects_stops_the_start(backend: Backen
     assert_eq!(startup.bootstrap.as_ref().unwrap().tenants, ["system", "default"]);
     let sso = startup.sso.clone();
     let ctx = sso.cli_ctx(sso.resolve_tenant("system").await.unwrap());
-    let admin = sso.find_user(&ctx, &UserRef::Username("admin".into())).await.unwrap();
+    let admin = sso
+        .get_user(&sso.cli_admin(ctx.tenant.clone()), &UserRef::Username("admin".into()))
+        .await
+        .unwrap();
     assert!(
-        sso.verify_password(&admin, Password::new("operator passphrase 2"))
+        sso.verify_password(&ctx, &admin, Password::new("operator passphrase 2"))
             .await
             .unwrap()
     );

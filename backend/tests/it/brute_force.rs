@@ -43,7 +43,11 @@ async fn add_user(app: &TestApp, name: &str) {
         auto_approve: true,
         ..NewUser::default()
     };
-    app.services.sso.create_user(&ctx, new).await.unwrap();
+    app.services
+        .sso
+        .create_user(&app.services.sso.cli_admin(ctx.tenant.clone()), new)
+        .await
+        .unwrap();
 }
 
 async fn five_failures_lock_the_account_until_the_lockout_ends(backend: Backend) {
@@ -101,7 +105,10 @@ async fn five_failures_lock_the_account_until_the_lockout_ends(backend: Backend)
     let ctx = app.services.ctx("default").await;
     app.services
         .sso
-        .unlock_user(&ctx, &UserRef::Username("kim".into()))
+        .unlock_user(
+            &app.services.sso.cli_admin(ctx.tenant.clone()),
+            &UserRef::Username("kim".into()),
+        )
         .await
         .unwrap();
     assert_eq!(login(&app, &base, "kim", "kim's passphrase", None).await.0, 200);

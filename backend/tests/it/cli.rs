@@ -149,10 +149,13 @@ async fn tenant_commands_and_first_start(backend: Backend) {
     let sso = cli.sso().await;
     for (tenant, password) in ["system", "default"].iter().zip(&printed) {
         let ctx = sso.cli_ctx(sso.resolve_tenant(tenant).await.unwrap());
-        let admin = sso.find_user(&ctx, &UserRef::Username("admin".into())).await.unwrap();
+        let admin = sso
+            .get_user(&sso.cli_admin(ctx.tenant.clone()), &UserRef::Username("admin".into()))
+            .await
+            .unwrap();
         assert!(admin.password_must_change);
         assert!(
-            sso.verify_password(&admin, Password::new(password.clone()))
+            sso.verify_password(&ctx, &admin, Password::new(password.clone()))
                 .await
                 .unwrap(),
             "{tenant}"
@@ -272,16 +275,24 @@ async fn user_commands_read_passwords_from_stdin_and_report_failures(backend: Ba
         let sso = sso.clone();
         let ctx = ctx.clone();
         let name = name.to_owned();
-        async move { sso.find_user(&ctx, &UserRef::Username(name)).await.unwrap() }
+        async move {
+            crate::common::stored_user(&sso, &ctx, &UserRef::Username(name))
+                .await
+                .unwrap()
+        }
     };
     let bob = find("bob").await;
     assert!(bob.is_super_user && bob.password_must_change && bob.is_totp_enabled);
     assert_eq!(bob.approval_status, "before_decision");
     assert_eq!(bob.password_expiry, bob.password_last_set + chrono::TimeDelta::days(3));
     assert!(
-        sso.verify_password(&bob, Password::new("bob's long passphrase"))
-            .await
-            .unwrap(),
+        sso.verify_password(
+            &ctx,
+            &crate::common::as_user(&sso, &bob),
+            Password::new("bob's long passphrase")
+        )
+        .await
+        .unwrap(),
         "CRLF is stripped"
     );
     assert_ne!(
@@ -344,9 +355,13 @@ async fn user_commands_read_passwords_from_stdin_and_report_failures(backend: Ba
     let alice = find("alice").await;
     assert!(alice.password_must_change);
     assert!(
-        sso.verify_password(&alice, Password::new("alice's second passphrase"))
-            .await
-            .unwrap()
+        sso.verify_password(
+            &ctx,
+            &crate::common::as_user(&sso, &alice),
+            Password::new("alice's second passphrase")
+        )
+        .await
+        .unwrap()
     );
     one_line_error(
         &cli.run(

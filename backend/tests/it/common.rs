@@ -450,3 +450,25 @@ impl Drop for TestSso {
         }
     }
 }
+
+/// A user's stored row, for tests that look at columns no surface shows (hashes, sealed keys, lock columns).
+pub async fn stored_user(
+    sso: &Sso,
+    ctx: &Ctx,
+    who: &gatehouse::sso::UserRef,
+) -> Result<gatehouse::store::users::UserRow, gatehouse::sso::SsoError> {
+    let pk = ctx.tenant.pk;
+    let who = who.clone();
+    sso.store
+        .tenant(pk, move |conn| match &who {
+            gatehouse::sso::UserRef::Username(n) => gatehouse::store::users::by_username(conn, pk, n),
+            gatehouse::sso::UserRef::Id(id) => gatehouse::store::users::by_user_id(conn, pk, id),
+        })
+        .await?
+        .ok_or_else(gatehouse::sso::user::not_found)
+}
+
+/// The domain's view of a stored row.
+pub fn as_user(sso: &Sso, row: &gatehouse::store::users::UserRow) -> gatehouse::domain::User {
+    row.to_user(&sso.keyring).unwrap()
+}

@@ -100,7 +100,9 @@ async fn a_connection_lost_inside_a_unit_of_work_is_unavailable() {
             .store
             .tenant_with(pk, move |conn| {
                 marker(conn, pk, "before-the-loss")?;
-                diesel::sql_query("SELECT pg_terminate_backend(pg_backend_pid())").execute(conn)?;
+                diesel::sql_query("SELECT pg_terminate_backend(pg_backend_pid())")
+                    .execute(conn)
+                    .map_err(StoreError::from)?;
                 Ok(())
             })
             .await;
@@ -395,7 +397,11 @@ async fn account_changes_end_sessions_on_every_path(backend: Backend) {
             totp_enabled: Some(false),
             ..NewUser::default()
         };
-        let id = sso.create_user(&ctx, new).await.unwrap().user_id;
+        let id = sso
+            .create_user(&sso.cli_admin(ctx.tenant.clone()), new)
+            .await
+            .unwrap()
+            .user_id;
         let ust = api.login("default", &name).await;
         assert!(api.alive(&ust).await);
         let native = |method: &'static str, path: String, body: Option<Value>| {
@@ -454,22 +460,34 @@ async fn account_changes_end_sessions_on_every_path(backend: Backend) {
                 .await
             }
             "cli lock" => {
-                sso.lock_user(&ctx, &UserRef::Id(id.clone())).await.unwrap();
-                (200, Value::Null)
-            }
-            "cli reject" => {
-                sso.reject_user(&ctx, &UserRef::Id(id.clone())).await.unwrap();
-                (200, Value::Null)
-            }
-            "cli set password" => {
-                let p = Password::new("a brand new passphrase");
-                sso.set_password(&ctx, &UserRef::Id(id.clone()), p, false, None)
+                sso.lock_user(&sso.cli_admin(ctx.tenant.clone()), &UserRef::Id(id.clone()))
                     .await
                     .unwrap();
                 (200, Value::Null)
             }
+            "cli reject" => {
+                sso.reject_user(&sso.cli_admin(ctx.tenant.clone()), &UserRef::Id(id.clone()))
+                    .await
+                    .unwrap();
+                (200, Value::Null)
+            }
+            "cli set password" => {
+                let p = Password::new("a brand new passphrase");
+                sso.set_password(
+                    &sso.cli_admin(ctx.tenant.clone()),
+                    &UserRef::Id(id.clone()),
+                    p,
+                    false,
+                    None,
+                )
+                .await
+                .unwrap();
+                (200, Value::Null)
+            }
             "cli 2fa reset" => {
-                sso.reset_totp(&ctx, &UserRef::Id(id.clone())).await.unwrap();
+                sso.reset_totp(&sso.cli_admin(ctx.tenant.clone()), &UserRef::Id(id.clone()))
+                    .await
+                    .unwrap();
                 (200, Value::Null)
             }
             other => unreachable!("{other}"),
@@ -570,7 +588,14 @@ async fn no_write_undoes_another(backend: Backend) {
             totp_enabled: Some(false),
             ..NewUser::default()
         };
-        let id = api.app.services.sso.create_user(&ctx, new).await.unwrap().user_id;
+        let id = api
+            .app
+            .services
+            .sso
+            .create_user(&api.app.services.sso.cli_admin(ctx.tenant.clone()), new)
+            .await
+            .unwrap()
+            .user_id;
         let ust = api.login("default", &name).await;
         let change = api.call(
             "PATCH",
@@ -622,7 +647,7 @@ async fn a_new_password_differs_from_the_current_one(backend: Backend) {
     let ctx = api.app.services.ctx("default").await;
     let sso = api.app.services.sso.clone();
     sso.set_password(
-        &ctx,
+        &sso.cli_admin(ctx.tenant.clone()),
         &UserRef::Username("alice".into()),
         Password::new("alice's passphrase"),
         true,
@@ -694,7 +719,11 @@ impl Mailed {
             auto_approve: true,
             ..NewUser::default()
         };
-        app.services.sso.create_user(&ctx, dana).await.unwrap();
+        app.services
+            .sso
+            .create_user(&app.services.sso.cli_admin(ctx.tenant.clone()), dana)
+            .await
+            .unwrap();
         let api = Api { app };
         api.user("default", "root", "root's passphrase", true).await;
         Mailed {

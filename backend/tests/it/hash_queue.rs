@@ -16,7 +16,11 @@ async fn add_user(app: &TestApp, tenant: &str, name: &str) {
         auto_approve: true,
         ..NewUser::default()
     };
-    app.services.sso.create_user(&ctx, new).await.unwrap();
+    app.services
+        .sso
+        .create_user(&app.services.sso.cli_admin(ctx.tenant.clone()), new)
+        .await
+        .unwrap();
 }
 
 /// Logs in on the native or the Zato surface; returns status, sub-status and Retry-After.

@@ -59,13 +59,13 @@ async fn two_processes_share_sessions_lockouts_and_settings() {
             "the right password no longer opens the locked account: {reply}"
         );
     }
-    let kim = sso
-        .find_user(
-            &sso.cli_ctx(sso.resolve_tenant("default").await.unwrap()),
-            &gatehouse::sso::UserRef::Username("kim".into()),
-        )
-        .await
-        .unwrap();
+    let kim = crate::common::stored_user(
+        &sso,
+        &sso.cli_ctx(sso.resolve_tenant("default").await.unwrap()),
+        &gatehouse::sso::UserRef::Username("kim".into()),
+    )
+    .await
+    .unwrap();
     assert!(kim.is_locked, "locked in the shared database");
 
     // A settings change on A reaches B within server.tenant_cache_ms (1 s), plus slack for a loaded machine.

@@ -25,7 +25,13 @@ impl Matrix {
             display_name: Some(format!("{name} of {tenant}")),
             ..NewUser::default()
         };
-        self.app.services.sso.create_user(&ctx, new).await.unwrap().user_id
+        self.app
+            .services
+            .sso
+            .create_user(&self.app.services.sso.cli_admin(ctx.tenant.clone()), new)
+            .await
+            .unwrap()
+            .user_id
     }
 
     async fn native(

@@ -49,7 +49,11 @@ async fn rotation_reseals_everything_and_logs_nobody_out(backend: Backend) {
         auto_approve: true,
         ..NewUser::default()
     };
-    app.services.sso.create_user(&ctx, new).await.unwrap();
+    app.services
+        .sso
+        .create_user(&app.services.sso.cli_admin(ctx.tenant.clone()), new)
+        .await
+        .unwrap();
     let (status, first) = login_with_totp(&app, &app.base, &app.services.sso).await;
     assert_eq!(status, 200, "{first}");
     let old_ust = first["ust"].as_str().unwrap().to_owned();

@@ -19,7 +19,11 @@ async fn the_capture_sees_requests_and_logins_but_no_secrets() {
         auto_approve: true,
         ..NewUser::default()
     };
-    app.services.sso.create_user(&ctx, new).await.unwrap();
+    app.services
+        .sso
+        .create_user(&app.services.sso.cli_admin(ctx.tenant.clone()), new)
+        .await
+        .unwrap();
     remember_secret(password);
     let cid = "zcidlogscan0000000000000000000";
     let mut res = app

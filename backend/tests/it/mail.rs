@@ -4,7 +4,7 @@ use crate::both;
 use crate::common::{Backend, SmtpServer, TestSso, free_port};
 use chrono::TimeDelta;
 use gatehouse::config::{MailTransport, SmtpSecurity};
-use gatehouse::mail::Delivered;
+use gatehouse::sso::outbox_delivery::Delivered;
 use gatehouse::store::outbox;
 
 async fn queue(t: &TestSso, to: &str) {

@@ -5,6 +5,7 @@ mod common;
 
 mod admin;
 mod api;
+mod architecture;
 mod bootstrap;
 mod brute_force;
 mod cli;

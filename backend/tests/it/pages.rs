@@ -122,7 +122,11 @@ async fn user(app: &TestApp, name: &str, adjust: impl FnOnce(&mut NewUser)) {
     };
     adjust(&mut new);
     let ctx = app.services.ctx("default").await;
-    app.services.sso.create_user(&ctx, new).await.unwrap();
+    app.services
+        .sso
+        .create_user(&app.services.sso.cli_admin(ctx.tenant.clone()), new)
+        .await
+        .unwrap();
 }
 
 async fn pages_carry_security_headers_and_cookies(backend: Backend) {
@@ -204,7 +208,10 @@ async fn login_sentences_follow_the_inform_flags(backend: Backend) {
     let ctx = app.services.ctx("default").await;
     app.services
         .sso
-        .lock_user(&ctx, &UserRef::Username("lou".into()))
+        .lock_user(
+            &app.services.sso.cli_admin(ctx.tenant.clone()),
+            &UserRef::Username("lou".into()),
+        )
         .await
         .unwrap();
     let mut b = Browser::new(&app);
@@ -390,7 +397,13 @@ async fn a_login_continuation_is_used_once_and_bound_to_the_account(backend: Bac
     let pending = b.cookies["gh_login"].clone();
     app.services
         .sso
-        .set_password(&ctx, &tia, Password::new("an operator's choice"), false, None)
+        .set_password(
+            &app.services.sso.cli_admin(ctx.tenant.clone()),
+            &tia,
+            Password::new("an operator's choice"),
+            false,
+            None,
+        )
         .await
         .unwrap();
     clock.advance(TimeDelta::seconds(30));
@@ -400,7 +413,11 @@ async fn a_login_continuation_is_used_once_and_bound_to_the_account(backend: Bac
     let mut b = Browser::new(&app);
     b.login("tia", "an operator's choice").await;
     let pending = b.cookies["gh_login"].clone();
-    app.services.sso.reset_totp(&ctx, &tia).await.unwrap();
+    app.services
+        .sso
+        .reset_totp(&app.services.sso.cli_admin(ctx.tenant.clone()), &tia)
+        .await
+        .unwrap();
     assert!(!replay(&app, &pending, "/t/default/login/code", &[("code", "")]).await);
     // The account itself is fine: the password alone logs in now.
     let mut b = Browser::new(&app);
@@ -429,7 +446,10 @@ async fn about_to_expire_lock_and_other_tenants(backend: Backend) {
     let ctx = app.services.ctx("default").await;
     app.services
         .sso
-        .lock_user(&ctx, &UserRef::Username("eli".into()))
+        .lock_user(
+            &app.services.sso.cli_admin(ctx.tenant.clone()),
+            &UserRef::Username("eli".into()),
+        )
         .await
         .unwrap();
     let after = b.get("/t/default/account").await;
@@ -729,7 +749,12 @@ async fn super_users_without_2fa_are_warned_and_can_be_required_to_enrol(backend
     let ctx = app.services.ctx("default").await;
     app.services
         .sso
-        .set_setting(&ctx, "login", "require_totp_for_super_users", Some(json!(true)))
+        .set_setting(
+            &app.services.sso.cli_admin(ctx.tenant.clone()),
+            "login",
+            "require_totp_for_super_users",
+            Some(json!(true)),
+        )
         .await
         .unwrap();
     let api = |name: &'static str| {
@@ -825,7 +850,7 @@ async fn the_account_page_replaces_or_removes_2fa_only_with_password_and_code(ba
             &[("code", &code(key))],
         )
         .await;
-    assert_eq!(refused.status, 403, "a code without the password");
+    assert_eq!(refused.status, 400, "a code without the password");
 
     // Re-enrolment: the page asks for the password and a current code, and refuses without them.
     let enrol = b.submit("/t/default/account", "/t/default/account/totp", &[]).await;
@@ -839,7 +864,7 @@ async fn the_account_page_replaces_or_removes_2fa_only_with_password_and_code(ba
             &[("csrf", enrol.csrf().as_str()), ("code", &code(&secret))],
         )
         .await;
-    assert_eq!(refused.status, 403, "a session and the new code alone");
+    assert_eq!(refused.status, 400, "a session and the new code alone");
     let zoe = app.find("default", "zoe").await;
     let stored = app
         .services
@@ -1025,10 +1050,95 @@ async fn the_web_logins_steps_hold_every_rule(backend: Backend) {
     assert!(
         app.services
             .sso
-            .verify_password(&cole, Password::new("cole's uncommon passphrase"))
+            .verify_password(
+                &app.services.ctx("default").await,
+                &crate::common::as_user(&app.services.sso, &cole),
+                Password::new("cole's uncommon passphrase"),
+            )
             .await
             .unwrap(),
         "the new password was kept"
     );
 }
 both!(the_web_logins_steps_hold_every_rule);
+
+/// A refusal on a page has the status the native API answers it with (one mapping, by the error's kind): an
+/// unknown session or user is 404, a form the account cannot use is 400, one's own factor reset from the
+/// administrators' page 403, a taken tenant slug 409.
+async fn page_errors_take_the_native_apis_statuses(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "boss", |u| u.is_super_user = true).await;
+    user(&app, "joe", |_| {}).await;
+    let system = app.services.ctx("system").await;
+    app.services
+        .sso
+        .create_user(
+            &app.services.sso.cli_admin(system.tenant.clone()),
+            NewUser {
+                username: "op".into(),
+                password: Some(Password::new("op's passphrase")),
+                auto_approve: true,
+                is_super_user: true,
+                ..NewUser::default()
+            },
+        )
+        .await
+        .unwrap();
+
+    let mut joe = Browser::new(&app);
+    joe.login("joe", "joe's passphrase").await;
+    let unknown = joe
+        .submit(
+            "/t/default/account",
+            "/t/default/account/sessions/end",
+            &[("session_id", "no-such-session")],
+        )
+        .await;
+    assert_eq!(unknown.status, 404, "E007001");
+    let off = joe
+        .submit(
+            "/t/default/account",
+            "/t/default/account/totp/disable",
+            &[("password", "joe's passphrase"), ("code", "000000")],
+        )
+        .await;
+    assert_eq!(off.status, 400, "E008001: joe has no 2FA to turn off");
+
+    let mut boss = Browser::new(&app);
+    boss.login("boss", "boss's passphrase").await;
+    let boss_id = app.find("default", "boss").await.user_id;
+    let users = "/t/default/admin/users";
+    let nobody = boss.submit(users, &format!("{users}/zusr0/lock"), &[]).await;
+    assert_eq!(nobody.status, 404, "E001100");
+    let own = boss.submit(users, &format!("{users}/{boss_id}/reset-totp"), &[]).await;
+    assert_eq!(own.status, 403, "E008001");
+    let verb = boss
+        .submit(users, &format!("{users}/{boss_id}/no-such-action"), &[])
+        .await;
+    assert_eq!(verb.status, 404);
+
+    let mut op = Browser::new(&app);
+    op.submit(
+        "/t/system/login",
+        "/t/system/login",
+        &[("username", "op"), ("password", "op's passphrase")],
+    )
+    .await;
+    let taken = op
+        .submit(
+            "/t/system/admin/tenants",
+            "/t/system/admin/tenants",
+            &[("slug", "default")],
+        )
+        .await;
+    assert_eq!(taken.status, 409, "{}", taken.html);
+    let malformed = op
+        .submit(
+            "/t/system/admin/tenants",
+            "/t/system/admin/tenants",
+            &[("slug", "Not A Slug")],
+        )
+        .await;
+    assert_eq!(malformed.status, 400, "{}", malformed.html);
+}
+both!(page_errors_take_the_native_apis_statuses);

@@ -45,7 +45,10 @@ async fn two_tenants() -> (TestSso, i64, i64) {
             auto_approve: true,
             ..NewUser::default()
         };
-        t.sso.create_user(&ctx, new).await.unwrap();
+        t.sso
+            .create_user(&t.sso.cli_admin(ctx.tenant.clone()), new)
+            .await
+            .unwrap();
     }
     let default = t.sso.resolve_tenant("default").await.unwrap();
     (t, default.pk, acme.pk)

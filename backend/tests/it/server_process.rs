@@ -157,5 +157,7 @@ pub async fn add_user(sso: &gatehouse::sso::Sso, tenant: &str, name: &str, super
         is_super_user: super_user,
         ..gatehouse::sso::NewUser::default()
     };
-    sso.create_user(&ctx, new).await.expect("create a user");
+    sso.create_user(&sso.cli_admin(ctx.tenant.clone()), new)
+        .await
+        .expect("create a user");
 }

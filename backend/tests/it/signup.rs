@@ -32,7 +32,11 @@ impl Flow {
             is_super_user: true,
             ..NewUser::default()
         };
-        app.services.sso.create_user(&ctx, root).await.unwrap();
+        app.services
+            .sso
+            .create_user(&app.services.sso.cli_admin(ctx.tenant.clone()), root)
+            .await
+            .unwrap();
         Flow { app }
     }
 
@@ -351,15 +355,13 @@ async fn sign_up_rules_and_their_inform_flags(backend: Backend) {
     }
     // Nothing was created by any refused sign-up.
     assert!(
-        f.app
-            .services
-            .sso
-            .find_user(
-                &f.app.services.ctx("default").await,
-                &gatehouse::sso::UserRef::Username("fresh".into())
-            )
-            .await
-            .is_err()
+        crate::common::stored_user(
+            &f.app.services.sso,
+            &f.app.services.ctx("default").await,
+            &gatehouse::sso::UserRef::Username("fresh".into())
+        )
+        .await
+        .is_err()
     );
 
     // Apps: sign-up only through apps that allow it, and only for such apps.
@@ -537,7 +539,11 @@ async fn an_administrators_email_change_applies_at_once_and_a_users_own_is_told_
         auto_approve: true,
         ..NewUser::default()
     };
-    let alice_id = sso.create_user(&ctx, alice).await.unwrap().user_id;
+    let alice_id = sso
+        .create_user(&sso.cli_admin(ctx.tenant.clone()), alice)
+        .await
+        .unwrap()
+        .user_id;
     let ust = |reply: (u16, Value)| reply.1["ust"].as_str().unwrap().to_owned();
     let root = ust(f.login("root", "root's passphrase").await);
     let alice = ust(f.login("alice", "alice's passphrase").await);

@@ -87,32 +87,35 @@ async fn the_same_username_lives_in_two_tenants_but_not_twice_in_one(backend: Ba
     let globex = t.ctx("globex").await;
     let a = t
         .sso
-        .create_user(&acme, user("alice", "acme passphrase"))
+        .create_user(&t.sso.cli_admin(acme.tenant.clone()), user("alice", "acme passphrase"))
         .await
         .unwrap();
     let g = t
         .sso
-        .create_user(&globex, user("alice", "globex passphrase"))
+        .create_user(
+            &t.sso.cli_admin(globex.tenant.clone()),
+            user("alice", "globex passphrase"),
+        )
         .await
         .unwrap();
     assert_ne!(a.user_id, g.user_id);
     assert!(a.user_id.starts_with("zusr") && gatehouse_shared::UserId::parse(&a.user_id).is_ok());
     assert!(
         t.sso
-            .verify_password(&a, Password::new("acme passphrase"))
+            .verify_password(&acme, &a, Password::new("acme passphrase"))
             .await
             .unwrap()
     );
     assert!(
         !t.sso
-            .verify_password(&g, Password::new("acme passphrase"))
+            .verify_password(&globex, &g, Password::new("acme passphrase"))
             .await
             .unwrap()
     );
     // A user id of one tenant is unknown in the other.
     let (kind, _, _) = refusal(
         t.sso
-            .find_user(&globex, &UserRef::Id(a.user_id.clone()))
+            .get_user(&t.sso.cli_admin(globex.tenant.clone()), &UserRef::Id(a.user_id.clone()))
             .await
             .unwrap_err(),
     );
@@ -120,19 +123,28 @@ async fn the_same_username_lives_in_two_tenants_but_not_twice_in_one(backend: Ba
 
     let (kind, code, inform) = refusal(
         t.sso
-            .create_user(&acme, user("alice", "another passphrase"))
+            .create_user(
+                &t.sso.cli_admin(acme.tenant.clone()),
+                user("alice", "another passphrase"),
+            )
             .await
             .unwrap_err(),
     );
     assert_eq!((kind, code, inform), (Kind::Conflict, SubStatus::UsernameExists, true));
     // Usernames are case-sensitive, as in the reference.
     t.sso
-        .create_user(&acme, user("Alice", "another passphrase"))
+        .create_user(
+            &t.sso.cli_admin(acme.tenant.clone()),
+            user("Alice", "another passphrase"),
+        )
         .await
         .unwrap();
     let (kind, code, _) = refusal(
         t.sso
-            .create_user(&acme, user(" bob", "another passphrase"))
+            .create_user(
+                &t.sso.cli_admin(acme.tenant.clone()),
+                user(" bob", "another passphrase"),
+            )
             .await
             .unwrap_err(),
     );
@@ -152,7 +164,7 @@ async fn each_password_policy_rule_has_its_code(backend: Backend) {
     for (i, (password, expected)) in cases.iter().enumerate() {
         let (kind, code, inform) = refusal(
             t.sso
-                .create_user(&ctx, user(&format!("u{i}"), password))
+                .create_user(&t.sso.cli_admin(ctx.tenant.clone()), user(&format!("u{i}"), password))
                 .await
                 .unwrap_err(),
         );
@@ -160,33 +172,58 @@ async fn each_password_policy_rule_has_its_code(backend: Backend) {
     }
     // Complexity, once the tenant asks for it.
     t.sso
-        .set_setting(&ctx, "password", "min_complexity", Some(json!(3)))
+        .set_setting(
+            &t.sso.cli_admin(ctx.tenant.clone()),
+            "password",
+            "min_complexity",
+            Some(json!(3)),
+        )
         .await
         .unwrap();
     let ctx = t.ctx("default").await;
-    let (_, code, _) = refusal(t.sso.create_user(&ctx, user("weak", "aaaaaaaaaa")).await.unwrap_err());
+    let (_, code, _) = refusal(
+        t.sso
+            .create_user(&t.sso.cli_admin(ctx.tenant.clone()), user("weak", "aaaaaaaaaa"))
+            .await
+            .unwrap_err(),
+    );
     assert_eq!(code, SubStatus::PasswordNotComplexEnough);
     t.sso
-        .create_user(&ctx, user("strong", "correct-horse-battery-staple-77"))
+        .create_user(
+            &t.sso.cli_admin(ctx.tenant.clone()),
+            user("strong", "correct-horse-battery-staple-77"),
+        )
         .await
         .unwrap();
     t.sso
-        .set_setting(&ctx, "password", "min_complexity", None)
+        .set_setting(&t.sso.cli_admin(ctx.tenant.clone()), "password", "min_complexity", None)
         .await
         .unwrap();
     // With inform_if_invalid off the reason is hidden from callers (the real code stays for trusted ones).
     t.sso
-        .set_setting(&ctx, "password", "inform_if_invalid", Some(json!(false)))
+        .set_setting(
+            &t.sso.cli_admin(ctx.tenant.clone()),
+            "password",
+            "inform_if_invalid",
+            Some(json!(false)),
+        )
         .await
         .unwrap();
     let ctx = t.ctx("default").await;
-    let err = t.sso.create_user(&ctx, user("hidden", "short")).await.unwrap_err();
+    let err = t
+        .sso
+        .create_user(&t.sso.cli_admin(ctx.tenant.clone()), user("hidden", "short"))
+        .await
+        .unwrap_err();
     assert_eq!(err.visible_code(), Some(SubStatus::AuthNotAllowed));
     assert_eq!(err.code(), Some(SubStatus::PasswordTooShort));
     // Nothing was written for any refused user.
     for name in ["u0", "u1", "u2", "u3", "weak", "hidden"] {
         assert!(
-            t.sso.find_user(&ctx, &UserRef::Username(name.into())).await.is_err(),
+            t.sso
+                .get_user(&t.sso.cli_admin(ctx.tenant.clone()), &UserRef::Username(name.into()))
+                .await
+                .is_err(),
             "{name} must not exist"
         );
     }
@@ -200,27 +237,36 @@ async fn approval_at_creation_follows_the_setting(backend: Backend) {
         auto_approve: false,
         ..user("pending", "a long passphrase")
     };
-    let row = t.sso.create_user(&ctx, pending).await.unwrap();
+    let row = t
+        .sso
+        .create_user(&t.sso.cli_admin(ctx.tenant.clone()), pending)
+        .await
+        .unwrap();
     assert_eq!(
         row.approval_status, "before_decision",
         "signup.is_approval_needed defaults to true"
     );
     let row = t
         .sso
-        .create_user(&ctx, user("auto", "a long passphrase"))
+        .create_user(&t.sso.cli_admin(ctx.tenant.clone()), user("auto", "a long passphrase"))
         .await
         .unwrap();
     assert_eq!(row.approval_status, "approved");
     assert_eq!(row.approval_status_mod_by, "auto", "approved by the CLI counts as auto");
     t.sso
-        .set_setting(&ctx, "signup", "is_approval_needed", Some(json!(false)))
+        .set_setting(
+            &t.sso.cli_admin(ctx.tenant.clone()),
+            "signup",
+            "is_approval_needed",
+            Some(json!(false)),
+        )
         .await
         .unwrap();
     let ctx = t.ctx("default").await;
     let row = t
         .sso
         .create_user(
-            &ctx,
+            &t.sso.cli_admin(ctx.tenant.clone()),
             NewUser {
                 auto_approve: false,
                 ..user("free", "a long passphrase")
@@ -238,7 +284,7 @@ async fn lock_unlock_approve_reject_change_state_and_are_audited(backend: Backen
     let created = t
         .sso
         .create_user(
-            &ctx,
+            &t.sso.cli_admin(ctx.tenant.clone()),
             NewUser {
                 auto_approve: false,
                 ..user("carol", "a long passphrase")
@@ -247,28 +293,46 @@ async fn lock_unlock_approve_reject_change_state_and_are_audited(backend: Backen
         .await
         .unwrap();
     let who = UserRef::Username("carol".into());
-    let row = t.sso.approve_user(&ctx, &who).await.unwrap();
-    assert_eq!(row.approval_status, "approved");
-    assert_eq!(row.approval_status_mod_time, ctx.now);
-    let row = t.sso.lock_user(&ctx, &who).await.unwrap();
-    assert!(row.is_locked);
-    assert_eq!(
-        row.locked_by.as_deref(),
-        Some(gatehouse::sso::Actor::cli().as_locker().as_str())
-    );
-    assert_eq!(row.locked_time, Some(ctx.now));
-    let row = t.sso.unlock_user(&ctx, &who).await.unwrap();
-    assert!(!row.is_locked);
-    assert_eq!(row.locked_by, None);
     let row = t
         .sso
-        .reject_user(&ctx, &UserRef::Id(created.user_id.clone()))
+        .approve_user(&t.sso.cli_admin(ctx.tenant.clone()), &who)
+        .await
+        .unwrap();
+    assert_eq!(row.approval_status, "approved");
+    assert_eq!(row.approval_status_mod_time, ctx.now);
+    let row = t
+        .sso
+        .lock_user(&t.sso.cli_admin(ctx.tenant.clone()), &who)
+        .await
+        .unwrap();
+    assert!(row.lock.is_locked);
+    assert_eq!(
+        row.lock.by.as_deref(),
+        Some(gatehouse::sso::Actor::cli().as_locker().as_str())
+    );
+    assert_eq!(row.lock.time, Some(ctx.now));
+    let row = t
+        .sso
+        .unlock_user(&t.sso.cli_admin(ctx.tenant.clone()), &who)
+        .await
+        .unwrap();
+    assert!(!row.lock.is_locked);
+    assert_eq!(row.lock.by, None);
+    let row = t
+        .sso
+        .reject_user(
+            &t.sso.cli_admin(ctx.tenant.clone()),
+            &UserRef::Id(created.user_id.clone()),
+        )
         .await
         .unwrap();
     assert_eq!(row.approval_status, "rejected");
     let (kind, _, _) = refusal(
         t.sso
-            .lock_user(&ctx, &UserRef::Username("nobody".into()))
+            .lock_user(
+                &t.sso.cli_admin(ctx.tenant.clone()),
+                &UserRef::Username("nobody".into()),
+            )
             .await
             .unwrap_err(),
     );
@@ -305,13 +369,19 @@ async fn set_password_sets_expiry_and_must_change(backend: Backend) {
     let t = TestSso::open(backend).await;
     let ctx = t.ctx("default").await;
     t.sso
-        .create_user(&ctx, user("dave", "a long passphrase"))
+        .create_user(&t.sso.cli_admin(ctx.tenant.clone()), user("dave", "a long passphrase"))
         .await
         .unwrap();
     let who = UserRef::Username("dave".into());
     let row = t
         .sso
-        .set_password(&ctx, &who, Password::new("another passphrase"), true, Some(10))
+        .set_password(
+            &t.sso.cli_admin(ctx.tenant.clone()),
+            &who,
+            Password::new("another passphrase"),
+            true,
+            Some(10),
+        )
         .await
         .unwrap();
     assert!(row.password_must_change);
@@ -319,13 +389,19 @@ async fn set_password_sets_expiry_and_must_change(backend: Backend) {
     assert_eq!(row.password_last_set, ctx.now);
     assert!(
         t.sso
-            .verify_password(&row, Password::new("another passphrase"))
+            .verify_password(&ctx, &row, Password::new("another passphrase"))
             .await
             .unwrap()
     );
     let row = t
         .sso
-        .set_password(&ctx, &who, Password::new("third passphrase"), false, None)
+        .set_password(
+            &t.sso.cli_admin(ctx.tenant.clone()),
+            &who,
+            Password::new("third passphrase"),
+            false,
+            None,
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -335,7 +411,13 @@ async fn set_password_sets_expiry_and_must_change(backend: Backend) {
     );
     let (_, code, _) = refusal(
         t.sso
-            .set_password(&ctx, &who, Password::new("qwerty123"), false, None)
+            .set_password(
+                &t.sso.cli_admin(ctx.tenant.clone()),
+                &who,
+                Password::new("qwerty123"),
+                false,
+                None,
+            )
             .await
             .unwrap_err(),
     );
@@ -349,11 +431,21 @@ async fn a_tenant_override_changes_one_tenant_only(backend: Backend) {
     let acme = t.ctx("acme").await;
     let default = t.ctx("default").await;
     t.sso
-        .set_setting(&acme, "session", "expiry", Some(json!(5)))
+        .set_setting(
+            &t.sso.cli_admin(acme.tenant.clone()),
+            "session",
+            "expiry",
+            Some(json!(5)),
+        )
         .await
         .unwrap();
     t.sso
-        .set_setting(&acme, "apps", "all", Some(json!("CRM,ERP")))
+        .set_setting(
+            &t.sso.cli_admin(acme.tenant.clone()),
+            "apps",
+            "all",
+            Some(json!("CRM,ERP")),
+        )
         .await
         .unwrap();
     let acme = t.ctx("acme").await;
@@ -364,14 +456,22 @@ async fn a_tenant_override_changes_one_tenant_only(backend: Backend) {
     assert_eq!(d.session.expiry, 60);
     assert!(!d.apps.all.contains("ERP"));
     // Removing the override returns to the default; a bad value or key is refused and changes nothing.
-    t.sso.set_setting(&acme, "session", "expiry", None).await.unwrap();
+    t.sso
+        .set_setting(&t.sso.cli_admin(acme.tenant.clone()), "session", "expiry", None)
+        .await
+        .unwrap();
     let acme = t.ctx("acme").await;
     assert_eq!(t.sso.policy(&acme.tenant).await.unwrap().session.expiry, 60);
     for (section, key, value) in [
         ("session", "expiry", json!("soon")),
         ("server", "bind", json!("0.0.0.0:1")),
     ] {
-        match t.sso.set_setting(&acme, section, key, Some(value)).await.unwrap_err() {
+        match t
+            .sso
+            .set_setting(&t.sso.cli_admin(acme.tenant.clone()), section, key, Some(value))
+            .await
+            .unwrap_err()
+        {
             SsoError::Invalid { key: named, .. } => assert_eq!(named, format!("{section}.{key}")),
             other => panic!("expected an invalid setting, got {other:?}"),
         }
@@ -388,7 +488,13 @@ async fn concurrent_creations_do_not_trip_over_each_other(backend: Backend) {
         .map(|i| {
             let sso = t.sso.clone();
             let ctx = ctx.clone();
-            actix_rt::spawn(async move { sso.create_user(&ctx, user(&format!("c{i}"), "a long passphrase")).await })
+            actix_rt::spawn(async move {
+                sso.create_user(
+                    &sso.cli_admin(ctx.tenant.clone()),
+                    user(&format!("c{i}"), "a long passphrase"),
+                )
+                .await
+            })
         })
         .collect();
     for job in jobs {
@@ -399,7 +505,10 @@ async fn concurrent_creations_do_not_trip_over_each_other(backend: Backend) {
         .map(|_| {
             let sso = t.sso.clone();
             let ctx = ctx.clone();
-            actix_rt::spawn(async move { sso.create_user(&ctx, user("racer", "a long passphrase")).await })
+            actix_rt::spawn(async move {
+                sso.create_user(&sso.cli_admin(ctx.tenant.clone()), user("racer", "a long passphrase"))
+                    .await
+            })
         })
         .collect();
     let mut ok = 0;

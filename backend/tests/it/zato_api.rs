@@ -44,7 +44,13 @@ impl Zato {
             is_super_user: is_super,
             ..NewUser::default()
         };
-        self.app.services.sso.create_user(&ctx, new).await.unwrap().user_id
+        self.app
+            .services
+            .sso
+            .create_user(&self.app.services.sso.cli_admin(ctx.tenant.clone()), new)
+            .await
+            .unwrap()
+            .user_id
     }
 
     /// A call with the body's `current_app` filled in, on `/t/{tenant}/zato/sso{path}`.

@@ -89,7 +89,7 @@ async fn users_come_over(backend: Backend, source: Backend) {
     let ctx = sso.cli_ctx(sso.resolve_tenant("default").await.unwrap());
     let find = |id: &str| {
         let (sso, ctx, id) = (sso.clone(), ctx.clone(), UserRef::Id(id.to_owned()));
-        async move { sso.find_user(&ctx, &id).await }
+        async move { crate::common::stored_user(&sso, &ctx, &id).await }
     };
     let alice = find(ids["alice"].as_str().unwrap()).await.unwrap();
     assert!(

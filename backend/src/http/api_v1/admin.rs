@@ -2,21 +2,21 @@
 //! the audit log.
 
 use super::Caller;
-use super::auth::authed_super;
+use super::auth::{authed, authed_super};
 use super::params::{AppName, Authenticated, KeyId};
 use super::responses::{NoSuchApp, SuperUserErrors};
 use crate::http::call::rfc3339;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::sso::apps::AppView;
-use crate::sso::{Ctx, Sso, SsoError};
+use crate::sso::{Admin, Sso, SsoError};
 use crate::store::audit::AuditFilter;
 use actix_web::{HttpResponse, web};
 use gatehouse_shared::api;
 use serde_json::{Map, Value};
 
-async fn settings_of(sso: &Sso, ctx: &Ctx) -> Result<web::Json<api::Settings>, ApiError> {
-    let (effective, overrides) = sso.settings_view(ctx).await?;
+async fn settings_of(sso: &Sso, admin: &Admin) -> Result<web::Json<api::Settings>, ApiError> {
+    let (effective, overrides) = sso.settings_view(admin).await?;
     Ok(web::Json(api::Settings { effective, overrides }))
 }
 
@@ -31,8 +31,8 @@ async fn settings_of(sso: &Sso, ctx: &Ctx) -> Result<web::Json<api::Settings>, A
     ),
 )]
 pub async fn settings((sso, call, req): Caller) -> Result<web::Json<api::Settings>, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    settings_of(&sso, &a.ctx).await
+    let a = authed(&sso, &call, &req).await?;
+    settings_of(&sso, &a.admin()?).await
 }
 
 #[utoipa::path(
@@ -66,9 +66,10 @@ pub async fn patch_settings(
             changes.push((section.clone(), key, (!value.is_null()).then_some(value)));
         }
     }
-    sso.set_settings(&a.ctx, changes).await?;
+    let admin = a.admin()?;
+    sso.set_settings(&admin, changes).await?;
     let tenant = sso.resolve_tenant(a.ctx.tenant.slug.as_str()).await?;
-    settings_of(&sso, &Ctx { tenant, ..a.ctx }).await
+    settings_of(&sso, &admin.refreshed(tenant)?).await
 }
 
 fn wire(app: AppView) -> api::App {
@@ -97,7 +98,7 @@ fn wire(app: AppView) -> api::App {
 )]
 pub async fn apps((sso, call, req): Caller) -> Result<web::Json<Vec<api::App>>, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
-    Ok(web::Json(sso.apps(&a.ctx).await?.into_iter().map(wire).collect()))
+    Ok(web::Json(sso.apps(&a.admin()?).await?.into_iter().map(wire).collect()))
 }
 
 #[utoipa::path(
@@ -117,7 +118,7 @@ pub async fn put_app((sso, call, req): Caller, body: JsonBody<api::AppBody>) -> 
     let b = body.take()?;
     let app = sso
         .put_app(
-            &a.ctx,
+            &a.admin()?,
             &b.name,
             b.login_allowed,
             b.signup_allowed,
@@ -136,7 +137,7 @@ pub async fn put_app((sso, call, req): Caller, body: JsonBody<api::AppBody>) -> 
 )]
 pub async fn delete_app((sso, call, req): Caller, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
-    sso.delete_app(&a.ctx, &path.into_inner().1).await?;
+    sso.delete_app(&a.admin()?, &path.into_inner().1).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -152,7 +153,7 @@ pub async fn delete_app((sso, call, req): Caller, path: web::Path<(String, Strin
 )]
 pub async fn create_key((sso, call, req): Caller, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
-    let key = sso.create_app_key(&a.ctx, &path.into_inner().1).await?;
+    let key = sso.create_app_key(&a.admin()?, &path.into_inner().1).await?;
     Ok(HttpResponse::Created().json(api::NewAppKey {
         key_id: key.key_id,
         key: key.key,
@@ -176,7 +177,7 @@ pub async fn revoke_key(
 ) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
     let (_, app, key_id) = path.into_inner();
-    sso.revoke_app_key(&a.ctx, &app, &key_id).await?;
+    sso.revoke_app_key(&a.admin()?, &app, &key_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -213,7 +214,7 @@ pub async fn audit(
         since: when(q.since)?,
         until: when(q.until)?,
     };
-    let page = sso.audit_entries(&a.ctx, filter, q.cur_page, q.page_size).await?;
+    let page = sso.audit_entries(&a.admin()?, filter, q.cur_page, q.page_size).await?;
     let result = page
         .result
         .into_iter()

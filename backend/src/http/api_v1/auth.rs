@@ -3,13 +3,21 @@
 use crate::http::call::{Call, bearer};
 use crate::http::error::ApiError;
 use crate::sso::session::{CurrentSession, no_such_session};
-use crate::sso::{Ctx, Sso};
+use crate::sso::{Admin, Ctx, Sso};
 use actix_web::HttpRequest;
 
 /// A checked session and the context of calls made with it.
 pub struct Authed {
     pub current: CurrentSession,
     pub ctx: Ctx,
+}
+
+impl Authed {
+    /// The caller as an administrator of the tenant (`E005001` for a regular user), for the domain's
+    /// administrative operations.
+    pub fn admin(&self) -> Result<Admin, ApiError> {
+        Ok(self.current.require_super_user(&self.ctx)?)
+    }
 }
 
 pub async fn authed(sso: &Sso, call: &Call, req: &HttpRequest) -> Result<Authed, ApiError> {
@@ -22,9 +30,6 @@ pub async fn authed(sso: &Sso, call: &Call, req: &HttpRequest) -> Result<Authed,
 /// The same, for a super-user's call: a regular user gets `E005001` (403).
 pub async fn authed_super(sso: &Sso, call: &Call, req: &HttpRequest) -> Result<Authed, ApiError> {
     let authed = authed(sso, call, req).await?;
-    if authed.current.user.is_super_user {
-        Ok(authed)
-    } else {
-        Err(crate::sso::session::super_user_required().into())
-    }
+    authed.admin()?;
+    Ok(authed)
 }

@@ -5,13 +5,13 @@ pub mod attrs;
 pub mod auth;
 pub mod params;
 pub mod responses;
-pub mod schemas;
 pub mod session;
 pub mod sessions;
 pub mod signup;
 pub mod tenants;
 pub mod totp;
 pub mod users;
+pub mod wire;
 
 use crate::http::call::Call;
 use crate::sso::Sso;

@@ -1,30 +1,15 @@
 //! Sessions on the native API: renew the current one, verify another (super-user), list, end one by id.
 
 use super::auth::authed;
-use super::schemas;
+use super::wire;
 use crate::http::call::{Call, bearer, rfc3339};
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::sso::session::no_such_session;
 use crate::sso::{Sso, UserRef};
-use crate::store::sessions::SessionRow;
 use actix_web::{HttpRequest, HttpResponse, web};
+use gatehouse_shared::api;
 use serde::Deserialize;
-use serde_json::{Value, json};
-
-pub fn session_json(s: &SessionRow, current: Option<i64>) -> Value {
-    let mut v = json!({
-        "session_id": s.session_id,
-        "creation_time": rfc3339(s.creation_time),
-        "expiration_time": rfc3339(s.expiration_time),
-        "remote_addr": s.remote_addr,
-        "user_agent": s.user_agent,
-    });
-    if let Some(current) = current {
-        v["current"] = json!(s.id == current);
-    }
-    v
-}
 
 #[utoipa::path(
     patch,
@@ -36,16 +21,18 @@ pub fn session_json(s: &SessionRow, current: Option<i64>) -> Value {
         ("Authorization" = String, Header, description = "`Bearer <ust>`")
     ),
     responses(
-        (status = 200, description = "The new expiration time", body = schemas::Expiration),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 200, description = "The new expiration time", body = api::Expiration),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn renew(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let ust = bearer(&req).ok_or_else(no_such_session)?;
     let expiration = sso.renew(&call.ctx, &ust).await?;
-    Ok(HttpResponse::Ok().json(json!({"expiration_time": rfc3339(expiration)})))
+    Ok(HttpResponse::Ok().json(api::Expiration {
+        expiration_time: rfc3339(expiration),
+    }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -64,12 +51,12 @@ pub struct VerifyBody {
     ),
     request_body = VerifyBody,
     responses(
-        (status = 200, description = "Whether the target UST may be used now", body = schemas::Validity),
-        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 200, description = "Whether the target UST may be used now", body = api::Validity),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn verify(
@@ -80,10 +67,12 @@ pub async fn verify(
 ) -> Result<HttpResponse, ApiError> {
     let ust = bearer(&req).ok_or_else(no_such_session)?;
     // The caller first: a request without a valid super-user's UST is refused as such whatever its body.
-    sso.require_super_user(&call.ctx, &ust).await?;
+    sso.current_session(&call.ctx, &ust)
+        .await?
+        .require_super_user(&call.ctx)?;
     let target = body.take()?.target_ust;
     let is_valid = sso.verify_session(&call.ctx, &ust, &target).await?;
-    Ok(HttpResponse::Ok().json(json!({"is_valid": is_valid})))
+    Ok(HttpResponse::Ok().json(api::Validity { is_valid }))
 }
 
 #[derive(Deserialize)]
@@ -102,12 +91,12 @@ pub struct ListQuery {
         ("user_id" = Option<String>, Query, description = "Another user's sessions (super-users only)")
     ),
     responses(
-        (status = 200, description = "Live sessions", body = Vec<schemas::Session>),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 200, description = "Live sessions", body = Vec<api::Session>),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn list(
@@ -119,11 +108,11 @@ pub async fn list(
     let a = authed(&sso, &call, &req).await?;
     let of = query.into_inner().user_id.map(UserRef::Id);
     let sessions = sso.list_sessions(&a.ctx, &a.current, of).await?;
-    let current = a.current.session.id;
+    let current = &a.current.session;
     Ok(HttpResponse::Ok().json(
         sessions
             .iter()
-            .map(|s| session_json(s, Some(current)))
+            .map(|s| wire::session(s, Some(current)))
             .collect::<Vec<_>>(),
     ))
 }
@@ -140,10 +129,10 @@ pub async fn list(
     ),
     responses(
         (status = 204, description = "The session ended"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E007001: no such session (or another user's, for a regular caller)", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E007001: no such session (or another user's, for a regular caller)", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn end(

@@ -94,6 +94,6 @@ pub async fn disable((sso, call, req): Caller, body: JsonBody<api::Disable>) -> 
 )]
 pub async fn reset((sso, call, req): Caller, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
-    sso.reset_totp(&a.ctx, &UserRef::Id(path.into_inner().1)).await?;
+    sso.reset_totp(&a.admin()?, &UserRef::Id(path.into_inner().1)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

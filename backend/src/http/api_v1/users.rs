@@ -1,23 +1,24 @@
 //! Users on the native API: the caller's own profile and password; a super-user's create, search, read,
 //! update, delete, approve, reject, lock, unlock, password and IP allow-list of any user of the tenant.
 
-use super::auth::{authed, authed_super};
-use super::schemas;
+use super::auth::authed;
+use super::wire;
 use crate::crypto::password::Password;
-use crate::http::call::{Call, bearer, rfc3339};
+use crate::domain::User;
+use crate::http::call::{Call, bearer};
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
+use crate::http::user_patch::{self, UnknownKeys};
 use crate::sso::login::ExpiryCheck;
 use crate::sso::search::SearchCriteria;
 use crate::sso::session::no_such_session;
-use crate::sso::user_admin::UpdateRules;
-use crate::sso::user_view::FieldSet;
+use crate::sso::user_admin::TotpToggle;
 use crate::sso::{NewUser, Sso, UserRef};
-use crate::store::users::UserRow;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDateTime;
+use gatehouse_shared::api;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
 type UserPath = web::Path<(String, String)>;
 
@@ -25,17 +26,9 @@ fn parse_rfc3339(s: &str) -> Option<NaiveDateTime> {
     chrono::DateTime::parse_from_rfc3339(s).ok().map(|t| t.naive_utc())
 }
 
-const RULES: UpdateRules = UpdateRules {
-    allow_totp_toggle: false,
-    parse_time: parse_rfc3339,
-};
-
-fn user_reply(sso: &Sso, user: &UserRow, fields: FieldSet) -> Value {
-    Value::Object(sso.user_json(user, fields, rfc3339, false))
-}
-
-fn fields_for(is_super: bool) -> FieldSet {
-    if is_super { FieldSet::Full } else { FieldSet::Regular }
+/// A super-user sees every field of a user; anyone else the regular ones.
+fn user_reply(user: &User, full: bool) -> api::User {
+    wire::user(user, full)
 }
 
 #[utoipa::path(
@@ -48,19 +41,15 @@ fn fields_for(is_super: bool) -> FieldSet {
         ("Authorization" = String, Header, description = "`Bearer <ust>`")
     ),
     responses(
-        (status = 200, description = "The caller", body = schemas::User),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 200, description = "The caller", body = api::User),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn me(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let a = authed(&sso, &call, &req).await?;
-    Ok(HttpResponse::Ok().json(user_reply(
-        &sso,
-        &a.current.user,
-        fields_for(a.current.user.is_super_user),
-    )))
+    Ok(HttpResponse::Ok().json(user_reply(&a.current.user, a.current.user.is_super_user)))
 }
 
 #[utoipa::path(
@@ -72,15 +61,15 @@ pub async fn me(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<Htt
         ("X-Current-App" = String, Header, description = "The calling application (the reference's current_app)"),
         ("Authorization" = String, Header, description = "`Bearer <ust>`")
     ),
-    request_body = schemas::UserUpdate,
+    request_body = api::UserUpdate,
     responses(
-        (status = 200, description = "The caller, updated", body = schemas::User),
-        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "E001002: the username is taken", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E001001, E001003, E001004: the new username breaks the sign-up rules (user_validation.reject_username, signup.max_length_username, whitespace anywhere)", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 200, description = "The caller, updated", body = api::User),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "E001002: the username is taken", body = api::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E001001, E001003, E001004: the new username breaks the sign-up rules (user_validation.reject_username, signup.max_length_username, whitespace anywhere)", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn update_me(
@@ -90,11 +79,11 @@ pub async fn update_me(
     body: JsonBody<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
     let a = authed(&sso, &call, &req).await?;
-    // On one's own account only the regular fields, whoever the caller is.
-    let mut caller = a.current.clone();
-    caller.user.is_super_user = false;
-    let user = sso.update_user(&a.ctx, &caller, None, body.take()?, RULES).await?;
-    Ok(HttpResponse::Ok().json(user_reply(&sso, &user, fields_for(a.current.user.is_super_user))))
+    let patch = user_patch::parse(&body.take()?, parse_rfc3339, UnknownKeys::Refuse)?;
+    let user = sso
+        .update_own_user(&a.ctx, &a.current, patch, TotpToggle::Refused)
+        .await?;
+    Ok(HttpResponse::Ok().json(user_reply(&user, a.current.user.is_super_user)))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -116,12 +105,12 @@ pub struct ChangePassword {
     request_body = ChangePassword,
     responses(
         (status = 204, description = "Changed; the caller's other sessions end"),
-        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: wrong old password", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the policy refused the password; E003010: it is the current password", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: wrong old password", body = api::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the policy refused the password; E003010: it is the current password", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn change_my_password(
@@ -217,14 +206,14 @@ impl CreateUser {
     ),
     request_body = CreateUser,
     responses(
-        (status = 201, description = "The new user", body = schemas::User),
-        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "E001002: the username is taken", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the policy refused the password", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 201, description = "The new user", body = api::User),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "E001002: the username is taken", body = api::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the policy refused the password", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn create(
@@ -233,9 +222,9 @@ pub async fn create(
     req: HttpRequest,
     body: JsonBody<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    let user = sso.create_user(&a.ctx, body.take()?.into_new_user()?).await?;
-    Ok(HttpResponse::Created().json(user_reply(&sso, &user, FieldSet::Full)))
+    let a = authed(&sso, &call, &req).await?;
+    let user = sso.create_user(&a.admin()?, body.take()?.into_new_user()?).await?;
+    Ok(HttpResponse::Created().json(user_reply(&user, true)))
 }
 
 #[derive(Deserialize)]
@@ -298,12 +287,12 @@ impl From<SearchQuery> for SearchCriteria {
         ("page_size" = Option<i64>, Query, description = "Up to search.max_page_size")
     ),
     responses(
-        (status = 200, description = "One page of users", body = schemas::SearchPage),
-        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 200, description = "One page of users", body = api::SearchPage),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn search(
@@ -312,19 +301,19 @@ pub async fn search(
     req: HttpRequest,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    let page = sso.search_users(&a.ctx, &a.current, query.into_inner().into()).await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "total": page.total,
-        "num_pages": page.num_pages,
-        "page_size": page.page_size,
-        "cur_page": page.cur_page,
-        "has_next_page": page.has_next_page,
-        "has_prev_page": page.has_prev_page,
-        "next_page": page.next_page,
-        "prev_page": page.prev_page,
-        "result": page.result.iter().map(|u| user_reply(&sso, u, FieldSet::Full)).collect::<Vec<_>>(),
-    })))
+    let a = authed(&sso, &call, &req).await?;
+    let page = sso.search_users(&a.admin()?, query.into_inner().into()).await?;
+    Ok(HttpResponse::Ok().json(api::SearchPage {
+        total: page.total,
+        num_pages: page.num_pages,
+        page_size: page.page_size,
+        cur_page: page.cur_page,
+        has_next_page: page.has_next_page,
+        has_prev_page: page.has_prev_page,
+        next_page: page.next_page,
+        prev_page: page.prev_page,
+        result: page.result.iter().map(|u| user_reply(u, true)).collect(),
+    }))
 }
 
 #[utoipa::path(
@@ -338,18 +327,18 @@ pub async fn search(
         ("user_id" = String, Path, description = "A user id (`zusr...`)")
     ),
     responses(
-        (status = 200, description = "The user", body = schemas::User),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 200, description = "The user", body = api::User),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn get(sso: web::Data<Sso>, call: Call, req: HttpRequest, path: UserPath) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    let user = sso.find_user(&a.ctx, &UserRef::Id(path.into_inner().1)).await?;
-    Ok(HttpResponse::Ok().json(user_reply(&sso, &user, FieldSet::Full)))
+    let a = authed(&sso, &call, &req).await?;
+    let user = sso.get_user(&a.admin()?, &UserRef::Id(path.into_inner().1)).await?;
+    Ok(HttpResponse::Ok().json(user_reply(&user, true)))
 }
 
 #[utoipa::path(
@@ -362,17 +351,17 @@ pub async fn get(sso: web::Data<Sso>, call: Call, req: HttpRequest, path: UserPa
         ("Authorization" = String, Header, description = "`Bearer <ust>`"),
         ("user_id" = String, Path, description = "A user id (`zusr...`)")
     ),
-    request_body = schemas::UserUpdate,
+    request_body = api::UserUpdate,
     responses(
-        (status = 200, description = "The user, updated", body = schemas::User),
-        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 409, description = "E001002: the username is taken; E002002: the new e-mail address is another user's (a super-user's change applies at once)", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E001001, E001003, E001004: the new username breaks the sign-up rules (user_validation.reject_username, signup.max_length_username, whitespace anywhere); E008002: `password_expiry` is not a date from 1900 to 9999", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 200, description = "The user, updated", body = api::User),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "E001002: the username is taken; E002002: the new e-mail address is another user's (a super-user's change applies at once)", body = api::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E001001, E001003, E001004: the new username breaks the sign-up rules (user_validation.reject_username, signup.max_length_username, whitespace anywhere); E008002: `password_expiry` is not a date from 1900 to 9999", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn update(
@@ -382,12 +371,11 @@ pub async fn update(
     path: UserPath,
     body: JsonBody<Map<String, Value>>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    let user_id = path.into_inner().1;
-    let user = sso
-        .update_user(&a.ctx, &a.current, Some(&user_id), body.take()?, RULES)
-        .await?;
-    Ok(HttpResponse::Ok().json(user_reply(&sso, &user, FieldSet::Full)))
+    let a = authed(&sso, &call, &req).await?;
+    let admin = a.admin()?;
+    let patch = user_patch::parse(&body.take()?, parse_rfc3339, UnknownKeys::Refuse)?;
+    let user = sso.update_user(&admin, &path.into_inner().1, patch).await?;
+    Ok(HttpResponse::Ok().json(user_reply(&user, true)))
 }
 
 #[utoipa::path(
@@ -402,11 +390,11 @@ pub async fn update(
     ),
     responses(
         (status = 204, description = "Deleted, with the user's sessions and attributes"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: not a super-user; E008001: deleting oneself", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: not a super-user; E008001: deleting oneself", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn delete(
@@ -415,8 +403,8 @@ pub async fn delete(
     req: HttpRequest,
     path: UserPath,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    sso.delete_user(&a.ctx, &a.current, &path.into_inner().1).await?;
+    let a = authed(&sso, &call, &req).await?;
+    sso.delete_user(&a.admin()?, &path.into_inner().1).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -435,15 +423,16 @@ async fn change_state(
     path: UserPath,
     change: StateChange,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
+    let a = authed(&sso, &call, &req).await?;
+    let admin = a.admin()?;
     let who = UserRef::Id(path.into_inner().1);
     let user = match change {
-        StateChange::Approve => sso.approve_user(&a.ctx, &who).await?,
-        StateChange::Reject => sso.reject_user(&a.ctx, &who).await?,
-        StateChange::Lock => sso.lock_user(&a.ctx, &who).await?,
-        StateChange::Unlock => sso.unlock_user(&a.ctx, &who).await?,
+        StateChange::Approve => sso.approve_user(&admin, &who).await?,
+        StateChange::Reject => sso.reject_user(&admin, &who).await?,
+        StateChange::Lock => sso.lock_user(&admin, &who).await?,
+        StateChange::Unlock => sso.unlock_user(&admin, &who).await?,
     };
-    Ok(HttpResponse::Ok().json(user_reply(&sso, &user, FieldSet::Full)))
+    Ok(HttpResponse::Ok().json(user_reply(&user, true)))
 }
 
 #[utoipa::path(
@@ -457,12 +446,12 @@ async fn change_state(
         ("user_id" = String, Path, description = "A user id (`zusr...`)")
     ),
     responses(
-        (status = 200, description = "The user", body = schemas::User),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 200, description = "The user", body = api::User),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn approve(
@@ -485,12 +474,12 @@ pub async fn approve(
         ("user_id" = String, Path, description = "A user id (`zusr...`)")
     ),
     responses(
-        (status = 200, description = "The user; the user's sessions stop working", body = schemas::User),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 200, description = "The user; the user's sessions stop working", body = api::User),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn reject(
@@ -513,12 +502,12 @@ pub async fn reject(
         ("user_id" = String, Path, description = "A user id (`zusr...`)")
     ),
     responses(
-        (status = 200, description = "The user; the user's sessions stop working", body = schemas::User),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 200, description = "The user; the user's sessions stop working", body = api::User),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn lock(sso: web::Data<Sso>, call: Call, req: HttpRequest, path: UserPath) -> Result<HttpResponse, ApiError> {
@@ -536,12 +525,12 @@ pub async fn lock(sso: web::Data<Sso>, call: Call, req: HttpRequest, path: UserP
         ("user_id" = String, Path, description = "A user id (`zusr...`)")
     ),
     responses(
-        (status = 200, description = "The user", body = schemas::User),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 200, description = "The user", body = api::User),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn unlock(
@@ -577,13 +566,13 @@ pub struct SetPassword {
     request_body = SetPassword,
     responses(
         (status = 204, description = "Set; the user's sessions end"),
-        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the policy refused the password; E008002: `password_expiry` is not 1 to 36 500 days", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the policy refused the password; E008002: `password_expiry` is not 1 to 36 500 days", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn set_password(
@@ -593,12 +582,12 @@ pub async fn set_password(
     path: UserPath,
     body: JsonBody<SetPassword>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
+    let a = authed(&sso, &call, &req).await?;
+    let admin = a.admin()?;
     let body = body.take()?;
-    sso.set_user_password(
-        &a.ctx,
-        &a.current,
-        &path.into_inner().1,
+    sso.set_password(
+        &admin,
+        &UserRef::Id(path.into_inner().1),
         Password::new(body.new_password),
         body.must_change,
         body.password_expiry,
@@ -618,12 +607,12 @@ pub async fn set_password(
         ("user_id" = String, Path, description = "A user id (`zusr...`)")
     ),
     responses(
-        (status = 200, description = "The stored allow-list", body = schemas::AddressList),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 200, description = "The stored allow-list", body = api::AddressList),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn address_list(
@@ -632,9 +621,9 @@ pub async fn address_list(
     req: HttpRequest,
     path: UserPath,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    let list = sso.address_list(&a.ctx, &path.into_inner().1).await?;
-    Ok(HttpResponse::Ok().json(json!({"addresses": list})))
+    let a = authed(&sso, &call, &req).await?;
+    let list = sso.address_list(&a.admin()?, &path.into_inner().1).await?;
+    Ok(HttpResponse::Ok().json(api::AddressList { addresses: list }))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -654,14 +643,14 @@ pub struct AddressListBody {
     ),
     request_body = AddressListBody,
     responses(
-        (status = 200, description = "The stored allow-list", body = schemas::AddressList),
-        (status = 400, description = "E008002: malformed input; E008003: missing input", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E008002: an entry is not '*', an IP address or a CIDR", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 200, description = "The stored allow-list", body = api::AddressList),
+        (status = 400, description = "E008002: malformed input; E008003: missing input", body = api::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "E008002: an entry is not '*', an IP address or a CIDR", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn put_address_list(
@@ -671,12 +660,13 @@ pub async fn put_address_list(
     path: UserPath,
     body: JsonBody<AddressListBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
+    let a = authed(&sso, &call, &req).await?;
+    let admin = a.admin()?;
     let user_id = path.into_inner().1;
-    sso.set_address_list(&a.ctx, &user_id, Some(body.take()?.addresses))
+    sso.set_address_list(&admin, &user_id, Some(body.take()?.addresses))
         .await?;
-    let list = sso.address_list(&a.ctx, &user_id).await?;
-    Ok(HttpResponse::Ok().json(json!({"addresses": list})))
+    let list = sso.address_list(&admin, &user_id).await?;
+    Ok(HttpResponse::Ok().json(api::AddressList { addresses: list }))
 }
 
 #[utoipa::path(
@@ -691,11 +681,11 @@ pub async fn put_address_list(
     ),
     responses(
         (status = 204, description = "Removed: the tenant's setting applies again"),
-        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E001100: no such user in this tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 404, description = "E012001: no such tenant", body = schemas::Problem, content_type = "application/problem+json"),
-        (status = 403, description = "E012002: the tenant is suspended", body = schemas::Problem, content_type = "application/problem+json")
+        (status = 401, description = "E007001: no, invalid, expired, logged-out or foreign UST; E005002, E005003, E005004, E003004, E004001 or E005001 when the user may no longer use the session", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E005001: the caller is not a super-user of the tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E001100: no such user in this tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "E012001: no such tenant", body = api::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "E012002: the tenant is suspended", body = api::Problem, content_type = "application/problem+json")
     ),
 )]
 pub async fn delete_address_list(
@@ -704,7 +694,7 @@ pub async fn delete_address_list(
     req: HttpRequest,
     path: UserPath,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    sso.set_address_list(&a.ctx, &path.into_inner().1, None).await?;
+    let a = authed(&sso, &call, &req).await?;
+    sso.set_address_list(&a.admin()?, &path.into_inner().1, None).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,20 +1,21 @@
 //! The account page and its forms: profile, password, two-factor authentication, sessions.
 
+use super::page_error::PageError;
 use super::page_time;
-use super::sentences::{policy_lines, sentence};
+use super::sentences::policy_lines;
 use super::session::Web;
 use crate::crypto::password::Password;
+use crate::domain::{Email, UserPatch};
 use crate::sso::session::CurrentSession;
 use crate::sso::totp_enrolment::FactorProof;
-use crate::sso::user_admin::UpdateRules;
-use crate::sso::{Sso, SsoError};
+use crate::sso::user_admin::TotpToggle;
+use crate::sso::{Kind, Sso, SsoError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use gatehouse_frontend::Flash;
 use gatehouse_frontend::account::{AccountView, EnrolmentView, SessionLine, account_page};
 use gatehouse_shared::SubStatus;
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 #[derive(Deserialize)]
 pub struct AccountQuery {
@@ -56,9 +57,9 @@ async fn render(
         .unwrap_or_default();
     let u = &current.user;
     let mut v = AccountView {
-        username: u.username.clone(),
+        username: u.username.to_string(),
         display_name: u.display_name.clone().unwrap_or_default(),
-        email: u.email.as_deref().map(|e| sso.open_email(e)).unwrap_or_default(),
+        email: u.email.as_ref().map(|e| e.to_string()).unwrap_or_default(),
         is_totp_enabled: u.is_totp_enabled,
         sessions: sessions
             .iter()
@@ -68,7 +69,7 @@ async fn render(
                 expires: page_time(s.expiration_time),
                 remote_addr: s.remote_addr.clone(),
                 user_agent: s.user_agent.chars().take(60).collect(),
-                current: s.id == current.session.id,
+                current: s.pk() == current.session.pk(),
             })
             .collect(),
         flash,
@@ -77,7 +78,7 @@ async fn render(
         policy,
     };
     extra(&mut v);
-    w.page(status, account_page(&w.chrome(Some(&u.username)), v))
+    w.page(status, account_page(&w.chrome(Some(u.username.as_str())), v))
 }
 
 pub async fn page(sso: web::Data<Sso>, w: Web, q: web::Query<AccountQuery>) -> HttpResponse {
@@ -86,10 +87,10 @@ pub async fn page(sso: web::Data<Sso>, w: Web, q: web::Query<AccountQuery>) -> H
     };
     let q = q.into_inner();
     let flash = match (q.expires_in, q.done.as_deref()) {
-        _ if q.required.as_deref() == Some("totp") && !current.user.is_totp_enabled => Some(Flash::Error(
-            "This organisation requires administrators to use two-factor authentication. Enable it below to reach the administration pages. (E005009)"
-                .into(),
-        )),
+        _ if q.required.as_deref() == Some("totp") && !current.user.is_totp_enabled => Some(Flash::Error(format!(
+            "This organisation requires administrators to use two-factor authentication. Enable it below to reach the administration pages. ({})",
+            SubStatus::AuthTotpRequired
+        ))),
         (Some(days), _) => Some(Flash::Notice(format!(
             "Your password expires in {days} day{}. Change it below.",
             if days == 1 { "" } else { "s" }
@@ -119,14 +120,10 @@ async fn guard(sso: &Sso, w: &Web, csrf: &str) -> Result<CurrentSession, HttpRes
     Ok(current)
 }
 
+/// A refused form: the code's sentence, with the error's status.
 fn failure(e: &SsoError) -> (Flash, StatusCode) {
-    let code = e.visible_code().unwrap_or(SubStatus::CommonInternalError);
-    let status = match code.code() {
-        c if c.starts_with("E003") => StatusCode::UNPROCESSABLE_ENTITY,
-        "E005001" => StatusCode::FORBIDDEN,
-        _ => StatusCode::BAD_REQUEST,
-    };
-    (Flash::Error(sentence(code)), status)
+    let error = PageError::from(e);
+    (error.flash(), error.status)
 }
 
 #[derive(Deserialize)]
@@ -139,8 +136,22 @@ pub struct ProfileForm {
     email: String,
 }
 
-fn parse_none(_: &str) -> Option<chrono::NaiveDateTime> {
-    None
+/// The profile form as a patch: the display name always, the address when it changed (empty removes it).
+fn profile_patch(display_name: String, email: Option<&str>) -> Result<UserPatch, SsoError> {
+    let email = match email.map(str::trim) {
+        None => None,
+        Some("") => Some(None),
+        Some(e) => {
+            Some(Some(Email::parse(e).map_err(|_| {
+                SsoError::refused(Kind::BadInput, SubStatus::EmailInvalid)
+            })?))
+        }
+    };
+    Ok(UserPatch {
+        display_name: Some(Some(display_name)),
+        email,
+        ..UserPatch::default()
+    })
 }
 
 pub async fn profile(sso: web::Data<Sso>, w: Web, form: web::Form<ProfileForm>) -> HttpResponse {
@@ -149,34 +160,15 @@ pub async fn profile(sso: web::Data<Sso>, w: Web, form: web::Form<ProfileForm>) 
         Ok(c) => c,
         Err(res) => return res,
     };
-    let before = current
-        .user
-        .email
-        .as_deref()
-        .map(|e| sso.open_email(e))
-        .unwrap_or_default();
-    let mut data = Map::new();
-    data.insert("display_name".into(), Value::String(f.display_name));
+    let before = current.user.email.as_ref().map(|e| e.to_string()).unwrap_or_default();
     let email_changed = f.email.trim() != before;
-    if email_changed {
-        data.insert("email".into(), Value::String(f.email));
-    }
     let ctx = current.acting(&w.ctx);
-    let mut caller = current.clone();
-    caller.user.is_super_user = false;
-    match sso
-        .update_user(
-            &ctx,
-            &caller,
-            None,
-            data,
-            UpdateRules {
-                allow_totp_toggle: false,
-                parse_time: parse_none,
-            },
-        )
-        .await
-    {
+    let patch = profile_patch(f.display_name, email_changed.then_some(f.email.as_str()));
+    let updated = match patch {
+        Ok(patch) => sso.update_own_user(&ctx, &current, patch, TotpToggle::Refused).await,
+        Err(e) => Err(e),
+    };
+    match updated {
         Ok(_) => w.redirect(&format!(
             "{}/account?done={}",
             w.base(),
@@ -231,14 +223,12 @@ pub async fn password(sso: web::Data<Sso>, w: Web, form: web::Form<PasswordForm>
     {
         Ok(()) => w.redirect(&format!("{}/account?done=password", w.base())),
         Err(e) => {
-            let (flash, status) = match e.visible_code() {
-                Some(SubStatus::AuthNotAllowed) => (
-                    Flash::Error("The current password is not right.".into()),
-                    StatusCode::FORBIDDEN,
-                ),
-                _ => failure(&e),
+            let error = PageError::from(&e);
+            let flash = match error.code {
+                SubStatus::AuthNotAllowed => Flash::Error("The current password is not right.".into()),
+                _ => error.flash(),
             };
-            render(&sso, &w, &current, Some(flash), status, |_| {}).await
+            render(&sso, &w, &current, Some(flash), error.status, |_| {}).await
         }
     }
 }
@@ -280,7 +270,7 @@ pub async fn end_others(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfOnly>) 
     };
     let ctx = current.acting(&w.ctx);
     for s in sso.list_sessions(&ctx, &current, None).await.unwrap_or_default() {
-        if s.id != current.session.id {
+        if s.pk() != current.session.pk() {
             let _ = sso.end_session(&ctx, &current, &s.session_id).await;
         }
     }
@@ -359,19 +349,15 @@ pub async fn totp_confirm(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>
             })
             .await
         }
-        Err(_) if current.user.is_totp_enabled => {
-            let flash = Flash::Error(
+        Err(e) => {
+            let flash = Flash::Error(if current.user.is_totp_enabled {
                 "The password or one of the codes is not right. Set up two-factor authentication again and enter \
                  your password, a code from your current authenticator and one from the new key."
-                    .into(),
-            );
-            render(&sso, &w, &current, Some(flash), StatusCode::FORBIDDEN, |_| {}).await
-        }
-        Err(_) => {
-            let flash = Flash::Error(
-                "That code is not right. Set up two-factor authentication again and enter the current code.".into(),
-            );
-            render(&sso, &w, &current, Some(flash), StatusCode::FORBIDDEN, |_| {}).await
+                    .into()
+            } else {
+                "That code is not right. Set up two-factor authentication again and enter the current code.".into()
+            });
+            render(&sso, &w, &current, Some(flash), PageError::from(&e).status, |_| {}).await
         }
     }
 }
@@ -385,9 +371,9 @@ pub async fn totp_disable(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>
     let ctx = current.acting(&w.ctx);
     match sso.disable_totp(&ctx, &current, &f.proof(&f.code)).await {
         Ok(()) => w.redirect(&format!("{}/account?done=totp-off", w.base())),
-        Err(_) => {
+        Err(e) => {
             let flash = Flash::Error("The password or the code is not right.".into());
-            render(&sso, &w, &current, Some(flash), StatusCode::FORBIDDEN, |_| {}).await
+            render(&sso, &w, &current, Some(flash), PageError::from(&e).status, |_| {}).await
         }
     }
 }

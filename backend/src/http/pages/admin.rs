@@ -1,16 +1,15 @@
 //! Administration pages for a tenant's super-users (and, on `system`, the operators' tenants page). Each
 //! action calls the same domain service as the REST API.
 
+use super::page_error::PageError;
 use super::page_time;
-use super::sentences::sentence;
 use super::session::Web;
 use crate::crypto::password::Password;
+use crate::domain::{ApprovalStatus, SignupStatus, User, UserPatch};
 use crate::sso::search::SearchCriteria;
 use crate::sso::session::CurrentSession;
-use crate::sso::user_admin::UpdateRules;
-use crate::sso::{Ctx, Sso, SsoError, TenantStatus, UserRef};
+use crate::sso::{Admin, Ctx, Sso, SsoError, TenantStatus, UserRef};
 use crate::store::audit::AuditFilter;
-use crate::store::users::UserRow;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use gatehouse_frontend::admin::{
@@ -19,7 +18,7 @@ use gatehouse_frontend::admin::{
 use gatehouse_frontend::{Flash, message_page};
 use gatehouse_shared::SubStatus;
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 /// The settings the page edits, as `section.key`.
 const EDITABLE: &[&str] = &[
@@ -37,42 +36,40 @@ const EDITABLE: &[&str] = &[
     "totp.valid_window",
 ];
 
-/// A signed-in super-user, or the page to send the browser to instead.
-async fn admin(sso: &Sso, w: &Web, path: &str) -> Result<(CurrentSession, Ctx), HttpResponse> {
+/// A signed-in administrator (the domain's capability), or the page to send the browser to instead.
+async fn admin(sso: &Sso, w: &Web, path: &str) -> Result<(CurrentSession, Admin), HttpResponse> {
     let Some(current) = w.signed_in(sso).await else {
         return Err(w.to_login(path));
     };
-    if !current.user.is_super_user {
-        let html = message_page(
-            &w.admin_chrome(&current),
-            "Not allowed",
-            Flash::Error("This page is for the administrators of this organisation. (E005001)".into()),
-            Some((format!("{}/account", w.base()), "Your account".into())),
-        );
-        return Err(w.page(StatusCode::FORBIDDEN, html));
+    match current.require_super_user(&w.ctx) {
+        Ok(admin) => Ok((current, admin)),
+        // Where the tenant requires 2FA of its super-users, one without it goes to the account page to enrol.
+        Err(e) if e.code() == Some(SubStatus::AuthTotpRequired) => {
+            Err(w.redirect(&format!("{}/account?required=totp", w.base())))
+        }
+        Err(_) => {
+            let html = message_page(
+                &w.admin_chrome(&current),
+                "Not allowed",
+                Flash::Error("This page is for the administrators of this organisation. (E005001)".into()),
+                Some((format!("{}/account", w.base()), "Your account".into())),
+            );
+            Err(w.page(StatusCode::FORBIDDEN, html))
+        }
     }
-    // Where the tenant requires 2FA of its super-users, one without it goes to the account page to enrol.
-    if !current.user.is_totp_enabled
-        && sso
-            .policy(&w.ctx.tenant)
-            .await
-            .is_ok_and(|p| p.login.require_totp_for_super_users)
-    {
-        return Err(w.redirect(&format!("{}/account?required=totp", w.base())));
-    }
-    let ctx = current.acting(&w.ctx);
-    Ok((current, ctx))
 }
 
-fn line(sso: &Sso, u: &UserRow) -> UserLine {
+fn line(u: &User) -> UserLine {
     let mut badges = Vec::new();
-    if u.approval_status != "approved" {
-        badges.push(u.approval_status.replace("before_decision", "pending"));
+    match u.approval_status {
+        ApprovalStatus::Approved => {}
+        ApprovalStatus::BeforeDecision => badges.push("pending".into()),
+        ApprovalStatus::Rejected => badges.push("rejected".into()),
     }
-    if u.sign_up_status != "final" {
+    if u.sign_up_status != SignupStatus::Final {
         badges.push("unconfirmed".into());
     }
-    if u.is_locked {
+    if u.lock.is_locked {
         badges.push("locked".into());
     }
     if u.is_super_user {
@@ -83,16 +80,12 @@ fn line(sso: &Sso, u: &UserRow) -> UserLine {
     }
     UserLine {
         user_id: u.user_id.clone(),
-        username: u.username.clone(),
+        username: u.username.to_string(),
         display_name: u.display_name.clone().unwrap_or_default(),
-        email: u.email.as_deref().map(|e| sso.open_email(e)).unwrap_or_default(),
+        email: u.email.as_ref().map(|e| e.to_string()).unwrap_or_default(),
         signed_up: page_time(u.sign_up_time),
         badges,
     }
-}
-
-fn failed(e: &SsoError) -> Flash {
-    Flash::Error(sentence(e.visible_code().unwrap_or(SubStatus::CommonInternalError)))
 }
 
 #[derive(Deserialize)]
@@ -105,12 +98,12 @@ fn done_flash(done: Option<&str>) -> Option<Flash> {
 }
 
 pub async fn approvals(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) -> HttpResponse {
-    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin", w.base())).await {
+    let (current, admin) = match admin(&sso, &w, &format!("{}/admin", w.base())).await {
         Ok(a) => a,
         Err(res) => return res,
     };
-    let pending = sso.pending_approvals(&ctx, &current).await.unwrap_or_default();
-    let lines = pending.iter().map(|u| line(&sso, u)).collect();
+    let pending = sso.pending_approvals(&admin).await.unwrap_or_default();
+    let lines = pending.iter().map(line).collect();
     w.page(
         StatusCode::OK,
         views::approvals_page(&w.admin_chrome(&current), lines, done_flash(q.done.as_deref())),
@@ -127,10 +120,11 @@ pub async fn decide(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> HttpRespon
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let (_, ctx) = match admin(&sso, &w, &format!("{}/admin", w.base())).await {
+    let (_, admin) = match admin(&sso, &w, &format!("{}/admin", w.base())).await {
         Ok(a) => a,
         Err(res) => return res,
     };
+    let ctx = admin.ctx();
     if !w.csrf_ok(&get("csrf")) {
         return w.redirect(&format!("{}/admin", w.base()));
     }
@@ -139,13 +133,13 @@ pub async fn decide(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> HttpRespon
     for (_, id) in pairs.iter().filter(|(k, _)| k == "user_id") {
         let who = UserRef::Id(id.clone());
         let result = if approve {
-            sso.approve_user(&ctx, &who).await
+            sso.approve_user(&admin, &who).await
         } else {
-            sso.reject_user(&ctx, &who).await
+            sso.reject_user(&admin, &who).await
         };
         if result.is_ok() {
             n += 1;
-            if let Err(e) = sso.note_decision_reason(&ctx, id, &get("reason")).await {
+            if let Err(e) = sso.note_decision_reason(&admin, id, &get("reason")).await {
                 tracing::warn!(cid = %ctx.cid, error = %e, "could not audit a decision's reason");
             }
         }
@@ -169,7 +163,7 @@ pub struct UsersForm {
 }
 
 pub async fn users(sso: web::Data<Sso>, w: Web, q: web::Query<UsersForm>) -> HttpResponse {
-    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin/users", w.base())).await {
+    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/users", w.base())).await {
         Ok(a) => a,
         Err(res) => return res,
     };
@@ -192,34 +186,38 @@ pub async fn users(sso: web::Data<Sso>, w: Web, q: web::Query<UsersForm>) -> Htt
         email: q.email,
         status: q.status,
     };
-    match sso.search_users(&ctx, &current, criteria).await {
+    match sso.search_users(&admin, criteria).await {
         Ok(page) => {
-            let lines = page.result.iter().map(|u| line(&sso, u)).collect();
+            let lines = page.result.iter().map(line).collect();
             w.page(
                 StatusCode::OK,
                 views::users_page(&chrome, query, lines, page.cur_page, page.num_pages, page.total, None),
             )
         }
-        Err(e) => w.page(
-            StatusCode::BAD_REQUEST,
-            views::users_page(&chrome, query, vec![], 1, 1, 0, Some(failed(&e))),
-        ),
+        Err(e) => {
+            let error = PageError::from(&e);
+            w.page(
+                error.status,
+                views::users_page(&chrome, query, vec![], 1, 1, 0, Some(error.flash())),
+            )
+        }
     }
 }
 
-async fn detail(sso: &Sso, ctx: &Ctx, current: &CurrentSession, user_id: &str) -> Option<UserDetail> {
-    let user = sso.find_user(ctx, &UserRef::Id(user_id.to_owned())).await.ok()?;
+async fn detail(sso: &Sso, admin: &Admin, current: &CurrentSession, user_id: &str) -> Result<UserDetail, SsoError> {
+    let ctx = admin.ctx();
+    let user = sso.get_user(admin, &UserRef::Id(user_id.to_owned())).await?;
     let sessions = sso
         .list_sessions(ctx, current, Some(UserRef::Id(user_id.to_owned())))
         .await
         .unwrap_or_default();
-    let owner = sso.user_attr_owner(ctx, current, Some(user_id)).await.ok()?;
+    let owner = sso.user_attr_owner(ctx, current, Some(user_id)).await?;
     let attrs = sso.read_attrs(ctx, &owner, None).await.unwrap_or_default();
-    let list = sso.address_list(ctx, user_id).await.ok().flatten();
-    Some(UserDetail {
-        user: Some(line(sso, &user)),
-        approval_status: user.approval_status.clone(),
-        is_locked: user.is_locked,
+    let list = sso.address_list(admin, user_id).await.ok().flatten();
+    Ok(UserDetail {
+        user: Some(line(&user)),
+        approval_status: user.approval_status.to_string(),
+        is_locked: user.lock.is_locked,
         is_totp_enabled: user.is_totp_enabled,
         must_change: user.password_must_change,
         address_list: list.map(|l| l.join(", ")).unwrap_or_default(),
@@ -250,18 +248,18 @@ pub async fn user(
     q: web::Query<DoneQuery>,
 ) -> HttpResponse {
     let user_id = path.into_inner().1;
-    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin/users/{user_id}", w.base())).await {
+    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/users/{user_id}", w.base())).await {
         Ok(a) => a,
         Err(res) => return res,
     };
     let chrome = w.admin_chrome(&current);
-    match detail(&sso, &ctx, &current, &user_id).await {
-        Some(d) => w.page(
+    match detail(&sso, &admin, &current, &user_id).await {
+        Ok(d) => w.page(
             StatusCode::OK,
             views::user_page(&chrome, d, done_flash(q.done.as_deref())),
         ),
-        None => w.page(
-            StatusCode::NOT_FOUND,
+        Err(e) => w.page(
+            PageError::from(&e).status,
             views::user_page(&chrome, UserDetail::default(), None),
         ),
     }
@@ -283,33 +281,30 @@ pub async fn user_action(
             .unwrap_or_default()
     };
     let page = format!("{}/admin/users/{user_id}", w.base());
-    let (current, ctx) = match admin(&sso, &w, &page).await {
+    let (current, admin) = match admin(&sso, &w, &page).await {
         Ok(a) => a,
         Err(res) => return res,
     };
+    let ctx = admin.ctx();
     if !w.csrf_ok(&get("csrf")) {
         return w.redirect(&page);
     }
     let who = UserRef::Id(user_id.clone());
     let result: Result<(), SsoError> = match verb.as_str() {
-        "lock" => sso.lock_user(&ctx, &who).await.map(|_| ()),
-        "unlock" => sso.unlock_user(&ctx, &who).await.map(|_| ()),
-        "approve" => sso.approve_user(&ctx, &who).await.map(|_| ()),
-        "reject" => sso.reject_user(&ctx, &who).await.map(|_| ()),
-        "reset-totp" => sso.reset_totp(&ctx, &who).await.map(|_| ()),
+        "lock" => sso.lock_user(&admin, &who).await.map(|_| ()),
+        "unlock" => sso.unlock_user(&admin, &who).await.map(|_| ()),
+        "approve" => sso.approve_user(&admin, &who).await.map(|_| ()),
+        "reject" => sso.reject_user(&admin, &who).await.map(|_| ()),
+        "reset-totp" => sso.reset_totp(&admin, &who).await.map(|_| ()),
         "force-change" => {
-            let mut data = Map::new();
-            data.insert("password_must_change".into(), Value::Bool(true));
-            let rules = UpdateRules {
-                allow_totp_toggle: false,
-                parse_time: |_| None,
+            let patch = UserPatch {
+                password_must_change: Some(true),
+                ..UserPatch::default()
             };
-            sso.update_user(&ctx, &current, Some(&user_id), data, rules)
-                .await
-                .map(|_| ())
+            sso.update_user(&admin, &user_id, patch).await.map(|_| ())
         }
         "password" => sso
-            .set_user_password(&ctx, &current, &user_id, Password::new(get("new_password")), true, None)
+            .set_password(&admin, &who, Password::new(get("new_password")), true, None)
             .await
             .map(|_| ()),
         "address-list" => {
@@ -320,9 +315,9 @@ pub async fn user_action(
                     .filter(|s| !s.is_empty())
                     .collect()
             });
-            sso.set_address_list(&ctx, &user_id, list).await
+            sso.set_address_list(&admin, &user_id, list).await
         }
-        "sessions" => sso.end_session(&ctx, &current, &get("session_id")).await,
+        "sessions" => sso.end_session(ctx, &current, &get("session_id")).await,
         _ => Err(SsoError::refused(
             crate::sso::Kind::NotFound,
             SubStatus::CommonInvalidInput,
@@ -331,12 +326,10 @@ pub async fn user_action(
     match result {
         Ok(()) => w.redirect(&format!("{page}?done={verb}")),
         Err(e) => {
+            let error = PageError::from(&e);
             let chrome = w.admin_chrome(&current);
-            let d = detail(&sso, &ctx, &current, &user_id).await.unwrap_or_default();
-            w.page(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                views::user_page(&chrome, d, Some(failed(&e))),
-            )
+            let d = detail(&sso, &admin, &current, &user_id).await.unwrap_or_default();
+            w.page(error.status, views::user_page(&chrome, d, Some(error.flash())))
         }
     }
 }
@@ -356,7 +349,7 @@ pub struct AuditQuery {
 }
 
 pub async fn audit(sso: web::Data<Sso>, w: Web, q: web::Query<AuditQuery>) -> HttpResponse {
-    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin/audit", w.base())).await {
+    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/audit", w.base())).await {
         Ok(a) => a,
         Err(res) => return res,
     };
@@ -376,7 +369,7 @@ pub async fn audit(sso: web::Data<Sso>, w: Web, q: web::Query<AuditQuery>) -> Ht
         until: None,
     };
     let page = q.page.unwrap_or(1).max(1);
-    let found = sso.audit_entries(&ctx, filter, Some(page), Some(50)).await;
+    let found = sso.audit_entries(&admin, filter, Some(page), Some(50)).await;
     let (lines, total) = match found {
         Ok(p) => (
             p.result
@@ -411,7 +404,7 @@ async fn settings_view(
     sso: &Sso,
     w: &Web,
     current: &CurrentSession,
-    ctx: &Ctx,
+    admin: &Admin,
     flash: Option<Flash>,
     new_key: Option<(String, String)>,
     status: StatusCode,
@@ -420,8 +413,9 @@ async fn settings_view(
         .resolve_tenant(w.tenant.slug.as_str())
         .await
         .unwrap_or_else(|_| w.tenant.clone());
-    let ctx = Ctx { tenant, ..ctx.clone() };
-    let (effective, overrides) = sso.settings_view(&ctx).await.unwrap_or_default();
+    let fresh = admin.refreshed(tenant);
+    let admin = fresh.as_ref().unwrap_or(admin);
+    let (effective, overrides) = sso.settings_view(admin).await.unwrap_or_default();
     let fields = EDITABLE
         .iter()
         .map(|key| {
@@ -440,7 +434,7 @@ async fn settings_view(
         })
         .collect();
     let apps = sso
-        .apps(&ctx)
+        .apps(admin)
         .await
         .unwrap_or_default()
         .into_iter()
@@ -466,7 +460,7 @@ async fn settings_view(
 }
 
 pub async fn settings(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) -> HttpResponse {
-    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
         Ok(a) => a,
         Err(res) => return res,
     };
@@ -474,7 +468,7 @@ pub async fn settings(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) -> 
         &sso,
         &w,
         &current,
-        &ctx,
+        &admin,
         done_flash(q.done.as_deref()),
         None,
         StatusCode::OK,
@@ -496,7 +490,7 @@ fn typed(text: &str) -> Value {
 
 pub async fn save_settings(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> HttpResponse {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
-    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
         Ok(a) => a,
         Err(res) => return res,
     };
@@ -508,7 +502,7 @@ pub async fn save_settings(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> Htt
     if !w.csrf_ok(csrf) {
         return w.redirect(&format!("{}/admin/settings", w.base()));
     }
-    let (effective, _) = sso.settings_view(&ctx).await.unwrap_or_default();
+    let (effective, _) = sso.settings_view(&admin).await.unwrap_or_default();
     let mut changes = Vec::new();
     for (key, text) in pairs.iter().filter(|(k, _)| EDITABLE.contains(&k.as_str())) {
         let (section, name) = key.split_once('.').unwrap_or((key, ""));
@@ -529,23 +523,15 @@ pub async fn save_settings(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> Htt
     if changes.is_empty() {
         return w.redirect(&format!("{}/admin/settings", w.base()));
     }
-    match sso.set_settings(&ctx, changes).await {
+    match sso.set_settings(&admin, changes).await {
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=settings-saved", w.base())),
         Err(e) => {
+            let error = PageError::from(&e);
             let flash = match &e {
                 SsoError::Invalid { key, .. } => Flash::Error(format!("The value of {key} is not valid.")),
-                other => failed(other),
+                _ => error.flash(),
             };
-            settings_view(
-                &sso,
-                &w,
-                &current,
-                &ctx,
-                Some(flash),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            settings_view(&sso, &w, &current, &admin, Some(flash), None, error.status).await
         }
     }
 }
@@ -559,26 +545,18 @@ pub struct AppForm {
 }
 
 pub async fn add_app(sso: web::Data<Sso>, w: Web, form: web::Form<AppForm>) -> HttpResponse {
-    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
         Ok(a) => a,
         Err(res) => return res,
     };
     if !w.csrf_ok(&form.csrf) {
         return w.redirect(&format!("{}/admin/settings", w.base()));
     }
-    match sso.put_app(&ctx, form.name.trim(), true, true, false).await {
+    match sso.put_app(&admin, form.name.trim(), true, true, false).await {
         Ok(_) => w.redirect(&format!("{}/admin/settings?done=app-added", w.base())),
         Err(e) => {
-            settings_view(
-                &sso,
-                &w,
-                &current,
-                &ctx,
-                Some(failed(&e)),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let error = PageError::from(&e);
+            settings_view(&sso, &w, &current, &admin, Some(error.flash()), None, error.status).await
         }
     }
 }
@@ -602,7 +580,7 @@ pub async fn new_key(
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
     let app = path.into_inner().1;
-    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
         Ok(a) => a,
         Err(res) => return res,
     };
@@ -610,19 +588,11 @@ pub async fn new_key(
         return w.redirect(&format!("{}/admin/settings", w.base()));
     }
     // The key is shown on this response only: no redirect.
-    match sso.create_app_key(&ctx, &app).await {
-        Ok(k) => settings_view(&sso, &w, &current, &ctx, None, Some((app, k.key)), StatusCode::OK).await,
+    match sso.create_app_key(&admin, &app).await {
+        Ok(k) => settings_view(&sso, &w, &current, &admin, None, Some((app, k.key)), StatusCode::OK).await,
         Err(e) => {
-            settings_view(
-                &sso,
-                &w,
-                &current,
-                &ctx,
-                Some(failed(&e)),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let error = PageError::from(&e);
+            settings_view(&sso, &w, &current, &admin, Some(error.flash()), None, error.status).await
         }
     }
 }
@@ -634,32 +604,24 @@ pub async fn revoke_key(
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
     let (_, app, key_id) = path.into_inner();
-    let (current, ctx) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
         Ok(a) => a,
         Err(res) => return res,
     };
     if !w.csrf_ok(&form.csrf) {
         return w.redirect(&format!("{}/admin/settings", w.base()));
     }
-    match sso.revoke_app_key(&ctx, &app, &key_id).await {
+    match sso.revoke_app_key(&admin, &app, &key_id).await {
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=key-revoked", w.base())),
         Err(e) => {
-            settings_view(
-                &sso,
-                &w,
-                &current,
-                &ctx,
-                Some(failed(&e)),
-                None,
-                StatusCode::UNPROCESSABLE_ENTITY,
-            )
-            .await
+            let error = PageError::from(&e);
+            settings_view(&sso, &w, &current, &admin, Some(error.flash()), None, error.status).await
         }
     }
 }
 
 /// The operators' page exists on `system` only.
-async fn operator(sso: &Sso, w: &Web) -> Result<(CurrentSession, Ctx), HttpResponse> {
+async fn operator(sso: &Sso, w: &Web) -> Result<(CurrentSession, Admin), HttpResponse> {
     if !w.tenant.slug.is_system() {
         return Err(w.page(
             StatusCode::NOT_FOUND,
@@ -695,10 +657,11 @@ pub async fn tenants(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) -> H
 }
 
 pub async fn create_tenant(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfForm>) -> HttpResponse {
-    let (_, ctx) = match operator(&sso, &w).await {
+    let (_, admin) = match operator(&sso, &w).await {
         Ok(a) => a,
         Err(res) => return res,
     };
+    let ctx = admin.ctx();
     if !w.csrf_ok(&form.csrf) {
         return w.redirect(&format!("{}/admin/tenants", w.base()));
     }
@@ -708,15 +671,18 @@ pub async fn create_tenant(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfForm
         .await
     {
         Ok(t) => w.redirect(&format!("{}/admin/tenants?done=created-{}", w.base(), t.slug)),
-        Err(e) => w.page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            message_page(
-                &w.chrome(None),
-                "Not created",
-                failed(&e),
-                Some((format!("{}/admin/tenants", w.base()), "Back".into())),
-            ),
-        ),
+        Err(e) => {
+            let error = PageError::from(&e);
+            w.page(
+                error.status,
+                message_page(
+                    &w.chrome(None),
+                    "Not created",
+                    error.flash(),
+                    Some((format!("{}/admin/tenants", w.base()), "Back".into())),
+                ),
+            )
+        }
     }
 }
 
@@ -727,10 +693,11 @@ pub async fn tenant_action(
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
     let (_, slug, verb) = path.into_inner();
-    let (_, ctx) = match operator(&sso, &w).await {
+    let (_, admin) = match operator(&sso, &w).await {
         Ok(a) => a,
         Err(res) => return res,
     };
+    let ctx = admin.ctx();
     if !w.csrf_ok(&form.csrf) {
         return w.redirect(&format!("{}/admin/tenants", w.base()));
     }
@@ -742,9 +709,15 @@ pub async fn tenant_action(
             } else {
                 TenantStatus::Active
             };
-            sso.set_tenant_status(&Ctx { tenant: target, ..ctx }, status)
-                .await
-                .map(|_| ())
+            sso.set_tenant_status(
+                &Ctx {
+                    tenant: target,
+                    ..ctx.clone()
+                },
+                status,
+            )
+            .await
+            .map(|_| ())
         }
         (_, Err(e)) => Err(e),
         _ => Err(SsoError::refused(
@@ -754,15 +727,18 @@ pub async fn tenant_action(
     };
     match result {
         Ok(()) => w.redirect(&format!("{}/admin/tenants?done={verb}-{slug}", w.base())),
-        Err(e) => w.page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            message_page(
-                &w.chrome(None),
-                "That did not work",
-                failed(&e),
-                Some((format!("{}/admin/tenants", w.base()), "Back".into())),
-            ),
-        ),
+        Err(e) => {
+            let error = PageError::from(&e);
+            w.page(
+                error.status,
+                message_page(
+                    &w.chrome(None),
+                    "That did not work",
+                    error.flash(),
+                    Some((format!("{}/admin/tenants", w.base()), "Back".into())),
+                ),
+            )
+        }
     }
 }
 

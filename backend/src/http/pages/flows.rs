@@ -1,6 +1,7 @@
 //! Sign-up, confirmation from the e-mail link, password reset from the e-mail link, and confirming a changed
 //! e-mail address. Links open a page with a button, so a mail scanner that follows links uses nothing up.
 
+use super::page_error::PageError;
 use super::sentences::{policy_lines, sentence};
 use super::session::Web;
 use crate::crypto::password::Password;
@@ -23,17 +24,6 @@ fn expired(w: &Web) -> HttpResponse {
         None,
     );
     w.page(StatusCode::FORBIDDEN, html)
-}
-
-fn status_for(code: SubStatus) -> StatusCode {
-    match code.code() {
-        "E011001" | "E011002" => StatusCode::TOO_MANY_REQUESTS,
-        "E008005" => StatusCode::SERVICE_UNAVAILABLE,
-        "E001002" | "E002002" | "E005007" => StatusCode::CONFLICT,
-        "E005006" => StatusCode::NOT_FOUND,
-        "E005001" | "E010001" => StatusCode::FORBIDDEN,
-        _ => StatusCode::UNPROCESSABLE_ENTITY,
-    }
 }
 
 async fn rules(sso: &Sso, w: &Web) -> Vec<String> {
@@ -111,13 +101,13 @@ pub async fn signup(sso: web::Data<Sso>, w: Web, form: web::Form<SignupForm>) ->
     match sso.signup(&w.ctx, request).await {
         Ok(_) => w.redirect(&format!("{}/signup/waiting", w.base())),
         Err(e) => {
-            let code = e.visible_code().unwrap_or(SubStatus::CommonInternalError);
-            let text = if code == SubStatus::AuthNotAllowed {
+            let error = PageError::from(&e);
+            let text = if error.code == SubStatus::AuthNotAllowed {
                 "We could not create this account.".to_owned()
             } else {
-                sentence(code)
+                error.sentence()
             };
-            again(Flash::Error(text), status_for(code), sso, w, f.username, f.email).await
+            again(Flash::Error(text), error.status, sso, w, f.username, f.email).await
         }
     }
 }
@@ -173,8 +163,8 @@ pub async fn confirm(sso: web::Data<Sso>, w: Web, form: web::Form<TokenForm>) ->
             None,
         ),
         Err(e) => {
-            let code = e.visible_code().unwrap_or(SubStatus::CommonInternalError);
-            ("This link did not work", Flash::Error(sentence(code)), status_for(code), None)
+            let error = PageError::from(&e);
+            ("This link did not work", error.flash(), error.status, None)
         }
     };
     w.page(status, message_page(&w.chrome(None), title, flash, link))
@@ -209,11 +199,8 @@ pub async fn reset(sso: web::Data<Sso>, w: Web, form: web::Form<ResetForm>) -> H
             )
         }
         Err(e) => {
-            let code = e.visible_code().unwrap_or(SubStatus::CommonInternalError);
-            w.page(
-                status_for(code),
-                reset_request_page(&w.chrome(None), Some(Flash::Error(sentence(code)))),
-            )
+            let error = PageError::from(&e);
+            w.page(error.status, reset_request_page(&w.chrome(None), Some(error.flash())))
         }
     }
 }
@@ -291,15 +278,10 @@ pub async fn reset_complete(sso: web::Data<Sso>, w: Web, form: web::Form<Complet
             )
         }
         Err(e) => {
-            let code = e.visible_code().unwrap_or(SubStatus::CommonInternalError);
+            let error = PageError::from(&e);
             w.page(
-                status_for(code),
-                message_page(
-                    &w.chrome(None),
-                    "This link did not work",
-                    Flash::Error(sentence(code)),
-                    None,
-                ),
+                error.status,
+                message_page(&w.chrome(None), "This link did not work", error.flash(), None),
             )
         }
     }
@@ -333,15 +315,10 @@ pub async fn email_confirm(sso: web::Data<Sso>, w: Web, form: web::Form<TokenFor
             ),
         ),
         Err(e) => {
-            let code = e.visible_code().unwrap_or(SubStatus::CommonInternalError);
+            let error = PageError::from(&e);
             w.page(
-                status_for(code),
-                message_page(
-                    &w.chrome(None),
-                    "This link did not work",
-                    Flash::Error(sentence(code)),
-                    None,
-                ),
+                error.status,
+                message_page(&w.chrome(None), "This link did not work", error.flash(), None),
             )
         }
     }

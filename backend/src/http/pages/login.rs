@@ -2,16 +2,17 @@
 //! when one is required. Each step after the first is carried by the domain's continuation in an HttpOnly
 //! cookie, never by the password.
 
-use super::sentences::{policy_lines, sentence};
+use super::page_error::PageError;
+use super::sentences::policy_lines;
 use super::session::Web;
 use crate::crypto::password::Password;
-use crate::sso::error::LoginStep as Step;
+use crate::sso::error::LoginStep;
 use crate::sso::login::LoginRequest;
 use crate::sso::{Sso, SsoError, UserRef};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use gatehouse_frontend::Flash;
-use gatehouse_frontend::auth::{LoginStep, LoginView, login_page};
+use gatehouse_frontend::auth::{LoginView, login_page};
 use gatehouse_shared::SubStatus;
 use serde::Deserialize;
 
@@ -20,8 +21,9 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
+/// A login page; `step` is `None` for the first one, the password.
 fn view(
-    step: LoginStep,
+    step: Option<LoginStep>,
     username: String,
     flash: Option<Flash>,
     policy: Vec<String>,
@@ -44,7 +46,7 @@ pub async fn form(sso: web::Data<Sso>, w: Web, q: web::Query<NextQuery>) -> Http
         StatusCode::OK,
         login_page(
             &w.chrome(None),
-            view(LoginStep::Password, String::new(), None, vec![], q.into_inner().next),
+            view(None, String::new(), None, vec![], q.into_inner().next),
         ),
     )
 }
@@ -81,7 +83,7 @@ pub async fn password(sso: web::Data<Sso>, w: Web, form: web::Form<PasswordForm>
         password: Some(Password::new(f.password)),
         ..LoginRequest::default()
     };
-    finish(&sso, &w, request, LoginStep::Password, f.username, f.next).await
+    finish(&sso, &w, request, None, f.username, f.next).await
 }
 
 #[derive(Deserialize)]
@@ -102,7 +104,7 @@ pub async fn code_form(w: Web, q: web::Query<NextQuery>) -> HttpResponse {
         StatusCode::OK,
         login_page(
             &w.chrome(None),
-            view(LoginStep::Code, String::new(), None, vec![], q.into_inner().next),
+            view(Some(LoginStep::Totp), String::new(), None, vec![], q.into_inner().next),
         ),
     )
 }
@@ -120,7 +122,7 @@ pub async fn code(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>) -> Htt
         totp_code: Some(f.code),
         ..LoginRequest::default()
     };
-    finish(&sso, &w, request, LoginStep::Code, String::new(), f.next).await
+    finish(&sso, &w, request, Some(LoginStep::Totp), String::new(), f.next).await
 }
 
 #[derive(Deserialize)]
@@ -151,7 +153,13 @@ pub async fn new_password_form(sso: web::Data<Sso>, w: Web, q: web::Query<NextQu
         StatusCode::OK,
         login_page(
             &w.chrome(None),
-            view(LoginStep::NewPassword, String::new(), None, rules, q.into_inner().next),
+            view(
+                Some(LoginStep::NewPassword),
+                String::new(),
+                None,
+                rules,
+                q.into_inner().next,
+            ),
         ),
     )
 }
@@ -171,7 +179,7 @@ pub async fn new_password(sso: web::Data<Sso>, w: Web, form: web::Form<NewPasswo
             StatusCode::UNPROCESSABLE_ENTITY,
             login_page(
                 &w.chrome(None),
-                view(LoginStep::NewPassword, String::new(), flash, rules, f.next),
+                view(Some(LoginStep::NewPassword), String::new(), flash, rules, f.next),
             ),
         );
     }
@@ -180,7 +188,7 @@ pub async fn new_password(sso: web::Data<Sso>, w: Web, form: web::Form<NewPasswo
         new_password: Some(Password::new(f.new_password)),
         ..LoginRequest::default()
     };
-    finish(&sso, &w, request, LoginStep::NewPassword, String::new(), f.next).await
+    finish(&sso, &w, request, Some(LoginStep::NewPassword), String::new(), f.next).await
 }
 
 /// Runs the login and turns its outcome into the next page.
@@ -188,7 +196,7 @@ async fn finish(
     sso: &Sso,
     w: &Web,
     request: LoginRequest,
-    step: LoginStep,
+    step: Option<LoginStep>,
     username: String,
     next: Option<String>,
 ) -> HttpResponse {
@@ -219,40 +227,31 @@ async fn finish(
             ..
         }) => {
             let path = match more {
-                Step::Totp => "login/code",
-                Step::NewPassword => "login/new-password",
+                LoginStep::Totp => "login/code",
+                LoginStep::NewPassword => "login/new-password",
             };
             let mut res = w.redirect(&format!("{}/{path}{next_q}", w.base()));
             w.set_continuation(&mut res, &continuation.0);
             res
         }
         Err(e) => {
-            let code = e.visible_code().unwrap_or(SubStatus::CommonInternalError);
-            let text = match (step, code) {
-                (LoginStep::Code, SubStatus::AuthNotAllowed) => {
+            let error = PageError::from(&e);
+            let text = match (step, error.code) {
+                (Some(LoginStep::Totp), SubStatus::AuthNotAllowed) => {
                     "That code is not right. Codes change every 30 seconds; try the current one.".to_owned()
                 }
-                _ => sentence(code),
+                _ => error.sentence(),
             };
-            let status = match code {
-                SubStatus::ThrottleAddress | SubStatus::ThrottleHashQueue => StatusCode::TOO_MANY_REQUESTS,
-                SubStatus::CommonUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-                c if c.code().starts_with("E003") && step == LoginStep::NewPassword => StatusCode::UNPROCESSABLE_ENTITY,
-                _ => StatusCode::UNAUTHORIZED,
-            };
-            let rules = if step == LoginStep::NewPassword {
-                policy(sso, w).await
-            } else {
-                vec![]
-            };
+            let new_password = step == Some(LoginStep::NewPassword);
+            let rules = if new_password { policy(sso, w).await } else { vec![] };
             // A refused continuation starts the login again from the password.
-            let step = if step == LoginStep::NewPassword && code == SubStatus::AuthNotAllowed {
-                LoginStep::Password
+            let step = if new_password && error.code == SubStatus::AuthNotAllowed {
+                None
             } else {
                 step
             };
             w.page(
-                status,
+                error.status,
                 login_page(
                     &w.chrome(None),
                     view(step, username, Some(Flash::Error(text)), rules, next),

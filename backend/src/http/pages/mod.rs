@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod flows;
 pub mod login;
+pub mod page_error;
 pub mod sentences;
 pub mod session;
 
@@ -77,9 +78,16 @@ pub async fn root(sso: web::Data<Sso>) -> HttpResponse {
         Ok(_) => HttpResponse::Found()
             .insert_header((header::LOCATION, "/t/default/login"))
             .finish(),
-        Err(_) => HttpResponse::NotFound()
-            .content_type("text/plain; charset=utf-8")
-            .body("No default tenant."),
+        Err(e) => {
+            let error = page_error::PageError::from(&e);
+            let text = match error.code {
+                gatehouse_shared::SubStatus::TenantNoSuchTenant => "No default tenant.".to_owned(),
+                _ => error.sentence(),
+            };
+            HttpResponse::build(error.status)
+                .content_type("text/plain; charset=utf-8")
+                .body(text)
+        }
     }
 }
 

@@ -83,7 +83,7 @@ impl Web {
 
     pub fn chrome(&self, user: Option<&str>) -> Chrome {
         Chrome {
-            tenant_slug: self.tenant.slug.to_string(),
+            tenant_slug: self.tenant.slug.clone(),
             tenant_name: self.tenant.display_name.clone(),
             user: user.map(str::to_owned),
             csrf: self.csrf.clone(),
@@ -93,7 +93,7 @@ impl Web {
 
     /// The chrome of an administration page: it warns a super-user who has not enabled 2FA.
     pub fn admin_chrome(&self, current: &CurrentSession) -> Chrome {
-        let mut chrome = self.chrome(Some(&current.user.username));
+        let mut chrome = self.chrome(Some(current.user.username.as_str()));
         if !current.user.is_totp_enabled {
             chrome.warning = Some(
                 "Your account has no two-factor authentication. Administrators should enable it on their account page."

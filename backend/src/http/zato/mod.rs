@@ -7,6 +7,7 @@ pub mod body;
 pub mod sessions;
 pub mod signup;
 pub mod user;
+pub mod user_view;
 pub mod users;
 
 use actix_web::web;

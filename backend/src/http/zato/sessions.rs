@@ -2,18 +2,18 @@
 //! No reply carries a raw session id (quirk Q3).
 
 use super::body::{Body, authed_by, ok, with_app};
+use crate::domain::Session;
 use crate::http::call::{Call, zato_time};
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::sso::Sso;
 use crate::sso::login::ExpiryCheck;
-use crate::store::sessions::SessionRow;
 use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
 
 type Json = JsonBody<Map<String, Value>>;
 
-fn session_fields(s: &SessionRow) -> Map<String, Value> {
+fn session_fields(s: &Session) -> Map<String, Value> {
     let mut m = Map::new();
     m.insert("session_id".into(), json!(s.session_id));
     m.insert("creation_time".into(), json!(zato_time(s.creation_time)));

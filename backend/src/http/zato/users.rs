@@ -2,19 +2,18 @@
 //! `/user/reject`, `/user/lock`, `/user/totp` and `/user/search`.
 
 use super::body::{Body, authed_by, ok, parse_zato_time, with_app};
+use super::user_view::{FieldSet, user_fields};
 use crate::crypto::password::Password;
 use crate::http::api_v1::users::CreateUser;
-use crate::http::call::{Call, zato_time};
+use crate::http::call::Call;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
+use crate::http::user_patch::{self, UnknownKeys};
 use crate::sso::login::ExpiryCheck;
 use crate::sso::search::SearchCriteria;
-use crate::sso::session::super_user_required;
 use crate::sso::totp_enrolment::FactorProof;
-use crate::sso::user_admin::{UpdateRules, is_update_field};
-use crate::sso::user_view::FieldSet;
+use crate::sso::user_admin::TotpToggle;
 use crate::sso::{Sso, UserRef};
-use crate::store::users::UserRow;
 use actix_web::{HttpResponse, web};
 use serde_json::{Map, Value, json};
 
@@ -38,30 +37,17 @@ const CREATE_FIELDS: &[&str] = &[
     "auto_approve",
 ];
 
-fn user_fields(sso: &Sso, user: &UserRow, fields: FieldSet) -> Map<String, Value> {
-    sso.user_json(user, fields, zato_time, true)
-}
-
 /// `GET /zato/sso/user`: the caller, or (for a super-user) the user of `user_id`.
 pub async fn get(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpResponse, ApiError> {
     let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
     let user = match body.opt("user_id")? {
-        Some(id) if id != a.current.user.user_id => {
-            if !a.current.user.is_super_user {
-                return Err(super_user_required().into());
-            }
-            sso.find_user(&a.ctx, &UserRef::Id(id)).await?
-        }
+        Some(id) if id != a.current.user.user_id => sso.get_user(&a.admin()?, &UserRef::Id(id)).await?,
         _ => a.current.user.clone(),
     };
-    let fields = if a.current.user.is_super_user {
-        FieldSet::Full
-    } else {
-        FieldSet::Regular
-    };
-    Ok(ok(&call, user_fields(&sso, &user, fields)))
+    let fields = FieldSet::for_caller(a.current.user.is_super_user);
+    Ok(ok(&call, user_fields(&user, fields)))
 }
 
 /// `POST /zato/sso/user`: a super-user creates a regular user.
@@ -69,9 +55,7 @@ pub async fn create(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpR
     let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
-    if !a.current.user.is_super_user {
-        return Err(super_user_required().into());
-    }
+    let admin = a.admin()?;
     // Zato's service copies the keys it knows and ignores the rest (rate limits included).
     let mut fields = body.0;
     fields.retain(|k, _| CREATE_FIELDS.contains(&k.as_str()));
@@ -83,8 +67,8 @@ pub async fn create(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpR
     if new.totp_enabled == Some(true) && new.totp_key.is_none() {
         new.totp_key = Some(crate::sso::totp::new_key());
     }
-    let user = sso.create_user(&a.ctx, new).await?;
-    Ok(ok(&call, user_fields(&sso, &user, FieldSet::Full)))
+    let user = sso.create_user(&admin, new).await?;
+    Ok(ok(&call, user_fields(&user, FieldSet::Full)))
 }
 
 /// `PATCH /zato/sso/user`: the caller's own fields, or (for a super-user) anyone's by `user_id`.
@@ -94,14 +78,15 @@ pub async fn update(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpR
     let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
     let target = body.opt("user_id")?;
     let policy = sso.policy(&a.ctx.tenant).await?;
-    let rules = UpdateRules {
-        allow_totp_toggle: policy.zato_compat.allow_totp_toggle,
-        parse_time: parse_zato_time,
+    let toggle = if policy.zato_compat.allow_totp_toggle {
+        TotpToggle::Allowed
+    } else {
+        TotpToggle::Refused
     };
     // Zato's service copies only the attributes it knows: anything else (`totp_key` included) is ignored.
-    let mut data = body.without(&["ust", "current_app", "user_id"]);
-    data.retain(|k, _| is_update_field(k));
-    sso.update_user(&a.ctx, &a.current, target.as_deref(), data, rules)
+    let data = body.without(&["ust", "current_app", "user_id"]);
+    let patch = user_patch::parse(&data, parse_zato_time, UnknownKeys::Ignore)?;
+    sso.update_user_by(&a.ctx, &a.current, target.as_deref(), patch, toggle)
         .await?;
     Ok(ok(&call, Map::new()))
 }
@@ -112,7 +97,7 @@ pub async fn delete(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpR
     let call = with_app(call, &body)?;
     let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
     let user_id = body.req("user_id")?;
-    sso.delete_user(&a.ctx, &a.current, &user_id).await?;
+    sso.delete_user(&a.admin()?, &user_id).await?;
     Ok(ok(&call, Map::new()))
 }
 
@@ -131,7 +116,7 @@ pub async fn password(sso: web::Data<Sso>, call: Call, body: Json) -> Result<Htt
                 .get::<i64>("password_expiry")?
                 .filter(|d| *d > 0)
                 .map(|d| u32::try_from(d).unwrap_or(u32::MAX));
-            sso.set_user_password(&a.ctx, &a.current, &id, new_password, must_change, days)
+            sso.set_password(&a.admin()?, &UserRef::Id(id), new_password, must_change, days)
                 .await?;
         }
         _ => {
@@ -147,15 +132,13 @@ async fn state(sso: web::Data<Sso>, call: Call, body: Json, verb: &str) -> Resul
     let body = Body(body.take()?);
     let call = with_app(call, &body)?;
     let a = authed_by(&sso, &call, &body, "ust", ExpiryCheck::Enforce).await?;
-    if !a.current.user.is_super_user {
-        return Err(super_user_required().into());
-    }
+    let admin = a.admin()?;
     let who = UserRef::Id(body.req("user_id")?);
     match verb {
-        "approve" => sso.approve_user(&a.ctx, &who).await?,
-        "reject" => sso.reject_user(&a.ctx, &who).await?,
-        "lock" => sso.lock_user(&a.ctx, &who).await?,
-        _ => sso.unlock_user(&a.ctx, &who).await?,
+        "approve" => sso.approve_user(&admin, &who).await?,
+        "reject" => sso.reject_user(&admin, &who).await?,
+        "lock" => sso.lock_user(&admin, &who).await?,
+        _ => sso.unlock_user(&admin, &who).await?,
     };
     Ok(ok(&call, Map::new()))
 }
@@ -217,7 +200,7 @@ pub async fn search(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpR
         cur_page: body.get("cur_page")?,
         page_size: body.get("page_size")?,
     };
-    let page = sso.search_users(&a.ctx, &a.current, criteria).await?;
+    let page = sso.search_users(&a.admin()?, criteria).await?;
     let mut reply = Map::new();
     reply.insert("total".into(), json!(page.total));
     reply.insert("num_pages".into(), json!(page.num_pages));
@@ -230,7 +213,7 @@ pub async fn search(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpR
     let result: Vec<Value> = page
         .result
         .iter()
-        .map(|u| Value::Object(user_fields(&sso, u, FieldSet::Full)))
+        .map(|u| Value::Object(user_fields(u, FieldSet::Full)))
         .collect();
     reply.insert("result".into(), Value::Array(result));
     Ok(ok(&call, reply))

@@ -1,0 +1,159 @@
+//! Delivering the durable outbox: a background sender delivers what is due through the
+//! [`Mailer`](crate::mail::Mailer), retrying with backoff, so an SMTP outage loses nothing and never fails a
+//! user's request. Permanent failures are marked for operators.
+
+use super::{Ctx, Sso, SsoError, SsoResult};
+use crate::store::TenantPk;
+use crate::store::outbox::{self, OutboxRow};
+use chrono::TimeDelta;
+use std::time::Duration;
+
+/// What one pass of the sender did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Delivered {
+    pub sent: usize,
+    pub retried: usize,
+    pub failed: usize,
+}
+
+/// Waits between attempts: 5 s, doubling, at most an hour.
+fn backoff(attempts: i32) -> TimeDelta {
+    let exp = u32::try_from(attempts.clamp(0, 10)).unwrap_or(10);
+    TimeDelta::seconds((5_i64 << exp).min(3600))
+}
+
+impl Sso {
+    /// Resolves the waiting password-reset requests, then delivers every message due now, once each.
+    pub async fn deliver_due(&self) -> SsoResult<Delivered> {
+        // Waiting password-reset requests become messages first, so this pass sends the links they make.
+        self.resolve_reset_requests().await?;
+        let mut done = Delivered::default();
+        // Tenant by tenant: row-level security shows a transaction only its own tenant's messages.
+        for tenant in self.list_tenants().await? {
+            self.deliver_due_of(tenant.pk, &mut done).await?;
+        }
+        Ok(done)
+    }
+
+    /// Every message of every tenant, oldest first (for operators: `gatehouse mail list`).
+    pub async fn all_mail(&self) -> SsoResult<Vec<OutboxRow>> {
+        let mut rows = Vec::new();
+        for tenant in self.list_tenants().await? {
+            let pk = tenant.pk;
+            rows.extend(self.store.tenant(pk, move |conn| outbox::all(conn, pk)).await?);
+        }
+        rows.sort_by_key(|r| r.id);
+        Ok(rows)
+    }
+
+    async fn deliver_due_of(&self, tenant: TenantPk, done: &mut Delivered) -> SsoResult<()> {
+        let now = self.clock.now();
+        let due = self
+            .store
+            .tenant(tenant, move |conn| outbox::due(conn, tenant, now, 100))
+            .await?;
+        for row in due {
+            let mailer = std::sync::Arc::clone(&self.mailer);
+            let from = self.config.mail.from.clone();
+            let outcome = tokio::task::spawn_blocking(move || {
+                let result = mailer.send(&from, &row);
+                (row, result)
+            })
+            .await
+            .map_err(|e| SsoError::Internal(format!("mail task: {e}")))?;
+            let (row, result) = outcome;
+            let now = self.clock.now();
+            let max = i32::try_from(self.config.mail.max_attempts.max(1)).unwrap_or(i32::MAX);
+            match result {
+                Ok(()) => {
+                    self.store
+                        .tenant(tenant, move |conn| outbox::mark_sent(conn, row.id, now))
+                        .await?;
+                    done.sent += 1;
+                }
+                Err(failure) => {
+                    let give_up = failure.permanent || row.attempts + 1 >= max;
+                    tracing::warn!(message_id = row.id, attempts = row.attempts + 1, permanent = give_up, error = %failure.message, "mail not delivered");
+                    let next = now + backoff(row.attempts);
+                    let failed = give_up.then_some(now);
+                    self.store
+                        .tenant(tenant, move |conn| {
+                            outbox::mark_attempt_failed(conn, row.id, &failure.message, next, failed)
+                        })
+                        .await?;
+                    if give_up {
+                        done.failed += 1;
+                    } else {
+                        done.retried += 1;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs the sender forever on the current runtime.
+    pub fn spawn_mail_sender(&self) {
+        let sso = self.clone();
+        let every = Duration::from_secs(self.config.mail.poll_interval_seconds.max(1));
+        actix_web::rt::spawn(async move {
+            loop {
+                if let Err(e) = sso.deliver_due().await {
+                    tracing::warn!(error = %e, "mail sender pass failed; retrying");
+                }
+                actix_web::rt::time::sleep(every).await;
+            }
+        });
+    }
+
+    /// Queues a message in its own transaction (flows that change data queue inside theirs with
+    /// [`outbox::enqueue`]).
+    pub async fn queue_mail(
+        &self,
+        ctx: &Ctx,
+        kind: &str,
+        to: &str,
+        subject: &str,
+        text: &str,
+        html: &str,
+    ) -> SsoResult<()> {
+        let (pk, now) = (ctx.tenant.pk, ctx.now);
+        let (kind, to, subject, text, html) = (
+            kind.to_owned(),
+            to.to_owned(),
+            subject.to_owned(),
+            text.to_owned(),
+            html.to_owned(),
+        );
+        Ok(self
+            .store
+            .tenant(pk, move |conn| {
+                outbox::enqueue(
+                    conn,
+                    &outbox::NewMessage {
+                        tenant: pk,
+                        kind: &kind,
+                        recipient: &to,
+                        subject: &subject,
+                        body_text: &text,
+                        body_html: &html,
+                    },
+                    now,
+                )
+            })
+            .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(backoff(0), TimeDelta::seconds(5));
+        assert_eq!(backoff(1), TimeDelta::seconds(10));
+        assert_eq!(backoff(5), TimeDelta::seconds(160));
+        assert_eq!(backoff(50), TimeDelta::seconds(3600));
+    }
+}
