@@ -6,12 +6,14 @@
 //! types need not check it again.
 
 mod email;
+mod queries;
 mod session;
 mod user;
 mod user_patch;
 
 pub use email::{Email, EmailError};
 pub use gatehouse_shared::{ApprovalStatus, LoginStep, SignupStatus, Username, UsernameError};
+pub use queries::{AttrOwner, AuditFilter};
 pub use session::Session;
 pub use user::{Lock, User};
 pub use user_patch::{Clearable, UserPatch};

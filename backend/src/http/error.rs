@@ -144,7 +144,7 @@ pub fn sso_outcome(e: &SsoError) -> Outcome {
             retry_after: Some(BUSY_RETRY_AFTER_SECS),
             ..plain(StatusCode::TOO_MANY_REQUESTS, SubStatus::ThrottleHashQueue)
         },
-        SsoError::Store(crate::store::StoreError::Unavailable(_)) => Outcome {
+        e if e.is_unavailable() => Outcome {
             retry_after: Some(UNAVAILABLE_RETRY_AFTER_SECS),
             ..plain(StatusCode::SERVICE_UNAVAILABLE, SubStatus::CommonUnavailable)
         },

@@ -77,6 +77,11 @@ impl SsoError {
     }
 
     /// The real code, for trusted callers (the CLI) and the audit log.
+    /// The database cannot be reached (503 `E008005` on every surface).
+    pub fn is_unavailable(&self) -> bool {
+        matches!(self, SsoError::Store(crate::store::StoreError::Unavailable(_)))
+    }
+
     pub fn code(&self) -> Option<SubStatus> {
         match self {
             SsoError::Refused { code, .. } => Some(*code),

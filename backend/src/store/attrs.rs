@@ -23,19 +23,8 @@ pub struct AttrRow {
     pub expiration_time: NaiveDateTime,
 }
 
-/// Where attributes live: a user, or one of the user's sessions.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Owner {
-    pub tenant: TenantPk,
-    pub user_pk: i64,
-    pub session: Option<(i64, String)>,
-}
-
-impl Owner {
-    pub fn scope(&self) -> &str {
-        self.session.as_ref().map_or("", |(_, id)| id.as_str())
-    }
-}
+/// Where attributes live: the domain's word for it.
+pub use crate::domain::AttrOwner as Owner;
 
 fn owned<'a>(owner: &'a Owner) -> attrs::BoxedQuery<'a, <AnyConnection as diesel::Connection>::Backend> {
     attrs::table

@@ -153,16 +153,7 @@ pub fn recent(conn: &mut AnyConnection, tenant: TenantPk, limit: i64) -> StoreRe
         .load(conn)?)
 }
 
-/// Filters of an audit query.
-#[derive(Debug, Clone, Default)]
-pub struct AuditFilter {
-    /// Entries where this user acted or was acted on.
-    pub user_id: Option<String>,
-    pub op: Option<String>,
-    pub result: Option<String>,
-    pub since: Option<NaiveDateTime>,
-    pub until: Option<NaiveDateTime>,
-}
+pub use crate::domain::AuditFilter;
 
 fn filtered(
     tenant: TenantPk,

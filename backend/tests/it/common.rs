@@ -201,7 +201,7 @@ impl TestApp {
         TestApp {
             base,
             services,
-            client: awc::Client::default(),
+            client: test_client(),
             metrics_base,
         }
     }
@@ -471,4 +471,12 @@ pub async fn stored_user(
 /// The domain's view of a stored row.
 pub fn as_user(sso: &Sso, row: &gatehouse::store::users::UserRow) -> gatehouse::domain::User {
     row.to_user(&sso.keyring).unwrap()
+}
+
+/// The tests' HTTP client. awc gives up after 5 s by default; on these 2 cores, with many tests hashing at once,
+/// a login can wait longer than that in the queue, so the tests wait as long as a patient client would.
+pub fn test_client() -> awc::Client {
+    awc::Client::builder()
+        .timeout(std::time::Duration::from_secs(60))
+        .finish()
 }

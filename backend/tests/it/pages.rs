@@ -35,7 +35,10 @@ impl<'a> Browser<'a> {
         // Redirects are looked at, not followed.
         Browser {
             app,
-            client: awc::Client::builder().disable_redirects().finish(),
+            client: awc::Client::builder()
+                .disable_redirects()
+                .timeout(std::time::Duration::from_secs(60))
+                .finish(),
             cookies: HashMap::new(),
         }
     }

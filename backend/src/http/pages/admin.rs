@@ -5,11 +5,11 @@ use super::page_error::PageError;
 use super::page_time;
 use super::session::Web;
 use crate::crypto::password::Password;
+use crate::domain::AuditFilter;
 use crate::domain::{ApprovalStatus, SignupStatus, User, UserPatch};
 use crate::sso::search::SearchCriteria;
 use crate::sso::session::CurrentSession;
 use crate::sso::{Admin, Ctx, Sso, SsoError, TenantStatus, UserRef};
-use crate::store::audit::AuditFilter;
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use gatehouse_frontend::admin::{

@@ -3,13 +3,13 @@
 //! neither is `E008002`.
 
 use super::body::{Body, authed_by, ok, with_app};
+use crate::domain::AttrOwner as Owner;
 use crate::http::call::{Call, zato_time};
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::sso::attr::{Attr, AttrInput, WriteMode};
 use crate::sso::login::ExpiryCheck;
 use crate::sso::{Kind, Sso, SsoError};
-use crate::store::attrs::Owner;
 use actix_web::{HttpResponse, web};
 use gatehouse_shared::SubStatus;
 use serde::Deserialize;

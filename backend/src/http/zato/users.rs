@@ -4,7 +4,7 @@
 use super::body::{Body, authed_by, ok, parse_zato_time, with_app};
 use super::user_view::{FieldSet, user_fields};
 use crate::crypto::password::Password;
-use crate::http::api_v1::users::CreateUser;
+use crate::http::api_v1::users::new_user;
 use crate::http::call::Call;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
@@ -59,10 +59,11 @@ pub async fn create(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpR
     // Zato's service copies the keys it knows and ignores the rest (rate limits included).
     let mut fields = body.0;
     fields.retain(|k, _| CREATE_FIELDS.contains(&k.as_str()));
-    let create: CreateUser = serde_json::from_value(Value::Object(fields)).map_err(|e| ApiError::MalformedBody {
-        missing: e.to_string().starts_with("missing field"),
-    })?;
-    let mut new = create.into_new_user()?;
+    let create: gatehouse_shared::api::CreateUser =
+        serde_json::from_value(Value::Object(fields)).map_err(|e| ApiError::MalformedBody {
+            missing: e.to_string().starts_with("missing field"),
+        })?;
+    let mut new = new_user(create);
     // Zato's create_user makes a key when none is given (reference §7.2): 2FA asked for without one gets one.
     if new.totp_enabled == Some(true) && new.totp_key.is_none() {
         new.totp_key = Some(crate::sso::totp::new_key());
