@@ -15,5 +15,5 @@ pub use email::{Email, EmailError};
 pub use gatehouse_shared::{ApprovalStatus, LoginStep, SignupStatus, Username, UsernameError};
 pub use queries::{AttrOwner, AuditFilter};
 pub use session::Session;
-pub use user::{Lock, User};
+pub use user::{Lock, User, UserRef};
 pub use user_patch::{Clearable, UserPatch};

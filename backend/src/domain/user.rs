@@ -80,3 +80,10 @@ impl std::fmt::Debug for User {
             .finish_non_exhaustive()
     }
 }
+
+/// How a call names its user: by username (the CLI, a login) or by public id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserRef {
+    Username(String),
+    Id(String),
+}

@@ -37,8 +37,6 @@ pub fn no_such_session() -> SsoError {
     SsoError::refused(Kind::Unauthenticated, SubStatus::SessionNoSuchSession)
 }
 
-pub use super::admin::super_user_required;
-
 impl Sso {
     /// The session a UST names, if it may be used now by this caller.
     pub async fn current_session(&self, ctx: &Ctx, ust: &str) -> SsoResult<CurrentSession> {

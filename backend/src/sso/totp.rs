@@ -82,9 +82,26 @@ pub fn code_at(key: &str, time: NaiveDateTime) -> Option<String> {
     )
 }
 
+/// Checks a base32 TOTP key carries at least 80 bits.
+pub fn check_totp_key(key: &str) -> Result<(), gatehouse_shared::SubStatus> {
+    decode_key(key)
+        .map(|_| ())
+        .ok_or(gatehouse_shared::SubStatus::CommonInvalidInput)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn totp_keys_need_80_bits() {
+        use gatehouse_shared::SubStatus;
+        assert!(check_totp_key("JBSWY3DPEHPK3PXP").is_ok()); // 80 bits, as Zato's often are
+        assert!(check_totp_key("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP").is_ok());
+        assert!(check_totp_key("jbswy3dp ehpk3pxp").is_ok());
+        assert_eq!(check_totp_key("JBSWY3DP"), Err(SubStatus::CommonInvalidInput));
+        assert_eq!(check_totp_key("not base32!"), Err(SubStatus::CommonInvalidInput));
+    }
     use chrono::{DateTime, TimeDelta};
 
     fn at(seconds: i64) -> NaiveDateTime {

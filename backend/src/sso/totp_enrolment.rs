@@ -10,7 +10,7 @@ use super::session::CurrentSession;
 use super::{Ctx, Sso, audit, totp};
 use crate::crypto::password::Password;
 use crate::crypto::random_u128;
-use crate::domain::User;
+use crate::domain::{User, UserRef};
 use crate::store::totp as rows;
 use crate::store::users::{self, UserRow};
 use gatehouse_shared::SubStatus;
@@ -140,9 +140,7 @@ impl Sso {
         let hashes: Vec<String> = codes.iter().map(|c| recovery_hash(c)).collect();
         let key = self.keyring.seal(secret.as_bytes());
         let acting = current.acting(ctx);
-        let before = self
-            .user_row(ctx, &super::UserRef::Id(current.user.user_id.clone()))
-            .await?;
+        let before = self.user_row(ctx, &UserRef::Id(current.user.user_id.clone())).await?;
         let keep = current.session.pk;
         self.store
             .tenant(pk, move |conn| {
@@ -188,16 +186,13 @@ impl Sso {
         label: Option<&str>,
         proof: &FactorProof,
     ) -> SsoResult<()> {
-        super::user::check_totp_key(key).map_err(|code| SsoError::refused(Kind::BadInput, code))?;
+        totp::check_totp_key(key).map_err(|code| SsoError::refused(Kind::BadInput, code))?;
         let target = match user_id {
             Some(id) if id != current.user.user_id => {
                 let admin = current.require_super_user(ctx)?;
-                self.user_row(admin.ctx(), &super::UserRef::Id(id.to_owned())).await?
+                self.user_row(admin.ctx(), &UserRef::Id(id.to_owned())).await?
             }
-            _ => {
-                self.user_row(ctx, &super::UserRef::Id(current.user.user_id.clone()))
-                    .await?
-            }
+            _ => self.user_row(ctx, &UserRef::Id(current.user.user_id.clone())).await?,
         };
         if target.id == current.user.pk
             && target.is_totp_enabled
@@ -235,7 +230,7 @@ impl Sso {
         let (Some(password), Some(code)) = (password, code) else {
             return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput));
         };
-        let row = self.user_row(ctx, &super::UserRef::Id(user.user_id.clone())).await?;
+        let row = self.user_row(ctx, &UserRef::Id(user.user_id.clone())).await?;
         let user = &row;
         let policy = self.policy(&ctx.tenant).await?;
         let proven = self.verify_row_password(user, password).await?

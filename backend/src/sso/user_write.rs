@@ -3,7 +3,6 @@
 //! user's sessions ends them, and a new password withdraws the user's outstanding reset links. Every surface
 //! (native, Zato, pages, CLI) reaches a user change through the domain calls that end here.
 
-use super::user::REJECTED;
 use crate::store::users::{self, UserRow};
 use crate::store::{AnyConnection, StoreResult, password_resets, sessions};
 
@@ -11,6 +10,7 @@ use crate::store::{AnyConnection, StoreResult, password_resets, sessions};
 /// the second factor turned off or its key replaced or removed.
 pub fn ends_sessions(before: &UserRow, after: &UserRow) -> bool {
     let locked = after.is_locked && !before.is_locked;
+    const REJECTED: &str = crate::domain::ApprovalStatus::Rejected.as_str();
     let rejected = after.approval_status == REJECTED && before.approval_status != REJECTED;
     let new_password = after.password_hash != before.password_hash;
     let totp_off = before.is_totp_enabled && !after.is_totp_enabled;
