@@ -1,16 +1,17 @@
 //! Tenant administration on the native API (super-users of the tenant): settings, apps and their keys, and
 //! the audit log.
 
+use super::Caller;
 use super::auth::{authed, authed_super};
 use super::params::{AppName, Authenticated, KeyId};
-use super::responses::SuperUserErrors;
+use super::responses::{NoSuchApp, SuperUserErrors};
 use crate::domain::AuditFilter;
-use crate::http::call::{Call, rfc3339};
+use crate::http::call::rfc3339;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::sso::apps::AppView;
 use crate::sso::{Admin, Sso, SsoError};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use gatehouse_shared::api;
 use serde_json::{Map, Value};
 
@@ -29,7 +30,7 @@ async fn settings_of(sso: &Sso, admin: &Admin) -> Result<web::Json<api::Settings
         SuperUserErrors,
     ),
 )]
-pub async fn settings(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<web::Json<api::Settings>, ApiError> {
+pub async fn settings((sso, call, req): Caller) -> Result<web::Json<api::Settings>, ApiError> {
     let a = authed(&sso, &call, &req).await?;
     settings_of(&sso, &a.admin()?).await
 }
@@ -48,9 +49,7 @@ pub async fn settings(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Resu
     ),
 )]
 pub async fn patch_settings(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
+    (sso, call, req): Caller,
     body: JsonBody<Map<String, Value>>,
 ) -> Result<web::Json<api::Settings>, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
@@ -97,7 +96,7 @@ fn wire(app: AppView) -> api::App {
     params(Authenticated),
     responses((status = 200, description = "The tenant's apps", body = Vec<api::App>), SuperUserErrors),
 )]
-pub async fn apps(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<web::Json<Vec<api::App>>, ApiError> {
+pub async fn apps((sso, call, req): Caller) -> Result<web::Json<Vec<api::App>>, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
     Ok(web::Json(sso.apps(&a.admin()?).await?.into_iter().map(wire).collect()))
 }
@@ -114,12 +113,7 @@ pub async fn apps(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<w
         SuperUserErrors,
     ),
 )]
-pub async fn put_app(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    body: JsonBody<api::AppBody>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn put_app((sso, call, req): Caller, body: JsonBody<api::AppBody>) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
     let b = body.take()?;
     let app = sso
@@ -139,18 +133,9 @@ pub async fn put_app(
     path = "/api/v1/t/{tenant}/apps/{name}",
     tag = "administration",
     params(Authenticated, AppName),
-    responses(
-        (status = 204, description = "Removed from every list, its keys revoked"),
-        (status = 404, description = "E004001: no such app", body = api::Problem, content_type = "application/problem+json"),
-        SuperUserErrors,
-    ),
+    responses((status = 204, description = "Removed from every list, its keys revoked"), NoSuchApp, SuperUserErrors),
 )]
-pub async fn delete_app(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn delete_app((sso, call, req): Caller, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
     sso.delete_app(&a.admin()?, &path.into_inner().1).await?;
     Ok(HttpResponse::NoContent().finish())
@@ -163,16 +148,10 @@ pub async fn delete_app(
     params(Authenticated, AppName),
     responses(
         (status = 201, description = "The new key, shown this once", body = api::NewAppKey),
-        (status = 404, description = "E004001: no such app", body = api::Problem, content_type = "application/problem+json"),
-        SuperUserErrors,
+        NoSuchApp, SuperUserErrors,
     ),
 )]
-pub async fn create_key(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn create_key((sso, call, req): Caller, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
     let key = sso.create_app_key(&a.admin()?, &path.into_inner().1).await?;
     Ok(HttpResponse::Created().json(api::NewAppKey {
@@ -193,9 +172,7 @@ pub async fn create_key(
     ),
 )]
 pub async fn revoke_key(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
+    (sso, call, req): Caller,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
@@ -204,14 +181,13 @@ pub async fn revoke_key(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// A bound of the filter, RFC 3339; anything else is a malformed filter.
 fn when(value: Option<String>) -> Result<Option<chrono::NaiveDateTime>, ApiError> {
+    let parse = |v: String| chrono::DateTime::parse_from_rfc3339(&v).map(|t| t.naive_utc());
     value
-        .map(|v| {
-            chrono::DateTime::parse_from_rfc3339(&v)
-                .map(|t| t.naive_utc())
-                .map_err(|_| ApiError::MalformedBody { missing: false })
-        })
+        .map(parse)
         .transpose()
+        .map_err(|_| ApiError::MalformedBody { missing: false })
 }
 
 #[utoipa::path(
@@ -226,9 +202,7 @@ fn when(value: Option<String>) -> Result<Option<chrono::NaiveDateTime>, ApiError
     ),
 )]
 pub async fn audit(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
+    (sso, call, req): Caller,
     query: web::Query<api::AuditQuery>,
 ) -> Result<web::Json<api::AuditPage>, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;

@@ -1,6 +1,7 @@
 //! Attributes on the native API, of a user (`/users/{user_id}/attrs`, the owner or a super-user; `me` names
 //! the caller) and of the current session (`/session/attrs`).
 
+use super::Caller;
 use super::auth::{Authed, authed};
 use super::params::{AttrName, Authenticated, UserId};
 use super::responses::{AttrExists, BodyErrors, NoSuchAttr, OwnerErrors, SessionErrors};
@@ -36,12 +37,15 @@ pub enum Target {
     Session,
 }
 
-async fn owner(sso: &Sso, a: &Authed, target: &Target) -> Result<Owner, ApiError> {
-    Ok(match target {
+/// The caller, checked, and the owner of the attributes the path names (which the caller may be refused).
+async fn open(sso: &Sso, call: &Call, req: &HttpRequest, target: &Target) -> Result<(Authed, Owner), ApiError> {
+    let a = authed(sso, call, req).await?;
+    let owner = match target {
         Target::User(id) if id == "me" => sso.user_attr_owner(&a.ctx, &a.current, None).await?,
         Target::User(id) => sso.user_attr_owner(&a.ctx, &a.current, Some(id)).await?,
         Target::Session => sso.session_attr_owner(&a.ctx, &a.current),
-    })
+    };
+    Ok((a, owner))
 }
 
 /// The names in `?name=a&name=b`.
@@ -72,29 +76,16 @@ fn inputs(body: api::AttrWrite) -> Result<Vec<AttrInput>, ApiError> {
     }
 }
 
-async fn list(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    target: Target,
-) -> Result<web::Json<api::Attrs>, ApiError> {
-    let a = authed(&sso, &call, &req).await?;
-    let owner = owner(&sso, &a, &target).await?;
+async fn list((sso, call, req): Caller, target: Target) -> Result<web::Json<api::Attrs>, ApiError> {
+    let (a, owner) = open(&sso, &call, &req, &target).await?;
     let found = sso.read_attrs(&a.ctx, &owner, names_in(&req)).await?;
     let attrs = found.into_iter().map(|(k, v)| (k, wire(v))).collect();
     Ok(web::Json(api::Attrs { attrs }))
 }
 
-async fn create(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    body: JsonBody<api::AttrWrite>,
-    target: Target,
-) -> Result<HttpResponse, ApiError> {
+async fn create((sso, call, req): Caller, target: Target, body: Body) -> Result<HttpResponse, ApiError> {
     // The caller first: the body is read only for someone allowed to send it.
-    let a = authed(&sso, &call, &req).await?;
-    let owner = owner(&sso, &a, &target).await?;
+    let (a, owner) = open(&sso, &call, &req, &target).await?;
     sso.write_attrs(&a.ctx, &owner, inputs(body.take()?)?, WriteMode::Create)
         .await?;
     Ok(HttpResponse::Created().finish())
@@ -107,42 +98,25 @@ async fn read_one(sso: &Sso, a: &Authed, owner: &Owner, name: String) -> Result<
     Ok(web::Json(wire(attr)))
 }
 
-async fn one(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    target: Target,
-    name: String,
-) -> Result<web::Json<api::Attr>, ApiError> {
-    let a = authed(&sso, &call, &req).await?;
-    let owner = owner(&sso, &a, &target).await?;
+async fn one((sso, call, req): Caller, target: Target, name: String) -> Result<web::Json<api::Attr>, ApiError> {
+    let (a, owner) = open(&sso, &call, &req, &target).await?;
     read_one(&sso, &a, &owner, name).await
 }
 
 async fn write(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
+    (sso, call, req): Caller,
     (target, name): (Target, String),
-    body: JsonBody<api::AttrWrite>,
+    body: Body,
     mode: WriteMode,
 ) -> Result<web::Json<api::Attr>, ApiError> {
-    let a = authed(&sso, &call, &req).await?;
-    let owner = owner(&sso, &a, &target).await?;
+    let (a, owner) = open(&sso, &call, &req, &target).await?;
     sso.write_attrs(&a.ctx, &owner, vec![input(body.take()?, Some(name.clone()))?], mode)
         .await?;
     read_one(&sso, &a, &owner, name).await
 }
 
-async fn remove(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    target: Target,
-    name: String,
-) -> Result<HttpResponse, ApiError> {
-    let a = authed(&sso, &call, &req).await?;
-    let owner = owner(&sso, &a, &target).await?;
+async fn remove((sso, call, req): Caller, target: Target, name: String) -> Result<HttpResponse, ApiError> {
+    let (a, owner) = open(&sso, &call, &req, &target).await?;
     if sso.delete_attrs(&a.ctx, &owner, vec![name]).await? == 0 {
         return Err(no_such_attr());
     }
@@ -154,6 +128,12 @@ type UserAttrPath = web::Path<(String, String, String)>;
 type SessionAttrPath = web::Path<(String, String)>;
 type Body = JsonBody<api::AttrWrite>;
 
+/// `(user, name)` of a user's attribute path.
+fn user_attr(path: UserAttrPath) -> (Target, String) {
+    let (_, user, name) = path.into_inner();
+    (Target::User(user), name)
+}
+
 #[utoipa::path(
     get,
     path = "/api/v1/t/{tenant}/users/{user_id}/attrs",
@@ -161,13 +141,8 @@ type Body = JsonBody<api::AttrWrite>;
     params(Authenticated, UserId, ("name" = Option<Vec<String>>, Query, description = "Only these names (repeatable)")),
     responses((status = 200, description = "The live attributes", body = api::Attrs), OwnerErrors),
 )]
-pub async fn user_list(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    path: UserPath,
-) -> Result<web::Json<api::Attrs>, ApiError> {
-    list(sso, call, req, Target::User(path.into_inner().1)).await
+pub async fn user_list(caller: Caller, path: UserPath) -> Result<web::Json<api::Attrs>, ApiError> {
+    list(caller, Target::User(path.into_inner().1)).await
 }
 
 #[utoipa::path(
@@ -178,14 +153,8 @@ pub async fn user_list(
     request_body = api::AttrWrite,
     responses((status = 201, description = "Created"), AttrExists, OwnerErrors, BodyErrors),
 )]
-pub async fn user_create(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    path: UserPath,
-    body: Body,
-) -> Result<HttpResponse, ApiError> {
-    create(sso, call, req, body, Target::User(path.into_inner().1)).await
+pub async fn user_create(caller: Caller, path: UserPath, body: Body) -> Result<HttpResponse, ApiError> {
+    create(caller, Target::User(path.into_inner().1), body).await
 }
 
 #[utoipa::path(
@@ -195,14 +164,9 @@ pub async fn user_create(
     params(Authenticated, UserId, AttrName),
     responses((status = 200, description = "The attribute", body = api::Attr), NoSuchAttr, OwnerErrors),
 )]
-pub async fn user_get(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    path: UserAttrPath,
-) -> Result<web::Json<api::Attr>, ApiError> {
-    let (_, user, name) = path.into_inner();
-    one(sso, call, req, Target::User(user), name).await
+pub async fn user_get(caller: Caller, path: UserAttrPath) -> Result<web::Json<api::Attr>, ApiError> {
+    let (target, name) = user_attr(path);
+    one(caller, target, name).await
 }
 
 #[utoipa::path(
@@ -211,17 +175,13 @@ pub async fn user_get(
     tag = "attributes",
     params(Authenticated, UserId, AttrName),
     request_body = api::AttrWrite,
-    responses((status = 200, description = "The attribute, created or replaced", body = api::Attr), OwnerErrors, BodyErrors),
+    responses(
+        (status = 200, description = "The attribute, created or replaced", body = api::Attr),
+        OwnerErrors, BodyErrors,
+    ),
 )]
-pub async fn user_put(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    path: UserAttrPath,
-    body: Body,
-) -> Result<web::Json<api::Attr>, ApiError> {
-    let (_, user, name) = path.into_inner();
-    write(sso, call, req, (Target::User(user), name), body, WriteMode::Set).await
+pub async fn user_put(caller: Caller, path: UserAttrPath, body: Body) -> Result<web::Json<api::Attr>, ApiError> {
+    write(caller, user_attr(path), body, WriteMode::Set).await
 }
 
 #[utoipa::path(
@@ -230,17 +190,13 @@ pub async fn user_put(
     tag = "attributes",
     params(Authenticated, UserId, AttrName),
     request_body = api::AttrWrite,
-    responses((status = 200, description = "The attribute, updated", body = api::Attr), NoSuchAttr, OwnerErrors, BodyErrors),
+    responses(
+        (status = 200, description = "The attribute, updated", body = api::Attr),
+        NoSuchAttr, OwnerErrors, BodyErrors,
+    ),
 )]
-pub async fn user_patch(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    path: UserAttrPath,
-    body: Body,
-) -> Result<web::Json<api::Attr>, ApiError> {
-    let (_, user, name) = path.into_inner();
-    write(sso, call, req, (Target::User(user), name), body, WriteMode::Update).await
+pub async fn user_patch(caller: Caller, path: UserAttrPath, body: Body) -> Result<web::Json<api::Attr>, ApiError> {
+    write(caller, user_attr(path), body, WriteMode::Update).await
 }
 
 #[utoipa::path(
@@ -250,14 +206,9 @@ pub async fn user_patch(
     params(Authenticated, UserId, AttrName),
     responses((status = 204, description = "Deleted"), NoSuchAttr, OwnerErrors),
 )]
-pub async fn user_delete(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    path: UserAttrPath,
-) -> Result<HttpResponse, ApiError> {
-    let (_, user, name) = path.into_inner();
-    remove(sso, call, req, Target::User(user), name).await
+pub async fn user_delete(caller: Caller, path: UserAttrPath) -> Result<HttpResponse, ApiError> {
+    let (target, name) = user_attr(path);
+    remove(caller, target, name).await
 }
 
 #[utoipa::path(
@@ -267,12 +218,8 @@ pub async fn user_delete(
     params(Authenticated, ("name" = Option<Vec<String>>, Query, description = "Only these names (repeatable)")),
     responses((status = 200, description = "The current session's live attributes", body = api::Attrs), SessionErrors),
 )]
-pub async fn session_list(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-) -> Result<web::Json<api::Attrs>, ApiError> {
-    list(sso, call, req, Target::Session).await
+pub async fn session_list(caller: Caller) -> Result<web::Json<api::Attrs>, ApiError> {
+    list(caller, Target::Session).await
 }
 
 #[utoipa::path(
@@ -283,13 +230,8 @@ pub async fn session_list(
     request_body = api::AttrWrite,
     responses((status = 201, description = "Created"), AttrExists, SessionErrors, BodyErrors),
 )]
-pub async fn session_create(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    body: Body,
-) -> Result<HttpResponse, ApiError> {
-    create(sso, call, req, body, Target::Session).await
+pub async fn session_create(caller: Caller, body: Body) -> Result<HttpResponse, ApiError> {
+    create(caller, Target::Session, body).await
 }
 
 #[utoipa::path(
@@ -299,13 +241,8 @@ pub async fn session_create(
     params(Authenticated, AttrName),
     responses((status = 200, description = "The attribute", body = api::Attr), NoSuchAttr, SessionErrors),
 )]
-pub async fn session_get(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    path: SessionAttrPath,
-) -> Result<web::Json<api::Attr>, ApiError> {
-    one(sso, call, req, Target::Session, path.into_inner().1).await
+pub async fn session_get(caller: Caller, path: SessionAttrPath) -> Result<web::Json<api::Attr>, ApiError> {
+    one(caller, Target::Session, path.into_inner().1).await
 }
 
 #[utoipa::path(
@@ -314,24 +251,13 @@ pub async fn session_get(
     tag = "attributes",
     params(Authenticated, AttrName),
     request_body = api::AttrWrite,
-    responses((status = 200, description = "The attribute, created or replaced", body = api::Attr), SessionErrors, BodyErrors),
+    responses(
+        (status = 200, description = "The attribute, created or replaced", body = api::Attr),
+        SessionErrors, BodyErrors,
+    ),
 )]
-pub async fn session_put(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    path: SessionAttrPath,
-    body: Body,
-) -> Result<web::Json<api::Attr>, ApiError> {
-    write(
-        sso,
-        call,
-        req,
-        (Target::Session, path.into_inner().1),
-        body,
-        WriteMode::Set,
-    )
-    .await
+pub async fn session_put(caller: Caller, path: SessionAttrPath, body: Body) -> Result<web::Json<api::Attr>, ApiError> {
+    write(caller, (Target::Session, path.into_inner().1), body, WriteMode::Set).await
 }
 
 #[utoipa::path(
@@ -340,24 +266,17 @@ pub async fn session_put(
     tag = "attributes",
     params(Authenticated, AttrName),
     request_body = api::AttrWrite,
-    responses((status = 200, description = "The attribute, updated", body = api::Attr), NoSuchAttr, SessionErrors, BodyErrors),
+    responses(
+        (status = 200, description = "The attribute, updated", body = api::Attr),
+        NoSuchAttr, SessionErrors, BodyErrors,
+    ),
 )]
 pub async fn session_patch(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
+    caller: Caller,
     path: SessionAttrPath,
     body: Body,
 ) -> Result<web::Json<api::Attr>, ApiError> {
-    write(
-        sso,
-        call,
-        req,
-        (Target::Session, path.into_inner().1),
-        body,
-        WriteMode::Update,
-    )
-    .await
+    write(caller, (Target::Session, path.into_inner().1), body, WriteMode::Update).await
 }
 
 #[utoipa::path(
@@ -367,11 +286,6 @@ pub async fn session_patch(
     params(Authenticated, AttrName),
     responses((status = 204, description = "Deleted"), NoSuchAttr, SessionErrors),
 )]
-pub async fn session_delete(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    path: SessionAttrPath,
-) -> Result<HttpResponse, ApiError> {
-    remove(sso, call, req, Target::Session, path.into_inner().1).await
+pub async fn session_delete(caller: Caller, path: SessionAttrPath) -> Result<HttpResponse, ApiError> {
+    remove(caller, Target::Session, path.into_inner().1).await
 }

@@ -13,8 +13,14 @@ pub mod totp;
 pub mod users;
 pub mod wire;
 
-use actix_web::web;
+use crate::http::call::Call;
+use crate::sso::Sso;
+use actix_web::{HttpRequest, web};
 use responses::OneResponsePerStatus;
+
+/// What a handler of an authenticated call extracts before it checks the UST: the domain, the call's context
+/// and the request (which carries the `Authorization`). Handlers destructure it: `(sso, call, req): Caller`.
+pub type Caller = (web::Data<Sso>, Call, HttpRequest);
 
 /// Declares the tenant-scoped routes once: registered with actix, and listed for the route-coverage test.
 macro_rules! routes {

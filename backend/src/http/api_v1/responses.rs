@@ -5,7 +5,8 @@
 //! One status often carries several failures (a 403 for a regular caller and another for a suspended tenant),
 //! but OpenAPI keeps one response per status and utoipa's builder keeps the last one listed. So a set files its
 //! responses under `"<status> <set>"`, and [`OneResponsePerStatus`], a modifier of the document, folds them into
-//! the status's response, descriptions joined (the path's own first, then the sets' by name), when the document is built.
+//! the status's response when the document is built: the descriptions joined, the path's own first, then the
+//! sets' in the order of their names.
 
 use std::collections::BTreeMap;
 use utoipa::openapi::content::ContentBuilder;
@@ -31,6 +32,15 @@ const NOT_OWNER: Failure = Failure(403, "E005001: neither the owner nor a super-
 const NO_SUCH_ATTR: Failure = Failure(404, "E009002: no such attribute");
 const ATTR_EXISTS: Failure = Failure(409, "E009001: the attribute exists");
 const HASH_QUEUE_FULL: Failure = Failure(429, "E011002: the hashing queue is full");
+const PASSWORD_POLICY: Failure = Failure(
+    422,
+    "E003001, E003002, E003003, E003008, E003009: the policy refused the password; E003010: it is the current \
+     password",
+);
+const APP_KEY: Failure = Failure(401, "E004003: the app's key is missing or invalid");
+const NO_SUCH_TOKEN: Failure = Failure(404, "E005006: no such (or an expired) token");
+const CONFIRMED: Failure = Failure(409, "E005007: already confirmed");
+const NO_SUCH_APP: Failure = Failure(404, "E004001: no such app");
 
 macro_rules! sets {
     ($($(#[$doc:meta])* $set:ident = [$($failure:ident),+ $(,)?];)+) => {$(
@@ -68,6 +78,14 @@ sets! {
     AttrExists = [ATTR_EXISTS];
     /// A call that hashes a password: the queue bounds the work the server takes on.
     HashQueueFull = [HASH_QUEUE_FULL];
+    /// A call that sets a password.
+    PasswordPolicy = [PASSWORD_POLICY];
+    /// An anonymous call an app may have to make with its key (`X-App-Key`).
+    AppKeyErrors = [APP_KEY];
+    /// A call with the token of a confirmation e-mail.
+    ConfirmationErrors = [NO_SUCH_TOKEN, CONFIRMED];
+    /// A call on `/apps/{name}...`.
+    NoSuchApp = [NO_SUCH_APP];
 }
 
 /// Problem responses, one per status, filed under `"<status> <set>"` for [`OneResponsePerStatus`].

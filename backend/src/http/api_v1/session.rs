@@ -1,7 +1,8 @@
 //! Login, logout and the current session on the native API.
 
+use super::Caller;
 use super::params::{Anonymous, Authenticated, LoggingOut};
-use super::responses::{BodyErrors, HashQueueFull, SessionErrors, TenantErrors};
+use super::responses::{BodyErrors, HashQueueFull, PasswordPolicy, SessionErrors, TenantErrors};
 use crate::crypto::password::Password;
 use crate::http::call::{Call, bearer, rfc3339};
 use crate::http::error::ApiError;
@@ -9,7 +10,7 @@ use crate::http::json::JsonBody;
 use crate::sso::Sso;
 use crate::sso::login::LoginRequest;
 use crate::sso::session::no_such_session;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use gatehouse_shared::api;
 
 /// The login call of a native body (a continuation is the web UI's alone).
@@ -34,9 +35,8 @@ fn login_request(body: api::LoginBody) -> LoginRequest {
     responses(
         (status = 200, description = "The new session; `warnings` carries W003005 when the password is about to expire", body = api::SessionInfo),
         (status = 401, description = "E005001 wrong credentials or hidden reason; E005002 locked; E005003 not confirmed; E005004 not approved; E005008 TOTP missing; E004001 app not allowed; E003004 password expired; E003006 about to expire; E003007 new password required; E006001 login metadata not allowed", body = api::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "E003001, E003002, E003003, E003008, E003009: the new password breaks the policy; E003010: it is the current password", body = api::Problem, content_type = "application/problem+json"),
         (status = 413, description = "E008002: the body is larger than server.max_body_bytes", body = api::Problem, content_type = "application/problem+json"),
-        BodyErrors, HashQueueFull, TenantErrors,
+        BodyErrors, HashQueueFull, PasswordPolicy, TenantErrors,
     ),
 )]
 pub async fn login(
@@ -64,7 +64,7 @@ pub async fn login(
     params(LoggingOut),
     responses((status = 204, description = "Always, whether or not there was such a session"), TenantErrors),
 )]
-pub async fn logout(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+pub async fn logout((sso, call, req): Caller) -> Result<HttpResponse, ApiError> {
     if let Some(ust) = bearer(&req) {
         sso.logout(&call.ctx, &ust).await?;
     }
@@ -78,7 +78,7 @@ pub async fn logout(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result
     params(Authenticated),
     responses((status = 200, description = "The current session", body = api::Session), SessionErrors),
 )]
-pub async fn get(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<web::Json<api::Session>, ApiError> {
+pub async fn get((sso, call, req): Caller) -> Result<web::Json<api::Session>, ApiError> {
     let ust = bearer(&req).ok_or_else(no_such_session)?;
     let s = sso.current_session(&call.ctx, &ust).await?.session().clone();
     Ok(web::Json(api::Session {

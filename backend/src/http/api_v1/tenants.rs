@@ -15,6 +15,9 @@ use crate::sso::{Actor, Ctx, Sso, Tenant, TenantStatus};
 use actix_web::{HttpRequest, HttpResponse, web};
 use gatehouse_shared::{TenantSlug, api};
 
+/// What an operator's handler extracts before it checks the UST (a UST of `system`, whatever the path).
+type OperatorCaller = (web::Data<Sso>, HttpRequest, RequestMeta);
+
 /// The operator behind the request's UST.
 async fn operator(sso: &Sso, req: &HttpRequest, meta: &RequestMeta) -> Result<Authed, ApiError> {
     let system = sso.active_tenant(TenantSlug::SYSTEM).await?;
@@ -57,11 +60,7 @@ fn wire(t: Tenant) -> api::Tenant {
     params(Operator),
     responses((status = 200, description = "Every tenant", body = Vec<api::Tenant>), OperatorErrors),
 )]
-pub async fn list(
-    sso: web::Data<Sso>,
-    req: HttpRequest,
-    meta: RequestMeta,
-) -> Result<web::Json<Vec<api::Tenant>>, ApiError> {
+pub async fn list((sso, req, meta): OperatorCaller) -> Result<web::Json<Vec<api::Tenant>>, ApiError> {
     operator(&sso, &req, &meta).await?;
     Ok(web::Json(sso.list_tenants().await?.into_iter().map(wire).collect()))
 }
@@ -80,9 +79,7 @@ pub async fn list(
     ),
 )]
 pub async fn create(
-    sso: web::Data<Sso>,
-    req: HttpRequest,
-    meta: RequestMeta,
+    (sso, req, meta): OperatorCaller,
     body: JsonBody<api::NewTenant>,
 ) -> Result<HttpResponse, ApiError> {
     let op = operator(&sso, &req, &meta).await?;
@@ -106,9 +103,7 @@ pub async fn create(
     responses((status = 200, description = "The tenant", body = api::Tenant), NoSuchTenant, OperatorErrors),
 )]
 pub async fn get(
-    sso: web::Data<Sso>,
-    req: HttpRequest,
-    meta: RequestMeta,
+    (sso, req, meta): OperatorCaller,
     path: web::Path<String>,
 ) -> Result<web::Json<api::Tenant>, ApiError> {
     operator(&sso, &req, &meta).await?;
@@ -129,9 +124,7 @@ pub async fn get(
     ),
 )]
 pub async fn update(
-    sso: web::Data<Sso>,
-    req: HttpRequest,
-    meta: RequestMeta,
+    (sso, req, meta): OperatorCaller,
     path: web::Path<String>,
     body: JsonBody<api::TenantChange>,
 ) -> Result<web::Json<api::Tenant>, ApiError> {
@@ -143,9 +136,8 @@ pub async fn update(
     });
     let tenant = sso.resolve_tenant(&path.into_inner()).await?;
     let ctx = Ctx { tenant, ..op.ctx };
-    Ok(web::Json(wire(
-        sso.update_tenant(&ctx, body.display_name, status).await?,
-    )))
+    let tenant = sso.update_tenant(&ctx, body.display_name, status).await?;
+    Ok(web::Json(wire(tenant)))
 }
 
 #[utoipa::path(
@@ -162,9 +154,7 @@ pub async fn update(
     ),
 )]
 pub async fn delete(
-    sso: web::Data<Sso>,
-    req: HttpRequest,
-    meta: RequestMeta,
+    (sso, req, meta): OperatorCaller,
     path: web::Path<String>,
     body: JsonBody<api::Confirmation>,
 ) -> Result<HttpResponse, ApiError> {

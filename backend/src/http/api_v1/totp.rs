@@ -1,16 +1,16 @@
 //! Two-factor enrolment on the native API: start, confirm (recovery codes), disable with proof, and a
 //! super-user's reset. Replacing or removing an active factor needs the password and a current code.
 
+use super::Caller;
 use super::auth::{authed, authed_super};
 use super::params::{Authenticated, UserId};
-use super::responses::{NoSuchUser, SessionErrors, SuperUserErrors};
+use super::responses::{BodyErrors, NoSuchUser, SessionErrors, SuperUserErrors};
 use crate::crypto::password::Password;
-use crate::http::call::Call;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
+use crate::sso::UserRef;
 use crate::sso::totp_enrolment::FactorProof;
-use crate::sso::{Sso, UserRef};
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpResponse, web};
 use gatehouse_shared::api;
 
 #[utoipa::path(
@@ -23,7 +23,7 @@ use gatehouse_shared::api;
         SessionErrors,
     ),
 )]
-pub async fn start(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<web::Json<api::Enrolment>, ApiError> {
+pub async fn start((sso, call, req): Caller) -> Result<web::Json<api::Enrolment>, ApiError> {
     let a = authed(&sso, &call, &req).await?;
     let e = sso.start_totp_enrolment(&a.ctx, &a.current).await?;
     Ok(web::Json(api::Enrolment {
@@ -47,9 +47,7 @@ pub async fn start(sso: web::Data<Sso>, call: Call, req: HttpRequest) -> Result<
     ),
 )]
 pub async fn confirm(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
+    (sso, call, req): Caller,
     body: JsonBody<api::Confirm>,
 ) -> Result<web::Json<api::RecoveryCodes>, ApiError> {
     let a = authed(&sso, &call, &req).await?;
@@ -72,17 +70,11 @@ pub async fn confirm(
     request_body = api::Disable,
     responses(
         (status = 204, description = "2FA is off"),
-        (status = 400, description = "E008002: malformed input; E008003: missing input", body = api::Problem, content_type = "application/problem+json"),
         (status = 403, description = "E005001: wrong password or code, which counts toward `login.max_failures` (the account locks as after failed logins)", body = api::Problem, content_type = "application/problem+json"),
-        SessionErrors,
+        BodyErrors, SessionErrors,
     ),
 )]
-pub async fn disable(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    body: JsonBody<api::Disable>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn disable((sso, call, req): Caller, body: JsonBody<api::Disable>) -> Result<HttpResponse, ApiError> {
     let a = authed(&sso, &call, &req).await?;
     let body = body.take()?;
     let proof = FactorProof {
@@ -100,12 +92,7 @@ pub async fn disable(
     params(Authenticated, UserId),
     responses((status = 204, description = "The user's 2FA is off"), SuperUserErrors, NoSuchUser),
 )]
-pub async fn reset(
-    sso: web::Data<Sso>,
-    call: Call,
-    req: HttpRequest,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn reset((sso, call, req): Caller, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let a = authed_super(&sso, &call, &req).await?;
     sso.reset_totp(&a.admin()?, &UserRef::Id(path.into_inner().1)).await?;
     Ok(HttpResponse::NoContent().finish())
