@@ -563,11 +563,14 @@ async fn tenant(sso: &Sso, cmd: TenantCommand) -> Result<(), Failure> {
 async fn set_status(sso: &Sso, slug: &str, status: TenantStatus) -> Result<(), Failure> {
     let subject = format!("tenant `{slug}`");
     let tenant = sso.resolve_tenant(slug).await.map_err(|e| describe(e, &subject))?;
-    let ctx = sso.cli_ctx(tenant);
-    let t = sso.set_tenant_status(&ctx, status).await.map_err(|e| match e.code() {
-        Some(SubStatus::CommonInvalidOperation) => Failure::new(1, "the system tenant cannot be suspended"),
-        _ => describe(e, &subject),
-    })?;
+    let op = sso.cli_operator().await.map_err(|e| describe(e, "tenant `system`"))?;
+    let t = sso
+        .set_tenant_status(&op, tenant, status)
+        .await
+        .map_err(|e| match e.code() {
+            Some(SubStatus::CommonInvalidOperation) => Failure::new(1, "the system tenant cannot be suspended"),
+            _ => describe(e, &subject),
+        })?;
     println!("tenant `{}` is {}", t.slug, t.status.as_str());
     Ok(())
 }

@@ -8,9 +8,10 @@ use super::error::{Kind, SsoError, SsoResult};
 use super::session::CurrentSession;
 use super::{Ctx, Sso, Tenant};
 use gatehouse_shared::SubStatus;
+use gatehouse_shared::TenantSlug;
 
 /// Proof that the caller administers the context's tenant, with the context its calls act in.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Admin {
     ctx: Ctx,
     /// The administrator's session; `None` for the CLI.
@@ -89,5 +90,46 @@ impl Sso {
             ctx: self.cli_ctx(tenant),
             session: None,
         }
+    }
+}
+
+/// Proof that the caller operates the instance (creates, suspends, resumes and deletes tenants): an
+/// administrator of the `system` tenant, or the CLI. Made only by [`Admin::operator`] and [`Sso::cli_operator`].
+#[derive(Debug)]
+pub struct Operator {
+    admin: Admin,
+}
+
+impl Admin {
+    /// This administrator as an operator: only one of the `system` tenant (`E005001` otherwise).
+    pub fn operator(&self) -> SsoResult<Operator> {
+        if self.ctx.tenant.slug.is_system() {
+            Ok(Operator { admin: self.clone() })
+        } else {
+            Err(super_user_required())
+        }
+    }
+}
+
+impl Operator {
+    /// The operator's context, in the `system` tenant.
+    pub fn ctx(&self) -> &Ctx {
+        self.admin.ctx()
+    }
+
+    /// The operator acting on `tenant`: what they do there is audited in that tenant's log.
+    pub(super) fn on(&self, tenant: Tenant) -> Ctx {
+        Ctx {
+            tenant,
+            ..self.admin.ctx.clone()
+        }
+    }
+}
+
+impl Sso {
+    /// The trusted local caller (the CLI) operating the instance.
+    pub async fn cli_operator(&self) -> SsoResult<Operator> {
+        let system = self.resolve_tenant(TenantSlug::SYSTEM).await?;
+        self.cli_admin(system).operator()
     }
 }

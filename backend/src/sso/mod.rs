@@ -36,7 +36,7 @@ pub mod user_admin;
 pub mod user_write;
 pub mod zato_import;
 
-pub use admin::Admin;
+pub use admin::{Admin, Operator};
 pub use clock::Clock;
 pub use context::{Actor, Ctx};
 pub use error::{Kind, SsoError, SsoResult};

@@ -2,7 +2,7 @@
 //! made on first start; `system` can be neither suspended nor deleted.
 
 use super::error::{Kind, SsoError, SsoResult};
-use super::{Actor, Ctx, Sso, audit};
+use super::{Actor, Operator, Sso, audit};
 use crate::store::TenantPk;
 use crate::store::tenants::{self, NewTenant, TenantRow};
 use chrono::TimeDelta;
@@ -59,7 +59,8 @@ fn no_such_tenant() -> SsoError {
 }
 
 impl Sso {
-    /// Creates a tenant. The slug must follow the rules; a taken slug is a conflict.
+    /// Creates a tenant. The slug must follow the rules; a taken slug is a conflict. For first start, the CLI
+    /// and tests; a surface calls [`Sso::create_tenant_as`] with an operator.
     pub async fn create_tenant(
         &self,
         slug: &str,
@@ -138,8 +139,16 @@ impl Sso {
         Ok(tenant)
     }
 
-    /// Suspends or resumes a tenant. `system` cannot be suspended.
-    pub async fn set_tenant_status(&self, ctx: &Ctx, status: TenantStatus) -> SsoResult<Tenant> {
+    /// An operator creates a tenant.
+    pub async fn create_tenant_as(&self, op: &Operator, slug: &str, display_name: Option<&str>) -> SsoResult<Tenant> {
+        let ctx = op.ctx();
+        self.create_tenant(slug, display_name, ctx.actor.clone(), &ctx.cid)
+            .await
+    }
+
+    /// An operator suspends or resumes a tenant. `system` cannot be suspended.
+    pub async fn set_tenant_status(&self, op: &Operator, tenant: Tenant, status: TenantStatus) -> SsoResult<Tenant> {
+        let ctx = &op.on(tenant);
         if ctx.tenant.slug.is_system() && status == TenantStatus::Suspended {
             return Err(SsoError::refused(Kind::Forbidden, SubStatus::CommonInvalidOperation));
         }
@@ -166,10 +175,12 @@ impl Sso {
     /// Changes a tenant's display name and/or status (an operator's call, audited in that tenant's log).
     pub async fn update_tenant(
         &self,
-        ctx: &Ctx,
+        op: &Operator,
+        tenant: Tenant,
         display_name: Option<String>,
         status: Option<TenantStatus>,
     ) -> SsoResult<Tenant> {
+        let ctx = &op.on(tenant);
         if let Some(name) = &display_name {
             let name = name.trim();
             if name.is_empty() || name.chars().count() > 200 {
@@ -185,13 +196,13 @@ impl Sso {
             self.tenants.forget();
         }
         if let Some(status) = status {
-            self.set_tenant_status(ctx, status).await?;
+            self.set_tenant_status(op, ctx.tenant.clone(), status).await?;
         }
         self.resolve_tenant(ctx.tenant.slug.as_str()).await
     }
 
     /// Deletes a tenant and everything it owns. `confirm` must repeat the slug; `system` cannot go.
-    pub async fn delete_tenant(&self, slug: &str, confirm: Option<&str>) -> SsoResult<()> {
+    pub async fn delete_tenant(&self, _op: &Operator, slug: &str, confirm: Option<&str>) -> SsoResult<()> {
         let tenant = self.resolve_tenant(slug).await?;
         if tenant.slug.is_system() {
             return Err(SsoError::refused(Kind::Forbidden, SubStatus::CommonInvalidOperation));

@@ -324,6 +324,17 @@ fn only_the_session_check_and_the_cli_make_an_administrator() {
         .map(|s| s.rel.as_str())
         .collect();
     assert!(forged.is_empty(), "an `Admin` built outside sso/admin.rs: {forged:?}");
+    // Tenants are created by an operator on every surface (`create_tenant_as`); the bare call is for first
+    // start, the CLI and tests.
+    let unchecked: Vec<&str> = sources
+        .iter()
+        .filter(|s| s.rel.starts_with("http/") && s.code.contains(".create_tenant("))
+        .map(|s| s.rel.as_str())
+        .collect();
+    assert!(
+        unchecked.is_empty(),
+        "a tenant created without an operator: {unchecked:?}"
+    );
     assert!(
         sources
             .iter()

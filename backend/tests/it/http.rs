@@ -102,7 +102,13 @@ async fn a_suspended_tenant_is_e012002_and_known_tenants_pass(backend: Backend) 
     assert_eq!(json_body(&mut res).await["sub_status"], serde_json::json!(["E008002"]));
 
     let ctx = app.services.ctx("acme").await;
-    sso.set_tenant_status(&ctx, TenantStatus::Suspended).await.unwrap();
+    sso.set_tenant_status(
+        &sso.cli_operator().await.unwrap(),
+        ctx.tenant.clone(),
+        TenantStatus::Suspended,
+    )
+    .await
+    .unwrap();
     let mut res = app
         .client
         .get(app.url("/api/v1/t/acme/no-such-route"))

@@ -61,17 +61,25 @@ async fn suspending_a_tenant_and_the_system_tenant_rule(backend: Backend) {
     let t = TestSso::open(backend).await;
     t.sso.create_tenant("acme", None, Actor::Auto, "t").await.unwrap();
     let ctx = t.ctx("acme").await;
-    let suspended = t.sso.set_tenant_status(&ctx, TenantStatus::Suspended).await.unwrap();
+    let op = t.sso.cli_operator().await.unwrap();
+    let suspended = t
+        .sso
+        .set_tenant_status(&op, ctx.tenant.clone(), TenantStatus::Suspended)
+        .await
+        .unwrap();
     assert_eq!(suspended.status, TenantStatus::Suspended);
     let (kind, code, _) = refusal(t.sso.active_tenant("acme").await.unwrap_err());
     assert_eq!((kind, code), (Kind::Forbidden, SubStatus::TenantSuspended));
     let ctx = t.ctx("acme").await;
-    t.sso.set_tenant_status(&ctx, TenantStatus::Active).await.unwrap();
+    t.sso
+        .set_tenant_status(&op, ctx.tenant.clone(), TenantStatus::Active)
+        .await
+        .unwrap();
     assert!(t.sso.active_tenant("acme").await.is_ok());
     let system = t.ctx("system").await;
     let (_, code, _) = refusal(
         t.sso
-            .set_tenant_status(&system, TenantStatus::Suspended)
+            .set_tenant_status(&op, system.tenant.clone(), TenantStatus::Suspended)
             .await
             .unwrap_err(),
     );

@@ -1,14 +1,12 @@
 //! The tenant lifecycle for operators (super-users of the `system` tenant), `/api/v1/tenants`: list, create,
 //! read, change (display name, status), delete with confirmation. A UST of the `system` tenant authenticates.
 
-use super::auth::Authed;
 use super::params::{Operator, Slug};
 use super::responses::{NoSuchTenant, OperatorErrors};
 use crate::http::call::{CURRENT_APP_HEADER, bearer, client_addr};
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::http::meta::RequestMeta;
-use crate::sso::admin::super_user_required;
 use crate::sso::context::AppKey;
 use crate::sso::session::no_such_session;
 use crate::sso::{Actor, Ctx, Sso, Tenant, TenantStatus};
@@ -19,7 +17,7 @@ use gatehouse_shared::{TenantSlug, api};
 type OperatorCaller = (web::Data<Sso>, HttpRequest, RequestMeta);
 
 /// The operator behind the request's UST.
-async fn operator(sso: &Sso, req: &HttpRequest, meta: &RequestMeta) -> Result<Authed, ApiError> {
+async fn operator(sso: &Sso, req: &HttpRequest, meta: &RequestMeta) -> Result<crate::sso::Operator, ApiError> {
     let system = sso.active_tenant(TenantSlug::SYSTEM).await?;
     let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let ctx = Ctx {
@@ -35,11 +33,7 @@ async fn operator(sso: &Sso, req: &HttpRequest, meta: &RequestMeta) -> Result<Au
     };
     let ust = bearer(req).ok_or_else(no_such_session)?;
     let current = sso.current_session(&ctx, &ust).await?;
-    if !current.user().is_super_user {
-        return Err(super_user_required().into());
-    }
-    let ctx = current.acting(&ctx);
-    Ok(Authed { current, ctx })
+    Ok(current.require_super_user(&ctx)?.operator()?)
 }
 
 fn wire(t: Tenant) -> api::Tenant {
@@ -85,12 +79,7 @@ pub async fn create(
     let op = operator(&sso, &req, &meta).await?;
     let body = body.take()?;
     let tenant = sso
-        .create_tenant(
-            &body.slug,
-            body.display_name.as_deref(),
-            op.ctx.actor.clone(),
-            &meta.cid,
-        )
+        .create_tenant_as(&op, &body.slug, body.display_name.as_deref())
         .await?;
     Ok(HttpResponse::Created().json(wire(tenant)))
 }
@@ -135,8 +124,7 @@ pub async fn update(
         api::TenantStatus::Suspended => TenantStatus::Suspended,
     });
     let tenant = sso.resolve_tenant(&path.into_inner()).await?;
-    let ctx = Ctx { tenant, ..op.ctx };
-    let tenant = sso.update_tenant(&ctx, body.display_name, status).await?;
+    let tenant = sso.update_tenant(&op, tenant, body.display_name, status).await?;
     Ok(web::Json(wire(tenant)))
 }
 
@@ -158,8 +146,9 @@ pub async fn delete(
     path: web::Path<String>,
     body: JsonBody<api::Confirmation>,
 ) -> Result<HttpResponse, ApiError> {
-    operator(&sso, &req, &meta).await?;
+    let op = operator(&sso, &req, &meta).await?;
     let body = body.take()?;
-    sso.delete_tenant(&path.into_inner(), body.confirm.as_deref()).await?;
+    sso.delete_tenant(&op, &path.into_inner(), body.confirm.as_deref())
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }

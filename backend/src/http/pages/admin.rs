@@ -9,7 +9,7 @@ use crate::domain::AuditFilter;
 use crate::domain::{ApprovalStatus, SignupStatus, User, UserPatch};
 use crate::sso::search::SearchCriteria;
 use crate::sso::session::CurrentSession;
-use crate::sso::{Admin, Ctx, Sso, SsoError, TenantStatus, UserRef};
+use crate::sso::{Admin, Operator, Sso, SsoError, TenantStatus, UserRef};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use gatehouse_frontend::admin::{
@@ -621,7 +621,7 @@ pub async fn revoke_key(
 }
 
 /// The operators' page exists on `system` only.
-async fn operator(sso: &Sso, w: &Web) -> Result<(CurrentSession, Admin), HttpResponse> {
+async fn operator(sso: &Sso, w: &Web) -> Result<(CurrentSession, Operator), HttpResponse> {
     if !w.tenant.slug.is_system() {
         return Err(w.page(
             StatusCode::NOT_FOUND,
@@ -633,7 +633,14 @@ async fn operator(sso: &Sso, w: &Web) -> Result<(CurrentSession, Admin), HttpRes
             ),
         ));
     }
-    admin(sso, w, &format!("{}/admin/tenants", w.base())).await
+    let (current, admin) = admin(sso, w, &format!("{}/admin/tenants", w.base())).await?;
+    match admin.operator() {
+        Ok(op) => Ok((current, op)),
+        Err(e) => Err(w.page(
+            PageError::from(&e).status,
+            message_page(&w.chrome(None), "Not allowed", PageError::from(&e).flash(), None),
+        )),
+    }
 }
 
 pub async fn tenants(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) -> HttpResponse {
@@ -657,19 +664,15 @@ pub async fn tenants(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) -> H
 }
 
 pub async fn create_tenant(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfForm>) -> HttpResponse {
-    let (_, admin) = match operator(&sso, &w).await {
+    let (_, op) = match operator(&sso, &w).await {
         Ok(a) => a,
         Err(res) => return res,
     };
-    let ctx = admin.ctx();
     if !w.csrf_ok(&form.csrf) {
         return w.redirect(&format!("{}/admin/tenants", w.base()));
     }
     let name = Some(form.display_name.as_str()).filter(|n| !n.trim().is_empty());
-    match sso
-        .create_tenant(form.slug.trim(), name, ctx.actor.clone(), &ctx.cid)
-        .await
-    {
+    match sso.create_tenant_as(&op, form.slug.trim(), name).await {
         Ok(t) => w.redirect(&format!("{}/admin/tenants?done=created-{}", w.base(), t.slug)),
         Err(e) => {
             let error = PageError::from(&e);
@@ -693,31 +696,22 @@ pub async fn tenant_action(
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
     let (_, slug, verb) = path.into_inner();
-    let (_, admin) = match operator(&sso, &w).await {
+    let (_, op) = match operator(&sso, &w).await {
         Ok(a) => a,
         Err(res) => return res,
     };
-    let ctx = admin.ctx();
     if !w.csrf_ok(&form.csrf) {
         return w.redirect(&format!("{}/admin/tenants", w.base()));
     }
     let result = match (verb.as_str(), sso.resolve_tenant(&slug).await) {
-        ("delete", Ok(_)) => sso.delete_tenant(&slug, Some(form.confirm.trim())).await,
+        ("delete", Ok(_)) => sso.delete_tenant(&op, &slug, Some(form.confirm.trim())).await,
         ("suspend" | "resume", Ok(target)) => {
             let status = if verb == "suspend" {
                 TenantStatus::Suspended
             } else {
                 TenantStatus::Active
             };
-            sso.set_tenant_status(
-                &Ctx {
-                    tenant: target,
-                    ..ctx.clone()
-                },
-                status,
-            )
-            .await
-            .map(|_| ())
+            sso.set_tenant_status(&op, target, status).await.map(|_| ())
         }
         (_, Err(e)) => Err(e),
         _ => Err(SsoError::refused(
