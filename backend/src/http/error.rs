@@ -64,15 +64,22 @@ pub struct Outcome {
     pub bad_request: bool,
 }
 
-impl ApiError {
-    pub fn outcome(&self) -> Outcome {
-        let plain = |status, code| Outcome {
+impl Outcome {
+    /// A status and a code, with nothing else to say.
+    fn plain(status: StatusCode, code: SubStatus) -> Outcome {
+        Outcome {
             detail: None,
             status,
             code,
             retry_after: None,
             bad_request: false,
-        };
+        }
+    }
+}
+
+impl ApiError {
+    pub fn outcome(&self) -> Outcome {
+        let plain = Outcome::plain;
         match self {
             ApiError::MalformedBody { missing } => Outcome {
                 bad_request: true,
@@ -103,13 +110,7 @@ impl ApiError {
 /// mapping every surface starts from: the native API and the Zato envelope shape it (see [`render`]), and the
 /// web pages take its status and code for their pages (`pages::page_error::PageError`).
 pub fn sso_outcome(e: &SsoError) -> Outcome {
-    let plain = |status, code| Outcome {
-        detail: None,
-        status,
-        code,
-        retry_after: None,
-        bad_request: false,
-    };
+    let plain = Outcome::plain;
     match e {
         SsoError::Refused { kind, .. } => {
             let code = e.visible_code().unwrap_or(SubStatus::AuthNotAllowed);

@@ -2,7 +2,7 @@
 //! the audit log.
 
 use super::Caller;
-use super::auth::{authed, authed_super};
+use super::auth::authed_super;
 use super::params::{AppName, Authenticated, KeyId};
 use super::responses::{NoSuchApp, SuperUserErrors};
 use crate::domain::AuditFilter;
@@ -31,8 +31,8 @@ async fn settings_of(sso: &Sso, admin: &Admin) -> Result<web::Json<api::Settings
     ),
 )]
 pub async fn settings((sso, call, req): Caller) -> Result<web::Json<api::Settings>, ApiError> {
-    let a = authed(&sso, &call, &req).await?;
-    settings_of(&sso, &a.admin()?).await
+    let admin = authed_super(&sso, &call, &req).await?;
+    settings_of(&sso, &admin).await
 }
 
 #[utoipa::path(
@@ -52,7 +52,7 @@ pub async fn patch_settings(
     (sso, call, req): Caller,
     body: JsonBody<Map<String, Value>>,
 ) -> Result<web::Json<api::Settings>, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
+    let admin = authed_super(&sso, &call, &req).await?;
     let mut changes = Vec::new();
     for (section, fields) in body.take()? {
         let Value::Object(fields) = fields else {
@@ -66,9 +66,8 @@ pub async fn patch_settings(
             changes.push((section.clone(), key, (!value.is_null()).then_some(value)));
         }
     }
-    let admin = a.admin()?;
     sso.set_settings(&admin, changes).await?;
-    let tenant = sso.resolve_tenant(a.ctx.tenant.slug.as_str()).await?;
+    let tenant = sso.resolve_tenant(admin.ctx().tenant.slug.as_str()).await?;
     settings_of(&sso, &admin.refreshed(tenant)?).await
 }
 
@@ -97,8 +96,8 @@ fn wire(app: AppView) -> api::App {
     responses((status = 200, description = "The tenant's apps", body = Vec<api::App>), SuperUserErrors),
 )]
 pub async fn apps((sso, call, req): Caller) -> Result<web::Json<Vec<api::App>>, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    Ok(web::Json(sso.apps(&a.admin()?).await?.into_iter().map(wire).collect()))
+    let admin = authed_super(&sso, &call, &req).await?;
+    Ok(web::Json(sso.apps(&admin).await?.into_iter().map(wire).collect()))
 }
 
 #[utoipa::path(
@@ -114,11 +113,11 @@ pub async fn apps((sso, call, req): Caller) -> Result<web::Json<Vec<api::App>>, 
     ),
 )]
 pub async fn put_app((sso, call, req): Caller, body: JsonBody<api::AppBody>) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
+    let admin = authed_super(&sso, &call, &req).await?;
     let b = body.take()?;
     let app = sso
         .put_app(
-            &a.admin()?,
+            &admin,
             &b.name,
             b.login_allowed,
             b.signup_allowed,
@@ -136,8 +135,8 @@ pub async fn put_app((sso, call, req): Caller, body: JsonBody<api::AppBody>) -> 
     responses((status = 204, description = "Removed from every list, its keys revoked"), NoSuchApp, SuperUserErrors),
 )]
 pub async fn delete_app((sso, call, req): Caller, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    sso.delete_app(&a.admin()?, &path.into_inner().1).await?;
+    let admin = authed_super(&sso, &call, &req).await?;
+    sso.delete_app(&admin, &path.into_inner().1).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -152,8 +151,8 @@ pub async fn delete_app((sso, call, req): Caller, path: web::Path<(String, Strin
     ),
 )]
 pub async fn create_key((sso, call, req): Caller, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    let key = sso.create_app_key(&a.admin()?, &path.into_inner().1).await?;
+    let admin = authed_super(&sso, &call, &req).await?;
+    let key = sso.create_app_key(&admin, &path.into_inner().1).await?;
     Ok(HttpResponse::Created().json(api::NewAppKey {
         key_id: key.key_id,
         key: key.key,
@@ -175,9 +174,9 @@ pub async fn revoke_key(
     (sso, call, req): Caller,
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
+    let admin = authed_super(&sso, &call, &req).await?;
     let (_, app, key_id) = path.into_inner();
-    sso.revoke_app_key(&a.admin()?, &app, &key_id).await?;
+    sso.revoke_app_key(&admin, &app, &key_id).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -205,7 +204,7 @@ pub async fn audit(
     (sso, call, req): Caller,
     query: web::Query<api::AuditQuery>,
 ) -> Result<web::Json<api::AuditPage>, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
+    let admin = authed_super(&sso, &call, &req).await?;
     let q = query.into_inner();
     let filter = AuditFilter {
         user_id: q.user_id,
@@ -214,7 +213,7 @@ pub async fn audit(
         since: when(q.since)?,
         until: when(q.until)?,
     };
-    let page = sso.audit_entries(&a.admin()?, filter, q.cur_page, q.page_size).await?;
+    let page = sso.audit_entries(&admin, filter, q.cur_page, q.page_size).await?;
     let result = page
         .result
         .into_iter()

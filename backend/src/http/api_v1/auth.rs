@@ -27,9 +27,8 @@ pub async fn authed(sso: &Sso, call: &Call, req: &HttpRequest) -> Result<Authed,
     Ok(Authed { current, ctx })
 }
 
-/// The same, for a super-user's call: a regular user gets `E005001` (403).
-pub async fn authed_super(sso: &Sso, call: &Call, req: &HttpRequest) -> Result<Authed, ApiError> {
-    let authed = authed(sso, call, req).await?;
-    authed.admin()?;
-    Ok(authed)
+/// The caller of a super-user's call, as the domain's administrator capability: a regular user gets `E005001`
+/// (403), before the body is read.
+pub async fn authed_super(sso: &Sso, call: &Call, req: &HttpRequest) -> Result<Admin, ApiError> {
+    authed(sso, call, req).await?.admin()
 }

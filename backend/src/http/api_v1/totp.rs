@@ -93,7 +93,7 @@ pub async fn disable((sso, call, req): Caller, body: JsonBody<api::Disable>) -> 
     responses((status = 204, description = "The user's 2FA is off"), SuperUserErrors, NoSuchUser),
 )]
 pub async fn reset((sso, call, req): Caller, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
-    let a = authed_super(&sso, &call, &req).await?;
-    sso.reset_totp(&a.admin()?, &UserRef::Id(path.into_inner().1)).await?;
+    let admin = authed_super(&sso, &call, &req).await?;
+    sso.reset_totp(&admin, &UserRef::Id(path.into_inner().1)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

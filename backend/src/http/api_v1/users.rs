@@ -1,7 +1,7 @@
 //! Users on the native API: the caller's own profile and password; a super-user's create, search, read,
 //! update, delete, approve, reject, lock, unlock, password and IP allow-list of any user of the tenant.
 
-use super::auth::authed;
+use super::auth::{authed, authed_super};
 use super::params::{Authenticated, UserId};
 use super::responses::{BodyErrors, NoSuchUser, SessionErrors, SuperUserErrors};
 use super::wire;
@@ -141,8 +141,8 @@ pub async fn create(
     req: HttpRequest,
     body: JsonBody<api::CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed(&sso, &call, &req).await?;
-    let user = sso.create_user(&a.admin()?, new_user(body.take()?)).await?;
+    let admin = authed_super(&sso, &call, &req).await?;
+    let user = sso.create_user(&admin, new_user(body.take()?)).await?;
     Ok(HttpResponse::Created().json(wire::user(&user, true)))
 }
 
@@ -163,7 +163,7 @@ pub async fn search(
     req: HttpRequest,
     query: web::Query<api::SearchQuery>,
 ) -> Result<web::Json<api::SearchPage>, ApiError> {
-    let a = authed(&sso, &call, &req).await?;
+    let admin = authed_super(&sso, &call, &req).await?;
     let q = query.into_inner();
     let criteria = SearchCriteria {
         user_id: q.user_id,
@@ -180,7 +180,7 @@ pub async fn search(
         cur_page: q.cur_page,
         page_size: q.page_size,
     };
-    let page = sso.search_users(&a.admin()?, criteria).await?;
+    let page = sso.search_users(&admin, criteria).await?;
     Ok(web::Json(api::SearchPage {
         total: page.total,
         num_pages: page.num_pages,
@@ -202,8 +202,8 @@ pub async fn search(
     responses((status = 200, description = "The user", body = api::User), NoSuchUser, SuperUserErrors),
 )]
 pub async fn get(sso: web::Data<Sso>, call: Call, req: HttpRequest, path: UserPath) -> UserReply {
-    let a = authed(&sso, &call, &req).await?;
-    let user = sso.get_user(&a.admin()?, &UserRef::Id(path.into_inner().1)).await?;
+    let admin = authed_super(&sso, &call, &req).await?;
+    let user = sso.get_user(&admin, &UserRef::Id(path.into_inner().1)).await?;
     Ok(web::Json(wire::user(&user, true)))
 }
 
@@ -229,8 +229,7 @@ pub async fn update(
     path: UserPath,
     body: JsonBody<Map<String, Value>>,
 ) -> UserReply {
-    let a = authed(&sso, &call, &req).await?;
-    let admin = a.admin()?;
+    let admin = authed_super(&sso, &call, &req).await?;
     let patch = user_patch::parse(&body.take()?, parse_rfc3339, UnknownKeys::Refuse)?;
     let user = sso.update_user(&admin, &path.into_inner().1, patch).await?;
     Ok(web::Json(wire::user(&user, true)))
@@ -254,8 +253,8 @@ pub async fn delete(
     req: HttpRequest,
     path: UserPath,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed(&sso, &call, &req).await?;
-    sso.delete_user(&a.admin()?, &path.into_inner().1).await?;
+    let admin = authed_super(&sso, &call, &req).await?;
+    sso.delete_user(&admin, &path.into_inner().1).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -268,8 +267,7 @@ enum StateChange {
 }
 
 async fn change_state(sso: &Sso, call: &Call, req: &HttpRequest, path: UserPath, change: StateChange) -> UserReply {
-    let a = authed(sso, call, req).await?;
-    let admin = a.admin()?;
+    let admin = authed_super(sso, call, req).await?;
     let who = UserRef::Id(path.into_inner().1);
     let user = match change {
         StateChange::Approve => sso.approve_user(&admin, &who).await?,
@@ -353,8 +351,7 @@ pub async fn set_password(
     path: UserPath,
     body: JsonBody<api::SetPassword>,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed(&sso, &call, &req).await?;
-    let admin = a.admin()?;
+    let admin = authed_super(&sso, &call, &req).await?;
     let body = body.take()?;
     let who = UserRef::Id(path.into_inner().1);
     let password = Password::new(body.new_password);
@@ -380,8 +377,8 @@ pub async fn address_list(
     req: HttpRequest,
     path: UserPath,
 ) -> Result<web::Json<api::AddressList>, ApiError> {
-    let a = authed(&sso, &call, &req).await?;
-    let addresses = sso.address_list(&a.admin()?, &path.into_inner().1).await?;
+    let admin = authed_super(&sso, &call, &req).await?;
+    let addresses = sso.address_list(&admin, &path.into_inner().1).await?;
     Ok(web::Json(api::AddressList { addresses }))
 }
 
@@ -406,8 +403,7 @@ pub async fn put_address_list(
     path: UserPath,
     body: JsonBody<api::AddressListBody>,
 ) -> Result<web::Json<api::AddressList>, ApiError> {
-    let a = authed(&sso, &call, &req).await?;
-    let admin = a.admin()?;
+    let admin = authed_super(&sso, &call, &req).await?;
     let user_id = path.into_inner().1;
     sso.set_address_list(&admin, &user_id, Some(body.take()?.addresses))
         .await?;
@@ -432,7 +428,7 @@ pub async fn delete_address_list(
     req: HttpRequest,
     path: UserPath,
 ) -> Result<HttpResponse, ApiError> {
-    let a = authed(&sso, &call, &req).await?;
-    sso.set_address_list(&a.admin()?, &path.into_inner().1, None).await?;
+    let admin = authed_super(&sso, &call, &req).await?;
+    sso.set_address_list(&admin, &path.into_inner().1, None).await?;
     Ok(HttpResponse::NoContent().finish())
 }

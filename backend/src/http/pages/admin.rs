@@ -663,6 +663,13 @@ pub async fn tenants(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) -> H
     )
 }
 
+/// A refused tenant action: its sentence, with the way back to the tenants.
+fn tenant_failure(w: &Web, title: &str, e: &SsoError) -> HttpResponse {
+    let error = PageError::from(e);
+    let back = Some((format!("{}/admin/tenants", w.base()), "Back".into()));
+    w.page(error.status, message_page(&w.chrome(None), title, error.flash(), back))
+}
+
 pub async fn create_tenant(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfForm>) -> HttpResponse {
     let (_, op) = match operator(&sso, &w).await {
         Ok(a) => a,
@@ -674,18 +681,7 @@ pub async fn create_tenant(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfForm
     let name = Some(form.display_name.as_str()).filter(|n| !n.trim().is_empty());
     match sso.create_tenant_as(&op, form.slug.trim(), name).await {
         Ok(t) => w.redirect(&format!("{}/admin/tenants?done=created-{}", w.base(), t.slug)),
-        Err(e) => {
-            let error = PageError::from(&e);
-            w.page(
-                error.status,
-                message_page(
-                    &w.chrome(None),
-                    "Not created",
-                    error.flash(),
-                    Some((format!("{}/admin/tenants", w.base()), "Back".into())),
-                ),
-            )
-        }
+        Err(e) => tenant_failure(&w, "Not created", &e),
     }
 }
 
@@ -721,18 +717,7 @@ pub async fn tenant_action(
     };
     match result {
         Ok(()) => w.redirect(&format!("{}/admin/tenants?done={verb}-{slug}", w.base())),
-        Err(e) => {
-            let error = PageError::from(&e);
-            w.page(
-                error.status,
-                message_page(
-                    &w.chrome(None),
-                    "That did not work",
-                    error.flash(),
-                    Some((format!("{}/admin/tenants", w.base()), "Back".into())),
-                ),
-            )
-        }
+        Err(e) => tenant_failure(&w, "That did not work", &e),
     }
 }
 
