@@ -28,6 +28,7 @@ pub struct Metrics {
     pool_connections: IntGaugeVec,
     pool_max: IntGauge,
     outbox: IntGaugeVec,
+    oidc: IntCounterVec,
     sessions: IntGaugeVec,
     /// Scrapes copy the queue's own counters into the exported ones one at a time.
     mirror: Mutex<()>,
@@ -140,6 +141,13 @@ impl Metrics {
                 "Messages in the outbox by state: waiting to be delivered, or failed (given up on).",
                 &["state"],
             ),
+            oidc: counter_vec(
+                &registry,
+                "gatehouse_oidc_requests_total",
+                "OpenID Connect requests by tenant, client, endpoint (authorize, token, userinfo) and outcome (ok, \
+                 or the protocol's error code).",
+                &["tenant", "client", "endpoint", "outcome"],
+            ),
             sessions: gauge_vec(
                 &registry,
                 "gatehouse_active_sessions",
@@ -159,6 +167,11 @@ impl Metrics {
             .with_label_values(&[route, method, status.as_str()])
             .inc();
         self.http_seconds.with_label_values(&[route, method]).observe(seconds);
+    }
+
+    /// Counts one OpenID Connect request. `client` is a known client's id or `-`, so no label takes raw input.
+    pub fn observe_oidc(&self, tenant: &str, client: &str, endpoint: &str, outcome: &str) {
+        self.oidc.with_label_values(&[tenant, client, endpoint, outcome]).inc();
     }
 
     /// Counts one login outcome: `ok` or a sub-status code.

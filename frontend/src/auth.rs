@@ -14,6 +14,8 @@ pub struct LoginView {
     pub policy: Vec<String>,
     /// Where to go after signing in (a page of this tenant).
     pub next: Option<String>,
+    /// The application the login is for, when an application sent the person here (OpenID Connect).
+    pub for_app: Option<String>,
 }
 
 pub fn login_page(chrome: &Chrome, v: LoginView) -> String {
@@ -84,14 +86,55 @@ pub fn login_page(chrome: &Chrome, v: LoginView) -> String {
             )
         }
     };
+    let for_app = v
+        .for_app
+        .map(|app| view! { <p class="muted">"to continue to " <strong>{app}</strong></p> });
     document(
         title,
         chrome,
         true,
         view! {
             <h1>{title}</h1>
+            {for_app}
             {flash_view(v.flash)}
             {form}
+        },
+    )
+}
+
+/// What the consent page shows: the application, what it asks for, and the sealed request to answer.
+#[derive(Debug, Clone, Default)]
+pub struct ConsentView {
+    pub client_name: String,
+    /// What each requested scope gives, in words.
+    pub scopes: Vec<String>,
+    pub request: String,
+    pub user: String,
+}
+
+/// An application asks for access to the account: allow or deny.
+pub fn consent_page(chrome: &Chrome, v: ConsentView) -> String {
+    let base = format!("/t/{}", chrome.tenant_slug);
+    let csrf = chrome.csrf.clone();
+    let title = format!("Allow {} to use your account?", v.client_name);
+    let heading = title.clone();
+    let items = v.scopes.into_iter().map(|s| view! { <li>{s}</li> }).collect_view();
+    document(
+        &title,
+        chrome,
+        true,
+        view! {
+            <h1>{heading}</h1>
+            <p>"You are logged in as " <strong>{v.user}</strong> ". " <strong>{v.client_name}</strong> " would like to:"</p>
+            <ul>{items}</ul>
+            <form method="post" action=format!("{base}/oidc/consent")>
+                {csrf_field(&csrf)}
+                <input type="hidden" name="request" value=v.request/>
+                <div class="actions">
+                    <button type="submit" name="decision" value="allow">"Allow"</button>
+                    <button type="submit" name="decision" value="deny" class="secondary">"Deny"</button>
+                </div>
+            </form>
         },
     )
 }

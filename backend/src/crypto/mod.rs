@@ -2,6 +2,7 @@
 
 pub mod argon2_worker;
 pub mod hash_queue;
+pub mod jws;
 pub mod keyring;
 pub mod keys;
 pub mod password;
@@ -29,7 +30,7 @@ pub fn random_u128() -> u128 {
     u128::from_le_bytes(bytes)
 }
 
-fn base64_urlsafe(bytes: &[u8]) -> String {
+pub fn base64_urlsafe(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }

@@ -18,6 +18,14 @@ pub struct Session {
     pub remote_addr: String,
     pub user_agent: String,
     pub current_app: String,
+    /// The browser's (SSO) session an app session was granted from by OpenID Connect.
+    pub(crate) parent_pk: Option<i64>,
+    /// When the user last logged in for this session (for an app session, its SSO session's login).
+    pub auth_time: NaiveDateTime,
+    /// How they proved it, as ID tokens name it (`pwd`, `otp`, `mfa`).
+    pub auth_methods: Vec<String>,
+    /// The scope an app session was granted.
+    pub scope: Option<String>,
 }
 
 impl Session {
@@ -31,5 +39,11 @@ impl Session {
 
     pub fn tenant_pk(&self) -> i64 {
         self.tenant_pk
+    }
+
+    /// A session of the web UI's own, made by a login on its pages: the only kind an OpenID Connect
+    /// authorization may be granted from.
+    pub fn is_web_login(&self) -> bool {
+        self.parent_pk.is_none() && self.current_app == crate::config::policy::WEB_APP
     }
 }

@@ -23,7 +23,23 @@ impl Surface {
                 .strip_prefix("/t/")
                 .and_then(|rest| rest.split_once('/'))
                 .is_some_and(|(_, rest)| rest.starts_with("zato/sso"));
-        if zato { Surface::Zato } else { Surface::Web }
+        // The OpenID Provider's machine endpoints answer in JSON; its authorization and consent are pages.
+        let machine = path
+            .strip_prefix("/t/")
+            .and_then(|rest| rest.split_once('/'))
+            .is_some_and(|(_, rest)| {
+                rest.starts_with(".well-known/")
+                    || (rest.starts_with("oidc/")
+                        && !rest.starts_with("oidc/authorize")
+                        && !rest.starts_with("oidc/consent"))
+            });
+        if zato {
+            Surface::Zato
+        } else if machine {
+            Surface::Native
+        } else {
+            Surface::Web
+        }
     }
 }
 

@@ -7,6 +7,7 @@ pub mod envelope;
 pub mod error;
 pub mod json;
 pub mod meta;
+pub mod oidc;
 pub mod ops;
 pub mod pages;
 pub mod tenant;

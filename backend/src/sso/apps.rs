@@ -179,7 +179,11 @@ impl Sso {
         .await?;
         let (pk, app) = (ctx.tenant.pk, name.to_owned());
         self.store
-            .tenant(pk, move |conn| app_keys::delete(conn, pk, &app, None))
+            .tenant(pk, move |conn| {
+                app_keys::delete(conn, pk, &app, None)?;
+                // An app that goes takes its client settings, consents and waiting codes with it.
+                crate::store::oidc::forget_app(conn, pk, &app)
+            })
             .await?;
         Ok(())
     }

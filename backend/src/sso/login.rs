@@ -346,6 +346,10 @@ impl Sso {
             remote_addr: remote_addr.unwrap_or_default(),
             user_agent: user_agent.unwrap_or_default(),
             current_app: ctx.current_app.clone(),
+            parent_id: None,
+            auth_time: None,
+            auth_methods: if user.is_totp_enabled { "pwd otp mfa" } else { "pwd" }.to_owned(),
+            scope: None,
         };
         let expiry_days = i64::from(policy.password.expiry);
         let max_per_user = policy.session.max_per_user as usize;
@@ -384,14 +388,7 @@ impl Sso {
                     }
                 }
                 // With session.max_per_user, the oldest sessions end to make room.
-                if max_per_user > 0 {
-                    let live = sessions::live_for_user(conn, row.tenant_id, row.user_pk, row.creation_time)?;
-                    let excess = (live.len() + 1).saturating_sub(max_per_user);
-                    for old in live.iter().take(excess) {
-                        sessions::delete_by_session_id(conn, row.tenant_id, &old.session_id)?;
-                    }
-                }
-                Ok(sessions::insert(conn, &row)?)
+                Ok(sessions::insert_within_limit(conn, &row, max_per_user, None)?)
             })
             .await?;
         if change {

@@ -20,6 +20,7 @@ pub mod key_rotation;
 pub mod limits;
 pub mod login;
 pub mod mail_templates;
+pub mod oidc;
 pub mod outbox_delivery;
 pub mod password_policy;
 pub mod password_reset;

@@ -64,11 +64,42 @@ impl Sso {
         self.checked(ctx, found, expiry).await
     }
 
+    /// The session an OpenID Connect access token (a UST) names, for a call that presents it as a Bearer
+    /// token alone (UserInfo): the client proved itself when it got the token, so no app key is asked for;
+    /// the session's own app must still be listed, and every other check applies.
+    pub async fn bearer_session(&self, ctx: &Ctx, ust: &str) -> SsoResult<CurrentSession> {
+        let hash = tokens::lookup_hash(&self.keyring, ust).ok_or_else(no_such_session)?;
+        let (pk, now) = (ctx.tenant.pk, ctx.now);
+        let found = self
+            .store
+            .tenant_read(pk, move |conn| sessions::live_by_hash(conn, pk, &hash, now))
+            .await?
+            .ok_or_else(no_such_session)?;
+        let ctx = Ctx {
+            current_app: found.0.current_app.clone(),
+            web_ui: false,
+            ..ctx.clone()
+        };
+        self.checked_as(&ctx, found, ExpiryCheck::Enforce, false).await
+    }
+
     async fn checked(&self, ctx: &Ctx, found: SessionWithUser, expiry: ExpiryCheck) -> SsoResult<CurrentSession> {
+        self.checked_as(ctx, found, expiry, true).await
+    }
+
+    async fn checked_as(
+        &self,
+        ctx: &Ctx,
+        found: SessionWithUser,
+        expiry: ExpiryCheck,
+        app_key: bool,
+    ) -> SsoResult<CurrentSession> {
         let (session, user, stored) = found;
         let stored = stored.map(|text| StringList(address_lists::parse(&text)));
         let policy = self.policy(&ctx.tenant).await?;
-        self.check_app_key(ctx, &policy).await?;
+        if app_key {
+            self.check_app_key(ctx, &policy).await?;
+        }
         let user = user.to_user(&self.keyring)?;
         account_state::check_user(&policy, &user, stored.as_ref(), ctx, ctx.now, expiry)?;
         account_state::super_user_second_factor(&policy, &user, ctx)?;

@@ -10,6 +10,7 @@ pub mod audit;
 pub mod email_tokens;
 pub mod keyring_meta;
 pub mod login_continuations;
+pub mod oidc;
 pub mod outbox;
 pub mod password_resets;
 pub mod request_counters;

@@ -70,6 +70,64 @@ diesel::table! {
         remote_addr -> Text,
         user_agent -> Text,
         current_app -> Text,
+        parent_id -> Nullable<BigInt>,
+        auth_time -> Nullable<Timestamp>,
+        auth_methods -> Text,
+        scope -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    oidc_clients (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        app -> Text,
+        client_name -> Text,
+        redirect_uris -> Text,
+        post_logout_redirect_uris -> Text,
+        confidential -> Bool,
+        secret_hash -> Nullable<Text>,
+        consent_required -> Bool,
+        creation_time -> Timestamp,
+        modified_time -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oidc_signing_keys (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        kid -> Text,
+        private_sealed -> Text,
+        creation_time -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oidc_codes (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        code_hash -> Text,
+        app -> Text,
+        sso_session_id -> BigInt,
+        redirect_uri -> Text,
+        scope -> Text,
+        nonce -> Nullable<Text>,
+        code_challenge -> Nullable<Text>,
+        creation_time -> Timestamp,
+        expiration_time -> Timestamp,
+        used_time -> Nullable<Timestamp>,
+        issued_session_id -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    oidc_consents (tenant_id, user_pk, app) {
+        tenant_id -> BigInt,
+        user_pk -> BigInt,
+        app -> Text,
+        scope -> Text,
+        creation_time -> Timestamp,
     }
 }
 
@@ -265,6 +323,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     request_counters,
     reset_requests,
     user_search_names,
+    oidc_clients,
+    oidc_signing_keys,
+    oidc_codes,
+    oidc_consents,
 );
 
 diesel::table! {

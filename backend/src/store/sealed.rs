@@ -2,7 +2,7 @@
 //! e-mails and TOTP keys and labels, encrypted attributes, pending TOTP enrolments, e-mail changes waiting for
 //! confirmation, password-reset requests waiting for the mail sender.
 
-use super::schema::{attrs, email_tokens, reset_requests, totp_enrolments, users};
+use super::schema::{attrs, email_tokens, oidc_signing_keys, reset_requests, totp_enrolments, users};
 use super::{AnyConnection, StoreResult, TenantPk};
 use diesel::prelude::*;
 
@@ -32,6 +32,7 @@ pub enum Column {
     EnrolmentSecret,
     PendingEmail,
     ResetCredential,
+    SigningKey,
 }
 
 impl Column {
@@ -44,6 +45,7 @@ impl Column {
             Column::EnrolmentSecret => "totp_enrolments.secret",
             Column::PendingEmail => "email_tokens.new_email",
             Column::ResetCredential => "reset_requests.credential_sealed",
+            Column::SigningKey => "oidc_signing_keys.private_sealed",
         }
     }
 }
@@ -96,6 +98,13 @@ pub fn cells(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<Vec<Seal
         .load(conn)?;
     for (id, value) in rows {
         push(Column::ResetCredential, id, Some(value));
+    }
+    let rows: Vec<(i64, String)> = oidc_signing_keys::table
+        .filter(oidc_signing_keys::tenant_id.eq(tenant))
+        .select((oidc_signing_keys::id, oidc_signing_keys::private_sealed))
+        .load(conn)?;
+    for (id, value) in rows {
+        push(Column::SigningKey, id, Some(value));
     }
     Ok(out)
 }
@@ -161,6 +170,14 @@ pub fn rewrite(conn: &mut AnyConnection, tenant: TenantPk, cell: &SealedCell, ne
                 .filter(reset_requests::credential_sealed.eq(old)),
         )
         .set(reset_requests::credential_sealed.eq(new))
+        .execute(conn)?,
+        Column::SigningKey => diesel::update(
+            oidc_signing_keys::table
+                .filter(oidc_signing_keys::tenant_id.eq(tenant))
+                .find(row)
+                .filter(oidc_signing_keys::private_sealed.eq(old)),
+        )
+        .set(oidc_signing_keys::private_sealed.eq(new))
         .execute(conn)?,
     };
     Ok(written == 1)

@@ -22,6 +22,14 @@ pub struct SessionRow {
     pub remote_addr: String,
     pub user_agent: String,
     pub current_app: String,
+    /// The browser's (SSO) session an app session was granted from; it ends with it.
+    pub parent_id: Option<i64>,
+    /// When the user last proved who they are for this session (an app session: its SSO session's login).
+    pub auth_time: Option<NaiveDateTime>,
+    /// The methods of that proof, as ID tokens name them (`pwd`, `otp`, `mfa`), space-separated.
+    pub auth_methods: String,
+    /// The scope granted to an app session made by OpenID Connect.
+    pub scope: Option<String>,
 }
 
 impl SessionRow {
@@ -37,6 +45,10 @@ impl SessionRow {
             remote_addr: self.remote_addr.clone(),
             user_agent: self.user_agent.clone(),
             current_app: self.current_app.clone(),
+            parent_pk: self.parent_id,
+            auth_time: self.auth_time.unwrap_or(self.creation_time),
+            auth_methods: self.auth_methods.split_whitespace().map(str::to_owned).collect(),
+            scope: self.scope.clone(),
         }
     }
 }
@@ -44,6 +56,45 @@ impl SessionRow {
 pub fn insert(conn: &mut AnyConnection, row: &SessionRow) -> StoreResult<()> {
     diesel::insert_into(sessions::table).values(row).execute(conn)?;
     Ok(())
+}
+
+/// Inserts a new session, ending the user's oldest ones first when `max_per_user` (0: no limit) would be
+/// passed; `keep` (the SSO session an app session is granted from) is never one of them.
+pub fn insert_within_limit(
+    conn: &mut AnyConnection,
+    row: &SessionRow,
+    max_per_user: usize,
+    keep: Option<i64>,
+) -> StoreResult<()> {
+    if max_per_user > 0 {
+        let live = live_for_user(conn, row.tenant_id, row.user_pk, row.creation_time)?;
+        let excess = (live.len() + 1).saturating_sub(max_per_user);
+        for old in live.iter().filter(|s| Some(s.id) != keep).take(excess) {
+            delete_by_session_id(conn, row.tenant_id, &old.session_id)?;
+        }
+    }
+    insert(conn, row)
+}
+
+/// The live session with this primary key, with its user and allow-list.
+pub fn live_by_pk(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    id: i64,
+    now: NaiveDateTime,
+) -> StoreResult<Option<SessionWithUser>> {
+    Ok(sessions::table
+        .inner_join(users::table.left_join(user_address_lists::table))
+        .filter(sessions::id.eq(id))
+        .filter(sessions::tenant_id.eq(tenant))
+        .filter(sessions::expiration_time.gt(now))
+        .select((
+            SessionRow::as_select(),
+            UserRow::as_select(),
+            user_address_lists::addresses.nullable(),
+        ))
+        .first(conn)
+        .optional()?)
 }
 
 /// A live session with its user and the user's stored IP allow-list (JSON), if any.

@@ -2,6 +2,7 @@
 //! when one is required. Each step after the first is carried by the domain's continuation in an HttpOnly
 //! cookie, never by the password.
 
+use super::authorize;
 use super::page_error::PageError;
 use super::sentences::policy_lines;
 use super::session::Web;
@@ -19,9 +20,19 @@ use serde::Deserialize;
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    /// `login` when an authorization asks for a fresh login: the form is shown to a signed-in browser too.
+    prompt: Option<String>,
 }
 
-/// A login page; `step` is `None` for the first one, the password.
+/// A login page; `step` is `None` for the first one, the password. When the login leads back to an OpenID
+/// Connect authorization, the page names the application and its forms may lead to the application's origin.
+async fn login_view(sso: &Sso, w: &Web, status: StatusCode, mut view: LoginView) -> HttpResponse {
+    let origin = authorize::form_origin(sso, w, view.next.as_deref());
+    view.for_app = authorize::login_for(sso, w, view.next.as_deref()).await;
+    w.page_with_form_action(status, login_page(&w.chrome(None), view), origin.as_deref())
+}
+
+/// A login page's view; `step` is `None` for the first one, the password.
 fn view(
     step: Option<LoginStep>,
     username: String,
@@ -35,20 +46,22 @@ fn view(
         flash,
         policy,
         next,
+        for_app: None,
     }
 }
 
 pub async fn form(sso: web::Data<Sso>, w: Web, q: web::Query<NextQuery>) -> HttpResponse {
-    if w.signed_in(&sso).await.is_some() {
+    let q = q.into_inner();
+    if q.prompt.as_deref() != Some("login") && w.signed_in(&sso).await.is_some() {
         return w.redirect(&w.safe_next(q.next.as_deref()));
     }
-    w.page(
+    login_view(
+        &sso,
+        &w,
         StatusCode::OK,
-        login_page(
-            &w.chrome(None),
-            view(None, String::new(), None, vec![], q.into_inner().next),
-        ),
+        view(None, String::new(), None, vec![], q.next),
     )
+    .await
 }
 
 #[derive(Deserialize)]
@@ -96,17 +109,18 @@ pub struct CodeForm {
     next: Option<String>,
 }
 
-pub async fn code_form(w: Web, q: web::Query<NextQuery>) -> HttpResponse {
+pub async fn code_form(sso: web::Data<Sso>, w: Web, q: web::Query<NextQuery>) -> HttpResponse {
     if w.continuation.is_none() {
         return w.redirect(&format!("{}/login", w.base()));
     }
-    w.page(
+    let next = q.into_inner().next;
+    login_view(
+        &sso,
+        &w,
         StatusCode::OK,
-        login_page(
-            &w.chrome(None),
-            view(Some(LoginStep::Totp), String::new(), None, vec![], q.into_inner().next),
-        ),
+        view(Some(LoginStep::Totp), String::new(), None, vec![], next),
     )
+    .await
 }
 
 pub async fn code(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>) -> HttpResponse {
@@ -149,19 +163,14 @@ pub async fn new_password_form(sso: web::Data<Sso>, w: Web, q: web::Query<NextQu
         return w.redirect(&format!("{}/login", w.base()));
     }
     let rules = policy(&sso, &w).await;
-    w.page(
+    let next = q.into_inner().next;
+    login_view(
+        &sso,
+        &w,
         StatusCode::OK,
-        login_page(
-            &w.chrome(None),
-            view(
-                Some(LoginStep::NewPassword),
-                String::new(),
-                None,
-                rules,
-                q.into_inner().next,
-            ),
-        ),
+        view(Some(LoginStep::NewPassword), String::new(), None, rules, next),
     )
+    .await
 }
 
 pub async fn new_password(sso: web::Data<Sso>, w: Web, form: web::Form<NewPasswordForm>) -> HttpResponse {
@@ -175,13 +184,14 @@ pub async fn new_password(sso: web::Data<Sso>, w: Web, form: web::Form<NewPasswo
     if f.new_password != f.new_password_again {
         let rules = policy(&sso, &w).await;
         let flash = Some(Flash::Error("The two passwords are not the same.".into()));
-        return w.page(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            login_page(
-                &w.chrome(None),
-                view(Some(LoginStep::NewPassword), String::new(), flash, rules, f.next),
-            ),
-        );
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return login_view(
+            &sso,
+            &w,
+            status,
+            view(Some(LoginStep::NewPassword), String::new(), flash, rules, f.next),
+        )
+        .await;
     }
     let request = LoginRequest {
         continuation: Some(continuation),
@@ -250,13 +260,13 @@ async fn finish(
             } else {
                 step
             };
-            w.page(
+            login_view(
+                sso,
+                w,
                 error.status,
-                login_page(
-                    &w.chrome(None),
-                    view(step, username, Some(Flash::Error(text)), rules, next),
-                ),
+                view(step, username, Some(Flash::Error(text)), rules, next),
             )
+            .await
         }
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod authorize;
 pub mod flows;
 pub mod login;
 pub mod page_error;
@@ -30,6 +31,11 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
         .route("/login/new-password", web::get().to(login::new_password_form))
         .route("/login/new-password", web::post().to(login::new_password))
         .route("/logout", web::post().to(login::logout))
+        .route("/oidc/authorize", web::get().to(authorize::authorize))
+        .route("/oidc/authorize", web::post().to(authorize::authorize_post))
+        .route("/oidc/authorize/continue", web::get().to(authorize::resume))
+        .route("/oidc/consent", web::post().to(authorize::consent))
+        .configure(crate::http::oidc::routes)
         .route("/account", web::get().to(account::page))
         .route("/account/profile", web::post().to(account::profile))
         .route("/account/password", web::post().to(account::password))
@@ -110,16 +116,30 @@ pub async fn security_headers(
     Ok(res)
 }
 
-/// Sets the security headers of a page (see [`security_headers`]); a `Cache-Control` already set stays.
+/// The pages' Content-Security-Policy; `form_origin` is a client's redirect origin that the forms of an
+/// authorization's pages may lead to.
+pub fn content_security_policy(form_origin: Option<&str>) -> String {
+    let form_action = match form_origin {
+        Some(origin) => format!("'self' {origin}"),
+        None => "'self'".to_owned(),
+    };
+    format!(
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+    )
+}
+
+/// Sets the security headers of a page (see [`security_headers`]); a `Cache-Control` already set stays, and so
+/// does a Content-Security-Policy a page set for itself (only ever this one with a client's origin added).
 pub fn set_security_headers(h: &mut header::HeaderMap) {
     let set = |h: &mut header::HeaderMap, name: &'static str, value: &'static str| {
         h.insert(header::HeaderName::from_static(name), HeaderValue::from_static(value));
     };
-    set(
-        h,
-        "content-security-policy",
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-    );
+    if !h.contains_key("content-security-policy") {
+        let csp = content_security_policy(None);
+        if let Ok(value) = HeaderValue::from_str(&csp) {
+            h.insert(header::HeaderName::from_static("content-security-policy"), value);
+        }
+    }
     set(h, "x-frame-options", "DENY");
     set(h, "referrer-policy", "no-referrer");
     set(h, "x-content-type-options", "nosniff");

@@ -116,10 +116,17 @@ impl Web {
         path: String,
         max_age: Option<CookieDuration>,
     ) -> Cookie<'static> {
+        // The session cookie is Lax: the top-level redirect from a tenant's application to the authorization
+        // endpoint must carry it (that is the single sign-on). Forms are protected by their tokens either way.
+        let same_site = if name == SESSION_COOKIE {
+            SameSite::Lax
+        } else {
+            SameSite::Strict
+        };
         let mut c = Cookie::build(name, value)
             .path(path)
             .http_only(true)
-            .same_site(SameSite::Strict)
+            .same_site(same_site)
             .secure(self.secure)
             .finish();
         if let Some(age) = max_age {
@@ -144,6 +151,25 @@ impl Web {
                 .content_type("text/html; charset=utf-8")
                 .body(html),
         )
+    }
+
+    /// An HTML page whose forms may also lead to `origin` (a client's redirect origin, for the pages of an
+    /// authorization): the page's CSP `form-action` names it.
+    pub fn page_with_form_action(
+        &self,
+        status: actix_web::http::StatusCode,
+        html: String,
+        origin: Option<&str>,
+    ) -> HttpResponse {
+        let mut res = self.page(status, html);
+        if let Some(origin) = origin {
+            let csp = super::content_security_policy(Some(origin));
+            if let Ok(value) = header::HeaderValue::from_str(&csp) {
+                res.headers_mut()
+                    .insert(header::HeaderName::from_static("content-security-policy"), value);
+            }
+        }
+        res
     }
 
     /// Post/redirect/get: 303 to `to`.
@@ -180,7 +206,11 @@ impl Web {
     /// The signed-in user, if the session cookie names a session that may be used now.
     pub async fn signed_in(&self, sso: &Sso) -> Option<CurrentSession> {
         let ust = self.ust.as_deref()?;
-        sso.current_session(&self.ctx, ust).await.ok()
+        // Only a login on these pages signs a browser in: an app's session (whose token the app holds) does not.
+        sso.current_session(&self.ctx, ust)
+            .await
+            .ok()
+            .filter(|c| c.session().is_web_login())
     }
 
     /// The login page, to come back to `path` afterwards; the stale session cookie is cleared.

@@ -1,0 +1,373 @@
+//! The token endpoint's authorization-code grant (RFC 6749 §4.1.3, RFC 7636 §4.6, OpenID Connect Core §3.1.3):
+//! the client authenticates (a confidential client by its secret, Basic or in the body; a public one by its
+//! id and its PKCE verifier), the code is used up atomically, and in one transaction the app session is made
+//! from the SSO session the code came from: the access token is its UST. A code presented again is refused
+//! and ends the session its first exchange made. Every login rule that can change after the authorization
+//! (lock, approval, password expiry, allow-list, the app's listing) is checked again here.
+
+use super::super::account_state::{self, ExpiryCheck};
+use super::super::{Ctx, Sso, SsoError, audit};
+use super::authorize::s256;
+use super::claims::user_claims;
+use super::{OAuthError, SCOPES};
+use crate::config::StringList;
+use crate::crypto::{sha256_hex, tokens};
+use crate::domain::{Session, User};
+use crate::store::oidc::{self, Taken};
+use crate::store::{address_lists, sessions};
+use gatehouse_shared::Ust;
+use serde_json::{Value, json};
+
+/// How a client authenticated at the token endpoint.
+#[derive(Clone, PartialEq, Eq)]
+pub enum ClientAuth {
+    /// `client_secret_basic`.
+    Basic { client_id: String, secret: String },
+    /// `client_secret_post`.
+    Post { client_id: String, secret: String },
+    /// `none`: a public client names itself.
+    None { client_id: String },
+}
+
+impl std::fmt::Debug for ClientAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (method, id) = match self {
+            ClientAuth::Basic { client_id, .. } => ("basic", client_id),
+            ClientAuth::Post { client_id, .. } => ("post", client_id),
+            ClientAuth::None { client_id } => ("none", client_id),
+        };
+        f.debug_struct("ClientAuth")
+            .field("method", &method)
+            .field("client_id", id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientAuth {
+    pub fn client_id(&self) -> &str {
+        match self {
+            ClientAuth::Basic { client_id, .. }
+            | ClientAuth::Post { client_id, .. }
+            | ClientAuth::None { client_id } => client_id,
+        }
+    }
+}
+
+/// A token request's form, as the adapter parsed it (each parameter at most once).
+#[derive(Clone, Default)]
+pub struct TokenRequest {
+    pub grant_type: Option<String>,
+    pub code: Option<String>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<String>,
+}
+
+/// What a successful exchange returns.
+pub struct Tokens {
+    pub access_token: Ust,
+    pub expires_in: i64,
+    pub id_token: String,
+    pub scope: String,
+}
+
+impl std::fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tokens")
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The `sid` an ID token names the SSO session by: derived from its public id, which it does not reveal.
+pub fn sid_of(session: &Session) -> String {
+    sha256_hex(&format!("oidc-sid:{}", session.session_id))[..32].to_owned()
+}
+
+/// The `at_hash` of an access token (OpenID Connect Core §3.1.3.6): the left half of its SHA-256.
+fn at_hash(token: &str) -> String {
+    use sha2::{Digest, Sha256};
+    crate::crypto::base64_urlsafe(&Sha256::digest(token.as_bytes())[..16])
+}
+
+fn grant_error(description: &str) -> OAuthError {
+    OAuthError::new("invalid_grant", description)
+}
+
+/// What the transaction decided.
+enum Exchange {
+    Refused(OAuthError),
+    Granted(Box<Grant>),
+}
+
+struct Grant {
+    user: User,
+    sso: Session,
+    app_session: Session,
+    ust: Ust,
+    nonce: Option<String>,
+    scope: String,
+}
+
+impl Sso {
+    /// Authenticates the client of a token request; a failure is `invalid_client` (or `unauthorized_client`
+    /// for a public client the tenant's `apps.require_key` shuts out).
+    pub(crate) async fn authenticate_client(
+        &self,
+        ctx: &Ctx,
+        auth: Option<&ClientAuth>,
+    ) -> Result<super::clients::KnownClient, OAuthError> {
+        let unknown = || OAuthError::new("invalid_client", "client authentication failed");
+        let Some(auth) = auth else {
+            return Err(OAuthError::new("invalid_client", "the client did not authenticate"));
+        };
+        let client = self.known_client(ctx, auth.client_id()).await?.ok_or_else(unknown)?;
+        let confidential = client.client.settings.confidential;
+        let ok = match auth {
+            ClientAuth::Basic { secret, .. } | ClientAuth::Post { secret, .. } => {
+                confidential && client.secret_matches(secret)
+            }
+            ClientAuth::None { .. } => !confidential,
+        };
+        if !ok {
+            return Err(unknown());
+        }
+        let policy = self.policy(&ctx.tenant).await?;
+        if policy.apps.require_key && !confidential {
+            return Err(OAuthError::new(
+                "unauthorized_client",
+                "this organisation requires applications to authenticate: a public client cannot",
+            ));
+        }
+        if !super::super::login::app_listed(&policy.apps.login_allowed, &client.client.client_id) {
+            return Err(OAuthError::new(
+                "unauthorized_client",
+                "this application may not log users in",
+            ));
+        }
+        Ok(client)
+    }
+
+    /// Exchanges an authorization code for an access token (a UST) and an ID token.
+    pub async fn exchange_code(
+        &self,
+        ctx: &Ctx,
+        auth: Option<&ClientAuth>,
+        request: TokenRequest,
+    ) -> Result<Tokens, OAuthError> {
+        // Only an authenticated client's id labels the count, so no label takes a caller's raw input.
+        let mut authenticated = None;
+        let result = self.exchange_steps(ctx, auth, request, &mut authenticated).await;
+        let outcome = result.as_ref().map_or_else(|e| e.error, |_| "ok");
+        let client = authenticated.as_deref().unwrap_or("-");
+        self.metrics
+            .observe_oidc(ctx.tenant.slug.as_str(), client, "token", outcome);
+        result
+    }
+
+    async fn exchange_steps(
+        &self,
+        ctx: &Ctx,
+        auth: Option<&ClientAuth>,
+        request: TokenRequest,
+        authenticated: &mut Option<String>,
+    ) -> Result<Tokens, OAuthError> {
+        match request.grant_type.as_deref() {
+            None => return Err(OAuthError::new("invalid_request", "`grant_type` is missing")),
+            Some("authorization_code") => {}
+            Some(_) => {
+                return Err(OAuthError::new(
+                    "unsupported_grant_type",
+                    "the only grant type supported is `authorization_code`",
+                ));
+            }
+        }
+        let client = self.authenticate_client(ctx, auth).await?;
+        *authenticated = Some(client.client.client_id.clone());
+        let Some(code) = request.code.filter(|c| !c.is_empty()) else {
+            return Err(OAuthError::new("invalid_request", "`code` is missing"));
+        };
+        let Some(redirect_uri) = request.redirect_uri.filter(|r| !r.is_empty()) else {
+            return Err(OAuthError::new("invalid_request", "`redirect_uri` is missing"));
+        };
+        let policy = self.policy(&ctx.tenant).await?;
+        // The key is at hand before anything is written, so a grant is never half made.
+        let key = self.signing_key(&ctx.tenant).await?;
+        let expiration = super::super::clock::minutes_after(
+            ctx.now,
+            policy.session.expiry.min(policy.session.max_lifetime_minutes.max(1)),
+        );
+        let (pk, now, hash) = (ctx.tenant.pk, ctx.now, sha256_hex(&code));
+        let (keyring, app) = (self.keyring.clone(), client.client.client_id.clone());
+        let verifier = request.code_verifier.clone();
+        let base_ctx = Ctx {
+            current_app: app.clone(),
+            ..ctx.clone()
+        };
+        let max_per_user = policy.session.max_per_user as usize;
+        let exchanged = self
+            .store
+            .tenant_with(pk, move |conn| -> Result<Exchange, SsoError> {
+                let refused = |d: &str| Ok(Exchange::Refused(grant_error(d)));
+                let row = match oidc::take_code(conn, pk, &hash, now)? {
+                    Taken::Unknown => return refused("the code is not valid"),
+                    Taken::Again(row) => {
+                        // A replayed code: what its first exchange issued is revoked (RFC 6749 §4.1.2).
+                        if let Some(issued) = &row.issued_session_id {
+                            sessions::delete_by_session_id(conn, pk, issued)?;
+                        }
+                        audit::append_ctx_extra(
+                            conn,
+                            &base_ctx,
+                            "oidc.code_replay",
+                            None,
+                            Err(gatehouse_shared::SubStatus::AuthNotAllowed),
+                            Some(json!({"client_id": row.app}).to_string()),
+                        )?;
+                        return refused("the code has been used already");
+                    }
+                    Taken::First(row) => row,
+                };
+                if row.app != app {
+                    return refused("the code was issued to another client");
+                }
+                if row.expiration_time <= now {
+                    return refused("the code has expired");
+                }
+                if row.redirect_uri != redirect_uri {
+                    return refused("`redirect_uri` is not the one the code was issued for");
+                }
+                match (&row.code_challenge, &verifier) {
+                    (Some(challenge), Some(v)) if s256(v) == *challenge => {}
+                    (Some(_), Some(_)) => return refused("the `code_verifier` does not match the challenge"),
+                    (Some(_), None) => return refused("`code_verifier` is missing"),
+                    (None, Some(_)) => return refused("the code was issued without a PKCE challenge"),
+                    (None, None) => {}
+                }
+                let Some((sso_row, user_row, list)) = sessions::live_by_pk(conn, pk, row.sso_session_id, now)? else {
+                    return refused("the session the code was issued in has ended");
+                };
+                let user = user_row.to_user(&keyring)?;
+                let sso = sso_row.to_session();
+                // The user's address is the browser's, as the SSO session saw it.
+                let user_ctx = Ctx {
+                    remote_addr: Some(sso.remote_addr.clone()).filter(|a| !a.is_empty()),
+                    ..base_ctx.clone()
+                };
+                let list = list.map(|text| StringList(address_lists::parse(&text)));
+                if account_state::check_user(&policy, &user, list.as_ref(), &user_ctx, now, ExpiryCheck::Enforce)
+                    .and_then(|()| account_state::super_user_second_factor(&policy, &user, &user_ctx))
+                    .is_err()
+                {
+                    return refused("the account may not log in now");
+                }
+                let ids = tokens::new_session(&keyring);
+                let app_row = sessions::SessionRow {
+                    id: 0,
+                    tenant_id: pk,
+                    user_pk: user.pk(),
+                    session_id: ids.session_id.clone(),
+                    secret_hash: ids.secret_hash.clone(),
+                    creation_time: now,
+                    expiration_time: expiration,
+                    remote_addr: sso.remote_addr.clone(),
+                    user_agent: sso.user_agent.clone(),
+                    current_app: app.clone(),
+                    parent_id: Some(sso.pk()),
+                    auth_time: Some(sso.auth_time),
+                    auth_methods: sso.auth_methods.join(" "),
+                    scope: Some(row.scope.clone()),
+                };
+                sessions::insert_within_limit(conn, &app_row, max_per_user, Some(sso.pk()))?;
+                oidc::set_issued(conn, pk, row.id, &ids.session_id)?;
+                let extra = json!({"client_id": app, "scope": row.scope}).to_string();
+                let acting = Ctx {
+                    actor: super::super::Actor::User(user.user_id.clone()),
+                    ..user_ctx
+                };
+                audit::append_ctx_extra(conn, &acting, "oidc.token", Some(&user.user_id), Ok(()), Some(extra))?;
+                Ok(Exchange::Granted(Box::new(Grant {
+                    user,
+                    sso,
+                    app_session: app_row.to_session(),
+                    ust: ids.ust,
+                    nonce: row.nonce,
+                    scope: row.scope,
+                })))
+            })
+            .await?;
+        let Grant {
+            user,
+            sso,
+            app_session,
+            ust,
+            nonce,
+            scope,
+        } = match exchanged {
+            Exchange::Refused(e) => return Err(e),
+            Exchange::Granted(grant) => *grant,
+        };
+        let mut claims = user_claims(&user, &scope);
+        let iat = ctx.now.and_utc().timestamp();
+        let exp = app_session.expiration_time.and_utc().timestamp();
+        for (k, v) in [
+            ("iss", json!(self.issuer(&ctx.tenant))),
+            ("aud", json!(client.client.client_id)),
+            ("iat", json!(iat)),
+            ("exp", json!(exp)),
+            ("auth_time", json!(sso.auth_time.and_utc().timestamp())),
+            ("sid", json!(sid_of(&sso))),
+            ("amr", json!(sso.auth_methods)),
+            ("at_hash", json!(at_hash(ust.expose()))),
+        ] {
+            claims.insert(k.into(), v);
+        }
+        if let Some(nonce) = nonce {
+            claims.insert("nonce".into(), json!(nonce));
+        }
+        let id_token = key
+            .sign(&Value::Object(claims))
+            .map_err(|e| OAuthError::from(SsoError::Internal(e.to_string())))?;
+        Ok(Tokens {
+            access_token: ust,
+            expires_in: (exp - iat).max(0),
+            id_token,
+            scope,
+        })
+    }
+
+    /// The claims UserInfo returns for an access token: the session it names must be an app session granted
+    /// by OpenID Connect and usable now (every check a UST gets, its user's state included).
+    pub async fn userinfo(&self, ctx: &Ctx, access_token: &str) -> Result<Value, OAuthError> {
+        let invalid = || OAuthError::new("invalid_token", "the access token is not valid");
+        let current = match self.bearer_session(ctx, access_token).await {
+            Ok(current) => current,
+            Err(SsoError::Refused { .. }) => {
+                self.metrics
+                    .observe_oidc(ctx.tenant.slug.as_str(), "-", "userinfo", "invalid_token");
+                return Err(invalid());
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let Some(scope) = current
+            .session()
+            .scope
+            .clone()
+            .filter(|s| s.split(' ').any(|x| x == "openid"))
+        else {
+            return Err(invalid());
+        };
+        self.metrics.observe_oidc(
+            ctx.tenant.slug.as_str(),
+            &current.session().current_app,
+            "userinfo",
+            "ok",
+        );
+        Ok(Value::Object(user_claims(current.user(), &scope)))
+    }
+}
+
+/// The scopes discovery lists.
+pub fn scopes_supported() -> Vec<&'static str> {
+    SCOPES.to_vec()
+}
