@@ -128,3 +128,54 @@ mod tests {
         assert!(serde_json::from_value::<AppBody>(json!({"name": "CRM", "keys": []})).is_err());
     }
 }
+
+/// An app's OpenID Connect client settings, as an administrator sets them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClientBody {
+    /// A display name, free text, not unique; absent or empty: the app's name.
+    #[serde(default)]
+    pub client_name: String,
+    /// Where the authorization may send the browser back, matched exactly: `https`, `http` to a loopback host,
+    /// or a private-use scheme (`com.example.app:/cb`).
+    pub redirect_uris: Vec<String>,
+    /// Absent: none.
+    #[serde(default)]
+    pub post_logout_redirect_uris: Vec<String>,
+    /// A confidential client authenticates with a secret (made when it becomes confidential, shown once); a
+    /// public one (a browser or native app) cannot keep one and must use PKCE.
+    pub confidential: bool,
+    /// Whether users are asked, once per scope set, to allow the app. Absent: `false`.
+    #[serde(default)]
+    pub consent_required: bool,
+}
+
+/// An app's client settings; `client_secret` only in the answer that made it.
+// Carries a credential once: no `Debug`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Client {
+    /// The app's name.
+    pub client_id: String,
+    pub client_name: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub confidential: bool,
+    pub consent_required: bool,
+    /// Whether a secret is set (a confidential client's).
+    pub has_secret: bool,
+    pub creation_time: String,
+    pub modified_time: String,
+    /// A new secret, shown this once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+}
+
+/// A confidential client's new secret, shown once.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ClientSecret {
+    pub client_id: String,
+    pub client_secret: String,
+}

@@ -18,7 +18,9 @@ pub mod tenants;
 pub mod totp;
 pub mod user;
 
-pub use admin::{App, AppBody, AppKeyInfo, AuditEntry, AuditPage, AuditQuery, NewAppKey, Settings};
+pub use admin::{
+    App, AppBody, AppKeyInfo, AuditEntry, AuditPage, AuditQuery, Client, ClientBody, ClientSecret, NewAppKey, Settings,
+};
 pub use attrs::{Attr, AttrWrite, Attrs};
 pub use problem::Problem;
 pub use session::{Expiration, LoginBody, Session, SessionInfo, SessionsQuery, Validity, VerifyBody};

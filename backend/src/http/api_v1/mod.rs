@@ -3,6 +3,7 @@
 pub mod admin;
 pub mod attrs;
 pub mod auth;
+pub mod clients;
 pub mod params;
 pub mod responses;
 pub mod session;
@@ -111,6 +112,10 @@ routes! {
     (delete, "/apps/{name}", admin::delete_app),
     (post, "/apps/{name}/keys", admin::create_key),
     (delete, "/apps/{name}/keys/{key_id}", admin::revoke_key),
+    (get, "/apps/{name}/client", clients::get),
+    (put, "/apps/{name}/client", clients::put),
+    (delete, "/apps/{name}/client", clients::delete),
+    (post, "/apps/{name}/client/secret", clients::new_secret),
     (get, "/audit", admin::audit),
     (post, "/signup", signup::signup),
     (post, "/signup/confirm", signup::confirm),
