@@ -153,12 +153,20 @@ pub enum Taken {
     Unknown,
 }
 
-/// Marks the code used, atomically: of two requests presenting it, one gets `First`.
-pub fn take_code(conn: &mut AnyConnection, tenant: TenantPk, hash: &str, now: NaiveDateTime) -> StoreResult<Taken> {
+/// Marks the code used, atomically: of two requests presenting it, one gets `First`. A code of another
+/// client is `Unknown` to `app`, and left as it was.
+pub fn take_code(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    hash: &str,
+    app: &str,
+    now: NaiveDateTime,
+) -> StoreResult<Taken> {
     let marked = diesel::update(
         oidc_codes::table
             .filter(oidc_codes::tenant_id.eq(tenant))
             .filter(oidc_codes::code_hash.eq(hash))
+            .filter(oidc_codes::app.eq(app))
             .filter(oidc_codes::used_time.is_null()),
     )
     .set(oidc_codes::used_time.eq(now))
@@ -171,6 +179,7 @@ pub fn take_code(conn: &mut AnyConnection, tenant: TenantPk, hash: &str, now: Na
         .optional()?;
     Ok(match row {
         None => Taken::Unknown,
+        Some(row) if row.app != app => Taken::Unknown,
         Some(row) if marked == 1 => Taken::First(row),
         Some(row) => Taken::Again(row),
     })

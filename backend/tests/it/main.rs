@@ -21,6 +21,7 @@ mod log_secrets;
 mod login;
 mod mail;
 mod migrations;
+mod oidc;
 mod openapi;
 mod ops;
 mod pages;

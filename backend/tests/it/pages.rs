@@ -10,28 +10,28 @@ use serde_json::json;
 use std::collections::HashMap;
 
 /// A browser's view of one tenant: its cookies, and the pages it gets.
-struct Browser<'a> {
+pub(crate) struct Browser<'a> {
     app: &'a TestApp,
     client: awc::Client,
-    cookies: HashMap<String, String>,
+    pub(crate) cookies: HashMap<String, String>,
 }
 
-struct Page {
-    status: u16,
-    location: Option<String>,
-    set_cookies: Vec<String>,
-    headers: awc::http::header::HeaderMap,
-    html: String,
+pub(crate) struct Page {
+    pub(crate) status: u16,
+    pub(crate) location: Option<String>,
+    pub(crate) set_cookies: Vec<String>,
+    pub(crate) headers: awc::http::header::HeaderMap,
+    pub(crate) html: String,
 }
 
 impl Page {
-    fn csrf(&self) -> String {
+    pub(crate) fn csrf(&self) -> String {
         token_in(&self.html, r#"name="csrf" value=""#)
     }
 }
 
 impl<'a> Browser<'a> {
-    fn new(app: &'a TestApp) -> Browser<'a> {
+    pub(crate) fn new(app: &'a TestApp) -> Browser<'a> {
         // Redirects are looked at, not followed.
         Browser {
             app,
@@ -51,7 +51,7 @@ impl<'a> Browser<'a> {
             .join("; ")
     }
 
-    async fn send(&mut self, method: &str, path: &str, form: &[(&str, &str)]) -> Page {
+    pub(crate) async fn send(&mut self, method: &str, path: &str, form: &[(&str, &str)]) -> Page {
         let mut req = self.client.request(method.parse().unwrap(), self.app.url(path));
         if !self.cookies.is_empty() {
             req = req.insert_header(("Cookie", self.cookie_header()));
@@ -94,19 +94,19 @@ impl<'a> Browser<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Page {
+    pub(crate) async fn get(&mut self, path: &str) -> Page {
         self.send("GET", path, &[]).await
     }
 
     /// Gets `page`, then posts its form to `action` with the page's form token.
-    async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+    pub(crate) async fn submit(&mut self, page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
         let csrf = self.get(page).await.csrf();
         let mut all = vec![("csrf", csrf.as_str())];
         all.extend_from_slice(fields);
         self.send("POST", action, &all).await
     }
 
-    async fn login(&mut self, username: &str, password: &str) -> Page {
+    pub(crate) async fn login(&mut self, username: &str, password: &str) -> Page {
         self.submit(
             "/t/default/login",
             "/t/default/login",
@@ -116,7 +116,7 @@ impl<'a> Browser<'a> {
     }
 }
 
-async fn user(app: &TestApp, name: &str, adjust: impl FnOnce(&mut NewUser)) {
+pub(crate) async fn user(app: &TestApp, name: &str, adjust: impl FnOnce(&mut NewUser)) {
     let mut new = NewUser {
         username: name.into(),
         password: Some(Password::new(format!("{name}'s passphrase"))),
@@ -177,7 +177,7 @@ async fn pages_carry_security_headers_and_cookies(backend: Backend) {
         (303, Some("/t/default/account"))
     );
     let session = done.set_cookies.iter().find(|c| c.starts_with("gh_session=")).unwrap();
-    assert!(session.contains("HttpOnly") && session.contains("SameSite=Strict") && session.contains("Path=/t/default"));
+    assert!(session.contains("HttpOnly") && session.contains("SameSite=Lax") && session.contains("Path=/t/default"));
     assert!(!session.contains("Secure"), "plain HTTP on localhost");
     let account = b.get("/t/default/account").await;
     assert_eq!(account.status, 200);

@@ -34,7 +34,10 @@ fn wire(c: Client, secret: Option<String>) -> api::Client {
     params(Authenticated, AppName),
     responses((status = 200, description = "The app's client settings", body = api::Client), NoSuchApp, SuperUserErrors),
 )]
-pub async fn get((sso, call, req): Caller, path: web::Path<(String, String)>) -> Result<web::Json<api::Client>, ApiError> {
+pub async fn get(
+    (sso, call, req): Caller,
+    path: web::Path<(String, String)>,
+) -> Result<web::Json<api::Client>, ApiError> {
     let admin = authed_super(&sso, &call, &req).await?;
     let client = sso.client(&admin, &path.into_inner().1).await?;
     Ok(web::Json(wire(client, None)))

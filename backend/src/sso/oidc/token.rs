@@ -209,7 +209,7 @@ impl Sso {
             .store
             .tenant_with(pk, move |conn| -> Result<Exchange, SsoError> {
                 let refused = |d: &str| Ok(Exchange::Refused(grant_error(d)));
-                let row = match oidc::take_code(conn, pk, &hash, now)? {
+                let row = match oidc::take_code(conn, pk, &hash, &app, now)? {
                     Taken::Unknown => return refused("the code is not valid"),
                     Taken::Again(row) => {
                         // A replayed code: what its first exchange issued is revoked (RFC 6749 §4.1.2).
@@ -228,9 +228,6 @@ impl Sso {
                     }
                     Taken::First(row) => row,
                 };
-                if row.app != app {
-                    return refused("the code was issued to another client");
-                }
                 if row.expiration_time <= now {
                     return refused("the code has expired");
                 }
