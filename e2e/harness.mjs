@@ -52,8 +52,12 @@ async function portOpen(port) {
   });
 }
 
-/** Starts everything; returns the world the tests use. */
-export async function startWorld() {
+/**
+ * Starts everything; returns the world the tests use. `publicHost` is the host name of `server.public_url` and
+ * of `world.base` (the server listens on 127.0.0.1 either way): `localhost` makes Gatehouse a different site from
+ * a relying party served on 127.0.0.1.
+ */
+export async function startWorld({ publicHost = '127.0.0.1' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
   const db = `gh_e2e_${randomBytes(6).toString('hex')}`;
   psql(`DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'gatehouse_test') THEN CREATE ROLE gatehouse_test LOGIN NOSUPERUSER; END IF; END $$;`);
@@ -70,7 +74,7 @@ export async function startWorld() {
     GATEHOUSE__CRYPTO__FERNET_KEYS: key,
     GATEHOUSE__SERVER__BIND: `127.0.0.1:${port}`,
     GATEHOUSE__SERVER__METRICS_BIND: '127.0.0.1:0',
-    GATEHOUSE__SERVER__PUBLIC_URL: `http://127.0.0.1:${port}`,
+    GATEHOUSE__SERVER__PUBLIC_URL: `http://${publicHost}:${port}`,
     GATEHOUSE__HASHING__ARGON2_MEMORY_KIB: '256',
     GATEHOUSE__HASHING__ARGON2_ITERATIONS: '1',
     GATEHOUSE__MAIL__TRANSPORT: 'smtp',
@@ -82,8 +86,8 @@ export async function startWorld() {
     GATEHOUSE_BOOTSTRAP_PASSWORD: 'operator passphrase 1',
   };
   const server = spawn(binary, ['serve'], { env, cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(async () => { try { return (await fetch(`${base}/healthz`)).ok; } catch { return false; } }, 'the server');
+  const base = `http://${publicHost}:${port}`;
+  await waitFor(async () => { try { return (await fetch(`http://127.0.0.1:${port}/healthz`)).ok; } catch { return false; } }, 'the server');
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     headless: true,
