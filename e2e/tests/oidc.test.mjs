@@ -148,12 +148,11 @@ test('applications sign in through OpenID Connect: a login with 2FA, single sign
     const visited = [];
     const loginPages = () => visited.filter((u) => u.startsWith(`${world.base}/t/${slug}/login`));
     page.on('request', (r) => { if (r.isNavigationRequest() && r.frame() === page.mainFrame()) visited.push(r.url()); });
-    // A Content-Security-Policy block (a form-action that stops the way back, say) shows here. Gatehouse
-    // serves no /favicon.ico, which the browser asks for by itself: that 404 is not the pages' doing.
+    // A Content-Security-Policy block (a form-action that stops the way back, say) shows here.
     const complaints = [];
     page.on('console', (m) => {
       const where = m.location().url;
-      if ((m.type() === 'error' || m.type() === 'warning') && !where.endsWith('/favicon.ico')) complaints.push(`${m.type()}: ${m.text()} (${where})`);
+      if ((m.type() === 'error' || m.type() === 'warning')) complaints.push(`${m.type()}: ${m.text()} (${where})`);
     });
     page.on('pageerror', (e) => complaints.push(`pageerror: ${e.message}`));
     page.on('response', (r) => { if (r.status() >= 400) complaints.push(`${r.status()} ${r.url()}`); });

@@ -22,6 +22,14 @@ pub fn login_page(chrome: &Chrome, v: LoginView) -> String {
     let base = format!("/t/{}", chrome.tenant_slug);
     let csrf = chrome.csrf.clone();
     let next = v.next.clone().unwrap_or_default();
+    // Starting again keeps the way back (to an application that sent the person here, say).
+    let again = match &v.next {
+        Some(n) if !n.is_empty() => format!(
+            "{base}/login?next={}",
+            form_urlencoded::byte_serialize(n.as_bytes()).collect::<String>()
+        ),
+        _ => format!("{base}/login"),
+    };
     let (title, form) = match v.step {
         None => {
             let username = v.username.clone();
@@ -59,7 +67,7 @@ pub fn login_page(chrome: &Chrome, v: LoginView) -> String {
                     </label>
                     <button type="submit">"Continue"</button>
                 </form>
-                <p><a href=format!("{base}/login")>"Start again"</a></p>
+                <p><a href=again.clone()>"Start again"</a></p>
             }
             .into_any(),
         ),

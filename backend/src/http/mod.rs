@@ -52,6 +52,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/", web::get().to(pages::root))
         .route(gatehouse_frontend::STYLESHEET_PATH, web::get().to(pages::stylesheet))
+        .route("/favicon.ico", web::get().to(pages::favicon))
         .service(
             web::scope("/t/{tenant}")
                 .wrap(from_fn(pages::security_headers))

@@ -97,6 +97,13 @@ pub async fn root(sso: web::Data<Sso>) -> HttpResponse {
     }
 }
 
+/// No icon: an empty answer browsers cache, instead of a 404 logged on every page.
+pub async fn favicon() -> HttpResponse {
+    HttpResponse::NoContent()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+        .finish()
+}
+
 pub async fn stylesheet() -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/css; charset=utf-8")

@@ -525,11 +525,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn s256_is_base64url_of_the_sha256_without_padding() {
-        // Computed independently: base64.urlsafe_b64encode(hashlib.sha256(v).digest()).rstrip(b"=").
+    fn s256_matches_rfc_7636_appendix_b() {
         assert_eq!(
-            s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wEhYsW9xY0dE"),
-            "z1oBg31_7BrbTlLoCFwsQt6dBGZ8NfvBCMLQb4LNfuw"
+            s256("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 
