@@ -788,8 +788,14 @@ async fn consent_is_asked_once_and_pages_allow_the_clients_origin(backend: Backe
     let rp = relying_party(&app, "default", "wiki", None).await;
     let mut b = Browser::new(&app);
     let started = start(&rp, None, None);
-    let first = b.get(&path_of(&started.url)).await;
+    let mut url = started.url.clone();
+    url.query_pairs_mut().append_pair("login_hint", "ann");
+    let first = b.get(&path_of(&url)).await;
     let login = b.get(first.location.as_deref().unwrap()).await;
+    assert!(
+        login.html.contains(r#"value="ann""#),
+        "the login_hint fills the username"
+    );
     let csp = login
         .headers
         .get("content-security-policy")

@@ -37,10 +37,11 @@ pub fn form_origin(sso: &Sso, w: &Web, next: Option<&str>) -> Option<String> {
     sso.request_origin(&w.ctx, &sealed_in_next(w, next)?)
 }
 
-/// The application a login is for, to name it on the login page.
-pub async fn login_for(sso: &Sso, w: &Web, next: Option<&str>) -> Option<String> {
+/// The application a login is for, to name it on the login page, and the username it suggests (`login_hint`).
+pub async fn login_for(sso: &Sso, w: &Web, next: Option<&str>) -> Option<(String, Option<String>)> {
     let request = sso.open_request(&w.ctx, &sealed_in_next(w, next)?)?;
-    Some(sso.client_display_name(&w.ctx, &request.client_id).await)
+    let name = sso.client_display_name(&w.ctx, &request.client_id).await;
+    Some((name, request.login_hint))
 }
 
 fn scope_words(scope: &str) -> Option<&'static str> {

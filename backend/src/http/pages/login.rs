@@ -28,7 +28,12 @@ pub struct NextQuery {
 /// Connect authorization, the page names the application and its forms may lead to the application's origin.
 async fn login_view(sso: &Sso, w: &Web, status: StatusCode, mut view: LoginView) -> HttpResponse {
     let origin = authorize::form_origin(sso, w, view.next.as_deref());
-    view.for_app = authorize::login_for(sso, w, view.next.as_deref()).await;
+    if let Some((app, hint)) = authorize::login_for(sso, w, view.next.as_deref()).await {
+        view.for_app = Some(app);
+        if view.step.is_none() && view.username.is_empty() {
+            view.username = hint.unwrap_or_default();
+        }
+    }
     w.page_with_form_action(status, login_page(&w.chrome(None), view), origin.as_deref())
 }
 
