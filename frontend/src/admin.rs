@@ -396,9 +396,9 @@ pub struct ClientLine {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ClientForm {
     pub client_name: String,
-    /// One URI a line.
+    /// One URI per line.
     pub redirect_uris: String,
-    /// One URI a line.
+    /// One URI per line.
     pub post_logout_redirect_uris: String,
     pub confidential: bool,
     pub consent_required: bool,
@@ -521,11 +521,11 @@ fn client_block(base: &str, csrf: &str, n: usize, a: &AppLine) -> impl IntoView 
                     <input id=id("name") name="client_name" type="text" maxlength="200" value=f.client_name.clone()
                         aria-invalid=invalid("client_name") aria-describedby=described("client_name")/>
                 </label>
-                <label for=id("redirect")>"Redirect URIs"<span class="hint">"one a line, matched exactly: https, http only to localhost or 127.0.0.1, or the app's own scheme (com.example.app:/cb); no #fragment"</span>
+                <label for=id("redirect")>"Redirect URIs"<span class="hint">"one per line, matched exactly: https, http only to localhost or 127.0.0.1, or the app's own scheme (com.example.app:/cb); no #fragment"</span>
                     <textarea id=id("redirect") name="redirect_uris" rows="3" spellcheck="false" autocapitalize="off"
                         aria-invalid=invalid("redirect_uris") aria-describedby=described("redirect_uris") inner_html=escaped(&f.redirect_uris)></textarea>
                 </label>
-                <label for=id("logout")>"Post-logout redirect URIs"<span class="hint">"one a line, the same rules"</span>
+                <label for=id("logout")>"Post-logout redirect URIs"<span class="hint">"one per line, the same rules"</span>
                     <textarea id=id("logout") name="post_logout_redirect_uris" rows="2" spellcheck="false" autocapitalize="off"
                         aria-invalid=invalid("post_logout_redirect_uris") aria-describedby=described("post_logout_redirect_uris") inner_html=escaped(&f.post_logout_redirect_uris)></textarea>
                 </label>
@@ -596,7 +596,8 @@ pub fn settings_page(
         ShownOnce::AppKey { app, key } => view! { <div class="success" role="status">{format!("New key for {app}, shown only now: ")}<code class="secret">{key}</code></div> }.into_any(),
         ShownOnce::ClientSecret { app, secret } => view! {
             <div class="success" role="status">
-                <p>{format!("New client secret for {app}: ")}<code class="secret">{secret}</code></p>
+                <p>{format!("New client secret for {app}:")}</p>
+                <p><code class="secret">{secret}</code></p>
                 <p>"It will not be shown again: copy it into the app's configuration now. If it is lost, make a new one."</p>
             </div>
         }
@@ -612,7 +613,7 @@ pub fn settings_page(
                 .map(|(id, created)| {
                     let (href, csrf) = (format!("{base}/apps/{}/keys/{id}/revoke", a.name), csrf.clone());
                     view! {
-                        <li>{format!("{id} ({created}) ")}
+                        <li><span class="key-id">{id.clone()}</span>{format!(" ({created}) ")}
                             <form class="inline" method="post" action=href>{csrf_field(&csrf)}<button type="submit" class="danger">"Revoke"</button></form>
                         </li>
                     }

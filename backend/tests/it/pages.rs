@@ -1322,7 +1322,7 @@ async fn a_client_secret_is_shown_once_on_the_settings_page(backend: Backend) {
         )
         .await;
     assert_eq!(made.status, 200, "shown on this response, not after a redirect");
-    assert!(made.html.contains("New client secret for CRM: "));
+    assert!(made.html.contains("New client secret for CRM:"));
     assert!(made.html.contains("It will not be shown again"));
     let secret = token_in(&made.html, r#"<code class="secret">"#);
     assert!(secret.starts_with("ghcs_") && secret.len() > 20, "{secret}");

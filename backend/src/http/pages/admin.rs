@@ -715,7 +715,7 @@ pub struct ClientSettingsForm {
     consent_required: Option<String>,
 }
 
-/// One URI a line; blank lines (and the white space around a URI) do not count.
+/// One URI per line. blank lines (and the white space around a URI) do not count.
 fn lines(text: &str) -> Vec<String> {
     text.lines()
         .map(str::trim)
@@ -783,7 +783,7 @@ pub async fn save_client(
             };
             let extras = Extras {
                 flash: Some(flash),
-                typed: typed.error.is_some().then(|| (app, typed)),
+                typed: typed.error.is_some().then_some((app, typed)),
                 ..Extras::default()
             };
             settings_view(&sso, &w, &current, &admin, extras, error.status).await
