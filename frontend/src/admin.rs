@@ -375,13 +375,202 @@ pub struct AppLine {
     pub name: String,
     pub flags: String,
     pub keys: Vec<(String, String)>,
+    /// The app's OpenID Connect client settings, if it is a client.
+    pub client: Option<ClientLine>,
+    /// What the app's "Client settings" form shows: the saved settings, or what was typed when they were refused.
+    pub form: ClientForm,
+}
+
+/// An app's OpenID Connect client settings as saved (never its secret).
+#[derive(Debug, Clone, Default)]
+pub struct ClientLine {
+    pub display_name: String,
+    pub redirect_uris: Vec<String>,
+    pub post_logout_redirect_uris: Vec<String>,
+    pub confidential: bool,
+    pub consent_required: bool,
+    pub has_secret: bool,
+}
+
+/// The fields of an app's "Client settings" form.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientForm {
+    pub client_name: String,
+    /// One URI per line.
+    pub redirect_uris: String,
+    /// One URI per line.
+    pub post_logout_redirect_uris: String,
+    pub confidential: bool,
+    pub consent_required: bool,
+    /// Why the typed values were refused: the field (`client_name`, `redirect_uris`,
+    /// `post_logout_redirect_uris`, `confidential`) and what it may hold.
+    pub error: Option<(String, String)>,
+}
+
+/// A secret the settings page shows this once: a new app key or a new client secret. Its `Debug` never prints
+/// the secret.
+#[derive(Clone)]
+pub enum ShownOnce {
+    AppKey { app: String, key: String },
+    ClientSecret { app: String, secret: String },
+}
+
+impl std::fmt::Debug for ShownOnce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ShownOnce::AppKey { app, .. } => write!(f, "AppKey({app}, [redacted])"),
+            ShownOnce::ClientSecret { app, .. } => write!(f, "ClientSecret({app}, [redacted])"),
+        }
+    }
+}
+
+/// A form field's label, for the sentence that says what it may hold.
+fn client_field_label(key: &str) -> &'static str {
+    match key {
+        "client_name" => "Display name",
+        "redirect_uris" => "Redirect URIs",
+        "post_logout_redirect_uris" => "Post-logout redirect URIs",
+        "confidential" => "Confidential",
+        _ => "Client settings",
+    }
+}
+
+/// Text for a `<textarea>`, escaped: Leptos writes a textarea's children as they are (it does not escape them, as
+/// for `<script>`), so typed text such as `</textarea><script>` would end the element. The escaped text goes in as
+/// the element's inner HTML, which is written as given whatever Leptos does with children.
+fn escaped(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A list of URIs, or "none".
+fn uri_list(uris: &[String]) -> impl IntoView + use<> {
+    if uris.is_empty() {
+        view! { <span class="muted">"none"</span> }.into_any()
+    } else {
+        let items = uris
+            .iter()
+            .map(|u| view! { <li><code>{u.clone()}</code></li> })
+            .collect_view();
+        view! { <ul class="uris">{items}</ul> }.into_any()
+    }
+}
+
+/// An app's OpenID Connect part of the settings page: what is set, the "Client settings" form, and the secret and
+/// removal buttons. `n` makes the element ids unique on the page.
+fn client_block(base: &str, csrf: &str, n: usize, a: &AppLine) -> impl IntoView + use<> {
+    let action = format!("{base}/apps/{}/client", a.name);
+    let id = |field: &str| format!("c{n}-{field}");
+    let heading_id = id("h");
+    let summary = match &a.client {
+        Some(c) => {
+            let kind = if c.confidential {
+                "Confidential: the app authenticates with its secret"
+            } else {
+                "Public: no secret, PKCE required"
+            };
+            let consent = if c.consent_required {
+                "Users are asked once per app and scope set"
+            } else {
+                "Not asked"
+            };
+            let secret = if c.has_secret {
+                "Set (never shown again)"
+            } else {
+                "None"
+            };
+            view! {
+                <dl class="facts">
+                    <dt>"Client id"</dt><dd><code>{a.name.clone()}</code></dd>
+                    <dt>"Display name"</dt><dd>{c.display_name.clone()}</dd>
+                    <dt>"Redirect URIs"</dt><dd>{uri_list(&c.redirect_uris)}</dd>
+                    <dt>"Post-logout redirect URIs"</dt><dd>{uri_list(&c.post_logout_redirect_uris)}</dd>
+                    <dt>"Type"</dt><dd>{kind}</dd>
+                    <dt>"Consent"</dt><dd>{consent}</dd>
+                    <dt>"Secret"</dt><dd>{secret}</dd>
+                </dl>
+            }
+            .into_any()
+        }
+        None => view! { <p class="muted">"Not an OpenID Connect client. Save client settings to make it one."</p> }
+            .into_any(),
+    };
+    let f = a.form.clone();
+    let error_on = |field: &str| f.error.as_ref().is_some_and(|(k, _)| k == field);
+    let invalid = |field: &str| error_on(field).then_some("true");
+    let described = |field: &str| error_on(field).then(|| id("error"));
+    let error = f.error.as_ref().map(|(key, message)| {
+        let text = format!("{}: {message}", client_field_label(key));
+        view! { <p class="field-error" id=id("error")>{text}</p> }
+    });
+    let form = view! {
+        <details class="client-form" open=f.error.is_some()>
+            <summary>"Client settings"</summary>
+            <form method="post" action=action.clone()>
+                {csrf_field(csrf)}
+                {error}
+                <label for=id("name")>"Display name"<span class="hint">"shown to users when they are asked for consent; empty means the app's name"</span>
+                    <input id=id("name") name="client_name" type="text" maxlength="200" value=f.client_name.clone()
+                        aria-invalid=invalid("client_name") aria-describedby=described("client_name")/>
+                </label>
+                <label for=id("redirect")>"Redirect URIs"<span class="hint">"one per line, matched exactly: https, http only to localhost or 127.0.0.1, or the app's own scheme (com.example.app:/cb); no #fragment"</span>
+                    <textarea id=id("redirect") name="redirect_uris" rows="3" spellcheck="false" autocapitalize="off"
+                        aria-invalid=invalid("redirect_uris") aria-describedby=described("redirect_uris") inner_html=escaped(&f.redirect_uris)></textarea>
+                </label>
+                <label for=id("logout")>"Post-logout redirect URIs"<span class="hint">"one per line, the same rules"</span>
+                    <textarea id=id("logout") name="post_logout_redirect_uris" rows="2" spellcheck="false" autocapitalize="off"
+                        aria-invalid=invalid("post_logout_redirect_uris") aria-describedby=described("post_logout_redirect_uris") inner_html=escaped(&f.post_logout_redirect_uris)></textarea>
+                </label>
+                <label class="check" for=id("confidential")>
+                    <input id=id("confidential") name="confidential" type="checkbox" value="on" checked=f.confidential/>
+                    "Confidential (has a secret)"
+                </label>
+                <label class="check" for=id("consent")>
+                    <input id=id("consent") name="consent_required" type="checkbox" value="on" checked=f.consent_required/>
+                    "Ask users for consent"
+                </label>
+                <p><button type="submit">"Save client settings"</button></p>
+            </form>
+        </details>
+    };
+    let confidential = a.client.as_ref().is_some_and(|c| c.confidential);
+    let secret = confidential.then(|| {
+        let (href, csrf) = (format!("{action}/secret"), csrf.to_owned());
+        view! { <form class="inline" method="post" action=href>{csrf_field(&csrf)}<button type="submit" class="secondary">"New client secret"</button></form> }
+    });
+    let remove = a.client.is_some().then(|| {
+        let (href, csrf) = (format!("{action}/remove"), csrf.to_owned());
+        view! { <form class="inline" method="post" action=href>{csrf_field(&csrf)}<button type="submit" class="danger">"Remove client settings"</button></form> }
+    });
+    let actions = a
+        .client
+        .is_some()
+        .then(|| view! { <div class="actions">{secret}{remove}</div> });
+    let title = format!("{}: OpenID Connect", a.name);
+    let labelled_by = heading_id.clone();
+    view! {
+        <section class="app-client" id=format!("client-{n}") aria-labelledby=labelled_by>
+            <h3 id=heading_id>{title}</h3>
+            {summary}
+            {form}
+            {actions}
+        </section>
+    }
 }
 
 pub fn settings_page(
     chrome: &Chrome,
     fields: Vec<SettingField>,
     apps: Vec<AppLine>,
-    new_key: Option<(String, String)>,
+    shown: Option<ShownOnce>,
     flash: Option<Flash>,
 ) -> String {
     let base = format!("/t/{}/admin/settings", chrome.tenant_slug);
@@ -403,23 +592,41 @@ pub fn settings_page(
             }
         })
         .collect_view();
-    let shown = new_key.map(|(app, key)| view! { <div class="success" role="status">{format!("New key for {app}, shown only now: ")}<code class="secret">{key}</code></div> });
+    let shown = shown.map(|s| match s {
+        ShownOnce::AppKey { app, key } => view! { <div class="success" role="status">{format!("New key for {app}, shown only now: ")}<code class="secret">{key}</code></div> }.into_any(),
+        ShownOnce::ClientSecret { app, secret } => view! {
+            <div class="success" role="status">
+                <p>{format!("New client secret for {app}:")}</p>
+                <p><code class="secret">{secret}</code></p>
+                <p>"It will not be shown again: copy it into the app's configuration now. If it is lost, make a new one."</p>
+            </div>
+        }
+        .into_any(),
+    });
     let app_rows = apps
-        .into_iter()
-        .map(|a| {
+        .iter()
+        .enumerate()
+        .map(|(n, a)| {
             let keys = a
                 .keys
                 .iter()
                 .map(|(id, created)| {
                     let (href, csrf) = (format!("{base}/apps/{}/keys/{id}/revoke", a.name), csrf.clone());
                     view! {
-                        <li>{format!("{id} ({created}) ")}
+                        <li><span class="key-id">{id.clone()}</span>{format!(" ({created}) ")}
                             <form class="inline" method="post" action=href>{csrf_field(&csrf)}<button type="submit" class="danger">"Revoke"</button></form>
                         </li>
                     }
                 })
                 .collect_view();
             let (href, csrf) = (format!("{base}/apps/{}/keys", a.name), csrf.clone());
+            let oidc = match &a.client {
+                Some(c) => {
+                    let kind = if c.confidential { "confidential client" } else { "public client" };
+                    view! { <a href=format!("#client-{n}")><span class="badge">{kind}</span></a> }.into_any()
+                }
+                None => view! { <a href=format!("#client-{n}")>"not a client"</a> }.into_any(),
+            };
             view! {
                 <tr>
                     <td>{a.name.clone()}</td>
@@ -427,9 +634,15 @@ pub fn settings_page(
                     <td><ul>{keys}</ul>
                         <form class="inline" method="post" action=href>{csrf_field(&csrf)}<button type="submit" class="secondary">"New key"</button></form>
                     </td>
+                    <td>{oidc}</td>
                 </tr>
             }
         })
+        .collect_view();
+    let clients = apps
+        .iter()
+        .enumerate()
+        .map(|(n, a)| client_block(&base, &csrf, n, a))
         .collect_view();
     document(
         "Settings",
@@ -450,12 +663,13 @@ pub fn settings_page(
             </section>
             <section class="card">
                 <h2>"Apps"</h2>
-                <table><thead><tr><th>"App"</th><th>"Allowed"</th><th>"Keys"</th></tr></thead><tbody>{app_rows}</tbody></table>
+                <table><thead><tr><th>"App"</th><th>"Allowed"</th><th>"Keys"</th><th>"OpenID Connect"</th></tr></thead><tbody>{app_rows}</tbody></table>
                 <form method="post" action=format!("{base}/apps")>
                     {csrf_field(&csrf)}
                     <label for="app-name">"Add an app" <input id="app-name" name="name" type="text" required/></label>
                     <button type="submit">"Add"</button>
                 </form>
+                {clients}
             </section>
         },
     )
@@ -517,4 +731,57 @@ pub fn tenants_page(chrome: &Chrome, tenants: Vec<TenantLine>, flash: Option<Fla
             </section>
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gatehouse_shared::TenantSlug;
+
+    fn chrome() -> Chrome {
+        Chrome {
+            tenant_slug: TenantSlug::parse("acme").unwrap(),
+            tenant_name: "Acme".into(),
+            user: Some("boss".into()),
+            csrf: "tok".into(),
+            warning: None,
+        }
+    }
+
+    #[test]
+    fn typed_client_settings_are_shown_back_escaped() {
+        let typed = "https://a.example/cb?x=1&y=2\njavascript:x</textarea><script>alert(1)</script>";
+        let app = AppLine {
+            name: "CRM".into(),
+            flags: String::new(),
+            keys: vec![],
+            client: None,
+            form: ClientForm {
+                client_name: "\"><b>".into(),
+                redirect_uris: typed.into(),
+                error: Some(("redirect_uris".into(), "`javascript:x</textarea>`: no".into())),
+                ..ClientForm::default()
+            },
+        };
+        let html = settings_page(&chrome(), vec![], vec![app], None, None);
+        assert!(!html.contains("<script") && !html.contains("<b>") && !html.contains("x</textarea><"));
+        assert!(html.contains(
+            ">https://a.example/cb?x=1&amp;y=2\njavascript:x&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;</textarea>"
+        ));
+        assert!(html.contains("Redirect URIs: `javascript:x&lt;/textarea&gt;`: no"));
+    }
+
+    #[test]
+    fn a_secret_shown_once_never_reaches_a_debug_print() {
+        let shown = ShownOnce::ClientSecret {
+            app: "CRM".into(),
+            secret: "ghcs_very_secret".into(),
+        };
+        assert!(!format!("{shown:?}").contains("ghcs_very_secret"));
+        let key = ShownOnce::AppKey {
+            app: "CRM".into(),
+            key: "the-app-key".into(),
+        };
+        assert!(!format!("{key:?}").contains("the-app-key"));
+    }
 }

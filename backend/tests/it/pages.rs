@@ -1145,3 +1145,425 @@ async fn page_errors_take_the_native_apis_statuses(backend: Backend) {
     assert_eq!(malformed.status, 400, "{}", malformed.html);
 }
 both!(page_errors_take_the_native_apis_statuses);
+
+/// The default tenant's client settings of `app`, if it is a client.
+async fn saved_client(app: &TestApp, name: &str) -> Option<gatehouse::sso::oidc::clients::Client> {
+    let ctx = app.services.ctx("default").await;
+    let admin = app.services.sso.cli_admin(ctx.tenant.clone());
+    app.services.sso.client(&admin, name).await.ok()
+}
+
+/// Whether the token endpoint takes `secret` as CRM's (empty: no secret, as a public client): an authenticated
+/// client without a code is asked for one (`invalid_request`), any other is `invalid_client`.
+async fn crm_secret_works(app: &TestApp, secret: &str) -> bool {
+    let mut res = app
+        .client
+        .post(app.url("/t/default/oidc/token"))
+        .send_form(&[
+            ("grant_type", "authorization_code"),
+            ("client_id", "CRM"),
+            ("client_secret", secret),
+        ])
+        .await
+        .unwrap();
+    let body = crate::common::json_body(&mut res).await;
+    match body["error"].as_str() {
+        Some("invalid_client") => false,
+        Some("invalid_request") => true,
+        other => panic!("unexpected answer {other:?}: {body}"),
+    }
+}
+
+const SETTINGS: &str = "/t/default/admin/settings";
+const CRM_CLIENT: &str = "/t/default/admin/settings/apps/CRM/client";
+
+/// An administrator makes an app a client on the settings page, sees what is set, changes it and removes it.
+async fn the_settings_page_sets_and_removes_an_apps_client_settings(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "boss", |u| u.is_super_user = true).await;
+    let mut boss = Browser::new(&app);
+    boss.login("boss", "boss's passphrase").await;
+    let page = boss.get(SETTINGS).await;
+    assert_eq!(page.status, 200);
+    assert!(page.html.contains("CRM: OpenID Connect") && page.html.contains("Not an OpenID Connect client"));
+    for field in [
+        r#"name="client_name""#,
+        r#"<textarea id="c0-redirect" name="redirect_uris""#,
+        r#"<textarea id="c0-logout" name="post_logout_redirect_uris""#,
+        r#"name="confidential" type="checkbox""#,
+        r#"name="consent_required" type="checkbox""#,
+        r#"<label for="c0-redirect">"#,
+        ">Confidential (has a secret)<",
+        ">Ask users for consent<",
+        ">Save client settings<",
+        &format!(r#"action="{CRM_CLIENT}""#),
+    ] {
+        assert!(page.html.contains(field), "the form has {field}");
+    }
+    assert!(!page.html.contains("Remove client settings"), "nothing to remove yet");
+    assert!(!crm_secret_works(&app, "").await, "not a client yet");
+
+    // A public client, with consent: the form's lines become the lists (blank lines and spaces dropped).
+    let saved = boss
+        .submit(
+            SETTINGS,
+            CRM_CLIENT,
+            &[
+                ("client_name", " Customer portal "),
+                (
+                    "redirect_uris",
+                    "https://crm.example.com/cb\r\n\r\n  http://127.0.0.1:3000/cb  \r\n",
+                ),
+                ("post_logout_redirect_uris", "https://crm.example.com/bye"),
+                ("consent_required", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (saved.status, saved.location.as_deref()),
+        (303, Some("/t/default/admin/settings?done=client-settings-saved"))
+    );
+    let client = saved_client(&app, "CRM").await.expect("CRM is a client");
+    assert_eq!(
+        client.settings,
+        gatehouse::sso::oidc::clients::ClientSettings {
+            client_name: "Customer portal".into(),
+            redirect_uris: vec!["https://crm.example.com/cb".into(), "http://127.0.0.1:3000/cb".into()],
+            post_logout_redirect_uris: vec!["https://crm.example.com/bye".into()],
+            confidential: false,
+            consent_required: true,
+        }
+    );
+    assert!(!client.has_secret);
+    let page = boss.get("/t/default/admin/settings?done=client-settings-saved").await;
+    assert!(page.html.contains("Done: client settings saved."));
+    for shown in [
+        "<dt>Client id</dt><dd><code>CRM</code></dd>",
+        "<dt>Display name</dt><dd>Customer portal</dd>",
+        "<li><code>https://crm.example.com/cb</code></li><li><code>http://127.0.0.1:3000/cb</code></li>",
+        "<li><code>https://crm.example.com/bye</code></li>",
+        "Public: no secret, PKCE required",
+        "Users are asked",
+        "<dt>Secret</dt><dd>None</dd>",
+        ">public client<",
+        ">Remove client settings<",
+    ] {
+        assert!(page.html.contains(shown), "the page shows {shown}");
+    }
+    assert!(
+        !page.html.contains("New client secret"),
+        "a public client has no secret to renew"
+    );
+    // The form holds what is saved, one URI a line, and the ticked box.
+    assert!(page.html.contains(r#"value="Customer portal""#));
+    assert!(
+        page.html
+            .contains(">https://crm.example.com/cb\nhttp://127.0.0.1:3000/cb</textarea>")
+    );
+    assert!(
+        page.html
+            .contains(r#"id="c0-consent" name="consent_required" type="checkbox" value="on" checked"#)
+    );
+    assert!(
+        !page
+            .html
+            .contains(r#"id="c0-confidential" name="confidential" type="checkbox" value="on" checked"#)
+    );
+    // The token endpoint knows it now: a public client authenticates with its id alone.
+    assert!(crm_secret_works(&app, "").await);
+
+    // An unticked box turns consent off; an empty name means the app's name.
+    let saved = boss
+        .submit(
+            SETTINGS,
+            CRM_CLIENT,
+            &[("client_name", ""), ("redirect_uris", "com.example.crm:/cb")],
+        )
+        .await;
+    assert_eq!(saved.status, 303);
+    let client = saved_client(&app, "CRM").await.unwrap();
+    assert!(!client.settings.consent_required && client.settings.post_logout_redirect_uris.is_empty());
+    assert_eq!(client.display_name(), "CRM");
+    assert!(
+        boss.get(SETTINGS)
+            .await
+            .html
+            .contains("<dt>Display name</dt><dd>CRM</dd>")
+    );
+
+    // Removing them: CRM is an app like before.
+    let removed = boss.submit(SETTINGS, &format!("{CRM_CLIENT}/remove"), &[]).await;
+    assert_eq!(
+        (removed.status, removed.location.as_deref()),
+        (303, Some("/t/default/admin/settings?done=client-settings-removed"))
+    );
+    assert!(saved_client(&app, "CRM").await.is_none(), "the client is gone");
+    assert!(
+        !crm_secret_works(&app, "").await,
+        "and the token endpoint no longer knows it"
+    );
+    let page = boss.get(SETTINGS).await;
+    assert!(page.html.contains("Not an OpenID Connect client") && !page.html.contains("Remove client settings"));
+    assert!(page.html.contains("<td>CRM</td>"), "still an app");
+}
+both!(the_settings_page_sets_and_removes_an_apps_client_settings);
+
+/// A client secret is shown on the one page that made it, says so, and works; the next page never shows it.
+async fn a_client_secret_is_shown_once_on_the_settings_page(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "boss", |u| u.is_super_user = true).await;
+    let mut boss = Browser::new(&app);
+    boss.login("boss", "boss's passphrase").await;
+    let made = boss
+        .submit(
+            SETTINGS,
+            CRM_CLIENT,
+            &[("redirect_uris", "https://crm.example.com/cb"), ("confidential", "on")],
+        )
+        .await;
+    assert_eq!(made.status, 200, "shown on this response, not after a redirect");
+    assert!(made.html.contains("New client secret for CRM:"));
+    assert!(made.html.contains("It will not be shown again"));
+    let secret = token_in(&made.html, r#"<code class="secret">"#);
+    assert!(secret.starts_with("ghcs_") && secret.len() > 20, "{secret}");
+    assert!(saved_client(&app, "CRM").await.unwrap().has_secret);
+    assert!(
+        crm_secret_works(&app, &secret).await,
+        "the secret shown is the client's"
+    );
+    assert!(!crm_secret_works(&app, "ghcs_not-the-secret").await);
+
+    let next = boss.get(SETTINGS).await;
+    assert!(!next.html.contains(&secret), "the next page does not show it");
+    assert!(!next.html.contains(r#"class="secret""#));
+    assert!(next.html.contains("<dt>Secret</dt><dd>Set (never shown again)</dd>"));
+    assert!(
+        next.html
+            .contains("Confidential: the app authenticates with its secret")
+    );
+    assert!(
+        next.html
+            .contains(r#"id="c0-confidential" name="confidential" type="checkbox" value="on" checked"#)
+    );
+
+    // Saving again keeps the secret and shows none.
+    let again = boss
+        .submit(
+            SETTINGS,
+            CRM_CLIENT,
+            &[("redirect_uris", "https://crm.example.com/cb2"), ("confidential", "on")],
+        )
+        .await;
+    assert_eq!(again.status, 303);
+    assert!(crm_secret_works(&app, &secret).await);
+
+    // A new secret replaces the old one, shown once too.
+    let renewed = boss.submit(SETTINGS, &format!("{CRM_CLIENT}/secret"), &[]).await;
+    assert_eq!(renewed.status, 200);
+    assert!(renewed.html.contains("It will not be shown again"));
+    let second = token_in(&renewed.html, r#"<code class="secret">"#);
+    assert_ne!(second, secret);
+    assert!(crm_secret_works(&app, &second).await && !crm_secret_works(&app, &secret).await);
+    let next = boss.get(SETTINGS).await;
+    assert!(!next.html.contains(&second) && !next.html.contains(&secret));
+
+    // A public client has none: the button is gone, and a post anyway is refused with why.
+    let public = boss
+        .submit(SETTINGS, CRM_CLIENT, &[("redirect_uris", "https://crm.example.com/cb")])
+        .await;
+    assert_eq!(public.status, 303);
+    assert!(!saved_client(&app, "CRM").await.unwrap().has_secret);
+    let page = boss.get(SETTINGS).await;
+    assert!(!page.html.contains("New client secret"));
+    let refused = boss
+        .send(
+            "POST",
+            &format!("{CRM_CLIENT}/secret"),
+            &[("csrf", page.csrf().as_str())],
+        )
+        .await;
+    assert_eq!(refused.status, 422);
+    assert!(refused.html.contains("a public client has no secret"));
+    assert!(!refused.html.contains(r#"class="secret""#));
+}
+both!(a_client_secret_is_shown_once_on_the_settings_page);
+
+/// A value the domain refuses comes back in the form as typed, with what the field may hold, and changes nothing.
+async fn refused_client_settings_come_back_with_what_is_allowed(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "boss", |u| u.is_super_user = true).await;
+    let mut boss = Browser::new(&app);
+    boss.login("boss", "boss's passphrase").await;
+    let ok = boss
+        .submit(SETTINGS, CRM_CLIENT, &[("redirect_uris", "https://crm.example.com/cb")])
+        .await;
+    assert_eq!(ok.status, 303);
+    let before = saved_client(&app, "CRM").await.unwrap();
+
+    let bad = boss
+        .submit(
+            SETTINGS,
+            CRM_CLIENT,
+            &[
+                ("client_name", "Typed name"),
+                (
+                    "redirect_uris",
+                    "https://crm.example.com/new\nhttp://app.example.com/cb",
+                ),
+                ("consent_required", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(bad.html.contains("The client settings of CRM were not saved"));
+    assert!(
+        bad.html.contains(
+            "Redirect URIs: `http://app.example.com/cb`: use https (plain http is allowed only to localhost and 127.0.0.1)"
+        ),
+        "the message says what is allowed"
+    );
+    assert!(bad.html.contains(r#"value="Typed name""#), "the typed values are kept");
+    assert!(
+        bad.html
+            .contains(">https://crm.example.com/new\nhttp://app.example.com/cb</textarea>")
+    );
+    assert!(
+        bad.html
+            .contains(r#"id="c0-consent" name="consent_required" type="checkbox" value="on" checked"#)
+    );
+    assert!(bad.html.contains(r#"name="redirect_uris" rows="3" spellcheck="false" autocapitalize="off" aria-invalid="true" aria-describedby="c0-error""#));
+    assert!(
+        bad.html.contains(r#"<details open class="client-form">"#),
+        "the form is open to correct"
+    );
+    assert_eq!(saved_client(&app, "CRM").await.unwrap(), before, "nothing changed");
+
+    // A script URI is refused, and shown back escaped.
+    let script = boss
+        .submit(
+            SETTINGS,
+            CRM_CLIENT,
+            &[
+                ("redirect_uris", "https://crm.example.com/cb"),
+                ("post_logout_redirect_uris", "javascript:alert(1)</textarea><b>"),
+            ],
+        )
+        .await;
+    assert_eq!(script.status, 422);
+    assert!(script.html.contains("Post-logout redirect URIs: `javascript:alert(1)&lt;/textarea&gt;&lt;b&gt;`: the scheme `javascript` cannot be a redirect URI"));
+    assert!(
+        script
+            .html
+            .contains(">javascript:alert(1)&lt;/textarea&gt;&lt;b&gt;</textarea>")
+    );
+    assert!(!script.html.contains("<b>"));
+    let fragment = boss
+        .submit(
+            SETTINGS,
+            CRM_CLIENT,
+            &[("redirect_uris", "https://crm.example.com/cb#x")],
+        )
+        .await;
+    assert_eq!(fragment.status, 422);
+    assert!(
+        fragment
+            .html
+            .contains("no white space and no fragment (#) in a redirect URI")
+    );
+    assert_eq!(saved_client(&app, "CRM").await.unwrap(), before, "nothing changed");
+
+    // An app the tenant does not have.
+    let unknown = boss
+        .submit(
+            SETTINGS,
+            "/t/default/admin/settings/apps/Nope/client",
+            &[("redirect_uris", "https://crm.example.com/cb")],
+        )
+        .await;
+    assert_eq!(unknown.status, 404);
+    assert!(saved_client(&app, "Nope").await.is_none());
+}
+both!(refused_client_settings_come_back_with_what_is_allowed);
+
+/// The client forms are an administrator's, and each post needs the page's form token.
+async fn client_settings_need_an_administrator_and_the_form_token(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "boss", |u| u.is_super_user = true).await;
+    user(&app, "joe", |_| {}).await;
+    let mut boss = Browser::new(&app);
+    boss.login("boss", "boss's passphrase").await;
+    let made = boss
+        .submit(
+            SETTINGS,
+            CRM_CLIENT,
+            &[("redirect_uris", "https://crm.example.com/cb"), ("confidential", "on")],
+        )
+        .await;
+    let secret = token_in(&made.html, r#"<code class="secret">"#);
+    let before = saved_client(&app, "CRM").await.unwrap();
+
+    // A regular user sees no form, and each post is refused.
+    let mut joe = Browser::new(&app);
+    joe.login("joe", "joe's passphrase").await;
+    let page = joe.get(SETTINGS).await;
+    assert_eq!(page.status, 403);
+    assert!(!page.html.contains("Save client settings") && !page.html.contains("crm.example.com"));
+    let csrf = joe.get("/t/default/account").await.csrf();
+    for (path, fields) in [
+        (
+            CRM_CLIENT.to_owned(),
+            vec![("redirect_uris", "https://evil.example.com/cb")],
+        ),
+        (format!("{CRM_CLIENT}/secret"), vec![]),
+        (format!("{CRM_CLIENT}/remove"), vec![]),
+    ] {
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend(fields);
+        let refused = joe.send("POST", &path, &all).await;
+        assert_eq!(refused.status, 403, "{path}");
+        assert!(refused.html.contains("This page is for the administrators"));
+        assert!(!refused.html.contains("ghcs_"));
+    }
+    assert_eq!(saved_client(&app, "CRM").await.unwrap(), before, "joe changed nothing");
+    assert!(crm_secret_works(&app, &secret).await, "nor renewed the secret");
+    // Nor does a browser that is not signed in.
+    let mut anon = Browser::new(&app);
+    let out = anon
+        .submit("/t/default/login", &format!("{CRM_CLIENT}/remove"), &[])
+        .await;
+    assert_eq!(out.status, 303);
+    assert!(out.location.unwrap().starts_with("/t/default/login?next="));
+    assert!(saved_client(&app, "CRM").await.is_some());
+
+    // The administrator's own posts without the token (or with another's) are turned back unchanged.
+    for token in ["", "not-the-token-of-this-browser-at-all"] {
+        for (path, fields) in [
+            (
+                CRM_CLIENT.to_owned(),
+                vec![("redirect_uris", "https://evil.example.com/cb")],
+            ),
+            (format!("{CRM_CLIENT}/secret"), vec![]),
+            (format!("{CRM_CLIENT}/remove"), vec![]),
+        ] {
+            let mut all = vec![("csrf", token)];
+            all.extend(fields);
+            let refused = boss.send("POST", &path, &all).await;
+            assert_eq!(
+                (refused.status, refused.location.as_deref()),
+                (303, Some(SETTINGS)),
+                "{path} without its token"
+            );
+        }
+    }
+    assert_eq!(
+        saved_client(&app, "CRM").await.unwrap(),
+        before,
+        "nothing changed without the token"
+    );
+    assert!(crm_secret_works(&app, &secret).await);
+    // With the token, the same post works.
+    let removed = boss.submit(SETTINGS, &format!("{CRM_CLIENT}/remove"), &[]).await;
+    assert_eq!(removed.status, 303);
+    assert!(saved_client(&app, "CRM").await.is_none());
+}
+both!(client_settings_need_an_administrator_and_the_form_token);

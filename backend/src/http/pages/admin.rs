@@ -7,13 +7,15 @@ use super::session::Web;
 use crate::crypto::password::Password;
 use crate::domain::AuditFilter;
 use crate::domain::{ApprovalStatus, SignupStatus, User, UserPatch};
+use crate::sso::oidc::clients::{Client, ClientSettings};
 use crate::sso::search::SearchCriteria;
 use crate::sso::session::CurrentSession;
 use crate::sso::{Admin, Operator, Sso, SsoError, TenantStatus, UserRef};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use gatehouse_frontend::admin::{
-    self as views, AppLine, AuditLine, SettingField, TenantLine, UserDetail, UserLine, UsersQuery,
+    self as views, AppLine, AuditLine, ClientForm, ClientLine, SettingField, ShownOnce, TenantLine, UserDetail,
+    UserLine, UsersQuery,
 };
 use gatehouse_frontend::{Flash, message_page};
 use gatehouse_shared::SubStatus;
@@ -400,13 +402,42 @@ pub async fn audit(sso: web::Data<Sso>, w: Web, q: web::Query<AuditQuery>) -> Ht
     )
 }
 
+/// What a settings page shows besides the settings: a message, a secret shown this once, or the client settings
+/// an administrator typed for an app and that were refused (shown back in that app's form).
+#[derive(Default)]
+struct Extras {
+    flash: Option<Flash>,
+    shown: Option<ShownOnce>,
+    typed: Option<(String, ClientForm)>,
+}
+
+impl Extras {
+    fn flash(flash: Option<Flash>) -> Extras {
+        Extras {
+            flash,
+            ..Extras::default()
+        }
+    }
+}
+
+/// The form of a saved client (or the empty form of an app that is none).
+fn client_form(client: Option<&Client>) -> ClientForm {
+    client.map_or_else(ClientForm::default, |c| ClientForm {
+        client_name: c.settings.client_name.clone(),
+        redirect_uris: c.settings.redirect_uris.join("\n"),
+        post_logout_redirect_uris: c.settings.post_logout_redirect_uris.join("\n"),
+        confidential: c.settings.confidential,
+        consent_required: c.settings.consent_required,
+        error: None,
+    })
+}
+
 async fn settings_view(
     sso: &Sso,
     w: &Web,
     current: &CurrentSession,
     admin: &Admin,
-    flash: Option<Flash>,
-    new_key: Option<(String, String)>,
+    extras: Extras,
     status: StatusCode,
 ) -> HttpResponse {
     let tenant = sso
@@ -433,29 +464,47 @@ async fn settings_view(
             }
         })
         .collect();
+    let clients = sso.clients(admin).await.unwrap_or_default();
+    let Extras { flash, shown, typed } = extras;
     let apps = sso
         .apps(admin)
         .await
         .unwrap_or_default()
         .into_iter()
-        .map(|a| AppLine {
-            flags: [
-                ("log in", a.login_allowed),
-                ("sign up", a.signup_allowed),
-                ("login metadata", a.login_metadata_allowed),
-            ]
-            .iter()
-            .filter(|(_, on)| *on)
-            .map(|(n, _)| *n)
-            .collect::<Vec<_>>()
-            .join(", "),
-            keys: a.keys.iter().map(|(id, t)| (id.clone(), page_time(*t))).collect(),
-            name: a.name,
+        .map(|a| {
+            let client = clients.iter().find(|c| c.client_id == a.name);
+            let form = match &typed {
+                Some((app, form)) if *app == a.name => form.clone(),
+                _ => client_form(client),
+            };
+            AppLine {
+                flags: [
+                    ("log in", a.login_allowed),
+                    ("sign up", a.signup_allowed),
+                    ("login metadata", a.login_metadata_allowed),
+                ]
+                .iter()
+                .filter(|(_, on)| *on)
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", "),
+                keys: a.keys.iter().map(|(id, t)| (id.clone(), page_time(*t))).collect(),
+                client: client.map(|c| ClientLine {
+                    display_name: c.display_name().to_owned(),
+                    redirect_uris: c.settings.redirect_uris.clone(),
+                    post_logout_redirect_uris: c.settings.post_logout_redirect_uris.clone(),
+                    confidential: c.settings.confidential,
+                    consent_required: c.settings.consent_required,
+                    has_secret: c.has_secret,
+                }),
+                form,
+                name: a.name,
+            }
         })
         .collect();
     w.page(
         status,
-        views::settings_page(&w.admin_chrome(current), fields, apps, new_key, flash),
+        views::settings_page(&w.admin_chrome(current), fields, apps, shown, flash),
     )
 }
 
@@ -469,8 +518,7 @@ pub async fn settings(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) -> 
         &w,
         &current,
         &admin,
-        done_flash(q.done.as_deref()),
-        None,
+        Extras::flash(done_flash(q.done.as_deref())),
         StatusCode::OK,
     )
     .await
@@ -531,7 +579,7 @@ pub async fn save_settings(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> Htt
                 SsoError::Invalid { key, .. } => Flash::Error(format!("The value of {key} is not valid.")),
                 _ => error.flash(),
             };
-            settings_view(&sso, &w, &current, &admin, Some(flash), None, error.status).await
+            settings_view(&sso, &w, &current, &admin, Extras::flash(Some(flash)), error.status).await
         }
     }
 }
@@ -556,7 +604,15 @@ pub async fn add_app(sso: web::Data<Sso>, w: Web, form: web::Form<AppForm>) -> H
         Ok(_) => w.redirect(&format!("{}/admin/settings?done=app-added", w.base())),
         Err(e) => {
             let error = PageError::from(&e);
-            settings_view(&sso, &w, &current, &admin, Some(error.flash()), None, error.status).await
+            settings_view(
+                &sso,
+                &w,
+                &current,
+                &admin,
+                Extras::flash(Some(error.flash())),
+                error.status,
+            )
+            .await
         }
     }
 }
@@ -589,10 +645,24 @@ pub async fn new_key(
     }
     // The key is shown on this response only: no redirect.
     match sso.create_app_key(&admin, &app).await {
-        Ok(k) => settings_view(&sso, &w, &current, &admin, None, Some((app, k.key)), StatusCode::OK).await,
+        Ok(k) => {
+            let extras = Extras {
+                shown: Some(ShownOnce::AppKey { app, key: k.key }),
+                ..Extras::default()
+            };
+            settings_view(&sso, &w, &current, &admin, extras, StatusCode::OK).await
+        }
         Err(e) => {
             let error = PageError::from(&e);
-            settings_view(&sso, &w, &current, &admin, Some(error.flash()), None, error.status).await
+            settings_view(
+                &sso,
+                &w,
+                &current,
+                &admin,
+                Extras::flash(Some(error.flash())),
+                error.status,
+            )
+            .await
         }
     }
 }
@@ -615,7 +685,179 @@ pub async fn revoke_key(
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=key-revoked", w.base())),
         Err(e) => {
             let error = PageError::from(&e);
-            settings_view(&sso, &w, &current, &admin, Some(error.flash()), None, error.status).await
+            settings_view(
+                &sso,
+                &w,
+                &current,
+                &admin,
+                Extras::flash(Some(error.flash())),
+                error.status,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ClientSettingsForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    client_name: String,
+    #[serde(default)]
+    redirect_uris: String,
+    #[serde(default)]
+    post_logout_redirect_uris: String,
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    confidential: Option<String>,
+    #[serde(default)]
+    consent_required: Option<String>,
+}
+
+/// One URI per line. blank lines (and the white space around a URI) do not count.
+fn lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `POST /admin/settings/apps/{app}/client`: saves an app's client settings. A client that becomes confidential
+/// gets a secret, shown on this response only; refused values come back in the form with what is allowed.
+pub async fn save_client(
+    sso: web::Data<Sso>,
+    w: Web,
+    path: web::Path<(String, String)>,
+    form: web::Form<ClientSettingsForm>,
+) -> HttpResponse {
+    let app = path.into_inner().1;
+    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    if !w.csrf_ok(&form.csrf) {
+        return w.redirect(&format!("{}/admin/settings", w.base()));
+    }
+    let form = form.into_inner();
+    let settings = ClientSettings {
+        client_name: form.client_name.trim().to_owned(),
+        redirect_uris: lines(&form.redirect_uris),
+        post_logout_redirect_uris: lines(&form.post_logout_redirect_uris),
+        confidential: form.confidential.is_some(),
+        consent_required: form.consent_required.is_some(),
+    };
+    match sso.put_client(&admin, &app, settings).await {
+        // The secret is shown on this response only: no redirect.
+        Ok((_, Some(secret))) => {
+            let extras = Extras {
+                flash: Some(Flash::Success(format!("Client settings of {app} saved."))),
+                shown: Some(ShownOnce::ClientSecret {
+                    app,
+                    secret: secret.expose().to_owned(),
+                }),
+                ..Extras::default()
+            };
+            settings_view(&sso, &w, &current, &admin, extras, StatusCode::OK).await
+        }
+        Ok((_, None)) => w.redirect(&format!("{}/admin/settings?done=client-settings-saved", w.base())),
+        Err(e) => {
+            let error = PageError::from(&e);
+            let typed = ClientForm {
+                client_name: form.client_name,
+                redirect_uris: form.redirect_uris,
+                post_logout_redirect_uris: form.post_logout_redirect_uris,
+                confidential: form.confidential.is_some(),
+                consent_required: form.consent_required.is_some(),
+                error: match &e {
+                    SsoError::Invalid { key, message } => Some((key.clone(), message.clone())),
+                    _ => None,
+                },
+            };
+            let flash = match &e {
+                SsoError::Invalid { .. } => Flash::Error(format!(
+                    "The client settings of {app} were not saved: see the form below."
+                )),
+                _ => error.flash(),
+            };
+            let extras = Extras {
+                flash: Some(flash),
+                typed: typed.error.is_some().then_some((app, typed)),
+                ..Extras::default()
+            };
+            settings_view(&sso, &w, &current, &admin, extras, error.status).await
+        }
+    }
+}
+
+/// `POST /admin/settings/apps/{app}/client/secret`: a new secret for a confidential client, shown on this response
+/// only; the old one stops working.
+pub async fn new_client_secret(
+    sso: web::Data<Sso>,
+    w: Web,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let app = path.into_inner().1;
+    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    if !w.csrf_ok(&form.csrf) {
+        return w.redirect(&format!("{}/admin/settings", w.base()));
+    }
+    match sso.regenerate_client_secret(&admin, &app).await {
+        Ok(secret) => {
+            let extras = Extras {
+                shown: Some(ShownOnce::ClientSecret {
+                    app,
+                    secret: secret.expose().to_owned(),
+                }),
+                ..Extras::default()
+            };
+            settings_view(&sso, &w, &current, &admin, extras, StatusCode::OK).await
+        }
+        Err(e) => {
+            let error = PageError::from(&e);
+            let flash = match &e {
+                SsoError::Invalid { message, .. } => Flash::Error(format!("No new secret for {app}: {message}.")),
+                _ => error.flash(),
+            };
+            settings_view(&sso, &w, &current, &admin, Extras::flash(Some(flash)), error.status).await
+        }
+    }
+}
+
+/// `POST /admin/settings/apps/{app}/client/remove`: the app is no longer a client (its consents and waiting codes
+/// go too); it stays an app.
+pub async fn remove_client(
+    sso: web::Data<Sso>,
+    w: Web,
+    path: web::Path<(String, String)>,
+    form: web::Form<CsrfForm>,
+) -> HttpResponse {
+    let app = path.into_inner().1;
+    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    if !w.csrf_ok(&form.csrf) {
+        return w.redirect(&format!("{}/admin/settings", w.base()));
+    }
+    match sso.delete_client(&admin, &app).await {
+        Ok(()) => w.redirect(&format!("{}/admin/settings?done=client-settings-removed", w.base())),
+        Err(e) => {
+            let error = PageError::from(&e);
+            settings_view(
+                &sso,
+                &w,
+                &current,
+                &admin,
+                Extras::flash(Some(error.flash())),
+                error.status,
+            )
+            .await
         }
     }
 }

@@ -73,6 +73,15 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
             "/admin/settings/apps/{app}/keys/{key_id}/revoke",
             web::post().to(admin::revoke_key),
         )
+        .route("/admin/settings/apps/{app}/client", web::post().to(admin::save_client))
+        .route(
+            "/admin/settings/apps/{app}/client/secret",
+            web::post().to(admin::new_client_secret),
+        )
+        .route(
+            "/admin/settings/apps/{app}/client/remove",
+            web::post().to(admin::remove_client),
+        )
         .route("/admin/tenants", web::get().to(admin::tenants))
         .route("/admin/tenants", web::post().to(admin::create_tenant))
         .route("/admin/tenants/{slug}/{action}", web::post().to(admin::tenant_action));
