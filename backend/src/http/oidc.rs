@@ -89,13 +89,23 @@ pub async fn jwks(sso: web::Data<Sso>, call: Call) -> HttpResponse {
 /// A form body's parameters; `None` when one is repeated (RFC 6749 §3.2: parameters appear at most once).
 fn form_once(body: &[u8]) -> Result<Vec<(String, String)>, String> {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(body).into_owned().collect();
-    for (i, (k, _)) in pairs.iter().enumerate() {
-        if pairs[..i].iter().any(|(seen, _)| seen == k) {
-            return Err(format!("`{k}` is given more than once"));
+    if pairs.len() > MAX_PARAMETERS {
+        return Err(format!("more than {MAX_PARAMETERS} parameters"));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (k, _) in &pairs {
+        if !seen.insert(k.as_str()) {
+            return Err(format!(
+                "`{}` is given more than once",
+                k.chars().take(64).collect::<String>()
+            ));
         }
     }
     Ok(pairs)
 }
+
+/// More parameters than any token or UserInfo request has is not a request.
+const MAX_PARAMETERS: usize = 64;
 
 fn get(pairs: &[(String, String)], name: &str) -> Option<String> {
     pairs
@@ -107,7 +117,10 @@ fn get(pairs: &[(String, String)], name: &str) -> Option<String> {
 
 /// `Authorization: Basic` as RFC 6749 §2.3.1 writes it: the id and secret form-encoded, then joined by `:`.
 fn basic_credentials(req: &HttpRequest) -> Option<Result<(String, String), ()>> {
-    let value = req.headers().get(header::AUTHORIZATION)?.to_str().ok()?;
+    let raw = req.headers().get(header::AUTHORIZATION)?;
+    let Ok(value) = raw.to_str() else {
+        return Some(Err(()));
+    };
     let (scheme, encoded) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
@@ -185,7 +198,6 @@ pub async fn token(sso: web::Data<Sso>, call: Call, req: HttpRequest, body: web:
         redirect_uri: get(&pairs, "redirect_uri"),
         code_verifier: get(&pairs, "code_verifier"),
     };
-    let basic = matches!(auth, Some(ClientAuth::Basic { .. }));
     match sso.exchange_code(&call.ctx, auth.as_ref(), request).await {
         Ok(tokens) => json_reply(
             StatusCode::OK,
@@ -199,7 +211,8 @@ pub async fn token(sso: web::Data<Sso>, call: Call, req: HttpRequest, body: web:
         ),
         Err(e) => {
             let mut res = oauth_error(&e);
-            if e.error == "invalid_client" && basic {
+            // Every 401 names its scheme (RFC 7235 §3.1).
+            if e.error == "invalid_client" {
                 res.headers_mut().insert(
                     header::WWW_AUTHENTICATE,
                     header::HeaderValue::from_static("Basic realm=\"gatehouse\""),

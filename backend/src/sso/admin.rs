@@ -70,7 +70,9 @@ impl CurrentSession {
     /// super-user without the 2FA the tenant requires (whose web session is confined to enrolment). The context
     /// must be the session's own tenant's: a super-user of one tenant administers no other.
     pub fn require_super_user(&self, ctx: &Ctx) -> SsoResult<Admin> {
-        if !self.user.is_super_user || ctx.tenant.pk != self.session.tenant_pk {
+        // A session granted to an application by OpenID Connect acts for the user, never as their administrator:
+        // the application asked for `openid` and the like, not for the tenant.
+        if !self.user.is_super_user || ctx.tenant.pk != self.session.tenant_pk || self.session.scope.is_some() {
             return Err(super_user_required());
         }
         if self.second_factor_missing {

@@ -177,14 +177,7 @@ impl Sso {
             ],
         )
         .await?;
-        let (pk, app) = (ctx.tenant.pk, name.to_owned());
-        self.store
-            .tenant(pk, move |conn| {
-                app_keys::delete(conn, pk, &app, None)?;
-                // An app that goes takes its client settings, consents and waiting codes with it.
-                crate::store::oidc::forget_app(conn, pk, &app)
-            })
-            .await?;
+        // Its keys and client data went with it (`set_settings`, in the same transaction).
         Ok(())
     }
 

@@ -388,7 +388,7 @@ impl Sso {
                     }
                 }
                 // With session.max_per_user, the oldest sessions end to make room.
-                Ok(sessions::insert_within_limit(conn, &row, max_per_user, None)?)
+                Ok(sessions::insert_within_limit(conn, &row, max_per_user)?)
             })
             .await?;
         if change {

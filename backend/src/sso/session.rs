@@ -75,8 +75,11 @@ impl Sso {
             .tenant_read(pk, move |conn| sessions::live_by_hash(conn, pk, &hash, now))
             .await?
             .ok_or_else(no_such_session)?;
+        // The caller is the application's server; the user's allow-list is held against the browser's address,
+        // as the code exchange held it.
         let ctx = Ctx {
             current_app: found.0.current_app.clone(),
+            remote_addr: Some(found.0.remote_addr.clone()).filter(|a| !a.is_empty()),
             web_ui: false,
             ..ctx.clone()
         };
@@ -99,6 +102,10 @@ impl Sso {
         let policy = self.policy(&ctx.tenant).await?;
         if app_key {
             self.check_app_key(ctx, &policy).await?;
+        }
+        // An access token granted by OpenID Connect belongs to its client: no other app may present it.
+        if session.scope.is_some() && session.current_app != ctx.current_app {
+            return Err(no_such_session());
         }
         let user = user.to_user(&self.keyring)?;
         account_state::check_user(&policy, &user, stored.as_ref(), ctx, ctx.now, expiry)?;

@@ -7,7 +7,7 @@ use super::tenant::Tenant;
 use super::{Admin, Sso, audit};
 use crate::config::TenantPolicy;
 use crate::store::settings::{self as rows, SettingRow};
-use crate::store::tenants;
+use crate::store::{app_keys, oidc, tenants};
 use gatehouse_shared::SubStatus;
 use serde_json::Value;
 use std::sync::Arc;
@@ -99,11 +99,20 @@ impl Sso {
                 });
             }
         }
-        overlay(&defaults, &proposed).map_err(invalid)?;
+        let after = overlay(&defaults, &proposed).map_err(invalid)?;
         // The values in force (stored overrides out of their range left out), so a change that mends such an
         // override can be made.
-        let before =
-            serde_json::to_value(&*self.policy(&ctx.tenant).await?).map_err(|e| SsoError::Internal(e.to_string()))?;
+        let in_force = self.policy(&ctx.tenant).await?;
+        let before = serde_json::to_value(&*in_force).map_err(|e| SsoError::Internal(e.to_string()))?;
+        // An app that leaves `apps.all`, however it is removed, takes its keys, its client settings, consents,
+        // waiting codes and granted sessions with it, in the same transaction.
+        let gone: Vec<String> = in_force
+            .apps
+            .all
+            .iter()
+            .filter(|app| !after.apps.all.contains(app))
+            .map(str::to_owned)
+            .collect();
         let ctx = ctx.clone();
         self.store
             .tenant(pk, move |conn| {
@@ -130,6 +139,10 @@ impl Sso {
                     }
                     let extra = serde_json::json!({"key": format!("{section}.{key}"), "old": old, "new": value});
                     audit::append_ctx_extra(conn, &ctx, "settings.update", None, Ok(()), Some(extra.to_string()))?;
+                }
+                for app in &gone {
+                    app_keys::delete(conn, pk, app, None)?;
+                    oidc::forget_app(conn, pk, app)?;
                 }
                 tenants::bump_settings_version(conn, pk)?;
                 Ok(())

@@ -1,7 +1,7 @@
 //! The OpenID Connect tables: clients (an app's client settings), signing keys (sealed PKCS#8), authorization
 //! codes (by SHA-256, used once) and consents. Every query names its tenant.
 
-use super::schema::{oidc_clients, oidc_codes, oidc_consents, oidc_signing_keys};
+use super::schema::{oidc_clients, oidc_codes, oidc_consents, oidc_signing_keys, sessions};
 use super::{AnyConnection, StoreResult, TenantPk};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -245,9 +245,16 @@ pub fn put_consent(
     Ok(())
 }
 
-/// Forgets an app's client data: its consents and waiting codes (its settings row goes with
-/// [`delete_client`]).
+/// Forgets an app's client data: its settings, consents, waiting codes, and the sessions granted to it by
+/// OpenID Connect (its access tokens stop working).
 pub fn forget_app(conn: &mut AnyConnection, tenant: TenantPk, app: &str) -> StoreResult<()> {
+    diesel::delete(
+        sessions::table
+            .filter(sessions::tenant_id.eq(tenant))
+            .filter(sessions::current_app.eq(app))
+            .filter(sessions::scope.is_not_null()),
+    )
+    .execute(conn)?;
     diesel::delete(
         oidc_consents::table
             .filter(oidc_consents::tenant_id.eq(tenant))

@@ -58,20 +58,30 @@ pub fn insert(conn: &mut AnyConnection, row: &SessionRow) -> StoreResult<()> {
     Ok(())
 }
 
-/// Inserts a new session, ending the user's oldest ones first when `max_per_user` (0: no limit) would be
-/// passed; `keep` (the SSO session an app session is granted from) is never one of them.
-pub fn insert_within_limit(
-    conn: &mut AnyConnection,
-    row: &SessionRow,
-    max_per_user: usize,
-    keep: Option<i64>,
-) -> StoreResult<()> {
-    if max_per_user > 0 {
-        let live = live_for_user(conn, row.tenant_id, row.user_pk, row.creation_time)?;
-        let excess = (live.len() + 1).saturating_sub(max_per_user);
-        for old in live.iter().filter(|s| Some(s.id) != keep).take(excess) {
-            delete_by_session_id(conn, row.tenant_id, &old.session_id)?;
+/// Inserts a new session. A login's session ends the user's oldest logins first when `max_per_user` (0: no
+/// limit) would be passed (their app sessions go with them). An app session granted from an SSO session
+/// replaces the one the same app had from it, and does not count: it ends with its SSO session, so an
+/// application signing in again and again never logs the user out elsewhere.
+pub fn insert_within_limit(conn: &mut AnyConnection, row: &SessionRow, max_per_user: usize) -> StoreResult<()> {
+    match row.parent_id {
+        Some(parent) => {
+            diesel::delete(
+                sessions::table
+                    .filter(sessions::tenant_id.eq(row.tenant_id))
+                    .filter(sessions::parent_id.eq(parent))
+                    .filter(sessions::current_app.eq(&row.current_app)),
+            )
+            .execute(conn)?;
         }
+        None if max_per_user > 0 => {
+            let live = live_for_user(conn, row.tenant_id, row.user_pk, row.creation_time)?;
+            let logins: Vec<&SessionRow> = live.iter().filter(|s| s.parent_id.is_none()).collect();
+            let excess = (logins.len() + 1).saturating_sub(max_per_user);
+            for old in logins.iter().take(excess) {
+                delete_by_session_id(conn, row.tenant_id, &old.session_id)?;
+            }
+        }
+        None => {}
     }
     insert(conn, row)
 }

@@ -1084,3 +1084,168 @@ async fn client_settings_on_the_native_api(backend: Backend) {
     crate::common::assert_no_secrets_logged();
 }
 both!(client_settings_on_the_native_api);
+
+async fn userinfo_status(app: &TestApp, ust: &str) -> u16 {
+    app.client
+        .get(format!("{}/oidc/userinfo", issuer(app, "default")))
+        .insert_header(("Authorization", format!("Bearer {ust}")))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+/// What the review of the change found, each now a rule: an access token never administers and belongs to
+/// its client; an application signing in again and again never logs the user out elsewhere; a super-user
+/// without the required 2FA meets a page, not a redirect loop; `max_age=0` is met by the login it asked for
+/// however late it comes back; removing a client (or its app) ends its tokens; a request of too many
+/// parameters is refused.
+async fn access_tokens_are_the_users_not_an_administrators(backend: Backend) {
+    let app = provider(backend).await;
+    user(&app, "root", |u| u.is_super_user = true).await;
+    user(&app, "ann", |_| {}).await;
+    let secret = register(&app, "default", "shop", true, false).await;
+    register(&app, "default", "wiki", false, false).await;
+    let rp = relying_party(&app, "default", "shop", secret.clone()).await;
+    let sso = &app.services.sso;
+    let admin = || async { sso.cli_admin(sso.resolve_tenant("default").await.unwrap()) };
+    sso.set_setting(&admin().await, "session", "max_per_user", Some(json!(2)))
+        .await
+        .unwrap();
+
+    // root signs in to the shop: the token reads root's own session, but administers nothing.
+    let mut b = Browser::new(&app);
+    let started = start(&rp, None, None);
+    let j = follow(&mut b, &started.url, Some(("root", "root's passphrase")), None).await;
+    let (token, _) = exchange(&app, &rp, started, &j).await;
+    let ust = token.access_token().secret().clone();
+    let api = |path: &'static str, app_name: &'static str| {
+        let (app, ust) = (&app, ust.clone());
+        async move {
+            app.client
+                .get(app.url(&format!("/api/v1/t/default{path}")))
+                .insert_header(("Authorization", format!("Bearer {ust}")))
+                .insert_header(("X-Current-App", app_name))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(api("/session", "shop").await, 200);
+    assert_eq!(
+        api("/users", "shop").await,
+        403,
+        "no administration with an application's token"
+    );
+    assert_eq!(api("/settings", "shop").await, 403);
+    assert_eq!(
+        api("/session", "wiki").await,
+        401,
+        "another app cannot present the shop's token"
+    );
+
+    // ann on two devices; the shop signs her in four times on the second: the first device stays signed in.
+    let mut laptop = Browser::new(&app);
+    laptop.login("ann", "ann's passphrase").await;
+    let mut phone = Browser::new(&app);
+    let mut last = String::new();
+    for _ in 0..4 {
+        let started = start(&rp, None, None);
+        let j = follow(&mut phone, &started.url, Some(("ann", "ann's passphrase")), None).await;
+        last = exchange(&app, &rp, started, &j).await.0.access_token().secret().clone();
+    }
+    assert_eq!(
+        laptop.get("/t/default/account").await.status,
+        200,
+        "the laptop is still signed in"
+    );
+    assert_eq!(userinfo_status(&app, &last).await, 200);
+
+    // max_age=0: the login it asks for satisfies it even when the way back arrives seconds later.
+    app.services.sso.clock.advance(TimeDelta::seconds(5));
+    let started = start(&rp, None, Some(0));
+    let first = phone.get(&path_of(&started.url)).await;
+    let login = phone.get(first.location.as_deref().unwrap()).await;
+    let fields = [
+        ("csrf", login.csrf()),
+        ("username", "ann".to_owned()),
+        ("password", "ann's passphrase".to_owned()),
+        ("next", next_of(&login)),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let done = phone.send("POST", "/t/default/login", &fields).await;
+    app.services.sso.clock.advance(TimeDelta::seconds(3));
+    let back = phone.get(done.location.as_deref().unwrap()).await;
+    let to = back.location.unwrap_or_else(|| panic!("{}", back.html));
+    assert!(to.starts_with(CB) && param(&to, "code").is_some(), "{to}");
+
+    // Removing the client settings ends the tokens granted to it; so does removing the app by a settings change.
+    assert_eq!(userinfo_status(&app, &last).await, 200);
+    sso.delete_client(&admin().await, "shop").await.unwrap();
+    assert_eq!(userinfo_status(&app, &last).await, 401);
+    let wiki = relying_party(&app, "default", "wiki", None).await;
+    let started = start(&wiki, None, None);
+    let j = follow(&mut phone, &started.url, None, None).await;
+    let wiki_token = exchange(&app, &wiki, started, &j)
+        .await
+        .0
+        .access_token()
+        .secret()
+        .clone();
+    assert_eq!(userinfo_status(&app, &wiki_token).await, 200);
+    sso.set_setting(&admin().await, "apps", "all", Some(json!(["shop"])))
+        .await
+        .unwrap();
+    assert_eq!(userinfo_status(&app, &wiki_token).await, 401);
+    sso.put_app(&admin().await, "wiki", true, true, false).await.unwrap();
+    assert!(
+        sso.client(&admin().await, "wiki").await.is_err(),
+        "a re-added app is no client until made one"
+    );
+
+    // Too many parameters.
+    let many: Vec<(String, String)> = (0..100).map(|i| (format!("k{i}"), String::new())).collect();
+    let many: Vec<(&str, &str)> = many.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let (status, body) = token_call(&app, "default", None, &many).await;
+    assert_eq!((status, body["error"].as_str()), (400, Some("invalid_request")));
+}
+both!(access_tokens_are_the_users_not_an_administrators);
+
+/// A super-user the tenant requires 2FA of, signed in without it, is told so on a page (never a loop through
+/// the login), and `prompt=none` answers `interaction_required`.
+async fn a_super_user_without_required_2fa_meets_a_page(backend: Backend) {
+    let app = provider(backend).await;
+    user(&app, "root", |u| u.is_super_user = true).await;
+    let secret = register(&app, "default", "shop", true, false).await;
+    let rp = relying_party(&app, "default", "shop", secret).await;
+    let sso = &app.services.sso;
+    let admin = sso.cli_admin(sso.resolve_tenant("default").await.unwrap());
+    sso.set_setting(&admin, "login", "require_totp_for_super_users", Some(json!(true)))
+        .await
+        .unwrap();
+    let mut b = Browser::new(&app);
+    let started = start(&rp, None, None);
+    let first = b.get(&path_of(&started.url)).await;
+    let login = b.get(first.location.as_deref().unwrap()).await;
+    let fields = [
+        ("csrf", login.csrf()),
+        ("username", "root".to_owned()),
+        ("password", "root's passphrase".to_owned()),
+        ("next", next_of(&login)),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let done = b.send("POST", "/t/default/login", &fields).await;
+    let page = b.get(done.location.as_deref().unwrap()).await;
+    assert_eq!(page.status, 400, "{:?}", page.location);
+    assert!(page.html.contains("two-factor authentication"), "{}", page.html);
+    let silent = start(&rp, Some(CoreAuthPrompt::None), None);
+    let back = b.get(&path_of(&silent.url)).await;
+    assert_eq!(
+        param(back.location.as_deref().unwrap(), "error").as_deref(),
+        Some("interaction_required")
+    );
+}
+both!(a_super_user_without_required_2fa_meets_a_page);

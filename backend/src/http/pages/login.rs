@@ -227,7 +227,9 @@ async fn finish(
     match sso.login(&w.ctx, request).await {
         Ok(done) => {
             let mut to = w.safe_next(next.as_deref());
-            if done.warnings.contains(&SubStatus::PasswordAboutToExpireWarning) {
+            // The warning waits on the account page, unless an application is waiting for this login.
+            let to_app = authorize::sealed_in_next(w, next.as_deref()).is_some();
+            if done.warnings.contains(&SubStatus::PasswordAboutToExpireWarning) && !to_app {
                 let days = days_left(sso, w, &done.session.user_id).await;
                 to = format!("{}/account?expires_in={days}", w.base());
             }

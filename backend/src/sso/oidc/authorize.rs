@@ -21,6 +21,9 @@ use chrono::TimeDelta;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+/// The longest `state` accepted (and echoed).
+const MAX_STATE: usize = 2000;
+
 /// What a sealed request starts with, so nothing else the keyring sealed (a UST, a continuation) passes as one.
 const SEALED_PREFIX: &str = "oidc-authz:";
 
@@ -169,7 +172,8 @@ impl Sso {
             )));
         }
         let issuer = self.issuer(&ctx.tenant);
-        let state = one("state").ok().flatten();
+        // A state too long to be one is not echoed (it would make the redirect as long).
+        let state = one("state").ok().flatten().filter(|s| s.len() <= MAX_STATE);
         let refuse = |e: OAuthError| {
             self.metrics
                 .observe_oidc(ctx.tenant.slug.as_str(), client_id, "authorize", e.error);
@@ -282,7 +286,7 @@ impl Sso {
                 _ => return Ok(Err(invalid("`max_age` must be a whole number of seconds, 0 or more"))),
             },
         };
-        for (name, max) in [("state", 2000), ("nonce", 500), ("login_hint", 200)] {
+        for (name, max) in [("state", MAX_STATE), ("nonce", 500), ("login_hint", 200)] {
             if get(name).is_some_and(|v| v.len() > max) {
                 return Ok(Err(invalid(format!("`{name}` is longer than {max} characters"))));
             }
@@ -419,10 +423,29 @@ impl Sso {
             to_client(&request.redirect_uri, request.state.as_deref(), &issuer, &e)
         };
         let now = ctx.now.and_utc().timestamp();
+        // A super-user signed in without the 2FA the tenant requires may only enrol: logging in again would
+        // change nothing, so the request ends here (no loop through the login page).
+        if session.is_some_and(|c| c.session.is_web_login() && c.second_factor_missing) {
+            if request.prompt_none {
+                return Ok(back(OAuthError::new(
+                    "interaction_required",
+                    "the user must enable two-factor authentication",
+                )));
+            }
+            return Ok(Authorization::Refused(
+                "Your organisation requires administrators to use two-factor authentication. Enable it on your \
+                 account page, then go back to the application."
+                    .into(),
+            ));
+        }
         let current = usable(session).filter(|c| {
             let auth_time = c.session.auth_time.and_utc().timestamp();
-            let fresh_enough = !request.prompt_login || auth_time >= request.created;
-            let young_enough = request.max_age.is_none_or(|max| now.saturating_sub(auth_time) <= max);
+            // A login made for this request satisfies it, whatever the clock says by the time it comes back.
+            let since_request = auth_time >= request.created;
+            let fresh_enough = !request.prompt_login || since_request;
+            let young_enough = request
+                .max_age
+                .is_none_or(|max| since_request || now.saturating_sub(auth_time) <= max);
             fresh_enough && young_enough
         });
         let Some(current) = current else {

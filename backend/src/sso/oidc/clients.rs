@@ -143,7 +143,7 @@ pub fn check_redirect_uri(key: &str, uri: &str) -> SsoResult<()> {
                 Some(v6) => v6.split(']').next().unwrap_or_default().to_owned(),
                 None => authority.split(':').next().unwrap_or_default().to_ascii_lowercase(),
             };
-            let loopback = host == "localhost" || host == "::1" || host.starts_with("127.");
+            let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
             if scheme == "http" && !loopback {
                 return Err(invalid(
                     key,
@@ -397,6 +397,7 @@ mod tests {
             "https://app.example.com/a b",
             "HTTPS://app.example.com/cb",
             "https://app.example.com;script-src/cb",
+            "http://127.attacker.example/cb",
         ] {
             let e = check_redirect_uri("redirect_uris", bad).unwrap_err();
             assert!(

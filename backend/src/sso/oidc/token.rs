@@ -200,6 +200,7 @@ impl Sso {
         let (pk, now, hash) = (ctx.tenant.pk, ctx.now, sha256_hex(&code));
         let (keyring, app) = (self.keyring.clone(), client.client.client_id.clone());
         let verifier = request.code_verifier.clone();
+        let confidential = client.client.settings.confidential;
         let base_ctx = Ctx {
             current_app: app.clone(),
             ..ctx.clone()
@@ -239,6 +240,8 @@ impl Sso {
                     (Some(_), Some(_)) => return refused("the `code_verifier` does not match the challenge"),
                     (Some(_), None) => return refused("`code_verifier` is missing"),
                     (None, Some(_)) => return refused("the code was issued without a PKCE challenge"),
+                    // Issued while the client was confidential: a public one proves nothing without PKCE.
+                    (None, None) if !confidential => return refused("a public client's code needs PKCE"),
                     (None, None) => {}
                 }
                 let Some((sso_row, user_row, list)) = sessions::live_by_pk(conn, pk, row.sso_session_id, now)? else {
@@ -246,6 +249,8 @@ impl Sso {
                 };
                 let user = user_row.to_user(&keyring)?;
                 let sso = sso_row.to_session();
+                // The app session ends no later than the SSO session it hangs on.
+                let expiration = expiration.min(sso.expiration_time);
                 // The user's address is the browser's, as the SSO session saw it.
                 let user_ctx = Ctx {
                     remote_addr: Some(sso.remote_addr.clone()).filter(|a| !a.is_empty()),
@@ -275,7 +280,7 @@ impl Sso {
                     auth_methods: sso.auth_methods.join(" "),
                     scope: Some(row.scope.clone()),
                 };
-                sessions::insert_within_limit(conn, &app_row, max_per_user, Some(sso.pk()))?;
+                sessions::insert_within_limit(conn, &app_row, max_per_user)?;
                 oidc::set_issued(conn, pk, row.id, &ids.session_id)?;
                 let extra = json!({"client_id": app, "scope": row.scope}).to_string();
                 let acting = Ctx {
