@@ -460,30 +460,35 @@ mod tests {
     #[test]
     fn hashing_threads_run_at_a_lower_priority() {
         let hasher = Hasher::start(&light()).unwrap();
-        let mut seen = 0;
+        // Other tests of this process may run hashers of their own at the same time: every hashing thread
+        // there is must run at the lower priority, and this hasher's two must be among them.
+        let (mut total, mut low) = (0, 0);
         for _ in 0..100 {
-            seen = 0;
+            (total, low) = (0, 0);
             for task in std::fs::read_dir("/proc/self/task").unwrap().flatten() {
                 let comm = std::fs::read_to_string(task.path().join("comm")).unwrap_or_default();
                 if !comm.starts_with("gatehouse-hash") {
                     continue;
                 }
-                let stat = std::fs::read_to_string(task.path().join("stat")).unwrap();
+                let Ok(stat) = std::fs::read_to_string(task.path().join("stat")) else {
+                    continue; // a thread that ended meanwhile
+                };
+                total += 1;
                 // Fields after the command's closing parenthesis: state is field 3, nice 19, policy 41.
                 let fields: Vec<&str> = stat.rsplit_once(')').unwrap().1.split_whitespace().collect();
                 let (nice, policy): (i32, i32) = (fields[16].parse().unwrap(), fields[38].parse().unwrap());
                 if nice > 0 && policy == 3 {
-                    seen += 1;
+                    low += 1;
                 }
             }
-            if seen == 2 {
+            if total >= 2 && low == total {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(10));
         }
-        assert_eq!(
-            seen, 2,
-            "both hashing threads run as SCHED_BATCH (3) with a positive nice value"
+        assert!(
+            total >= 2 && low == total,
+            "every hashing thread runs as SCHED_BATCH (3) with a positive nice value: {low} of {total}"
         );
         drop(hasher);
     }

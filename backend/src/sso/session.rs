@@ -128,16 +128,24 @@ impl Sso {
         if expiration <= ctx.now {
             return Err(no_such_session());
         }
-        let (pk, id) = (ctx.tenant.pk, current.session.pk);
+        let (pk, id, parent, now) = (ctx.tenant.pk, current.session.pk, current.session.parent_pk, ctx.now);
         let acting = current.acting(ctx);
         let target = current.user.user_id.clone();
         self.store
-            .tenant(pk, move |conn| {
+            .tenant_with(pk, move |conn| {
+                // An app session is renewed no further than the SSO session it hangs on lives.
+                let expiration = match parent {
+                    Some(parent) => match sessions::expiration_of(conn, pk, parent)? {
+                        Some(until) if until > now => expiration.min(until),
+                        _ => return Err(no_such_session()),
+                    },
+                    None => expiration,
+                };
                 sessions::set_expiration(conn, pk, id, expiration)?;
-                audit::append_ctx(conn, &acting, "session.renew", Some(&target), Ok(()))
+                audit::append_ctx(conn, &acting, "session.renew", Some(&target), Ok(()))?;
+                Ok(expiration)
             })
-            .await?;
-        Ok(expiration)
+            .await
     }
 
     /// Whether `target_ust` names a session that may be used now (a super-user's call). It never renews, and

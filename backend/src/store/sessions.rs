@@ -250,6 +250,16 @@ pub fn newest_live_creation(
         .first(conn)?)
 }
 
+/// When the session row `id` of the tenant expires, if it still exists.
+pub fn expiration_of(conn: &mut AnyConnection, tenant: TenantPk, id: i64) -> StoreResult<Option<NaiveDateTime>> {
+    Ok(sessions::table
+        .filter(sessions::tenant_id.eq(tenant))
+        .filter(sessions::id.eq(id))
+        .select(sessions::expiration_time)
+        .first(conn)
+        .optional()?)
+}
+
 /// Whether the session row `id` of the tenant still exists (it ends by deletion).
 pub fn exists(conn: &mut AnyConnection, tenant: TenantPk, id: i64) -> StoreResult<bool> {
     let found: i64 = sessions::table

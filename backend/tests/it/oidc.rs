@@ -871,6 +871,18 @@ async fn consent_is_asked_once_and_pages_allow_the_clients_origin(backend: Backe
     let page = b.get(&path_of(&asked.url)).await;
     assert_eq!(page.status, 200);
     assert!(page.html.contains("Allow The wiki app"));
+    // prompt=consent asks for a client that needs no consent too (OpenID Connect Core §3.1.2.1).
+    let shop = register(&app, "default", "shop", true, false).await;
+    let shop = relying_party(&app, "default", "shop", shop).await;
+    let plain = start(&shop, None, None);
+    assert!(follow(&mut b, &plain.url, None, None).await.shown.is_empty());
+    let asked = start(&shop, Some(CoreAuthPrompt::Consent), None);
+    let page = b.get(&path_of(&asked.url)).await;
+    assert!(
+        page.status == 200 && page.html.contains("Allow The shop app"),
+        "{:?}",
+        page.location
+    );
 }
 both!(consent_is_asked_once_and_pages_allow_the_clients_origin);
 
@@ -1145,6 +1157,37 @@ async fn access_tokens_are_the_users_not_an_administrators(backend: Backend) {
         api("/session", "wiki").await,
         401,
         "another app cannot present the shop's token"
+    );
+
+    // Renewed later, the app session lives no longer than the SSO session it hangs on.
+    app.services.sso.clock.advance(TimeDelta::minutes(10));
+    let mut res = app
+        .client
+        .patch(app.url("/api/v1/t/default/session"))
+        .insert_header(("Authorization", format!("Bearer {ust}")))
+        .insert_header(("X-Current-App", "shop"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let renewed = json_body(&mut res).await["expiration_time"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut res = app
+        .client
+        .get(app.url("/api/v1/t/default/sessions"))
+        .insert_header(("Authorization", format!("Bearer {ust}")))
+        .insert_header(("X-Current-App", "shop"))
+        .send()
+        .await
+        .unwrap();
+    let listed = json_body(&mut res).await;
+    let listed = listed["sessions"].as_array().or(listed.as_array()).unwrap().clone();
+    assert_eq!(listed.len(), 2);
+    assert!(
+        listed.iter().all(|s| s["expiration_time"] == json!(renewed)),
+        "{listed:?} vs {renewed}"
     );
 
     // ann on two devices; the shop signs her in four times on the second: the first device stays signed in.

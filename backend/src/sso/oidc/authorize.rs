@@ -384,7 +384,19 @@ impl Sso {
                 ctx.now,
             );
             self.store
-                .tenant(pk, move |conn| oidc::put_consent(conn, pk, user, &app, &scope, now))
+                .tenant(pk, move |conn| {
+                    // What was allowed before stays allowed: the sets are merged, so alternating requests do
+                    // not ask again and again.
+                    let before = oidc::consent(conn, pk, user, &app)?.unwrap_or_default();
+                    let mut all: Vec<&str> = before
+                        .split(' ')
+                        .chain(scope.split(' '))
+                        .filter(|s| !s.is_empty())
+                        .collect();
+                    all.sort_unstable();
+                    all.dedup();
+                    oidc::put_consent(conn, pk, user, &app, &all.join(" "), now)
+                })
                 .await?;
         }
         self.decide(ctx, request, session, true).await
@@ -461,7 +473,8 @@ impl Sso {
         let Some(client) = client else {
             return Ok(Authorization::Refused("The application is no longer known.".into()));
         };
-        if client.client.settings.consent_required && !consented {
+        // `prompt=consent` asks whatever the client's setting (OpenID Connect Core §3.1.2.1).
+        if (client.client.settings.consent_required || request.prompt_consent) && !consented {
             let (pk, user, app) = (ctx.tenant.pk, current.user.pk, request.client_id.clone());
             let given = self
                 .store
