@@ -54,27 +54,25 @@ impl Sso {
 
     /// Like [`Sso::current_session`], choosing whether an expired password ends the session's use.
     pub async fn current_session_with(&self, ctx: &Ctx, ust: &str, expiry: ExpiryCheck) -> SsoResult<CurrentSession> {
+        let found = self.live_session(ctx, ust).await?;
+        self.checked(ctx, found, expiry).await
+    }
+
+    /// The live session a UST names in the context's tenant, with its user, before any check.
+    async fn live_session(&self, ctx: &Ctx, ust: &str) -> SsoResult<SessionWithUser> {
         let hash = tokens::lookup_hash(&self.keyring, ust).ok_or_else(no_such_session)?;
         let (pk, now) = (ctx.tenant.pk, ctx.now);
-        let found = self
-            .store
+        self.store
             .tenant_read(pk, move |conn| sessions::live_by_hash(conn, pk, &hash, now))
             .await?
-            .ok_or_else(no_such_session)?;
-        self.checked(ctx, found, expiry).await
+            .ok_or_else(no_such_session)
     }
 
     /// The session an OpenID Connect access token (a UST) names, for a call that presents it as a Bearer
     /// token alone (UserInfo): the client proved itself when it got the token, so no app key is asked for;
     /// the session's own app must still be listed, and every other check applies.
     pub async fn bearer_session(&self, ctx: &Ctx, ust: &str) -> SsoResult<CurrentSession> {
-        let hash = tokens::lookup_hash(&self.keyring, ust).ok_or_else(no_such_session)?;
-        let (pk, now) = (ctx.tenant.pk, ctx.now);
-        let found = self
-            .store
-            .tenant_read(pk, move |conn| sessions::live_by_hash(conn, pk, &hash, now))
-            .await?
-            .ok_or_else(no_such_session)?;
+        let found = self.live_session(ctx, ust).await?;
         // The caller is the application's server; the user's allow-list is held against the browser's address,
         // as the code exchange held it.
         let ctx = Ctx {

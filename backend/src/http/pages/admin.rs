@@ -61,6 +61,17 @@ async fn admin(sso: &Sso, w: &Web, path: &str) -> Result<(CurrentSession, Admin)
     }
 }
 
+/// The administrator posting one of the settings page's forms: signed in as a super-user, with the form's
+/// token (without it, back to the settings page, nothing changed).
+async fn settings_form_admin(sso: &Sso, w: &Web, csrf: &str) -> Result<(CurrentSession, Admin), HttpResponse> {
+    let settings = format!("{}/admin/settings", w.base());
+    let found = admin(sso, w, &settings).await?;
+    if !w.csrf_ok(csrf) {
+        return Err(w.redirect(&settings));
+    }
+    Ok(found)
+}
+
 fn line(u: &User) -> UserLine {
     let mut badges = Vec::new();
     match u.approval_status {
@@ -593,13 +604,10 @@ pub struct AppForm {
 }
 
 pub async fn add_app(sso: web::Data<Sso>, w: Web, form: web::Form<AppForm>) -> HttpResponse {
-    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+    let (current, admin) = match settings_form_admin(&sso, &w, &form.csrf).await {
         Ok(a) => a,
         Err(res) => return res,
     };
-    if !w.csrf_ok(&form.csrf) {
-        return w.redirect(&format!("{}/admin/settings", w.base()));
-    }
     match sso.put_app(&admin, form.name.trim(), true, true, false).await {
         Ok(_) => w.redirect(&format!("{}/admin/settings?done=app-added", w.base())),
         Err(e) => {
@@ -636,13 +644,10 @@ pub async fn new_key(
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
     let app = path.into_inner().1;
-    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+    let (current, admin) = match settings_form_admin(&sso, &w, &form.csrf).await {
         Ok(a) => a,
         Err(res) => return res,
     };
-    if !w.csrf_ok(&form.csrf) {
-        return w.redirect(&format!("{}/admin/settings", w.base()));
-    }
     // The key is shown on this response only: no redirect.
     match sso.create_app_key(&admin, &app).await {
         Ok(k) => {
@@ -674,13 +679,10 @@ pub async fn revoke_key(
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
     let (_, app, key_id) = path.into_inner();
-    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+    let (current, admin) = match settings_form_admin(&sso, &w, &form.csrf).await {
         Ok(a) => a,
         Err(res) => return res,
     };
-    if !w.csrf_ok(&form.csrf) {
-        return w.redirect(&format!("{}/admin/settings", w.base()));
-    }
     match sso.revoke_app_key(&admin, &app, &key_id).await {
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=key-revoked", w.base())),
         Err(e) => {
@@ -733,13 +735,10 @@ pub async fn save_client(
     form: web::Form<ClientSettingsForm>,
 ) -> HttpResponse {
     let app = path.into_inner().1;
-    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+    let (current, admin) = match settings_form_admin(&sso, &w, &form.csrf).await {
         Ok(a) => a,
         Err(res) => return res,
     };
-    if !w.csrf_ok(&form.csrf) {
-        return w.redirect(&format!("{}/admin/settings", w.base()));
-    }
     let form = form.into_inner();
     let settings = ClientSettings {
         client_name: form.client_name.trim().to_owned(),
@@ -800,13 +799,10 @@ pub async fn new_client_secret(
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
     let app = path.into_inner().1;
-    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+    let (current, admin) = match settings_form_admin(&sso, &w, &form.csrf).await {
         Ok(a) => a,
         Err(res) => return res,
     };
-    if !w.csrf_ok(&form.csrf) {
-        return w.redirect(&format!("{}/admin/settings", w.base()));
-    }
     match sso.regenerate_client_secret(&admin, &app).await {
         Ok(secret) => {
             let extras = Extras {
@@ -838,13 +834,10 @@ pub async fn remove_client(
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
     let app = path.into_inner().1;
-    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
+    let (current, admin) = match settings_form_admin(&sso, &w, &form.csrf).await {
         Ok(a) => a,
         Err(res) => return res,
     };
-    if !w.csrf_ok(&form.csrf) {
-        return w.redirect(&format!("{}/admin/settings", w.base()));
-    }
     match sso.delete_client(&admin, &app).await {
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=client-settings-removed", w.base())),
         Err(e) => {

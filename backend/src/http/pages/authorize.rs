@@ -32,16 +32,24 @@ pub fn sealed_in_next(w: &Web, next: Option<&str>) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// Where the forms of a page that leads back to an authorization may go: the client's redirect origin.
-pub fn form_origin(sso: &Sso, w: &Web, next: Option<&str>) -> Option<String> {
-    sso.request_origin(&w.ctx, &sealed_in_next(w, next)?)
+/// What a login page that leads back to an authorization shows and allows, from its sealed request, opened once.
+pub struct LoginFor {
+    /// The application's display name.
+    pub app: String,
+    /// The username it suggests (`login_hint`).
+    pub hint: Option<String>,
+    /// Where the page's forms may lead: the client's redirect origin.
+    pub origin: Option<String>,
 }
 
-/// The application a login is for, to name it on the login page, and the username it suggests (`login_hint`).
-pub async fn login_for(sso: &Sso, w: &Web, next: Option<&str>) -> Option<(String, Option<String>)> {
+/// The authorization a login page's `next` leads back to, if any.
+pub async fn login_for(sso: &Sso, w: &Web, next: Option<&str>) -> Option<LoginFor> {
     let request = sso.open_request(&w.ctx, &sealed_in_next(w, next)?)?;
-    let name = sso.client_display_name(&w.ctx, &request.client_id).await;
-    Some((name, request.login_hint))
+    Some(LoginFor {
+        app: sso.client_display_name(&w.ctx, &request.client_id).await,
+        origin: crate::sso::oidc::clients::Client::redirect_origin(&request.redirect_uri),
+        hint: request.login_hint,
+    })
 }
 
 fn scope_words(scope: &str) -> Option<&'static str> {

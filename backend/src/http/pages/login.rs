@@ -27,11 +27,12 @@ pub struct NextQuery {
 /// A login page; `step` is `None` for the first one, the password. When the login leads back to an OpenID
 /// Connect authorization, the page names the application and its forms may lead to the application's origin.
 async fn login_view(sso: &Sso, w: &Web, status: StatusCode, mut view: LoginView) -> HttpResponse {
-    let origin = authorize::form_origin(sso, w, view.next.as_deref());
-    if let Some((app, hint)) = authorize::login_for(sso, w, view.next.as_deref()).await {
-        view.for_app = Some(app);
+    let mut origin = None;
+    if let Some(found) = authorize::login_for(sso, w, view.next.as_deref()).await {
+        view.for_app = Some(found.app);
+        origin = found.origin;
         if view.step.is_none() && view.username.is_empty() {
-            view.username = hint.unwrap_or_default();
+            view.username = found.hint.unwrap_or_default();
         }
     }
     w.page_with_form_action(status, login_page(&w.chrome(None), view), origin.as_deref())
