@@ -1292,3 +1292,158 @@ async fn a_super_user_without_required_2fa_meets_a_page(backend: Backend) {
     );
 }
 both!(a_super_user_without_required_2fa_meets_a_page);
+
+/// Protocol details the review asked for: an over-long `state` is not echoed; every `invalid_client` 401 names
+/// its scheme; an unreadable Basic header is `invalid_client`; consents merge (a second scope set asked for
+/// alone, then the first again, asks nothing more); the code step's "Start again" keeps the way back; no 404
+/// for the browser's icon.
+async fn protocol_details_hold(backend: Backend) {
+    let app = provider(backend).await;
+    let key = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+    user(&app, "ann", |u| u.totp_key = Some(key.into())).await;
+    register(&app, "default", "wiki", false, true).await;
+    let mut b = Browser::new(&app);
+    let challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    let long_state = "s".repeat(3000);
+    let page = authorize_raw(
+        &mut b,
+        &[
+            ("client_id", "wiki"),
+            ("redirect_uri", CB),
+            ("response_type", "token"),
+            ("scope", "openid"),
+            ("state", &long_state),
+            ("code_challenge", challenge),
+            ("code_challenge_method", "S256"),
+        ],
+    )
+    .await;
+    let location = page.location.unwrap();
+    assert_eq!(param(&location, "error").as_deref(), Some("unsupported_response_type"));
+    assert!(
+        param(&location, "state").is_none() && location.len() < 500,
+        "{location}"
+    );
+
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", "x"),
+        ("redirect_uri", CB),
+    ];
+    let res = app
+        .client
+        .post(format!("{}/oidc/token", issuer(&app, "default")))
+        .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+        .send_body("grant_type=authorization_code&code=x&client_id=nosuch")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(
+        res.headers()
+            .get("www-authenticate")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("Basic")
+    );
+    let res = app
+        .client
+        .post(format!("{}/oidc/token", issuer(&app, "default")))
+        .insert_header(("Content-Type", "application/x-www-form-urlencoded"))
+        .insert_header((
+            "Authorization",
+            awc::http::header::HeaderValue::from_bytes(b"Basic \xff\xfe").unwrap(),
+        ))
+        .send_body(
+            form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form)
+                // With the header ignored, the public wiki named here would pass as the client (then 400).
+                .append_pair("client_id", "wiki")
+                .finish(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        401,
+        "an unreadable Basic header is a failed authentication"
+    );
+
+    // Consent for `openid profile`, then for `openid email`: asking for `openid profile` again asks nothing.
+    let rp = relying_party(&app, "default", "wiki", None).await;
+    let ask = |scope: &'static str| {
+        let rp = &rp;
+        move || {
+            let (challenge, _) = PkceCodeChallenge::new_random_sha256();
+            rp.authorize_url(
+                CoreAuthenticationFlow::AuthorizationCode,
+                CsrfToken::new_random,
+                Nonce::new_random,
+            )
+            .add_scope(Scope::new(scope.into()))
+            .set_pkce_challenge(challenge)
+            .url()
+            .0
+        }
+    };
+    let code = gatehouse::sso::totp::code_at(key, app.services.sso.clock.now()).unwrap();
+    let first = b.get(&path_of(&ask("profile")())).await;
+    let login = b.get(first.location.as_deref().unwrap()).await;
+    let fields = [
+        ("csrf", login.csrf()),
+        ("username", "ann".to_owned()),
+        ("password", "ann's passphrase".to_owned()),
+        ("next", next_of(&login)),
+    ];
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let step = b.send("POST", "/t/default/login", &fields).await;
+    let code_page = b.get(step.location.as_deref().unwrap()).await;
+    let again = format!(
+        "/t/default/login?next={}",
+        form_urlencoded::byte_serialize(next_of(&code_page).as_bytes()).collect::<String>()
+    );
+    assert!(
+        code_page.html.contains(&again.replace('&', "&amp;")),
+        "Start again keeps the way back"
+    );
+    let done = b
+        .send(
+            "POST",
+            "/t/default/login/code",
+            &[
+                ("csrf", &code_page.csrf()),
+                ("code", &code),
+                ("next", &next_of(&code_page)),
+            ],
+        )
+        .await;
+    let mut consent = b.get(done.location.as_deref().unwrap()).await;
+    for scope in ["profile", "email"] {
+        if scope == "email" {
+            consent = b.get(&path_of(&ask("email")())).await;
+        }
+        assert!(
+            consent.html.contains("Allow The wiki app"),
+            "{scope}: {:?}",
+            consent.location
+        );
+        let request = crate::common::token_in(&consent.html, r#"name="request" value=""#);
+        let allowed = b
+            .send(
+                "POST",
+                "/t/default/oidc/consent",
+                &[("csrf", &consent.csrf()), ("request", &request), ("decision", "allow")],
+            )
+            .await;
+        assert!(param(allowed.location.as_deref().unwrap(), "code").is_some());
+    }
+    let back = b.get(&path_of(&ask("profile")())).await;
+    assert!(
+        back.location.as_deref().is_some_and(|l| l.starts_with(CB)),
+        "the first scope set is still allowed"
+    );
+
+    let icon = app.client.get(app.url("/favicon.ico")).send().await.unwrap();
+    assert_eq!(icon.status(), 204);
+}
+both!(protocol_details_hold);
