@@ -55,6 +55,19 @@ pub enum Command {
     /// Bring users over from another system.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// The OpenID Provider.
+    #[command(subcommand)]
+    Oidc(OidcCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OidcCommand {
+    /// Add the next ID-token signing key of every tenant (or one): published in the JWKS now, signing from
+    /// oidc.key_publication_minutes later; the keys it replaces stay published until their tokens have expired.
+    RotateKeys {
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -317,6 +330,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Mail(MailCommand::List { failed }) => mail_list(&sso, failed).await,
         Command::Audit(AuditCommand::Verify { tenant }) => audit_verify(&sso, tenant).await,
         Command::Keys(KeysCommand::Rotate { check }) => keys_rotate(&sso, check).await,
+        Command::Oidc(OidcCommand::RotateKeys { tenant }) => oidc_rotate_keys(&sso, tenant).await,
         Command::Import(ImportCommand::Zato { from, zato_key, tenant }) => {
             import_zato(&sso, &from, &zato_key, &tenant).await
         }
@@ -451,6 +465,31 @@ fn config_check(file: Option<&std::path::Path>) -> Result<(), Failure> {
         eprintln!("gatehouse: warning: {warning}");
     }
     println!("configuration OK: {source}");
+    Ok(())
+}
+
+async fn oidc_rotate_keys(sso: &Sso, only: Option<String>) -> Result<(), Failure> {
+    let tenants = match &only {
+        Some(slug) => vec![
+            sso.resolve_tenant(slug)
+                .await
+                .map_err(|e| describe(e, &format!("tenant `{slug}`")))?,
+        ],
+        None => sso.list_tenants().await.map_err(|e| describe(e, "tenants"))?,
+    };
+    for t in tenants {
+        let slug = t.slug.to_string();
+        let rotated = sso
+            .rotate_signing_keys(&sso.cli_admin(t))
+            .await
+            .map_err(|e| describe(e, "signing keys"))?;
+        for r in rotated {
+            println!(
+                "tenant `{slug}`: {} key {} published, signing from {} UTC",
+                r.alg, r.kid, r.signs_from
+            );
+        }
+    }
     Ok(())
 }
 

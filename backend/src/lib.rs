@@ -7,6 +7,7 @@ pub mod domain;
 pub mod http;
 pub mod mail;
 pub mod metrics;
+pub mod outbound;
 pub mod sso;
 pub mod store;
 pub mod telemetry;

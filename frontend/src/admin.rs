@@ -390,6 +390,8 @@ pub struct ClientLine {
     pub confidential: bool,
     pub consent_required: bool,
     pub has_secret: bool,
+    pub backchannel_logout_uri: Option<String>,
+    pub id_token_alg: String,
 }
 
 /// The fields of an app's "Client settings" form.
@@ -402,6 +404,9 @@ pub struct ClientForm {
     pub post_logout_redirect_uris: String,
     pub confidential: bool,
     pub consent_required: bool,
+    pub backchannel_logout_uri: String,
+    /// `RS256`, `ES256` or `EdDSA`.
+    pub id_token_alg: String,
     /// Why the typed values were refused: the field (`client_name`, `redirect_uris`,
     /// `post_logout_redirect_uris`, `confidential`) and what it may hold.
     pub error: Option<(String, String)>,
@@ -431,6 +436,8 @@ fn client_field_label(key: &str) -> &'static str {
         "redirect_uris" => "Redirect URIs",
         "post_logout_redirect_uris" => "Post-logout redirect URIs",
         "confidential" => "Confidential",
+        "backchannel_logout_uri" => "Back-channel logout URI",
+        "id_token_signed_response_alg" => "ID token signature",
         _ => "Client settings",
     }
 }
@@ -496,6 +503,8 @@ fn client_block(base: &str, csrf: &str, n: usize, a: &AppLine) -> impl IntoView 
                     <dt>"Type"</dt><dd>{kind}</dd>
                     <dt>"Consent"</dt><dd>{consent}</dd>
                     <dt>"Secret"</dt><dd>{secret}</dd>
+                    <dt>"Back-channel logout"</dt><dd>{c.backchannel_logout_uri.clone().map_or_else(|| view! { <span>"None"</span> }.into_any(), |u| view! { <code>{u}</code> }.into_any())}</dd>
+                    <dt>"ID token signature"</dt><dd>{c.id_token_alg.clone()}</dd>
                 </dl>
             }
             .into_any()
@@ -528,6 +537,19 @@ fn client_block(base: &str, csrf: &str, n: usize, a: &AppLine) -> impl IntoView 
                 <label for=id("logout")>"Post-logout redirect URIs"<span class="hint">"one per line, the same rules"</span>
                     <textarea id=id("logout") name="post_logout_redirect_uris" rows="2" spellcheck="false" autocapitalize="off"
                         aria-invalid=invalid("post_logout_redirect_uris") aria-describedby=described("post_logout_redirect_uris") inner_html=escaped(&f.post_logout_redirect_uris)></textarea>
+                </label>
+                <label for=id("backchannel")>"Back-channel logout URI"<span class="hint">"optional: where a logout token is posted when a user's session ends; https, or http only to localhost"</span>
+                    <input id=id("backchannel") name="backchannel_logout_uri" type="url" maxlength="2000" value=f.backchannel_logout_uri.clone()
+                        spellcheck="false" autocapitalize="off"
+                        aria-invalid=invalid("backchannel_logout_uri") aria-describedby=described("backchannel_logout_uri")/>
+                </label>
+                <label for=id("alg")>"ID token signature"
+                    <select id=id("alg") name="id_token_alg" aria-invalid=invalid("id_token_signed_response_alg") aria-describedby=described("id_token_signed_response_alg")>
+                        {["RS256", "ES256", "EdDSA"].into_iter().map(|alg| {
+                            let selected = f.id_token_alg == alg || (f.id_token_alg.is_empty() && alg == "RS256");
+                            view! { <option value=alg selected=selected>{alg}</option> }
+                        }).collect::<Vec<_>>()}
+                    </select>
                 </label>
                 <label class="check" for=id("confidential")>
                     <input id=id("confidential") name="confidential" type="checkbox" value="on" checked=f.confidential/>

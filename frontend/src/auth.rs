@@ -120,6 +120,47 @@ pub struct ConsentView {
     pub user: String,
 }
 
+/// What the logout question shows and carries.
+pub struct LogoutView {
+    /// The application that sent the person here, if it said.
+    pub client_name: Option<String>,
+    pub user: String,
+    /// The request's parameters, sent again with the answer.
+    pub hidden: Vec<(String, String)>,
+}
+
+/// "Log out?" asked of a signed-in person whom an application sent to log out.
+pub fn logout_confirm_page(chrome: &Chrome, v: LogoutView) -> String {
+    let base = format!("/t/{}", chrome.tenant_slug);
+    let csrf = chrome.csrf.clone();
+    let from = v
+        .client_name
+        .map(|name| view! { <p><strong>{name}</strong> " asks to end your session."</p> });
+    let hidden = v
+        .hidden
+        .into_iter()
+        .map(|(name, value)| view! { <input type="hidden" name=name value=value/> })
+        .collect_view();
+    document(
+        "Log out?",
+        chrome,
+        true,
+        view! {
+            <h1>"Log out?"</h1>
+            {from}
+            <p>"You are logged in as " <strong>{v.user}</strong> ". Logging out ends your session here and in the applications you signed in to with it."</p>
+            <form method="post" action=format!("{base}/oidc/logout")>
+                {csrf_field(&csrf)}
+                {hidden}
+                <div class="actions">
+                    <button type="submit" name="decision" value="logout">"Log out"</button>
+                    <button type="submit" name="decision" value="stay" class="secondary">"Stay logged in"</button>
+                </div>
+            </form>
+        },
+    )
+}
+
 /// An application asks for access to the account: allow or deny.
 pub fn consent_page(chrome: &Chrome, v: ConsentView) -> String {
     let base = format!("/t/{}", chrome.tenant_slug);

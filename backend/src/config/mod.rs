@@ -29,6 +29,7 @@ pub struct Config {
     pub cleanup: CleanupConfig,
     pub log: LogConfig,
     pub zato_compat: ZatoCompatConfig,
+    pub oidc: OidcConfig,
     // The tenant defaults (sections of the reference's sso.conf): see `TenantPolicy`.
     pub main: MainSection,
     pub apps: AppsSection,
@@ -282,6 +283,39 @@ impl Default for ZatoCompatConfig {
     }
 }
 
+/// The OpenID Provider's instance settings, and the defaults of its tenant settings (`OidcPolicy`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OidcConfig {
+    /// Outbound requests to clients' URIs (back-channel logout) may reach loopback, private and link-local
+    /// addresses. Off: such a request is refused on the address actually connected to.
+    pub allow_private_network_requests: bool,
+    /// How long an outbound request may take, in milliseconds.
+    pub request_timeout_ms: u64,
+    /// Attempts at delivering a back-channel logout before it is given up.
+    pub backchannel_max_attempts: u32,
+    /// Minutes a rotated-in signing key is published before it signs.
+    pub key_publication_minutes: u64,
+    /// Tenant default: see `OidcPolicy`.
+    pub refresh_for_confidential_clients: bool,
+    /// Tenant default: see `OidcPolicy`.
+    pub offline_lifetime_days: u32,
+}
+
+impl Default for OidcConfig {
+    fn default() -> Self {
+        let policy = OidcPolicy::default();
+        OidcConfig {
+            allow_private_network_requests: false,
+            request_timeout_ms: 5000,
+            backchannel_max_attempts: 8,
+            key_publication_minutes: 60,
+            refresh_for_confidential_clients: policy.refresh_for_confidential_clients,
+            offline_lifetime_days: policy.offline_lifetime_days,
+        }
+    }
+}
+
 /// Keys of Zato's `sso.conf` that mean nothing in Gatehouse: accepted, with a warning saying so.
 const ZATO_KEYS_WITHOUT_EFFECT: &[&str] = &[
     "main.encrypt_password",
@@ -447,7 +481,7 @@ impl Config {
         }
         self.policy().check().map_err(|e| bad(e.key, e.message))?;
         // Instance durations end up in timers and `Instant` arithmetic, which panic past their range.
-        let durations: [(&str, u64, u64, &str); 10] = [
+        let durations: [(&str, u64, u64, &str); 12] = [
             (
                 "server.tenant_cache_ms",
                 self.server.tenant_cache_ms,
@@ -503,6 +537,18 @@ impl Config {
                 604_800,
                 "seconds",
             ),
+            (
+                "oidc.request_timeout_ms",
+                self.oidc.request_timeout_ms,
+                600_000,
+                "milliseconds",
+            ),
+            (
+                "oidc.key_publication_minutes",
+                self.oidc.key_publication_minutes,
+                10_080,
+                "minutes",
+            ),
         ];
         for (key, value, max, unit) in durations {
             if value > max {
@@ -529,6 +575,10 @@ impl Config {
             totp: self.totp.clone(),
             zato_compat: ZatoCompatPolicy {
                 allow_totp_toggle: self.zato_compat.allow_totp_toggle,
+            },
+            oidc: OidcPolicy {
+                refresh_for_confidential_clients: self.oidc.refresh_for_confidential_clients,
+                offline_lifetime_days: self.oidc.offline_lifetime_days,
             },
             mail_templates: self.mail_templates.clone(),
         }

@@ -23,6 +23,7 @@ pub struct TenantPolicy {
     pub user_address_list: BTreeMap<String, StringList>,
     pub totp: TotpSection,
     pub zato_compat: ZatoCompatPolicy,
+    pub oidc: OidcPolicy,
     /// Per kind of message (`signup_confirm`, `welcome`, `rejected`, `approval_needed`, `password_reset`,
     /// `email_change`, `email_change_notice`, `signup_attempt`): a subject, text or HTML replacing the built-in one.
     pub mail_templates: BTreeMap<String, MailTemplate>,
@@ -145,6 +146,12 @@ impl TenantPolicy {
                     message: format!("`{WEB_APP}` is reserved for the web UI, which needs no listing"),
                 });
             }
+        }
+        if self.oidc.offline_lifetime_days == 0 || self.oidc.offline_lifetime_days > 3650 {
+            return Err(RangeError {
+                key: "oidc.offline_lifetime_days",
+                message: format!("must be 1 to 3650 days, not {}", self.oidc.offline_lifetime_days),
+            });
         }
         if self.totp.valid_window > 10 {
             return Err(RangeError {
@@ -496,4 +503,24 @@ pub struct ZatoCompatPolicy {
     /// UST would otherwise remove or replace the second factor; a tenant migrated from Zato whose clients
     /// depend on it turns it on.
     pub allow_totp_toggle: bool,
+}
+
+/// The tenant's OpenID Provider settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct OidcPolicy {
+    /// Confidential clients get a refresh token with every code exchange, living as long as the browser's
+    /// session may (`session.max_lifetime_minutes`); without it, only a grant of `offline_access` has one.
+    pub refresh_for_confidential_clients: bool,
+    /// Days a grant of `offline_access` lives (its refresh tokens, past the browser's session).
+    pub offline_lifetime_days: u32,
+}
+
+impl Default for OidcPolicy {
+    fn default() -> Self {
+        OidcPolicy {
+            refresh_for_confidential_clients: true,
+            offline_lifetime_days: 30,
+        }
+    }
 }

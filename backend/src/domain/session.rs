@@ -26,6 +26,8 @@ pub struct Session {
     pub auth_methods: Vec<String>,
     /// The scope an app session was granted.
     pub scope: Option<String>,
+    /// The grant (OpenID Connect family of refreshed sessions) an app session belongs to.
+    pub(crate) grant_pk: Option<i64>,
 }
 
 impl Session {
@@ -39,6 +41,10 @@ impl Session {
 
     pub fn tenant_pk(&self) -> i64 {
         self.tenant_pk
+    }
+
+    pub fn grant_pk(&self) -> Option<i64> {
+        self.grant_pk
     }
 
     /// A session of the web UI's own, made by a login on its pages: the only kind an OpenID Connect

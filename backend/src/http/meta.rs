@@ -31,7 +31,8 @@ impl Surface {
                 rest.starts_with(".well-known/")
                     || (rest.starts_with("oidc/")
                         && !rest.starts_with("oidc/authorize")
-                        && !rest.starts_with("oidc/consent"))
+                        && !rest.starts_with("oidc/consent")
+                        && !rest.starts_with("oidc/logout"))
             });
         if zato {
             Surface::Zato

@@ -18,6 +18,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/.well-known/openid-configuration", web::get().to(discovery))
         .route("/oidc/jwks", web::get().to(jwks))
         .route("/oidc/token", web::post().to(token))
+        .route("/oidc/revoke", web::post().to(revoke))
+        .route("/oidc/introspect", web::post().to(introspect))
+        .route("/oidc/register", web::post().to(register))
         .route("/oidc/userinfo", web::get().to(userinfo))
         .route("/oidc/userinfo", web::post().to(userinfo_post));
 }
@@ -58,11 +61,20 @@ pub async fn discovery(sso: web::Data<Sso>, call: Call) -> HttpResponse {
         "token_endpoint": format!("{issuer}/oidc/token"),
         "userinfo_endpoint": format!("{issuer}/oidc/userinfo"),
         "jwks_uri": format!("{issuer}/oidc/jwks"),
+        "registration_endpoint": format!("{issuer}/oidc/register"),
+        "revocation_endpoint": format!("{issuer}/oidc/revoke"),
+        "introspection_endpoint": format!("{issuer}/oidc/introspect"),
+        "end_session_endpoint": format!("{issuer}/oidc/logout"),
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "backchannel_logout_supported": true,
+        "backchannel_logout_session_supported": true,
+        "frontchannel_logout_supported": false,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
         "subject_types_supported": ["public"],
-        "id_token_signing_alg_values_supported": ["RS256"],
+        "id_token_signing_alg_values_supported": ["RS256", "ES256", "EdDSA"],
         "scopes_supported": scopes_supported(),
         "claims_supported": CLAIMS_SUPPORTED,
         "code_challenge_methods_supported": ["S256"],
@@ -173,53 +185,128 @@ fn client_auth(req: &HttpRequest, pairs: &[(String, String)]) -> Result<Option<C
 
 /// `POST {issuer}/oidc/token`.
 pub async fn token(sso: web::Data<Sso>, call: Call, req: HttpRequest, body: web::Bytes) -> HttpResponse {
-    let form = req
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
-    if !form {
-        return oauth_error(&OAuthError::new(
-            "invalid_request",
-            "the body must be application/x-www-form-urlencoded",
-        ));
-    }
-    let pairs = match form_once(&body) {
-        Ok(pairs) => pairs,
-        Err(why) => return oauth_error(&OAuthError::new("invalid_request", why)),
-    };
-    let auth = match client_auth(&req, &pairs) {
-        Ok(auth) => auth,
-        Err(e) => return oauth_error(&e),
+    let (pairs, auth) = match client_form(&req, &body) {
+        Ok(parsed) => parsed,
+        Err(e) => return client_error(&e),
     };
     let request = TokenRequest {
         grant_type: get(&pairs, "grant_type"),
         code: get(&pairs, "code"),
         redirect_uri: get(&pairs, "redirect_uri"),
         code_verifier: get(&pairs, "code_verifier"),
+        refresh_token: get(&pairs, "refresh_token"),
+        scope: get(&pairs, "scope"),
     };
-    match sso.exchange_code(&call.ctx, auth.as_ref(), request).await {
-        Ok(tokens) => json_reply(
-            StatusCode::OK,
-            json!({
+    match sso.token(&call.ctx, auth.as_ref(), request).await {
+        Ok(tokens) => {
+            let mut body = json!({
                 "access_token": tokens.access_token.expose(),
                 "token_type": "Bearer",
                 "expires_in": tokens.expires_in,
                 "id_token": tokens.id_token,
                 "scope": tokens.scope,
-            }),
-        ),
-        Err(e) => {
-            let mut res = oauth_error(&e);
-            // Every 401 names its scheme (RFC 7235 §3.1).
-            if e.error == "invalid_client" {
-                res.headers_mut().insert(
-                    header::WWW_AUTHENTICATE,
-                    header::HeaderValue::from_static("Basic realm=\"gatehouse\""),
-                );
+            });
+            if let Some(refresh) = &tokens.refresh_token {
+                body["refresh_token"] = json!(refresh.expose());
             }
-            res
+            json_reply(StatusCode::OK, body)
         }
+        Err(e) => client_error(&e),
+    }
+}
+
+/// A protocol error of an endpoint clients authenticate at; every 401 names its scheme (RFC 7235 §3.1).
+fn client_error(e: &OAuthError) -> HttpResponse {
+    let mut res = oauth_error(e);
+    if e.error == "invalid_client" {
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Basic realm=\"gatehouse\""),
+        );
+    }
+    res
+}
+
+/// A form-encoded request of an authenticated client: its parameters and how it authenticated.
+fn client_form(req: &HttpRequest, body: &[u8]) -> Result<(Vec<(String, String)>, Option<ClientAuth>), OAuthError> {
+    let form = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/x-www-form-urlencoded"));
+    if !form {
+        return Err(OAuthError::new(
+            "invalid_request",
+            "the body must be application/x-www-form-urlencoded",
+        ));
+    }
+    let pairs = form_once(body).map_err(|why| OAuthError::new("invalid_request", why))?;
+    let auth = client_auth(req, &pairs)?;
+    Ok((pairs, auth))
+}
+
+/// `POST {issuer}/oidc/revoke` (RFC 7009): 200 whether or not the token was known.
+pub async fn revoke(sso: web::Data<Sso>, call: Call, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let (pairs, auth) = match client_form(&req, &body) {
+        Ok(parsed) => parsed,
+        Err(e) => return client_error(&e),
+    };
+    match sso.revoke(&call.ctx, auth.as_ref(), get(&pairs, "token")).await {
+        Ok(()) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish(),
+        Err(e) => client_error(&e),
+    }
+}
+
+/// `POST {issuer}/oidc/introspect` (RFC 7662).
+pub async fn introspect(sso: web::Data<Sso>, call: Call, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let (pairs, auth) = match client_form(&req, &body) {
+        Ok(parsed) => parsed,
+        Err(e) => return client_error(&e),
+    };
+    match sso.introspect(&call.ctx, auth.as_ref(), get(&pairs, "token")).await {
+        Ok(answer) => json_reply(StatusCode::OK, answer),
+        Err(e) => client_error(&e),
+    }
+}
+
+/// `POST {issuer}/oidc/register` (RFC 7591), authorised by a super-user's UST as the initial access token.
+pub async fn register(sso: web::Data<Sso>, call: Call, req: HttpRequest, body: web::Bytes) -> HttpResponse {
+    let json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.to_ascii_lowercase().starts_with("application/json"));
+    let metadata = if json {
+        serde_json::from_slice::<Value>(&body).ok().filter(Value::is_object)
+    } else {
+        None
+    };
+    let Some(metadata) = metadata else {
+        return oauth_error(&OAuthError::new(
+            "invalid_client_metadata",
+            "the body must be a JSON object (application/json)",
+        ));
+    };
+    match sso.register_client(&call.ctx, bearer(&req).as_deref(), &metadata).await {
+        Ok(registered) => json_reply(StatusCode::CREATED, registered),
+        Err(e) => match e.error {
+            "invalid_token" | "insufficient_scope" => {
+                let status = if e.error == "invalid_token" {
+                    StatusCode::UNAUTHORIZED
+                } else {
+                    StatusCode::FORBIDDEN
+                };
+                let challenge = format!("Bearer error=\"{}\"", e.error);
+                let mut res = json_reply(status, json!({"error": e.error, "error_description": e.description}));
+                if let Ok(value) = header::HeaderValue::from_str(&challenge) {
+                    res.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+                }
+                res
+            }
+            _ => oauth_error(&e),
+        },
     }
 }
 

@@ -75,7 +75,7 @@ impl Sso {
                         let id = users::user_id_of(conn, user_pk)?;
                         request_counters::reset(conn, pk, BY_USER, &user_pk.to_string())?;
                         // Its sessions end with the lock.
-                        crate::store::sessions::delete_for_user_except(conn, pk, user_pk, None)?;
+                        super::session_end::end_for_user(conn, pk, user_pk, None, c.now)?;
                         audit::append_ctx(conn, &c, "user.auto_lock", Some(&id), Err(SubStatus::AuthLocked))?;
                     }
                 }

@@ -2,7 +2,7 @@
 //! every read already; this only reclaims the space, every `cleanup.interval_seconds`.
 
 use super::{Sso, SsoResult};
-use crate::store::{attrs, email_tokens, login_continuations, password_resets, request_counters, sessions};
+use crate::store::{attrs, email_tokens, login_continuations, oidc, password_resets, request_counters};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -33,7 +33,8 @@ impl Sso {
         Ok(self
             .store
             .tenant(tenant, move |conn| {
-                let sessions = sessions::delete_expired(conn, tenant, now)?;
+                let sessions = super::session_end::end_expired(conn, tenant, now)?;
+                oidc::delete_unpublished_keys(conn, tenant, now)?;
                 let attrs = attrs::delete_expired(conn, tenant, now)?;
                 let tokens = email_tokens::delete_expired(conn, tenant, now)?
                     + password_resets::delete_expired(conn, tenant, now)?

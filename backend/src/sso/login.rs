@@ -350,6 +350,7 @@ impl Sso {
             auth_time: None,
             auth_methods: if user.is_totp_enabled { "pwd otp mfa" } else { "pwd" }.to_owned(),
             scope: None,
+            grant_id: None,
         };
         let expiry_days = i64::from(policy.password.expiry);
         let max_per_user = policy.session.max_per_user as usize;
@@ -381,14 +382,16 @@ impl Sso {
                         saved.password_expiry = super::clock::days_after(now, expiry_days);
                         saved.password_must_change = false;
                         // A new password: the user's other sessions end and reset links are withdrawn.
-                        super::user_write::write(conn, &before, &saved, None)?;
+                        super::user_write::write(conn, &before, &saved, None, now)?;
                     } else {
                         // The same password, hashed anew: nothing else about the account changes.
                         users::set_password_columns(conn, &saved)?;
                     }
                 }
                 // With session.max_per_user, the oldest sessions end to make room.
-                Ok(sessions::insert_within_limit(conn, &row, max_per_user)?)
+                let displaced = sessions::displaced_by(conn, &row, max_per_user)?;
+                super::session_end::end(conn, pk, &displaced, now)?;
+                Ok(sessions::insert(conn, &row)?)
             })
             .await?;
         if change {

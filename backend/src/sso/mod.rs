@@ -26,6 +26,7 @@ pub mod password_policy;
 pub mod password_reset;
 pub mod search;
 pub mod session;
+pub mod session_end;
 pub mod settings;
 pub mod signup;
 pub mod tenant;

@@ -2,8 +2,8 @@
 //! [`Mailer`](crate::mail::Mailer), retrying with backoff, so an SMTP outage loses nothing and never fails a
 //! user's request. Permanent failures are marked for operators.
 
-use super::{Ctx, Sso, SsoError, SsoResult};
-use crate::store::TenantPk;
+use super::oidc::backchannel;
+use super::{Ctx, Sso, SsoError, SsoResult, Tenant};
 use crate::store::outbox::{self, OutboxRow};
 use chrono::TimeDelta;
 use std::time::Duration;
@@ -30,7 +30,7 @@ impl Sso {
         let mut done = Delivered::default();
         // Tenant by tenant: row-level security shows a transaction only its own tenant's messages.
         for tenant in self.list_tenants().await? {
-            self.deliver_due_of(tenant.pk, &mut done).await?;
+            self.deliver_due_of(&tenant, &mut done).await?;
         }
         Ok(done)
     }
@@ -46,24 +46,35 @@ impl Sso {
         Ok(rows)
     }
 
-    async fn deliver_due_of(&self, tenant: TenantPk, done: &mut Delivered) -> SsoResult<()> {
-        let now = self.clock.now();
+    async fn deliver_due_of(&self, of: &Tenant, done: &mut Delivered) -> SsoResult<()> {
+        let (tenant, now) = (of.pk, self.clock.now());
         let due = self
             .store
             .tenant(tenant, move |conn| outbox::due(conn, tenant, now, 100))
             .await?;
         for row in due {
-            let mailer = std::sync::Arc::clone(&self.mailer);
-            let from = self.config.mail.from.clone();
-            let outcome = tokio::task::spawn_blocking(move || {
-                let result = mailer.send(&from, &row);
-                (row, result)
-            })
-            .await
-            .map_err(|e| SsoError::Internal(format!("mail task: {e}")))?;
-            let (row, result) = outcome;
+            let (row, result, max_attempts) = if row.kind == backchannel::KIND {
+                let result = self
+                    .send_backchannel_logout(of, &row)
+                    .await
+                    .map_err(|e| crate::mail::SendFailure {
+                        message: e.message,
+                        permanent: e.permanent,
+                    });
+                (row, result, self.config.oidc.backchannel_max_attempts)
+            } else {
+                let mailer = std::sync::Arc::clone(&self.mailer);
+                let from = self.config.mail.from.clone();
+                let (row, result) = tokio::task::spawn_blocking(move || {
+                    let result = mailer.send(&from, &row);
+                    (row, result)
+                })
+                .await
+                .map_err(|e| SsoError::Internal(format!("mail task: {e}")))?;
+                (row, result, self.config.mail.max_attempts)
+            };
             let now = self.clock.now();
-            let max = i32::try_from(self.config.mail.max_attempts.max(1)).unwrap_or(i32::MAX);
+            let max = i32::try_from(max_attempts.max(1)).unwrap_or(i32::MAX);
             match result {
                 Ok(()) => {
                     self.store
@@ -73,7 +84,7 @@ impl Sso {
                 }
                 Err(failure) => {
                     let give_up = failure.permanent || row.attempts + 1 >= max;
-                    tracing::warn!(message_id = row.id, attempts = row.attempts + 1, permanent = give_up, error = %failure.message, "mail not delivered");
+                    tracing::warn!(message_id = row.id, kind = %row.kind, attempts = row.attempts + 1, permanent = give_up, error = %failure.message, "message not delivered");
                     let next = now + backoff(row.attempts);
                     let failed = give_up.then_some(now);
                     self.store

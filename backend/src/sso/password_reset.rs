@@ -240,7 +240,7 @@ impl Sso {
                 user.password_last_set = c.now;
                 user.password_expiry = super::clock::days_after(c.now, days);
                 user.password_must_change = false;
-                super::user_write::write(conn, &before, &user, None)?;
+                super::user_write::write(conn, &before, &user, None, c.now)?;
                 audit::append_ctx(conn, &c, "password_reset.change_password", Some(&user.user_id), Ok(()))?;
                 Ok(())
             })

@@ -200,7 +200,7 @@ impl Sso {
             .store
             .tenant(pk, move |conn| sessions::live_by_session_id(conn, pk, &sid, now))
             .await?;
-        let Some((session, owner, _)) = found else {
+        let Some((row, owner, _)) = found else {
             return Err(SsoError::refused(Kind::NotFound, SubStatus::SessionNoSuchSession));
         };
         if owner.id != current.user.pk && current.require_super_user(ctx).is_err() {
@@ -210,7 +210,7 @@ impl Sso {
         let acting = current.acting(ctx);
         self.store
             .tenant(pk, move |conn| {
-                sessions::delete_by_session_id(conn, pk, &session.session_id)?;
+                super::session_end::end(conn, pk, std::slice::from_ref(&row), now)?;
                 audit::append_ctx(conn, &acting, "session.end", Some(&owner.user_id), Ok(()))
             })
             .await?;
@@ -227,7 +227,8 @@ impl Sso {
         let pk = ctx.tenant.pk;
         self.store
             .tenant(pk, move |conn| {
-                let ended = sessions::delete_by_hash(conn, pk, &hash)?;
+                let rows: Vec<_> = sessions::by_hash(conn, pk, &hash)?.into_iter().collect();
+                let ended = super::session_end::end(conn, pk, &rows, ctx.now)?;
                 if ended > 0 {
                     audit::append_ctx(conn, &ctx, "user.logout", None, Ok(()))?;
                 }

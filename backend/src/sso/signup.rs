@@ -317,7 +317,7 @@ impl Sso {
                 user.sign_up_status = SIGNUP_FINAL.to_owned();
                 user.sign_up_confirm_time = Some(c.now);
                 user.email_confirmed = true;
-                super::user_write::write(conn, &before, &user, None)?;
+                super::user_write::write(conn, &before, &user, None, c.now)?;
                 audit::append_ctx(conn, &c, "user.confirm_signup", Some(&user.user_id), Ok(()))?;
                 if user.approval_status == APPROVED {
                     return Ok(Confirmed::Approved);

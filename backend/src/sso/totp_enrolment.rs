@@ -148,7 +148,7 @@ impl Sso {
                 user.totp_key = Some(key);
                 user.is_totp_enabled = true;
                 user.totp_last_step = Some(step);
-                super::user_write::write(conn, &before, &user, Some(keep))?;
+                super::user_write::write(conn, &before, &user, Some(keep), acting.now)?;
                 rows::remove_enrolment(conn, pk, user.id)?;
                 rows::replace_codes(conn, pk, user.id, &hashes)?;
                 audit::append_ctx(conn, &acting, "user.totp_enable", Some(&user.user_id), Ok(()))
@@ -167,7 +167,7 @@ impl Sso {
         let (pk, user_pk, keep) = (ctx.tenant.pk, current.user.pk, current.session.pk);
         self.store
             .tenant(pk, move |conn| {
-                clear_totp(conn, pk, user_pk, Some(keep))?;
+                clear_totp(conn, pk, user_pk, Some(keep), acting.now)?;
                 audit::append_ctx(conn, &acting, "user.totp_disable", None, Ok(()))
             })
             .await?;
@@ -214,7 +214,7 @@ impl Sso {
                 user.totp_key = Some(sealed_key);
                 user.totp_label = sealed_label;
                 user.totp_last_step = None;
-                super::user_write::write(conn, &before, &user, keep)?;
+                super::user_write::write(conn, &before, &user, keep, acting.now)?;
                 audit::append_ctx(conn, &acting, "user.reset_totp_key", Some(&user.user_id), Ok(()))
             })
             .await?;
@@ -282,6 +282,7 @@ pub fn clear_totp(
     tenant: crate::store::TenantPk,
     user_pk: i64,
     keep: Option<i64>,
+    now: chrono::NaiveDateTime,
 ) -> crate::store::StoreResult<()> {
     if let Some(before) = users::by_pk(conn, tenant, user_pk)? {
         let mut after = before.clone();
@@ -289,7 +290,7 @@ pub fn clear_totp(
         after.totp_key = None;
         after.totp_label = None;
         after.totp_last_step = None;
-        super::user_write::write(conn, &before, &after, keep)?;
+        super::user_write::write(conn, &before, &after, keep, now)?;
     }
     rows::remove_enrolment(conn, tenant, user_pk)?;
     rows::remove_codes(conn, tenant, user_pk)?;

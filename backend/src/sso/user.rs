@@ -279,7 +279,7 @@ impl Sso {
                 };
                 let mut row = before.clone();
                 change(&mut row, ctx.now);
-                super::user_write::write(conn, &before, &row, None)?;
+                super::user_write::write(conn, &before, &row, None, ctx.now)?;
                 audit::append_ctx(conn, &ctx, op, Some(&row.user_id), Ok(()))?;
                 Ok(Some(row))
             })
@@ -347,7 +347,7 @@ impl Sso {
                 row.approval_status = status.as_str().to_owned();
                 row.approval_status_mod_time = c.now;
                 row.approval_status_mod_by = by;
-                super::user_write::write(conn, &before, &row, None)?;
+                super::user_write::write(conn, &before, &row, None, c.now)?;
                 audit::append_ctx(conn, &c, op, Some(&row.user_id), Ok(()))?;
                 if changed && status != ApprovalStatus::BeforeDecision {
                     let kind = if status == ApprovalStatus::Approved {
@@ -425,7 +425,7 @@ impl Sso {
         let (pk, user_pk, ctx_c, target) = (ctx.tenant.pk, row.pk, ctx.clone(), row.user_id.clone());
         self.store
             .tenant(pk, move |conn| {
-                super::totp_enrolment::clear_totp(conn, pk, user_pk, None)?;
+                super::totp_enrolment::clear_totp(conn, pk, user_pk, None, ctx_c.now)?;
                 audit::append_ctx(conn, &ctx_c, "user.reset_totp_key", Some(&target), Ok(()))
             })
             .await?;

@@ -238,7 +238,7 @@ impl Sso {
                     // A change the user asked for and has not confirmed would undo the administrator's.
                     email_tokens::withdraw(conn, pk, saved.id, "email_change")?;
                 }
-                super::user_write::write(conn, &before, &saved, keep)?;
+                super::user_write::write(conn, &before, &saved, keep, acting.now)?;
                 audit::append_ctx(conn, &acting, op, Some(&saved.user_id), Ok(()))?;
                 if let Some(old) = &old_address {
                     super::signup::queue(
@@ -318,7 +318,7 @@ impl Sso {
                 user.email = t.new_email;
                 user.email_hash = t.new_email_hash;
                 user.email_confirmed = true;
-                super::user_write::write(conn, &before, &user, None)?;
+                super::user_write::write(conn, &before, &user, None, c.now)?;
                 Ok(audit::append_ctx(
                     conn,
                     &c,
@@ -339,6 +339,10 @@ impl Sso {
         let deleted = self
             .store
             .tenant(pk, move |conn| {
+                // Its sessions and grants end first, so the clients of its sessions hear of it.
+                if let Some(row) = users::by_user_id(conn, pk, &id)? {
+                    super::session_end::end_for_user(conn, pk, row.id, None, acting.now)?;
+                }
                 let n = users::delete(conn, pk, &id)?;
                 if n > 0 {
                     audit::append_ctx(conn, &acting, "user.delete_user_by_id", Some(&id), Ok(()))?;
@@ -390,7 +394,7 @@ impl Sso {
                 user.password_last_set = now;
                 user.password_expiry = super::clock::days_after(now, days);
                 user.password_must_change = false;
-                super::user_write::write(conn, &before, &user, Some(keep))?;
+                super::user_write::write(conn, &before, &user, Some(keep), now)?;
                 Ok(audit::append_ctx(
                     conn,
                     &acting,

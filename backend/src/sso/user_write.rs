@@ -4,7 +4,8 @@
 //! (native, Zato, pages, CLI) reaches a user change through the domain calls that end here.
 
 use crate::store::users::{self, UserRow};
-use crate::store::{AnyConnection, StoreResult, password_resets, sessions};
+use crate::store::{AnyConnection, StoreResult, password_resets};
+use chrono::NaiveDateTime;
 
 /// Whether going from `before` to `after` ends the user's sessions: a lock, a rejection, a new password, or
 /// the second factor turned off or its key replaced or removed.
@@ -19,17 +20,23 @@ pub fn ends_sessions(before: &UserRow, after: &UserRow) -> bool {
 }
 
 /// Writes `after` over `before` (the row as this writer read it, in the same transaction), column by changed
-/// column. When the change ends sessions, every session of the user ends but `keep` (the session through which
+/// column. When the change ends sessions, every session and OpenID Connect grant of the user ends but `keep` (the session through which
 /// the user changed their own password or second factor). A new password withdraws every reset link still
 /// outstanding. Returns whether sessions were ended.
-pub fn write(conn: &mut AnyConnection, before: &UserRow, after: &UserRow, keep: Option<i64>) -> StoreResult<bool> {
+pub fn write(
+    conn: &mut AnyConnection,
+    before: &UserRow,
+    after: &UserRow,
+    keep: Option<i64>,
+    now: NaiveDateTime,
+) -> StoreResult<bool> {
     users::save(conn, before, after)?;
     if after.password_hash != before.password_hash {
         password_resets::withdraw_for_user(conn, after.tenant_id, after.id)?;
     }
     let ends = ends_sessions(before, after);
     if ends {
-        sessions::delete_for_user_except(conn, after.tenant_id, after.id, keep)?;
+        super::session_end::end_for_user(conn, after.tenant_id, after.id, keep, now)?;
     }
     Ok(ends)
 }

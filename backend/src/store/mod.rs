@@ -11,6 +11,7 @@ pub mod email_tokens;
 pub mod keyring_meta;
 pub mod login_continuations;
 pub mod oidc;
+pub mod oidc_grants;
 pub mod outbox;
 pub mod password_resets;
 pub mod request_counters;

@@ -1,7 +1,7 @@
 //! The OpenID Connect tables: clients (an app's client settings), signing keys (sealed PKCS#8), authorization
 //! codes (by SHA-256, used once) and consents. Every query names its tenant.
 
-use super::schema::{oidc_clients, oidc_codes, oidc_consents, oidc_signing_keys, sessions};
+use super::schema::{oidc_clients, oidc_codes, oidc_consents, oidc_grants, oidc_signing_keys, sessions};
 use super::{AnyConnection, StoreResult, TenantPk};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
@@ -23,6 +23,10 @@ pub struct ClientRow {
     pub consent_required: bool,
     pub creation_time: NaiveDateTime,
     pub modified_time: NaiveDateTime,
+    #[diesel(treat_none_as_null = true)]
+    pub backchannel_logout_uri: Option<String>,
+    /// The JOSE name of the algorithm its ID tokens are signed with.
+    pub id_token_alg: String,
 }
 
 pub fn client(conn: &mut AnyConnection, tenant: TenantPk, app: &str) -> StoreResult<Option<ClientRow>> {
@@ -57,6 +61,8 @@ pub fn put_client(conn: &mut AnyConnection, row: &ClientRow) -> StoreResult<()> 
         oidc_clients::secret_hash.eq(&row.secret_hash),
         oidc_clients::consent_required.eq(row.consent_required),
         oidc_clients::modified_time.eq(row.modified_time),
+        oidc_clients::backchannel_logout_uri.eq(&row.backchannel_logout_uri),
+        oidc_clients::id_token_alg.eq(&row.id_token_alg),
     ))
     .execute(conn)?;
     if updated == 0 {
@@ -82,41 +88,93 @@ pub struct SigningKeyRow {
     pub kid: String,
     pub private_sealed: String,
     pub creation_time: NaiveDateTime,
+    pub alg: String,
+    /// From when it signs (a rotated-in key is published before); none: from its creation.
+    pub activation_time: Option<NaiveDateTime>,
+    /// When it leaves the JWKS (every token it signed has expired by then); none: not retired.
+    pub unpublish_time: Option<NaiveDateTime>,
+}
+
+impl SigningKeyRow {
+    pub fn signs_from(&self) -> NaiveDateTime {
+        self.activation_time.unwrap_or(self.creation_time)
+    }
 }
 
 impl std::fmt::Debug for SigningKeyRow {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SigningKeyRow")
             .field("kid", &self.kid)
+            .field("alg", &self.alg)
             .finish_non_exhaustive()
     }
 }
 
-/// The tenant's signing keys, newest first.
-pub fn signing_keys(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<Vec<SigningKeyRow>> {
+/// The tenant's signing keys still published at `now`, newest first.
+pub fn signing_keys(conn: &mut AnyConnection, tenant: TenantPk, now: NaiveDateTime) -> StoreResult<Vec<SigningKeyRow>> {
     Ok(oidc_signing_keys::table
         .filter(oidc_signing_keys::tenant_id.eq(tenant))
+        .filter(
+            oidc_signing_keys::unpublish_time
+                .is_null()
+                .or(oidc_signing_keys::unpublish_time.gt(now)),
+        )
         .order(oidc_signing_keys::id.desc())
         .select(SigningKeyRow::as_select())
         .load(conn)?)
 }
 
-pub fn insert_signing_key(
-    conn: &mut AnyConnection,
-    tenant: TenantPk,
-    kid: &str,
-    sealed: &str,
-    now: NaiveDateTime,
-) -> StoreResult<()> {
+/// A new signing key.
+pub struct NewSigningKey<'a> {
+    pub tenant: TenantPk,
+    pub kid: &'a str,
+    pub alg: &'a str,
+    pub sealed: &'a str,
+    pub creation_time: NaiveDateTime,
+    pub activation_time: Option<NaiveDateTime>,
+}
+
+pub fn insert_signing_key(conn: &mut AnyConnection, key: &NewSigningKey<'_>) -> StoreResult<()> {
     diesel::insert_into(oidc_signing_keys::table)
         .values((
-            oidc_signing_keys::tenant_id.eq(tenant),
-            oidc_signing_keys::kid.eq(kid),
-            oidc_signing_keys::private_sealed.eq(sealed),
-            oidc_signing_keys::creation_time.eq(now),
+            oidc_signing_keys::tenant_id.eq(key.tenant),
+            oidc_signing_keys::kid.eq(key.kid),
+            oidc_signing_keys::alg.eq(key.alg),
+            oidc_signing_keys::private_sealed.eq(key.sealed),
+            oidc_signing_keys::creation_time.eq(key.creation_time),
+            oidc_signing_keys::activation_time.eq(key.activation_time),
         ))
         .execute(conn)?;
     Ok(())
+}
+
+/// Retires the keys of `alg` not retired yet (but `except`): they leave the JWKS at `at`.
+pub fn retire_signing_keys(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    alg: &str,
+    except: &str,
+    at: NaiveDateTime,
+) -> StoreResult<usize> {
+    Ok(diesel::update(
+        oidc_signing_keys::table
+            .filter(oidc_signing_keys::tenant_id.eq(tenant))
+            .filter(oidc_signing_keys::alg.eq(alg))
+            .filter(oidc_signing_keys::kid.ne(except))
+            .filter(oidc_signing_keys::unpublish_time.is_null()),
+    )
+    .set(oidc_signing_keys::unpublish_time.eq(at))
+    .execute(conn)?)
+}
+
+/// Deletes the keys no longer published at `now`.
+pub fn delete_unpublished_keys(conn: &mut AnyConnection, tenant: TenantPk, now: NaiveDateTime) -> StoreResult<usize> {
+    Ok(diesel::delete(
+        oidc_signing_keys::table
+            .filter(oidc_signing_keys::tenant_id.eq(tenant))
+            .filter(oidc_signing_keys::unpublish_time.le(now)),
+    )
+    .execute(conn)?)
 }
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -136,6 +194,7 @@ pub struct CodeRow {
     pub expiration_time: NaiveDateTime,
     pub used_time: Option<NaiveDateTime>,
     pub issued_session_id: Option<String>,
+    pub issued_grant_id: Option<i64>,
 }
 
 pub fn insert_code(conn: &mut AnyConnection, row: &CodeRow) -> StoreResult<()> {
@@ -185,14 +244,23 @@ pub fn take_code(
     })
 }
 
-/// Records the session a code's exchange made, so a replay of the code can end it.
-pub fn set_issued(conn: &mut AnyConnection, tenant: TenantPk, id: i64, session_id: &str) -> StoreResult<()> {
+/// Records the grant a code's exchange made, so a replay of the code can end it.
+pub fn set_issued(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    id: i64,
+    session_id: &str,
+    grant: i64,
+) -> StoreResult<()> {
     diesel::update(
         oidc_codes::table
             .filter(oidc_codes::tenant_id.eq(tenant))
             .filter(oidc_codes::id.eq(id)),
     )
-    .set(oidc_codes::issued_session_id.eq(session_id))
+    .set((
+        oidc_codes::issued_session_id.eq(session_id),
+        oidc_codes::issued_grant_id.eq(grant),
+    ))
     .execute(conn)?;
     Ok(())
 }
@@ -216,6 +284,17 @@ pub fn consent(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64, app: &s
         .select(oidc_consents::scope)
         .first(conn)
         .optional()?)
+}
+
+/// Forgets a user's consent to an app (ending an app's access asks again next time).
+pub fn delete_consent(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64, app: &str) -> StoreResult<usize> {
+    Ok(diesel::delete(
+        oidc_consents::table
+            .filter(oidc_consents::tenant_id.eq(tenant))
+            .filter(oidc_consents::user_pk.eq(user_pk))
+            .filter(oidc_consents::app.eq(app)),
+    )
+    .execute(conn)?)
 }
 
 pub fn put_consent(
@@ -248,6 +327,12 @@ pub fn put_consent(
 /// Forgets an app's client data: its settings, consents, waiting codes, and the sessions granted to it by
 /// OpenID Connect (its access tokens stop working).
 pub fn forget_app(conn: &mut AnyConnection, tenant: TenantPk, app: &str) -> StoreResult<()> {
+    diesel::delete(
+        oidc_grants::table
+            .filter(oidc_grants::tenant_id.eq(tenant))
+            .filter(oidc_grants::app.eq(app)),
+    )
+    .execute(conn)?;
     diesel::delete(
         sessions::table
             .filter(sessions::tenant_id.eq(tenant))

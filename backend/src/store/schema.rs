@@ -74,6 +74,7 @@ diesel::table! {
         auth_time -> Nullable<Timestamp>,
         auth_methods -> Text,
         scope -> Nullable<Text>,
+        grant_id -> Nullable<BigInt>,
     }
 }
 
@@ -90,6 +91,8 @@ diesel::table! {
         consent_required -> Bool,
         creation_time -> Timestamp,
         modified_time -> Timestamp,
+        backchannel_logout_uri -> Nullable<Text>,
+        id_token_alg -> Text,
     }
 }
 
@@ -100,6 +103,9 @@ diesel::table! {
         kid -> Text,
         private_sealed -> Text,
         creation_time -> Timestamp,
+        alg -> Text,
+        activation_time -> Nullable<Timestamp>,
+        unpublish_time -> Nullable<Timestamp>,
     }
 }
 
@@ -118,6 +124,38 @@ diesel::table! {
         expiration_time -> Timestamp,
         used_time -> Nullable<Timestamp>,
         issued_session_id -> Nullable<Text>,
+        issued_grant_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    oidc_grants (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        user_pk -> BigInt,
+        app -> Text,
+        scope -> Text,
+        offline -> Bool,
+        sso_session_pk -> Nullable<BigInt>,
+        sid -> Text,
+        auth_time -> Timestamp,
+        auth_methods -> Text,
+        remote_addr -> Text,
+        user_agent -> Text,
+        creation_time -> Timestamp,
+        last_used_time -> Timestamp,
+        expiration_time -> Timestamp,
+    }
+}
+
+diesel::table! {
+    oidc_refresh_tokens (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        grant_id -> BigInt,
+        token_hash -> Text,
+        creation_time -> Timestamp,
+        used_time -> Nullable<Timestamp>,
     }
 }
 
@@ -303,6 +341,7 @@ diesel::joinable!(attrs -> users (user_pk));
 diesel::joinable!(user_address_lists -> users (user_pk));
 diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(sessions -> users (user_pk));
+diesel::joinable!(oidc_grants -> users (user_pk));
 diesel::joinable!(audit_log -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -327,6 +366,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     oidc_signing_keys,
     oidc_codes,
     oidc_consents,
+    oidc_grants,
+    oidc_refresh_tokens,
 );
 
 diesel::table! {

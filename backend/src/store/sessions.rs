@@ -30,6 +30,8 @@ pub struct SessionRow {
     pub auth_methods: String,
     /// The scope granted to an app session made by OpenID Connect.
     pub scope: Option<String>,
+    /// The grant (family of refreshed sessions) an app session belongs to; it ends with it.
+    pub grant_id: Option<i64>,
 }
 
 impl SessionRow {
@@ -49,6 +51,7 @@ impl SessionRow {
             auth_time: self.auth_time.unwrap_or(self.creation_time),
             auth_methods: self.auth_methods.split_whitespace().map(str::to_owned).collect(),
             scope: self.scope.clone(),
+            grant_pk: self.grant_id,
         }
     }
 }
@@ -58,32 +61,78 @@ pub fn insert(conn: &mut AnyConnection, row: &SessionRow) -> StoreResult<()> {
     Ok(())
 }
 
-/// Inserts a new session. A login's session ends the user's oldest logins first when `max_per_user` (0: no
-/// limit) would be passed (their app sessions go with them). An app session granted from an SSO session
-/// replaces the one the same app had from it, and does not count: it ends with its SSO session, so an
-/// application signing in again and again never logs the user out elsewhere.
-pub fn insert_within_limit(conn: &mut AnyConnection, row: &SessionRow, max_per_user: usize) -> StoreResult<()> {
-    match row.parent_id {
-        Some(parent) => {
-            diesel::delete(
-                sessions::table
-                    .filter(sessions::tenant_id.eq(row.tenant_id))
-                    .filter(sessions::parent_id.eq(parent))
-                    .filter(sessions::current_app.eq(&row.current_app)),
-            )
-            .execute(conn)?;
-        }
-        None if max_per_user > 0 => {
-            let live = live_for_user(conn, row.tenant_id, row.user_pk, row.creation_time)?;
-            let logins: Vec<&SessionRow> = live.iter().filter(|s| s.parent_id.is_none()).collect();
-            let excess = (logins.len() + 1).saturating_sub(max_per_user);
-            for old in logins.iter().take(excess) {
-                delete_by_session_id(conn, row.tenant_id, &old.session_id)?;
-            }
-        }
-        None => {}
+/// The sessions a new login's session pushes out: the user's oldest logins, when `max_per_user` (0: no limit)
+/// would be passed. The caller ends them (so their app sessions and clients hear of it). An app session (of an
+/// OpenID Connect grant) pushes nothing out and does not count: it ends with its grant, so an application
+/// signing in again and again never logs the user out elsewhere.
+pub fn displaced_by(conn: &mut AnyConnection, row: &SessionRow, max_per_user: usize) -> StoreResult<Vec<SessionRow>> {
+    if row.parent_id.is_some() || row.grant_id.is_some() || max_per_user == 0 {
+        return Ok(Vec::new());
     }
-    insert(conn, row)
+    let live = live_for_user(conn, row.tenant_id, row.user_pk, row.creation_time)?;
+    let logins: Vec<SessionRow> = live
+        .into_iter()
+        .filter(|s| s.parent_id.is_none() && s.grant_id.is_none())
+        .collect();
+    let excess = (logins.len() + 1).saturating_sub(max_per_user);
+    Ok(logins.into_iter().take(excess).collect())
+}
+
+/// The sessions that end with these (browser) sessions: the app sessions granted from them.
+pub fn children_of(conn: &mut AnyConnection, tenant: TenantPk, parents: &[i64]) -> StoreResult<Vec<SessionRow>> {
+    Ok(sessions::table
+        .filter(sessions::tenant_id.eq(tenant))
+        .filter(sessions::parent_id.eq_any(parents))
+        .select(SessionRow::as_select())
+        .load(conn)?)
+}
+
+/// The sessions of the tenant that expired at or before `now`.
+pub fn expired(conn: &mut AnyConnection, tenant: TenantPk, now: NaiveDateTime) -> StoreResult<Vec<SessionRow>> {
+    Ok(sessions::table
+        .filter(sessions::tenant_id.eq(tenant))
+        .filter(sessions::expiration_time.le(now))
+        .select(SessionRow::as_select())
+        .load(conn)?)
+}
+
+/// Every session of a user (live or not).
+pub fn all_for_user(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64) -> StoreResult<Vec<SessionRow>> {
+    Ok(sessions::table
+        .filter(sessions::tenant_id.eq(tenant))
+        .filter(sessions::user_pk.eq(user_pk))
+        .select(SessionRow::as_select())
+        .load(conn)?)
+}
+
+/// The session with this hash in this tenant, live or not.
+pub fn by_hash(conn: &mut AnyConnection, tenant: TenantPk, secret_hash: &str) -> StoreResult<Option<SessionRow>> {
+    Ok(sessions::table
+        .filter(sessions::secret_hash.eq(secret_hash))
+        .filter(sessions::tenant_id.eq(tenant))
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Deletes the app sessions of a grant (a refresh replaces them).
+pub fn delete_of_grant(conn: &mut AnyConnection, tenant: TenantPk, grant: i64) -> StoreResult<usize> {
+    Ok(diesel::delete(
+        sessions::table
+            .filter(sessions::tenant_id.eq(tenant))
+            .filter(sessions::grant_id.eq(grant)),
+    )
+    .execute(conn)?)
+}
+
+/// Deletes these session rows of the tenant.
+pub fn delete_ids(conn: &mut AnyConnection, tenant: TenantPk, ids: &[i64]) -> StoreResult<usize> {
+    Ok(diesel::delete(
+        sessions::table
+            .filter(sessions::tenant_id.eq(tenant))
+            .filter(sessions::id.eq_any(ids)),
+    )
+    .execute(conn)?)
 }
 
 /// The live session with this primary key, with its user and allow-list.
@@ -181,51 +230,6 @@ pub fn set_expiration(
     )
     .set(sessions::expiration_time.eq(expiration))
     .execute(conn)?)
-}
-
-pub fn delete_by_session_id(conn: &mut AnyConnection, tenant: TenantPk, session_id: &str) -> StoreResult<usize> {
-    Ok(diesel::delete(
-        sessions::table
-            .filter(sessions::session_id.eq(session_id))
-            .filter(sessions::tenant_id.eq(tenant)),
-    )
-    .execute(conn)?)
-}
-
-/// Deletes every session that expired at or before `now`; returns how many.
-pub fn delete_expired(conn: &mut AnyConnection, tenant: TenantPk, now: NaiveDateTime) -> StoreResult<usize> {
-    Ok(diesel::delete(
-        sessions::table
-            .filter(sessions::tenant_id.eq(tenant))
-            .filter(sessions::expiration_time.le(now)),
-    )
-    .execute(conn)?)
-}
-
-/// Deletes the session with this hash in this tenant, whatever its state; returns how many went.
-pub fn delete_by_hash(conn: &mut AnyConnection, tenant: TenantPk, secret_hash: &str) -> StoreResult<usize> {
-    Ok(diesel::delete(
-        sessions::table
-            .filter(sessions::secret_hash.eq(secret_hash))
-            .filter(sessions::tenant_id.eq(tenant)),
-    )
-    .execute(conn)?)
-}
-
-/// Ends every session of a user, except `keep` if given; returns how many ended.
-pub fn delete_for_user_except(
-    conn: &mut AnyConnection,
-    tenant: TenantPk,
-    user_pk: i64,
-    keep: Option<i64>,
-) -> StoreResult<usize> {
-    let query = sessions::table
-        .filter(sessions::tenant_id.eq(tenant))
-        .filter(sessions::user_pk.eq(user_pk));
-    Ok(match keep {
-        Some(id) => diesel::delete(query.filter(sessions::id.ne(id))).execute(conn)?,
-        None => diesel::delete(query).execute(conn)?,
-    })
 }
 
 /// How many sessions of the tenant are live at `now`.

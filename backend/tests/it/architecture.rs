@@ -16,6 +16,7 @@ const LAYERS: &[(&str, u8)] = &[
     ("store", 2),
     ("mail", 3),
     ("metrics", 3),
+    ("outbound", 3),
     ("sso", 4),
     ("http", 5),
     ("cli", 6),

@@ -149,6 +149,13 @@ pub struct ClientBody {
     /// Whether users are asked, once per scope set, to allow the app. Absent: `false`.
     #[serde(default)]
     pub consent_required: bool,
+    /// Where back-channel logout tokens are POSTed when a session of the app's users ends (`https`, or
+    /// `http` to a loopback host). Absent: none.
+    #[serde(default)]
+    pub backchannel_logout_uri: Option<String>,
+    /// `RS256` (absent), `ES256` or `EdDSA`: the algorithm of the client's ID tokens.
+    #[serde(default)]
+    pub id_token_signed_response_alg: Option<String>,
 }
 
 /// An app's client settings; `client_secret` only in the answer that made it.
@@ -163,6 +170,8 @@ pub struct Client {
     pub post_logout_redirect_uris: Vec<String>,
     pub confidential: bool,
     pub consent_required: bool,
+    pub backchannel_logout_uri: Option<String>,
+    pub id_token_signed_response_alg: String,
     /// Whether a secret is set (a confidential client's).
     pub has_secret: bool,
     pub creation_time: String,

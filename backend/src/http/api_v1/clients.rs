@@ -8,7 +8,7 @@ use super::responses::{NoSuchApp, SuperUserErrors};
 use crate::http::call::rfc3339;
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
-use crate::sso::oidc::clients::{Client, ClientSettings};
+use crate::sso::oidc::clients::{self, Client, ClientSettings};
 use actix_web::{HttpResponse, web};
 use gatehouse_shared::api;
 
@@ -20,6 +20,8 @@ fn wire(c: Client, secret: Option<String>) -> api::Client {
         post_logout_redirect_uris: c.settings.post_logout_redirect_uris,
         confidential: c.settings.confidential,
         consent_required: c.settings.consent_required,
+        backchannel_logout_uri: c.settings.backchannel_logout_uri,
+        id_token_signed_response_alg: c.settings.id_token_alg.as_str().to_owned(),
         has_secret: c.has_secret,
         creation_time: rfc3339(c.creation_time),
         modified_time: rfc3339(c.modified_time),
@@ -69,6 +71,8 @@ pub async fn put(
         post_logout_redirect_uris: b.post_logout_redirect_uris,
         confidential: b.confidential,
         consent_required: b.consent_required,
+        backchannel_logout_uri: b.backchannel_logout_uri.filter(|u| !u.is_empty()),
+        id_token_alg: clients::parse_alg(b.id_token_signed_response_alg.as_deref())?,
     };
     let (client, secret) = sso.put_client(&admin, &path.into_inner().1, settings).await?;
     Ok(HttpResponse::Ok().json(wire(client, secret.map(|s| s.expose().to_owned()))))

@@ -7,7 +7,7 @@ use super::session::Web;
 use crate::crypto::password::Password;
 use crate::domain::AuditFilter;
 use crate::domain::{ApprovalStatus, SignupStatus, User, UserPatch};
-use crate::sso::oidc::clients::{Client, ClientSettings};
+use crate::sso::oidc::clients::{self, Client, ClientSettings};
 use crate::sso::search::SearchCriteria;
 use crate::sso::session::CurrentSession;
 use crate::sso::{Admin, Operator, Sso, SsoError, TenantStatus, UserRef};
@@ -439,6 +439,8 @@ fn client_form(client: Option<&Client>) -> ClientForm {
         post_logout_redirect_uris: c.settings.post_logout_redirect_uris.join("\n"),
         confidential: c.settings.confidential,
         consent_required: c.settings.consent_required,
+        backchannel_logout_uri: c.settings.backchannel_logout_uri.clone().unwrap_or_default(),
+        id_token_alg: c.settings.id_token_alg.as_str().to_owned(),
         error: None,
     })
 }
@@ -507,6 +509,8 @@ async fn settings_view(
                     confidential: c.settings.confidential,
                     consent_required: c.settings.consent_required,
                     has_secret: c.has_secret,
+                    backchannel_logout_uri: c.settings.backchannel_logout_uri.clone(),
+                    id_token_alg: c.settings.id_token_alg.as_str().to_owned(),
                 }),
                 form,
                 name: a.name,
@@ -715,6 +719,10 @@ pub struct ClientSettingsForm {
     confidential: Option<String>,
     #[serde(default)]
     consent_required: Option<String>,
+    #[serde(default)]
+    backchannel_logout_uri: String,
+    #[serde(default)]
+    id_token_alg: String,
 }
 
 /// One URI per line. blank lines (and the white space around a URI) do not count.
@@ -740,14 +748,23 @@ pub async fn save_client(
         Err(res) => return res,
     };
     let form = form.into_inner();
-    let settings = ClientSettings {
-        client_name: form.client_name.trim().to_owned(),
-        redirect_uris: lines(&form.redirect_uris),
-        post_logout_redirect_uris: lines(&form.post_logout_redirect_uris),
-        confidential: form.confidential.is_some(),
-        consent_required: form.consent_required.is_some(),
+    let backchannel = form.backchannel_logout_uri.trim();
+    let saved = match clients::parse_alg(Some(&form.id_token_alg)) {
+        Ok(id_token_alg) => {
+            let settings = ClientSettings {
+                client_name: form.client_name.trim().to_owned(),
+                redirect_uris: lines(&form.redirect_uris),
+                post_logout_redirect_uris: lines(&form.post_logout_redirect_uris),
+                confidential: form.confidential.is_some(),
+                consent_required: form.consent_required.is_some(),
+                backchannel_logout_uri: (!backchannel.is_empty()).then(|| backchannel.to_owned()),
+                id_token_alg,
+            };
+            sso.put_client(&admin, &app, settings).await
+        }
+        Err(e) => Err(e),
     };
-    match sso.put_client(&admin, &app, settings).await {
+    match saved {
         // The secret is shown on this response only: no redirect.
         Ok((_, Some(secret))) => {
             let extras = Extras {
@@ -769,6 +786,8 @@ pub async fn save_client(
                 post_logout_redirect_uris: form.post_logout_redirect_uris,
                 confidential: form.confidential.is_some(),
                 consent_required: form.consent_required.is_some(),
+                backchannel_logout_uri: form.backchannel_logout_uri,
+                id_token_alg: form.id_token_alg,
                 error: match &e {
                     SsoError::Invalid { key, message } => Some((key.clone(), message.clone())),
                     _ => None,

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod authorize;
 pub mod flows;
 pub mod login;
+pub mod oidc_logout;
 pub mod page_error;
 pub mod sentences;
 pub mod session;
@@ -35,6 +36,8 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
         .route("/oidc/authorize", web::post().to(authorize::authorize_post))
         .route("/oidc/authorize/continue", web::get().to(authorize::resume))
         .route("/oidc/consent", web::post().to(authorize::consent))
+        .route("/oidc/logout", web::get().to(oidc_logout::logout))
+        .route("/oidc/logout", web::post().to(oidc_logout::logout_post))
         .configure(crate::http::oidc::routes)
         .route("/account", web::get().to(account::page))
         .route("/account/profile", web::post().to(account::profile))

@@ -531,6 +531,7 @@ impl Sso {
             expiration_time,
             used_time: None,
             issued_session_id: None,
+            issued_grant_id: None,
         };
         let acting = current.acting(ctx);
         let target = current.user.user_id.clone();

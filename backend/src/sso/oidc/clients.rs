@@ -6,6 +6,7 @@
 
 use super::super::error::{Kind, SsoError, SsoResult};
 use super::super::{Admin, Ctx, Sso, audit};
+use crate::crypto::jws::Alg;
 use crate::crypto::{random_urlsafe, sha256_hex};
 use crate::store::oidc::{self, ClientRow};
 use chrono::NaiveDateTime;
@@ -21,6 +22,10 @@ pub struct ClientSettings {
     pub post_logout_redirect_uris: Vec<String>,
     pub confidential: bool,
     pub consent_required: bool,
+    /// Where back-channel logout tokens are POSTed (https, or http to a loopback host).
+    pub backchannel_logout_uri: Option<String>,
+    /// The algorithm of its ID tokens (`id_token_signed_response_alg`).
+    pub id_token_alg: Alg,
 }
 
 /// A client as the domain sees it (never its secret).
@@ -164,7 +169,7 @@ pub fn check_redirect_uri(key: &str, uri: &str) -> SsoResult<()> {
     }
 }
 
-fn check_settings(settings: &ClientSettings) -> SsoResult<()> {
+pub(crate) fn check_settings(settings: &ClientSettings) -> SsoResult<()> {
     if settings.client_name.chars().count() > 200 || settings.client_name.chars().any(char::is_control) {
         return Err(invalid("client_name", "at most 200 characters, no control characters"));
     }
@@ -178,6 +183,33 @@ fn check_settings(settings: &ClientSettings) -> SsoResult<()> {
         for uri in list {
             check_redirect_uri(key, uri)?;
         }
+    }
+    if let Some(uri) = &settings.backchannel_logout_uri {
+        check_backchannel_uri(uri)?;
+    }
+    Ok(())
+}
+
+/// The ID-token algorithm a client asks for by its JOSE name (none: RS256).
+pub fn parse_alg(name: Option<&str>) -> SsoResult<Alg> {
+    match name.filter(|n| !n.is_empty()) {
+        None => Ok(Alg::Rs256),
+        Some(n) => Alg::parse(n).ok_or_else(|| {
+            invalid(
+                "id_token_signed_response_alg",
+                format!("`{n}` is not supported: RS256, ES256 or EdDSA"),
+            )
+        }),
+    }
+}
+
+/// A back-channel logout URI: an absolute `https` URI (or `http` to a loopback host), without a fragment
+/// (Back-Channel Logout 1.0 §2.2). Where it may point is checked again on every request (`crate::outbound`).
+pub fn check_backchannel_uri(uri: &str) -> SsoResult<()> {
+    const KEY: &str = "backchannel_logout_uri";
+    check_redirect_uri(KEY, uri)?;
+    if !(uri.starts_with("https://") || uri.starts_with("http://")) {
+        return Err(invalid(KEY, format!("`{uri}`: an https URI")));
     }
     Ok(())
 }
@@ -195,6 +227,8 @@ fn to_client(row: &ClientRow) -> Client {
             post_logout_redirect_uris: uris(&row.post_logout_redirect_uris),
             confidential: row.confidential,
             consent_required: row.consent_required,
+            backchannel_logout_uri: row.backchannel_logout_uri.clone(),
+            id_token_alg: Alg::parse(&row.id_token_alg).unwrap_or_default(),
         },
         has_secret: row.secret_hash.is_some(),
         creation_time: row.creation_time,
@@ -286,6 +320,8 @@ impl Sso {
                     consent_required: settings.consent_required,
                     creation_time: before.as_ref().map_or(c.now, |b| b.creation_time),
                     modified_time: c.now,
+                    backchannel_logout_uri: settings.backchannel_logout_uri.clone(),
+                    id_token_alg: settings.id_token_alg.as_str().to_owned(),
                 };
                 oidc::put_client(conn, &row)?;
                 let extra = json!({

@@ -9,8 +9,14 @@
 //! - [`claims`]: what the ID token and UserInfo say of a user, by scope.
 
 pub mod authorize;
+pub mod backchannel;
 pub mod claims;
 pub mod clients;
+pub mod grants;
+pub mod logout;
+pub mod refresh;
+pub mod registration;
+pub mod revocation;
 pub mod signing;
 pub mod token;
 

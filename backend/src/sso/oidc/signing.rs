@@ -1,63 +1,155 @@
-//! The tenant's ID-token signing keys: RSA 2048, generated on first use, stored as PKCS#8 sealed with the
-//! keyring (so key rotation re-seals them), published at `/oidc/jwks` by `kid`. The newest key signs; older
-//! ones stay published so tokens they signed still verify.
+//! The tenant's signing keys: one algorithm each (RS256, ES256, EdDSA), generated on first use, stored as
+//! PKCS#8 sealed with the keyring (so key rotation re-seals them), published at `/oidc/jwks` by `kid`.
+//!
+//! Rotation (`gatehouse oidc rotate-keys`) adds a next key per algorithm that is published at once and signs
+//! only from `oidc.key_publication_minutes` later, so relying parties that cache the JWKS know it before they
+//! meet it; the keys it replaces stay published until every token they can have signed has expired (the
+//! tenant's `session.expiry` after the new key signs, plus a margin), then leave the JWKS and the database.
 
-use super::super::{SsoError, SsoResult, Tenant};
+use super::super::{Admin, SsoError, SsoResult, Tenant};
 use super::Sso;
-use crate::crypto::jws::SigningKey;
-use crate::store::oidc::{self, SigningKeyRow};
+use crate::crypto::jws::{Alg, SigningKey};
+use crate::store::oidc::{self, NewSigningKey, SigningKeyRow};
+use chrono::{NaiveDateTime, TimeDelta};
 use serde_json::{Value, json};
+
+/// Past a replaced key's last possible token, how long it stays published (clock skew, caches).
+const UNPUBLISH_MARGIN_MINUTES: i64 = 5;
 
 fn open(sso: &Sso, row: &SigningKeyRow) -> SsoResult<SigningKey> {
     let der = sso
         .keyring
         .open(&row.private_sealed)
         .ok_or_else(|| SsoError::Internal(format!("signing key {} opens with no configured key", row.kid)))?;
-    SigningKey::from_pkcs8(&row.kid, &der).map_err(|e| SsoError::Internal(e.to_string()))
+    let alg =
+        Alg::parse(&row.alg).ok_or_else(|| SsoError::Internal(format!("signing key {}: no algorithm", row.kid)))?;
+    SigningKey::from_pkcs8(&row.kid, alg, &der).map_err(|e| SsoError::Internal(e.to_string()))
+}
+
+async fn generate(alg: Alg) -> SsoResult<(SigningKey, Vec<u8>)> {
+    // Off the request threads: RSA generation takes tens of milliseconds.
+    tokio::task::spawn_blocking(move || SigningKey::generate(alg))
+        .await
+        .map_err(|e| SsoError::Internal(e.to_string()))?
+        .map_err(|e| SsoError::Internal(e.to_string()))
+}
+
+/// What a rotation did, per algorithm: the new key's id and when it signs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rotated {
+    pub alg: &'static str,
+    pub kid: String,
+    pub signs_from: NaiveDateTime,
 }
 
 impl Sso {
-    async fn signing_rows(&self, tenant: &Tenant) -> SsoResult<Vec<SigningKeyRow>> {
-        let pk = tenant.pk;
-        let rows = self
+    async fn published_rows(&self, tenant: &Tenant) -> SsoResult<Vec<SigningKeyRow>> {
+        let (pk, now) = (tenant.pk, self.clock.now());
+        Ok(self
             .store
-            .tenant_read(pk, move |conn| oidc::signing_keys(conn, pk))
-            .await?;
-        if !rows.is_empty() {
-            return Ok(rows);
-        }
-        // The first use: a key is made (off the request threads: RSA generation takes tens of milliseconds).
-        let (key, der) = tokio::task::spawn_blocking(SigningKey::generate)
-            .await
-            .map_err(|e| SsoError::Internal(e.to_string()))?
-            .map_err(|e| SsoError::Internal(e.to_string()))?;
-        let (sealed, kid, now) = (self.keyring.seal(&der), key.kid.clone(), self.clock.now());
+            .tenant_read(pk, move |conn| oidc::signing_keys(conn, pk, now))
+            .await?)
+    }
+
+    async fn insert_key(&self, tenant: &Tenant, alg: Alg, activation: Option<NaiveDateTime>) -> SsoResult<SigningKey> {
+        let (key, der) = generate(alg).await?;
+        let (pk, sealed, kid, now) = (tenant.pk, self.keyring.seal(&der), key.kid.clone(), self.clock.now());
         self.store
             .tenant(pk, move |conn| {
-                // Two first uses at once each make a key: both are published, the newest signs.
-                oidc::insert_signing_key(conn, pk, &kid, &sealed, now)?;
-                oidc::signing_keys(conn, pk)
+                oidc::insert_signing_key(
+                    conn,
+                    &NewSigningKey {
+                        tenant: pk,
+                        kid: &kid,
+                        alg: alg.as_str(),
+                        sealed: &sealed,
+                        creation_time: now,
+                        activation_time: activation,
+                    },
+                )
             })
-            .await
-            .map_err(Into::into)
+            .await?;
+        Ok(key)
     }
 
-    /// The key that signs the tenant's ID tokens now.
+    /// The key that signs the tenant's tokens of `alg` now: the newest one whose time to sign has come (made on
+    /// first use; two first uses at once each make one, both are published, the newest signs).
+    pub(crate) async fn signing_key_for(&self, tenant: &Tenant, alg: Alg) -> SsoResult<SigningKey> {
+        let now = self.clock.now();
+        let rows = self.published_rows(tenant).await?;
+        match rows.iter().find(|r| r.alg == alg.as_str() && r.signs_from() <= now) {
+            Some(row) => open(self, row),
+            None => self.insert_key(tenant, alg, None).await,
+        }
+    }
+
+    /// The RS256 key (every client's default).
     pub(crate) async fn signing_key(&self, tenant: &Tenant) -> SsoResult<SigningKey> {
-        let rows = self.signing_rows(tenant).await?;
-        let newest = rows
-            .first()
-            .ok_or_else(|| SsoError::Internal("no signing key".into()))?;
-        open(self, newest)
+        self.signing_key_for(tenant, Alg::Rs256).await
     }
 
-    /// The tenant's public keys as a JWK Set.
-    pub async fn jwks(&self, tenant: &Tenant) -> SsoResult<Value> {
-        let rows = self.signing_rows(tenant).await?;
-        let keys = rows
+    /// Every key that verifies the tenant's tokens now (for an `id_token_hint`).
+    pub(crate) async fn verifying_keys(&self, tenant: &Tenant) -> SsoResult<Vec<SigningKey>> {
+        self.published_rows(tenant)
+            .await?
             .iter()
-            .map(|row| open(self, row).map(|k| k.jwk()))
-            .collect::<SsoResult<Vec<_>>>()?;
+            .map(|row| open(self, row))
+            .collect()
+    }
+
+    /// The tenant's public keys as a JWK Set: every published key, the next ones included.
+    pub async fn jwks(&self, tenant: &Tenant) -> SsoResult<Value> {
+        if self.published_rows(tenant).await?.is_empty() {
+            self.signing_key(tenant).await?;
+        }
+        let keys: Vec<Value> = self.verifying_keys(tenant).await?.iter().map(SigningKey::jwk).collect();
         Ok(json!({ "keys": keys }))
+    }
+
+    /// Rotates the tenant's signing keys: a next key for every algorithm the tenant signs with (RS256 at
+    /// least), published now and signing from `oidc.key_publication_minutes` later; the keys it replaces are
+    /// unpublished once every token they may sign until then has expired.
+    pub async fn rotate_signing_keys(&self, admin: &Admin) -> SsoResult<Vec<Rotated>> {
+        let ctx = admin.ctx();
+        let tenant = &ctx.tenant;
+        let policy = self.policy(tenant).await?;
+        let now = self.clock.now();
+        let lead = i64::try_from(self.config.oidc.key_publication_minutes).unwrap_or(i64::MAX / 120_000);
+        let signs_from = now + TimeDelta::minutes(lead);
+        let unpublish = signs_from + TimeDelta::minutes(i64::from(policy.session.expiry) + UNPUBLISH_MARGIN_MINUTES);
+        let mut algs: Vec<Alg> = self
+            .published_rows(tenant)
+            .await?
+            .iter()
+            .filter_map(|r| Alg::parse(&r.alg))
+            .collect();
+        algs.push(Alg::Rs256);
+        algs.sort();
+        algs.dedup();
+        let mut done = Vec::new();
+        for alg in algs {
+            let key = self.insert_key(tenant, alg, Some(signs_from)).await?;
+            let (pk, kid, c) = (tenant.pk, key.kid.clone(), ctx.clone());
+            self.store
+                .tenant(pk, move |conn| {
+                    oidc::retire_signing_keys(conn, pk, alg.as_str(), &kid, unpublish)?;
+                    let extra = json!({"alg": alg.as_str(), "kid": kid, "signs_from": signs_from.to_string()});
+                    super::super::audit::append_ctx_extra(
+                        conn,
+                        &c,
+                        "oidc.keys_rotate",
+                        None,
+                        Ok(()),
+                        Some(extra.to_string()),
+                    )
+                })
+                .await?;
+            done.push(Rotated {
+                alg: alg.as_str(),
+                kid: key.kid,
+                signs_from,
+            });
+        }
+        Ok(done)
     }
 }

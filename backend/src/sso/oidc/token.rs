@@ -6,15 +6,18 @@
 //! (lock, approval, password expiry, allow-list, the app's listing) is checked again here.
 
 use super::super::account_state::{self, ExpiryCheck};
-use super::super::{Ctx, Sso, SsoError, audit};
+use super::super::{Ctx, Sso, SsoError, audit, session_end};
 use super::authorize::s256;
 use super::claims::user_claims;
 use super::{OAuthError, SCOPES};
 use crate::config::StringList;
+use crate::crypto::jws::{Alg, SigningKey};
 use crate::crypto::{sha256_hex, tokens};
 use crate::domain::{Session, User};
 use crate::store::oidc::{self, Taken};
-use crate::store::{address_lists, sessions};
+use crate::store::oidc_grants::{self, GrantRow};
+use crate::store::{TenantPk, address_lists, sessions};
+use chrono::{NaiveDateTime, TimeDelta};
 use gatehouse_shared::Ust;
 use serde_json::{Value, json};
 
@@ -60,6 +63,8 @@ pub struct TokenRequest {
     pub code: Option<String>,
     pub redirect_uri: Option<String>,
     pub code_verifier: Option<String>,
+    pub refresh_token: Option<String>,
+    pub scope: Option<String>,
 }
 
 /// What a successful exchange returns.
@@ -68,6 +73,29 @@ pub struct Tokens {
     pub expires_in: i64,
     pub id_token: String,
     pub scope: String,
+    /// The family's next refresh token, when the grant has them.
+    pub refresh_token: Option<RefreshToken>,
+}
+
+/// A refresh token, shown to its client once (only its SHA-256 is kept).
+pub struct RefreshToken(pub(super) String);
+
+impl RefreshToken {
+    pub(super) fn new() -> (RefreshToken, String) {
+        let token = format!("ghrt_{}", crate::crypto::random_urlsafe(32));
+        let hash = sha256_hex(&token);
+        (RefreshToken(token), hash)
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for RefreshToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("RefreshToken([redacted])")
+    }
 }
 
 impl std::fmt::Debug for Tokens {
@@ -75,6 +103,7 @@ impl std::fmt::Debug for Tokens {
         f.debug_struct("Tokens")
             .field("expires_in", &self.expires_in)
             .field("scope", &self.scope)
+            .field("refresh_token", &self.refresh_token)
             .finish_non_exhaustive()
     }
 }
@@ -84,10 +113,27 @@ pub fn sid_of(session: &Session) -> String {
     sha256_hex(&format!("oidc-sid:{}", session.session_id))[..32].to_owned()
 }
 
-/// The `at_hash` of an access token (OpenID Connect Core §3.1.3.6): the left half of its SHA-256.
-fn at_hash(token: &str) -> String {
-    use sha2::{Digest, Sha256};
-    crate::crypto::base64_urlsafe(&Sha256::digest(token.as_bytes())[..16])
+/// The `at_hash` of an access token (OpenID Connect Core §3.1.3.6): the left half of its hash, by the
+/// hash of the token's signature algorithm (SHA-256 for RS256 and ES256, SHA-512 for EdDSA over Ed25519).
+fn at_hash(token: &str, alg: Alg) -> String {
+    use sha2::{Digest, Sha256, Sha512};
+    match alg {
+        Alg::EdDsa => crate::crypto::base64_urlsafe(&Sha512::digest(token.as_bytes())[..32]),
+        Alg::Rs256 | Alg::Es256 => crate::crypto::base64_urlsafe(&Sha256::digest(token.as_bytes())[..16]),
+    }
+}
+
+/// What an ID token says of the login behind a grant.
+pub(super) struct IdTokenFor<'a> {
+    pub user: &'a User,
+    pub client_id: &'a str,
+    pub scope: &'a str,
+    pub sid: &'a str,
+    pub auth_time: NaiveDateTime,
+    pub amr: &'a [String],
+    pub expiration: NaiveDateTime,
+    pub nonce: Option<&'a str>,
+    pub access_token: &'a str,
 }
 
 fn grant_error(description: &str) -> OAuthError {
@@ -107,6 +153,7 @@ struct Grant {
     ust: Ust,
     nonce: Option<String>,
     scope: String,
+    refresh: Option<RefreshToken>,
 }
 
 impl Sso {
@@ -148,8 +195,9 @@ impl Sso {
         Ok(client)
     }
 
-    /// Exchanges an authorization code for an access token (a UST) and an ID token.
-    pub async fn exchange_code(
+    /// The token endpoint: an authorization code, or a refresh token, for an access token (a UST), an ID
+    /// token and (when the grant has them) the next refresh token.
+    pub async fn token(
         &self,
         ctx: &Ctx,
         auth: Option<&ClientAuth>,
@@ -157,12 +205,55 @@ impl Sso {
     ) -> Result<Tokens, OAuthError> {
         // Only an authenticated client's id labels the count, so no label takes a caller's raw input.
         let mut authenticated = None;
-        let result = self.exchange_steps(ctx, auth, request, &mut authenticated).await;
+        let (endpoint, result) = match request.grant_type.as_deref() {
+            None => (
+                "token",
+                Err(OAuthError::new("invalid_request", "`grant_type` is missing")),
+            ),
+            Some("authorization_code") => (
+                "token",
+                self.exchange_steps(ctx, auth, request, &mut authenticated).await,
+            ),
+            Some("refresh_token") => (
+                "refresh",
+                self.refresh_steps(ctx, auth, request, &mut authenticated).await,
+            ),
+            Some(_) => (
+                "token",
+                Err(OAuthError::new(
+                    "unsupported_grant_type",
+                    "the grant types supported are `authorization_code` and `refresh_token`",
+                )),
+            ),
+        };
         let outcome = result.as_ref().map_or_else(|e| e.error, |_| "ok");
         let client = authenticated.as_deref().unwrap_or("-");
         self.metrics
-            .observe_oidc(ctx.tenant.slug.as_str(), client, "token", outcome);
+            .observe_oidc(ctx.tenant.slug.as_str(), client, endpoint, outcome);
         result
+    }
+
+    /// Signs an ID token for a grant's client with the key it was fetched with.
+    pub(super) fn id_token(&self, ctx: &Ctx, key: &SigningKey, t: IdTokenFor<'_>) -> Result<String, OAuthError> {
+        let mut claims = user_claims(t.user, t.scope);
+        let iat = ctx.now.and_utc().timestamp();
+        for (k, v) in [
+            ("iss", json!(self.issuer(&ctx.tenant))),
+            ("aud", json!(t.client_id)),
+            ("iat", json!(iat)),
+            ("exp", json!(t.expiration.and_utc().timestamp())),
+            ("auth_time", json!(t.auth_time.and_utc().timestamp())),
+            ("sid", json!(t.sid)),
+            ("amr", json!(t.amr)),
+            ("at_hash", json!(at_hash(t.access_token, key.alg))),
+        ] {
+            claims.insert(k.into(), v);
+        }
+        if let Some(nonce) = t.nonce {
+            claims.insert("nonce".into(), json!(nonce));
+        }
+        key.sign(&Value::Object(claims))
+            .map_err(|e| OAuthError::from(SsoError::Internal(e.to_string())))
     }
 
     async fn exchange_steps(
@@ -172,16 +263,6 @@ impl Sso {
         request: TokenRequest,
         authenticated: &mut Option<String>,
     ) -> Result<Tokens, OAuthError> {
-        match request.grant_type.as_deref() {
-            None => return Err(OAuthError::new("invalid_request", "`grant_type` is missing")),
-            Some("authorization_code") => {}
-            Some(_) => {
-                return Err(OAuthError::new(
-                    "unsupported_grant_type",
-                    "the only grant type supported is `authorization_code`",
-                ));
-            }
-        }
         let client = self.authenticate_client(ctx, auth).await?;
         *authenticated = Some(client.client.client_id.clone());
         let Some(code) = request.code.filter(|c| !c.is_empty()) else {
@@ -192,11 +273,16 @@ impl Sso {
         };
         let policy = self.policy(&ctx.tenant).await?;
         // The key is at hand before anything is written, so a grant is never half made.
-        let key = self.signing_key(&ctx.tenant).await?;
+        let key = self
+            .signing_key_for(&ctx.tenant, client.client.settings.id_token_alg)
+            .await?;
         let expiration = super::super::clock::minutes_after(
             ctx.now,
             policy.session.expiry.min(policy.session.max_lifetime_minutes.max(1)),
         );
+        let refresh_online = client.client.settings.confidential && policy.oidc.refresh_for_confidential_clients;
+        let offline_days = policy.oidc.offline_lifetime_days;
+        let max_lifetime = policy.session.max_lifetime_minutes;
         let (pk, now, hash) = (ctx.tenant.pk, ctx.now, sha256_hex(&code));
         let (keyring, app) = (self.keyring.clone(), client.client.client_id.clone());
         let verifier = request.code_verifier.clone();
@@ -205,7 +291,6 @@ impl Sso {
             current_app: app.clone(),
             ..ctx.clone()
         };
-        let max_per_user = policy.session.max_per_user as usize;
         let exchanged = self
             .store
             .tenant_with(pk, move |conn| -> Result<Exchange, SsoError> {
@@ -213,9 +298,10 @@ impl Sso {
                 let row = match oidc::take_code(conn, pk, &hash, &app, now)? {
                     Taken::Unknown => return refused("the code is not valid"),
                     Taken::Again(row) => {
-                        // A replayed code: what its first exchange issued is revoked (RFC 6749 §4.1.2).
-                        if let Some(issued) = &row.issued_session_id {
-                            sessions::delete_by_session_id(conn, pk, issued)?;
+                        // A replayed code: what its first exchange issued is revoked (RFC 6749 §4.1.2), with
+                        // every refresh of it since.
+                        if let Some(grant) = row.issued_grant_id {
+                            session_end::end_grants(conn, pk, &[grant], now)?;
                         }
                         audit::append_ctx_extra(
                             conn,
@@ -263,26 +349,43 @@ impl Sso {
                 {
                     return refused("the account may not log in now");
                 }
-                let ids = tokens::new_session(&keyring);
-                let app_row = sessions::SessionRow {
+                let offline = row.scope.split(' ').any(|s| s == "offline_access");
+                // A new exchange from the same browser session replaces the client's grant from it.
+                let replaced = oidc_grants::online_of_session_and_app(conn, pk, sso.pk(), &app)?;
+                oidc_grants::delete_ids(conn, pk, &replaced)?;
+                let grant = GrantRow {
                     id: 0,
                     tenant_id: pk,
                     user_pk: user.pk(),
-                    session_id: ids.session_id.clone(),
-                    secret_hash: ids.secret_hash.clone(),
-                    creation_time: now,
-                    expiration_time: expiration,
+                    app: app.clone(),
+                    scope: row.scope.clone(),
+                    offline,
+                    sso_session_pk: Some(sso.pk()),
+                    sid: sid_of(&sso),
+                    auth_time: sso.auth_time,
+                    auth_methods: sso.auth_methods.join(" "),
                     remote_addr: sso.remote_addr.clone(),
                     user_agent: sso.user_agent.clone(),
-                    current_app: app.clone(),
-                    parent_id: Some(sso.pk()),
-                    auth_time: Some(sso.auth_time),
-                    auth_methods: sso.auth_methods.join(" "),
-                    scope: Some(row.scope.clone()),
+                    creation_time: now,
+                    last_used_time: now,
+                    expiration_time: if offline {
+                        now + TimeDelta::days(i64::from(offline_days))
+                    } else {
+                        super::super::clock::minutes_after(sso.creation_time, max_lifetime)
+                    },
                 };
-                sessions::insert_within_limit(conn, &app_row, max_per_user)?;
-                oidc::set_issued(conn, pk, row.id, &ids.session_id)?;
-                let extra = json!({"client_id": app, "scope": row.scope}).to_string();
+                let grant_id = oidc_grants::insert(conn, &grant)?;
+                let ids = tokens::new_session(&keyring);
+                let app_row = app_session_row(pk, &grant, grant_id, &ids, now, expiration);
+                sessions::insert(conn, &app_row)?;
+                oidc::set_issued(conn, pk, row.id, &ids.session_id, grant_id)?;
+                let refresh = (offline || refresh_online).then(RefreshToken::new);
+                if let Some((_, hash)) = &refresh {
+                    oidc_grants::insert_refresh(conn, pk, grant_id, hash, now)?;
+                }
+                let extra =
+                    json!({"client_id": app, "scope": row.scope, "offline": offline, "refresh": refresh.is_some()})
+                        .to_string();
                 let acting = Ctx {
                     actor: super::super::Actor::User(user.user_id.clone()),
                     ..user_ctx
@@ -295,6 +398,7 @@ impl Sso {
                     ust: ids.ust,
                     nonce: row.nonce,
                     scope: row.scope,
+                    refresh: refresh.map(|(token, _)| token),
                 })))
             })
             .await?;
@@ -305,36 +409,32 @@ impl Sso {
             ust,
             nonce,
             scope,
+            refresh,
         } = match exchanged {
             Exchange::Refused(e) => return Err(e),
             Exchange::Granted(grant) => *grant,
         };
-        let mut claims = user_claims(&user, &scope);
-        let iat = ctx.now.and_utc().timestamp();
-        let exp = app_session.expiration_time.and_utc().timestamp();
-        for (k, v) in [
-            ("iss", json!(self.issuer(&ctx.tenant))),
-            ("aud", json!(client.client.client_id)),
-            ("iat", json!(iat)),
-            ("exp", json!(exp)),
-            ("auth_time", json!(sso.auth_time.and_utc().timestamp())),
-            ("sid", json!(sid_of(&sso))),
-            ("amr", json!(sso.auth_methods)),
-            ("at_hash", json!(at_hash(ust.expose()))),
-        ] {
-            claims.insert(k.into(), v);
-        }
-        if let Some(nonce) = nonce {
-            claims.insert("nonce".into(), json!(nonce));
-        }
-        let id_token = key
-            .sign(&Value::Object(claims))
-            .map_err(|e| OAuthError::from(SsoError::Internal(e.to_string())))?;
+        let id_token = self.id_token(
+            ctx,
+            &key,
+            IdTokenFor {
+                user: &user,
+                client_id: &client.client.client_id,
+                scope: &scope,
+                sid: &sid_of(&sso),
+                auth_time: sso.auth_time,
+                amr: &sso.auth_methods,
+                expiration: app_session.expiration_time,
+                nonce: nonce.as_deref(),
+                access_token: ust.expose(),
+            },
+        )?;
         Ok(Tokens {
             access_token: ust,
-            expires_in: (exp - iat).max(0),
+            expires_in: (app_session.expiration_time - ctx.now).num_seconds().max(0),
             id_token,
             scope,
+            refresh_token: refresh,
         })
     }
 
@@ -366,6 +466,35 @@ impl Sso {
             "ok",
         );
         Ok(Value::Object(user_claims(current.user(), &scope)))
+    }
+}
+
+/// The app session a grant's exchange or refresh makes: it ends with its grant, and (unless offline) with the
+/// browser's session the grant hangs on.
+pub(super) fn app_session_row(
+    tenant: TenantPk,
+    grant: &GrantRow,
+    grant_id: i64,
+    ids: &tokens::NewSessionIds,
+    now: NaiveDateTime,
+    expiration: NaiveDateTime,
+) -> sessions::SessionRow {
+    sessions::SessionRow {
+        id: 0,
+        tenant_id: tenant,
+        user_pk: grant.user_pk,
+        session_id: ids.session_id.clone(),
+        secret_hash: ids.secret_hash.clone(),
+        creation_time: now,
+        expiration_time: expiration,
+        remote_addr: grant.remote_addr.clone(),
+        user_agent: grant.user_agent.clone(),
+        current_app: grant.app.clone(),
+        parent_id: if grant.offline { None } else { grant.sso_session_pk },
+        auth_time: Some(grant.auth_time),
+        auth_methods: grant.auth_methods.clone(),
+        scope: Some(grant.scope.clone()),
+        grant_id: Some(grant_id),
     }
 }
 

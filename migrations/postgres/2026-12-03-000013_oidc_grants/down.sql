@@ -1,0 +1,10 @@
+ALTER TABLE oidc_signing_keys DROP COLUMN unpublish_time;
+ALTER TABLE oidc_signing_keys DROP COLUMN activation_time;
+ALTER TABLE oidc_signing_keys DROP COLUMN alg;
+ALTER TABLE oidc_clients DROP COLUMN id_token_alg;
+ALTER TABLE oidc_clients DROP COLUMN backchannel_logout_uri;
+ALTER TABLE oidc_codes DROP COLUMN issued_grant_id;
+DROP INDEX sessions_grant_idx;
+ALTER TABLE sessions DROP COLUMN grant_id;
+DROP TABLE oidc_refresh_tokens;
+DROP TABLE oidc_grants;
