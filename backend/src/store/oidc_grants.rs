@@ -155,53 +155,22 @@ pub fn insert_refresh(
     Ok(())
 }
 
-/// What presenting a refresh token found.
-#[derive(Debug)]
-pub enum Presented {
-    /// The family's current token, now used: the caller issues the next one.
-    Current(GrantRow),
-    /// A token of the family used before (or by a concurrent request): the family must end.
-    Reused(GrantRow),
-    Unknown,
-}
-
-/// Uses a refresh token, atomically: of two requests presenting it, one gets `Current`. A token of another
-/// client's grant is `Unknown` to `app` and left as it was.
-pub fn use_refresh(
+/// Marks a refresh token used, atomically: of two requests presenting it, one gets `true`.
+pub fn mark_refresh_used(
     conn: &mut AnyConnection,
     tenant: TenantPk,
     hash: &str,
-    app: &str,
     now: NaiveDateTime,
-) -> StoreResult<Presented> {
-    let found: Option<(i64, i64)> = oidc_refresh_tokens::table
-        .filter(oidc_refresh_tokens::tenant_id.eq(tenant))
-        .filter(oidc_refresh_tokens::token_hash.eq(hash))
-        .select((oidc_refresh_tokens::id, oidc_refresh_tokens::grant_id))
-        .first(conn)
-        .optional()?;
-    let Some((token_id, grant_id)) = found else {
-        return Ok(Presented::Unknown);
-    };
-    let Some(grant) = by_id(conn, tenant, grant_id)? else {
-        return Ok(Presented::Unknown);
-    };
-    if grant.app != app {
-        return Ok(Presented::Unknown);
-    }
+) -> StoreResult<bool> {
     let marked = diesel::update(
         oidc_refresh_tokens::table
             .filter(oidc_refresh_tokens::tenant_id.eq(tenant))
-            .filter(oidc_refresh_tokens::id.eq(token_id))
+            .filter(oidc_refresh_tokens::token_hash.eq(hash))
             .filter(oidc_refresh_tokens::used_time.is_null()),
     )
     .set(oidc_refresh_tokens::used_time.eq(now))
     .execute(conn)?;
-    Ok(if marked == 1 {
-        Presented::Current(grant)
-    } else {
-        Presented::Reused(grant)
-    })
+    Ok(marked == 1)
 }
 
 /// The grant a refresh token belongs to (used or not), for introspection and revocation.

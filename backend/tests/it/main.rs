@@ -22,6 +22,7 @@ mod login;
 mod mail;
 mod migrations;
 mod oidc;
+mod oidc_grants;
 mod openapi;
 mod ops;
 mod pages;

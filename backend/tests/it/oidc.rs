@@ -32,7 +32,7 @@ impl std::fmt::Display for HttpError {
 
 impl std::error::Error for HttpError {}
 
-async fn http(req: openidconnect::HttpRequest) -> Result<openidconnect::HttpResponse, HttpError> {
+pub(crate) async fn http(req: openidconnect::HttpRequest) -> Result<openidconnect::HttpResponse, HttpError> {
     let err = |e: &dyn std::fmt::Display| HttpError(e.to_string());
     let method = awc::http::Method::from_bytes(req.method().as_str().as_bytes()).map_err(|e| err(&e))?;
     let mut out = test_client().request(method, req.uri().to_string());
@@ -50,10 +50,10 @@ async fn http(req: openidconnect::HttpRequest) -> Result<openidconnect::HttpResp
 
 // ---- the provider and its clients ----
 
-const CB: &str = "http://127.0.0.1:9/cb";
+pub(crate) const CB: &str = "http://127.0.0.1:9/cb";
 
 /// Gatehouse with its public URL set to where it listens, so the issuer is the address the RP discovers.
-async fn provider(backend: Backend) -> TestApp {
+pub(crate) async fn provider(backend: Backend) -> TestApp {
     let port = free_port();
     TestApp::spawn_with(backend, |c| {
         c.server.bind = format!("127.0.0.1:{port}");
@@ -62,22 +62,45 @@ async fn provider(backend: Backend) -> TestApp {
     .await
 }
 
-fn issuer(app: &TestApp, tenant: &str) -> String {
+pub(crate) fn issuer(app: &TestApp, tenant: &str) -> String {
     format!("{}/t/{tenant}", app.base)
 }
 
 /// Makes `name` an app of `tenant` and a client; returns its secret when confidential.
-async fn register(app: &TestApp, tenant: &str, name: &str, confidential: bool, consent: bool) -> Option<String> {
+pub(crate) async fn register(
+    app: &TestApp,
+    tenant: &str,
+    name: &str,
+    confidential: bool,
+    consent: bool,
+) -> Option<String> {
+    register_with(app, tenant, name, |s| {
+        s.confidential = confidential;
+        s.consent_required = consent;
+    })
+    .await
+}
+
+/// Like [`register`], the client's settings adjusted.
+pub(crate) async fn register_with(
+    app: &TestApp,
+    tenant: &str,
+    name: &str,
+    adjust: impl FnOnce(&mut ClientSettings),
+) -> Option<String> {
     let sso = &app.services.sso;
     let admin = || async { sso.cli_admin(sso.resolve_tenant(tenant).await.unwrap()) };
     sso.put_app(&admin().await, name, true, true, false).await.unwrap();
-    let settings = ClientSettings {
+    let mut settings = ClientSettings {
         client_name: format!("The {name} app"),
         redirect_uris: vec![CB.to_owned()],
         post_logout_redirect_uris: vec![],
-        confidential,
-        consent_required: consent,
+        confidential: false,
+        consent_required: false,
+        backchannel_logout_uri: None,
+        id_token_alg: Default::default(),
     };
+    adjust(&mut settings);
     let (_, secret) = sso.put_client(&admin().await, name, settings).await.unwrap();
     secret.map(|s| {
         remember_secret(s.expose());
@@ -85,7 +108,7 @@ async fn register(app: &TestApp, tenant: &str, name: &str, confidential: bool, c
     })
 }
 
-type Rp = CoreClient<
+pub(crate) type Rp = CoreClient<
     openidconnect::EndpointSet,
     openidconnect::EndpointNotSet,
     openidconnect::EndpointNotSet,
@@ -94,7 +117,7 @@ type Rp = CoreClient<
     openidconnect::EndpointMaybeSet,
 >;
 
-async fn relying_party(app: &TestApp, tenant: &str, client_id: &str, secret: Option<String>) -> Rp {
+pub(crate) async fn relying_party(app: &TestApp, tenant: &str, client_id: &str, secret: Option<String>) -> Rp {
     let metadata = CoreProviderMetadata::discover_async(IssuerUrl::new(issuer(app, tenant)).unwrap(), &http)
         .await
         .expect("discovery");
@@ -107,14 +130,14 @@ async fn relying_party(app: &TestApp, tenant: &str, client_id: &str, secret: Opt
 }
 
 /// An authorization request the RP built, with what it must keep.
-struct Started {
-    url: Url,
-    state: CsrfToken,
-    nonce: Nonce,
-    verifier: PkceCodeVerifier,
+pub(crate) struct Started {
+    pub(crate) url: Url,
+    pub(crate) state: CsrfToken,
+    pub(crate) nonce: Nonce,
+    pub(crate) verifier: PkceCodeVerifier,
 }
 
-fn start(rp: &Rp, prompt: Option<CoreAuthPrompt>, max_age: Option<u64>) -> Started {
+pub(crate) fn start(rp: &Rp, prompt: Option<CoreAuthPrompt>, max_age: Option<u64>) -> Started {
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let mut req = rp
         .authorize_url(
@@ -140,30 +163,35 @@ fn start(rp: &Rp, prompt: Option<CoreAuthPrompt>, max_age: Option<u64>) -> Start
     }
 }
 
-fn path_of(url: &Url) -> String {
+pub(crate) fn path_of(url: &Url) -> String {
     match url.query() {
         Some(q) => format!("{}?{q}", url.path()),
         None => url.path().to_owned(),
     }
 }
 
-fn query(location: &str) -> Vec<(String, String)> {
+pub(crate) fn query(location: &str) -> Vec<(String, String)> {
     Url::parse(location).unwrap().query_pairs().into_owned().collect()
 }
 
-fn param(location: &str, name: &str) -> Option<String> {
+pub(crate) fn param(location: &str, name: &str) -> Option<String> {
     query(location).into_iter().find(|(k, _)| k == name).map(|(_, v)| v)
 }
 
 /// What the browser went through: every path it was shown, and where it was sent back to the client.
-struct Journey {
-    shown: Vec<String>,
-    back: String,
+pub(crate) struct Journey {
+    pub(crate) shown: Vec<String>,
+    pub(crate) back: String,
 }
 
 /// Follows an authorization through Gatehouse's pages in the browser, logging in with `password` (and `code`,
 /// when asked) when the login page is shown; stops when the browser is sent to the client.
-async fn follow(b: &mut Browser<'_>, url: &Url, password: Option<(&str, &str)>, code: Option<&str>) -> Journey {
+pub(crate) async fn follow(
+    b: &mut Browser<'_>,
+    url: &Url,
+    password: Option<(&str, &str)>,
+    code: Option<&str>,
+) -> Journey {
     let mut shown = vec![];
     let mut page = b.get(&path_of(url)).await;
     for _ in 0..8 {
@@ -201,11 +229,11 @@ async fn follow(b: &mut Browser<'_>, url: &Url, password: Option<(&str, &str)>, 
     panic!("the journey did not end");
 }
 
-fn login_action(location: &str) -> String {
+pub(crate) fn login_action(location: &str) -> String {
     location.split('?').next().unwrap_or(location).to_owned()
 }
 
-fn next_of(page: &crate::pages::Page) -> String {
+pub(crate) fn next_of(page: &crate::pages::Page) -> String {
     let marker = r#"name="next" value=""#;
     let start = page.html.find(marker).map(|i| i + marker.len()).unwrap_or(0);
     page.html[start..]
@@ -216,12 +244,12 @@ fn next_of(page: &crate::pages::Page) -> String {
 }
 
 /// The app's clock as the RP's idea of now (the tests run on a manual clock).
-fn now_of(app: &TestApp) -> chrono::DateTime<chrono::Utc> {
+pub(crate) fn now_of(app: &TestApp) -> chrono::DateTime<chrono::Utc> {
     app.services.sso.clock.now().and_utc()
 }
 
 /// Exchanges the code the journey brought back and checks the ID token; returns the token response.
-async fn exchange(
+pub(crate) async fn exchange(
     app: &TestApp,
     rp: &Rp,
     started: Started,
@@ -256,13 +284,13 @@ async fn exchange(
 }
 
 /// The JSON payload of a JWS, read without verifying (the verification is the RP's).
-fn payload(jws: &str) -> Value {
+pub(crate) fn payload(jws: &str) -> Value {
     use base64::Engine;
     let part = jws.split('.').nth(1).unwrap();
     serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
 }
 
-async fn ann(app: &TestApp) {
+pub(crate) async fn ann(app: &TestApp) {
     user(app, "ann", |u| {
         u.email = Some("ann@example.com".into());
         u.display_name = Some("Ann Example".into());
@@ -273,7 +301,8 @@ async fn ann(app: &TestApp) {
 // ---- the tests ----
 
 /// Config OP: OP-Discovery-Config, OP-Discovery-issuer, OP-Discovery-jwks_uri, OP-Discovery-claims_supported,
-/// OP-Discovery-scopes (the provider configuration, its issuer equal to the discovery URL's, the keys).
+/// OP-Discovery-scopes (the provider configuration, its issuer equal to the discovery URL's, the keys); and the
+/// endpoints of part 2 with back-channel logout (`oidcc-backchannel-discovery` of the back-channel plan).
 async fn config_op_discovery_lists_what_exists(backend: Backend) {
     let app = provider(backend).await;
     let mut res = app
@@ -292,12 +321,25 @@ async fn config_op_discovery_lists_what_exists(backend: Backend) {
         ("token_endpoint", "/oidc/token"),
         ("userinfo_endpoint", "/oidc/userinfo"),
         ("jwks_uri", "/oidc/jwks"),
+        ("registration_endpoint", "/oidc/register"),
+        ("revocation_endpoint", "/oidc/revoke"),
+        ("introspection_endpoint", "/oidc/introspect"),
+        ("end_session_endpoint", "/oidc/logout"),
     ] {
         assert_eq!(doc[key], format!("{iss}{path}"), "{key}");
     }
+    assert_eq!(doc["backchannel_logout_supported"], json!(true));
+    assert_eq!(doc["backchannel_logout_session_supported"], json!(true));
+    assert_eq!(
+        doc["grant_types_supported"],
+        json!(["authorization_code", "refresh_token"])
+    );
     assert_eq!(doc["response_types_supported"], json!(["code"]));
     assert_eq!(doc["subject_types_supported"], json!(["public"]));
-    assert_eq!(doc["id_token_signing_alg_values_supported"], json!(["RS256"]));
+    assert_eq!(
+        doc["id_token_signing_alg_values_supported"],
+        json!(["RS256", "ES256", "EdDSA"])
+    );
     assert_eq!(doc["code_challenge_methods_supported"], json!(["S256"]));
     assert_eq!(doc["authorization_response_iss_parameter_supported"], json!(true));
     assert_eq!(
@@ -316,14 +358,30 @@ async fn config_op_discovery_lists_what_exists(backend: Backend) {
             "{claim}"
         );
     }
-    // The keys: RSA, by kid; the same on a second fetch (made once, kept).
+    // The keys: one of each algorithm, by kid; the same on a second fetch (made once, kept).
     let jwks = json_body(&mut app.client.get(format!("{iss}/oidc/jwks")).send().await.unwrap()).await;
-    let key = &jwks["keys"][0];
+    let keys = jwks["keys"].as_array().unwrap();
+    assert_eq!(keys.len(), 3, "{jwks}");
+    let of = |alg: &str| {
+        keys.iter()
+            .find(|k| k["alg"] == alg)
+            .unwrap_or_else(|| panic!("no {alg} key"))
+    };
+    let key = of("RS256");
     assert_eq!(
         (key["kty"].as_str(), key["alg"].as_str(), key["use"].as_str()),
         (Some("RSA"), Some("RS256"), Some("sig"))
     );
     assert!(key["kid"].as_str().is_some_and(|k| !k.is_empty()) && key["n"].as_str().unwrap().len() > 300);
+    let ec = of("ES256");
+    assert_eq!((ec["kty"].as_str(), ec["crv"].as_str()), (Some("EC"), Some("P-256")));
+    assert_eq!(
+        (ec["x"].as_str().unwrap().len(), ec["y"].as_str().unwrap().len()),
+        (43, 43)
+    );
+    let ed = of("EdDSA");
+    assert_eq!((ed["kty"].as_str(), ed["crv"].as_str()), (Some("OKP"), Some("Ed25519")));
+    assert_eq!(ed["x"].as_str().unwrap().len(), 43);
     let again = json_body(&mut app.client.get(format!("{iss}/oidc/jwks")).send().await.unwrap()).await;
     assert_eq!(again, jwks);
     assert!(!jwks.to_string().contains("\"d\""), "no private part is published");
@@ -331,7 +389,7 @@ async fn config_op_discovery_lists_what_exists(backend: Backend) {
     let metadata = CoreProviderMetadata::discover_async(IssuerUrl::new(iss).unwrap(), &http)
         .await
         .unwrap();
-    assert_eq!(metadata.jwks().keys().len(), 1);
+    assert_eq!(metadata.jwks().keys().len(), 3);
     // An unknown tenant has no configuration.
     let res = app
         .client
@@ -523,7 +581,12 @@ async fn basic_op_single_sign_on_prompt_and_max_age(backend: Backend) {
 both!(basic_op_single_sign_on_prompt_and_max_age);
 
 /// A raw token request.
-async fn token_call(app: &TestApp, tenant: &str, basic: Option<(&str, &str)>, form: &[(&str, &str)]) -> (u16, Value) {
+pub(crate) async fn token_call(
+    app: &TestApp,
+    tenant: &str,
+    basic: Option<(&str, &str)>,
+    form: &[(&str, &str)],
+) -> (u16, Value) {
     let body: String = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form)
         .finish();
@@ -543,7 +606,7 @@ async fn token_call(app: &TestApp, tenant: &str, basic: Option<(&str, &str)>, fo
 }
 
 /// A code for `client` through a logged-in browser, with its PKCE verifier.
-async fn code_for(b: &mut Browser<'_>, rp: &Rp) -> (String, String) {
+pub(crate) async fn code_for(b: &mut Browser<'_>, rp: &Rp) -> (String, String) {
     let started = start(rp, None, None);
     let j = follow(b, &started.url, Some(("ann", "ann's passphrase")), None).await;
     (
@@ -1097,7 +1160,7 @@ async fn client_settings_on_the_native_api(backend: Backend) {
 }
 both!(client_settings_on_the_native_api);
 
-async fn userinfo_status(app: &TestApp, ust: &str) -> u16 {
+pub(crate) async fn userinfo_status(app: &TestApp, ust: &str) -> u16 {
     app.client
         .get(format!("{}/oidc/userinfo", issuer(app, "default")))
         .insert_header(("Authorization", format!("Bearer {ust}")))

@@ -1232,6 +1232,8 @@ async fn the_settings_page_sets_and_removes_an_apps_client_settings(backend: Bac
             post_logout_redirect_uris: vec!["https://crm.example.com/bye".into()],
             confidential: false,
             consent_required: true,
+            backchannel_logout_uri: None,
+            id_token_alg: gatehouse::crypto::jws::Alg::Rs256,
         }
     );
     assert!(!client.has_secret);

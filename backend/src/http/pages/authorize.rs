@@ -57,6 +57,7 @@ fn scope_words(scope: &str) -> Option<&'static str> {
         "openid" => Some("Know who you are (your user id)"),
         "profile" => Some("See your username and your name"),
         "email" => Some("See your e-mail address"),
+        "offline_access" => Some("Stay signed in when you are not using it (until you end its access)"),
         _ => None,
     }
 }

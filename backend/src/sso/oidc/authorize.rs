@@ -235,11 +235,10 @@ impl Sso {
         if !requested.contains(&"openid") {
             return Ok(Err(OAuthError::new("invalid_scope", "the scope must include `openid`")));
         }
-        // Unknown scopes are left out of the grant; offline access comes with refresh tokens (not issued yet).
-        let mut granted: Vec<&str> = ["openid", "profile", "email"]
-            .into_iter()
-            .filter(|s| requested.contains(s))
-            .collect();
+        // Unknown scopes are left out of the grant. Offline access (a refresh token that outlives the browser's
+        // session) comes with a code, and a client that needs consent asks for it on the consent page, which
+        // names it (OpenID Connect Core §11); the tenant's own apps (no consent) are trusted with it.
+        let mut granted: Vec<&str> = super::SCOPES.into_iter().filter(|s| requested.contains(s)).collect();
         granted.dedup();
         let method = get("code_challenge_method");
         let challenge = get("code_challenge");

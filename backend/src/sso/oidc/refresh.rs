@@ -12,7 +12,7 @@ use super::{OAuthError, SCOPES};
 use crate::config::StringList;
 use crate::crypto::{sha256_hex, tokens};
 use crate::domain::User;
-use crate::store::oidc_grants::{self, GrantRow, Presented};
+use crate::store::oidc_grants::{self, GrantRow};
 use crate::store::{address_lists, sessions, users};
 use gatehouse_shared::Ust;
 use serde_json::json;
@@ -90,25 +90,33 @@ impl Sso {
             .store
             .tenant_with(pk, move |conn| -> Result<Refreshed, SsoError> {
                 let refused = |d: &str| Ok(Refreshed::Refused(grant_error(d)));
-                let grant = match oidc_grants::use_refresh(conn, pk, &hash, &app, now)? {
-                    Presented::Unknown => return refused("the refresh token is not valid"),
-                    Presented::Reused(grant) => {
-                        // Rotation makes a used token worthless; one presented again was stolen or raced,
-                        // so the family ends (OAuth 2.0 Security BCP §4.14).
-                        session_end::end_grants(conn, pk, &[grant.id], now)?;
-                        let target = users::user_id_of(conn, grant.user_pk)?;
-                        audit::append_ctx_extra(
-                            conn,
-                            &base_ctx,
-                            "oidc.refresh_reuse",
-                            Some(&target),
-                            Err(gatehouse_shared::SubStatus::AuthNotAllowed),
-                            Some(json!({"client_id": app}).to_string()),
-                        )?;
-                        return refused("the refresh token has been used already: the grant has ended");
-                    }
-                    Presented::Current(grant) => grant,
+                // Every check is made before the token is used up, so a refusal that is no fault of the token's
+                // (a narrower scope asked for wrongly, an expired password) leaves it usable.
+                let (grant, used) = match oidc_grants::grant_of_refresh(conn, pk, &hash)? {
+                    Some((grant, used)) if grant.app == app => (grant, used),
+                    // Another client's token is unknown to this one, and left as it was.
+                    _ => return refused("the refresh token is not valid"),
                 };
+                let reused = |conn: &mut crate::store::AnyConnection| -> Result<Refreshed, SsoError> {
+                    // Rotation makes a used token worthless; one presented again was stolen or raced, so the
+                    // family ends (OAuth 2.0 Security BCP §4.14).
+                    session_end::end_grants(conn, pk, &[grant.id], now)?;
+                    let target = users::user_id_of(conn, grant.user_pk)?;
+                    audit::append_ctx_extra(
+                        conn,
+                        &base_ctx,
+                        "oidc.refresh_reuse",
+                        Some(&target),
+                        Err(gatehouse_shared::SubStatus::AuthNotAllowed),
+                        Some(json!({"client_id": app}).to_string()),
+                    )?;
+                    Ok(Refreshed::Refused(grant_error(
+                        "the refresh token has been used already: the grant has ended",
+                    )))
+                };
+                if used {
+                    return reused(conn);
+                }
                 if grant.expiration_time <= now {
                     session_end::end_grants(conn, pk, &[grant.id], now)?;
                     return refused("the grant has expired");
@@ -144,6 +152,10 @@ impl Sso {
                     .is_err()
                 {
                     return refused("the account may not log in now");
+                }
+                // Used up now; a concurrent refresh that used it first makes this one a replay.
+                if !oidc_grants::mark_refresh_used(conn, pk, &hash, now)? {
+                    return reused(conn);
                 }
                 // The family's app session is replaced: the old access token ends now.
                 sessions::delete_of_grant(conn, pk, grant.id)?;

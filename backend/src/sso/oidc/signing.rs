@@ -83,11 +83,6 @@ impl Sso {
         }
     }
 
-    /// The RS256 key (every client's default).
-    pub(crate) async fn signing_key(&self, tenant: &Tenant) -> SsoResult<SigningKey> {
-        self.signing_key_for(tenant, Alg::Rs256).await
-    }
-
     /// Every key that verifies the tenant's tokens now (for an `id_token_hint`).
     pub(crate) async fn verifying_keys(&self, tenant: &Tenant) -> SsoResult<Vec<SigningKey>> {
         self.published_rows(tenant)
@@ -97,10 +92,15 @@ impl Sso {
             .collect()
     }
 
-    /// The tenant's public keys as a JWK Set: every published key, the next ones included.
+    /// The tenant's public keys as a JWK Set: every published key, the next ones included. A key of every
+    /// algorithm is made before the set is first published, so a relying party that cached it knows the key of
+    /// whatever algorithm its client later asks for.
     pub async fn jwks(&self, tenant: &Tenant) -> SsoResult<Value> {
-        if self.published_rows(tenant).await?.is_empty() {
-            self.signing_key(tenant).await?;
+        let rows = self.published_rows(tenant).await?;
+        for alg in Alg::ALL {
+            if !rows.iter().any(|r| r.alg == alg.as_str()) {
+                self.signing_key_for(tenant, alg).await?;
+            }
         }
         let keys: Vec<Value> = self.verifying_keys(tenant).await?.iter().map(SigningKey::jwk).collect();
         Ok(json!({ "keys": keys }))
