@@ -13,6 +13,20 @@ pub struct SessionLine {
     pub current: bool,
 }
 
+/// An application the person signed in to through Gatehouse (its grants, together).
+#[derive(Debug, Clone)]
+pub struct AppAccessLine {
+    /// The client id, which the "End access" form names.
+    pub app: String,
+    pub name: String,
+    pub since: String,
+    pub last_used: String,
+    /// What it may see, in words.
+    pub access: String,
+    /// It stays signed in when the person is away (`offline_access`).
+    pub offline: bool,
+}
+
 /// A 2FA enrolment in progress: the secret, and its QR code as SVG made by the server.
 #[derive(Clone)]
 pub struct EnrolmentView {
@@ -33,6 +47,7 @@ pub struct AccountView {
     pub email: String,
     pub is_totp_enabled: bool,
     pub sessions: Vec<SessionLine>,
+    pub apps: Vec<AppAccessLine>,
     pub flash: Option<Flash>,
     pub enrolment: Option<EnrolmentView>,
     /// Shown once, right after enrolment.
@@ -145,6 +160,44 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
             }
         })
         .collect_view();
+    let apps = if v.apps.is_empty() {
+        view! { <p class="muted">"You have not signed in to any application with this account."</p> }.into_any()
+    } else {
+        let rows = v
+            .apps
+            .iter()
+            .map(|a| {
+                let csrf = csrf.clone();
+                let offline = a
+                    .offline
+                    .then(|| view! { <span class="badge">"Stays signed in"</span> });
+                let label = format!("End access of {}", a.name);
+                view! {
+                    <tr>
+                        <td data-label="Application"><strong>{a.name.clone()}</strong>{offline}</td>
+                        <td data-label="Can see">{a.access.clone()}</td>
+                        <td data-label="Since">{a.since.clone()}</td>
+                        <td data-label="Last used">{a.last_used.clone()}</td>
+                        <td>
+                            <form class="inline" method="post" action=f("apps/end")>
+                                {csrf_field(&csrf)}
+                                <input type="hidden" name="app" value=a.app.clone()/>
+                                <button type="submit" class="secondary" aria-label=label>"End access"</button>
+                            </form>
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <table>
+                <thead><tr><th>"Application"</th><th>"Can see"</th><th>"Since"</th><th>"Last used"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <p class="muted">"Ending an application's access signs you out of it; it asks again the next time you use it."</p>
+        }
+        .into_any()
+    };
     let title = "Your account";
     document(
         title,
@@ -199,6 +252,10 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
                     {csrf_field(&csrf)}
                     <button type="submit" class="secondary">"End all other sessions"</button>
                 </form>
+            </section>
+            <section class="card" aria-labelledby="apps-h">
+                <h2 id="apps-h">"Applications you signed in to"</h2>
+                {apps}
             </section>
         },
     )

@@ -379,6 +379,21 @@ pub struct AppLine {
     pub client: Option<ClientLine>,
     /// What the app's "Client settings" form shows: the saved settings, or what was typed when they were refused.
     pub form: ClientForm,
+    /// Who is signed in to the app through OpenID Connect (its live grants).
+    pub grants: Vec<GrantLine>,
+}
+
+/// A live grant of an app: a user signed in to it, maybe with a refresh token.
+#[derive(Debug, Clone)]
+pub struct GrantLine {
+    pub id: i64,
+    pub username: String,
+    pub since: String,
+    pub last_used: String,
+    /// Until when its current access token works, or that none is live.
+    pub access: String,
+    pub offline: bool,
+    pub expires: String,
 }
 
 /// An app's OpenID Connect client settings as saved (never its secret).
@@ -578,10 +593,52 @@ fn client_block(base: &str, csrf: &str, n: usize, a: &AppLine) -> impl IntoView 
         .then(|| view! { <div class="actions">{secret}{remove}</div> });
     let title = format!("{}: OpenID Connect", a.name);
     let labelled_by = heading_id.clone();
+    let grants = a.client.is_some().then(|| {
+        let end_action = format!("{action}/grants/end");
+        let rows = a
+            .grants
+            .iter()
+            .map(|g| {
+                let (csrf, href) = (csrf.to_owned(), end_action.clone());
+                let kind = if g.offline { "Offline" } else { "With the browser's session" };
+                let label = format!("End the grant of {}", g.username);
+                view! {
+                    <tr>
+                        <td data-label="User">{g.username.clone()}</td>
+                        <td data-label="Since">{g.since.clone()}</td>
+                        <td data-label="Last used">{g.last_used.clone()}</td>
+                        <td data-label="Access token">{g.access.clone()}</td>
+                        <td data-label="Kind">{kind}</td>
+                        <td data-label="Ends">{g.expires.clone()}</td>
+                        <td>
+                            <form class="inline" method="post" action=href>
+                                {csrf_field(&csrf)}
+                                <input type="hidden" name="grant" value=g.id.to_string()/>
+                                <button type="submit" class="danger" aria-label=label>"End"</button>
+                            </form>
+                        </td>
+                    </tr>
+                }
+            })
+            .collect::<Vec<_>>();
+        let body = if rows.is_empty() {
+            view! { <p class="muted">"Nobody is signed in to this app."</p> }.into_any()
+        } else {
+            view! {
+                <table>
+                    <thead><tr><th>"User"</th><th>"Since"</th><th>"Last used"</th><th>"Access token"</th><th>"Kind"</th><th>"Ends"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
+                    <tbody>{rows}</tbody>
+                </table>
+            }
+            .into_any()
+        };
+        view! { <h4>"Signed in"</h4>{body} }
+    });
     view! {
         <section class="app-client" id=format!("client-{n}") aria-labelledby=labelled_by>
             <h3 id=heading_id>{title}</h3>
             {summary}
+            {grants}
             {form}
             {actions}
         </section>

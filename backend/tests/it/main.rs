@@ -23,6 +23,7 @@ mod mail;
 mod migrations;
 mod oidc;
 mod oidc_grants;
+mod oidc_logout;
 mod openapi;
 mod ops;
 mod pages;

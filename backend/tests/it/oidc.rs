@@ -54,10 +54,16 @@ pub(crate) const CB: &str = "http://127.0.0.1:9/cb";
 
 /// Gatehouse with its public URL set to where it listens, so the issuer is the address the RP discovers.
 pub(crate) async fn provider(backend: Backend) -> TestApp {
+    provider_with(backend, |_| {}).await
+}
+
+/// Like [`provider`], the configuration adjusted.
+pub(crate) async fn provider_with(backend: Backend, adjust: impl FnOnce(&mut gatehouse::config::Config)) -> TestApp {
     let port = free_port();
     TestApp::spawn_with(backend, |c| {
         c.server.bind = format!("127.0.0.1:{port}");
         c.server.public_url = format!("http://127.0.0.1:{port}");
+        adjust(c);
     })
     .await
 }

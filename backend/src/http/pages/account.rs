@@ -13,7 +13,7 @@ use crate::sso::{Kind, Sso, SsoError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use gatehouse_frontend::Flash;
-use gatehouse_frontend::account::{AccountView, EnrolmentView, SessionLine, account_page};
+use gatehouse_frontend::account::{AccountView, AppAccessLine, EnrolmentView, SessionLine, account_page};
 use gatehouse_shared::SubStatus;
 use serde::Deserialize;
 
@@ -34,6 +34,7 @@ fn done_flash(done: &str) -> Option<Flash> {
             "session" => "The session has ended.",
             "others" => "All your other sessions have ended.",
             "totp-off" => "Two-factor authentication is off.",
+            "app" => "The application's access has ended. It will ask you again next time.",
             _ => return None,
         }
         .to_owned(),
@@ -50,6 +51,38 @@ async fn render(
 ) -> HttpResponse {
     let ctx = current.acting(&w.ctx);
     let sessions = sso.list_sessions(&ctx, current, None).await.unwrap_or_default();
+    // An application's sessions are listed as the application, below.
+    let sessions: Vec<_> = sessions.into_iter().filter(|s| s.grant_pk().is_none()).collect();
+    let grants = sso.my_grants(&ctx, current).await.unwrap_or_default();
+    // One line per application: since its first grant, last used by its latest use.
+    let mut by_app: Vec<(String, chrono::NaiveDateTime, chrono::NaiveDateTime, String, bool)> = Vec::new();
+    for g in &grants {
+        match by_app.iter_mut().find(|a| a.0 == g.app) {
+            Some(line) => {
+                line.1 = line.1.min(g.creation_time);
+                line.2 = line.2.max(g.last_used_time);
+                line.4 |= g.offline;
+            }
+            None => by_app.push((
+                g.app.clone(),
+                g.creation_time,
+                g.last_used_time,
+                g.scope.clone(),
+                g.offline,
+            )),
+        }
+    }
+    let mut apps = Vec::with_capacity(by_app.len());
+    for (app, since, last, scope, offline) in by_app {
+        apps.push(AppAccessLine {
+            name: sso.client_display_name(&ctx, &app).await,
+            app,
+            since: page_time(since),
+            last_used: page_time(last),
+            access: scope_in_words(&scope),
+            offline,
+        });
+    }
     let policy = sso
         .policy(&w.tenant)
         .await
@@ -72,6 +105,7 @@ async fn render(
                 current: s.pk() == current.session().pk(),
             })
             .collect(),
+        apps,
         flash,
         enrolment: None,
         recovery_codes: None,
@@ -250,6 +284,45 @@ pub async fn end_session(sso: web::Data<Sso>, w: Web, form: web::Form<SessionFor
     let ctx = current.acting(&w.ctx);
     match sso.end_session(&ctx, &current, &f.session_id).await {
         Ok(()) => w.redirect(&format!("{}/account?done=session", w.base())),
+        Err(e) => {
+            let (flash, status) = failure(&e);
+            render(&sso, &w, &current, Some(flash), status, |_| {}).await
+        }
+    }
+}
+
+/// What a grant's scope lets its application see, in words.
+fn scope_in_words(scope: &str) -> String {
+    let words: Vec<&str> = scope
+        .split(' ')
+        .filter_map(|s| match s {
+            "openid" => Some("who you are"),
+            "profile" => Some("your name"),
+            "email" => Some("your e-mail address"),
+            _ => None,
+        })
+        .collect();
+    words.join(", ")
+}
+
+#[derive(Deserialize)]
+pub struct AppForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    app: String,
+}
+
+/// `POST /account/apps/end`: ends the caller's access to an application (its grants and the consent given).
+pub async fn end_app(sso: web::Data<Sso>, w: Web, form: web::Form<AppForm>) -> HttpResponse {
+    let f = form.into_inner();
+    let current = match guard(&sso, &w, &f.csrf).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let ctx = current.acting(&w.ctx);
+    match sso.end_app_access(&ctx, &current, &f.app).await {
+        Ok(_) => w.redirect(&format!("{}/account?done=app", w.base())),
         Err(e) => {
             let (flash, status) = failure(&e);
             render(&sso, &w, &current, Some(flash), status, |_| {}).await

@@ -14,8 +14,8 @@ use crate::sso::{Admin, Operator, Sso, SsoError, TenantStatus, UserRef};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use gatehouse_frontend::admin::{
-    self as views, AppLine, AuditLine, ClientForm, ClientLine, SettingField, ShownOnce, TenantLine, UserDetail,
-    UserLine, UsersQuery,
+    self as views, AppLine, AuditLine, ClientForm, ClientLine, GrantLine, SettingField, ShownOnce, TenantLine,
+    UserDetail, UserLine, UsersQuery,
 };
 use gatehouse_frontend::{Flash, message_page};
 use gatehouse_shared::SubStatus;
@@ -478,6 +478,27 @@ async fn settings_view(
         })
         .collect();
     let clients = sso.clients(admin).await.unwrap_or_default();
+    let mut grants = std::collections::HashMap::new();
+    for c in &clients {
+        let lines: Vec<GrantLine> = sso
+            .app_grants(admin, &c.client_id)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|g| GrantLine {
+                id: g.id,
+                username: g.username,
+                since: page_time(g.creation_time),
+                last_used: page_time(g.last_used_time),
+                access: g
+                    .access_until
+                    .map_or_else(|| "None live".to_owned(), |t| format!("Until {}", page_time(t))),
+                offline: g.offline,
+                expires: page_time(g.expiration_time),
+            })
+            .collect();
+        grants.insert(c.client_id.clone(), lines);
+    }
     let Extras { flash, shown, typed } = extras;
     let apps = sso
         .apps(admin)
@@ -513,6 +534,7 @@ async fn settings_view(
                     id_token_alg: c.settings.id_token_alg.as_str().to_owned(),
                 }),
                 form,
+                grants: grants.remove(&a.name).unwrap_or_default(),
                 name: a.name,
             }
         })
@@ -859,6 +881,59 @@ pub async fn remove_client(
     };
     match sso.delete_client(&admin, &app).await {
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=client-settings-removed", w.base())),
+        Err(e) => {
+            let error = PageError::from(&e);
+            settings_view(
+                &sso,
+                &w,
+                &current,
+                &admin,
+                Extras::flash(Some(error.flash())),
+                error.status,
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct GrantForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    grant: String,
+}
+
+/// `POST /admin/settings/apps/{app}/client/grants/end`: ends one grant of the app (its user is signed out of it,
+/// its refresh token stops working, its client is told by back-channel).
+pub async fn end_grant(
+    sso: web::Data<Sso>,
+    w: Web,
+    path: web::Path<(String, String)>,
+    form: web::Form<GrantForm>,
+) -> HttpResponse {
+    let app = path.into_inner().1;
+    let (current, admin) = match settings_form_admin(&sso, &w, &form.csrf).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    let of_app = match form.grant.parse::<i64>() {
+        Ok(id) => sso
+            .app_grants(&admin, &app)
+            .await
+            .map(|gs| gs.iter().any(|g| g.id == id).then_some(id)),
+        Err(_) => Ok(None),
+    };
+    let ended = match of_app {
+        Ok(Some(id)) => sso.end_grant(&admin, id).await,
+        Ok(None) => Err(SsoError::refused(
+            crate::sso::Kind::NotFound,
+            SubStatus::SessionNoSuchSession,
+        )),
+        Err(e) => Err(e),
+    };
+    match ended {
+        Ok(()) => w.redirect(&format!("{}/admin/settings?done=grant-ended", w.base())),
         Err(e) => {
             let error = PageError::from(&e);
             settings_view(

@@ -44,6 +44,7 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
         .route("/account/password", web::post().to(account::password))
         .route("/account/sessions/end", web::post().to(account::end_session))
         .route("/account/sessions/end-others", web::post().to(account::end_others))
+        .route("/account/apps/end", web::post().to(account::end_app))
         .route("/account/totp", web::post().to(account::totp_start))
         .route("/account/totp/confirm", web::post().to(account::totp_confirm))
         .route("/account/totp/disable", web::post().to(account::totp_disable))
@@ -77,6 +78,10 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
             web::post().to(admin::revoke_key),
         )
         .route("/admin/settings/apps/{app}/client", web::post().to(admin::save_client))
+        .route(
+            "/admin/settings/apps/{app}/client/grants/end",
+            web::post().to(admin::end_grant),
+        )
         .route(
             "/admin/settings/apps/{app}/client/secret",
             web::post().to(admin::new_client_secret),
