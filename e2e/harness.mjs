@@ -83,6 +83,8 @@ export async function startWorld({ publicHost = '127.0.0.1' } = {}) {
     GATEHOUSE__MAIL__SMTP_SECURITY: 'none',
     GATEHOUSE__MAIL__POLL_INTERVAL_SECONDS: '1',
     GATEHOUSE__LOG__LEVEL: 'warn',
+    // The relying parties' back channels listen on 127.0.0.1.
+    GATEHOUSE__OIDC__ALLOW_PRIVATE_NETWORK_REQUESTS: 'true',
     GATEHOUSE_BOOTSTRAP_PASSWORD: 'operator passphrase 1',
   };
   const server = spawn(binary, ['serve'], { env, cwd: dir, stdio: ['ignore', 'ignore', 'inherit'] });

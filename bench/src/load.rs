@@ -18,13 +18,24 @@ pub struct Request(Arc<[u8]>);
 
 impl Request {
     pub fn new(method: &str, path: &str, headers: &[(&str, &str)], body: Option<&str>) -> Request {
+        Request::typed(method, path, headers, body, "application/json")
+    }
+
+    /// A request whose body is of `content_type` (a form, for the OpenID Connect endpoints).
+    pub fn typed(
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&str>,
+        content_type: &str,
+    ) -> Request {
         let mut text = format!("{method} {path} HTTP/1.1\r\nHost: bench\r\n");
         for (name, value) in headers {
             text.push_str(&format!("{name}: {value}\r\n"));
         }
         if let Some(body) = body {
             text.push_str(&format!(
-                "Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                "Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n{body}",
                 body.len()
             ));
         } else {

@@ -129,6 +129,10 @@ async fn run() -> Result<(), String> {
     bench.flood(&fifo, capacity, alone_p99, "fifo").await;
     drop(fifo);
 
+    let refresh = bench.start("fair")?;
+    bench.refresh(&refresh).await?;
+    drop(refresh);
+
     bench.scale(capacity, &seeded).await?;
     bench.enumeration().await?;
     bench.search().await?;
@@ -290,6 +294,55 @@ impl Bench {
             Figure::runs(&format!("UST verify, {surface}, p99 at half load"), "ms", p99)
                 .target(if native { "≤ 5" } else { "—" }, !native || p99_median <= 5.0),
         );
+        Ok(())
+    }
+
+    /// The token endpoint's refresh grant at saturation: each request uses up one seeded refresh token (of its
+    /// own offline grant), so every run has fresh ones: a replay would be refused and end its family.
+    async fn refresh(&mut self, server: &Server) -> Result<(), String> {
+        const PER_RUN: u64 = 60_000;
+        let secret = "ghcs_bench-secret";
+        let started = Instant::now();
+        self.db.refresh_grants(
+            "bench",
+            "CRM",
+            &gatehouse::crypto::sha256_hex(secret),
+            u32::try_from(PER_RUN * (RUNS as u64 + 1)).unwrap_or(u32::MAX),
+        )?;
+        println!(
+            "bench: seeded {} refresh grants in {:.1} s",
+            PER_RUN * (RUNS as u64 + 1),
+            started.elapsed().as_secs_f64()
+        );
+        let basic = {
+            use base64::Engine;
+            format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("CRM:{secret}"))
+            )
+        };
+        let range = |run: u64| -> Pick {
+            let basic = basic.clone();
+            Arc::new(move |i| {
+                let token = run * PER_RUN + i % PER_RUN;
+                Request::typed(
+                    "POST",
+                    "/t/bench/oidc/token",
+                    &[("Authorization", basic.as_str())],
+                    Some(&format!("grant_type=refresh_token&refresh_token=ghrt_bench{token}")),
+                    "application/x-www-form-urlencoded",
+                )
+            })
+        };
+        warm_up(server.addr, &range(RUNS as u64)).await;
+        let mut rates = Vec::new();
+        for run in 0..RUNS as u64 {
+            let out = load::closed_loop(server.addr, 16, secs(self.seconds), range(run)).await;
+            check_all(&out, 200, "refresh grant")?;
+            rates.push(out.rate(200));
+        }
+        self.report
+            .add(Figure::runs("OpenID Connect refresh grants at saturation", "/s", rates));
         Ok(())
     }
 

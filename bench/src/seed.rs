@@ -102,4 +102,27 @@ impl Db {
         let _ = std::fs::remove_file(&file);
         result.map(|_| usts)
     }
+
+    /// `app` of `tenant` a confidential OpenID Connect client with `secret_hash`, and `count` offline grants of
+    /// its users (user0 to user999 in turn), each with one refresh token `ghrt_bench{i}` (i from 0).
+    pub fn refresh_grants(&self, tenant: &str, app: &str, secret_hash: &str, count: u32) -> Result<(), String> {
+        self.sql(&format!(
+            "INSERT INTO oidc_clients (tenant_id, app, client_name, redirect_uris, post_logout_redirect_uris, \
+               confidential, secret_hash, consent_required, creation_time, modified_time) \
+             SELECT id, '{app}', '{app}', '[\"https://bench.example/cb\"]', '[]', true, '{secret_hash}', false, \
+               now(), now() FROM tenants WHERE slug = '{tenant}';\n\
+             INSERT INTO oidc_grants (tenant_id, user_pk, app, scope, offline, sso_session_pk, sid, auth_time, \
+               auth_methods, remote_addr, user_agent, creation_time, last_used_time, expiration_time) \
+             SELECT u.tenant_id, u.id, '{app}', 'openid offline_access', true, NULL, 'bench-' || g, now(), 'pwd', \
+               '127.0.0.1', 'bench', now(), now(), now() + interval '30 days' \
+             FROM generate_series(0, {last}) g \
+             JOIN users u ON u.username = 'user' || (g % 1000) \
+             WHERE u.tenant_id = (SELECT id FROM tenants WHERE slug = '{tenant}');\n\
+             INSERT INTO oidc_refresh_tokens (tenant_id, grant_id, token_hash, creation_time) \
+             SELECT tenant_id, id, encode(sha256(('ghrt_bench' || substr(sid, 7))::bytea), 'hex'), now() \
+             FROM oidc_grants WHERE sid LIKE 'bench-%';",
+            last = count.saturating_sub(1)
+        ))
+        .map(drop)
+    }
 }

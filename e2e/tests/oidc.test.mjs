@@ -49,6 +49,7 @@ async function startRelyingParty() {
   const apps = new Map();
   const pending = new Map();
   const results = new Map();
+  const logoutTokens = [];
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, rp.base);
     const [, name, action] = url.pathname.split('/');
@@ -72,6 +73,14 @@ async function startRelyingParty() {
           nonce: flow.nonce,
         });
         res.writeHead(302, { location: to.href, 'set-cookie': `rp_${name}=${sid}; Path=/${name}; HttpOnly; SameSite=Lax` }).end();
+      } else if (action === 'backchannel' && req.method === 'POST') {
+        let body = '';
+        for await (const chunk of req) body += chunk;
+        logoutTokens.push({ app: name, token: new URLSearchParams(body).get('logout_token') });
+        res.writeHead(200).end();
+      } else if (action === 'bye') {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><title>${escape(app.title)}</title>
+<h1>Logged out of ${escape(app.title)}</h1><p id="state">${escape(url.searchParams.get('state') ?? '')}</p>`);
       } else if (action === 'cb') {
         const sid = cookie(req, `rp_${name}`);
         const flow = pending.get(sid);
@@ -102,6 +111,8 @@ async function startRelyingParty() {
   const rp = {
     base: `http://127.0.0.1:${server.address().port}`,
     results,
+    logoutTokens,
+    config: (name) => apps.get(name).config,
     /** Mounts an application at `/{name}/` with its client, found by discovery of `issuer`. */
     async mount(name, title, issuer, clientId, clientSecret) {
       const auth = clientSecret ? oidc.ClientSecretBasic(clientSecret) : oidc.None();
@@ -242,6 +253,140 @@ test('applications sign in through OpenID Connect: a login with 2FA, single sign
     assert.equal(denied.get('code'), null);
     assert.match(await second.textContent('body'), /relying party error: .*access_denied/);
     await other.close();
+    await context.close();
+  } finally {
+    await rp.close();
+  }
+});
+
+/** The claims of a JWT, read (their signature is the integration tests' to check). */
+function claimsOf(jwt) {
+  return JSON.parse(Buffer.from(jwt.split('.')[1], 'base64url').toString());
+}
+
+test('an application refreshes its tokens, is listed on the account page, and logs out through Gatehouse with a back-channel notice', async () => {
+  const slug = world.newTenant();
+  world.cli(['user', 'create', '--tenant', slug, '--username', 'nina', '--email', 'nina@example.com', '--password-stdin'], 'nina passphrase 1\n');
+  const rp = await startRelyingParty();
+  try {
+    const issuer = `${world.base}/t/${slug}`;
+    const boss = await api(slug, 'POST', '/login', { body: { username: 'boss', password: 'boss passphrase 1' } });
+    await api(slug, 'POST', '/apps', { ust: boss.ust, body: { name: 'notes' } });
+    const notes = await api(slug, 'PUT', '/apps/notes/client', {
+      ust: boss.ust,
+      body: {
+        client_name: 'The Notes',
+        redirect_uris: [`${rp.base}/notes/cb`],
+        post_logout_redirect_uris: [`${rp.base}/notes/bye`],
+        backchannel_logout_uri: `${rp.base}/notes/backchannel`,
+        confidential: true,
+      },
+    });
+    assert.equal(notes.backchannel_logout_uri, `${rp.base}/notes/backchannel`);
+    await rp.mount('notes', 'The Notes', issuer, notes.client_id, notes.client_secret);
+    const config = rp.config('notes');
+    assert.ok(config.serverMetadata().end_session_endpoint, 'discovery names the logout endpoint');
+
+    const context = await world.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    const complaints = [];
+    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') complaints.push(`${m.type()}: ${m.text()}`); });
+    page.on('pageerror', (e) => complaints.push(`pageerror: ${e.message}`));
+
+    await page.goto(`${rp.base}/notes/login`);
+    await page.getByLabel('Username').fill('nina');
+    await page.getByLabel('Password').fill('nina passphrase 1');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${rp.base}/notes/cb?**`);
+    const first = rp.results.get('notes');
+    assert.ok(first.tokens.refresh_token, 'a confidential client gets a refresh token');
+
+    // The refresh: new tokens, the old access token ends, the new one works; the refresh token rotates.
+    const refreshed = await oidc.refreshTokenGrant(config, first.tokens.refresh_token);
+    assert.notEqual(refreshed.refresh_token, first.tokens.refresh_token);
+    assert.equal(refreshed.claims().sub, first.claims.sub);
+    const me = (token) => fetch(`${issuer}/oidc/userinfo`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal((await me(first.tokens.access_token)).status, 401);
+    assert.equal((await me(refreshed.access_token)).status, 200);
+    await assert.rejects(oidc.refreshTokenGrant(config, first.tokens.refresh_token), /invalid_grant/, 'a used refresh token is refused');
+    assert.equal((await me(refreshed.access_token)).status, 401, 'and its reuse ended the family');
+
+    // Signed in again; the account page lists the application.
+    await page.goto(`${rp.base}/notes/login`);
+    await page.waitForURL(`${rp.base}/notes/cb?**`);
+    const second = rp.results.get('notes');
+    await page.goto(`${world.base}/t/${slug}/account`);
+    const apps = page.getByRole('region', { name: 'Applications you signed in to' });
+    await apps.getByRole('cell', { name: 'The Notes' }).waitFor();
+    await apps.getByRole('button', { name: 'End access of The Notes' }).waitFor();
+    await apps.scrollIntoViewIfNeeded();
+    await shot(page, 'account-applications');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, 'account-applications-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // The administrator sees who is signed in to the app.
+    const adminContext = await world.browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const admin = await adminContext.newPage();
+    await admin.goto(`${world.base}/t/${slug}/login`);
+    await admin.getByLabel('Username').fill('boss');
+    await admin.getByLabel('Password').fill('boss passphrase 1');
+    await admin.getByRole('button', { name: 'Log in' }).click();
+    await admin.waitForURL(`**/t/${slug}/**`);
+    await admin.goto(`${world.base}/t/${slug}/admin/settings`);
+    const section = admin.getByRole('region', { name: 'notes: OpenID Connect' });
+    await section.getByRole('button', { name: 'End the grant of nina' }).waitFor();
+    await section.scrollIntoViewIfNeeded();
+    await shot(admin, 'admin-app-grants');
+    await admin.setViewportSize({ width: 390, height: 844 });
+    await section.scrollIntoViewIfNeeded();
+    await shot(admin, 'admin-app-grants-phone');
+    await adminContext.close();
+
+    // RP-initiated logout with the ID token as hint: straight back to the application, with the state.
+    const bye = oidc.buildEndSessionUrl(config, {
+      id_token_hint: second.tokens.id_token,
+      post_logout_redirect_uri: `${rp.base}/notes/bye`,
+      state: 'see-you',
+    });
+    await page.goto(bye.href);
+    await page.waitForURL(`${rp.base}/notes/bye?**`);
+    assert.equal(await page.locator('#state').textContent(), 'see-you');
+    await page.goto(`${world.base}/t/${slug}/account`);
+    await page.waitForURL(`**/t/${slug}/login**`);
+    // The back channel hears of it: a logout token naming the session the application was given.
+    const sid = second.claims.sid;
+    const deadline = Date.now() + 20000;
+    while (!rp.logoutTokens.some((t) => claimsOf(t.token).sid === sid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const notice = rp.logoutTokens.find((t) => claimsOf(t.token).sid === sid);
+    assert.ok(notice, `a logout token for sid ${sid}: ${JSON.stringify(rp.logoutTokens.map((t) => claimsOf(t.token)))}`);
+    const lt = claimsOf(notice.token);
+    assert.equal(lt.sub, second.claims.sub);
+    assert.equal(lt.aud, 'notes');
+    assert.ok(lt.events['http://schemas.openid.net/event/backchannel-logout']);
+
+    // Without a hint, the person is asked; the answer leads back to the application (CSP form-action allows
+    // its origin).
+    await page.goto(`${rp.base}/notes/login`);
+    await page.getByLabel('Username').fill('nina');
+    await page.getByLabel('Password').fill('nina passphrase 1');
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.waitForURL(`${rp.base}/notes/cb?**`);
+    const ask = new URL(`${issuer}/oidc/logout`);
+    ask.searchParams.set('client_id', 'notes');
+    ask.searchParams.set('post_logout_redirect_uri', `${rp.base}/notes/bye`);
+    ask.searchParams.set('state', 'asked');
+    await page.goto(ask.href);
+    await page.getByRole('heading', { name: 'Log out?' }).waitFor();
+    await page.getByText('The Notes asks to end your session.').waitFor();
+    await shot(page, 'oidc-logout-confirm');
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, 'oidc-logout-confirm-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await page.waitForURL(`${rp.base}/notes/bye?**`);
+    assert.equal(await page.locator('#state').textContent(), 'asked');
+    assert.deepEqual(complaints, [], 'the browser reported nothing on the way');
     await context.close();
   } finally {
     await rp.close();

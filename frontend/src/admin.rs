@@ -828,6 +828,40 @@ mod tests {
     }
 
     #[test]
+    fn a_clients_grants_are_listed_with_an_end_button_each() {
+        let grant = GrantLine {
+            id: 42,
+            username: "<b>ann</b>".into(),
+            since: "2026-12-02 10:00".into(),
+            last_used: "2026-12-02 11:00".into(),
+            access: "None live".into(),
+            offline: true,
+            expires: "2027-01-01 10:00".into(),
+        };
+        let app = |grants: Vec<GrantLine>| AppLine {
+            name: "shop".into(),
+            flags: String::new(),
+            keys: vec![],
+            client: Some(ClientLine::default()),
+            form: ClientForm::default(),
+            grants,
+        };
+        let html = settings_page(&chrome(), vec![], vec![app(vec![grant])], None, None);
+        assert!(!html.contains("<b>ann"), "escaped");
+        assert!(
+            html.contains(r#"aria-label="End the grant of &lt;b&gt;ann&lt;/b&gt;""#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"action="/t/acme/admin/settings/apps/shop/client/grants/end""#),
+            "{html}"
+        );
+        assert!(html.contains(r#"name="grant" value="42""#) && html.contains("Offline"));
+        let html = settings_page(&chrome(), vec![], vec![app(vec![])], None, None);
+        assert!(html.contains("Nobody is signed in to this app."));
+    }
+
+    #[test]
     fn typed_client_settings_are_shown_back_escaped() {
         let typed = "https://a.example/cb?x=1&y=2\njavascript:x</textarea><script>alert(1)</script>";
         let app = AppLine {
@@ -841,6 +875,7 @@ mod tests {
                 error: Some(("redirect_uris".into(), "`javascript:x</textarea>`: no".into())),
                 ..ClientForm::default()
             },
+            grants: vec![],
         };
         let html = settings_page(&chrome(), vec![], vec![app], None, None);
         assert!(!html.contains("<script") && !html.contains("<b>") && !html.contains("x</textarea><"));

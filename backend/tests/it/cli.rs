@@ -745,3 +745,38 @@ async fn keys_rotate_explains_and_reseals(backend: Backend) {
     );
 }
 both!(keys_rotate_explains_and_reseals);
+
+/// `gatehouse oidc rotate-keys`: the next key of each algorithm a tenant signs with is published and signs later;
+/// an unknown tenant is one line on stderr.
+async fn oidc_rotate_keys_publishes_the_next_keys(backend: Backend) {
+    let cli = Cli::new(backend);
+    assert_eq!(cli.run(&["tenant", "create", "acme"], None).code, 0);
+    let sso = cli.sso().await;
+    let tenant = sso.resolve_tenant("acme").await.unwrap();
+    let before = sso.jwks(&tenant).await.unwrap()["keys"].as_array().unwrap().len();
+    assert_eq!(before, 3, "one key of each algorithm");
+    drop(sso);
+    let out = cli.run(&["oidc", "rotate-keys", "--tenant", "acme"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{}", out.stdout);
+    for alg in ["RS256", "ES256", "EdDSA"] {
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(&format!("tenant `acme`: {alg} key ")) && l.contains("signing from")),
+            "{}",
+            out.stdout
+        );
+    }
+    let sso = cli.sso().await;
+    let tenant = sso.resolve_tenant("acme").await.unwrap();
+    assert_eq!(sso.jwks(&tenant).await.unwrap()["keys"].as_array().unwrap().len(), 6);
+    drop(sso);
+    one_line_error(
+        &cli.run(&["oidc", "rotate-keys", "--tenant", "nosuch"], None),
+        3,
+        "no such tenant",
+    );
+}
+both!(oidc_rotate_keys_publishes_the_next_keys);

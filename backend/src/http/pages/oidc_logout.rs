@@ -127,7 +127,8 @@ async fn handle(sso: &Sso, w: &Web, pairs: Vec<(String, String)>, answered: Opti
             };
             w.page_with_form_action(
                 StatusCode::OK,
-                logout_confirm_page(&w.chrome(Some(&user)), view),
+                // No header with its own "Log out" (of Gatehouse alone): the question is the page.
+                logout_confirm_page(&w.chrome(None), view),
                 origin.as_deref(),
             )
         }
