@@ -194,7 +194,7 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
                 <thead><tr><th>"Application"</th><th>"Can see"</th><th>"Since"</th><th>"Last used"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-            <p class="muted">"Ending an application's access signs you out of it; it asks again the next time you use it."</p>
+            <p class="muted">"Ending an application's access signs you out of it and withdraws what you allowed it to see."</p>
         }
         .into_any()
     };

@@ -227,8 +227,11 @@ fn client_error(e: &OAuthError) -> HttpResponse {
     res
 }
 
+/// A form's parameters, each once.
+type Pairs = Vec<(String, String)>;
+
 /// A form-encoded request of an authenticated client: its parameters and how it authenticated.
-fn client_form(req: &HttpRequest, body: &[u8]) -> Result<(Vec<(String, String)>, Option<ClientAuth>), OAuthError> {
+fn client_form(req: &HttpRequest, body: &[u8]) -> Result<(Pairs, Option<ClientAuth>), OAuthError> {
     let form = req
         .headers()
         .get(header::CONTENT_TYPE)

@@ -16,8 +16,25 @@ use crate::store::{AnyConnection, StoreResult, TenantPk};
 use chrono::NaiveDateTime;
 use std::collections::BTreeSet;
 
+/// Rows are ended this many at a time: each batch's queries name its keys, and SQLite allows only so many
+/// parameters in one statement (an expiry sweep can find any number of sessions).
+const BATCH: usize = 500;
+
 /// Ends these sessions and what ends with them; returns how many of `rows` ended.
 pub fn end(conn: &mut AnyConnection, tenant: TenantPk, rows: &[SessionRow], now: NaiveDateTime) -> StoreResult<usize> {
+    let mut ended = 0;
+    for batch in rows.chunks(BATCH) {
+        ended += end_batch(conn, tenant, batch, now)?;
+    }
+    Ok(ended)
+}
+
+fn end_batch(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    rows: &[SessionRow],
+    now: NaiveDateTime,
+) -> StoreResult<usize> {
     if rows.is_empty() {
         return Ok(0);
     }
@@ -39,14 +56,18 @@ pub fn end(conn: &mut AnyConnection, tenant: TenantPk, rows: &[SessionRow], now:
 
 /// Ends grants (their app sessions go with them) and tells their clients; returns how many ended.
 pub fn end_grants(conn: &mut AnyConnection, tenant: TenantPk, ids: &[i64], now: NaiveDateTime) -> StoreResult<usize> {
-    let mut rows: Vec<GrantRow> = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(row) = oidc_grants::by_id(conn, tenant, *id)? {
-            rows.push(row);
+    let mut ended = 0;
+    for batch in ids.chunks(BATCH) {
+        let mut rows: Vec<GrantRow> = Vec::with_capacity(batch.len());
+        for id in batch {
+            if let Some(row) = oidc_grants::by_id(conn, tenant, *id)? {
+                rows.push(row);
+            }
         }
+        backchannel::enqueue_logouts(conn, tenant, &rows, now)?;
+        ended += oidc_grants::delete_ids(conn, tenant, batch)?;
     }
-    backchannel::enqueue_logouts(conn, tenant, &rows, now)?;
-    oidc_grants::delete_ids(conn, tenant, ids)
+    Ok(ended)
 }
 
 /// Ends every session and every grant of a user but the session `keep` (through which the user changed their
@@ -75,19 +96,25 @@ pub fn end_for_user(
 /// Returns how many sessions went.
 pub fn end_expired(conn: &mut AnyConnection, tenant: TenantPk, now: NaiveDateTime) -> StoreResult<usize> {
     let expired = sessions::expired(conn, tenant, now)?;
-    let browsers: Vec<i64> = expired
-        .iter()
-        .filter(|r| r.grant_id.is_none() && r.parent_id.is_none())
-        .map(|r| r.id)
-        .collect();
-    let grants: Vec<i64> = oidc_grants::online_of_sessions(conn, tenant, &browsers)?
-        .iter()
-        .map(|g| g.id)
-        .collect();
-    end_grants(conn, tenant, &grants, now)?;
+    let mut deleted = 0;
+    for batch in expired.chunks(BATCH) {
+        let browsers: Vec<i64> = batch
+            .iter()
+            .filter(|r| r.grant_id.is_none() && r.parent_id.is_none())
+            .map(|r| r.id)
+            .collect();
+        let grants: Vec<i64> = oidc_grants::online_of_sessions(conn, tenant, &browsers)?
+            .iter()
+            .map(|g| g.id)
+            .collect();
+        end_grants(conn, tenant, &grants, now)?;
+        let ids: Vec<i64> = batch.iter().map(|r| r.id).collect();
+        deleted += sessions::delete_ids(conn, tenant, &ids)?;
+    }
     // A family past its whole lifetime simply goes: its client knew when it would.
     let past = oidc_grants::expired(conn, tenant, now)?;
-    oidc_grants::delete_ids(conn, tenant, &past)?;
-    let ids: Vec<i64> = expired.iter().map(|r| r.id).collect();
-    sessions::delete_ids(conn, tenant, &ids)
+    for batch in past.chunks(BATCH) {
+        oidc_grants::delete_ids(conn, tenant, batch)?;
+    }
+    Ok(deleted)
 }

@@ -85,18 +85,16 @@ pub(crate) async fn sign_in(app: &TestApp, rp: &Rp, b: &mut Browser<'_>, scopes:
     token
 }
 
-async fn refresh(app: &TestApp, rp: &Rp, token: &str) -> Result<CoreTokenResponse, String> {
-    let _ = app;
+async fn refresh(rp: &Rp, token: &str) -> Result<CoreTokenResponse, String> {
     rp.exchange_refresh_token(&RefreshToken::new(token.to_owned()))
         .unwrap()
         .request_async(&http)
         .await
-        .map(|t| {
+        .inspect(|t| {
             remember_secret(t.access_token().secret());
             if let Some(r) = t.refresh_token() {
                 remember_secret(r.secret());
             }
-            t
         })
         .map_err(|e| format!("{e:?}"))
 }
@@ -325,7 +323,7 @@ async fn oidcc_refresh_token(backend: Backend) {
     assert!(r1.starts_with("ghrt_"));
 
     app.services.sso.clock.advance(TimeDelta::minutes(5));
-    let second = refresh(&app, &rp, &r1).await.expect("the refresh works");
+    let second = refresh(&rp, &r1).await.expect("the refresh works");
     let r2 = second.refresh_token().expect("a new refresh token").secret().clone();
     assert_ne!(r1, r2, "refresh tokens rotate");
     assert_eq!(
@@ -343,8 +341,27 @@ async fn oidcc_refresh_token(backend: Backend) {
     assert!(id["iat"].as_i64() > first_id["iat"].as_i64());
     assert_eq!(second.scopes().map(|s| s.len()), Some(2), "openid email");
 
-    // Another client cannot use it, and trying leaves it usable.
+    // Another client cannot use it, and trying leaves it usable; nor can the same client of another tenant.
     assert_eq!(refresh_error(&app, ("wiki", &wiki_secret), &r2).await, "invalid_grant");
+    app.services
+        .sso
+        .create_tenant("acme", Some("Acme"), gatehouse::sso::Actor::Anonymous, "cid")
+        .await
+        .unwrap();
+    let acme_shop = register(&app, "acme", "shop", true, false).await.unwrap();
+    let (status, body, _) = client_post(
+        &app,
+        "acme",
+        "token",
+        Some(("shop", &acme_shop)),
+        &[("grant_type", "refresh_token"), ("refresh_token", &r2)],
+    )
+    .await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (400, Some("invalid_grant")),
+        "another tenant's token"
+    );
     // A narrower scope may be asked for; a wider one may not.
     let (status, body, _) = client_post(
         &app,
@@ -408,9 +425,7 @@ async fn oidcc_refresh_token(backend: Backend) {
     // A grant without offline access ends with the browser's session: logging out ends its refresh token.
     let again = sign_in(&app, &rp, &mut b, &["email"]).await;
     let r = {
-        let t = refresh(&app, &rp, again.refresh_token().unwrap().secret())
-            .await
-            .unwrap();
+        let t = refresh(&rp, again.refresh_token().unwrap().secret()).await.unwrap();
         t.refresh_token().unwrap().secret().clone()
     };
     let account = b.get("/t/default/account").await;
@@ -422,7 +437,7 @@ async fn oidcc_refresh_token(backend: Backend) {
     let mut b = Browser::new(&app);
     let t = sign_in(&app, &rp, &mut b, &["email"]).await;
     app.services.sso.clock.advance(TimeDelta::minutes(50));
-    let t = refresh(&app, &rp, t.refresh_token().unwrap().secret()).await.unwrap();
+    let t = refresh(&rp, t.refresh_token().unwrap().secret()).await.unwrap();
     let left = t.expires_in().unwrap().as_secs();
     assert!(left <= 600, "{left} s: past the browser's session");
     app.services.sso.clock.advance(TimeDelta::minutes(11));
@@ -475,9 +490,7 @@ async fn refresh_tokens_follow_the_tenants_rules(backend: Backend) {
     // The offline grant outlives the browser's session.
     let account = b.get("/t/default/account").await;
     b.send("POST", "/t/default/logout", &[("csrf", &account.csrf())]).await;
-    let t = refresh(&app, &spa, &offline)
-        .await
-        .expect("offline survives the logout");
+    let t = refresh(&spa, &offline).await.expect("offline survives the logout");
     let offline = t.refresh_token().unwrap().secret().clone();
     assert_eq!(userinfo_status(&app, t.access_token().secret()).await, 200);
 
@@ -489,11 +502,8 @@ async fn refresh_tokens_follow_the_tenants_rules(backend: Backend) {
     let short = sign_in(&app, &spa, &mut b, &["offline_access"]).await;
     let short = short.refresh_token().unwrap().secret().clone();
     sso.clock.advance(TimeDelta::days(2) + TimeDelta::minutes(1));
-    assert!(
-        refresh(&app, &spa, &short).await.is_err(),
-        "past oidc.offline_lifetime_days"
-    );
-    let t = refresh(&app, &spa, &offline).await.expect("the 30-day grant lives on");
+    assert!(refresh(&spa, &short).await.is_err(), "past oidc.offline_lifetime_days");
+    let t = refresh(&spa, &offline).await.expect("the 30-day grant lives on");
     let offline = t.refresh_token().unwrap().secret().clone();
     let bad = sso
         .set_setting(&admin().await, "oidc", "offline_lifetime_days", Some(json!(0)))
@@ -503,10 +513,7 @@ async fn refresh_tokens_follow_the_tenants_rules(backend: Backend) {
     // An account change that ends sessions ends every family, offline ones too.
     let ann_ref = gatehouse::sso::UserRef::Username("ann".into());
     sso.lock_user(&admin().await, &ann_ref).await.unwrap();
-    assert!(
-        refresh(&app, &spa, &offline).await.is_err(),
-        "a lock ends the offline family"
-    );
+    assert!(refresh(&spa, &offline).await.is_err(), "a lock ends the offline family");
     sso.unlock_user(&admin().await, &ann_ref).await.unwrap();
     let mut b = Browser::new(&app);
     let t = sign_in(&app, &spa, &mut b, &["offline_access"]).await;
@@ -520,7 +527,7 @@ async fn refresh_tokens_follow_the_tenants_rules(backend: Backend) {
     )
     .await
     .unwrap();
-    assert!(refresh(&app, &spa, &offline).await.is_err(), "a new password ends it");
+    assert!(refresh(&spa, &offline).await.is_err(), "a new password ends it");
 }
 both!(refresh_tokens_follow_the_tenants_rules);
 
@@ -599,7 +606,7 @@ async fn oidcc_token_revocation(backend: Backend) {
     .await;
     assert_eq!(status, 200);
     assert_eq!(userinfo_status(&app, &access).await, 401);
-    let t = refresh(&app, &rp, &refresh_token)
+    let t = refresh(&rp, &refresh_token)
         .await
         .expect("the refresh token still works");
     let next = t.refresh_token().unwrap().secret().clone();

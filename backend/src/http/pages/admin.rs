@@ -36,6 +36,8 @@ const EDITABLE: &[&str] = &[
     "login.inform_if_not_approved",
     "apps.require_key",
     "totp.valid_window",
+    "oidc.refresh_for_confidential_clients",
+    "oidc.offline_lifetime_days",
 ];
 
 /// A signed-in administrator (the domain's capability), or the page to send the browser to instead.

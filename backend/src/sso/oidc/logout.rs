@@ -129,10 +129,20 @@ impl Sso {
     /// Ends the browser's session for an RP-initiated logout (audited with the client that asked); like every
     /// logout it cannot fail for the person.
     pub async fn rp_logout(&self, ctx: &Ctx, ust: &str, client_id: Option<&str>) {
+        let client = client_id.unwrap_or("-");
         if let Err(e) = self.logout(ctx, ust).await {
             tracing::warn!(error = %e, "logout failed");
+            self.metrics
+                .observe_oidc(ctx.tenant.slug.as_str(), "-", "logout", "server_error");
             return;
         }
+        // A client id is a label only once it names a client of the tenant.
+        let label = match self.known_client(ctx, client).await {
+            Ok(Some(_)) => client,
+            _ => "-",
+        };
+        self.metrics
+            .observe_oidc(ctx.tenant.slug.as_str(), label, "logout", "ok");
         let (pk, c) = (ctx.tenant.pk, ctx.clone());
         let extra = serde_json::json!({"client_id": client_id}).to_string();
         let logged = self
