@@ -105,6 +105,14 @@ async fn run() -> Result<(), String> {
         bench.enumeration().await?;
         return bench.finish(&root);
     }
+    // GATEHOUSE_BENCH_ONLY=refresh measures the OpenID Connect refresh grant alone.
+    if std::env::var("GATEHOUSE_BENCH_ONLY").as_deref() == Ok("refresh") {
+        bench.seed_main()?;
+        let server = bench.start("fair")?;
+        bench.refresh(&server).await?;
+        drop(server);
+        return bench.finish(&root);
+    }
     let raw = bench.hashing_limit()?;
     let server = bench.start("fair")?;
     tokio::time::sleep(Duration::from_secs(2)).await;
