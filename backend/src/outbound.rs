@@ -36,14 +36,35 @@ pub fn is_public(ip: IpAddr) -> bool {
             if let Some(v4) = v6.to_ipv4_mapped() {
                 return is_public(IpAddr::V4(v4));
             }
-            let first = v6.segments()[0];
-            !(v6.is_loopback()
-                || v6.is_unspecified()
-                || v6.is_multicast()
+            let seg = v6.segments();
+            if v6.is_loopback() || v6.is_unspecified() {
+                return false;
+            }
+            // IPv4-compatible (::a.b.c.d, deprecated) and 6to4 (2002:aabb:ccdd::/48) carry an IPv4 address.
+            if seg[..6].iter().all(|s| *s == 0) {
+                return is_public(IpAddr::V4(std::net::Ipv4Addr::new(
+                    (seg[6] >> 8) as u8,
+                    seg[6] as u8,
+                    (seg[7] >> 8) as u8,
+                    seg[7] as u8,
+                )));
+            }
+            if seg[0] == 0x2002 {
+                return is_public(IpAddr::V4(std::net::Ipv4Addr::new(
+                    (seg[1] >> 8) as u8,
+                    seg[1] as u8,
+                    (seg[2] >> 8) as u8,
+                    seg[2] as u8,
+                )));
+            }
+            let first = seg[0];
+            !(v6.is_multicast()
                 || (first & 0xfe00) == 0xfc00 // unique local
                 || (first & 0xffc0) == 0xfe80 // link-local
-                || (first == 0x2001 && v6.segments()[1] == 0x0db8) // documentation
-                || (first == 0x64 && v6.segments()[1] == 0xff9b)) // NAT64 reaches IPv4 of any kind
+                || (first & 0xffc0) == 0xfec0 // site-local (deprecated)
+                || (first == 0x2001 && seg[1] == 0x0db8) // documentation
+                || (first == 0x2001 && seg[1] == 0) // Teredo: an IPv4 address behind it
+                || (first == 0x64 && seg[1] == 0xff9b)) // NAT64 reaches IPv4 of any kind
         }
     }
 }
@@ -133,7 +154,13 @@ mod tests {
 
     #[test]
     fn only_globally_routable_addresses_are_public() {
-        for public in ["93.184.216.34", "8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"] {
+        for public in [
+            "93.184.216.34",
+            "8.8.8.8",
+            "2606:4700::1111",
+            "::ffff:8.8.8.8",
+            "2002:808:808::1",
+        ] {
             assert!(is_public(public.parse().unwrap()), "{public}");
         }
         for internal in [
@@ -153,6 +180,12 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "64:ff9b::7f00:1",
+            "::127.0.0.1",
+            "::10.0.0.1",
+            "2002:7f00:1::1",
+            "2002:a9fe:a9fe::1",
+            "fec0::1",
+            "2001:0:4136:e378::1",
         ] {
             assert!(!is_public(internal.parse().unwrap()), "{internal}");
         }

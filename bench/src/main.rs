@@ -107,8 +107,9 @@ async fn run() -> Result<(), String> {
     }
     // GATEHOUSE_BENCH_ONLY=refresh measures the OpenID Connect refresh grant alone.
     if std::env::var("GATEHOUSE_BENCH_ONLY").as_deref() == Ok("refresh") {
-        bench.seed_main()?;
         let server = bench.start("fair")?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        bench.seed_main()?;
         bench.refresh(&server).await?;
         drop(server);
         return bench.finish(&root);

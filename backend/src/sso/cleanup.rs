@@ -2,7 +2,7 @@
 //! every read already; this only reclaims the space, every `cleanup.interval_seconds`.
 
 use super::{Sso, SsoResult};
-use crate::store::{attrs, email_tokens, login_continuations, oidc, password_resets, request_counters};
+use crate::store::{attrs, email_tokens, login_continuations, oidc, oidc_grants, password_resets, request_counters};
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -35,6 +35,8 @@ impl Sso {
             .tenant(tenant, move |conn| {
                 let sessions = super::session_end::end_expired(conn, tenant, now)?;
                 oidc::delete_unpublished_keys(conn, tenant, now)?;
+                // A used refresh token is kept a week, so a replay within it ends its family.
+                oidc_grants::delete_used_refresh_before(conn, tenant, now - chrono::TimeDelta::days(7))?;
                 let attrs = attrs::delete_expired(conn, tenant, now)?;
                 let tokens = email_tokens::delete_expired(conn, tenant, now)?
                     + password_resets::delete_expired(conn, tenant, now)?

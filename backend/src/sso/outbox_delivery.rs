@@ -4,6 +4,7 @@
 
 use super::oidc::backchannel;
 use super::{Ctx, Sso, SsoError, SsoResult, Tenant};
+use crate::store::TenantPk;
 use crate::store::outbox::{self, OutboxRow};
 use chrono::TimeDelta;
 use std::time::Duration;
@@ -15,6 +16,9 @@ pub struct Delivered {
     pub retried: usize,
     pub failed: usize,
 }
+
+/// Back-channel notices of one tenant sent at once.
+const BACKCHANNEL_AT_ONCE: usize = 16;
 
 /// Waits between attempts: 5 s, doubling, at most an hour.
 fn backoff(attempts: i32) -> TimeDelta {
@@ -47,13 +51,18 @@ impl Sso {
     }
 
     async fn deliver_due_of(&self, of: &Tenant, done: &mut Delivered) -> SsoResult<()> {
+        use futures_util::StreamExt;
         let (tenant, now) = (of.pk, self.clock.now());
         let due = self
             .store
             .tenant(tenant, move |conn| outbox::due(conn, tenant, now, 100))
             .await?;
-        for row in due {
-            let (row, result, max_attempts) = if row.kind == backchannel::KIND {
+        let (notices, mail): (Vec<OutboxRow>, Vec<OutboxRow>) =
+            due.into_iter().partition(|row| row.kind == backchannel::KIND);
+        // Back-channel notices go out side by side, so a client that is slow to answer (each waits at most
+        // `oidc.request_timeout_ms`) holds up neither the others nor the mail.
+        let sent: Vec<(OutboxRow, Result<(), crate::mail::SendFailure>)> = futures_util::stream::iter(notices)
+            .map(|row| async move {
                 let result = self
                     .send_backchannel_logout(of, &row)
                     .await
@@ -61,42 +70,62 @@ impl Sso {
                         message: e.message,
                         permanent: e.permanent,
                     });
-                (row, result, self.config.oidc.backchannel_max_attempts)
-            } else {
-                let mailer = std::sync::Arc::clone(&self.mailer);
-                let from = self.config.mail.from.clone();
-                let (row, result) = tokio::task::spawn_blocking(move || {
-                    let result = mailer.send(&from, &row);
-                    (row, result)
-                })
-                .await
-                .map_err(|e| SsoError::Internal(format!("mail task: {e}")))?;
-                (row, result, self.config.mail.max_attempts)
-            };
-            let now = self.clock.now();
-            let max = i32::try_from(max_attempts.max(1)).unwrap_or(i32::MAX);
-            match result {
-                Ok(()) => {
-                    self.store
-                        .tenant(tenant, move |conn| outbox::mark_sent(conn, row.id, now))
-                        .await?;
-                    done.sent += 1;
-                }
-                Err(failure) => {
-                    let give_up = failure.permanent || row.attempts + 1 >= max;
-                    tracing::warn!(message_id = row.id, kind = %row.kind, attempts = row.attempts + 1, permanent = give_up, error = %failure.message, "message not delivered");
-                    let next = now + backoff(row.attempts);
-                    let failed = give_up.then_some(now);
-                    self.store
-                        .tenant(tenant, move |conn| {
-                            outbox::mark_attempt_failed(conn, row.id, &failure.message, next, failed)
-                        })
-                        .await?;
-                    if give_up {
-                        done.failed += 1;
-                    } else {
-                        done.retried += 1;
-                    }
+                (row, result)
+            })
+            .buffer_unordered(BACKCHANNEL_AT_ONCE)
+            .collect()
+            .await;
+        for (row, result) in sent {
+            self.record(tenant, row, result, self.config.oidc.backchannel_max_attempts, done)
+                .await?;
+        }
+        for row in mail {
+            let mailer = std::sync::Arc::clone(&self.mailer);
+            let from = self.config.mail.from.clone();
+            let (row, result) = tokio::task::spawn_blocking(move || {
+                let result = mailer.send(&from, &row);
+                (row, result)
+            })
+            .await
+            .map_err(|e| SsoError::Internal(format!("mail task: {e}")))?;
+            self.record(tenant, row, result, self.config.mail.max_attempts, done)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Records an attempt: sent, to be retried with backoff, or given up (permanent, or out of attempts).
+    async fn record(
+        &self,
+        tenant: TenantPk,
+        row: OutboxRow,
+        result: Result<(), crate::mail::SendFailure>,
+        max_attempts: u32,
+        done: &mut Delivered,
+    ) -> SsoResult<()> {
+        let now = self.clock.now();
+        let max = i32::try_from(max_attempts.max(1)).unwrap_or(i32::MAX);
+        match result {
+            Ok(()) => {
+                self.store
+                    .tenant(tenant, move |conn| outbox::mark_sent(conn, row.id, now))
+                    .await?;
+                done.sent += 1;
+            }
+            Err(failure) => {
+                let give_up = failure.permanent || row.attempts + 1 >= max;
+                tracing::warn!(message_id = row.id, kind = %row.kind, attempts = row.attempts + 1, permanent = give_up, error = %failure.message, "message not delivered");
+                let next = now + backoff(row.attempts);
+                let failed = give_up.then_some(now);
+                self.store
+                    .tenant(tenant, move |conn| {
+                        outbox::mark_attempt_failed(conn, row.id, &failure.message, next, failed)
+                    })
+                    .await?;
+                if give_up {
+                    done.failed += 1;
+                } else {
+                    done.retried += 1;
                 }
             }
         }

@@ -127,6 +127,7 @@ impl Sso {
             return Err(no_such_session());
         }
         let (pk, id, parent, now) = (ctx.tenant.pk, current.session.pk, current.session.parent_pk, ctx.now);
+        let grant = current.session.grant_pk;
         let acting = current.acting(ctx);
         let target = current.user.user_id.clone();
         self.store
@@ -135,6 +136,14 @@ impl Sso {
                 let expiration = match parent {
                     Some(parent) => match sessions::expiration_of(conn, pk, parent)? {
                         Some(until) if until > now => expiration.min(until),
+                        _ => return Err(no_such_session()),
+                    },
+                    None => expiration,
+                };
+                // Nor past its grant's lifetime (an offline grant's app session has no browser session above it).
+                let expiration = match grant {
+                    Some(g) => match crate::store::oidc_grants::by_id(conn, pk, g)? {
+                        Some(grant) if grant.expiration_time > now => expiration.min(grant.expiration_time),
                         _ => return Err(no_such_session()),
                     },
                     None => expiration,

@@ -76,15 +76,37 @@ pub fn of_user(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64) -> Stor
         .load(conn)?)
 }
 
-/// Every grant of an app, newest first, with its user's id and username.
-pub fn of_app(conn: &mut AnyConnection, tenant: TenantPk, app: &str) -> StoreResult<Vec<(GrantRow, String, String)>> {
+/// The live grants of an app, newest first, at most `limit`, with their users' ids and usernames.
+pub fn of_app(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    app: &str,
+    now: NaiveDateTime,
+    limit: i64,
+) -> StoreResult<Vec<(GrantRow, String, String)>> {
     Ok(oidc_grants::table
         .inner_join(users::table)
         .filter(oidc_grants::tenant_id.eq(tenant))
         .filter(oidc_grants::app.eq(app))
+        .filter(oidc_grants::expiration_time.gt(now))
         .order(oidc_grants::id.desc())
+        .limit(limit)
         .select((GrantRow::as_select(), users::user_id, users::username))
         .load(conn)?)
+}
+
+/// Forgets used refresh tokens older than `before` (a replay of one is then simply unknown).
+pub fn delete_used_refresh_before(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    before: NaiveDateTime,
+) -> StoreResult<usize> {
+    Ok(diesel::delete(
+        oidc_refresh_tokens::table
+            .filter(oidc_refresh_tokens::tenant_id.eq(tenant))
+            .filter(oidc_refresh_tokens::used_time.lt(before)),
+    )
+    .execute(conn)?)
 }
 
 /// The grants of an app that are not offline, made from this browser session (a new exchange replaces them).

@@ -115,6 +115,21 @@ pub fn by_hash(conn: &mut AnyConnection, tenant: TenantPk, secret_hash: &str) ->
         .optional()?)
 }
 
+/// The live app sessions of these grants: each one's grant and expiry.
+pub fn live_of_grants(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    grants: &[i64],
+    now: NaiveDateTime,
+) -> StoreResult<Vec<(Option<i64>, NaiveDateTime)>> {
+    Ok(sessions::table
+        .filter(sessions::tenant_id.eq(tenant))
+        .filter(sessions::grant_id.eq_any(grants))
+        .filter(sessions::expiration_time.gt(now))
+        .select((sessions::grant_id, sessions::expiration_time))
+        .load(conn)?)
+}
+
 /// Deletes the app sessions of a grant (a refresh replaces them).
 pub fn delete_of_grant(conn: &mut AnyConnection, tenant: TenantPk, grant: i64) -> StoreResult<usize> {
     Ok(diesel::delete(

@@ -492,6 +492,21 @@ async fn refresh_tokens_follow_the_tenants_rules(backend: Backend) {
     b.send("POST", "/t/default/logout", &[("csrf", &account.csrf())]).await;
     let t = refresh(&spa, &offline).await.expect("offline survives the logout");
     let offline = t.refresh_token().unwrap().secret().clone();
+    // "End all other sessions" ends browser sessions, not applications (they have "End access").
+    let mut other = Browser::new(&app);
+    other.login("ann", "ann's passphrase").await;
+    let account = other.get("/t/default/account").await;
+    other
+        .send(
+            "POST",
+            "/t/default/account/sessions/end-others",
+            &[("csrf", &account.csrf())],
+        )
+        .await;
+    let t = refresh(&spa, &offline)
+        .await
+        .expect("the offline grant is no other session");
+    let offline = t.refresh_token().unwrap().secret().clone();
     assert_eq!(userinfo_status(&app, t.access_token().secret()).await, 200);
 
     // ... but not its lifetime.
@@ -859,3 +874,51 @@ async fn oidcc_signing_keys_and_rotation(backend: Backend) {
     assert_eq!(last.len(), 3);
 }
 both!(oidcc_signing_keys_and_rotation);
+
+/// A code replayed after its grant has ended, and another grant has been made, ends nothing else: the code
+/// names only what it issued (on SQLite a freed key could come back).
+async fn a_replayed_code_ends_only_what_it_issued(backend: Backend) {
+    let app = provider(backend).await;
+    ann(&app).await;
+    user(&app, "bob", |_| {}).await;
+    let secret = register(&app, "default", "shop", true, false).await.unwrap();
+    let rp = relying_party(&app, "default", "shop", Some(secret.clone())).await;
+    let mut b = Browser::new(&app);
+    let started = start_with(&rp, &["email"]);
+    let j = follow(&mut b, &started.url, Some(("ann", "ann's passphrase")), None).await;
+    let code = param(&j.back, "code").unwrap();
+    let verifier = started.verifier.secret().clone();
+    let form = [
+        ("grant_type", "authorization_code"),
+        ("code", code.as_str()),
+        ("redirect_uri", CB),
+        ("code_verifier", verifier.as_str()),
+    ];
+    let (status, body, _) = client_post(&app, "default", "token", Some(("shop", &secret)), &form).await;
+    assert_eq!(status, 200, "{body}");
+    remember_secret(body["access_token"].as_str().unwrap());
+    remember_secret(body["refresh_token"].as_str().unwrap());
+    // ann's grant ends (she revokes it), then bob signs in: his grant may take the freed key.
+    let (status, _, _) = client_post(
+        &app,
+        "default",
+        "revoke",
+        Some(("shop", &secret)),
+        &[("token", body["refresh_token"].as_str().unwrap())],
+    )
+    .await;
+    assert_eq!(status, 200);
+    let mut bob = Browser::new(&app);
+    let started = start_with(&rp, &["email"]);
+    let j = follow(&mut bob, &started.url, Some(("bob", "bob's passphrase")), None).await;
+    let (bobs, _) = exchange(&app, &rp, started, &j).await;
+    let (status, replay, _) = client_post(&app, "default", "token", Some(("shop", &secret)), &form).await;
+    assert_eq!((status, replay["error"].as_str()), (400, Some("invalid_grant")));
+    assert_eq!(
+        userinfo_status(&app, bobs.access_token().secret()).await,
+        200,
+        "bob's grant is untouched"
+    );
+    assert!(refresh(&rp, bobs.refresh_token().unwrap().secret()).await.is_ok());
+}
+both!(a_replayed_code_ends_only_what_it_issued);

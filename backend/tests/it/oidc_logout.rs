@@ -154,6 +154,32 @@ async fn oidcc_rp_initiated_logout(backend: Backend) {
     assert!(!signed_in(&mut b).await);
     assert_eq!(crate::oidc::userinfo_status(&app, t.access_token().secret()).await, 401);
     assert!(audit_ops(&app, "default").await.iter().any(|op| op == "oidc.logout"));
+
+    // By a form post from the relying party's site: the browser sends no SameSite=Lax cookie with it, so the
+    // request comes back as a top-level GET (which carries the cookie) instead of looking logged out.
+    let mut b = Browser::new(&app);
+    let t = sign_in(&app, &rp, &mut b, &["email"]).await;
+    let hint = t.id_token().unwrap().to_string();
+    // The relying party's page posts without the browser's cookies (a browser of its own, here).
+    let mut cross_site = Browser::new(&app);
+    let res = cross_site
+        .send(
+            "POST",
+            "/t/default/oidc/logout",
+            &[
+                ("id_token_hint", hint.as_str()),
+                ("post_logout_redirect_uri", BYE),
+                ("state", "p"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303);
+    let again = res.location.unwrap();
+    assert!(again.starts_with("/t/default/oidc/logout?id_token_hint="), "{again}");
+    assert!(signed_in(&mut b).await, "the post alone ended nothing");
+    let page = b.get(&again).await;
+    assert_eq!(page.location.as_deref(), Some(format!("{BYE}?state=p").as_str()));
+    assert!(!signed_in(&mut b).await);
 }
 both!(oidcc_rp_initiated_logout);
 

@@ -5,7 +5,8 @@
 -- back-channel logout URI and the algorithm of their ID tokens; signing keys gain an algorithm, a time from
 -- which they sign (a rotated-in key is published first) and a time after which they are no longer published.
 CREATE TABLE oidc_grants (
-    id INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: a key is never given again, so nothing that names an ended grant can reach a new one.
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id BIGINT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     user_pk BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     app TEXT NOT NULL,
@@ -26,7 +27,7 @@ CREATE INDEX oidc_grants_app_idx ON oidc_grants (tenant_id, app);
 CREATE INDEX oidc_grants_sso_idx ON oidc_grants (tenant_id, sso_session_pk);
 
 CREATE TABLE oidc_refresh_tokens (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id BIGINT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     grant_id BIGINT NOT NULL REFERENCES oidc_grants (id) ON DELETE CASCADE,
     token_hash TEXT NOT NULL UNIQUE,

@@ -342,8 +342,9 @@ pub async fn end_others(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfOnly>) 
         Err(res) => return res,
     };
     let ctx = current.acting(&w.ctx);
+    // The browser sessions listed as "Your sessions"; applications have their own "End access".
     for s in sso.list_sessions(&ctx, &current, None).await.unwrap_or_default() {
-        if s.pk() != current.session().pk() {
+        if s.pk() != current.session().pk() && s.grant_pk().is_none() {
             let _ = sso.end_session(&ctx, &current, &s.session_id).await;
         }
     }

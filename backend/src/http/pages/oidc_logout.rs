@@ -48,8 +48,14 @@ fn refused(w: &Web, words: String) -> HttpResponse {
     )
 }
 
-/// After the session has ended (or there was none): back to the application, or a page saying so.
-fn done(w: &Web, plan: &LogoutPlan) -> HttpResponse {
+/// After the session has ended (`ended`), or when there was none: back to the application, or a page saying
+/// which.
+fn done(w: &Web, plan: &LogoutPlan, ended: bool) -> HttpResponse {
+    let said = if ended {
+        "Your session has ended."
+    } else {
+        "You were not logged in."
+    };
     let mut res = match &plan.redirect {
         Some(to) => HttpResponse::Found()
             .insert_header((header::LOCATION, to.as_str()))
@@ -60,7 +66,7 @@ fn done(w: &Web, plan: &LogoutPlan) -> HttpResponse {
             gatehouse_frontend::message_page(
                 &w.chrome(None),
                 "You are logged out",
-                Flash::Success("Your session has ended.".into()),
+                Flash::Success(said.into()),
                 Some((format!("{}/login", w.base()), "Log in again".into())),
             ),
         ),
@@ -91,7 +97,7 @@ async fn handle(sso: &Sso, w: &Web, pairs: Vec<(String, String)>, answered: Opti
     };
     let Some(current) = current else {
         // Nothing to end: the browser is logged out already.
-        return done(w, &plan);
+        return done(w, &plan, false);
     };
     match answered {
         Some("stay") => w.redirect(&format!("{}/account", w.base())),
@@ -102,7 +108,7 @@ async fn handle(sso: &Sso, w: &Web, pairs: Vec<(String, String)>, answered: Opti
                 request.client_id.as_deref(),
             )
             .await;
-            done(w, &plan)
+            done(w, &plan, true)
         }
         None if plan.confirmed => {
             sso.rp_logout(
@@ -111,7 +117,7 @@ async fn handle(sso: &Sso, w: &Web, pairs: Vec<(String, String)>, answered: Opti
                 request.client_id.as_deref(),
             )
             .await;
-            done(w, &plan)
+            done(w, &plan, true)
         }
         None => {
             let origin = plan.redirect.as_deref().and_then(Client::redirect_origin);
@@ -147,6 +153,17 @@ pub async fn logout(sso: web::Data<Sso>, w: Web, req: HttpRequest) -> HttpRespon
 /// answer to the question (with the page's form token).
 pub async fn logout_post(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> HttpResponse {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
+    if w.ust.is_none() {
+        // A relying party's cross-site form post carries no session cookie (it is SameSite=Lax), which would
+        // make a signed-in browser look logged out: the same request as a top-level GET carries it.
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs.iter().filter(|(k, _)| PARAMETERS.contains(&k.as_str())))
+            .finish();
+        return HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, format!("{}/oidc/logout?{query}", w.base())))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish();
+    }
     let decision = pairs.iter().find(|(k, _)| k == "decision").map(|(_, v)| v.clone());
     let csrf = pairs.iter().find(|(k, _)| k == "csrf").map(|(_, v)| v.clone());
     let answered = match (&decision, &csrf) {

@@ -30,44 +30,47 @@ pub struct GrantView {
     pub user_agent: String,
 }
 
+/// The most grants an app's list shows.
+pub const GRANTS_LISTED: i64 = 200;
+
 fn no_such_grant() -> SsoError {
     SsoError::refused(Kind::NotFound, SubStatus::SessionNoSuchSession)
 }
 
 impl Sso {
-    /// The live grants of an app, newest first.
+    /// The live grants of an app, newest first (the most recent [`GRANTS_LISTED`]).
     pub async fn app_grants(&self, admin: &Admin, app: &str) -> SsoResult<Vec<GrantView>> {
         let ctx = admin.ctx();
         let (pk, now, app) = (ctx.tenant.pk, ctx.now, app.to_owned());
         Ok(self
             .store
             .tenant_read(pk, move |conn| {
-                let mut out = Vec::new();
-                for (g, user_id, username) in oidc_grants::of_app(conn, pk, &app)? {
-                    if g.expiration_time <= now {
-                        continue;
-                    }
-                    let access_until = sessions::live_for_user(conn, pk, g.user_pk, now)?
-                        .iter()
-                        .filter(|s| s.grant_id == Some(g.id))
-                        .map(|s| s.expiration_time)
-                        .max();
-                    out.push(GrantView {
-                        id: g.id,
-                        app: g.app,
-                        user_id,
-                        username,
-                        scope: g.scope,
-                        offline: g.offline,
-                        creation_time: g.creation_time,
-                        last_used_time: g.last_used_time,
-                        expiration_time: g.expiration_time,
-                        access_until,
-                        remote_addr: g.remote_addr,
-                        user_agent: g.user_agent,
-                    });
-                }
-                Ok::<_, crate::store::StoreError>(out)
+                let grants = oidc_grants::of_app(conn, pk, &app, now, GRANTS_LISTED)?;
+                let ids: Vec<i64> = grants.iter().map(|(g, _, _)| g.id).collect();
+                let live = sessions::live_of_grants(conn, pk, &ids, now)?;
+                Ok::<_, crate::store::StoreError>(
+                    grants
+                        .into_iter()
+                        .map(|(g, user_id, username)| GrantView {
+                            access_until: live
+                                .iter()
+                                .filter(|(id, _)| *id == Some(g.id))
+                                .map(|(_, until)| *until)
+                                .max(),
+                            id: g.id,
+                            app: g.app,
+                            user_id,
+                            username,
+                            scope: g.scope,
+                            offline: g.offline,
+                            creation_time: g.creation_time,
+                            last_used_time: g.last_used_time,
+                            expiration_time: g.expiration_time,
+                            remote_addr: g.remote_addr,
+                            user_agent: g.user_agent,
+                        })
+                        .collect(),
+                )
             })
             .await?)
     }

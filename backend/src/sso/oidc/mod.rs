@@ -62,6 +62,8 @@ impl From<super::SsoError> for OAuthError {
     fn from(e: super::SsoError) -> OAuthError {
         if let super::SsoError::Refused { code, .. } = &e {
             OAuthError::new("invalid_request", code.meaning())
+        } else if let super::SsoError::Invalid { key, message } = &e {
+            OAuthError::new("invalid_request", format!("{key}: {message}"))
         } else if e.is_unavailable() {
             OAuthError::new(
                 "temporarily_unavailable",

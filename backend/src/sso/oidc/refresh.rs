@@ -53,9 +53,38 @@ fn narrowed(granted: &str, asked: Option<&str>) -> Result<String, OAuthError> {
             scope.push(s);
         }
     }
+    if !scope.contains(&"openid") {
+        return Err(OAuthError::new("invalid_scope", "a narrower scope keeps `openid`"));
+    }
     // In the order discovery lists them, as a code's scope is.
     scope.sort_by_key(|s| SCOPES.iter().position(|k| k == s));
     Ok(scope.join(" "))
+}
+
+/// The user of a grant, when the account may still use it: every login rule that can change after the grant
+/// (lock, approval, password expiry, allow-list held against the grant's browser address, a super-user's second
+/// factor).
+pub(super) fn account_of(
+    conn: &mut crate::store::AnyConnection,
+    keyring: &crate::crypto::keyring::Keyring,
+    policy: &crate::config::TenantPolicy,
+    grant: &GrantRow,
+    base_ctx: &Ctx,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<User>, SsoError> {
+    let Some(row) = users::by_pk(conn, grant.tenant_id, grant.user_pk)? else {
+        return Ok(None);
+    };
+    let user = row.to_user(keyring)?;
+    let list = address_lists::get(conn, grant.tenant_id, user.pk())?.map(StringList);
+    let user_ctx = Ctx {
+        remote_addr: Some(grant.remote_addr.clone()).filter(|a| !a.is_empty()),
+        ..base_ctx.clone()
+    };
+    let ok = account_state::check_user(policy, &user, list.as_ref(), &user_ctx, now, ExpiryCheck::Enforce)
+        .and_then(|()| account_state::super_user_second_factor(policy, &user, &user_ctx))
+        .is_ok();
+    Ok(ok.then_some(user))
 }
 
 impl Sso {
@@ -76,6 +105,7 @@ impl Sso {
             .signing_key_for(&ctx.tenant, client.client.settings.id_token_alg)
             .await?;
         let (pk, now, hash) = (ctx.tenant.pk, ctx.now, sha256_hex(&token));
+        let online_refresh = client.client.settings.confidential && policy.oidc.refresh_for_confidential_clients;
         let (keyring, app) = (self.keyring.clone(), client.client.client_id.clone());
         let asked = request.scope.clone();
         let sliding = super::super::clock::minutes_after(
@@ -121,6 +151,11 @@ impl Sso {
                     session_end::end_grants(conn, pk, &[grant.id], now)?;
                     return refused("the grant has expired");
                 }
+                // A grant that is not offline has a refresh token only while its client may have one.
+                if !grant.offline && !online_refresh {
+                    session_end::end_grants(conn, pk, &[grant.id], now)?;
+                    return refused("this client may no longer refresh without offline access");
+                }
                 let scope = match narrowed(&grant.scope, asked.as_deref()) {
                     Ok(scope) => scope,
                     Err(e) => return Ok(Refreshed::Refused(e)),
@@ -138,21 +173,13 @@ impl Sso {
                     };
                     expiration = expiration.min(sso.expiration_time);
                 }
-                let Some(user_row) = users::by_pk(conn, pk, grant.user_pk)? else {
-                    return refused("the refresh token is not valid");
+                let Some(user) = account_of(conn, &keyring, &policy, &grant, &base_ctx, now)? else {
+                    return refused("the account may not log in now");
                 };
-                let user = user_row.to_user(&keyring)?;
-                let list = address_lists::get(conn, pk, user.pk())?.map(StringList);
                 let user_ctx = Ctx {
                     remote_addr: Some(grant.remote_addr.clone()).filter(|a| !a.is_empty()),
                     ..base_ctx.clone()
                 };
-                if account_state::check_user(&policy, &user, list.as_ref(), &user_ctx, now, ExpiryCheck::Enforce)
-                    .and_then(|()| account_state::super_user_second_factor(&policy, &user, &user_ctx))
-                    .is_err()
-                {
-                    return refused("the account may not log in now");
-                }
                 // Used up now; a concurrent refresh that used it first makes this one a replay.
                 if !oidc_grants::mark_refresh_used(conn, pk, &hash, now)? {
                     return reused(conn);

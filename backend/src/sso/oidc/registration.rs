@@ -59,6 +59,11 @@ fn read_metadata(metadata: &Value) -> Result<Metadata, OAuthError> {
         }
     };
     let grant_types = strings(metadata, "grant_types")?.unwrap_or_else(|| vec!["authorization_code".into()]);
+    if !grant_types.iter().any(|g| g == "authorization_code") {
+        return Err(metadata_error(
+            "`grant_types` must include `authorization_code`: a client signs its users in with a code",
+        ));
+    }
     if let Some(g) = grant_types
         .iter()
         .find(|g| !matches!(g.as_str(), "authorization_code" | "refresh_token"))
@@ -144,27 +149,37 @@ impl Sso {
         };
         let m = read_metadata(metadata)?;
         let client_id = format!("client-{}", hex::encode(rand::random::<[u8; 8]>()));
-        self.put_app(&admin, &client_id, true, false, false).await?;
-        let tenant = self.resolve_tenant(ctx.tenant.slug.as_str()).await?;
-        let admin = admin.refreshed(tenant)?;
-        let (client, secret) = match self.put_client(&admin, &client_id, m.settings.clone()).await {
+        let as_metadata = |e: SsoError| match e {
+            SsoError::Invalid { message, .. } => metadata_error(message),
+            other => OAuthError::from(other),
+        };
+        self.put_app(&admin, &client_id, true, false, false)
+            .await
+            .map_err(as_metadata)?;
+        // From here on, a failure takes the app away again: nothing is left half made.
+        let made = async {
+            let tenant = self.resolve_tenant(ctx.tenant.slug.as_str()).await?;
+            let admin = admin.refreshed(tenant)?;
+            let (client, secret) = self.put_client(&admin, &client_id, m.settings.clone()).await?;
+            let (pk, c, id) = (ctx.tenant.pk, admin.ctx().clone(), client_id.clone());
+            self.store
+                .tenant(pk, move |conn| {
+                    let extra = json!({"client_id": id}).to_string();
+                    audit::append_ctx_extra(conn, &c, "oidc.register", None, Ok(()), Some(extra))
+                })
+                .await?;
+            Ok::<_, SsoError>((client, secret))
+        }
+        .await;
+        let (client, secret) = match made {
             Ok(done) => done,
             Err(e) => {
-                // Nothing half made: the app goes again.
                 if let Err(undo) = self.delete_app(&admin, &client_id).await {
                     tracing::warn!(error = %undo, "a failed registration left its app");
                 }
-                return Err(e.into());
+                return Err(as_metadata(e));
             }
         };
-        let (pk, c, id) = (ctx.tenant.pk, admin.ctx().clone(), client_id.clone());
-        self.store
-            .tenant(pk, move |conn| {
-                let extra = json!({"client_id": id}).to_string();
-                audit::append_ctx_extra(conn, &c, "oidc.register", None, Ok(()), Some(extra))
-            })
-            .await
-            .map_err(SsoError::from)?;
         let s = &client.settings;
         let mut answer = json!({
             "client_id": client.client_id,

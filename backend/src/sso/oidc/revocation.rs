@@ -173,9 +173,17 @@ impl Sso {
     async fn introspect_refresh(&self, ctx: &Ctx, client_id: &str, token: &str) -> Result<Value, OAuthError> {
         let inactive = json!({"active": false});
         let (pk, now, hash) = (ctx.tenant.pk, ctx.now, sha256_hex(token));
+        let policy = self.policy(&ctx.tenant).await?;
+        let (keyring, base_ctx) = (
+            self.keyring.clone(),
+            Ctx {
+                current_app: client_id.to_owned(),
+                ..ctx.clone()
+            },
+        );
         let found = self
             .store
-            .tenant_read(pk, move |conn| {
+            .tenant_with(pk, move |conn| -> Result<_, SsoError> {
                 let Some((grant, used)) = oidc_grants::grant_of_refresh(conn, pk, &hash)? else {
                     return Ok(None);
                 };
@@ -185,12 +193,13 @@ impl Sso {
                         Some(sso) => sessions::live_by_pk(conn, pk, sso, now)?.is_some(),
                         None => false,
                     };
-                let user = users::user_id_of(conn, grant.user_pk)?;
-                Ok::<_, crate::store::StoreError>(Some((grant, used, sso_live, user)))
+                // Active only if a refresh would be allowed: the account is checked as a refresh checks it.
+                let user = super::refresh::account_of(conn, &keyring, &policy, &grant, &base_ctx, now)?;
+                Ok(Some((grant, used, sso_live, user)))
             })
             .await
-            .map_err(SsoError::from)?;
-        let Some((grant, used, sso_live, user)) = found else {
+            .map_err(OAuthError::from)?;
+        let Some((grant, used, sso_live, Some(user))) = found else {
             return Ok(inactive);
         };
         if used || !sso_live || grant.app != client_id || grant.expiration_time <= now {
@@ -199,7 +208,7 @@ impl Sso {
         Ok(self.active(
             ctx,
             &grant,
-            &user,
+            &user.user_id,
             "refresh_token",
             &grant.scope,
             grant.last_used_time,

@@ -300,8 +300,14 @@ impl Sso {
                     Taken::Again(row) => {
                         // A replayed code: what its first exchange issued is revoked (RFC 6749 §4.1.2), with
                         // every refresh of it since.
-                        if let Some(grant) = row.issued_grant_id {
-                            session_end::end_grants(conn, pk, &[grant], now)?;
+                        // Only the grant this code made: a key can come back on SQLite once its row is gone.
+                        if let Some(grant) = row.issued_grant_id
+                            && let Some(issued) = oidc_grants::by_id(conn, pk, grant)?
+                            && issued.app == row.app
+                            && issued.sso_session_pk == Some(row.sso_session_id)
+                            && issued.creation_time >= row.creation_time
+                        {
+                            session_end::end_grants(conn, pk, &[issued.id], now)?;
                         }
                         audit::append_ctx_extra(
                             conn,
