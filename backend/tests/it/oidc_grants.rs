@@ -922,3 +922,38 @@ async fn a_replayed_code_ends_only_what_it_issued(backend: Backend) {
     assert!(refresh(&rp, bobs.refresh_token().unwrap().secret()).await.is_ok());
 }
 both!(a_replayed_code_ends_only_what_it_issued);
+
+/// Two refreshes racing with one token: one gets the next tokens, the other is a replay, and the replay ends
+/// the family, the winner's new tokens included (OAuth 2.0 Security BCP §4.14: the server cannot tell the
+/// thief from the client).
+async fn racing_refreshes_end_the_family(backend: Backend) {
+    let app = provider(backend).await;
+    ann(&app).await;
+    let secret = register(&app, "default", "shop", true, false).await.unwrap();
+    let rp = relying_party(&app, "default", "shop", Some(secret.clone())).await;
+    let mut b = Browser::new(&app);
+    let t = sign_in(&app, &rp, &mut b, &["email"]).await;
+    let token = t.refresh_token().unwrap().secret().clone();
+    let form = [("grant_type", "refresh_token"), ("refresh_token", token.as_str())];
+    let (one, two) = futures_util::join!(
+        client_post(&app, "default", "token", Some(("shop", &secret)), &form),
+        client_post(&app, "default", "token", Some(("shop", &secret)), &form),
+    );
+    let mut statuses = [one.0, two.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 400], "{one:?} {two:?}");
+    let (winner, loser) = if one.0 == 200 { (one.1, two.1) } else { (two.1, one.1) };
+    assert_eq!(loser["error"], "invalid_grant");
+    remember_secret(winner["access_token"].as_str().unwrap());
+    remember_secret(winner["refresh_token"].as_str().unwrap());
+    assert_eq!(
+        refresh_error(&app, ("shop", &secret), winner["refresh_token"].as_str().unwrap()).await,
+        "invalid_grant",
+        "the family ended"
+    );
+    assert_eq!(
+        userinfo_status(&app, winner["access_token"].as_str().unwrap()).await,
+        401
+    );
+}
+both!(racing_refreshes_end_the_family);
