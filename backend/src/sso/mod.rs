@@ -66,6 +66,7 @@ pub struct Sso {
     pub metrics: Arc<crate::metrics::Metrics>,
     policies: PolicyCache,
     tenants: tenant_cache::TenantCache,
+    signing_keys: oidc::signing::KeyCache,
 }
 
 /// Effective policies by tenant, with the settings version they were read at.
@@ -141,6 +142,7 @@ impl Sso {
             mailer,
             policies: Arc::default(),
             tenants: tenant_cache::TenantCache::default(),
+            signing_keys: oidc::signing::KeyCache::default(),
         };
         let bootstrap = sso.bootstrap(bootstrap_password).await.map_err(|e| match e.code() {
             Some(code) => StartupError::Bootstrap(format!(

@@ -9,12 +9,45 @@
 use super::super::{Admin, SsoError, SsoResult, Tenant};
 use super::Sso;
 use crate::crypto::jws::{Alg, SigningKey};
+use crate::store::TenantPk;
 use crate::store::oidc::{self, NewSigningKey, SigningKeyRow};
 use chrono::{NaiveDateTime, TimeDelta};
 use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 /// Past a replaced key's last possible token, how long it stays published (clock skew, caches).
 const UNPUBLISH_MARGIN_MINUTES: i64 = 5;
+
+/// How long a parsed signing key is used before the tenant's keys are read again. Far below
+/// `oidc.key_publication_minutes`, the least time between a rotation and the new key's first signature, so a
+/// rotation made by another process is picked up long before it matters.
+const CACHE_SECONDS: i64 = 30;
+
+/// The signing keys in use, parsed, by tenant and algorithm, with when they were read (a token's signing then
+/// needs no query, no unsealing and no PKCS#8 parsing).
+#[derive(Clone, Default)]
+pub struct KeyCache(Arc<Mutex<HashMap<(TenantPk, Alg), (NaiveDateTime, Arc<SigningKey>)>>>);
+
+impl KeyCache {
+    fn get(&self, tenant: TenantPk, alg: Alg, now: NaiveDateTime) -> Option<Arc<SigningKey>> {
+        let cache = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache
+            .get(&(tenant, alg))
+            .filter(|(read, _)| *read <= now && now - *read < TimeDelta::seconds(CACHE_SECONDS))
+            .map(|(_, key)| Arc::clone(key))
+    }
+
+    fn put(&self, tenant: TenantPk, alg: Alg, now: NaiveDateTime, key: Arc<SigningKey>) {
+        let mut cache = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache.insert((tenant, alg), (now, key));
+    }
+
+    fn forget(&self, tenant: TenantPk) {
+        let mut cache = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        cache.retain(|(t, _), _| *t != tenant);
+    }
+}
 
 fn open(sso: &Sso, row: &SigningKeyRow) -> SsoResult<SigningKey> {
     let der = sso
@@ -74,13 +107,20 @@ impl Sso {
 
     /// The key that signs the tenant's tokens of `alg` now: the newest one whose time to sign has come (made on
     /// first use; two first uses at once each make one, both are published, the newest signs).
-    pub(crate) async fn signing_key_for(&self, tenant: &Tenant, alg: Alg) -> SsoResult<SigningKey> {
+    pub(crate) async fn signing_key_for(&self, tenant: &Tenant, alg: Alg) -> SsoResult<Arc<SigningKey>> {
         let now = self.clock.now();
-        let rows = self.published_rows(tenant).await?;
-        match rows.iter().find(|r| r.alg == alg.as_str() && r.signs_from() <= now) {
-            Some(row) => open(self, row),
-            None => self.insert_key(tenant, alg, None).await,
+        if let Some(key) = self.signing_keys.get(tenant.pk, alg, now) {
+            return Ok(key);
         }
+        let rows = self.published_rows(tenant).await?;
+        let key = Arc::new(
+            match rows.iter().find(|r| r.alg == alg.as_str() && r.signs_from() <= now) {
+                Some(row) => open(self, row)?,
+                None => self.insert_key(tenant, alg, None).await?,
+            },
+        );
+        self.signing_keys.put(tenant.pk, alg, now, Arc::clone(&key));
+        Ok(key)
     }
 
     /// Every key that verifies the tenant's tokens now (for an `id_token_hint`).
@@ -150,6 +190,7 @@ impl Sso {
                 signs_from,
             });
         }
+        self.signing_keys.forget(tenant.pk);
         Ok(done)
     }
 }
