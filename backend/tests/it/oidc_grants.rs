@@ -957,3 +957,61 @@ async fn racing_refreshes_end_the_family(backend: Backend) {
     );
 }
 both!(racing_refreshes_end_the_family);
+
+/// An offline grant's access token lives no longer than the grant, whether it was got by a refresh or renewed
+/// with the session API; and introspection says so.
+async fn an_offline_access_token_lives_no_longer_than_its_grant(backend: Backend) {
+    let app = provider(backend).await;
+    ann(&app).await;
+    let sso = &app.services.sso;
+    let admin = sso.cli_admin(sso.resolve_tenant("default").await.unwrap());
+    sso.set_setting(&admin, "oidc", "offline_lifetime_days", Some(json!(1)))
+        .await
+        .unwrap();
+    register(&app, "default", "spa", false, false).await;
+    let api_secret = register(&app, "default", "api", true, false).await.unwrap();
+    let spa = relying_party(&app, "default", "spa", None).await;
+    let mut b = Browser::new(&app);
+    let t = sign_in(&app, &spa, &mut b, &["offline_access"]).await;
+    let grant_ends = now_of(&app).naive_utc() + TimeDelta::days(1);
+    sso.clock.advance(TimeDelta::hours(23) + TimeDelta::minutes(30));
+    let t = refresh(&spa, t.refresh_token().unwrap().secret()).await.unwrap();
+    assert_eq!(t.expires_in().unwrap().as_secs(), 30 * 60, "capped at the grant's end");
+    sso.clock.advance(TimeDelta::minutes(10));
+    let mut res = app
+        .client
+        .patch(app.url("/api/v1/t/default/session"))
+        .insert_header(("Authorization", format!("Bearer {}", t.access_token().secret())))
+        .insert_header(("X-Current-App", "spa"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let renewed = json_body(&mut res).await["expiration_time"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let renewed = chrono::DateTime::parse_from_rfc3339(&renewed).unwrap().naive_utc();
+    assert_eq!(renewed, grant_ends, "renewal stops at the grant's end");
+    let (_, body, _) = client_post(
+        &app,
+        "default",
+        "introspect",
+        Some(("api", &api_secret)),
+        &[("token", t.access_token().secret())],
+    )
+    .await;
+    assert_eq!(body["exp"], json!(grant_ends.and_utc().timestamp()));
+    sso.clock.advance(TimeDelta::minutes(21));
+    let (_, body, _) = client_post(
+        &app,
+        "default",
+        "introspect",
+        Some(("api", &api_secret)),
+        &[("token", t.access_token().secret())],
+    )
+    .await;
+    assert_eq!(body, json!({"active": false}), "past the grant");
+    assert!(refresh(&spa, t.refresh_token().unwrap().secret()).await.is_err());
+}
+both!(an_offline_access_token_lives_no_longer_than_its_grant);
