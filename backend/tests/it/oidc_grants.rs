@@ -1015,3 +1015,26 @@ async fn an_offline_access_token_lives_no_longer_than_its_grant(backend: Backend
     assert!(refresh(&spa, t.refresh_token().unwrap().secret()).await.is_err());
 }
 both!(an_offline_access_token_lives_no_longer_than_its_grant);
+
+/// Several first uses of a new tenant's keys at once make one key per algorithm, all of them used.
+async fn first_uses_at_once_make_one_key_per_algorithm(backend: Backend) {
+    let app = provider(backend).await;
+    let sso = &app.services.sso;
+    sso.create_tenant("acme", Some("Acme"), gatehouse::sso::Actor::Anonymous, "cid")
+        .await
+        .unwrap();
+    let fetch = || async {
+        let mut res = app
+            .client
+            .get(format!("{}/oidc/jwks", issuer(&app, "acme")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200);
+        json_body(&mut res).await["keys"].as_array().unwrap().len()
+    };
+    let seen = futures_util::join!(fetch(), fetch(), fetch(), fetch());
+    assert_eq!(seen, (3, 3, 3, 3), "each answer has one key per algorithm");
+    assert_eq!(fetch().await, 3, "and no duplicate was stored");
+}
+both!(first_uses_at_once_make_one_key_per_algorithm);

@@ -43,6 +43,11 @@ ALTER TABLE oidc_clients ADD COLUMN id_token_alg TEXT NOT NULL DEFAULT 'RS256';
 ALTER TABLE oidc_signing_keys ADD COLUMN alg TEXT NOT NULL DEFAULT 'RS256';
 ALTER TABLE oidc_signing_keys ADD COLUMN activation_time TIMESTAMP;
 ALTER TABLE oidc_signing_keys ADD COLUMN unpublish_time TIMESTAMP;
+-- A key made on first use has no activation time, and there is one such key per tenant and algorithm: of two
+-- first uses at once, the second finds the first's key. Keys made before (two could exist) sign from their
+-- creation, which is what an activation time says.
+UPDATE oidc_signing_keys SET activation_time = creation_time;
+CREATE UNIQUE INDEX oidc_signing_keys_first_idx ON oidc_signing_keys (tenant_id, alg) WHERE activation_time IS NULL;
 
 ALTER TABLE oidc_grants ENABLE ROW LEVEL SECURITY;
 ALTER TABLE oidc_grants FORCE ROW LEVEL SECURITY;

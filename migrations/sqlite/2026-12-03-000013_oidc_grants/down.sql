@@ -1,3 +1,4 @@
+DROP INDEX oidc_signing_keys_first_idx;
 ALTER TABLE oidc_signing_keys DROP COLUMN unpublish_time;
 ALTER TABLE oidc_signing_keys DROP COLUMN activation_time;
 ALTER TABLE oidc_signing_keys DROP COLUMN alg;

@@ -87,7 +87,8 @@ impl Sso {
     async fn insert_key(&self, tenant: &Tenant, alg: Alg, activation: Option<NaiveDateTime>) -> SsoResult<SigningKey> {
         let (key, der) = generate(alg).await?;
         let (pk, sealed, kid, now) = (tenant.pk, self.keyring.seal(&der), key.kid.clone(), self.clock.now());
-        self.store
+        let inserted = self
+            .store
             .tenant(pk, move |conn| {
                 oidc::insert_signing_key(
                     conn,
@@ -101,12 +102,24 @@ impl Sso {
                     },
                 )
             })
-            .await?;
-        Ok(key)
+            .await;
+        match inserted {
+            Ok(()) => Ok(key),
+            // Another first use made this algorithm's key meanwhile (one per tenant and algorithm): use it.
+            Err(e) if activation.is_none() && e.is_unique_violation() => {
+                let rows = self.published_rows(tenant).await?;
+                let row = rows
+                    .iter()
+                    .find(|r| r.alg == alg.as_str() && r.activation_time.is_none())
+                    .ok_or_else(|| SsoError::Internal("the first signing key vanished".into()))?;
+                open(self, row)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
 
     /// The key that signs the tenant's tokens of `alg` now: the newest one whose time to sign has come (made on
-    /// first use; two first uses at once each make one, both are published, the newest signs).
+    /// first use; of two first uses at once, the second finds the first's key).
     pub(crate) async fn signing_key_for(&self, tenant: &Tenant, alg: Alg) -> SsoResult<Arc<SigningKey>> {
         let now = self.clock.now();
         if let Some(key) = self.signing_keys.get(tenant.pk, alg, now) {
