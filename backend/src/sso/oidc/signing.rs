@@ -27,7 +27,10 @@ const CACHE_SECONDS: i64 = 30;
 /// The signing keys in use, parsed, by tenant and algorithm, with when they were read (a token's signing then
 /// needs no query, no unsealing and no PKCS#8 parsing).
 #[derive(Clone, Default)]
-pub struct KeyCache(Arc<Mutex<HashMap<(TenantPk, Alg), (NaiveDateTime, Arc<SigningKey>)>>>);
+pub struct KeyCache(Arc<Mutex<HashMap<(TenantPk, Alg), CachedKey>>>);
+
+/// A parsed key, with when it was read.
+type CachedKey = (NaiveDateTime, Arc<SigningKey>);
 
 impl KeyCache {
     fn get(&self, tenant: TenantPk, alg: Alg, now: NaiveDateTime) -> Option<Arc<SigningKey>> {
