@@ -468,16 +468,20 @@ fn config_check(file: Option<&std::path::Path>) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn oidc_rotate_keys(sso: &Sso, only: Option<String>) -> Result<(), Failure> {
-    let tenants = match &only {
+/// The tenant named, or every tenant.
+async fn tenants_of(sso: &Sso, only: Option<&str>) -> Result<Vec<crate::sso::Tenant>, Failure> {
+    Ok(match only {
         Some(slug) => vec![
             sso.resolve_tenant(slug)
                 .await
                 .map_err(|e| describe(e, &format!("tenant `{slug}`")))?,
         ],
         None => sso.list_tenants().await.map_err(|e| describe(e, "tenants"))?,
-    };
-    for t in tenants {
+    })
+}
+
+async fn oidc_rotate_keys(sso: &Sso, only: Option<String>) -> Result<(), Failure> {
+    for t in tenants_of(sso, only.as_deref()).await? {
         let slug = t.slug.to_string();
         let rotated = sso
             .rotate_signing_keys(&sso.cli_admin(t))
@@ -494,14 +498,7 @@ async fn oidc_rotate_keys(sso: &Sso, only: Option<String>) -> Result<(), Failure
 }
 
 async fn audit_verify(sso: &Sso, only: Option<String>) -> Result<(), Failure> {
-    let tenants = match &only {
-        Some(slug) => vec![
-            sso.resolve_tenant(slug)
-                .await
-                .map_err(|e| describe(e, &format!("tenant `{slug}`")))?,
-        ],
-        None => sso.list_tenants().await.map_err(|e| describe(e, "tenants"))?,
-    };
+    let tenants = tenants_of(sso, only.as_deref()).await?;
     let mut broken = None;
     for t in tenants {
         match sso.verify_audit(&t).await.map_err(|e| describe(e, "audit"))? {

@@ -291,8 +291,17 @@ pub(crate) async fn exchange(
 
 /// The JSON payload of a JWS, read without verifying (the verification is the RP's).
 pub(crate) fn payload(jws: &str) -> Value {
+    jws_part(jws, 1)
+}
+
+/// The JSON header of a JWS, read without verifying.
+pub(crate) fn jws_header(jws: &str) -> Value {
+    jws_part(jws, 0)
+}
+
+fn jws_part(jws: &str, n: usize) -> Value {
     use base64::Engine;
-    let part = jws.split('.').nth(1).unwrap();
+    let part = jws.split('.').nth(n).unwrap();
     serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
 }
 

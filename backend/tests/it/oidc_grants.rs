@@ -6,8 +6,8 @@
 use crate::both;
 use crate::common::{Backend, TestApp, json_body, remember_secret};
 use crate::oidc::{
-    CB, Rp, Started, ann, exchange, follow, http, issuer, now_of, param, path_of, payload, provider, register,
-    register_with, relying_party, start, userinfo_status,
+    CB, Rp, Started, ann, exchange, follow, http, issuer, jws_header, now_of, param, path_of, payload, provider,
+    register, register_with, relying_party, start, userinfo_status,
 };
 use crate::pages::{Browser, user};
 use chrono::TimeDelta;
@@ -799,16 +799,7 @@ async fn oidcc_signing_keys_and_rotation(backend: Backend) {
             .set_time_fn(move || now);
         let claims = token.id_token().unwrap().claims(&verifier, &nonce);
         assert!(claims.is_ok(), "{name}: {claims:?}");
-        let header = token.id_token().unwrap().to_string();
-        let header: Value = {
-            use base64::Engine;
-            serde_json::from_slice(
-                &base64::engine::general_purpose::URL_SAFE_NO_PAD
-                    .decode(header.split('.').next().unwrap())
-                    .unwrap(),
-            )
-            .unwrap()
-        };
+        let header = jws_header(&token.id_token().unwrap().to_string());
         assert_eq!(header["alg"], alg.as_str());
     }
 
@@ -833,15 +824,10 @@ async fn oidcc_signing_keys_and_rotation(backend: Backend) {
     let secret_rs2 = register(&app, "default", "rs2", true, false).await;
     let rp = relying_party(&app, "default", "rs2", secret_rs2.clone()).await;
     let kid_signing = |t: &CoreTokenResponse| -> String {
-        use base64::Engine;
-        let h = t.id_token().unwrap().to_string();
-        let h: Value = serde_json::from_slice(
-            &base64::engine::general_purpose::URL_SAFE_NO_PAD
-                .decode(h.split('.').next().unwrap())
-                .unwrap(),
-        )
-        .unwrap();
-        h["kid"].as_str().unwrap().to_owned()
+        jws_header(&t.id_token().unwrap().to_string())["kid"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     };
 
     let admin = sso.cli_admin(sso.resolve_tenant("default").await.unwrap());

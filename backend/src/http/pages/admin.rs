@@ -919,20 +919,12 @@ pub async fn end_grant(
         Ok(a) => a,
         Err(res) => return res,
     };
-    let of_app = match form.grant.parse::<i64>() {
-        Ok(id) => sso
-            .app_grants(&admin, &app)
-            .await
-            .map(|gs| gs.iter().any(|g| g.id == id).then_some(id)),
-        Err(_) => Ok(None),
-    };
-    let ended = match of_app {
-        Ok(Some(id)) => sso.end_grant(&admin, id).await,
-        Ok(None) => Err(SsoError::refused(
+    let ended = match form.grant.parse::<i64>() {
+        Ok(id) => sso.end_grant(&admin, &app, id).await,
+        Err(_) => Err(SsoError::refused(
             crate::sso::Kind::NotFound,
             SubStatus::SessionNoSuchSession,
         )),
-        Err(e) => Err(e),
     };
     match ended {
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=grant-ended", w.base())),

@@ -75,13 +75,14 @@ impl Sso {
             .await?)
     }
 
-    /// An administrator ends one grant of the tenant (its access and refresh tokens stop working).
-    pub async fn end_grant(&self, admin: &Admin, grant_id: i64) -> SsoResult<()> {
+    /// An administrator ends one grant of an app (its access and refresh tokens stop working); a grant of
+    /// another app is not found.
+    pub async fn end_grant(&self, admin: &Admin, app: &str, grant_id: i64) -> SsoResult<()> {
         let c = admin.ctx().clone();
-        let pk = c.tenant.pk;
+        let (pk, app) = (c.tenant.pk, app.to_owned());
         self.store
             .tenant_with(pk, move |conn| {
-                let Some(grant) = oidc_grants::by_id(conn, pk, grant_id)? else {
+                let Some(grant) = oidc_grants::by_id(conn, pk, grant_id)?.filter(|g| g.app == app) else {
                     return Err(no_such_grant());
                 };
                 session_end::end_grants(conn, pk, &[grant.id], c.now)?;

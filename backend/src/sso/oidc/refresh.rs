@@ -7,7 +7,7 @@
 
 use super::super::account_state::{self, ExpiryCheck};
 use super::super::{Actor, Ctx, Sso, SsoError, audit, session_end};
-use super::token::{ClientAuth, IdTokenFor, RefreshToken, TokenRequest, Tokens, app_session_row};
+use super::token::{ClientAuth, IdTokenFor, RefreshToken, TokenRequest, Tokens, app_session_row, grant_error};
 use super::{OAuthError, SCOPES};
 use crate::config::StringList;
 use crate::crypto::{sha256_hex, tokens};
@@ -16,10 +16,6 @@ use crate::store::oidc_grants::{self, GrantRow};
 use crate::store::{address_lists, sessions, users};
 use gatehouse_shared::Ust;
 use serde_json::json;
-
-fn grant_error(description: &str) -> OAuthError {
-    OAuthError::new("invalid_grant", description)
-}
 
 enum Refreshed {
     Refused(OAuthError),
@@ -163,15 +159,15 @@ impl Sso {
                 // Not offline: the browser's session must still be there, and the app session ends with it.
                 let mut expiration = sliding.min(grant.expiration_time);
                 if !grant.offline {
-                    let live = match grant.sso_session_pk {
-                        Some(sso) => sessions::live_by_pk(conn, pk, sso, now)?,
+                    let until = match grant.sso_session_pk {
+                        Some(sso) => sessions::expiration_of(conn, pk, sso)?.filter(|until| *until > now),
                         None => None,
                     };
-                    let Some((sso, _, _)) = live else {
+                    let Some(until) = until else {
                         session_end::end_grants(conn, pk, &[grant.id], now)?;
                         return refused("the session the grant was made in has ended");
                     };
-                    expiration = expiration.min(sso.expiration_time);
+                    expiration = expiration.min(until);
                 }
                 let Some(user) = account_of(conn, &keyring, &policy, &grant, &base_ctx, now)? else {
                     return refused("the account may not log in now");

@@ -190,7 +190,7 @@ impl Sso {
                 // Not offline: usable only while the browser's session lives.
                 let sso_live = grant.offline
                     || match grant.sso_session_pk {
-                        Some(sso) => sessions::live_by_pk(conn, pk, sso, now)?.is_some(),
+                        Some(sso) => sessions::expiration_of(conn, pk, sso)?.is_some_and(|until| until > now),
                         None => false,
                     };
                 // Active only if a refresh would be allowed: the account is checked as a refresh checks it.

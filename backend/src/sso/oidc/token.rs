@@ -136,7 +136,7 @@ pub(super) struct IdTokenFor<'a> {
     pub access_token: &'a str,
 }
 
-fn grant_error(description: &str) -> OAuthError {
+pub(super) fn grant_error(description: &str) -> OAuthError {
     OAuthError::new("invalid_grant", description)
 }
 
