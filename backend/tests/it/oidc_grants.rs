@@ -1024,3 +1024,65 @@ async fn first_uses_at_once_make_one_key_per_algorithm(backend: Backend) {
     assert_eq!(fetch().await, 3, "and no duplicate was stored");
 }
 both!(first_uses_at_once_make_one_key_per_algorithm);
+
+/// The endpoints of part 2 are counted by client and outcome; a used refresh token is forgotten after a week
+/// (a replay of it is then simply unknown, and the family lives on).
+async fn part_two_is_counted_and_used_tokens_are_forgotten(backend: Backend) {
+    let app = provider(backend).await;
+    ann(&app).await;
+    let sso = &app.services.sso;
+    let shop_secret = register(&app, "default", "shop", true, false).await.unwrap();
+    let api_secret = register(&app, "default", "api", true, false).await.unwrap();
+    register(&app, "default", "spa", false, false).await;
+    let shop = relying_party(&app, "default", "shop", Some(shop_secret.clone())).await;
+    let spa = relying_party(&app, "default", "spa", None).await;
+    let mut b = Browser::new(&app);
+    let t = sign_in(&app, &shop, &mut b, &["email"]).await;
+    let t = refresh(&shop, t.refresh_token().unwrap().secret()).await.unwrap();
+    let token = t.access_token().secret().clone();
+    client_post(
+        &app,
+        "default",
+        "introspect",
+        Some(("api", &api_secret)),
+        &[("token", &token)],
+    )
+    .await;
+    client_post(
+        &app,
+        "default",
+        "revoke",
+        Some(("shop", &shop_secret)),
+        &[("token", &token)],
+    )
+    .await;
+    let metrics = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .body()
+        .await
+        .unwrap();
+    let metrics = String::from_utf8_lossy(&metrics);
+    for line in [
+        r#"gatehouse_oidc_requests_total{client="shop",endpoint="refresh",outcome="ok",tenant="default"} 1"#,
+        r#"gatehouse_oidc_requests_total{client="api",endpoint="introspect",outcome="active",tenant="default"} 1"#,
+        r#"gatehouse_oidc_requests_total{client="shop",endpoint="revoke",outcome="ok",tenant="default"} 1"#,
+    ] {
+        assert!(metrics.contains(line), "{line}\n{metrics}");
+    }
+
+    let t = sign_in(&app, &spa, &mut b, &["offline_access"]).await;
+    let first = t.refresh_token().unwrap().secret().clone();
+    let second = refresh(&spa, &first).await.unwrap();
+    sso.clock.advance(TimeDelta::days(8));
+    sso.cleanup_once().await.unwrap();
+    assert!(refresh(&spa, &first).await.is_err(), "the forgotten token is unknown");
+    assert!(
+        refresh(&spa, second.refresh_token().unwrap().secret()).await.is_ok(),
+        "and its family lives on"
+    );
+}
+both!(part_two_is_counted_and_used_tokens_are_forgotten);
