@@ -27,6 +27,17 @@ pub struct AppAccessLine {
     pub offline: bool,
 }
 
+/// One of the person's passkeys.
+#[derive(Debug, Clone)]
+pub struct PasskeyLine {
+    pub passkey_id: String,
+    pub name: String,
+    pub added: String,
+    pub last_used: String,
+    /// Synchronised between devices (a password manager's), rather than bound to one.
+    pub synced: bool,
+}
+
 /// A 2FA enrolment in progress: the secret, and its QR code as SVG made by the server.
 #[derive(Clone)]
 pub struct EnrolmentView {
@@ -46,6 +57,9 @@ pub struct AccountView {
     pub display_name: String,
     pub email: String,
     pub is_totp_enabled: bool,
+    /// Passkeys can be used on this server (its address is a domain).
+    pub passkeys_on: bool,
+    pub passkeys: Vec<PasskeyLine>,
     pub sessions: Vec<SessionLine>,
     pub apps: Vec<AppAccessLine>,
     pub flash: Option<Flash>,
@@ -198,6 +212,7 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
         }
         .into_any()
     };
+    let passkeys = passkeys_section(&base, &csrf, &v);
     let title = "Your account";
     document(
         title,
@@ -242,6 +257,7 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
                 <h2 id="totp-h">"Two-factor authentication"</h2>
                 {two_factor}
             </section>
+            {passkeys}
             <section class="card" aria-labelledby="sessions-h">
                 <h2 id="sessions-h">"Your sessions"</h2>
                 <table>
@@ -259,4 +275,86 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
             </section>
         },
     )
+}
+
+/// The passkeys: the list with a removal form each (the password and a code, or a passkey: the passkey script
+/// asks for one when the code is left empty), and the form that adds one (shown by the script alone).
+fn passkeys_section(base: &str, csrf: &str, v: &AccountView) -> impl IntoView + use<> {
+    if !v.passkeys_on {
+        return None;
+    }
+    let f = |p: &str| format!("{base}/{p}");
+    let totp = v.is_totp_enabled;
+    let list = if v.passkeys.is_empty() {
+        view! { <p class="muted" id="no-passkeys">"You have no passkeys."</p> }.into_any()
+    } else {
+        let rows = v
+            .passkeys
+            .iter()
+            .map(|p| {
+                let csrf = csrf.to_owned();
+                let id = p.passkey_id.clone();
+                let password_id = format!("remove-password-{id}");
+                let password_for = password_id.clone();
+                let code_id = format!("remove-code-{id}");
+                let code = totp.then(|| {
+                    let (code_id, code_for) = (code_id.clone(), code_id.clone());
+                    view! {
+                        <label for=code_for>"Code or recovery code (leave empty to use a passkey instead)"
+                            <input id=code_id name="code" type="text" autocomplete="one-time-code"/>
+                        </label>
+                    }
+                });
+                let synced = p.synced.then(|| view! { <span class="badge">"Synced"</span> });
+                let label = format!("Remove {}", p.name);
+                view! {
+                    <tr>
+                        <td data-label="Name"><strong>{p.name.clone()}</strong>{synced}</td>
+                        <td data-label="Added">{p.added.clone()}</td>
+                        <td data-label="Last used">{p.last_used.clone()}</td>
+                        <td>
+                            <details>
+                                <summary aria-label=label>"Remove"</summary>
+                                <form method="post" action=f("passkeys/remove") data-passkey="proof" data-options=f("passkeys/proof-options")>
+                                    {csrf_field(&csrf)}
+                                    <input type="hidden" name="passkey_id" value=id/>
+                                    <input type="hidden" name="credential" value=""/>
+                                    <label for=password_for>"Password"
+                                        <input id=password_id name="password" type="password" autocomplete="current-password" required/>
+                                    </label>
+                                    {code}
+                                    <button type="submit" class="danger">"Remove passkey"</button>
+                                </form>
+                            </details>
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <table>
+                <thead><tr><th>"Name"</th><th>"Added"</th><th>"Last used"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        }
+        .into_any()
+    };
+    let csrf = csrf.to_owned();
+    Some(view! {
+        <section class="card" aria-labelledby="passkeys-h">
+            <h2 id="passkeys-h">"Passkeys"</h2>
+            <p class="muted">"A passkey signs you in with your device's screen lock or a security key, without typing your username or password. Once you have one, a login with your password also asks for it (or for your code)."</p>
+            {list}
+            <form method="post" action=f("passkeys") data-passkey="create" data-options=f("passkeys/options") hidden>
+                {csrf_field(&csrf)}
+                <input type="hidden" name="credential" value=""/>
+                <label for="passkey-name">"Name of the new passkey"
+                    <span class="hint">"So you can tell your passkeys apart, for example \"Work laptop\"."</span>
+                    <input id="passkey-name" name="name" type="text" maxlength="64"/>
+                </label>
+                <button type="submit">"Add a passkey"</button>
+            </form>
+            <noscript><p class="muted">"Adding or using a passkey needs JavaScript, which is off in this browser."</p></noscript>
+        </section>
+    })
 }

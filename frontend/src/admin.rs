@@ -824,6 +824,7 @@ mod tests {
             user: Some("boss".into()),
             csrf: "tok".into(),
             warning: None,
+            scripts: false,
         }
     }
 

@@ -16,6 +16,29 @@ pub struct LoginView {
     pub next: Option<String>,
     /// The application the login is for, when an application sent the person here (OpenID Connect).
     pub for_app: Option<String>,
+    /// Offer a passkey: on the first page, a login without a username; on the code page, instead of a code.
+    pub passkey: bool,
+}
+
+/// The form a passkey login or step submits, hidden until the passkey script shows it (`data-passkey`):
+/// the script fetches the options from `{base}/login/passkey/options` and puts the answer in `credential`.
+/// `second`: the second step of a login (the options are for the user whose password was given).
+fn passkey_login_form(base: &str, csrf: &str, next: &str, label: &'static str, second: bool) -> impl IntoView + use<> {
+    let options = if second {
+        format!("{base}/login/passkey/options?step=second")
+    } else {
+        format!("{base}/login/passkey/options")
+    };
+    let action = format!("{base}/login/passkey");
+    let next = next.to_owned();
+    view! {
+        <form class="passkey" method="post" action=action data-passkey="get" data-options=options hidden>
+            {csrf_field(csrf)}
+            <input type="hidden" name="next" value=next/>
+            <input type="hidden" name="credential" value=""/>
+            <button type="submit" class="secondary">{label}</button>
+        </form>
+    }
 }
 
 pub fn login_page(chrome: &Chrome, v: LoginView) -> String {
@@ -30,6 +53,13 @@ pub fn login_page(chrome: &Chrome, v: LoginView) -> String {
         ),
         _ => format!("{base}/login"),
     };
+    let passkey_first = v
+        .passkey
+        .then(|| passkey_login_form(&base, &csrf, &next, "Log in with a passkey", false));
+    let passkey_second = v
+        .passkey
+        .then(|| passkey_login_form(&base, &csrf, &next, "Use a passkey", true));
+    let passkey_only = passkey_login_form(&base, &csrf, &next, "Use a passkey", true);
     let (title, form) = match v.step {
         None => {
             let username = v.username.clone();
@@ -47,6 +77,7 @@ pub fn login_page(chrome: &Chrome, v: LoginView) -> String {
                         </label>
                         <button type="submit">"Log in"</button>
                     </form>
+                    {passkey_first}
                     <p class="links">
                         <a href=format!("{base}/password-reset")>"Forgot your password?"</a>
                         <a href=format!("{base}/signup")>"Create an account"</a>
@@ -67,6 +98,17 @@ pub fn login_page(chrome: &Chrome, v: LoginView) -> String {
                     </label>
                     <button type="submit">"Continue"</button>
                 </form>
+                {passkey_second}
+                <p><a href=again.clone()>"Start again"</a></p>
+            }
+            .into_any(),
+        ),
+        Some(LoginStep::Passkey) => (
+            "Use your passkey",
+            view! {
+                <p class="muted">"Your account is protected by a passkey. Use it to finish logging in."</p>
+                <noscript><p class="error" role="alert">"Passkeys need JavaScript, which is off in this browser. Turn it on and reload this page."</p></noscript>
+                {passkey_only}
                 <p><a href=again.clone()>"Start again"</a></p>
             }
             .into_any(),

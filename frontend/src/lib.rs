@@ -15,6 +15,13 @@ use leptos::prelude::*;
 pub const STYLESHEET: &str = include_str!("../style/gatehouse.css");
 pub const STYLESHEET_PATH: &str = "/static/gatehouse.css";
 
+/// The one script: passkeys (WebAuthn needs JavaScript), served at [`PASSKEY_SCRIPT_PATH`] to the pages that
+/// offer them. Without it those pages work as before and show no passkey button.
+pub const PASSKEY_SCRIPT: &str = include_str!("../static/passkeys.js");
+pub const PASSKEY_SCRIPT_PATH: &str = "/static/passkeys.js";
+/// How a page carries the script; the server gives such a page `script-src 'self'; connect-src 'self'`.
+pub const PASSKEY_SCRIPT_TAG: &str = "<script src=\"/static/passkeys.js\" defer></script>";
+
 /// What every page shows around its content.
 #[derive(Debug, Clone)]
 pub struct Chrome {
@@ -26,6 +33,8 @@ pub struct Chrome {
     pub csrf: String,
     /// A warning shown above every page's content (an administrator without 2FA).
     pub warning: Option<String>,
+    /// The page offers passkeys: it carries the passkey script.
+    pub scripts: bool,
 }
 
 /// A message above a page's content.
@@ -91,8 +100,9 @@ pub fn document(title: &str, chrome: &Chrome, narrow: bool, body: impl IntoView 
         <footer>"Gatehouse single sign-on"</footer>
     }
     .to_html();
+    let script = if chrome.scripts { PASSKEY_SCRIPT_TAG } else { "" };
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{head}<link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\"></head><body>{header}{main}</body></html>"
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{head}<link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\">{script}</head><body>{header}{main}</body></html>"
     )
 }
 
@@ -124,6 +134,7 @@ mod tests {
             user: Some("<bob>".into()),
             csrf: "tok".into(),
             warning: Some("<no 2FA>".into()),
+            scripts: false,
         };
         let html = message_page(&chrome, "Done", Flash::Success("<b>ok</b>".into()), None);
         assert!(html.starts_with("<!doctype html>"));

@@ -82,8 +82,10 @@ eq_spelling!(ApprovalStatus, SignupStatus);
 /// The step a login still needs after the password.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LoginStep {
-    /// A TOTP code (or a recovery code).
+    /// A TOTP code (or a recovery code), or a passkey when the user also has one.
     Totp,
+    /// A passkey: the user has passkeys and no TOTP.
+    Passkey,
     /// A new password, because the current one has expired or must change.
     NewPassword,
 }

@@ -80,8 +80,9 @@ sub_statuses! {
     AuthSuperUserRequired => ("E005005", "auth.super_user_required", "A super-user is required."),
     AuthNoSuchSignUpToken => ("E005006", "auth.no_such_sign_up_token", "No such sign-up confirmation token."),
     AuthSignUpConfirmed => ("E005007", "auth.sign_up_confirmed", "The sign-up has already been confirmed."),
-    AuthTotpMissing => ("E005008", "auth.totp_missing", "A TOTP code is required."),
+    AuthTotpMissing => ("E005008", "auth.totp_missing", "A second factor is required: a TOTP code, a recovery code or a passkey."),
     AuthTotpRequired => ("E005009", "auth.totp_required", "This super-user must enable two-factor authentication first."),
+    AuthPasskeyRequired => ("E005010", "auth.passkey_required", "This super-user must add a passkey first."),
     MetadataNotAllowed => ("E006001", "metadata.not_allowed", "This application may not send login metadata."),
     SessionNoSuchSession => ("E007001", "session.no_such_session", "No such session."),
     SessionExpired => ("E007002", "session.expired", "The session has expired."),
@@ -97,6 +98,14 @@ sub_statuses! {
     ThrottleHashQueue => ("E011002", "throttle.hash_queue", "The server is busy; try again later."),
     TenantNoSuchTenant => ("E012001", "tenant.no_such_tenant", "No such tenant."),
     TenantSuspended => ("E012002", "tenant.suspended", "The tenant is suspended."),
+    PasskeysOff => ("E013001", "passkey.off", "Passkeys are off on this server: its public address is not a domain."),
+    PasskeyNoSuchCeremony => ("E013002", "passkey.no_such_ceremony", "The passkey request is unknown, used or expired; start again."),
+    PasskeyInvalid => ("E013003", "passkey.invalid", "The passkey's answer is not valid for this request."),
+    PasskeyNoSuchPasskey => ("E013004", "passkey.no_such_passkey", "No such passkey."),
+    PasskeyCounterRegressed => ("E013005", "passkey.counter_regressed", "The passkey's signature counter went backwards: it may have been copied."),
+    PasskeyAlreadyRegistered => ("E013006", "passkey.already_registered", "This passkey is already registered."),
+    PasskeyLimit => ("E013007", "passkey.limit", "No more passkeys can be added to this account."),
+    PasskeyNone => ("E013008", "passkey.none", "This account has no passkey."),
 }
 
 impl SubStatus {

@@ -30,6 +30,7 @@ pub struct Config {
     pub log: LogConfig,
     pub zato_compat: ZatoCompatConfig,
     pub oidc: OidcConfig,
+    pub webauthn: WebauthnConfig,
     // The tenant defaults (sections of the reference's sso.conf): see `TenantPolicy`.
     pub main: MainSection,
     pub apps: AppsSection,
@@ -49,7 +50,7 @@ pub struct Config {
 #[serde(default)]
 pub struct ServerConfig {
     pub bind: String,
-    /// The origin used in links sent by e-mail.
+    /// The public origin: links sent by e-mail, the OpenID issuer, and the passkeys' relying party.
     pub public_url: String,
     /// Peers whose `X-Forwarded-For` is believed (IPs or CIDRs).
     pub trusted_proxies: StringList,
@@ -75,7 +76,7 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             bind: "127.0.0.1:8080".to_owned(),
-            public_url: "http://127.0.0.1:8080".to_owned(),
+            public_url: "http://localhost:8080".to_owned(),
             trusted_proxies: StringList::default(),
             max_body_bytes: 64 * 1024,
             request_timeout_seconds: 10,
@@ -284,6 +285,16 @@ impl Default for ZatoCompatConfig {
 }
 
 /// The OpenID Provider's instance settings, and the defaults of its tenant settings (`OidcPolicy`).
+/// The passkeys' relying party. Both empty: the host of `server.public_url` and its origin.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebauthnConfig {
+    /// The relying party's ID: a domain (passkeys are off when it is an IP address).
+    pub rp_id: String,
+    /// The origins the browser may report (behind a proxy, the address users open).
+    pub origins: StringList,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct OidcConfig {

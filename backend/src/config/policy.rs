@@ -249,6 +249,8 @@ pub struct LoginSection {
     /// Gatehouse: a super-user without 2FA cannot log in (E005009), except through the web UI, which lets
     /// them reach only their account page to enrol.
     pub require_totp_for_super_users: bool,
+    /// Gatehouse: as `require_totp_for_super_users`, but only a passkey will do (E005010).
+    pub require_passkey_for_super_users: bool,
 }
 
 impl Default for LoginSection {
@@ -264,6 +266,7 @@ impl Default for LoginSection {
             lockout_minutes: 15,
             max_failures_per_address: 50,
             require_totp_for_super_users: false,
+            require_passkey_for_super_users: false,
         }
     }
 }

@@ -28,6 +28,8 @@ pub struct User {
     pub sign_up_time: NaiveDateTime,
     pub sign_up_confirm_time: Option<NaiveDateTime>,
     pub is_totp_enabled: bool,
+    /// How many passkeys the user has (each one is a second factor, and a first one as well).
+    pub passkeys: u32,
     /// The label the user's authenticator shows, if one was set.
     pub totp_label: Option<String>,
 }
@@ -52,6 +54,11 @@ impl Lock {
 impl User {
     pub fn pk(&self) -> i64 {
         self.pk
+    }
+
+    /// Whether a password alone no longer finishes a login: TOTP is on, or the user has a passkey.
+    pub fn has_second_factor(&self) -> bool {
+        self.is_totp_enabled || self.passkeys > 0
     }
 
     pub fn is_approved(&self) -> bool {

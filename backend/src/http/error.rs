@@ -260,6 +260,7 @@ fn web_page(outcome: &Outcome, meta: &RequestMeta) -> HttpResponse {
         user: None,
         csrf: String::new(),
         warning: None,
+        scripts: false,
     };
     let title = match outcome.status.as_u16() {
         404 => "Not found",

@@ -21,24 +21,34 @@ fn refused(code: SubStatus, inform: bool) -> SsoError {
     SsoError::refused_if(Kind::Unauthenticated, code, inform)
 }
 
-/// A super-user without the second factor the tenant requires of its super-users.
-pub fn second_factor_missing(policy: &TenantPolicy, user: &User) -> bool {
-    policy.login.require_totp_for_super_users && user.is_super_user && !user.is_totp_enabled
+/// What a super-user lacks of the second factor the tenant requires of its super-users: a passkey under
+/// `login.require_passkey_for_super_users` (`E005010`), else any second factor, TOTP or a passkey, under
+/// `login.require_totp_for_super_users` (`E005009`).
+pub fn second_factor_missing(policy: &TenantPolicy, user: &User) -> Option<SubStatus> {
+    if !user.is_super_user {
+        None
+    } else if policy.login.require_passkey_for_super_users && user.passkeys == 0 {
+        Some(SubStatus::AuthPasskeyRequired)
+    } else if policy.login.require_totp_for_super_users && !user.has_second_factor() {
+        Some(SubStatus::AuthTotpRequired)
+    } else {
+        None
+    }
 }
 
-/// The refusal of a super-user without the 2FA the tenant requires (`E005009`).
-pub fn second_factor_required() -> SsoError {
-    SsoError::refused(Kind::Forbidden, SubStatus::AuthTotpRequired)
+/// The refusal of a super-user without the second factor the tenant requires (`E005009` or `E005010`).
+pub fn second_factor_required(code: SubStatus) -> SsoError {
+    SsoError::refused(Kind::Forbidden, code)
 }
 
 /// Such a super-user may be signed in, and use their session, only through the web UI, which confines them to
 /// enrolment (an administrator capability is refused to them everywhere). Checked at login and on every use of
 /// a session, so a web session's token presented to the API is refused too.
 pub fn super_user_second_factor(policy: &TenantPolicy, user: &User, ctx: &Ctx) -> SsoResult<()> {
-    if second_factor_missing(policy, user) && !ctx.is_web_ui() {
-        return Err(second_factor_required());
+    match second_factor_missing(policy, user) {
+        Some(code) if !ctx.is_web_ui() => Err(second_factor_required(code)),
+        _ => Ok(()),
     }
-    Ok(())
 }
 
 /// Checks a user's state on every login and every use of a session: the app, the address, lock, confirmation,

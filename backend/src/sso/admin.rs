@@ -75,8 +75,8 @@ impl CurrentSession {
         if !self.user.is_super_user || ctx.tenant.pk != self.session.tenant_pk || self.session.scope.is_some() {
             return Err(super_user_required());
         }
-        if self.second_factor_missing {
-            return Err(second_factor_required());
+        if let Some(code) = self.second_factor_missing {
+            return Err(second_factor_required(code));
         }
         Ok(Admin {
             ctx: self.acting(ctx),

@@ -41,6 +41,7 @@ impl Sso {
                 let tokens = email_tokens::delete_expired(conn, tenant, now)?
                     + password_resets::delete_expired(conn, tenant, now)?
                     + login_continuations::delete_expired(conn, tenant, now)?
+                    + crate::store::passkeys::delete_expired_ceremonies(conn, tenant, now)?
                     + request_counters::delete_before(conn, tenant, now - chrono::TimeDelta::days(1))?;
                 Ok(Cleaned {
                     sessions,

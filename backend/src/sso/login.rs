@@ -6,6 +6,8 @@
 //! (and the new password), then the session.
 
 use super::error::{Kind, LoginStep, Sealed, SsoError, SsoResult};
+use super::passkeys::assertion::PasskeyAnswer;
+use super::passkeys::{CeremonyState, no_such_ceremony};
 use super::{Ctx, Sso, account_state, address, audit, password_policy};
 use crate::config::{StringList, TenantPolicy};
 use crate::crypto::password::{HashError, Password, Verified};
@@ -35,6 +37,12 @@ pub struct LoginRequest {
     /// A continuation from an earlier attempt (see `SsoError::NeedsMore`) instead of the password: used once,
     /// for at most `CONTINUATION_MINUTES`, and void once the user's password or 2FA changes.
     pub continuation: Option<String>,
+    /// A passkey's answer instead of the password (a username-less login), or, when its ceremony was started
+    /// from a continuation, as the second step.
+    pub passkey: Option<PasskeyAnswer>,
+    /// After the password, ask for a passkey rather than a code (the REST client starting a passkey step):
+    /// the login stops with `LoginStep::Passkey`, or `E013008` when the user has no passkey.
+    pub passkey_step: bool,
 }
 
 /// A new session.
@@ -137,9 +145,33 @@ impl Sso {
         let username = request.username.clone().unwrap_or_default();
         let password = request.password.clone().unwrap_or_default();
 
-        // 0. A continuation stands for the password (and the TOTP code, when it was given) of an attempt that
-        //    needed one more step.
-        let continued = match &request.continuation {
+        // 0. A passkey's answer: its ceremony is taken first, and used up whatever follows. A username-less
+        //    login's stands for the password and the second factor; a second step's carries its continuation.
+        let mut first_passkey = None;
+        let mut second_passkey = None;
+        let mut continuation = request.continuation.clone();
+        if let Some(answer) = &request.passkey {
+            match self.take_ceremony(ctx, &answer.ceremony).await {
+                Ok((_, CeremonyState::Login { state })) if continuation.is_none() => {
+                    first_passkey = Some((state, &answer.credential));
+                }
+                Ok((owner, CeremonyState::Second { state, continuation: sealed })) => {
+                    second_passkey = Some((owner, state, &answer.credential));
+                    continuation = Some(sealed);
+                }
+                Ok(_) | Err(SsoError::Refused { .. }) => {
+                    self.record_login_failure(ctx, &policy, None).await?;
+                    return Err(no_such_ceremony());
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        let passkey_first = first_passkey.is_some();
+        let mut methods = None;
+
+        // A continuation stands for the password (and the second factor, when it was given) of an attempt
+        // that needed one more step.
+        let continued = match &continuation {
             Some(c) => Some(
                 self.open_continuation(ctx, c)
                     .ok_or_else(|| refused(SubStatus::AuthNotAllowed, true))?,
@@ -172,6 +204,26 @@ impl Sso {
                 return Err(refused(SubStatus::AuthNotAllowed, true));
             }
             found
+        } else if let Some((state, credential)) = first_passkey {
+            let (user_pk, asserted) = match self.verify_discoverable(ctx, state, credential).await {
+                Ok(found) => found,
+                Err((_, e)) if !matches!(e, SsoError::Refused { .. }) => return Err(e),
+                Err((owner, e)) => {
+                    self.record_login_failure(ctx, &policy, owner).await?;
+                    return Err(e);
+                }
+            };
+            methods = Some(format!("{} mfa", asserted.methods()));
+            let pk = ctx.tenant.pk;
+            self.store
+                .tenant(pk, move |conn| {
+                    let Some(user) = users::by_pk(conn, pk, user_pk)? else {
+                        return Ok(None);
+                    };
+                    let list = address_lists::get(conn, pk, user.id)?;
+                    Ok(Some((user, list.map(StringList))))
+                })
+                .await?
         } else if username.is_empty() {
             None
         } else {
@@ -191,7 +243,7 @@ impl Sso {
             None => (None, None),
         };
         let verified = match &found {
-            Some(_) if continued.is_some() => Verified {
+            Some(_) if continued.is_some() || passkey_first => Verified {
                 matches: true,
                 needs_rehash: false,
             },
@@ -223,24 +275,67 @@ impl Sso {
             None => policy.password.check_breached_at_login && super::common_passwords::is_common(password.expose()),
         };
 
-        // 3. TOTP; a step, once accepted, is used up at once.
-        if user.is_totp_enabled && !totp_done {
-            let Some(code) = request.totp_code.as_deref().map(str::trim).filter(|c| !c.is_empty()) else {
-                return Err(SsoError::NeedsMore {
-                    step: LoginStep::Totp,
-                    code: SubStatus::AuthTotpMissing,
-                    inform: policy.login.inform_if_totp_missing,
-                    continuation: self
-                        .pending_step(ctx, &user, false, breached, continued.as_ref())
-                        .await?,
-                });
-            };
-            if let Err(e) = self.check_login_totp(ctx, &policy, &user, Some(code)).await {
-                // A wrong code counts as a failed login: codes cannot be guessed without limit either.
-                self.record_login_failure(ctx, &policy, Some(user.id)).await?;
-                return Err(e);
+        // 3. The second factor (TOTP, a recovery code or a passkey), unless a passkey was the login or the
+        //    step is done; a step, once accepted, is used up at once.
+        if request.passkey_step && user.passkey_count == 0 {
+            return Err(SsoError::refused(Kind::BadInput, SubStatus::PasskeyNone));
+        }
+        if let Some(c) = &continued {
+            methods = c.methods.clone();
+        }
+        let has_second = user.is_totp_enabled || user.passkey_count > 0;
+        if has_second && !totp_done && !passkey_first {
+            if let Some((owner, state, credential)) = second_passkey {
+                if owner != Some(user.id) {
+                    self.record_login_failure(ctx, &policy, Some(user.id)).await?;
+                    return Err(no_such_ceremony());
+                }
+                match self.verify_for_user(ctx, user.id, state, credential).await {
+                    Ok(asserted) => methods = Some(format!("pwd {} mfa", asserted.methods())),
+                    Err(e @ SsoError::Refused { .. }) => {
+                        // A failed passkey counts as a failed login, as a wrong code does.
+                        self.record_login_failure(ctx, &policy, Some(user.id)).await?;
+                        return Err(e);
+                    }
+                    Err(e) => return Err(e),
+                }
+            } else {
+                let code = request.totp_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
+                match code {
+                    Some(code) if !request.passkey_step => {
+                        if !user.is_totp_enabled {
+                            // A code for an account without TOTP is as wrong as a wrong code.
+                            self.record_login_failure(ctx, &policy, Some(user.id)).await?;
+                            return Err(refused(SubStatus::AuthNotAllowed, true));
+                        }
+                        if let Err(e) = self.check_login_totp(ctx, &policy, &user, Some(code)).await {
+                            // A wrong code counts as a failed login: codes cannot be guessed without limit either.
+                            self.record_login_failure(ctx, &policy, Some(user.id)).await?;
+                            return Err(e);
+                        }
+                        methods = Some("pwd otp mfa".to_owned());
+                    }
+                    _ => {
+                        let step = if request.passkey_step || !user.is_totp_enabled {
+                            LoginStep::Passkey
+                        } else {
+                            LoginStep::Totp
+                        };
+                        return Err(SsoError::NeedsMore {
+                            step,
+                            code: SubStatus::AuthTotpMissing,
+                            inform: policy.login.inform_if_totp_missing,
+                            continuation: self
+                                .pending_step(ctx, &user, false, breached, continued.as_ref(), "pwd")
+                                .await?,
+                        });
+                    }
+                }
             }
         }
+        let methods = methods.unwrap_or_else(|| {
+            if user.is_totp_enabled { "pwd otp mfa" } else { "pwd" }.to_owned()
+        });
 
         account_state::super_user_second_factor(&policy, &account, ctx)?;
 
@@ -300,7 +395,7 @@ impl Sso {
         let change = match needed {
             Some((code, inform)) if new_password.is_none() => {
                 return Err(self
-                    .needs_new_password(ctx, &user, replaced, breached, code, inform)
+                    .needs_new_password(ctx, &user, replaced, (breached, &methods), code, inform)
                     .await);
             }
             Some(_) => true,
@@ -348,7 +443,7 @@ impl Sso {
             current_app: ctx.current_app.clone(),
             parent_id: None,
             auth_time: None,
-            auth_methods: if user.is_totp_enabled { "pwd otp mfa" } else { "pwd" }.to_owned(),
+            auth_methods: methods,
             scope: None,
             grant_id: None,
         };
@@ -441,6 +536,9 @@ struct Continuation {
     /// login sends no password).
     #[serde(default)]
     breached: bool,
+    /// The `amr` of what the login proved so far (a passkey, a password and a code).
+    #[serde(default)]
+    methods: Option<String>,
 }
 
 impl Continuation {
@@ -452,13 +550,15 @@ impl Continuation {
 /// How long a continuation may be used.
 pub const CONTINUATION_MINUTES: i64 = 5;
 
-/// What a continuation is bound to: the password hash and the 2FA state (on or off, and which key).
+/// What a continuation is bound to: the password hash and the 2FA state (on or off, which key, how many
+/// passkeys).
 fn binding(user: &UserRow) -> String {
     crate::crypto::sha256_hex(&format!(
-        "{}\n{}\n{}",
+        "{}\n{}\n{}\n{}",
         user.password_hash,
         user.is_totp_enabled,
-        user.totp_key.as_deref().unwrap_or("")
+        user.totp_key.as_deref().unwrap_or(""),
+        user.passkey_count
     ))
 }
 
@@ -472,6 +572,7 @@ impl Sso {
         totp: bool,
         breached: bool,
         replaces: Option<&Continuation>,
+        methods: &str,
     ) -> SsoResult<Sealed> {
         let c = Continuation {
             tenant: ctx.tenant.pk,
@@ -481,6 +582,7 @@ impl Sso {
             nonce: crate::crypto::random_urlsafe(32),
             binding: binding(user),
             breached,
+            methods: Some(methods.to_owned()),
         };
         let (pk, user_pk, new, old) = (
             ctx.tenant.pk,
@@ -508,11 +610,11 @@ impl Sso {
         ctx: &Ctx,
         user: &UserRow,
         replaces: Option<&Continuation>,
-        breached: bool,
+        (breached, methods): (bool, &str),
         code: SubStatus,
         inform: bool,
     ) -> SsoError {
-        match self.pending_step(ctx, user, true, breached, replaces).await {
+        match self.pending_step(ctx, user, true, breached, replaces, methods).await {
             Ok(continuation) => SsoError::NeedsMore {
                 step: LoginStep::NewPassword,
                 code,
@@ -521,6 +623,24 @@ impl Sso {
             },
             Err(e) => e,
         }
+    }
+
+    /// The user a continuation waiting for its second factor stands for: live, and still bound to the
+    /// user's password and 2FA. It is not used up (the login it continues uses it).
+    pub(crate) async fn continuation_user(&self, ctx: &Ctx, sealed: &str) -> SsoResult<UserRow> {
+        let stale = || refused(SubStatus::AuthNotAllowed, true);
+        let c = self.open_continuation(ctx, sealed).filter(|c| !c.totp).ok_or_else(stale)?;
+        let (pk, id, nonce, now) = (ctx.tenant.pk, c.user_id.clone(), c.nonce_hash(), ctx.now);
+        let user = self
+            .store
+            .tenant(pk, move |conn| {
+                let Some(user) = users::by_user_id(conn, pk, &id)? else {
+                    return Ok(None);
+                };
+                Ok(login_continuations::is_live(conn, pk, user.id, &nonce, now)?.then_some(user))
+            })
+            .await?;
+        user.filter(|u| binding(u) == c.binding).ok_or_else(stale)
     }
 
     fn open_continuation(&self, ctx: &Ctx, sealed: &str) -> Option<Continuation> {

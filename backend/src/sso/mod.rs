@@ -22,6 +22,7 @@ pub mod login;
 pub mod mail_templates;
 pub mod oidc;
 pub mod outbox_delivery;
+pub mod passkeys;
 pub mod password_policy;
 pub mod password_reset;
 pub mod search;
@@ -67,6 +68,8 @@ pub struct Sso {
     policies: PolicyCache,
     tenants: tenant_cache::TenantCache,
     signing_keys: oidc::signing::KeyCache,
+    /// The passkeys' relying party (off when the public address is not a domain).
+    pub relying_party: passkeys::RelyingParty,
 }
 
 /// Effective policies by tenant, with the settings version they were read at.
@@ -132,7 +135,12 @@ impl Sso {
         let hasher = Hasher::start(&config.hashing)?;
         let mailer = Arc::new(crate::mail::Mailer::from_config(&config.mail)?);
         let metrics = Arc::new(crate::metrics::Metrics::new(store.pool_wait()));
+        let relying_party = passkeys::RelyingParty::from_config(&config);
+        if let Some(why) = relying_party.off_reason() {
+            tracing::warn!("passkeys are off: {why}");
+        }
         let sso = Sso {
+            relying_party,
             config: Arc::new(config),
             metrics,
             store,

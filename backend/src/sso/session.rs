@@ -21,7 +21,7 @@ pub struct CurrentSession {
     pub(super) session: Session,
     pub(super) user: User,
     /// A super-user without the 2FA the tenant requires (a web session, confined to enrolment).
-    pub(super) second_factor_missing: bool,
+    pub(super) second_factor_missing: Option<SubStatus>,
 }
 
 impl CurrentSession {

@@ -58,12 +58,13 @@ fn wrong_code() -> SsoError {
     SsoError::refused(Kind::Forbidden, SubStatus::AuthNotAllowed)
 }
 
-/// What proves the user holds their active second factor: the password and a current TOTP code or an unused
-/// recovery code. `Debug` prints nothing of either.
+/// What proves the user holds their active second factor: the password and a current TOTP code, an unused
+/// recovery code, or a passkey's answer to a proof ceremony. `Debug` prints nothing of them.
 #[derive(Clone, Default)]
 pub struct FactorProof {
     pub password: Option<Password>,
     pub code: Option<String>,
+    pub passkey: Option<crate::sso::passkeys::assertion::PasskeyAnswer>,
 }
 
 impl std::fmt::Debug for FactorProof {
@@ -221,23 +222,36 @@ impl Sso {
         Ok(())
     }
 
-    /// Checks the proof of `user`'s active factor: a missing part is `E008003`; a wrong password or code is
-    /// `E005001` and counts as a failed login, so the factor cannot be guessed with a session alone. The code is
-    /// tried (and used up) only after the right password.
+    /// Checks the proof of `user`'s active factor: a missing part is `E008003`; a wrong password, code or
+    /// passkey is `E005001` and counts as a failed login, so the factor cannot be guessed with a session alone.
+    /// The code or passkey is tried (and used up) only after the right password.
     pub async fn prove_factor(&self, ctx: &Ctx, user: &User, proof: &FactorProof) -> SsoResult<()> {
         let password = proof.password.clone().filter(|p| !p.is_empty());
         let code = proof.code.as_deref().map(str::trim).filter(|c| !c.is_empty());
-        let (Some(password), Some(code)) = (password, code) else {
+        let Some(password) = password else {
             return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput));
         };
+        if code.is_none() && proof.passkey.is_none() {
+            return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput));
+        }
         let row = self.user_row(ctx, &UserRef::Id(user.user_id.clone())).await?;
         let user = &row;
         let policy = self.policy(&ctx.tenant).await?;
         let proven = self.verify_row_password(user, password).await?
-            && match self.second_factor(ctx, policy.totp.valid_window, user, code).await {
-                Ok(()) => true,
-                Err(SsoError::Refused { .. }) => false,
-                Err(e) => return Err(e),
+            && match (code, &proof.passkey) {
+                // Codes exist only with TOTP: one sent for an account without it is simply wrong.
+                (Some(_), _) if !user.is_totp_enabled => false,
+                (Some(code), _) => match self.second_factor(ctx, policy.totp.valid_window, user, code).await {
+                    Ok(()) => true,
+                    Err(SsoError::Refused { .. }) => false,
+                    Err(e) => return Err(e),
+                },
+                (None, Some(answer)) => match self.verify_proof(ctx, user.id, answer).await {
+                    Ok(_) => true,
+                    Err(SsoError::Refused { .. }) => false,
+                    Err(e) => return Err(e),
+                },
+                (None, None) => false,
             };
         if proven {
             Ok(())

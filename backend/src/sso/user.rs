@@ -194,6 +194,7 @@ impl Sso {
             totp_key: new.totp_key.as_ref().map(|k| self.keyring.seal(k.as_bytes())),
             totp_label: clean(new.totp_label.as_ref()).map(|l| self.keyring.seal(l.as_bytes())),
             totp_last_step: None,
+            passkey_count: 0,
             email_confirmed: true,
         };
         let ctx = ctx.clone();

@@ -225,6 +225,7 @@ impl Sso {
             totp_key: totp_key.map(|k| self.keyring.seal(k.as_bytes())),
             totp_label: totp_label.map(|l| self.keyring.seal(l.as_bytes())),
             totp_last_step: None,
+            passkey_count: 0,
             email_confirmed: zato.sign_up_status == SIGNUP_FINAL,
             sign_up_status: zato.sign_up_status,
         })

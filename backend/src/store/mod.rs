@@ -12,6 +12,7 @@ pub mod keyring_meta;
 pub mod login_continuations;
 pub mod oidc;
 pub mod oidc_grants;
+pub mod passkeys;
 pub mod outbox;
 pub mod password_resets;
 pub mod request_counters;

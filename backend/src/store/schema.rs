@@ -55,6 +55,7 @@ diesel::table! {
         totp_label -> Nullable<Text>,
         totp_last_step -> Nullable<BigInt>,
         email_confirmed -> Bool,
+        passkey_count -> Integer,
     }
 }
 
@@ -335,7 +336,38 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    passkeys (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        user_pk -> BigInt,
+        passkey_id -> Text,
+        credential_id -> Text,
+        user_handle -> Text,
+        name -> Text,
+        credential -> Text,
+        sign_count -> BigInt,
+        backup_eligible -> Bool,
+        backup_state -> Bool,
+        creation_time -> Timestamp,
+        last_used_time -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webauthn_ceremonies (id) {
+        id -> BigInt,
+        tenant_id -> BigInt,
+        handle_hash -> Text,
+        purpose -> Text,
+        user_pk -> Nullable<BigInt>,
+        state -> Text,
+        expiration_time -> Timestamp,
+    }
+}
+
 diesel::joinable!(tenant_settings -> tenants (tenant_id));
+diesel::joinable!(passkeys -> users (user_pk));
 diesel::joinable!(user_search_names -> users (user_pk));
 diesel::joinable!(attrs -> users (user_pk));
 diesel::joinable!(user_address_lists -> users (user_pk));
@@ -368,6 +400,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     oidc_consents,
     oidc_grants,
     oidc_refresh_tokens,
+    passkeys,
+    webauthn_ceremonies,
 );
 
 diesel::table! {

@@ -41,6 +41,9 @@ pub struct UserRow {
     pub totp_label: Option<String>,
     pub totp_last_step: Option<i64>,
     pub email_confirmed: bool,
+    /// How many passkeys the user has: written only with them (`store::passkeys`), never by a user write.
+    #[diesel(skip_insertion)]
+    pub passkey_count: i32,
 }
 
 impl std::fmt::Debug for UserRow {
@@ -100,6 +103,7 @@ impl UserRow {
             sign_up_time: self.sign_up_time,
             sign_up_confirm_time: self.sign_up_confirm_time,
             is_totp_enabled: self.is_totp_enabled,
+            passkeys: u32::try_from(self.passkey_count).unwrap_or(0),
             totp_label: self
                 .totp_label
                 .as_deref()

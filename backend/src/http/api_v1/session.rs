@@ -23,6 +23,8 @@ fn login_request(body: api::LoginBody) -> LoginRequest {
         remote_addr: body.remote_addr,
         user_agent: body.user_agent,
         continuation: None,
+        passkey: None,
+        passkey_step: false,
     }
 }
 

@@ -55,6 +55,7 @@ pub async fn confirm(
     let proof = FactorProof {
         password: body.password.map(Password::new),
         code: body.current_code,
+        passkey: None,
     };
     let recovery_codes = sso
         .confirm_totp_enrolment(&a.ctx, &a.current, &body.code, &proof)
@@ -80,6 +81,7 @@ pub async fn disable((sso, call, req): Caller, body: JsonBody<api::Disable>) -> 
     let proof = FactorProof {
         password: Some(Password::new(body.password)),
         code: Some(body.code),
+        passkey: None,
     };
     sso.disable_totp(&a.ctx, &a.current, &proof).await?;
     Ok(HttpResponse::NoContent().finish())

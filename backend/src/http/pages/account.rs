@@ -13,7 +13,9 @@ use crate::sso::{Kind, Sso, SsoError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use gatehouse_frontend::Flash;
-use gatehouse_frontend::account::{AccountView, AppAccessLine, EnrolmentView, SessionLine, account_page};
+use gatehouse_frontend::account::{
+    AccountView, AppAccessLine, EnrolmentView, PasskeyLine, SessionLine, account_page,
+};
 use gatehouse_shared::SubStatus;
 use serde::Deserialize;
 
@@ -34,6 +36,8 @@ fn done_flash(done: &str) -> Option<Flash> {
             "session" => "The session has ended.",
             "others" => "All your other sessions have ended.",
             "totp-off" => "Two-factor authentication is off.",
+            "passkey-added" => "Your passkey is added. You can use it the next time you log in.",
+            "passkey-removed" => "The passkey is removed. Your other sessions have ended.",
             "app" => "The application's access has ended. It will ask you again next time.",
             _ => return None,
         }
@@ -88,8 +92,20 @@ async fn render(
         .await
         .map(|p| policy_lines(&p.password))
         .unwrap_or_default();
+    let passkeys = sso.my_passkeys(&ctx, current).await.unwrap_or_default();
     let u = &current.user();
     let mut v = AccountView {
+        passkeys_on: sso.relying_party.off_reason().is_none(),
+        passkeys: passkeys
+            .iter()
+            .map(|p| PasskeyLine {
+                passkey_id: p.passkey_id.clone(),
+                name: p.name.clone(),
+                added: page_time(p.creation_time),
+                last_used: p.last_used_time.map(page_time).unwrap_or_else(|| "Never".to_owned()),
+                synced: p.backup_eligible,
+            })
+            .collect(),
         username: u.username.to_string(),
         display_name: u.display_name.clone().unwrap_or_default(),
         email: u.email.as_ref().map(|e| e.to_string()).unwrap_or_default(),
@@ -112,7 +128,9 @@ async fn render(
         policy,
     };
     extra(&mut v);
-    w.page(status, account_page(&w.chrome(Some(u.username.as_str())), v))
+    let mut chrome = w.chrome(Some(u.username.as_str()));
+    chrome.scripts = v.passkeys_on;
+    w.page(status, account_page(&chrome, v))
 }
 
 pub async fn page(sso: web::Data<Sso>, w: Web, q: web::Query<AccountQuery>) -> HttpResponse {
@@ -399,6 +417,7 @@ impl CodeForm {
         FactorProof {
             password: Some(Password::new(self.password.clone())),
             code: Some(code.to_owned()),
+            passkey: None,
         }
     }
 }
@@ -447,6 +466,120 @@ pub async fn totp_disable(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>
         Err(e) => {
             let flash = Flash::Error("The password or the code is not right.".into());
             render(&sso, &w, &current, Some(flash), PageError::from(&e).status, |_| {}).await
+        }
+    }
+}
+
+
+/// `POST /account/passkeys/options`: the options of adding a passkey.
+pub async fn passkey_add_options(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfOnly>) -> HttpResponse {
+    if !w.csrf_ok(&form.csrf) {
+        return w.passkey_options_expired();
+    }
+    let Some(current) = w.signed_in(&sso).await else {
+        return w.passkey_options(Err(crate::sso::session::no_such_session()));
+    };
+    let ctx = current.acting(&w.ctx);
+    w.passkey_options(sso.passkey_registration_options(&ctx, &current).await)
+}
+
+/// `POST /account/passkeys/proof-options`: the options of proving a factor with a passkey.
+pub async fn passkey_proof_options(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfOnly>) -> HttpResponse {
+    if !w.csrf_ok(&form.csrf) {
+        return w.passkey_options_expired();
+    }
+    let Some(current) = w.signed_in(&sso).await else {
+        return w.passkey_options(Err(crate::sso::session::no_such_session()));
+    };
+    let ctx = current.acting(&w.ctx);
+    w.passkey_options(sso.passkey_proof_options(&ctx, &current).await)
+}
+
+#[derive(Deserialize)]
+pub struct PasskeyAddForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    credential: String,
+}
+
+pub async fn passkey_add(sso: web::Data<Sso>, w: Web, form: web::Form<PasskeyAddForm>) -> HttpResponse {
+    let f = form.into_inner();
+    let current = match guard(&sso, &w, &f.csrf).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let ctx = current.acting(&w.ctx);
+    let credential = match serde_json::from_str(&f.credential) {
+        Ok(c) => c,
+        Err(_) => {
+            let flash = Flash::Error("The passkey's answer could not be read. Try adding it again.".into());
+            return render(&sso, &w, &current, Some(flash), StatusCode::BAD_REQUEST, |_| {}).await;
+        }
+    };
+    let handle = crate::sso::passkeys::CeremonyHandle(w.passkey_ceremony.clone().unwrap_or_default());
+    match sso.register_passkey(&ctx, &current, &handle, &credential, &f.name).await {
+        Ok(_) => {
+            let mut res = w.redirect(&format!("{}/account?done=passkey-added", w.base()));
+            w.clear_passkey_ceremony(&mut res);
+            res
+        }
+        Err(e) => {
+            let error = PageError::from(&e);
+            let flash = Flash::Error(format!("The passkey was not added: {}", error.sentence()));
+            render(&sso, &w, &current, Some(flash), error.status, |_| {}).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasskeyRemoveForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    passkey_id: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    credential: String,
+}
+
+pub async fn passkey_remove(sso: web::Data<Sso>, w: Web, form: web::Form<PasskeyRemoveForm>) -> HttpResponse {
+    let f = form.into_inner();
+    let current = match guard(&sso, &w, &f.csrf).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    let ctx = current.acting(&w.ctx);
+    let Ok(passkey) = w.passkey_answer(&f.credential) else {
+        let flash = Flash::Error("The passkey's answer could not be read. Try again.".into());
+        return render(&sso, &w, &current, Some(flash), StatusCode::BAD_REQUEST, |_| {}).await;
+    };
+    let proof = FactorProof {
+        password: Some(Password::new(f.password)),
+        code: Some(f.code).filter(|c| !c.trim().is_empty()),
+        passkey,
+    };
+    match sso.remove_passkey(&ctx, &current, &f.passkey_id, &proof).await {
+        Ok(()) => {
+            let mut res = w.redirect(&format!("{}/account?done=passkey-removed", w.base()));
+            w.clear_passkey_ceremony(&mut res);
+            res
+        }
+        Err(e) => {
+            let error = PageError::from(&e);
+            let text = match error.code {
+                SubStatus::AuthNotAllowed => "The password, the code or the passkey is not right.".to_owned(),
+                SubStatus::CommonMissingInput => {
+                    "Enter your password, and a code or use a passkey, to remove a passkey.".to_owned()
+                }
+                _ => error.sentence(),
+            };
+            render(&sso, &w, &current, Some(Flash::Error(text)), error.status, |_| {}).await
         }
     }
 }

@@ -27,6 +27,20 @@ pub struct NextQuery {
 /// A login page; `step` is `None` for the first one, the password. When the login leads back to an OpenID
 /// Connect authorization, the page names the application and its forms may lead to the application's origin.
 async fn login_view(sso: &Sso, w: &Web, status: StatusCode, mut view: LoginView) -> HttpResponse {
+    let on = sso.relying_party.off_reason().is_none();
+    // A passkey is offered on the first page, and at the code step to a user who has one.
+    view.passkey = on
+        && match view.step {
+            None | Some(LoginStep::Passkey) => true,
+            Some(LoginStep::Totp) => match &w.continuation {
+                Some(c) => sso
+                    .continuation_user(&w.ctx, c)
+                    .await
+                    .is_ok_and(|u| u.passkey_count > 0),
+                None => false,
+            },
+            Some(LoginStep::NewPassword) => false,
+        };
     let mut origin = None;
     if let Some(found) = authorize::login_for(sso, w, view.next.as_deref()).await {
         view.for_app = Some(found.app);
@@ -35,7 +49,9 @@ async fn login_view(sso: &Sso, w: &Web, status: StatusCode, mut view: LoginView)
             view.username = found.hint.unwrap_or_default();
         }
     }
-    w.page_with_form_action(status, login_page(&w.chrome(None), view), origin.as_deref())
+    let mut chrome = w.chrome(None);
+    chrome.scripts = view.passkey;
+    w.page_with_form_action(status, login_page(&chrome, view), origin.as_deref())
 }
 
 /// A login page's view; `step` is `None` for the first one, the password.
@@ -53,6 +69,7 @@ fn view(
         policy,
         next,
         for_app: None,
+        passkey: false,
     }
 }
 
@@ -143,6 +160,93 @@ pub async fn code(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>) -> Htt
         ..LoginRequest::default()
     };
     finish(&sso, &w, request, Some(LoginStep::Totp), String::new(), f.next).await
+}
+
+/// The page of a login's passkey step (a user with passkeys and no TOTP).
+pub async fn passkey_form(sso: web::Data<Sso>, w: Web, q: web::Query<NextQuery>) -> HttpResponse {
+    if w.continuation.is_none() {
+        return w.redirect(&format!("{}/login", w.base()));
+    }
+    let next = q.into_inner().next;
+    login_view(
+        &sso,
+        &w,
+        StatusCode::OK,
+        view(Some(LoginStep::Passkey), String::new(), None, vec![], next),
+    )
+    .await
+}
+
+#[derive(Deserialize)]
+pub struct PasskeyOptionsQuery {
+    /// `second`: the options of a login's second step, for the user of this browser's continuation.
+    step: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /login/passkey/options`: the options of a username-less login, or of the second step.
+pub async fn passkey_options(
+    sso: web::Data<Sso>,
+    w: Web,
+    q: web::Query<PasskeyOptionsQuery>,
+    form: web::Form<CsrfOnly>,
+) -> HttpResponse {
+    if !w.csrf_ok(&form.csrf) {
+        return w.passkey_options_expired();
+    }
+    let result = match (q.step.as_deref(), &w.continuation) {
+        (Some("second"), Some(c)) => sso.passkey_second_step_options(&w.ctx, c).await,
+        (Some("second"), None) => Err(crate::sso::passkeys::no_such_ceremony()),
+        _ => sso.passkey_login_options(&w.ctx).await,
+    };
+    w.passkey_options(result)
+}
+
+#[derive(Deserialize)]
+pub struct PasskeyForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    credential: String,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// `POST /login/passkey`: the authenticator's answer, a login (or its second step) like the others.
+pub async fn passkey(sso: web::Data<Sso>, w: Web, form: web::Form<PasskeyForm>) -> HttpResponse {
+    let f = form.into_inner();
+    if !w.csrf_ok(&f.csrf) {
+        return expired_form(&w);
+    }
+    // A second step that fails shows its page again: the code page to a user with TOTP, else the passkey's.
+    let step = match &w.continuation {
+        Some(c) => match sso.continuation_user(&w.ctx, c).await {
+            Ok(u) if u.is_totp_enabled => Some(LoginStep::Totp),
+            Ok(_) => Some(LoginStep::Passkey),
+            Err(_) => None,
+        },
+        None => None,
+    };
+    let answer = match w.passkey_answer(&f.credential) {
+        Ok(Some(answer)) => answer,
+        _ => {
+            let flash = Some(Flash::Error(
+                "The passkey's answer could not be read. Try again.".to_owned(),
+            ));
+            return login_view(&sso, &w, StatusCode::BAD_REQUEST, view(step, String::new(), flash, vec![], f.next))
+                .await;
+        }
+    };
+    let request = LoginRequest {
+        passkey: Some(answer),
+        ..LoginRequest::default()
+    };
+    finish(&sso, &w, request, step, String::new(), f.next).await
 }
 
 #[derive(Deserialize)]
@@ -237,6 +341,9 @@ async fn finish(
             let mut res = w.redirect(&to);
             w.set_session(&mut res, done.session.ust.expose());
             w.clear_continuation(&mut res);
+            if w.passkey_ceremony.is_some() {
+                w.clear_passkey_ceremony(&mut res);
+            }
             res
         }
         Err(SsoError::NeedsMore {
@@ -246,6 +353,7 @@ async fn finish(
         }) => {
             let path = match more {
                 LoginStep::Totp => "login/code",
+                LoginStep::Passkey => "login/passkey",
                 LoginStep::NewPassword => "login/new-password",
             };
             let mut res = w.redirect(&format!("{}/{path}{next_q}", w.base()));

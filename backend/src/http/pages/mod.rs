@@ -31,6 +31,9 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
         .route("/login/code", web::post().to(login::code))
         .route("/login/new-password", web::get().to(login::new_password_form))
         .route("/login/new-password", web::post().to(login::new_password))
+        .route("/login/passkey", web::get().to(login::passkey_form))
+        .route("/login/passkey", web::post().to(login::passkey))
+        .route("/login/passkey/options", web::post().to(login::passkey_options))
         .route("/logout", web::post().to(login::logout))
         .route("/oidc/authorize", web::get().to(authorize::authorize))
         .route("/oidc/authorize", web::post().to(authorize::authorize_post))
@@ -48,6 +51,10 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
         .route("/account/totp", web::post().to(account::totp_start))
         .route("/account/totp/confirm", web::post().to(account::totp_confirm))
         .route("/account/totp/disable", web::post().to(account::totp_disable))
+        .route("/account/passkeys", web::post().to(account::passkey_add))
+        .route("/account/passkeys/options", web::post().to(account::passkey_add_options))
+        .route("/account/passkeys/proof-options", web::post().to(account::passkey_proof_options))
+        .route("/account/passkeys/remove", web::post().to(account::passkey_remove))
         .route("/signup", web::get().to(flows::signup_form))
         .route("/signup", web::post().to(flows::signup))
         .route("/signup/waiting", web::get().to(flows::signup_waiting))
@@ -141,15 +148,24 @@ pub async fn security_headers(
 }
 
 /// The pages' Content-Security-Policy; `form_origin` is a client's redirect origin that the forms of an
-/// authorization's pages may lead to.
-pub fn content_security_policy(form_origin: Option<&str>) -> String {
+/// authorization's pages may lead to; `scripts`: the page carries the passkey script (served from here, and
+/// fetching its options from here), never an inline one.
+pub fn content_security_policy(form_origin: Option<&str>, scripts: bool) -> String {
     let form_action = match form_origin {
         Some(origin) => format!("'self' {origin}"),
         None => "'self'".to_owned(),
     };
+    let scripts = if scripts { " script-src 'self'; connect-src 'self';" } else { "" };
     format!(
-        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none';{scripts} style-src 'self'; img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
     )
+}
+
+pub async fn passkey_script() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(gatehouse_frontend::PASSKEY_SCRIPT)
 }
 
 /// Sets the security headers of a page (see [`security_headers`]); a `Cache-Control` already set stays, and so
@@ -159,7 +175,7 @@ pub fn set_security_headers(h: &mut header::HeaderMap) {
         h.insert(header::HeaderName::from_static(name), HeaderValue::from_static(value));
     };
     if !h.contains_key("content-security-policy") {
-        let csp = content_security_policy(None);
+        let csp = content_security_policy(None, false);
         if let Ok(value) = HeaderValue::from_str(&csp) {
             h.insert(header::HeaderName::from_static("content-security-policy"), value);
         }

@@ -16,6 +16,9 @@ use std::future::{Ready, ready};
 pub const SESSION_COOKIE: &str = "gh_session";
 pub const LOGIN_COOKIE: &str = "gh_login";
 pub const CSRF_COOKIE: &str = "gh_csrf";
+/// The handle of a passkey ceremony in progress (its state waits in the database): HttpOnly and `Strict`, so
+/// only this browser, on this site, can finish what it started.
+pub const PASSKEY_COOKIE: &str = "gh_passkey";
 
 /// A page request: context, chrome, cookies.
 pub struct Web {
@@ -26,6 +29,7 @@ pub struct Web {
     new_csrf: bool,
     pub ust: Option<String>,
     pub continuation: Option<String>,
+    pub passkey_ceremony: Option<String>,
     secure: bool,
 }
 
@@ -72,6 +76,7 @@ fn build(req: &HttpRequest) -> Option<Web> {
         new_csrf,
         ust: cookie(SESSION_COOKIE),
         continuation: cookie(LOGIN_COOKIE),
+        passkey_ceremony: cookie(PASSKEY_COOKIE),
         secure,
     })
 }
@@ -88,13 +93,14 @@ impl Web {
             user: user.map(str::to_owned),
             csrf: self.csrf.clone(),
             warning: None,
+            scripts: false,
         }
     }
 
     /// The chrome of an administration page: it warns a super-user who has not enabled 2FA.
     pub fn admin_chrome(&self, current: &CurrentSession) -> Chrome {
         let mut chrome = self.chrome(Some(current.user().username.as_str()));
-        if !current.user().is_totp_enabled {
+        if !current.user().has_second_factor() {
             chrome.warning = Some(
                 "Your account has no two-factor authentication. Administrators should enable it on their account page."
                     .to_owned(),
@@ -145,12 +151,18 @@ impl Web {
     }
 
     /// An HTML page.
+    /// A page that carries the passkey script gets `script-src 'self'; connect-src 'self'` in its CSP.
     pub fn page(&self, status: actix_web::http::StatusCode, html: String) -> HttpResponse {
-        self.finish(
+        let scripts = html.contains(gatehouse_frontend::PASSKEY_SCRIPT_TAG);
+        let mut res = self.finish(
             HttpResponse::build(status)
                 .content_type("text/html; charset=utf-8")
                 .body(html),
-        )
+        );
+        if scripts {
+            set_csp(&mut res, &super::content_security_policy(None, true));
+        }
+        res
     }
 
     /// An HTML page whose forms may also lead to `origin` (a client's redirect origin, for the pages of an
@@ -161,13 +173,10 @@ impl Web {
         html: String,
         origin: Option<&str>,
     ) -> HttpResponse {
+        let scripts = html.contains(gatehouse_frontend::PASSKEY_SCRIPT_TAG);
         let mut res = self.page(status, html);
         if let Some(origin) = origin {
-            let csp = super::content_security_policy(Some(origin));
-            if let Ok(value) = header::HeaderValue::from_str(&csp) {
-                res.headers_mut()
-                    .insert(header::HeaderName::from_static("content-security-policy"), value);
-            }
+            set_csp(&mut res, &super::content_security_policy(Some(origin), scripts));
         }
         res
     }
@@ -197,6 +206,64 @@ impl Web {
             Some(CookieDuration::minutes(crate::sso::login::CONTINUATION_MINUTES)),
         );
         let _ = res.add_cookie(&c);
+    }
+
+    pub fn set_passkey_ceremony(&self, res: &mut HttpResponse, handle: &str) {
+        let mut c = self.cookie(
+            PASSKEY_COOKIE,
+            handle.to_owned(),
+            self.base(),
+            Some(CookieDuration::minutes(crate::sso::passkeys::CEREMONY_MINUTES)),
+        );
+        c.set_same_site(SameSite::Strict);
+        let _ = res.add_cookie(&c);
+    }
+
+    pub fn clear_passkey_ceremony(&self, res: &mut HttpResponse) {
+        let _ = res.add_cookie(&self.cookie(PASSKEY_COOKIE, String::new(), self.base(), Some(CookieDuration::ZERO)));
+    }
+
+    /// A passkey answer posted by a form (the `credential` field, the ceremony in this browser's cookie), or
+    /// `None` when the field is empty; `Err` when it is not a credential.
+    pub fn passkey_answer(
+        &self,
+        credential: &str,
+    ) -> Result<Option<crate::sso::passkeys::assertion::PasskeyAnswer>, ()> {
+        if credential.trim().is_empty() {
+            return Ok(None);
+        }
+        let credential = serde_json::from_str(credential).map_err(|_| ())?;
+        Ok(Some(crate::sso::passkeys::assertion::PasskeyAnswer {
+            ceremony: crate::sso::passkeys::CeremonyHandle(self.passkey_ceremony.clone().unwrap_or_default()),
+            credential: Box::new(credential),
+        }))
+    }
+
+    /// The answer to a passkey options request: the options as JSON, the ceremony's handle in the cookie; a
+    /// refusal as `{"code", "message"}` with its status.
+    pub fn passkey_options(&self, result: crate::sso::SsoResult<crate::sso::passkeys::Ceremony>) -> HttpResponse {
+        match result {
+            Ok(ceremony) => {
+                let mut res = self.finish(HttpResponse::Ok().json(&ceremony.options));
+                self.set_passkey_ceremony(&mut res, &ceremony.handle.0);
+                res
+            }
+            Err(e) => {
+                let error = super::page_error::PageError::from(&e);
+                self.finish(HttpResponse::build(error.status).json(serde_json::json!({
+                    "code": error.code.code(),
+                    "message": error.sentence(),
+                })))
+            }
+        }
+    }
+
+    /// The refusal of a passkey options request whose form token is missing or wrong.
+    pub fn passkey_options_expired(&self) -> HttpResponse {
+        self.finish(HttpResponse::Forbidden().json(serde_json::json!({
+            "code": gatehouse_shared::SubStatus::CommonInvalidInput.code(),
+            "message": "This page has expired. Reload it and try again.",
+        })))
     }
 
     pub fn clear_continuation(&self, res: &mut HttpResponse) {
@@ -233,5 +300,12 @@ impl Web {
             Some(n) if n.starts_with(&format!("{base}/")) && !n.contains("//") && !n.contains('\\') => n.to_owned(),
             _ => format!("{base}/account"),
         }
+    }
+}
+
+fn set_csp(res: &mut HttpResponse, csp: &str) {
+    if let Ok(value) = header::HeaderValue::from_str(csp) {
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("content-security-policy"), value);
     }
 }

@@ -38,6 +38,8 @@ pub async fn login(sso: web::Data<Sso>, mut call: Call, body: JsonBody<ZatoLogin
         remote_addr: body.remote_addr,
         user_agent: body.user_agent,
         continuation: None,
+        passkey: None,
+        passkey_step: false,
     };
     let done = sso.login(&call.ctx, request).await?;
     let reply = if done.warnings.is_empty() {

@@ -173,6 +173,7 @@ pub async fn totp(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpRes
     let proof = FactorProof {
         password: body.opt("password")?.map(Password::new),
         code: body.opt("totp_code")?,
+        passkey: None,
     };
     sso.set_totp_key(&a.ctx, &a.current, user_id.as_deref(), &key, label.as_deref(), &proof)
         .await?;

@@ -436,7 +436,7 @@ impl Sso {
         let now = ctx.now.and_utc().timestamp();
         // A super-user signed in without the 2FA the tenant requires may only enrol: logging in again would
         // change nothing, so the request ends here (no loop through the login page).
-        if session.is_some_and(|c| c.session.is_web_login() && c.second_factor_missing) {
+        if session.is_some_and(|c| c.session.is_web_login() && c.second_factor_missing.is_some()) {
             if request.prompt_none {
                 return Ok(back(OAuthError::new(
                     "interaction_required",
@@ -553,7 +553,7 @@ impl Sso {
 /// The browser's session, if a grant may be made from it: a login on the web UI's pages (not an app's
 /// session, whose token a client holds), with the 2FA the tenant requires.
 fn usable(session: Option<&CurrentSession>) -> Option<&CurrentSession> {
-    session.filter(|c| c.session.is_web_login() && !c.second_factor_missing)
+    session.filter(|c| c.session.is_web_login() && c.second_factor_missing.is_none())
 }
 
 #[cfg(test)]

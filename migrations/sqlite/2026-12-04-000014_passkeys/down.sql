@@ -1,0 +1,3 @@
+ALTER TABLE users DROP COLUMN passkey_count;
+DROP TABLE webauthn_ceremonies;
+DROP TABLE passkeys;
