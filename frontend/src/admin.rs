@@ -191,6 +191,8 @@ pub struct UserDetail {
     pub approval_status: String,
     pub is_locked: bool,
     pub is_totp_enabled: bool,
+    /// The user's passkeys: id, name, added, last used.
+    pub passkeys: Vec<(String, String, String, String)>,
     pub must_change: bool,
     pub address_list: String,
     pub sessions: Vec<(String, String, String)>,
@@ -226,9 +228,59 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
         "approved" => action("reject", "Reject", "danger").into_any(),
         _ => view! { {action("approve", "Approve", "")}" "{action("reject", "Reject", "danger")} }.into_any(),
     };
-    let totp = d
-        .is_totp_enabled
-        .then(|| action("reset-totp", "Reset two-factor authentication", "secondary"));
+    // Resetting 2FA turns TOTP off and, unless unticked, removes the passkeys too.
+    let totp = (d.is_totp_enabled || !d.passkeys.is_empty()).then(|| {
+        let (href, csrf) = (format!("{base}/reset-totp"), csrf.clone());
+        let with_passkeys = (!d.passkeys.is_empty()).then(|| {
+            view! {
+                <label class="check" for="reset-passkeys">
+                    <input id="reset-passkeys" name="passkeys" type="checkbox" checked/>
+                    "Remove the user's passkeys too"
+                </label>
+            }
+        });
+        view! {
+            <form class="inline" method="post" action=href>
+                {csrf_field(&csrf)}
+                {with_passkeys}
+                <button type="submit" class="secondary">"Reset two-factor authentication"</button>
+            </form>
+        }
+    });
+    let passkeys = if d.passkeys.is_empty() {
+        view! { <p class="muted">"No passkeys."</p> }.into_any()
+    } else {
+        let rows = d
+            .passkeys
+            .iter()
+            .map(|(id, name, added, used)| {
+                let (href, id, csrf) = (format!("{base}/passkey-remove"), id.clone(), csrf.clone());
+                let label = format!("Remove passkey {name}");
+                view! {
+                    <tr>
+                        <td data-label="Name">{name.clone()}</td>
+                        <td data-label="Added">{added.clone()}</td>
+                        <td data-label="Last used">{used.clone()}</td>
+                        <td>
+                            <form class="inline" method="post" action=href>
+                                {csrf_field(&csrf)}
+                                <input type="hidden" name="passkey_id" value=id/>
+                                <button type="submit" class="danger" aria-label=label>"Remove"</button>
+                            </form>
+                        </td>
+                    </tr>
+                }
+            })
+            .collect_view();
+        view! {
+            <table>
+                <thead><tr><th>"Name"</th><th>"Added"</th><th>"Last used"</th><th><span class="sr-only">"Actions"</span></th></tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+            <p class="muted">"Removing a passkey ends the user's sessions."</p>
+        }
+        .into_any()
+    };
     let sessions = d
         .sessions
         .iter()
@@ -263,6 +315,10 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
                 <p>{badges(&u.badges)}</p>
                 <p>"E-mail: "{if u.email.is_empty() { "none".to_owned() } else { u.email.clone() }}</p>
                 <p>{lock}" "{approval}" "{totp}</p>
+            </section>
+            <section class="card" aria-labelledby="passkeys-h">
+                <h2 id="passkeys-h">"Passkeys"</h2>
+                {passkeys}
             </section>
             <section class="card">
                 <h2>"Password"</h2>

@@ -416,10 +416,16 @@ impl Sso {
         .await
     }
 
-    /// An administrator turns a user's 2FA off and forgets the key, the last used step, any enrolment and the
-    /// recovery codes. One's own second factor goes only with the password and a code (`disable_totp`): a
-    /// session alone, an administrator's included, must not remove it (`E008001`).
+    /// An administrator resets a user's 2FA: TOTP and the passkeys (see [`Sso::reset_two_factor`]).
     pub async fn reset_totp(&self, admin: &Admin, user: &UserRef) -> SsoResult<User> {
+        self.reset_two_factor(admin, user, true).await
+    }
+
+    /// An administrator turns a user's 2FA off and forgets the key, the last used step, any enrolment and the
+    /// recovery codes, and, with `passkeys`, removes the user's passkeys; the user's sessions end. One's own
+    /// second factor goes only with the password and a proof (`disable_totp`, `remove_passkey`): a session
+    /// alone, an administrator's included, must not remove it (`E008001`).
+    pub async fn reset_two_factor(&self, admin: &Admin, user: &UserRef, passkeys: bool) -> SsoResult<User> {
         let ctx = admin.ctx();
         let row = self.find_user(ctx, user).await?;
         admin.not_on_self(&row.user_id)?;
@@ -427,6 +433,10 @@ impl Sso {
         self.store
             .tenant(pk, move |conn| {
                 super::totp_enrolment::clear_totp(conn, pk, user_pk, None, ctx_c.now)?;
+                if passkeys && crate::store::passkeys::remove_all(conn, pk, user_pk)? > 0 {
+                    super::session_end::end_for_user(conn, pk, user_pk, None, ctx_c.now)?;
+                    audit::append_ctx(conn, &ctx_c, "user.passkey_remove_all", Some(&target), Ok(()))?;
+                }
                 audit::append_ctx(conn, &ctx_c, "user.reset_totp_key", Some(&target), Ok(()))
             })
             .await?;

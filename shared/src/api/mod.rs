@@ -11,6 +11,7 @@
 
 pub mod admin;
 pub mod attrs;
+pub mod passkeys;
 pub mod problem;
 pub mod session;
 pub mod signup;
@@ -22,6 +23,9 @@ pub use admin::{
     App, AppBody, AppKeyInfo, AuditEntry, AuditPage, AuditQuery, Client, ClientBody, ClientSecret, NewAppKey, Settings,
 };
 pub use attrs::{Attr, AttrWrite, Attrs};
+pub use passkeys::{
+    Passkey, PasskeyCeremony, PasskeyLogin, PasskeyLoginStart, PasskeyRegistration, PasskeyRemoval, PasskeyRename,
+};
 pub use problem::Problem;
 pub use session::{Expiration, LoginBody, Session, SessionInfo, SessionsQuery, Validity, VerifyBody};
 pub use signup::{

@@ -5,6 +5,7 @@ pub mod attrs;
 pub mod auth;
 pub mod clients;
 pub mod params;
+pub mod passkeys;
 pub mod responses;
 pub mod session;
 pub mod sessions;
@@ -67,6 +68,8 @@ macro_rules! routes {
 routes! {
     tenant: [
     (post, "/login", session::login),
+    (post, "/login/passkey/options", passkeys::login_options),
+    (post, "/login/passkey", passkeys::login),
     (post, "/logout", session::logout),
     (get, "/session", session::get),
     (patch, "/session", sessions::renew),
@@ -85,6 +88,12 @@ routes! {
     (post, "/users/me/totp", totp::start),
     (post, "/users/me/totp/confirm", totp::confirm),
     (delete, "/users/me/totp", totp::disable),
+    (post, "/users/me/passkeys/options", passkeys::register_options),
+    (post, "/users/me/passkeys/proof", passkeys::proof_options),
+    (post, "/users/me/passkeys", passkeys::register),
+    (get, "/users/me/passkeys", passkeys::list),
+    (patch, "/users/me/passkeys/{passkey_id}", passkeys::rename),
+    (delete, "/users/me/passkeys/{passkey_id}", passkeys::remove),
     (post, "/users", users::create),
     (get, "/users", users::search),
     (get, "/users/{user_id}", users::get),
@@ -99,6 +108,8 @@ routes! {
     (put, "/users/{user_id}/address-list", users::put_address_list),
     (delete, "/users/{user_id}/address-list", users::delete_address_list),
     (post, "/users/{user_id}/totp/reset", totp::reset),
+    (get, "/users/{user_id}/passkeys", passkeys::user_list),
+    (delete, "/users/{user_id}/passkeys/{passkey_id}", passkeys::user_remove),
     (get, "/users/{user_id}/attrs", attrs::user_list),
     (post, "/users/{user_id}/attrs", attrs::user_create),
     (get, "/users/{user_id}/attrs/{name}", attrs::user_get),

@@ -50,6 +50,8 @@ params! {
     AppName = [("name", ParameterIn::Path, "The app")];
     /// `/apps/{name}/keys/{key_id}`.
     KeyId = [("key_id", ParameterIn::Path, "The key's id")];
+    /// `/users/.../passkeys/{passkey_id}`.
+    PasskeyId = [("passkey_id", ParameterIn::Path, "The passkey's id (`pk_...`)")];
     /// `/api/v1/tenants/{slug}`.
     Slug = [("slug", ParameterIn::Path, "The tenant's slug")];
 }

@@ -41,6 +41,17 @@ const APP_KEY: Failure = Failure(401, "E004003: the app's key is missing or inva
 const NO_SUCH_TOKEN: Failure = Failure(404, "E005006: no such (or an expired) token");
 const CONFIRMED: Failure = Failure(409, "E005007: already confirmed");
 const NO_SUCH_APP: Failure = Failure(404, "E004001: no such app");
+const PASSKEYS_OFF: Failure = Failure(403, "E013001: passkeys are off (the server's public address is not a domain)");
+const NO_SUCH_CEREMONY: Failure = Failure(401, "E013002: the ceremony is unknown, used, expired or another's");
+const PASSKEY_INVALID: Failure = Failure(
+    401,
+    "E013003: the answer does not verify (challenge, origin, relying party, user verification, signature)",
+);
+const PASSKEY_UNKNOWN: Failure = Failure(401, "E013004: the credential is not a passkey of this tenant");
+const COUNTER_REGRESSED: Failure = Failure(401, "E013005: the signature counter went backwards (audited)");
+const PASSKEY_CONFLICT: Failure = Failure(409, "E013006: already registered; E013007: 20 passkeys already");
+const NO_SUCH_PASSKEY: Failure = Failure(404, "E013004: no such passkey of this user");
+const NO_PASSKEY: Failure = Failure(400, "E013008: the account has no passkey");
 
 macro_rules! sets {
     ($($(#[$doc:meta])* $set:ident = [$($failure:ident),+ $(,)?];)+) => {$(
@@ -84,6 +95,14 @@ sets! {
     AppKeyErrors = [APP_KEY];
     /// A call with the token of a confirmation e-mail.
     ConfirmationErrors = [NO_SUCH_TOKEN, CONFIRMED];
+    /// A passkey login (its ceremony's answer counts as a login attempt: a refusal is a failed login).
+    PasskeyLoginErrors = [PASSKEYS_OFF, NO_SUCH_CEREMONY, PASSKEY_INVALID, PASSKEY_UNKNOWN, COUNTER_REGRESSED];
+    /// Adding a passkey.
+    PasskeyRegistrationErrors = [PASSKEYS_OFF, NO_SUCH_CEREMONY, PASSKEY_INVALID, PASSKEY_CONFLICT];
+    /// A call on `/passkeys/{passkey_id}`.
+    NoSuchPasskey = [NO_SUCH_PASSKEY];
+    /// A ceremony with the account's own passkeys.
+    NoPasskey = [NO_PASSKEY];
     /// A call on `/apps/{name}...`.
     NoSuchApp = [NO_SUCH_APP];
 }

@@ -47,8 +47,13 @@ pub async fn login(
     body: JsonBody<api::LoginBody>,
 ) -> Result<web::Json<api::SessionInfo>, ApiError> {
     let done = sso.login(&call.ctx, login_request(body.take()?)).await?;
+    Ok(web::Json(session_info(done)))
+}
+
+/// A new session on the wire.
+pub fn session_info(done: crate::sso::login::LoginSuccess) -> api::SessionInfo {
     let s = done.session;
-    Ok(web::Json(api::SessionInfo {
+    api::SessionInfo {
         username: s.username,
         user_id: s.user_id,
         ust: s.ust,
@@ -56,7 +61,7 @@ pub async fn login(
         creation_time: rfc3339(s.creation_time),
         expiration_time: rfc3339(s.expiration_time),
         warnings: done.warnings,
-    }))
+    }
 }
 
 #[utoipa::path(

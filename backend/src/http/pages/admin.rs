@@ -229,11 +229,23 @@ async fn detail(sso: &Sso, admin: &Admin, current: &CurrentSession, user_id: &st
     let owner = sso.user_attr_owner(ctx, current, Some(user_id)).await?;
     let attrs = sso.read_attrs(ctx, &owner, None).await.unwrap_or_default();
     let list = sso.address_list(admin, user_id).await.ok().flatten();
+    let passkeys = sso.user_passkeys(admin, &UserRef::Id(user_id.to_owned())).await?;
     Ok(UserDetail {
         user: Some(line(&user)),
         approval_status: user.approval_status.to_string(),
         is_locked: user.lock.is_locked,
         is_totp_enabled: user.is_totp_enabled,
+        passkeys: passkeys
+            .iter()
+            .map(|p| {
+                (
+                    p.passkey_id.clone(),
+                    p.name.clone(),
+                    page_time(p.creation_time),
+                    p.last_used_time.map(page_time).unwrap_or_else(|| "Never".to_owned()),
+                )
+            })
+            .collect(),
         must_change: user.password_must_change,
         address_list: list.map(|l| l.join(", ")).unwrap_or_default(),
         sessions: sessions
@@ -310,7 +322,11 @@ pub async fn user_action(
         "unlock" => sso.unlock_user(&admin, &who).await.map(|_| ()),
         "approve" => sso.approve_user(&admin, &who).await.map(|_| ()),
         "reject" => sso.reject_user(&admin, &who).await.map(|_| ()),
-        "reset-totp" => sso.reset_totp(&admin, &who).await.map(|_| ()),
+        "reset-totp" => sso
+            .reset_two_factor(&admin, &who, get("passkeys") == "on")
+            .await
+            .map(|_| ()),
+        "passkey-remove" => sso.admin_remove_passkey(&admin, &who, &get("passkey_id")).await,
         "force-change" => {
             let patch = UserPatch {
                 password_must_change: Some(true),
