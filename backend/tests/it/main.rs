@@ -1,6 +1,7 @@
 //! Integration tests: one binary, each test against a fresh PostgreSQL database and a fresh SQLite file.
 #![allow(clippy::unwrap_used)]
 
+mod authenticator;
 mod common;
 
 mod admin;
@@ -27,6 +28,7 @@ mod oidc_logout;
 mod openapi;
 mod ops;
 mod pages;
+mod passkeys;
 mod row_security;
 mod server_process;
 mod signup;

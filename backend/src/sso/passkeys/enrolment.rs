@@ -130,6 +130,16 @@ impl Sso {
         if owner != Some(current.user().pk) {
             return Err(no_such_ceremony());
         }
+        // A credential already registered in the tenant (one of the user's own, which the options excluded, is
+        // refused by webauthn-rs under another name).
+        let (pk, key) = (ctx.tenant.pk, credential_key(credential.raw_id.as_ref()));
+        let taken = self
+            .store
+            .tenant(pk, move |conn| rows::by_credential_id(conn, pk, &key))
+            .await?;
+        if taken.is_some() {
+            return Err(SsoError::refused(Kind::Conflict, SubStatus::PasskeyAlreadyRegistered));
+        }
         let passkey = webauthn.finish_passkey_registration(credential, &state).map_err(|e| {
             tracing::debug!(cid = %ctx.cid, error = %e, "a passkey registration was refused");
             invalid()

@@ -1,0 +1,706 @@
+//! Passkeys end to end over the native API, with a software authenticator: enrolment, the username-less login,
+//! the second step after a password, every login rule on the passkey path, forged and replayed answers, the
+//! counter, tenants, removal with proof, and an administrator's view.
+
+use crate::api::{Api, sub};
+use crate::authenticator::Authenticator;
+use crate::both;
+use crate::common::{Backend, remember_secret};
+use chrono::TimeDelta;
+use serde_json::{Value, json};
+
+impl Api {
+    /// Adds a passkey made by `a` to the account of `ust`; returns the passkey's id.
+    async fn add_passkey(&self, tenant: &str, ust: &str, a: &mut Authenticator, name: &str) -> String {
+        let (status, ceremony) = self
+            .call("POST", tenant, "/users/me/passkeys/options", Some(ust), None)
+            .await;
+        assert_eq!(status, 200, "{ceremony}");
+        remember_secret(ceremony["ceremony"].as_str().unwrap());
+        let credential = a.create(&ceremony["options"]);
+        let (status, added) = self
+            .call(
+                "POST",
+                tenant,
+                "/users/me/passkeys",
+                Some(ust),
+                Some(json!({"ceremony": ceremony["ceremony"], "credential": credential, "name": name})),
+            )
+            .await;
+        assert_eq!(status, 201, "{added}");
+        added["passkey_id"].as_str().unwrap().to_owned()
+    }
+
+    /// The options of a login ceremony (`start` empty: username-less).
+    async fn passkey_options(&self, tenant: &str, start: Value) -> (u16, Value) {
+        self.call("POST", tenant, "/login/passkey/options", None, Some(start))
+            .await
+    }
+
+    /// Answers a login ceremony with `a`.
+    async fn passkey_login(&self, tenant: &str, ceremony: &Value, a: &mut Authenticator) -> (u16, Value) {
+        let credential = a.get(&ceremony["options"]);
+        self.call(
+            "POST",
+            tenant,
+            "/login/passkey",
+            None,
+            Some(json!({"ceremony": ceremony["ceremony"], "credential": credential})),
+        )
+        .await
+    }
+
+    /// A username-less login with `a`.
+    async fn login_with(&self, tenant: &str, a: &mut Authenticator) -> (u16, Value) {
+        let (status, ceremony) = self.passkey_options(tenant, json!({})).await;
+        assert_eq!(status, 200, "{ceremony}");
+        self.passkey_login(tenant, &ceremony, a).await
+    }
+
+    /// The `amr` of the session of `ust`.
+    async fn methods_of(&self, ust: &str) -> Vec<String> {
+        let mut ctx = self.app.services.ctx("default").await;
+        ctx.current_app = "CRM".to_owned();
+        let current = self.app.services.sso.current_session(&ctx, ust).await.unwrap();
+        current.session().auth_methods.clone()
+    }
+
+    async fn audit_ops(&self, root: &str, op: &str) -> Vec<Value> {
+        let (status, page) = self
+            .call("GET", "default", &format!("/audit?op={op}"), Some(root), None)
+            .await;
+        assert_eq!(status, 200, "{page}");
+        page["result"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+fn ust_of(reply: &Value) -> String {
+    let ust = reply["ust"].as_str().unwrap_or_else(|| panic!("a session: {reply}")).to_owned();
+    remember_secret(&ust);
+    ust
+}
+
+async fn a_passkey_enrolled_over_rest_logs_in_without_a_username(backend: Backend) {
+    let api = Api::new(backend).await;
+    let alice = api.login("default", "alice").await;
+    // The registration asks for a discoverable credential and user verification, for this user.
+    let (_, ceremony) = api
+        .call("POST", "default", "/users/me/passkeys/options", Some(&alice), None)
+        .await;
+    let pk = &ceremony["options"]["publicKey"];
+    assert_eq!(pk["authenticatorSelection"]["residentKey"], "required", "{pk}");
+    assert_eq!(pk["authenticatorSelection"]["userVerification"], "required");
+    assert_eq!(pk["rp"]["id"], "localhost");
+    assert_eq!(pk["user"]["name"], "alice");
+    let mut key = Authenticator::new();
+    let id = api.add_passkey("default", &alice, &mut key, "Laptop").await;
+    assert!(id.starts_with("pk_"));
+    let (status, list) = api
+        .call("GET", "default", "/users/me/passkeys", Some(&alice), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["name"], "Laptop");
+    assert_eq!(list[0]["last_used_time"], Value::Null);
+    assert_eq!(list[0]["backup_eligible"], false);
+
+    // Nothing typed: the passkey names the user, and it counts as two factors.
+    let (status, session) = api.login_with("default", &mut key).await;
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(session["username"], "alice");
+    let ust = ust_of(&session);
+    assert_eq!(api.methods_of(&ust).await, ["hwk", "user", "mfa"]);
+    let (_, list) = api
+        .call("GET", "default", "/users/me/passkeys", Some(&ust), None)
+        .await;
+    assert!(list[0]["last_used_time"].is_string(), "{list}");
+
+    // A synchronised passkey is a software key in amr.
+    let mut synced = Authenticator::new();
+    synced.synced = true;
+    api.add_passkey("default", &ust, &mut synced, "Phone").await;
+    let (status, session) = api.login_with("default", &mut synced).await;
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(api.methods_of(&ust_of(&session)).await, ["swk", "user", "mfa"]);
+
+    // Renaming: the name's rules hold.
+    let (status, renamed) = api
+        .call(
+            "PATCH",
+            "default",
+            &format!("/users/me/passkeys/{id}"),
+            Some(&ust),
+            Some(json!({"name": "Work laptop"})),
+        )
+        .await;
+    assert_eq!((status, renamed["name"].as_str()), (200, Some("Work laptop")));
+    for bad in ["", "   ", "a\u{7}b", &"x".repeat(65)] {
+        let (status, reply) = api
+            .call(
+                "PATCH",
+                "default",
+                &format!("/users/me/passkeys/{id}"),
+                Some(&ust),
+                Some(json!({"name": bad})),
+            )
+            .await;
+        assert_eq!((status, sub(&reply).as_str()), (422, "E008002"), "{bad:?}");
+    }
+    let (status, reply) = api
+        .call(
+            "PATCH",
+            "default",
+            "/users/me/passkeys/pk_nope",
+            Some(&ust),
+            Some(json!({"name": "x"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply).as_str()), (404, "E013004"));
+    // Another user cannot name, see or remove it.
+    let bob = api.login("default", "bob").await;
+    let (status, _) = api
+        .call(
+            "PATCH",
+            "default",
+            &format!("/users/me/passkeys/{id}"),
+            Some(&bob),
+            Some(json!({"name": "mine"})),
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (_, list) = api.call("GET", "default", "/users/me/passkeys", Some(&bob), None).await;
+    assert_eq!(list, json!([]));
+    // The same credential cannot be registered twice.
+    let (_, ceremony) = api
+        .call("POST", "default", "/users/me/passkeys/options", Some(&ust), None)
+        .await;
+    let credential = key.create(&ceremony["options"]);
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/users/me/passkeys",
+            Some(&ust),
+            Some(json!({"ceremony": ceremony["ceremony"], "credential": credential})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply).as_str()), (409, "E013006"), "{reply}");
+}
+both!(a_passkey_enrolled_over_rest_logs_in_without_a_username);
+
+async fn a_password_alone_no_longer_finishes_a_login_once_a_user_has_a_passkey(backend: Backend) {
+    let api = Api::new(backend).await;
+    let alice = api.login("default", "alice").await;
+    let mut key = Authenticator::counting();
+    api.add_passkey("default", &alice, &mut key, "Key").await;
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/login",
+            None,
+            Some(json!({"username": "alice", "password": "alice's passphrase"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E005008"), "{reply}");
+    // A TOTP code for an account without TOTP is wrong, not a way around the passkey.
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/login",
+            None,
+            Some(json!({"username": "alice", "password": "alice's passphrase", "totp_code": "123456"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E005001"));
+
+    // The password, then the passkey: the options name only alice's credentials.
+    let (status, ceremony) = api
+        .passkey_options(
+            "default",
+            json!({"username": "alice", "password": "alice's passphrase"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{ceremony}");
+    let allowed = ceremony["options"]["publicKey"]["allowCredentials"].as_array().unwrap();
+    assert_eq!(allowed.len(), 1);
+    let (status, session) = api.passkey_login("default", &ceremony, &mut key).await;
+    assert_eq!(status, 200, "{session}");
+    assert_eq!(api.methods_of(&ust_of(&session)).await, ["pwd", "hwk", "user", "mfa"]);
+
+    // A wrong password gets no ceremony; a user without a passkey gets E013008 (after the right password).
+    let (status, reply) = api
+        .passkey_options("default", json!({"username": "alice", "password": "wrong"}))
+        .await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E005001"));
+    let (status, reply) = api
+        .passkey_options("default", json!({"username": "bob", "password": "bob's passphrase"}))
+        .await;
+    assert_eq!((status, sub(&reply).as_str()), (400, "E013008"), "{reply}");
+    let (status, reply) = api
+        .passkey_options("default", json!({"username": "bob", "password": "wrong"}))
+        .await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E005001"));
+
+    // A second-step ceremony of alice's answered by bob's passkey is refused: bob's key is not in it.
+    let bob = api.login("default", "bob").await;
+    let mut bobs = Authenticator::new();
+    api.add_passkey("default", &bob, &mut bobs, "Bob's").await;
+    let (_, ceremony) = api
+        .passkey_options(
+            "default",
+            json!({"username": "alice", "password": "alice's passphrase"}),
+        )
+        .await;
+    let credential = bobs.get(&json!({"publicKey": {
+        "challenge": ceremony["options"]["publicKey"]["challenge"],
+        "rpId": "localhost",
+    }}));
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/login/passkey",
+            None,
+            Some(json!({"ceremony": ceremony["ceremony"], "credential": credential})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E013004"), "{reply}");
+}
+both!(a_password_alone_no_longer_finishes_a_login_once_a_user_has_a_passkey);
+
+async fn forged_replayed_and_foreign_answers_are_refused_and_counted(backend: Backend) {
+    let api = Api::new(backend).await;
+    let clock = api.app.services.sso.clock.clone();
+    let root = api.login("default", "root").await;
+    let alice = api.login("default", "alice").await;
+    let mut key = Authenticator::counting();
+    api.add_passkey("default", &alice, &mut key, "Key").await;
+    api.app.set("default", "login", "max_failures", json!(50)).await;
+
+    // A used ceremony, an expired one, an unknown one.
+    let (_, ceremony) = api.passkey_options("default", json!({})).await;
+    let (status, _) = api.passkey_login("default", &ceremony, &mut key).await;
+    assert_eq!(status, 200);
+    let (status, reply) = api.passkey_login("default", &ceremony, &mut key).await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E013002"), "replayed");
+    let (_, ceremony) = api.passkey_options("default", json!({})).await;
+    clock.advance(TimeDelta::minutes(5) + TimeDelta::seconds(1));
+    let (status, reply) = api.passkey_login("default", &ceremony, &mut key).await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E013002"), "expired");
+    let (status, reply) = api
+        .passkey_login("default", &json!({"ceremony": "nope", "options": {"publicKey": {"challenge": "AAAA", "rpId": "localhost"}}}), &mut key)
+        .await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E013002"), "unknown");
+    // The ceremony of another tenant is unknown here.
+    let (_, other) = api.passkey_options("other", json!({})).await;
+    let (status, reply) = api.passkey_login("default", &other, &mut key).await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E013002"), "another tenant's ceremony");
+
+    // Lies: a bad signature, another origin, another relying party, no user verification, a wrong type.
+    type Lie = fn(&mut Authenticator);
+    let lies: [(&str, Lie); 5] = [
+        ("forged", |a| a.forge = true),
+        ("origin", |a| a.origin = "http://evil.example:8080".to_owned()),
+        ("rp", |a| a.rp_id = Some("evil.example".to_owned())),
+        ("uv", |a| a.user_verified = false),
+        ("type", |a| a.get_type = "webauthn.create".to_owned()),
+    ];
+    for (what, lie) in lies {
+        let mut liar = Authenticator::counting();
+        std::mem::swap(&mut liar, &mut key);
+        lie(&mut liar);
+        let (_, ceremony) = api.passkey_options("default", json!({})).await;
+        let (status, reply) = api.passkey_login("default", &ceremony, &mut liar).await;
+        assert_eq!((status, sub(&reply).as_str()), (401, "E013003"), "{what}: {reply}");
+        std::mem::swap(&mut liar, &mut key);
+        key.forge = false;
+        key.origin = crate::authenticator::ORIGIN.to_owned();
+        key.rp_id = None;
+        key.user_verified = true;
+        key.get_type = "webauthn.get".to_owned();
+    }
+
+    // An authenticator never registered, and a credential registered in another tenant, are unknown.
+    let mut stranger = Authenticator::new();
+    let (_, ceremony) = api.passkey_options("default", json!({})).await;
+    // Its user handle is anyone's: pretend to be alice's.
+    let _ = stranger.create(&json!({"publicKey": {"challenge": "AA", "rp": {"id": "localhost"}, "user": {"id": "AAAAAAAAAAAAAAAAAAAAAA"}}}));
+    let (status, reply) = api.passkey_login("default", &ceremony, &mut stranger).await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E013004"), "{reply}");
+    let carol = api.login("other", "carol").await;
+    let mut carols = Authenticator::new();
+    api.add_passkey("other", &carol, &mut carols, "Carol's").await;
+    let (status, reply) = api.login_with("default", &mut carols).await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E013004"), "another tenant's passkey");
+    let (status, _) = api.login_with("other", &mut carols).await;
+    assert_eq!(status, 200, "in its own tenant");
+
+    // A counter that goes backwards (a copied key) is refused and audited; the stored counter stays.
+    key.counter = 1;
+    let (status, reply) = api.login_with("default", &mut key).await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E013005"), "{reply}");
+    let entries = api.audit_ops(&root, "user.passkey_counter_regressed").await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    key.counter = 100;
+    let (status, _) = api.login_with("default", &mut key).await;
+    assert_eq!(status, 200, "a counter ahead of the stored one");
+
+    // Every refused answer that named alice counts: in a new window, three lock her account.
+    clock.advance(TimeDelta::minutes(16));
+    api.app.set("default", "login", "max_failures", json!(3)).await;
+    for _ in 0..3 {
+        key.forge = true;
+        let (status, _) = api.login_with("default", &mut key).await;
+        assert_eq!(status, 401);
+    }
+    key.forge = false;
+    let (status, reply) = api.login_with("default", &mut key).await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E005002"), "locked: {reply}");
+    // Malformed answers are bad input, never a 500.
+    let (_, ceremony) = api.passkey_options("default", json!({})).await;
+    for credential in [json!({}), json!("text"), json!({"id": 1}), json!(null)] {
+        let (status, reply) = api
+            .call(
+                "POST",
+                "default",
+                "/login/passkey",
+                None,
+                Some(json!({"ceremony": ceremony["ceremony"], "credential": credential})),
+            )
+            .await;
+        assert!(status == 422 || status == 400, "{credential}: {status} {reply}");
+    }
+}
+both!(forged_replayed_and_foreign_answers_are_refused_and_counted);
+
+async fn two_answers_to_one_ceremony_give_one_session(backend: Backend) {
+    let api = Api::new(backend).await;
+    let alice = api.login("default", "alice").await;
+    let mut key = Authenticator::new();
+    api.add_passkey("default", &alice, &mut key, "Key").await;
+    let (_, ceremony) = api.passkey_options("default", json!({})).await;
+    let first = key.get(&ceremony["options"]);
+    let second = key.get(&ceremony["options"]);
+    let body = |c: Value| Some(json!({"ceremony": ceremony["ceremony"], "credential": c}));
+    let (a, b) = futures_util::join!(
+        api.call("POST", "default", "/login/passkey", None, body(first)),
+        api.call("POST", "default", "/login/passkey", None, body(second)),
+    );
+    let mut statuses = [a.0, b.0];
+    statuses.sort();
+    assert_eq!(statuses, [200, 401], "{a:?} {b:?}");
+}
+both!(two_answers_to_one_ceremony_give_one_session);
+
+async fn every_login_rule_holds_on_the_passkey_path(backend: Backend) {
+    let api = Api::new(backend).await;
+    let sso = &api.app.services.sso;
+    let root = api.login("default", "root").await;
+    let alice = api.login("default", "alice").await;
+    let alice_id = api.app.find("default", "alice").await.user_id;
+    let mut key = Authenticator::new();
+    api.add_passkey("default", &alice, &mut key, "Key").await;
+    // Locked by an administrator.
+    let (status, _) = api
+        .call("POST", "default", &format!("/users/{alice_id}/lock"), Some(&root), None)
+        .await;
+    assert_eq!(status, 200);
+    let (status, reply) = api.login_with("default", &mut key).await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E005002"));
+    api.call("POST", "default", &format!("/users/{alice_id}/unlock"), Some(&root), None)
+        .await;
+    // An app that may not log users in.
+    let (_, ceremony) = api.passkey_options("default", json!({})).await;
+    let credential = key.get(&ceremony["options"]);
+    let mut res = api
+        .app
+        .client
+        .post(api.app.url("/api/v1/t/default/login/passkey"))
+        .insert_header(("X-Current-App", "Unknown"))
+        .send_json(&json!({"ceremony": ceremony["ceremony"], "credential": credential}))
+        .await
+        .unwrap();
+    let reply = crate::common::json_body(&mut res).await;
+    assert_eq!((res.status().as_u16(), sub(&reply).as_str()), (401, "E004001"));
+    // The IP allow-list.
+    let (status, _) = api
+        .call(
+            "PUT",
+            "default",
+            &format!("/users/{alice_id}/address-list"),
+            Some(&root),
+            Some(json!({"addresses": ["10.0.0.0/8"]})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, reply) = api.login_with("default", &mut key).await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E005001"), "not on the allow-list");
+    api.call("DELETE", "default", &format!("/users/{alice_id}/address-list"), Some(&root), None)
+        .await;
+    // A password that must change: the passkey login asks for the new one, and takes it.
+    let (status, _) = api
+        .call(
+            "PATCH",
+            "default",
+            &format!("/users/{alice_id}"),
+            Some(&root),
+            Some(json!({"password_must_change": true})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, reply) = api.login_with("default", &mut key).await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E003007"), "{reply}");
+    let (_, ceremony) = api.passkey_options("default", json!({})).await;
+    let credential = key.get(&ceremony["options"]);
+    let (status, session) = api
+        .call(
+            "POST",
+            "default",
+            "/login/passkey",
+            None,
+            Some(json!({"ceremony": ceremony["ceremony"], "credential": credential, "new_password": "a brand new passphrase 42"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{session}");
+    remember_secret("a brand new passphrase 42");
+    assert_eq!(api.methods_of(&ust_of(&session)).await, ["hwk", "user", "mfa"]);
+    // The suspended tenant.
+    let ops = sso.cli_operator().await.unwrap();
+    let tenant = sso.resolve_tenant("default").await.unwrap();
+    sso.set_tenant_status(&ops, tenant, gatehouse::sso::TenantStatus::Suspended)
+        .await
+        .unwrap();
+    let (status, reply) = api.passkey_options("default", json!({})).await;
+    assert_eq!((status, sub(&reply).as_str()), (403, "E012002"), "{reply}");
+}
+both!(every_login_rule_holds_on_the_passkey_path);
+
+async fn super_users_second_factor_rules_know_passkeys(backend: Backend) {
+    let api = Api::new(backend).await;
+    let root = api.login("default", "root").await;
+    let mut key = Authenticator::new();
+    api.add_passkey("default", &root, &mut key, "Root's key").await;
+    // A passkey meets require_totp_for_super_users; a super-user without 2FA is refused.
+    api.user("default", "admin1", "admin1's passphrase", true).await;
+    api.app.set("default", "login", "require_totp_for_super_users", json!(true)).await;
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/login",
+            None,
+            Some(json!({"username": "admin1", "password": "admin1's passphrase"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply).as_str()), (403, "E005009"));
+    let (status, session) = api.login_with("default", &mut key).await;
+    assert_eq!(status, 200, "{session}");
+    let (status, _) = api
+        .call("GET", "default", "/users", Some(&ust_of(&session)), None)
+        .await;
+    assert_eq!(status, 200, "an administrator with a passkey is one");
+    // require_passkey_for_super_users: TOTP alone does not meet it.
+    api.app.set("default", "login", "require_passkey_for_super_users", json!(true)).await;
+    api.user("default", "admin2", "admin2's passphrase", true).await;
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/login",
+            None,
+            Some(json!({"username": "admin2", "password": "admin2's passphrase"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply).as_str()), (403, "E005010"), "{reply}");
+    let (status, _) = api.login_with("default", &mut key).await;
+    assert_eq!(status, 200, "root has one");
+}
+both!(super_users_second_factor_rules_know_passkeys);
+
+async fn removing_a_passkey_needs_the_password_and_a_fresh_proof(backend: Backend) {
+    let api = Api::new(backend).await;
+    let alice = api.login("default", "alice").await;
+    let mut key = Authenticator::counting();
+    let id = api.add_passkey("default", &alice, &mut key, "Key").await;
+    let (_, session) = api.login_with("default", &mut key).await;
+    let other = ust_of(&session);
+    let path = format!("/users/me/passkeys/{id}");
+    let (status, reply) = api
+        .call("DELETE", "default", &path, Some(&alice), Some(json!({"password": "alice's passphrase"})))
+        .await;
+    assert_eq!((status, sub(&reply).as_str()), (400, "E008003"), "no proof: {reply}");
+    // A code for an account without TOTP is wrong, and counts.
+    let (status, reply) = api
+        .call(
+            "DELETE",
+            "default",
+            &path,
+            Some(&alice),
+            Some(json!({"password": "alice's passphrase", "code": "123456"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply).as_str()), (403, "E005001"));
+    // A wrong password with a good passkey: refused, and the proof's ceremony is not used up by it.
+    let (_, proof) = api
+        .call("POST", "default", "/users/me/passkeys/proof", Some(&alice), None)
+        .await;
+    let credential = key.get(&proof["options"]);
+    let (status, _) = api
+        .call(
+            "DELETE",
+            "default",
+            &path,
+            Some(&alice),
+            Some(json!({"password": "wrong", "ceremony": proof["ceremony"], "credential": credential})),
+        )
+        .await;
+    assert_eq!(status, 403);
+    // Another user's proof does not prove alice's factor.
+    let bob = api.login("default", "bob").await;
+    let mut bobs = Authenticator::new();
+    api.add_passkey("default", &bob, &mut bobs, "Bob's").await;
+    let (_, bob_proof) = api
+        .call("POST", "default", "/users/me/passkeys/proof", Some(&bob), None)
+        .await;
+    let credential = bobs.get(&bob_proof["options"]);
+    let (status, _) = api
+        .call(
+            "DELETE",
+            "default",
+            &path,
+            Some(&alice),
+            Some(json!({"password": "alice's passphrase", "ceremony": bob_proof["ceremony"], "credential": credential})),
+        )
+        .await;
+    assert_eq!(status, 403, "bob's ceremony");
+    // The password and a fresh assertion of the passkey removed: done, and alice's other session ends.
+    let (_, proof) = api
+        .call("POST", "default", "/users/me/passkeys/proof", Some(&alice), None)
+        .await;
+    let credential = key.get(&proof["options"]);
+    let (status, reply) = api
+        .call(
+            "DELETE",
+            "default",
+            &path,
+            Some(&alice),
+            Some(json!({"password": "alice's passphrase", "ceremony": proof["ceremony"], "credential": credential})),
+        )
+        .await;
+    assert_eq!(status, 204, "{reply}");
+    let (status, _) = api.call("GET", "default", "/session", Some(&other), None).await;
+    assert_eq!(status, 401, "the other session ended");
+    let (status, list) = api.call("GET", "default", "/users/me/passkeys", Some(&alice), None).await;
+    assert_eq!((status, list), (200, json!([])));
+    // Without a passkey, the password alone logs in again, and the passkey is worthless.
+    let (status, _) = api
+        .call(
+            "POST",
+            "default",
+            "/login",
+            None,
+            Some(json!({"username": "alice", "password": "alice's passphrase"})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, reply) = api.login_with("default", &mut key).await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E013004"));
+}
+both!(removing_a_passkey_needs_the_password_and_a_fresh_proof);
+
+async fn administrators_see_remove_and_reset_a_users_passkeys(backend: Backend) {
+    let api = Api::new(backend).await;
+    let root = api.login("default", "root").await;
+    let alice = api.login("default", "alice").await;
+    let alice_id = api.app.find("default", "alice").await.user_id;
+    let mut one = Authenticator::new();
+    let mut two = Authenticator::new();
+    let first = api.add_passkey("default", &alice, &mut one, "One").await;
+    api.add_passkey("default", &alice, &mut two, "Two").await;
+    let (status, list) = api
+        .call("GET", "default", &format!("/users/{alice_id}/passkeys"), Some(&root), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    // A regular user, and another tenant's administrator, cannot.
+    let (status, _) = api
+        .call("GET", "default", &format!("/users/{alice_id}/passkeys"), Some(&alice), None)
+        .await;
+    assert_eq!(status, 403);
+    let carol = api.login("other", "carol").await;
+    let (status, _) = api
+        .call("GET", "other", &format!("/users/{alice_id}/passkeys"), Some(&carol), None)
+        .await;
+    assert_eq!(status, 404);
+    // Removing one ends alice's sessions.
+    let (status, _) = api
+        .call(
+            "DELETE",
+            "default",
+            &format!("/users/{alice_id}/passkeys/{first}"),
+            Some(&root),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = api.call("GET", "default", "/session", Some(&alice), None).await;
+    assert_eq!(status, 401);
+    let (status, reply) = api.login_with("default", &mut one).await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E013004"));
+    // Resetting 2FA removes the rest.
+    let (status, session) = api.login_with("default", &mut two).await;
+    assert_eq!(status, 200);
+    let (status, _) = api
+        .call("POST", "default", &format!("/users/{alice_id}/totp/reset"), Some(&root), None)
+        .await;
+    assert_eq!(status, 204);
+    let (status, _) = api.call("GET", "default", "/session", Some(&ust_of(&session)), None).await;
+    assert_eq!(status, 401, "sessions end as for a 2FA reset");
+    let (_, list) = api
+        .call("GET", "default", &format!("/users/{alice_id}/passkeys"), Some(&root), None)
+        .await;
+    assert_eq!(list, json!([]));
+    // One's own passkey is not an administrator's to remove without proof.
+    let mut roots = Authenticator::new();
+    let own = api.add_passkey("default", &root, &mut roots, "Root's").await;
+    let root_id = api.app.find("default", "root").await.user_id;
+    let (status, reply) = api
+        .call("DELETE", "default", &format!("/users/{root_id}/passkeys/{own}"), Some(&root), None)
+        .await;
+    assert_eq!((status, sub(&reply).as_str()), (403, "E008001"));
+}
+both!(administrators_see_remove_and_reset_a_users_passkeys);
+
+async fn passkeys_are_off_without_a_domain(backend: Backend) {
+    let app = crate::common::TestApp::spawn_with(backend, |c| {
+        c.server.public_url = "http://127.0.0.1:8080".to_owned();
+    })
+    .await;
+    assert!(app.services.sso.relying_party.off_reason().is_some());
+    let api = Api { app };
+    let (status, reply) = api.passkey_options("default", json!({})).await;
+    assert_eq!((status, sub(&reply).as_str()), (403, "E013001"));
+    let mut res = api.app.client.get(api.app.url("/t/default/login")).send().await.unwrap();
+    let html = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
+    assert!(!html.contains("passkey"), "no passkey on the login page");
+    let csp = res.headers().get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(!csp.contains("script-src"), "{csp}");
+    // Behind a proxy: the RP ID and origins from [webauthn].
+    let behind = crate::common::TestApp::spawn_with(backend, |c| {
+        c.server.public_url = "http://127.0.0.1:8080".to_owned();
+        c.webauthn.rp_id = "sso.example.com".to_owned();
+        c.webauthn.origins = gatehouse::config::StringList(vec!["https://sso.example.com".to_owned()]);
+    })
+    .await;
+    let api = Api { app: behind };
+    api.user("default", "dave", "dave's passphrase", false).await;
+    let dave = api.login("default", "dave").await;
+    let mut key = Authenticator::new();
+    key.origin = "https://sso.example.com".to_owned();
+    api.add_passkey("default", &dave, &mut key, "Key").await;
+    let (status, _) = api.login_with("default", &mut key).await;
+    assert_eq!(status, 200);
+}
+both!(passkeys_are_off_without_a_domain);
