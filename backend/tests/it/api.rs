@@ -1606,6 +1606,8 @@ async fn every_route_checks_the_ust_and_the_super_user(backend: Backend) {
         // The anonymous flows.
         if [
             "/login",
+            "/login/passkey/options",
+            "/login/passkey",
             "/logout",
             "/signup",
             "/signup/confirm",

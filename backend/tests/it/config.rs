@@ -28,7 +28,9 @@ fn defaults_apply_without_file_or_environment() {
     assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
     let c = loaded.config;
     assert_eq!(c.server.bind, "127.0.0.1:8080");
-    assert_eq!(c.server.public_url, "http://127.0.0.1:8080");
+    // A domain, so that passkeys work on a fresh start (the bind address stays on loopback).
+    assert_eq!(c.server.public_url, "http://localhost:8080");
+    assert!(c.webauthn.rp_id.is_empty() && c.webauthn.origins.0.is_empty());
     assert_eq!(c.database.url.expose(), "sqlite://data/gatehouse.db");
     assert_eq!(c.database.pool_size, 10);
     assert_eq!(

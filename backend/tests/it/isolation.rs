@@ -77,6 +77,8 @@ impl Matrix {
 
 const ANONYMOUS: &[&str] = &[
     "/login",
+    "/login/passkey/options",
+    "/login/passkey",
     "/logout",
     "/signup",
     "/signup/confirm",

@@ -147,7 +147,18 @@ async fn pages_carry_security_headers_and_cookies(backend: Backend) {
     assert_eq!(page.headers.get("x-frame-options").unwrap(), "DENY");
     assert_eq!(page.headers.get("referrer-policy").unwrap(), "no-referrer");
     assert_eq!(page.headers.get("cache-control").unwrap(), "no-store");
-    assert!(!page.html.contains("<script") && !page.html.contains(" style="));
+    // The login page offers passkeys: its one script is the static passkey script, and its CSP lets only
+    // that (from this origin) run and fetch; no inline script or style anywhere.
+    assert_eq!(page.html.matches("<script").count(), 1);
+    assert!(page.html.contains(gatehouse_frontend::PASSKEY_SCRIPT_TAG));
+    assert!(!page.html.contains(" style=") && !page.html.contains(" onclick="));
+    assert!(csp.contains("script-src 'self'; connect-src 'self';"), "{csp}");
+    let signup = b.get("/t/default/signup").await;
+    let signup_csp = signup.headers.get("content-security-policy").unwrap().to_str().unwrap();
+    assert!(!signup.html.contains("<script") && !signup_csp.contains("script-src"), "{signup_csp}");
+    let script = b.get(gatehouse_frontend::PASSKEY_SCRIPT_PATH).await;
+    assert_eq!(script.status, 200);
+    assert!(script.headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/javascript"));
     assert!(page.html.contains(r#"<label for="username">"#), "labelled fields");
     let csrf_cookie = page
         .set_cookies

@@ -704,3 +704,115 @@ async fn passkeys_are_off_without_a_domain(backend: Backend) {
     assert_eq!(status, 200);
 }
 both!(passkeys_are_off_without_a_domain);
+
+async fn the_pages_enrol_log_in_and_remove_with_a_passkey_bound_to_the_browser(backend: Backend) {
+    use crate::pages::Browser;
+    let api = Api::new(backend).await;
+    let mut b = Browser::new(&api.app);
+    let done = b.login("alice", "alice's passphrase").await;
+    assert_eq!(done.status, 303);
+    let account = b.get("/t/default/account").await;
+    assert!(account.html.contains("Add a passkey") && account.html.contains("You have no passkeys."));
+    let csrf = account.csrf();
+    // The options set the ceremony's cookie: HttpOnly, SameSite=Strict, on the tenant's path.
+    let options = b
+        .send("POST", "/t/default/account/passkeys/options", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(options.status, 200, "{}", options.html);
+    let cookie = options.set_cookies.iter().find(|c| c.starts_with("gh_passkey=")).unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/t/default"));
+    let mut key = Authenticator::new();
+    let credential = key.create(&serde_json::from_str(&options.html).unwrap()).to_string();
+    let added = b
+        .send(
+            "POST",
+            "/t/default/account/passkeys",
+            &[("csrf", &csrf), ("name", "Desk"), ("credential", &credential)],
+        )
+        .await;
+    assert_eq!(
+        (added.status, added.location.as_deref()),
+        (303, Some("/t/default/account?done=passkey-added"))
+    );
+    let account = b.get("/t/default/account?done=passkey-added").await;
+    assert!(account.html.contains("Your passkey is added.") && account.html.contains("Desk"));
+    // Options without the form token are refused.
+    let refused = b
+        .send("POST", "/t/default/account/passkeys/options", &[("csrf", "nope")])
+        .await;
+    assert_eq!(refused.status, 403);
+
+    // A username-less login in a fresh browser.
+    let mut fresh = Browser::new(&api.app);
+    let csrf = fresh.get("/t/default/login").await.csrf();
+    let options = fresh
+        .send("POST", "/t/default/login/passkey/options", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(options.status, 200, "{}", options.html);
+    let answer = key.get(&serde_json::from_str(&options.html).unwrap()).to_string();
+    // The same answer from another browser, which does not hold the ceremony's cookie, is refused.
+    let mut thief = Browser::new(&api.app);
+    let thief_csrf = thief.get("/t/default/login").await.csrf();
+    let stolen = thief
+        .send(
+            "POST",
+            "/t/default/login/passkey",
+            &[("csrf", &thief_csrf), ("credential", &answer)],
+        )
+        .await;
+    assert_eq!(stolen.status, 401, "{}", stolen.html);
+    assert!(stolen.html.contains("The passkey request is unknown, used or expired."), "{}", stolen.html);
+    let signed_in = fresh
+        .send("POST", "/t/default/login/passkey", &[("csrf", &csrf), ("credential", &answer)])
+        .await;
+    assert_eq!(
+        (signed_in.status, signed_in.location.as_deref()),
+        (303, Some("/t/default/account")),
+        "{}",
+        signed_in.html
+    );
+    assert!(signed_in.set_cookies.iter().any(|c| c.starts_with("gh_session=") && !c.contains("Max-Age=0")));
+
+    // The password, then the passkey step's page, then the passkey.
+    let mut second = Browser::new(&api.app);
+    let step = second.login("alice", "alice's passphrase").await;
+    assert_eq!(step.location.as_deref(), Some("/t/default/login/passkey"));
+    let page = second.get("/t/default/login/passkey").await;
+    assert!(page.html.contains("Use a passkey") && page.html.contains("step=second"), "{}", page.html);
+    let csrf = page.csrf();
+    let options = second
+        .send("POST", "/t/default/login/passkey/options?step=second", &[("csrf", &csrf)])
+        .await;
+    assert_eq!(options.status, 200, "{}", options.html);
+    let answer = key.get(&serde_json::from_str(&options.html).unwrap()).to_string();
+    let signed_in = second
+        .send("POST", "/t/default/login/passkey", &[("csrf", &csrf), ("credential", &answer)])
+        .await;
+    assert_eq!(signed_in.location.as_deref(), Some("/t/default/account"), "{}", signed_in.html);
+
+    // Removal with the password and the passkey's proof.
+    let account = second.get("/t/default/account").await;
+    let csrf = account.csrf();
+    let id = crate::common::token_in(&account.html, r#"name="passkey_id" value=""#);
+    let options = second
+        .send("POST", "/t/default/account/passkeys/proof-options", &[("csrf", &csrf)])
+        .await;
+    let answer = key.get(&serde_json::from_str(&options.html).unwrap()).to_string();
+    let removed = second
+        .send(
+            "POST",
+            "/t/default/account/passkeys/remove",
+            &[("csrf", &csrf), ("passkey_id", &id), ("password", "alice's passphrase"), ("credential", &answer)],
+        )
+        .await;
+    assert_eq!(
+        (removed.status, removed.location.as_deref()),
+        (303, Some("/t/default/account?done=passkey-removed")),
+        "{}",
+        removed.html
+    );
+    // The first browser's session ended with the removal.
+    let gone = b.get("/t/default/account").await;
+    assert_eq!(gone.status, 303);
+}
+both!(the_pages_enrol_log_in_and_remove_with_a_passkey_bound_to_the_browser);

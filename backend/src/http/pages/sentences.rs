@@ -12,8 +12,19 @@ pub fn sentence(code: SubStatus) -> String {
             "Please confirm your e-mail address first: follow the link in the message we sent you."
         }
         AuthNotApproved => "This account is waiting for approval by an administrator.",
-        AuthTotpMissing => "Please enter the code from your authenticator app.",
+        AuthTotpMissing => "Please enter the code from your authenticator app, or use your passkey.",
         AuthTotpRequired => "Administrators must enable two-factor authentication first.",
+        AuthPasskeyRequired => "Administrators must add a passkey first.",
+        PasskeysOff => "Passkeys cannot be used on this server.",
+        PasskeyNoSuchCeremony => "The passkey request is unknown, used or expired. Please try again.",
+        PasskeyInvalid => "The passkey's answer was not accepted. Please try again.",
+        PasskeyNoSuchPasskey => "No such passkey. It may have been removed from this account.",
+        PasskeyCounterRegressed => {
+            "This passkey was refused: it may have been copied. Use another way to log in, and tell your administrator."
+        }
+        PasskeyAlreadyRegistered => "This passkey is already registered.",
+        PasskeyLimit => "No more passkeys can be added to this account. Remove one first.",
+        PasskeyNone => "This account has no passkey.",
         PasswordExpired => "Your password has expired.",
         PasswordAboutToExpireError => "Your password is about to expire and must be changed.",
         PasswordMustSendNew => "Your password must be changed.",

@@ -1,0 +1,125 @@
+// Passkeys in a real browser: Chromium's virtual authenticator (DevTools protocol: ctap2, internal transport,
+// resident keys, user verification) stands in for the laptop's platform authenticator. On http://localhost,
+// a secure context and a domain, so WebAuthn runs as it would in production. The journey: enrol on the
+// account page, log out, log in with the passkey and nothing typed, log in with the password then the
+// passkey, remove it; and the pages without JavaScript, which show no passkey button at all.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startWorld, shot } from '../harness.mjs';
+
+let world;
+before(async () => { world = await startWorld({ publicHost: 'localhost' }); });
+after(async () => { await world?.stop(); });
+
+async function virtualAuthenticator(context, page) {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: 'internal',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return { cdp, authenticatorId };
+}
+
+async function passwordLogin(page, slug, username, password) {
+  await page.goto(`${world.base}/t/${slug}/login`);
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+}
+
+test('a passkey: enrolled on the account page, then a login with nothing typed, a login with the password and the passkey, and its removal', async () => {
+  const slug = world.newTenant();
+  world.cli(['user', 'create', '--tenant', slug, '--username', 'erin', '--password-stdin'], 'erin passphrase 1\n');
+  const context = await world.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  const { cdp, authenticatorId } = await virtualAuthenticator(context, page);
+
+  // The login page offers a passkey, under a CSP that lets only the page's own script run and fetch.
+  const res = await page.goto(`${world.base}/t/${slug}/login`);
+  const csp = res.headers()['content-security-policy'];
+  assert.match(csp, /script-src 'self'; connect-src 'self';/);
+  assert.doesNotMatch(csp, /unsafe-inline/);
+  await page.getByRole('button', { name: 'Log in with a passkey' }).waitFor();
+  await shot(page, 'passkey-login-desktop');
+
+  // Enrolment on the account page.
+  await passwordLogin(page, slug, 'erin', 'erin passphrase 1');
+  await page.getByRole('heading', { name: 'Passkeys' }).waitFor();
+  assert.ok(await page.getByText('You have no passkeys.').isVisible());
+  await page.getByLabel('Name of the new passkey').fill('This laptop');
+  await page.getByRole('button', { name: 'Add a passkey' }).click();
+  await page.getByText('Your passkey is added.').waitFor();
+  await page.getByRole('cell', { name: 'This laptop' }).waitFor();
+  const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+  assert.equal(credentials.length, 1);
+  assert.equal(credentials[0].isResidentCredential, true, 'a discoverable credential');
+  await shot(page, 'passkey-account-desktop');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, 'passkey-account-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+
+  // Log out; log in with the passkey, nothing typed.
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log in with a passkey' }).click();
+  await page.waitForURL(/\/account$/);
+  assert.equal(await page.locator('#username').textContent(), 'erin');
+  const used = await page.getByRole('row', { name: /This laptop/ }).textContent();
+  assert.doesNotMatch(used, /Never/, 'the last use is shown');
+
+  // The password alone no longer finishes a login: the passkey step follows.
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await passwordLogin(page, slug, 'erin', 'erin passphrase 1');
+  await page.waitForURL(/\/login\/passkey/);
+  await page.getByRole('heading', { name: 'Use your passkey' }).waitFor();
+  await shot(page, 'passkey-step-desktop');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, 'passkey-step-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.getByRole('button', { name: 'Use a passkey' }).click();
+  await page.waitForURL(/\/account$/);
+
+  // Removal: the password and a fresh assertion of the passkey itself.
+  await page.getByText('Remove', { exact: true }).click();
+  await page.getByLabel('Password', { exact: true }).fill('wrong passphrase');
+  await page.getByRole('button', { name: 'Remove passkey' }).click();
+  await page.getByText('The password, the code or the passkey is not right.').waitFor();
+  await page.getByText('Remove', { exact: true }).click();
+  await page.getByLabel('Password', { exact: true }).fill('erin passphrase 1');
+  await page.getByRole('button', { name: 'Remove passkey' }).click();
+  await page.getByText('The passkey is removed.').waitFor();
+  assert.ok(await page.getByText('You have no passkeys.').isVisible());
+  await shot(page, 'passkey-removed-desktop');
+
+  // Without it, the password logs in alone again; the authenticator's leftover passkey is refused.
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.getByRole('button', { name: 'Log in with a passkey' }).click();
+  await page.getByText('No such passkey. It may have been removed from this account.').waitFor();
+  await passwordLogin(page, slug, 'erin', 'erin passphrase 1');
+  await page.waitForURL(/\/account$/);
+  assert.deepEqual(problems.filter((p) => !/401|404|Failed to load resource/.test(p)), [], 'no script errors');
+  await context.close();
+});
+
+test('without JavaScript the pages show no passkey button and work as before', async () => {
+  const slug = world.newTenant();
+  const context = await world.browser.newContext({ javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  await page.goto(`${world.base}/t/${slug}/login`);
+  assert.equal(await page.getByRole('button', { name: 'Log in with a passkey' }).count(), 0);
+  await passwordLogin(page, slug, 'boss', 'boss passphrase 1');
+  await page.waitForURL(/\/account$/);
+  assert.equal(await page.getByRole('button', { name: 'Add a passkey' }).count(), 0);
+  await page.getByText('Adding or using a passkey needs JavaScript').waitFor();
+  await shot(page, 'passkey-account-nojs-phone');
+  await context.close();
+});
