@@ -71,7 +71,6 @@ impl Conn {
     }
 
     /// The body of the last answer.
-    #[cfg(test)]
     pub fn body(&self) -> &[u8] {
         &self.body
     }

@@ -6,6 +6,7 @@
 
 mod figures;
 mod load;
+mod passkeys;
 mod seed;
 mod server;
 
@@ -105,6 +106,15 @@ async fn run() -> Result<(), String> {
         bench.enumeration().await?;
         return bench.finish(&root);
     }
+    // GATEHOUSE_BENCH_ONLY=passkey measures passkey logins alone.
+    if std::env::var("GATEHOUSE_BENCH_ONLY").as_deref() == Ok("passkey") {
+        let server = bench.start("fair")?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let seeded = bench.seed_main()?;
+        bench.passkey_logins(&server, &seeded, None).await?;
+        drop(server);
+        return bench.finish(&root);
+    }
     // GATEHOUSE_BENCH_ONLY=refresh measures the OpenID Connect refresh grant alone.
     if std::env::var("GATEHOUSE_BENCH_ONLY").as_deref() == Ok("refresh") {
         let server = bench.start("fair")?;
@@ -130,6 +140,7 @@ async fn run() -> Result<(), String> {
         .report
         .add(Figure::single("RSS after 10 000 sessions verified", "MiB", after).target("—", true));
     let capacity = bench.login(&server, raw).await?;
+    bench.passkey_logins(&server, &seeded, Some(capacity)).await?;
     let (alone_p99, alone) = bench.tenant_alone(&server, capacity).await;
     bench.report.add(alone);
     bench.flood(&server, capacity, alone_p99, "fair").await;
@@ -404,6 +415,40 @@ impl Bench {
         self.report.add(Figure::runs("Login p50 at half load", "ms", p50));
         self.report.add(Figure::runs("Login p99 at half load", "ms", p99));
         Ok(capacity)
+    }
+
+    /// Username-less passkey logins at saturation (16 clients, one passkey each: options, then the signed
+    /// answer), next to the password logins' rate on the same cores when it was measured.
+    async fn passkey_logins(
+        &mut self,
+        server: &Server,
+        seeded: &Seeded,
+        password_rate: Option<f64>,
+    ) -> Result<(), String> {
+        let mut keys = Vec::new();
+        for ust in seeded.usts.iter().skip(1).take(16) {
+            keys.push(passkeys::enrol(server.addr, "bench", ust).await?);
+        }
+        let mut rates = Vec::new();
+        for _ in 0..RUNS {
+            let fresh = std::mem::take(&mut keys);
+            // The authenticators move into the run and come back with their counters.
+            rates.push(passkeys::logins(server.addr, "bench", fresh, secs(self.seconds)).await?);
+            for ust in seeded.usts.iter().skip(1).take(16) {
+                keys.push(passkeys::enrol(server.addr, "bench", ust).await?);
+            }
+        }
+        let median = figures::median(&rates);
+        self.report.add(Figure::runs(
+            "Passkey login (username-less) through HTTP at saturation",
+            "/s",
+            rates,
+        ));
+        if let Some(password) = password_rate {
+            self.report
+                .add(Figure::single("passkey login / password login", "×", median / password).target("—", true));
+        }
+        Ok(())
     }
 
     /// Tenant B alone at 10 % of capacity: its p99.

@@ -52,7 +52,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         )
         .route("/", web::get().to(pages::root))
         .route(gatehouse_frontend::STYLESHEET_PATH, web::get().to(pages::stylesheet))
-        .route(gatehouse_frontend::PASSKEY_SCRIPT_PATH, web::get().to(pages::passkey_script))
+        .route(
+            gatehouse_frontend::PASSKEY_SCRIPT_PATH,
+            web::get().to(pages::passkey_script),
+        )
         .route("/favicon.ico", web::get().to(pages::favicon))
         .service(
             web::scope("/t/{tenant}")

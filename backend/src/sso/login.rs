@@ -155,7 +155,13 @@ impl Sso {
                 Ok((_, CeremonyState::Login { state })) if continuation.is_none() => {
                     first_passkey = Some((state, &answer.credential));
                 }
-                Ok((owner, CeremonyState::Second { state, continuation: sealed })) => {
+                Ok((
+                    owner,
+                    CeremonyState::Second {
+                        state,
+                        continuation: sealed,
+                    },
+                )) => {
                     second_passkey = Some((owner, state, &answer.credential));
                     continuation = Some(sealed);
                 }
@@ -333,9 +339,7 @@ impl Sso {
                 }
             }
         }
-        let methods = methods.unwrap_or_else(|| {
-            if user.is_totp_enabled { "pwd otp mfa" } else { "pwd" }.to_owned()
-        });
+        let methods = methods.unwrap_or_else(|| if user.is_totp_enabled { "pwd otp mfa" } else { "pwd" }.to_owned());
 
         account_state::super_user_second_factor(&policy, &account, ctx)?;
 
@@ -629,7 +633,10 @@ impl Sso {
     /// user's password and 2FA. It is not used up (the login it continues uses it).
     pub(crate) async fn continuation_user(&self, ctx: &Ctx, sealed: &str) -> SsoResult<UserRow> {
         let stale = || refused(SubStatus::AuthNotAllowed, true);
-        let c = self.open_continuation(ctx, sealed).filter(|c| !c.totp).ok_or_else(stale)?;
+        let c = self
+            .open_continuation(ctx, sealed)
+            .filter(|c| !c.totp)
+            .ok_or_else(stale)?;
         let (pk, id, nonce, now) = (ctx.tenant.pk, c.user_id.clone(), c.nonce_hash(), ctx.now);
         let user = self
             .store

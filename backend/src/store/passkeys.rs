@@ -35,9 +35,13 @@ fn recount(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64) -> StoreRes
         .filter(passkeys::user_pk.eq(user_pk))
         .count()
         .get_result(conn)?;
-    diesel::update(users::table.filter(users::tenant_id.eq(tenant)).filter(users::id.eq(user_pk)))
-        .set(users::passkey_count.eq(i32::try_from(n).unwrap_or(i32::MAX)))
-        .execute(conn)?;
+    diesel::update(
+        users::table
+            .filter(users::tenant_id.eq(tenant))
+            .filter(users::id.eq(user_pk)),
+    )
+    .set(users::passkey_count.eq(i32::try_from(n).unwrap_or(i32::MAX)))
+    .execute(conn)?;
     Ok(())
 }
 
@@ -218,7 +222,11 @@ pub fn take_ceremony(
         return Ok(None);
     };
     let deleted = diesel::delete(target).execute(conn)?;
-    Ok((deleted == 1 && expiration_time > now).then_some(CeremonyRow { purpose, user_pk, state }))
+    Ok((deleted == 1 && expiration_time > now).then_some(CeremonyRow {
+        purpose,
+        user_pk,
+        state,
+    }))
 }
 
 pub fn delete_expired_ceremonies(conn: &mut AnyConnection, tenant: TenantPk, now: NaiveDateTime) -> StoreResult<usize> {

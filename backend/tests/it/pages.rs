@@ -155,10 +155,21 @@ async fn pages_carry_security_headers_and_cookies(backend: Backend) {
     assert!(csp.contains("script-src 'self'; connect-src 'self';"), "{csp}");
     let signup = b.get("/t/default/signup").await;
     let signup_csp = signup.headers.get("content-security-policy").unwrap().to_str().unwrap();
-    assert!(!signup.html.contains("<script") && !signup_csp.contains("script-src"), "{signup_csp}");
+    assert!(
+        !signup.html.contains("<script") && !signup_csp.contains("script-src"),
+        "{signup_csp}"
+    );
     let script = b.get(gatehouse_frontend::PASSKEY_SCRIPT_PATH).await;
     assert_eq!(script.status, 200);
-    assert!(script.headers.get("content-type").unwrap().to_str().unwrap().starts_with("text/javascript"));
+    assert!(
+        script
+            .headers
+            .get("content-type")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
     assert!(page.html.contains(r#"<label for="username">"#), "labelled fields");
     let csrf_cookie = page
         .set_cookies

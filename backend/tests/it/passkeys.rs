@@ -75,7 +75,10 @@ impl Api {
 }
 
 fn ust_of(reply: &Value) -> String {
-    let ust = reply["ust"].as_str().unwrap_or_else(|| panic!("a session: {reply}")).to_owned();
+    let ust = reply["ust"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a session: {reply}"))
+        .to_owned();
     remember_secret(&ust);
     ust
 }
@@ -110,9 +113,7 @@ async fn a_passkey_enrolled_over_rest_logs_in_without_a_username(backend: Backen
     assert_eq!(session["username"], "alice");
     let ust = ust_of(&session);
     assert_eq!(api.methods_of(&ust).await, ["hwk", "user", "mfa"]);
-    let (_, list) = api
-        .call("GET", "default", "/users/me/passkeys", Some(&ust), None)
-        .await;
+    let (_, list) = api.call("GET", "default", "/users/me/passkeys", Some(&ust), None).await;
     assert!(list[0]["last_used_time"].is_string(), "{list}");
 
     // A synchronised passkey is a software key in amr.
@@ -290,13 +291,21 @@ async fn forged_replayed_and_foreign_answers_are_refused_and_counted(backend: Ba
     let (status, reply) = api.passkey_login("default", &ceremony, &mut key).await;
     assert_eq!((status, sub(&reply).as_str()), (401, "E013002"), "expired");
     let (status, reply) = api
-        .passkey_login("default", &json!({"ceremony": "nope", "options": {"publicKey": {"challenge": "AAAA", "rpId": "localhost"}}}), &mut key)
+        .passkey_login(
+            "default",
+            &json!({"ceremony": "nope", "options": {"publicKey": {"challenge": "AAAA", "rpId": "localhost"}}}),
+            &mut key,
+        )
         .await;
     assert_eq!((status, sub(&reply).as_str()), (401, "E013002"), "unknown");
     // The ceremony of another tenant is unknown here.
     let (_, other) = api.passkey_options("other", json!({})).await;
     let (status, reply) = api.passkey_login("default", &other, &mut key).await;
-    assert_eq!((status, sub(&reply).as_str()), (401, "E013002"), "another tenant's ceremony");
+    assert_eq!(
+        (status, sub(&reply).as_str()),
+        (401, "E013002"),
+        "another tenant's ceremony"
+    );
 
     // Lies: a bad signature, another origin, another relying party, no user verification, a wrong type.
     type Lie = fn(&mut Authenticator);
@@ -326,14 +335,20 @@ async fn forged_replayed_and_foreign_answers_are_refused_and_counted(backend: Ba
     let mut stranger = Authenticator::new();
     let (_, ceremony) = api.passkey_options("default", json!({})).await;
     // Its user handle is anyone's: pretend to be alice's.
-    let _ = stranger.create(&json!({"publicKey": {"challenge": "AA", "rp": {"id": "localhost"}, "user": {"id": "AAAAAAAAAAAAAAAAAAAAAA"}}}));
+    let _ = stranger.create(
+        &json!({"publicKey": {"challenge": "AA", "rp": {"id": "localhost"}, "user": {"id": "AAAAAAAAAAAAAAAAAAAAAA"}}}),
+    );
     let (status, reply) = api.passkey_login("default", &ceremony, &mut stranger).await;
     assert_eq!((status, sub(&reply).as_str()), (401, "E013004"), "{reply}");
     let carol = api.login("other", "carol").await;
     let mut carols = Authenticator::new();
     api.add_passkey("other", &carol, &mut carols, "Carol's").await;
     let (status, reply) = api.login_with("default", &mut carols).await;
-    assert_eq!((status, sub(&reply).as_str()), (401, "E013004"), "another tenant's passkey");
+    assert_eq!(
+        (status, sub(&reply).as_str()),
+        (401, "E013004"),
+        "another tenant's passkey"
+    );
     let (status, _) = api.login_with("other", &mut carols).await;
     assert_eq!(status, 200, "in its own tenant");
 
@@ -409,8 +424,14 @@ async fn every_login_rule_holds_on_the_passkey_path(backend: Backend) {
     assert_eq!(status, 200);
     let (status, reply) = api.login_with("default", &mut key).await;
     assert_eq!((status, sub(&reply).as_str()), (401, "E005002"));
-    api.call("POST", "default", &format!("/users/{alice_id}/unlock"), Some(&root), None)
-        .await;
+    api.call(
+        "POST",
+        "default",
+        &format!("/users/{alice_id}/unlock"),
+        Some(&root),
+        None,
+    )
+    .await;
     // An app that may not log users in.
     let (_, ceremony) = api.passkey_options("default", json!({})).await;
     let credential = key.get(&ceremony["options"]);
@@ -436,9 +457,19 @@ async fn every_login_rule_holds_on_the_passkey_path(backend: Backend) {
         .await;
     assert_eq!(status, 200);
     let (status, reply) = api.login_with("default", &mut key).await;
-    assert_eq!((status, sub(&reply).as_str()), (401, "E005001"), "not on the allow-list");
-    api.call("DELETE", "default", &format!("/users/{alice_id}/address-list"), Some(&root), None)
-        .await;
+    assert_eq!(
+        (status, sub(&reply).as_str()),
+        (401, "E005001"),
+        "not on the allow-list"
+    );
+    api.call(
+        "DELETE",
+        "default",
+        &format!("/users/{alice_id}/address-list"),
+        Some(&root),
+        None,
+    )
+    .await;
     // A password that must change: the passkey login asks for the new one, and takes it.
     let (status, _) = api
         .call(
@@ -484,7 +515,9 @@ async fn super_users_second_factor_rules_know_passkeys(backend: Backend) {
     api.add_passkey("default", &root, &mut key, "Root's key").await;
     // A passkey meets require_totp_for_super_users; a super-user without 2FA is refused.
     api.user("default", "admin1", "admin1's passphrase", true).await;
-    api.app.set("default", "login", "require_totp_for_super_users", json!(true)).await;
+    api.app
+        .set("default", "login", "require_totp_for_super_users", json!(true))
+        .await;
     let (status, reply) = api
         .call(
             "POST",
@@ -502,7 +535,9 @@ async fn super_users_second_factor_rules_know_passkeys(backend: Backend) {
         .await;
     assert_eq!(status, 200, "an administrator with a passkey is one");
     // require_passkey_for_super_users: TOTP alone does not meet it.
-    api.app.set("default", "login", "require_passkey_for_super_users", json!(true)).await;
+    api.app
+        .set("default", "login", "require_passkey_for_super_users", json!(true))
+        .await;
     api.user("default", "admin2", "admin2's passphrase", true).await;
     let (status, reply) = api
         .call(
@@ -528,7 +563,13 @@ async fn removing_a_passkey_needs_the_password_and_a_fresh_proof(backend: Backen
     let other = ust_of(&session);
     let path = format!("/users/me/passkeys/{id}");
     let (status, reply) = api
-        .call("DELETE", "default", &path, Some(&alice), Some(json!({"password": "alice's passphrase"})))
+        .call(
+            "DELETE",
+            "default",
+            &path,
+            Some(&alice),
+            Some(json!({"password": "alice's passphrase"})),
+        )
         .await;
     assert_eq!((status, sub(&reply).as_str()), (400, "E008003"), "no proof: {reply}");
     // A code for an account without TOTP is wrong, and counts.
@@ -571,7 +612,9 @@ async fn removing_a_passkey_needs_the_password_and_a_fresh_proof(backend: Backen
             "default",
             &path,
             Some(&alice),
-            Some(json!({"password": "alice's passphrase", "ceremony": bob_proof["ceremony"], "credential": credential})),
+            Some(
+                json!({"password": "alice's passphrase", "ceremony": bob_proof["ceremony"], "credential": credential}),
+            ),
         )
         .await;
     assert_eq!(status, 403, "bob's ceremony");
@@ -592,7 +635,9 @@ async fn removing_a_passkey_needs_the_password_and_a_fresh_proof(backend: Backen
     assert_eq!(status, 204, "{reply}");
     let (status, _) = api.call("GET", "default", "/session", Some(&other), None).await;
     assert_eq!(status, 401, "the other session ended");
-    let (status, list) = api.call("GET", "default", "/users/me/passkeys", Some(&alice), None).await;
+    let (status, list) = api
+        .call("GET", "default", "/users/me/passkeys", Some(&alice), None)
+        .await;
     assert_eq!((status, list), (200, json!([])));
     // Without a passkey, the password alone logs in again, and the passkey is worthless.
     let (status, _) = api
@@ -620,18 +665,36 @@ async fn administrators_see_remove_and_reset_a_users_passkeys(backend: Backend) 
     let first = api.add_passkey("default", &alice, &mut one, "One").await;
     api.add_passkey("default", &alice, &mut two, "Two").await;
     let (status, list) = api
-        .call("GET", "default", &format!("/users/{alice_id}/passkeys"), Some(&root), None)
+        .call(
+            "GET",
+            "default",
+            &format!("/users/{alice_id}/passkeys"),
+            Some(&root),
+            None,
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(list.as_array().unwrap().len(), 2);
     // A regular user, and another tenant's administrator, cannot.
     let (status, _) = api
-        .call("GET", "default", &format!("/users/{alice_id}/passkeys"), Some(&alice), None)
+        .call(
+            "GET",
+            "default",
+            &format!("/users/{alice_id}/passkeys"),
+            Some(&alice),
+            None,
+        )
         .await;
     assert_eq!(status, 403);
     let carol = api.login("other", "carol").await;
     let (status, _) = api
-        .call("GET", "other", &format!("/users/{alice_id}/passkeys"), Some(&carol), None)
+        .call(
+            "GET",
+            "other",
+            &format!("/users/{alice_id}/passkeys"),
+            Some(&carol),
+            None,
+        )
         .await;
     assert_eq!(status, 404);
     // Removing one ends alice's sessions.
@@ -653,13 +716,27 @@ async fn administrators_see_remove_and_reset_a_users_passkeys(backend: Backend) 
     let (status, session) = api.login_with("default", &mut two).await;
     assert_eq!(status, 200);
     let (status, _) = api
-        .call("POST", "default", &format!("/users/{alice_id}/totp/reset"), Some(&root), None)
+        .call(
+            "POST",
+            "default",
+            &format!("/users/{alice_id}/totp/reset"),
+            Some(&root),
+            None,
+        )
         .await;
     assert_eq!(status, 204);
-    let (status, _) = api.call("GET", "default", "/session", Some(&ust_of(&session)), None).await;
+    let (status, _) = api
+        .call("GET", "default", "/session", Some(&ust_of(&session)), None)
+        .await;
     assert_eq!(status, 401, "sessions end as for a 2FA reset");
     let (_, list) = api
-        .call("GET", "default", &format!("/users/{alice_id}/passkeys"), Some(&root), None)
+        .call(
+            "GET",
+            "default",
+            &format!("/users/{alice_id}/passkeys"),
+            Some(&root),
+            None,
+        )
         .await;
     assert_eq!(list, json!([]));
     // One's own passkey is not an administrator's to remove without proof.
@@ -667,7 +744,13 @@ async fn administrators_see_remove_and_reset_a_users_passkeys(backend: Backend) 
     let own = api.add_passkey("default", &root, &mut roots, "Root's").await;
     let root_id = api.app.find("default", "root").await.user_id;
     let (status, reply) = api
-        .call("DELETE", "default", &format!("/users/{root_id}/passkeys/{own}"), Some(&root), None)
+        .call(
+            "DELETE",
+            "default",
+            &format!("/users/{root_id}/passkeys/{own}"),
+            Some(&root),
+            None,
+        )
         .await;
     assert_eq!((status, sub(&reply).as_str()), (403, "E008001"));
 }
@@ -682,7 +765,13 @@ async fn passkeys_are_off_without_a_domain(backend: Backend) {
     let api = Api { app };
     let (status, reply) = api.passkey_options("default", json!({})).await;
     assert_eq!((status, sub(&reply).as_str()), (403, "E013001"));
-    let mut res = api.app.client.get(api.app.url("/t/default/login")).send().await.unwrap();
+    let mut res = api
+        .app
+        .client
+        .get(api.app.url("/t/default/login"))
+        .send()
+        .await
+        .unwrap();
     let html = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
     assert!(!html.contains("passkey"), "no passkey on the login page");
     let csp = res.headers().get("content-security-policy").unwrap().to_str().unwrap();
@@ -719,7 +808,11 @@ async fn the_pages_enrol_log_in_and_remove_with_a_passkey_bound_to_the_browser(b
         .send("POST", "/t/default/account/passkeys/options", &[("csrf", &csrf)])
         .await;
     assert_eq!(options.status, 200, "{}", options.html);
-    let cookie = options.set_cookies.iter().find(|c| c.starts_with("gh_passkey=")).unwrap();
+    let cookie = options
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("gh_passkey="))
+        .unwrap();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && cookie.contains("Path=/t/default"));
     let mut key = Authenticator::new();
     let credential = key.create(&serde_json::from_str(&options.html).unwrap()).to_string();
@@ -761,9 +854,17 @@ async fn the_pages_enrol_log_in_and_remove_with_a_passkey_bound_to_the_browser(b
         )
         .await;
     assert_eq!(stolen.status, 401, "{}", stolen.html);
-    assert!(stolen.html.contains("The passkey request is unknown, used or expired."), "{}", stolen.html);
+    assert!(
+        stolen.html.contains("The passkey request is unknown, used or expired."),
+        "{}",
+        stolen.html
+    );
     let signed_in = fresh
-        .send("POST", "/t/default/login/passkey", &[("csrf", &csrf), ("credential", &answer)])
+        .send(
+            "POST",
+            "/t/default/login/passkey",
+            &[("csrf", &csrf), ("credential", &answer)],
+        )
         .await;
     assert_eq!(
         (signed_in.status, signed_in.location.as_deref()),
@@ -771,24 +872,46 @@ async fn the_pages_enrol_log_in_and_remove_with_a_passkey_bound_to_the_browser(b
         "{}",
         signed_in.html
     );
-    assert!(signed_in.set_cookies.iter().any(|c| c.starts_with("gh_session=") && !c.contains("Max-Age=0")));
+    assert!(
+        signed_in
+            .set_cookies
+            .iter()
+            .any(|c| c.starts_with("gh_session=") && !c.contains("Max-Age=0"))
+    );
 
     // The password, then the passkey step's page, then the passkey.
     let mut second = Browser::new(&api.app);
     let step = second.login("alice", "alice's passphrase").await;
     assert_eq!(step.location.as_deref(), Some("/t/default/login/passkey"));
     let page = second.get("/t/default/login/passkey").await;
-    assert!(page.html.contains("Use a passkey") && page.html.contains("step=second"), "{}", page.html);
+    assert!(
+        page.html.contains("Use a passkey") && page.html.contains("step=second"),
+        "{}",
+        page.html
+    );
     let csrf = page.csrf();
     let options = second
-        .send("POST", "/t/default/login/passkey/options?step=second", &[("csrf", &csrf)])
+        .send(
+            "POST",
+            "/t/default/login/passkey/options?step=second",
+            &[("csrf", &csrf)],
+        )
         .await;
     assert_eq!(options.status, 200, "{}", options.html);
     let answer = key.get(&serde_json::from_str(&options.html).unwrap()).to_string();
     let signed_in = second
-        .send("POST", "/t/default/login/passkey", &[("csrf", &csrf), ("credential", &answer)])
+        .send(
+            "POST",
+            "/t/default/login/passkey",
+            &[("csrf", &csrf), ("credential", &answer)],
+        )
         .await;
-    assert_eq!(signed_in.location.as_deref(), Some("/t/default/account"), "{}", signed_in.html);
+    assert_eq!(
+        signed_in.location.as_deref(),
+        Some("/t/default/account"),
+        "{}",
+        signed_in.html
+    );
 
     // Removal with the password and the passkey's proof.
     let account = second.get("/t/default/account").await;
@@ -802,7 +925,12 @@ async fn the_pages_enrol_log_in_and_remove_with_a_passkey_bound_to_the_browser(b
         .send(
             "POST",
             "/t/default/account/passkeys/remove",
-            &[("csrf", &csrf), ("passkey_id", &id), ("password", "alice's passphrase"), ("credential", &answer)],
+            &[
+                ("csrf", &csrf),
+                ("passkey_id", &id),
+                ("password", "alice's passphrase"),
+                ("credential", &answer),
+            ],
         )
         .await;
     assert_eq!(

@@ -136,7 +136,9 @@ pub async fn login(
 )]
 pub async fn register_options((sso, call, req): Caller) -> Result<web::Json<api::PasskeyCeremony>, ApiError> {
     let a = authed(&sso, &call, &req).await?;
-    Ok(web::Json(ceremony(sso.passkey_registration_options(&a.ctx, &a.current).await?)))
+    Ok(web::Json(ceremony(
+        sso.passkey_registration_options(&a.ctx, &a.current).await?,
+    )))
 }
 
 #[utoipa::path(
@@ -220,7 +222,9 @@ pub async fn rename(
 )]
 pub async fn proof_options((sso, call, req): Caller) -> Result<web::Json<api::PasskeyCeremony>, ApiError> {
     let a = authed(&sso, &call, &req).await?;
-    Ok(web::Json(ceremony(sso.passkey_proof_options(&a.ctx, &a.current).await?)))
+    Ok(web::Json(ceremony(
+        sso.passkey_proof_options(&a.ctx, &a.current).await?,
+    )))
 }
 
 #[utoipa::path(

@@ -41,7 +41,10 @@ const APP_KEY: Failure = Failure(401, "E004003: the app's key is missing or inva
 const NO_SUCH_TOKEN: Failure = Failure(404, "E005006: no such (or an expired) token");
 const CONFIRMED: Failure = Failure(409, "E005007: already confirmed");
 const NO_SUCH_APP: Failure = Failure(404, "E004001: no such app");
-const PASSKEYS_OFF: Failure = Failure(403, "E013001: passkeys are off (the server's public address is not a domain)");
+const PASSKEYS_OFF: Failure = Failure(
+    403,
+    "E013001: passkeys are off (the server's public address is not a domain)",
+);
 const NO_SUCH_CEREMONY: Failure = Failure(401, "E013002: the ceremony is unknown, used, expired or another's");
 const PASSKEY_INVALID: Failure = Failure(
     401,

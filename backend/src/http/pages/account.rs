@@ -13,9 +13,7 @@ use crate::sso::{Kind, Sso, SsoError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use gatehouse_frontend::Flash;
-use gatehouse_frontend::account::{
-    AccountView, AppAccessLine, EnrolmentView, PasskeyLine, SessionLine, account_page,
-};
+use gatehouse_frontend::account::{AccountView, AppAccessLine, EnrolmentView, PasskeyLine, SessionLine, account_page};
 use gatehouse_shared::SubStatus;
 use serde::Deserialize;
 
@@ -470,7 +468,6 @@ pub async fn totp_disable(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>
     }
 }
 
-
 /// `POST /account/passkeys/options`: the options of adding a passkey.
 pub async fn passkey_add_options(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfOnly>) -> HttpResponse {
     if !w.csrf_ok(&form.csrf) {
@@ -520,7 +517,10 @@ pub async fn passkey_add(sso: web::Data<Sso>, w: Web, form: web::Form<PasskeyAdd
         }
     };
     let handle = crate::sso::passkeys::CeremonyHandle(w.passkey_ceremony.clone().unwrap_or_default());
-    match sso.register_passkey(&ctx, &current, &handle, &credential, &f.name).await {
+    match sso
+        .register_passkey(&ctx, &current, &handle, &credential, &f.name)
+        .await
+    {
         Ok(_) => {
             let mut res = w.redirect(&format!("{}/account?done=passkey-added", w.base()));
             w.clear_passkey_ceremony(&mut res);

@@ -238,8 +238,13 @@ pub async fn passkey(sso: web::Data<Sso>, w: Web, form: web::Form<PasskeyForm>) 
             let flash = Some(Flash::Error(
                 "The passkey's answer could not be read. Try again.".to_owned(),
             ));
-            return login_view(&sso, &w, StatusCode::BAD_REQUEST, view(step, String::new(), flash, vec![], f.next))
-                .await;
+            return login_view(
+                &sso,
+                &w,
+                StatusCode::BAD_REQUEST,
+                view(step, String::new(), flash, vec![], f.next),
+            )
+            .await;
         }
     };
     let request = LoginRequest {

@@ -52,8 +52,14 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
         .route("/account/totp/confirm", web::post().to(account::totp_confirm))
         .route("/account/totp/disable", web::post().to(account::totp_disable))
         .route("/account/passkeys", web::post().to(account::passkey_add))
-        .route("/account/passkeys/options", web::post().to(account::passkey_add_options))
-        .route("/account/passkeys/proof-options", web::post().to(account::passkey_proof_options))
+        .route(
+            "/account/passkeys/options",
+            web::post().to(account::passkey_add_options),
+        )
+        .route(
+            "/account/passkeys/proof-options",
+            web::post().to(account::passkey_proof_options),
+        )
         .route("/account/passkeys/remove", web::post().to(account::passkey_remove))
         .route("/signup", web::get().to(flows::signup_form))
         .route("/signup", web::post().to(flows::signup))
@@ -155,7 +161,11 @@ pub fn content_security_policy(form_origin: Option<&str>, scripts: bool) -> Stri
         Some(origin) => format!("'self' {origin}"),
         None => "'self'".to_owned(),
     };
-    let scripts = if scripts { " script-src 'self'; connect-src 'self';" } else { "" };
+    let scripts = if scripts {
+        " script-src 'self'; connect-src 'self';"
+    } else {
+        ""
+    };
     format!(
         "default-src 'none';{scripts} style-src 'self'; img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
     )

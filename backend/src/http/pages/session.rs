@@ -224,15 +224,15 @@ impl Web {
     }
 
     /// A passkey answer posted by a form (the `credential` field, the ceremony in this browser's cookie), or
-    /// `None` when the field is empty; `Err` when it is not a credential.
+    /// `None` when the field is empty; `Err` (the JSON error) when it is not a credential.
     pub fn passkey_answer(
         &self,
         credential: &str,
-    ) -> Result<Option<crate::sso::passkeys::assertion::PasskeyAnswer>, ()> {
+    ) -> Result<Option<crate::sso::passkeys::assertion::PasskeyAnswer>, serde_json::Error> {
         if credential.trim().is_empty() {
             return Ok(None);
         }
-        let credential = serde_json::from_str(credential).map_err(|_| ())?;
+        let credential = serde_json::from_str(credential)?;
         Ok(Some(crate::sso::passkeys::assertion::PasskeyAnswer {
             ceremony: crate::sso::passkeys::CeremonyHandle(self.passkey_ceremony.clone().unwrap_or_default()),
             credential: Box::new(credential),

@@ -136,7 +136,10 @@ impl Sso {
         }
         let passkey = stored_passkey(&row).map_err(|e| (owner, e))?;
         let result = webauthn.finish_discoverable_authentication_v2(credential, state, &passkey);
-        let asserted = self.record_assertion(ctx, &row, passkey, result).await.map_err(|e| (owner, e))?;
+        let asserted = self
+            .record_assertion(ctx, &row, passkey, result)
+            .await
+            .map_err(|e| (owner, e))?;
         Ok((row.user_pk, asserted))
     }
 
@@ -200,7 +203,8 @@ impl Sso {
         passkey.update_credential(&result);
         let json = serde_json::to_string(&passkey)
             .map_err(|e| SsoError::Internal(format!("a passkey does not serialise: {e}")))?;
-        let (stored, count, backed_up, now) = (row.clone(), i64::from(result.counter()), result.backup_state(), ctx.now);
+        let (stored, count, backed_up, now) =
+            (row.clone(), i64::from(result.counter()), result.backup_state(), ctx.now);
         let recorded = self
             .store
             .tenant(ctx.tenant.pk, move |conn| {

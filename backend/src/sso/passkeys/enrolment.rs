@@ -83,7 +83,6 @@ impl Sso {
         let exclude = existing
             .iter()
             .filter_map(|r| crate::crypto::base64_urlsafe_decode(&r.credential_id))
-            .map(Into::into)
             .collect::<Vec<_>>();
         let name = user.username.as_str();
         let shown = match &user.display_name {
@@ -190,7 +189,9 @@ impl Sso {
                 if !rows::rename(conn, pk, user_pk, &id, &name)? {
                     return Ok(None);
                 }
-                Ok(rows::for_user(conn, pk, user_pk)?.into_iter().find(|r| r.passkey_id == id))
+                Ok(rows::for_user(conn, pk, user_pk)?
+                    .into_iter()
+                    .find(|r| r.passkey_id == id))
             })
             .await?;
         found.as_ref().map(PasskeyInfo::from).ok_or_else(no_such_passkey)
@@ -270,8 +271,8 @@ fn uuid_from(random: u128) -> Uuid {
 /// The row of a newly registered passkey. The counter and backup flags are read from webauthn-rs's own
 /// serialised record (the crate keeps them private), which is also what is stored.
 fn new_row(ctx: &Ctx, user_pk: i64, user_handle: &str, name: &str, passkey: &Passkey) -> SsoResult<PasskeyRow> {
-    let json = serde_json::to_value(passkey)
-        .map_err(|e| SsoError::Internal(format!("a passkey does not serialise: {e}")))?;
+    let json =
+        serde_json::to_value(passkey).map_err(|e| SsoError::Internal(format!("a passkey does not serialise: {e}")))?;
     let cred = &json["cred"];
     Ok(PasskeyRow {
         id: 0,
