@@ -197,6 +197,7 @@ impl Bench {
                 ("hashing.workers", self.workers.to_string()),
                 ("hashing.queue_order", order.into()),
                 ("login.max_failures_per_address", "1000000".into()),
+                ("login.max_passkey_starts_per_address", "100000000".into()),
                 // The enumeration figures send thousands of resets and sign-ups from one address.
                 ("password_reset.max_requests_per_address", "100000000".into()),
                 ("password_reset.max_requests_per_recipient", "100000000".into()),

@@ -340,18 +340,38 @@ fn passkeys_section(base: &str, csrf: &str, v: &AccountView) -> impl IntoView + 
         .into_any()
     };
     let csrf = csrf.to_owned();
+    let has_passkeys = !v.passkeys.is_empty();
+    // With passkeys, one of them can prove the account instead of a code (the script asks for it first).
+    let proof_options = has_passkeys.then(|| f("passkeys/proof-options"));
+    let add_code = totp.then(|| {
+        let label = if has_passkeys {
+            "Code or recovery code (leave empty to confirm with a passkey you have)"
+        } else {
+            "Code or recovery code"
+        };
+        view! {
+            <label for="passkey-code">{label}
+                <input id="passkey-code" name="code" type="text" autocomplete="one-time-code" required=!has_passkeys/>
+            </label>
+        }
+    });
     Some(view! {
         <section class="card" aria-labelledby="passkeys-h">
             <h2 id="passkeys-h">"Passkeys"</h2>
             <p class="muted">"A passkey signs you in with your device's screen lock or a security key, without typing your username or password. Once you have one, a login with your password also asks for it (or for your code)."</p>
             {list}
-            <form method="post" action=f("passkeys") data-passkey="create" data-options=f("passkeys/options") hidden>
+            <form method="post" action=f("passkeys") data-passkey="create" data-options=f("passkeys/options") data-proof-options=proof_options hidden>
                 {csrf_field(&csrf)}
                 <input type="hidden" name="credential" value=""/>
                 <label for="passkey-name">"Name of the new passkey"
                     <span class="hint">"So you can tell your passkeys apart, for example \"Work laptop\"."</span>
                     <input id="passkey-name" name="name" type="text" maxlength="64"/>
                 </label>
+                <label for="passkey-password">"Your password"
+                    <span class="hint">"A passkey is a new way into your account, so adding one asks for your password."</span>
+                    <input id="passkey-password" name="password" type="password" autocomplete="current-password" required/>
+                </label>
+                {add_code}
                 <button type="submit">"Add a passkey"</button>
             </form>
             <noscript><p class="muted">"Adding or using a passkey needs JavaScript, which is off in this browser."</p></noscript>

@@ -98,12 +98,9 @@
     return (error && error.message) || 'The passkey could not be used. Try again.';
   }
 
-  function run(form) {
-    var kind = form.getAttribute('data-passkey');
-    var token = form.querySelector('input[name="csrf"]');
-    var body = new URLSearchParams();
-    body.set('csrf', token ? token.value : '');
-    return fetch(form.getAttribute('data-options'), {
+  // POSTs `body` to `url` and reads the options it answers, or throws the refusal's message.
+  function fetchOptions(url, body) {
+    return fetch(url, {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'Accept': 'application/json' },
@@ -115,6 +112,37 @@
         }
         return json;
       });
+    });
+  }
+
+  function field(form, name) {
+    var input = form.querySelector('input[name="' + name + '"]');
+    return input ? input.value : '';
+  }
+
+  function run(form) {
+    var kind = form.getAttribute('data-passkey');
+    var body = new URLSearchParams();
+    body.set('csrf', field(form, 'csrf'));
+    var proof = Promise.resolve(null);
+    if (kind === 'create') {
+      // Adding a passkey proves the account: the password, and a code or (asked for first) a passkey.
+      body.set('password', field(form, 'password'));
+      body.set('code', field(form, 'code'));
+      var proofOptions = form.getAttribute('data-proof-options');
+      if (proofOptions && field(form, 'code').trim() === '') {
+        var token = new URLSearchParams();
+        token.set('csrf', field(form, 'csrf'));
+        proof = fetchOptions(proofOptions, token).then(function (options) {
+          return navigator.credentials.get(requestOptions(options)).then(assertion);
+        });
+      }
+    }
+    return proof.then(function (answer) {
+      if (answer) {
+        body.set('proof', JSON.stringify(answer));
+      }
+      return fetchOptions(form.getAttribute('data-options'), body);
     }).then(function (options) {
       if (kind === 'create') {
         return navigator.credentials.create(creationOptions(options)).then(registration);

@@ -160,7 +160,10 @@ mod tests {
         assert_eq!(SubStatus::PasswordAboutToExpireWarning.code(), "W003005");
         assert!(SubStatus::PasswordAboutToExpireWarning.is_warning());
         assert!(!SubStatus::PasswordAboutToExpireError.is_warning());
-        assert_eq!(SubStatus::ALL.len(), 47);
+        // 47, then the passkeys' E005010 and E013001 to E013008.
+        assert_eq!(SubStatus::ALL.len(), 56);
+        assert_eq!(SubStatus::AuthPasskeyRequired.code(), "E005010");
+        assert_eq!(SubStatus::PasskeyNone.code(), "E013008");
         assert_eq!(SubStatus::PasswordNotChanged.code(), "E003010");
         assert_eq!(SubStatus::CommonUnavailable.code(), "E008005");
         assert!(serde_json::from_str::<SubStatus>("\"E999999\"").is_err());

@@ -246,6 +246,8 @@ pub struct LoginSection {
     pub lockout_minutes: u32,
     /// Gatehouse: failed logins from one address within the window before it is throttled.
     pub max_failures_per_address: u32,
+    /// Gatehouse: passkey logins one address may start in a minute (each keeps a ceremony for 5 minutes).
+    pub max_passkey_starts_per_address: u32,
     /// Gatehouse: a super-user without 2FA cannot log in (E005009), except through the web UI, which lets
     /// them reach only their account page to enrol.
     pub require_totp_for_super_users: bool,
@@ -265,6 +267,7 @@ impl Default for LoginSection {
             failure_window_minutes: 15,
             lockout_minutes: 15,
             max_failures_per_address: 50,
+            max_passkey_starts_per_address: 300,
             require_totp_for_super_users: false,
             require_passkey_for_super_users: false,
         }

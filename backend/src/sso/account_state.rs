@@ -21,13 +21,15 @@ fn refused(code: SubStatus, inform: bool) -> SsoError {
     SsoError::refused_if(Kind::Unauthenticated, code, inform)
 }
 
-/// What a super-user lacks of the second factor the tenant requires of its super-users: a passkey under
-/// `login.require_passkey_for_super_users` (`E005010`), else any second factor, TOTP or a passkey, under
-/// `login.require_totp_for_super_users` (`E005009`).
-pub fn second_factor_missing(policy: &TenantPolicy, user: &User) -> Option<SubStatus> {
+/// What a super-user lacks of the second factor the tenant requires of its super-users: under
+/// `login.require_passkey_for_super_users`, a login by passkey (`methods`, the session's `amr`, names `hwk` or
+/// `swk`; `E005010`), else any second factor, TOTP or a passkey, under `login.require_totp_for_super_users`
+/// (`E005009`).
+pub fn second_factor_missing(policy: &TenantPolicy, user: &User, methods: &str) -> Option<SubStatus> {
+    let by_passkey = methods.split(' ').any(|m| m == "hwk" || m == "swk");
     if !user.is_super_user {
         None
-    } else if policy.login.require_passkey_for_super_users && user.passkeys == 0 {
+    } else if policy.login.require_passkey_for_super_users && !by_passkey {
         Some(SubStatus::AuthPasskeyRequired)
     } else if policy.login.require_totp_for_super_users && !user.has_second_factor() {
         Some(SubStatus::AuthTotpRequired)
@@ -44,8 +46,8 @@ pub fn second_factor_required(code: SubStatus) -> SsoError {
 /// Such a super-user may be signed in, and use their session, only through the web UI, which confines them to
 /// enrolment (an administrator capability is refused to them everywhere). Checked at login and on every use of
 /// a session, so a web session's token presented to the API is refused too.
-pub fn super_user_second_factor(policy: &TenantPolicy, user: &User, ctx: &Ctx) -> SsoResult<()> {
-    match second_factor_missing(policy, user) {
+pub fn super_user_second_factor(policy: &TenantPolicy, user: &User, methods: &str, ctx: &Ctx) -> SsoResult<()> {
+    match second_factor_missing(policy, user, methods) {
         Some(code) if !ctx.is_web_ui() => Err(second_factor_required(code)),
         _ => Ok(()),
     }

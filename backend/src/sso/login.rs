@@ -216,6 +216,15 @@ impl Sso {
                 Err((_, e)) if !matches!(e, SsoError::Refused { .. }) => return Err(e),
                 Err((owner, e)) => {
                     self.record_login_failure(ctx, &policy, owner).await?;
+                    // The audit entry names the user whose passkey was refused.
+                    if let Some(user_pk) = owner {
+                        let pk = ctx.tenant.pk;
+                        *target = self
+                            .store
+                            .tenant(pk, move |conn| users::user_id_of(conn, user_pk))
+                            .await
+                            .ok();
+                    }
                     return Err(e);
                 }
             };
@@ -284,8 +293,14 @@ impl Sso {
         // 3. The second factor (TOTP, a recovery code or a passkey), unless a passkey was the login or the
         //    step is done; a step, once accepted, is used up at once.
         if request.passkey_step && user.passkey_count == 0 {
-            return Err(SsoError::refused(Kind::BadInput, SubStatus::PasskeyNone));
+            // Told only where a missing second factor is told (else it would tell that the password is right).
+            let inform = policy.login.inform_if_totp_missing;
+            let kind = if inform { Kind::BadInput } else { Kind::Unauthenticated };
+            return Err(SsoError::refused_if(kind, SubStatus::PasskeyNone, inform));
         }
+        // A super-user who must log in by passkey, and has one, is asked for it rather than for a code.
+        let passkey_only = request.passkey_step
+            || (user.is_super_user && policy.login.require_passkey_for_super_users && user.passkey_count > 0);
         if let Some(c) = &continued {
             methods = c.methods.clone();
         }
@@ -308,7 +323,7 @@ impl Sso {
             } else {
                 let code = request.totp_code.as_deref().map(str::trim).filter(|c| !c.is_empty());
                 match code {
-                    Some(code) if !request.passkey_step => {
+                    Some(code) if !passkey_only => {
                         if !user.is_totp_enabled {
                             // A code for an account without TOTP is as wrong as a wrong code.
                             self.record_login_failure(ctx, &policy, Some(user.id)).await?;
@@ -322,7 +337,7 @@ impl Sso {
                         methods = Some("pwd otp mfa".to_owned());
                     }
                     _ => {
-                        let step = if request.passkey_step || !user.is_totp_enabled {
+                        let step = if passkey_only || !user.is_totp_enabled {
                             LoginStep::Passkey
                         } else {
                             LoginStep::Totp
@@ -341,7 +356,7 @@ impl Sso {
         }
         let methods = methods.unwrap_or_else(|| if user.is_totp_enabled { "pwd otp mfa" } else { "pwd" }.to_owned());
 
-        account_state::super_user_second_factor(&policy, &account, ctx)?;
+        account_state::super_user_second_factor(&policy, &account, &methods, ctx)?;
 
         // 4. The app must be known and allowed to log users in.
         if !ctx.app_in(&policy.apps.all) || !ctx.app_in(&policy.apps.login_allowed) {
@@ -409,10 +424,11 @@ impl Sso {
         // 8. The new password must pass the policy; a must-change login never succeeds without it.
         let new_hash = match (change, &new_password) {
             (true, Some(new)) => {
-                // A continued login sent no password: the new one is compared with the stored hash.
-                let current = match &continued {
-                    Some(_) => password_policy::Current::Hashed,
-                    None => password_policy::Current::Plain(&password),
+                // A continued or passkey login sent no password: the new one is compared with the stored hash.
+                let current = if password.is_empty() {
+                    password_policy::Current::Hashed
+                } else {
+                    password_policy::Current::Plain(&password)
                 };
                 self.check_new_password(&policy.password, &user, new, current)
                     .await?

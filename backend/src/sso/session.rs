@@ -107,10 +107,10 @@ impl Sso {
         }
         let user = user.to_user(&self.keyring)?;
         account_state::check_user(&policy, &user, stored.as_ref(), ctx, ctx.now, expiry)?;
-        account_state::super_user_second_factor(&policy, &user, ctx)?;
+        account_state::super_user_second_factor(&policy, &user, &session.auth_methods, ctx)?;
         Ok(CurrentSession {
+            second_factor_missing: account_state::second_factor_missing(&policy, &user, &session.auth_methods),
             session: session.to_session(),
-            second_factor_missing: account_state::second_factor_missing(&policy, &user),
             user,
         })
     }

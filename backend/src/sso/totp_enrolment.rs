@@ -222,6 +222,24 @@ impl Sso {
         Ok(())
     }
 
+    /// Proves the account to change its factors: the password, and a proof of the second factor when the user
+    /// has one ([`Sso::prove_factor`]); a wrong password counts as a failed login.
+    pub async fn prove_account(&self, ctx: &Ctx, user: &User, proof: &FactorProof) -> SsoResult<()> {
+        if user.has_second_factor() {
+            return self.prove_factor(ctx, user, proof).await;
+        }
+        let Some(password) = proof.password.clone().filter(|p| !p.is_empty()) else {
+            return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput));
+        };
+        let row = self.user_row(ctx, &UserRef::Id(user.user_id.clone())).await?;
+        if self.verify_row_password(&row, password).await? {
+            return Ok(());
+        }
+        let policy = self.policy(&ctx.tenant).await?;
+        self.record_login_failure(ctx, &policy, Some(row.id)).await?;
+        Err(wrong_code())
+    }
+
     /// Checks the proof of `user`'s active factor: a missing part is `E008003`; a wrong password, code or
     /// passkey is `E005001` and counts as a failed login, so the factor cannot be guessed with a session alone.
     /// The code or passkey is tried (and used up) only after the right password.

@@ -29,6 +29,13 @@ pub struct PasskeyRow {
     pub last_used_time: Option<NaiveDateTime>,
 }
 
+/// Locks the user's row for the rest of the transaction, so that adds and removes of one user's passkeys are
+/// serialised and the count written last is the count of what is there.
+fn lock_user(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64) -> StoreResult<()> {
+    super::users::by_pk_for_update(conn, tenant, user_pk)?;
+    Ok(())
+}
+
 fn recount(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64) -> StoreResult<()> {
     let n: i64 = passkeys::table
         .filter(passkeys::tenant_id.eq(tenant))
@@ -45,19 +52,30 @@ fn recount(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64) -> StoreRes
     Ok(())
 }
 
-/// Adds a passkey; whether it was added (`false`: the credential is already registered in this tenant).
-pub fn insert(conn: &mut AnyConnection, row: &PasskeyRow) -> StoreResult<bool> {
+/// Adds a passkey unless the user has `limit` already; whether it was added (`false`: the credential is
+/// already registered in this tenant), or `None` when the user is at the limit.
+pub fn insert(conn: &mut AnyConnection, row: &PasskeyRow, limit: usize) -> StoreResult<Option<bool>> {
+    lock_user(conn, row.tenant_id, row.user_pk)?;
+    if for_user(conn, row.tenant_id, row.user_pk)?.len() >= limit {
+        return Ok(None);
+    }
     let taken: i64 = passkeys::table
         .filter(passkeys::tenant_id.eq(row.tenant_id))
         .filter(passkeys::credential_id.eq(&row.credential_id))
         .count()
         .get_result(conn)?;
     if taken > 0 {
-        return Ok(false);
+        return Ok(Some(false));
     }
-    diesel::insert_into(passkeys::table).values(row).execute(conn)?;
+    match diesel::insert_into(passkeys::table).values(row).execute(conn) {
+        // Registered meanwhile for another user of the tenant (their row is not locked by this one).
+        Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+            return Ok(Some(false));
+        }
+        other => other?,
+    };
     recount(conn, row.tenant_id, row.user_pk)?;
-    Ok(true)
+    Ok(Some(true))
 }
 
 pub fn for_user(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64) -> StoreResult<Vec<PasskeyRow>> {
@@ -147,6 +165,7 @@ pub fn rename(
 
 /// Removes one of the user's passkeys; whether it was theirs.
 pub fn remove(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64, passkey_id: &str) -> StoreResult<bool> {
+    lock_user(conn, tenant, user_pk)?;
     let n = diesel::delete(
         passkeys::table
             .filter(passkeys::tenant_id.eq(tenant))
@@ -160,6 +179,7 @@ pub fn remove(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64, passkey_
 
 /// Removes all of the user's passkeys; how many there were.
 pub fn remove_all(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64) -> StoreResult<usize> {
+    lock_user(conn, tenant, user_pk)?;
     let n = diesel::delete(
         passkeys::table
             .filter(passkeys::tenant_id.eq(tenant))
@@ -170,8 +190,8 @@ pub fn remove_all(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64) -> S
     Ok(n)
 }
 
-/// A ceremony in progress, as stored.
-#[derive(Debug, Clone)]
+/// A ceremony in progress, as stored (its state sealed with the keyring).
+#[derive(Clone)]
 pub struct CeremonyRow {
     pub purpose: String,
     pub user_pk: Option<i64>,

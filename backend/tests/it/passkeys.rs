@@ -10,13 +10,53 @@ use chrono::TimeDelta;
 use serde_json::{Value, json};
 
 impl Api {
-    /// Adds a passkey made by `a` to the account of `ust`; returns the passkey's id.
-    async fn add_passkey(&self, tenant: &str, ust: &str, a: &mut Authenticator, name: &str) -> String {
+    /// The proof of the account of `ust` (whose password, by the tests' convention, is "<name>'s passphrase"):
+    /// the password, and an answer of `prover` to a proof ceremony when given.
+    async fn proof(&self, tenant: &str, ust: &str, prover: Option<&mut Authenticator>) -> Value {
+        let (_, me) = self.call("GET", tenant, "/users/me", Some(ust), None).await;
+        let password = format!("{}'s passphrase", me["username"].as_str().unwrap());
+        let Some(prover) = prover else {
+            return json!({"password": password});
+        };
         let (status, ceremony) = self
-            .call("POST", tenant, "/users/me/passkeys/options", Some(ust), None)
+            .call("POST", tenant, "/users/me/passkeys/proof", Some(ust), None)
+            .await;
+        assert_eq!(status, 200, "{ceremony}");
+        let credential = prover.get(&ceremony["options"]);
+        json!({"password": password, "ceremony": ceremony["ceremony"], "credential": credential})
+    }
+
+    /// The options of adding a passkey to the account of `ust`, with `proof`.
+    async fn registration_options(&self, tenant: &str, ust: &str, proof: Value) -> Value {
+        let (status, ceremony) = self
+            .call("POST", tenant, "/users/me/passkeys/options", Some(ust), Some(proof))
             .await;
         assert_eq!(status, 200, "{ceremony}");
         remember_secret(ceremony["ceremony"].as_str().unwrap());
+        ceremony
+    }
+
+    /// Adds a first passkey made by `a` to the account of `ust` (the password is the proof); its id.
+    async fn add_passkey(&self, tenant: &str, ust: &str, a: &mut Authenticator, name: &str) -> String {
+        let proof = self.proof(tenant, ust, None).await;
+        self.register(tenant, ust, a, name, proof).await
+    }
+
+    /// Adds another passkey, `prover` (one the account has) proving the account.
+    async fn add_another_passkey(
+        &self,
+        tenant: &str,
+        ust: &str,
+        prover: &mut Authenticator,
+        a: &mut Authenticator,
+        name: &str,
+    ) -> String {
+        let proof = self.proof(tenant, ust, Some(prover)).await;
+        self.register(tenant, ust, a, name, proof).await
+    }
+
+    async fn register(&self, tenant: &str, ust: &str, a: &mut Authenticator, name: &str, proof: Value) -> String {
+        let ceremony = self.registration_options(tenant, ust, proof).await;
         let credential = a.create(&ceremony["options"]);
         let (status, added) = self
             .call(
@@ -87,9 +127,8 @@ async fn a_passkey_enrolled_over_rest_logs_in_without_a_username(backend: Backen
     let api = Api::new(backend).await;
     let alice = api.login("default", "alice").await;
     // The registration asks for a discoverable credential and user verification, for this user.
-    let (_, ceremony) = api
-        .call("POST", "default", "/users/me/passkeys/options", Some(&alice), None)
-        .await;
+    let proof = api.proof("default", &alice, None).await;
+    let ceremony = api.registration_options("default", &alice, proof).await;
     let pk = &ceremony["options"]["publicKey"];
     assert_eq!(pk["authenticatorSelection"]["residentKey"], "required", "{pk}");
     assert_eq!(pk["authenticatorSelection"]["userVerification"], "required");
@@ -119,7 +158,8 @@ async fn a_passkey_enrolled_over_rest_logs_in_without_a_username(backend: Backen
     // A synchronised passkey is a software key in amr.
     let mut synced = Authenticator::new();
     synced.synced = true;
-    api.add_passkey("default", &ust, &mut synced, "Phone").await;
+    api.add_another_passkey("default", &ust, &mut key, &mut synced, "Phone")
+        .await;
     let (status, session) = api.login_with("default", &mut synced).await;
     assert_eq!(status, 200, "{session}");
     assert_eq!(api.methods_of(&ust_of(&session)).await, ["swk", "user", "mfa"]);
@@ -172,9 +212,8 @@ async fn a_passkey_enrolled_over_rest_logs_in_without_a_username(backend: Backen
     let (_, list) = api.call("GET", "default", "/users/me/passkeys", Some(&bob), None).await;
     assert_eq!(list, json!([]));
     // The same credential cannot be registered twice.
-    let (_, ceremony) = api
-        .call("POST", "default", "/users/me/passkeys/options", Some(&ust), None)
-        .await;
+    let proof = api.proof("default", &ust, Some(&mut key)).await;
+    let ceremony = api.registration_options("default", &ust, proof).await;
     let credential = key.create(&ceremony["options"]);
     let (status, reply) = api
         .call(
@@ -330,6 +369,19 @@ async fn forged_replayed_and_foreign_answers_are_refused_and_counted(backend: Ba
         key.user_verified = true;
         key.get_type = "webauthn.get".to_owned();
     }
+
+    // Each refusal is audited as a failed login of the user whose passkey answered.
+    let alice_id = api.app.find("default", "alice").await.user_id;
+    let refused: Vec<_> = api
+        .audit_ops(&root, "user.login")
+        .await
+        .into_iter()
+        .filter(|e| e["sub_status"] == "E013003")
+        .collect();
+    assert!(
+        refused.len() >= 5 && refused.iter().all(|e| e["target_user"] == alice_id.as_str()),
+        "{refused:?}"
+    );
 
     // An authenticator never registered, and a credential registered in another tenant, are unknown.
     let mut stranger = Authenticator::new();
@@ -663,7 +715,8 @@ async fn administrators_see_remove_and_reset_a_users_passkeys(backend: Backend) 
     let mut one = Authenticator::new();
     let mut two = Authenticator::new();
     let first = api.add_passkey("default", &alice, &mut one, "One").await;
-    api.add_passkey("default", &alice, &mut two, "Two").await;
+    api.add_another_passkey("default", &alice, &mut one, &mut two, "Two")
+        .await;
     let (status, list) = api
         .call(
             "GET",
@@ -807,6 +860,27 @@ async fn the_pages_enrol_log_in_and_remove_with_a_passkey_bound_to_the_browser(b
     let options = b
         .send("POST", "/t/default/account/passkeys/options", &[("csrf", &csrf)])
         .await;
+    assert_eq!(options.status, 400, "the password is needed: {}", options.html);
+    let options = b
+        .send(
+            "POST",
+            "/t/default/account/passkeys/options",
+            &[("csrf", &csrf), ("password", "wrong")],
+        )
+        .await;
+    assert_eq!(options.status, 403, "{}", options.html);
+    assert!(
+        options
+            .html
+            .contains("The password, the code or the passkey is not right.")
+    );
+    let options = b
+        .send(
+            "POST",
+            "/t/default/account/passkeys/options",
+            &[("csrf", &csrf), ("password", "alice's passphrase")],
+        )
+        .await;
     assert_eq!(options.status, 200, "{}", options.html);
     let cookie = options
         .set_cookies
@@ -944,3 +1018,209 @@ async fn the_pages_enrol_log_in_and_remove_with_a_passkey_bound_to_the_browser(b
     assert_eq!(gone.status, 303);
 }
 both!(the_pages_enrol_log_in_and_remove_with_a_passkey_bound_to_the_browser);
+
+async fn a_passkey_login_serves_an_openid_connect_authorization(backend: Backend) {
+    use crate::oidc::{exchange, follow, payload, provider_with, register, relying_party, start};
+    use crate::pages::Browser;
+    use openidconnect::{OAuth2TokenResponse, TokenResponse};
+    let app = provider_with(backend, |c| {
+        c.webauthn.rp_id = "localhost".to_owned();
+        c.webauthn.origins = gatehouse::config::StringList(vec![crate::authenticator::ORIGIN.to_owned()]);
+    })
+    .await;
+    let api = Api { app };
+    api.user("default", "ann", "ann's passphrase", false).await;
+    let ann = api.login("default", "ann").await;
+    let mut key = Authenticator::new();
+    api.add_passkey("default", &ann, &mut key, "Ann's").await;
+    let secret = register(&api.app, "default", "shop", true, false).await;
+    let rp = relying_party(&api.app, "default", "shop", secret).await;
+    let started = start(&rp, None, None);
+
+    // The authorization sends the browser to the login page, where the passkey logs in with nothing typed.
+    let mut b = Browser::new(&api.app);
+    let first = b.get(&crate::oidc::path_of(&started.url)).await;
+    let login = first.location.clone().expect("to the login page");
+    assert!(login.starts_with("/t/default/login?next="), "{login}");
+    let form = b.get(&login).await;
+    assert!(form.html.contains("Log in with a passkey") && form.html.contains("to continue to"));
+    let (csrf, next) = (form.csrf(), crate::oidc::next_of(&form));
+    let options = b
+        .send("POST", "/t/default/login/passkey/options", &[("csrf", &csrf)])
+        .await;
+    let answer = key.get(&serde_json::from_str(&options.html).unwrap()).to_string();
+    let signed_in = b
+        .send(
+            "POST",
+            "/t/default/login/passkey",
+            &[("csrf", &csrf), ("credential", &answer), ("next", &next)],
+        )
+        .await;
+    assert_eq!(
+        signed_in.location.as_deref(),
+        Some(next.as_str()),
+        "back to the authorization"
+    );
+    // Signed in, the browser is not asked again: the authorization comes back with a code.
+    let journey = follow(&mut b, &started.url, None, None).await;
+    let (token, _) = exchange(&api.app, &rp, started, &journey).await;
+    let raw = payload(&token.id_token().unwrap().to_string());
+    assert_eq!(raw["amr"], json!(["hwk", "user", "mfa"]), "{raw}");
+    // The application's access token is ann's session, but not one that may add a passkey, password or not.
+    let access = token.access_token().secret().clone();
+    let mut res = api
+        .app
+        .client
+        .post(api.app.url("/api/v1/t/default/users/me/passkeys/options"))
+        .insert_header(("X-Current-App", "shop"))
+        .insert_header(("Authorization", format!("Bearer {access}")))
+        .send_json(&json!({"password": "ann's passphrase"}))
+        .await
+        .unwrap();
+    let reply = crate::common::json_body(&mut res).await;
+    assert_eq!(
+        (res.status().as_u16(), sub(&reply).as_str()),
+        (403, "E008001"),
+        "{reply}"
+    );
+}
+both!(a_passkey_login_serves_an_openid_connect_authorization);
+
+async fn a_session_alone_cannot_add_a_passkey(backend: Backend) {
+    let api = Api::new(backend).await;
+    let alice = api.login("default", "alice").await;
+    let options = |body: Value| {
+        let api = &api;
+        let alice = alice.clone();
+        async move {
+            api.call(
+                "POST",
+                "default",
+                "/users/me/passkeys/options",
+                Some(&alice),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let (status, reply) = options(json!({"password": ""})).await;
+    assert_eq!((status, sub(&reply).as_str()), (400, "E008003"), "{reply}");
+    let (status, reply) = options(json!({"password": "wrong"})).await;
+    assert_eq!((status, sub(&reply).as_str()), (403, "E005001"), "{reply}");
+    // Once alice has a passkey, the password alone does not prove the account: her factor must too.
+    let mut key = Authenticator::new();
+    api.add_passkey("default", &alice, &mut key, "Key").await;
+    let (status, reply) = options(json!({"password": "alice's passphrase"})).await;
+    assert_eq!((status, sub(&reply).as_str()), (400, "E008003"), "{reply}");
+    let (status, reply) = options(json!({"password": "alice's passphrase", "code": "123456"})).await;
+    assert_eq!(
+        (status, sub(&reply).as_str()),
+        (403, "E005001"),
+        "a code without TOTP: {reply}"
+    );
+    // Each wrong proof counted: with login.max_failures at 3 the account is now locked.
+    api.app.set("default", "login", "max_failures", json!(3)).await;
+    let (status, _) = options(json!({"password": "wrong", "code": "000000"})).await;
+    assert_eq!(status, 403);
+    let (status, reply) = api.login_with("default", &mut key).await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E005002"), "locked: {reply}");
+}
+both!(a_session_alone_cannot_add_a_passkey);
+
+async fn a_new_password_after_a_passkey_login_must_be_new(backend: Backend) {
+    let api = Api::new(backend).await;
+    let root = api.login("default", "root").await;
+    let alice = api.login("default", "alice").await;
+    let alice_id = api.app.find("default", "alice").await.user_id;
+    let mut key = Authenticator::new();
+    api.add_passkey("default", &alice, &mut key, "Key").await;
+    api.call(
+        "PATCH",
+        "default",
+        &format!("/users/{alice_id}"),
+        Some(&root),
+        Some(json!({"password_must_change": true})),
+    )
+    .await;
+    let (_, ceremony) = api.passkey_options("default", json!({})).await;
+    let credential = key.get(&ceremony["options"]);
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/login/passkey",
+            None,
+            Some(json!({"ceremony": ceremony["ceremony"], "credential": credential, "new_password": "alice's passphrase"})),
+        )
+        .await;
+    assert_eq!(
+        (status, sub(&reply).as_str()),
+        (422, "E003010"),
+        "the current password again: {reply}"
+    );
+}
+both!(a_new_password_after_a_passkey_login_must_be_new);
+
+async fn a_passkey_is_required_of_super_users_at_each_login_where_the_tenant_says_so(backend: Backend) {
+    let api = Api::new(backend).await;
+    let root = api.login("default", "root").await;
+    let mut key = Authenticator::new();
+    api.add_passkey("default", &root, &mut key, "Root's").await;
+    api.app
+        .set("default", "login", "require_passkey_for_super_users", json!(true))
+        .await;
+    // A session made by password is no administrator's now; one made by passkey is.
+    let (status, reply) = api.call("GET", "default", "/users", Some(&root), None).await;
+    assert_eq!((status, sub(&reply).as_str()), (403, "E005010"), "{reply}");
+    let (status, session) = api.login_with("default", &mut key).await;
+    assert_eq!(status, 200);
+    let (status, _) = api
+        .call("GET", "default", "/users", Some(&ust_of(&session)), None)
+        .await;
+    assert_eq!(status, 200);
+    // The password step asks for the passkey, and a TOTP code does not replace it.
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/login",
+            None,
+            Some(json!({"username": "root", "password": "root's passphrase", "totp_code": "123456"})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E005008"), "{reply}");
+}
+both!(a_passkey_is_required_of_super_users_at_each_login_where_the_tenant_says_so);
+
+async fn passkey_login_starts_are_bounded_per_address_and_app(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.app
+        .set("default", "login", "max_passkey_starts_per_address", json!(3))
+        .await;
+    for _ in 0..3 {
+        let (status, _) = api.passkey_options("default", json!({})).await;
+        assert_eq!(status, 200);
+    }
+    let (status, reply) = api.passkey_options("default", json!({})).await;
+    assert_eq!((status, sub(&reply).as_str()), (429, "E011001"), "{reply}");
+    // An app that may not log users in starts no ceremony.
+    let mut res = api
+        .app
+        .client
+        .post(api.app.url("/api/v1/t/other/login/passkey/options"))
+        .insert_header(("X-Current-App", "Unknown"))
+        .send_json(&json!({}))
+        .await
+        .unwrap();
+    let reply = crate::common::json_body(&mut res).await;
+    assert_eq!((res.status().as_u16(), sub(&reply).as_str()), (401, "E004001"));
+    // Where the missing second factor is not told, nor is a right password of an account without a passkey.
+    api.app
+        .set("other", "login", "inform_if_totp_missing", json!(false))
+        .await;
+    let (status, reply) = api
+        .passkey_options("other", json!({"username": "carol", "password": "carol's passphrase"}))
+        .await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E005001"), "{reply}");
+}
+both!(passkey_login_starts_are_bounded_per_address_and_app);

@@ -24,7 +24,7 @@ pub use admin::{
 };
 pub use attrs::{Attr, AttrWrite, Attrs};
 pub use passkeys::{
-    Passkey, PasskeyCeremony, PasskeyLogin, PasskeyLoginStart, PasskeyRegistration, PasskeyRemoval, PasskeyRename,
+    FactorProof, Passkey, PasskeyCeremony, PasskeyLogin, PasskeyLoginStart, PasskeyRegistration, PasskeyRename,
 };
 pub use problem::Problem;
 pub use session::{Expiration, LoginBody, Session, SessionInfo, SessionsQuery, Validity, VerifyBody};

@@ -77,12 +77,13 @@ pub struct PasskeyRename {
     pub name: String,
 }
 
-/// Removes one of the caller's passkeys: the password, and a TOTP or recovery code, or the answer to a proof
-/// ceremony (`POST /users/me/passkeys/proof`) by any of the caller's passkeys.
+/// Proves the account to add or remove a passkey: the password, and, when the account has a second factor, a
+/// TOTP or recovery code or the answer to a proof ceremony (`POST /users/me/passkeys/proof`) by any of the
+/// caller's passkeys.
 #[derive(Clone, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
-pub struct PasskeyRemoval {
+pub struct FactorProof {
     pub password: String,
     #[serde(default)]
     pub code: Option<String>,

@@ -14,7 +14,6 @@ use crate::crypto::password::Password;
 use crate::http::call::{Call, rfc3339};
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
-use crate::sso::error::LoginStep;
 use crate::sso::login::LoginRequest;
 use crate::sso::passkeys::assertion::PasskeyAnswer;
 use crate::sso::passkeys::enrolment::PasskeyInfo;
@@ -52,6 +51,22 @@ fn credential<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Resul
     })
 }
 
+/// The proof of a body: the password, a code, or a passkey's answer to a proof ceremony.
+fn factor_proof(body: api::FactorProof) -> Result<FactorProof, ApiError> {
+    let passkey = match (body.ceremony, body.credential) {
+        (Some(handle), Some(value)) => Some(PasskeyAnswer {
+            ceremony: CeremonyHandle(handle),
+            credential: Box::new(credential(value)?),
+        }),
+        _ => None,
+    };
+    Ok(FactorProof {
+        password: Some(Password::new(body.password)),
+        code: body.code.filter(|c| !c.trim().is_empty()),
+        passkey,
+    })
+}
+
 #[utoipa::path(
     post,
     path = "/api/v1/t/{tenant}/login/passkey/options",
@@ -70,29 +85,13 @@ pub async fn login_options(
     body: JsonBody<api::PasskeyLoginStart>,
 ) -> Result<web::Json<api::PasskeyCeremony>, ApiError> {
     let body = body.take()?;
-    if body.username.is_none() && body.password.is_none() {
-        return Ok(web::Json(ceremony(sso.passkey_login_options(&call.ctx).await?)));
-    }
-    let request = LoginRequest {
-        username: body.username,
-        password: body.password.map(Password::new),
-        passkey_step: true,
-        ..LoginRequest::default()
+    let ceremony_started = if body.username.is_none() && body.password.is_none() {
+        sso.passkey_login_options(&call.ctx).await?
+    } else {
+        sso.passkey_step_options(&call.ctx, body.username, body.password.map(Password::new))
+            .await?
     };
-    match sso.login(&call.ctx, request).await {
-        Err(SsoError::NeedsMore {
-            step: LoginStep::Passkey,
-            continuation,
-            ..
-        }) => Ok(web::Json(ceremony(
-            sso.passkey_second_step_options(&call.ctx, &continuation.0).await?,
-        ))),
-        Err(e) => Err(e.into()),
-        // A login that asks for its passkey step cannot finish without it.
-        Ok(_) => Err(ApiError::Sso(SsoError::Internal(
-            "a login asked for its passkey step finished without it".to_owned(),
-        ))),
-    }
+    Ok(web::Json(ceremony(ceremony_started)))
 }
 
 #[utoipa::path(
@@ -129,15 +128,21 @@ pub async fn login(
     path = "/api/v1/t/{tenant}/users/me/passkeys/options",
     tag = "passkeys",
     params(Authenticated),
+    request_body = api::FactorProof,
     responses(
         (status = 200, description = "The ceremony: its handle and the options for `navigator.credentials.create()` (a discoverable credential, user verification required)", body = api::PasskeyCeremony),
-        PasskeyRegistrationErrors, SessionErrors,
+        (status = 403, description = "E005001: the password, code or passkey is wrong, which counts toward `login.max_failures`; E008001: an application's session (an OpenID Connect access token) cannot add a passkey", body = api::Problem, content_type = "application/problem+json"),
+        BodyErrors, PasskeyRegistrationErrors, SessionErrors,
     ),
 )]
-pub async fn register_options((sso, call, req): Caller) -> Result<web::Json<api::PasskeyCeremony>, ApiError> {
+pub async fn register_options(
+    (sso, call, req): Caller,
+    body: JsonBody<api::FactorProof>,
+) -> Result<web::Json<api::PasskeyCeremony>, ApiError> {
     let a = authed(&sso, &call, &req).await?;
+    let proof = factor_proof(body.take()?)?;
     Ok(web::Json(ceremony(
-        sso.passkey_registration_options(&a.ctx, &a.current).await?,
+        sso.passkey_registration_options(&a.ctx, &a.current, &proof).await?,
     )))
 }
 
@@ -232,7 +237,7 @@ pub async fn proof_options((sso, call, req): Caller) -> Result<web::Json<api::Pa
     path = "/api/v1/t/{tenant}/users/me/passkeys/{passkey_id}",
     tag = "passkeys",
     params(Authenticated, PasskeyId),
-    request_body = api::PasskeyRemoval,
+    request_body = api::FactorProof,
     responses(
         (status = 204, description = "The passkey is removed; the caller's other sessions end"),
         (status = 403, description = "E005001: the password, code or passkey is wrong, which counts toward `login.max_failures`", body = api::Problem, content_type = "application/problem+json"),
@@ -242,22 +247,10 @@ pub async fn proof_options((sso, call, req): Caller) -> Result<web::Json<api::Pa
 pub async fn remove(
     (sso, call, req): Caller,
     path: web::Path<(String, String)>,
-    body: JsonBody<api::PasskeyRemoval>,
+    body: JsonBody<api::FactorProof>,
 ) -> Result<HttpResponse, ApiError> {
     let a = authed(&sso, &call, &req).await?;
-    let body = body.take()?;
-    let passkey = match (body.ceremony, body.credential) {
-        (Some(handle), Some(value)) => Some(PasskeyAnswer {
-            ceremony: CeremonyHandle(handle),
-            credential: Box::new(credential(value)?),
-        }),
-        _ => None,
-    };
-    let proof = FactorProof {
-        password: Some(Password::new(body.password)),
-        code: body.code,
-        passkey,
-    };
+    let proof = factor_proof(body.take()?)?;
     sso.remove_passkey(&a.ctx, &a.current, &path.into_inner().1, &proof)
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -468,16 +468,57 @@ pub async fn totp_disable(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>
     }
 }
 
-/// `POST /account/passkeys/options`: the options of adding a passkey.
-pub async fn passkey_add_options(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfOnly>) -> HttpResponse {
-    if !w.csrf_ok(&form.csrf) {
+#[derive(Deserialize)]
+pub struct ProofForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    code: String,
+    /// A passkey's answer to the proof ceremony this browser started.
+    #[serde(default)]
+    proof: String,
+}
+
+/// `POST /account/passkeys/options`: the options of adding a passkey, given the password (and a code, or a
+/// passkey's proof, when the account has a second factor).
+pub async fn passkey_add_options(sso: web::Data<Sso>, w: Web, form: web::Form<ProofForm>) -> HttpResponse {
+    let f = form.into_inner();
+    if !w.csrf_ok(&f.csrf) {
         return w.passkey_options_expired();
     }
     let Some(current) = w.signed_in(&sso).await else {
         return w.passkey_options(Err(crate::sso::session::no_such_session()));
     };
     let ctx = current.acting(&w.ctx);
-    w.passkey_options(sso.passkey_registration_options(&ctx, &current).await)
+    let Ok(passkey) = w.passkey_answer(&f.proof) else {
+        return w.passkey_options(Err(crate::sso::passkeys::invalid()));
+    };
+    let proof = FactorProof {
+        password: Some(Password::new(f.password)),
+        code: Some(f.code).filter(|c| !c.trim().is_empty()),
+        passkey,
+    };
+    match sso.passkey_registration_options(&ctx, &current, &proof).await {
+        Err(SsoError::Refused {
+            code: SubStatus::AuthNotAllowed,
+            ..
+        }) => w.passkey_refused(
+            StatusCode::FORBIDDEN,
+            SubStatus::AuthNotAllowed,
+            "The password, the code or the passkey is not right.",
+        ),
+        Err(SsoError::Refused {
+            code: SubStatus::CommonMissingInput,
+            ..
+        }) => w.passkey_refused(
+            StatusCode::BAD_REQUEST,
+            SubStatus::CommonMissingInput,
+            "Enter your password (and a code, or use a passkey you have) to add a passkey.",
+        ),
+        result => w.passkey_options(result),
+    }
 }
 
 /// `POST /account/passkeys/proof-options`: the options of proving a factor with a passkey.

@@ -132,18 +132,22 @@ pub struct CodeForm {
     next: Option<String>,
 }
 
-pub async fn code_form(sso: web::Data<Sso>, w: Web, q: web::Query<NextQuery>) -> HttpResponse {
+/// The page of a step after the password, which only a browser holding a continuation reaches.
+async fn step_page(sso: &Sso, w: &Web, step: LoginStep, next: Option<String>) -> HttpResponse {
     if w.continuation.is_none() {
         return w.redirect(&format!("{}/login", w.base()));
     }
-    let next = q.into_inner().next;
     login_view(
-        &sso,
-        &w,
+        sso,
+        w,
         StatusCode::OK,
-        view(Some(LoginStep::Totp), String::new(), None, vec![], next),
+        view(Some(step), String::new(), None, vec![], next),
     )
     .await
+}
+
+pub async fn code_form(sso: web::Data<Sso>, w: Web, q: web::Query<NextQuery>) -> HttpResponse {
+    step_page(&sso, &w, LoginStep::Totp, q.into_inner().next).await
 }
 
 pub async fn code(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>) -> HttpResponse {
@@ -164,17 +168,7 @@ pub async fn code(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>) -> Htt
 
 /// The page of a login's passkey step (a user with passkeys and no TOTP).
 pub async fn passkey_form(sso: web::Data<Sso>, w: Web, q: web::Query<NextQuery>) -> HttpResponse {
-    if w.continuation.is_none() {
-        return w.redirect(&format!("{}/login", w.base()));
-    }
-    let next = q.into_inner().next;
-    login_view(
-        &sso,
-        &w,
-        StatusCode::OK,
-        view(Some(LoginStep::Passkey), String::new(), None, vec![], next),
-    )
-    .await
+    step_page(&sso, &w, LoginStep::Passkey, q.into_inner().next).await
 }
 
 #[derive(Deserialize)]

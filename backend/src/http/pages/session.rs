@@ -260,9 +260,23 @@ impl Web {
 
     /// The refusal of a passkey options request whose form token is missing or wrong.
     pub fn passkey_options_expired(&self) -> HttpResponse {
-        self.finish(HttpResponse::Forbidden().json(serde_json::json!({
-            "code": gatehouse_shared::SubStatus::CommonInvalidInput.code(),
-            "message": "This page has expired. Reload it and try again.",
+        self.passkey_refused(
+            actix_web::http::StatusCode::FORBIDDEN,
+            gatehouse_shared::SubStatus::CommonInvalidInput,
+            "This page has expired. Reload it and try again.",
+        )
+    }
+
+    /// A passkey options request refused with its own words.
+    pub fn passkey_refused(
+        &self,
+        status: actix_web::http::StatusCode,
+        code: gatehouse_shared::SubStatus,
+        message: &str,
+    ) -> HttpResponse {
+        self.finish(HttpResponse::build(status).json(serde_json::json!({
+            "code": code.code(),
+            "message": message,
         })))
     }
 

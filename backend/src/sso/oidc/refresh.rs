@@ -78,7 +78,7 @@ pub(super) fn account_of(
         ..base_ctx.clone()
     };
     let ok = account_state::check_user(policy, &user, list.as_ref(), &user_ctx, now, ExpiryCheck::Enforce)
-        .and_then(|()| account_state::super_user_second_factor(policy, &user, &user_ctx))
+        .and_then(|()| account_state::super_user_second_factor(policy, &user, &grant.auth_methods, &user_ctx))
         .is_ok();
     Ok(ok.then_some(user))
 }

@@ -350,7 +350,9 @@ impl Sso {
                 };
                 let list = list.map(|text| StringList(address_lists::parse(&text)));
                 if account_state::check_user(&policy, &user, list.as_ref(), &user_ctx, now, ExpiryCheck::Enforce)
-                    .and_then(|()| account_state::super_user_second_factor(&policy, &user, &user_ctx))
+                    .and_then(|()| {
+                        account_state::super_user_second_factor(&policy, &user, &sso_row.auth_methods, &user_ctx)
+                    })
                     .is_err()
                 {
                     return refused("the account may not log in now");

@@ -51,6 +51,21 @@ impl Sso {
     /// The options of a username-less login: any of the tenant's passkeys may answer.
     pub async fn passkey_login_options(&self, ctx: &Ctx) -> SsoResult<Ceremony> {
         let webauthn = self.relying_party.get()?;
+        // What a login checks before any work: the app, its key, the address; and a bound on the ceremonies
+        // one address can make wait in the database.
+        let policy = self.policy(&ctx.tenant).await?;
+        self.check_app_key(ctx, &policy).await?;
+        if !ctx.app_in(&policy.apps.all) || !ctx.app_in(&policy.apps.login_allowed) {
+            return Err(SsoError::refused_if(
+                Kind::Unauthenticated,
+                SubStatus::AppListInvalid,
+                policy.apps.inform_if_app_invalid,
+            ));
+        }
+        self.check_address_throttle(ctx, &policy).await?;
+        let limit = policy.login.max_passkey_starts_per_address;
+        self.limit_requests(ctx, "passkey_login", None, limit, u32::MAX, 1)
+            .await?;
         let (mut rcr, state) = webauthn
             .start_discoverable_authentication()
             .map_err(|e| SsoError::Internal(format!("a passkey login cannot start: {e}")))?;
@@ -61,6 +76,35 @@ impl Sso {
             handle,
             options: options_json(&rcr)?,
         })
+    }
+
+    /// The options of the passkey step after the password, for a caller that holds no continuation (the REST
+    /// API): the password step of the login runs first, with every rule and failure count of a login, and its
+    /// continuation is kept in the ceremony.
+    pub async fn passkey_step_options(
+        &self,
+        ctx: &Ctx,
+        username: Option<String>,
+        password: Option<crate::crypto::password::Password>,
+    ) -> SsoResult<Ceremony> {
+        let request = crate::sso::login::LoginRequest {
+            username,
+            password,
+            passkey_step: true,
+            ..Default::default()
+        };
+        match self.login(ctx, request).await {
+            Err(SsoError::NeedsMore {
+                step: crate::sso::error::LoginStep::Passkey,
+                continuation,
+                ..
+            }) => self.passkey_second_step_options(ctx, &continuation.0).await,
+            Err(e) => Err(e),
+            // A login asked to stop at its passkey step cannot finish without it.
+            Ok(_) => Err(SsoError::Internal(
+                "a login asked to stop at its passkey step finished".to_owned(),
+            )),
+        }
     }
 
     /// The options of a login's second step, for the user whose password the sealed continuation stands for;

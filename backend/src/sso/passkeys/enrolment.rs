@@ -62,13 +62,25 @@ fn no_such_passkey() -> SsoError {
 }
 
 impl Sso {
-    /// Starts adding a passkey for the caller: the options for `navigator.credentials.create()`.
-    pub async fn passkey_registration_options(&self, ctx: &Ctx, current: &CurrentSession) -> SsoResult<Ceremony> {
+    /// Starts adding a passkey for the caller: the options for `navigator.credentials.create()`. A passkey is
+    /// a way in that outlives a password change, so a session alone cannot add one: `proof` is the password,
+    /// and a proof of the second factor when the user has one (`prove_account`); an application's session (an
+    /// OpenID Connect access token) cannot add one at all.
+    pub async fn passkey_registration_options(
+        &self,
+        ctx: &Ctx,
+        current: &CurrentSession,
+        proof: &FactorProof,
+    ) -> SsoResult<Ceremony> {
         let webauthn = self.relying_party.get()?;
         let user = current.user();
+        if current.session().scope.is_some() || current.session().grant_pk().is_some() {
+            return Err(SsoError::refused(Kind::Forbidden, SubStatus::CommonInvalidOperation));
+        }
         if user.passkeys >= MAX_PER_USER {
             return Err(SsoError::refused(Kind::Conflict, SubStatus::PasskeyLimit));
         }
+        self.prove_account(ctx, user, proof).await?;
         let (pk, user_pk) = (ctx.tenant.pk, user.pk);
         let (existing, handle) = self
             .store
@@ -150,11 +162,12 @@ impl Sso {
         let target = current.user().user_id.clone();
         self.store
             .tenant_with(ctx.tenant.pk, move |conn| {
-                if rows::for_user(conn, row.tenant_id, row.user_pk)?.len() >= limit {
-                    return Err(SsoError::refused(Kind::Conflict, SubStatus::PasskeyLimit));
-                }
-                if !rows::insert(conn, &row)? {
-                    return Err(SsoError::refused(Kind::Conflict, SubStatus::PasskeyAlreadyRegistered));
+                match rows::insert(conn, &row, limit)? {
+                    None => return Err(SsoError::refused(Kind::Conflict, SubStatus::PasskeyLimit)),
+                    Some(false) => {
+                        return Err(SsoError::refused(Kind::Conflict, SubStatus::PasskeyAlreadyRegistered));
+                    }
+                    Some(true) => {}
                 }
                 audit::append_ctx(conn, &acting, "user.passkey_add", Some(&target), Ok(()))?;
                 Ok(())

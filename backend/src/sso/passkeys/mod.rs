@@ -156,7 +156,7 @@ pub(crate) fn no_such_ceremony() -> SsoError {
 }
 
 /// An answer that does not verify.
-pub(crate) fn invalid() -> SsoError {
+pub fn invalid() -> SsoError {
     SsoError::refused(Kind::Unauthenticated, SubStatus::PasskeyInvalid)
 }
 
@@ -169,11 +169,13 @@ impl Sso {
         state: &CeremonyState,
     ) -> SsoResult<CeremonyHandle> {
         let handle = crate::crypto::random_urlsafe(32);
+        // Sealed: the state carries the challenge (and a second step's continuation), which stay the server's.
+        let json = serde_json::to_string(state)
+            .map_err(|e| SsoError::Internal(format!("a ceremony's state does not serialise: {e}")))?;
         let row = CeremonyRow {
             purpose: state.purpose().to_owned(),
             user_pk,
-            state: serde_json::to_string(state)
-                .map_err(|e| SsoError::Internal(format!("a ceremony's state does not serialise: {e}")))?,
+            state: self.keyring.seal(json.as_bytes()),
         };
         let (pk, hash) = (ctx.tenant.pk, crate::crypto::sha256_hex(&handle));
         let until = super::clock::minutes_after(ctx.now, CEREMONY_MINUTES);
@@ -198,7 +200,11 @@ impl Sso {
             .tenant(pk, move |conn| rows::take_ceremony(conn, pk, &hash, now))
             .await?
             .ok_or_else(no_such_ceremony)?;
-        let state: CeremonyState = serde_json::from_str(&row.state)
+        let json = self
+            .keyring
+            .open_text(&row.state)
+            .ok_or_else(|| SsoError::Internal("a stored ceremony cannot be opened with the keyring".to_owned()))?;
+        let state: CeremonyState = serde_json::from_str(&json)
             .map_err(|e| SsoError::Internal(format!("a stored ceremony does not deserialise: {e}")))?;
         if state.purpose() != row.purpose {
             return Err(no_such_ceremony());
