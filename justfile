@@ -7,7 +7,7 @@ test_threads := env_var_or_default("GATEHOUSE_TEST_THREADS", "8")
 default:
     @just --list
 
-# Serve on the embedded SQLite store at http://127.0.0.1:8080 (arguments go to the binary)
+# Serve on the embedded SQLite store at http://localhost:8080 (arguments go to the binary)
 run *args:
     cargo run --release -- {{args}}
 

@@ -27,12 +27,14 @@ async fn send(conn: &mut Conn, request: &Request) -> Result<(u16, Value), String
     Ok((status, body))
 }
 
-/// Enrols a passkey for the user of `ust` in `tenant`.
-pub async fn enrol(addr: SocketAddr, tenant: &str, ust: &str) -> Result<Authenticator, String> {
+/// Enrols a passkey for the user of `ust` in `tenant`, whose password proves the account.
+pub async fn enrol(addr: SocketAddr, tenant: &str, ust: &str, password: &str) -> Result<Authenticator, String> {
     let mut conn = Conn::open(addr).await.map_err(|e| e.to_string())?;
     let mut key = Authenticator::new();
     let base = format!("/api/v1/t/{tenant}/users/me/passkeys");
-    let (status, ceremony) = send(&mut conn, &call("POST", &format!("{base}/options"), Some(ust), None)).await?;
+    let proof = json!({ "password": password });
+    let options = call("POST", &format!("{base}/options"), Some(ust), Some(&proof));
+    let (status, ceremony) = send(&mut conn, &options).await?;
     if status != 200 {
         return Err(format!("passkey options: {status} {ceremony}"));
     }
@@ -44,13 +46,14 @@ pub async fn enrol(addr: SocketAddr, tenant: &str, ust: &str) -> Result<Authenti
     Ok(key)
 }
 
-/// Username-less passkey logins by these clients for `duration`: the rate of sessions made.
+/// Username-less passkey logins by these clients for `duration`: the rate of sessions made, and the
+/// authenticators back (their counters moved).
 pub async fn logins(
     addr: SocketAddr,
     tenant: &str,
     keys: Vec<Authenticator>,
     duration: Duration,
-) -> Result<f64, String> {
+) -> Result<(f64, Vec<Authenticator>), String> {
     let until = Instant::now() + duration;
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -83,12 +86,15 @@ pub async fn logins(
                 }
                 done += 1;
             }
-            Ok::<u64, String>(done)
+            Ok::<(u64, Authenticator), String>((done, key))
         }));
     }
     let mut total = 0;
+    let mut back = Vec::new();
     for task in tasks {
-        total += task.await.map_err(|e| e.to_string())??;
+        let (done, key) = task.await.map_err(|e| e.to_string())??;
+        total += done;
+        back.push(key);
     }
-    Ok(total as f64 / started.elapsed().as_secs_f64())
+    Ok((total as f64 / started.elapsed().as_secs_f64(), back))
 }
