@@ -178,7 +178,7 @@ test('applications sign in through OpenID Connect: a login with 2FA, single sign
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.getByLabel('Username').fill('olga');
     await page.getByLabel('Password').fill('olga passphrase 1');
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
     await page.waitForURL(`**/t/${slug}/login/code**`);
     await shot(page, 'oidc-login-code');
     await page.getByLabel('Code').fill(totp(secret));
@@ -245,7 +245,7 @@ test('applications sign in through OpenID Connect: a login with 2FA, single sign
     await second.goto(`${rp.base}/wiki/login`);
     await second.getByLabel('Username').fill('boss');
     await second.getByLabel('Password').fill('boss passphrase 1');
-    await second.getByRole('button', { name: 'Log in' }).click();
+    await second.getByRole('button', { name: 'Log in', exact: true }).click();
     await second.getByRole('button', { name: 'Deny' }).click();
     await second.waitForURL(`${rp.base}/wiki/cb?**`);
     const denied = new URL(second.url()).searchParams;
@@ -296,7 +296,7 @@ test('an application refreshes its tokens, is listed on the account page, and lo
     await page.goto(`${rp.base}/notes/login`);
     await page.getByLabel('Username').fill('nina');
     await page.getByLabel('Password').fill('nina passphrase 1');
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
     await page.waitForURL(`${rp.base}/notes/cb?**`);
     const first = rp.results.get('notes');
     assert.ok(first.tokens.refresh_token, 'a confidential client gets a refresh token');
@@ -331,7 +331,7 @@ test('an application refreshes its tokens, is listed on the account page, and lo
     await admin.goto(`${world.base}/t/${slug}/login`);
     await admin.getByLabel('Username').fill('boss');
     await admin.getByLabel('Password').fill('boss passphrase 1');
-    await admin.getByRole('button', { name: 'Log in' }).click();
+    await admin.getByRole('button', { name: 'Log in', exact: true }).click();
     await admin.waitForURL(`**/t/${slug}/**`);
     await admin.goto(`${world.base}/t/${slug}/admin/settings`);
     const section = admin.getByRole('region', { name: 'notes: OpenID Connect' });
@@ -370,7 +370,7 @@ test('an application refreshes its tokens, is listed on the account page, and lo
     await page.goto(`${rp.base}/notes/login`);
     await page.getByLabel('Username').fill('nina');
     await page.getByLabel('Password').fill('nina passphrase 1');
-    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('button', { name: 'Log in', exact: true }).click();
     await page.waitForURL(`${rp.base}/notes/cb?**`);
     const ask = new URL(`${issuer}/oidc/logout`);
     ask.searchParams.set('client_id', 'notes');

@@ -101,6 +101,21 @@ test('a passkey: enrolled on the account page, then a login with nothing typed, 
   await page.getByRole('button', { name: 'Use a passkey' }).click();
   await page.waitForURL(/\/account$/);
 
+  // An administrator sees the passkey on erin's page; resetting 2FA offers to remove it, ticked.
+  const adminContext = await world.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const admin = await adminContext.newPage();
+  await passwordLogin(admin, slug, 'boss', 'boss passphrase 1');
+  await admin.waitForURL(/\/account$/);
+  await admin.goto(`${world.base}/t/${slug}/admin/users?username=erin`);
+  await admin.getByRole('link', { name: 'erin', exact: true }).click();
+  await admin.getByRole('heading', { name: 'Passkeys' }).waitFor();
+  await admin.getByRole('cell', { name: 'This laptop', exact: true }).waitFor();
+  assert.ok(await admin.getByLabel("Remove the user's passkeys too").isChecked());
+  await shot(admin, 'passkey-admin-user-desktop');
+  await admin.setViewportSize({ width: 390, height: 844 });
+  await shot(admin, 'passkey-admin-user-phone');
+  await adminContext.close();
+
   // Removal: the password and a fresh assertion of the passkey itself.
   const remove = async (name, password) => {
     await page.locator(`summary[aria-label="Remove ${name}"]`).click();

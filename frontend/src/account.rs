@@ -79,6 +79,7 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
         .into_iter()
         .map(|r| view! { <li>{r}</li> })
         .collect_view();
+    let has_passkeys = v.passkeys_on && !v.passkeys.is_empty();
     let two_factor = match (&v.recovery_codes, &v.enrolment, v.is_totp_enabled) {
         (Some(codes), _, _) => {
             let items = codes.iter().map(|c| view! { <li>{c.clone()}</li> }).collect_view();
@@ -122,13 +123,14 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
         }
         (None, None, true) => view! {
             <p>"Two-factor authentication is on."</p>
-            <form method="post" action=f("totp/disable")>
+            <form method="post" action=f("totp/disable") data-passkey=has_passkeys.then_some("proof") data-options=has_passkeys.then(|| f("passkeys/proof-options"))>
                 {csrf_field(&csrf)}
+                <input type="hidden" name="credential" value=""/>
                 <label for="disable-password">"Password"
                     <input id="disable-password" name="password" type="password" autocomplete="current-password" required/>
                 </label>
-                <label for="disable-code">"Code or recovery code"
-                    <input id="disable-code" name="code" type="text" autocomplete="one-time-code" required/>
+                <label for="disable-code">{if has_passkeys { "Code or recovery code (leave empty to use a passkey instead)" } else { "Code or recovery code" }}
+                    <input id="disable-code" name="code" type="text" autocomplete="one-time-code" required=!has_passkeys/>
                 </label>
                 <button type="submit" class="danger">"Turn off two-factor authentication"</button>
             </form>

@@ -1224,3 +1224,133 @@ async fn passkey_login_starts_are_bounded_per_address_and_app(backend: Backend) 
     assert_eq!((status, sub(&reply).as_str()), (401, "E005001"), "{reply}");
 }
 both!(passkey_login_starts_are_bounded_per_address_and_app);
+
+async fn two_instances_behave_as_one(backend: Backend) {
+    let api = Api::new(backend).await;
+    let alice = api.login("default", "alice").await;
+    let mut key = Authenticator::new();
+    api.add_passkey("default", &alice, &mut key, "Key").await;
+    let (other, _sso) = api.app.second_instance().await;
+    // The options from this instance, the answer to the other: the ceremony waits in the shared database.
+    let (_, ceremony) = api.passkey_options("default", json!({})).await;
+    let credential = key.get(&ceremony["options"]);
+    let mut res = api
+        .app
+        .client
+        .post(format!("{other}/api/v1/t/default/login/passkey"))
+        .insert_header(("X-Current-App", "CRM"))
+        .send_json(&json!({"ceremony": ceremony["ceremony"], "credential": credential}))
+        .await
+        .unwrap();
+    let session = crate::common::json_body(&mut res).await;
+    assert_eq!(res.status().as_u16(), 200, "{session}");
+    ust_of(&session);
+    // And taken there, it is used up here too.
+    let (status, reply) = api
+        .call(
+            "POST",
+            "default",
+            "/login/passkey",
+            None,
+            Some(json!({"ceremony": ceremony["ceremony"], "credential": key.get(&ceremony["options"])})),
+        )
+        .await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E013002"));
+}
+both!(two_instances_behave_as_one);
+
+async fn totp_goes_with_a_passkeys_proof_too(backend: Backend) {
+    let api = Api::new(backend).await;
+    let alice = api.login("default", "alice").await;
+    // TOTP on, then a passkey (the password and a code prove the account).
+    let (_, enrolment) = api.call("POST", "default", "/users/me/totp", Some(&alice), None).await;
+    let secret = enrolment["secret"].as_str().unwrap().to_owned();
+    remember_secret(&secret);
+    let clock = api.app.services.sso.clock.clone();
+    let code = gatehouse::sso::totp::code_at(&secret, clock.now()).unwrap();
+    let (status, _) = api
+        .call(
+            "POST",
+            "default",
+            "/users/me/totp/confirm",
+            Some(&alice),
+            Some(json!({"code": code})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    clock.advance(TimeDelta::seconds(30));
+    let code = gatehouse::sso::totp::code_at(&secret, clock.now()).unwrap();
+    let mut key = Authenticator::new();
+    let proof = json!({"password": "alice's passphrase", "code": code});
+    api.register("default", &alice, &mut key, "Key", proof).await;
+    // The login after the password takes either factor.
+    let (status, ceremony) = api
+        .passkey_options(
+            "default",
+            json!({"username": "alice", "password": "alice's passphrase"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{ceremony}");
+    let (status, session) = api.passkey_login("default", &ceremony, &mut key).await;
+    assert_eq!(status, 200, "{session}");
+    ust_of(&session);
+    // On the pages, the code step offers the passkey too; then TOTP goes with a passkey's proof.
+    let mut b = crate::pages::Browser::new(&api.app);
+    let step = b.login("alice", "alice's passphrase").await;
+    assert_eq!(step.location.as_deref(), Some("/t/default/login/code"));
+    let page = b.get("/t/default/login/code").await;
+    assert!(
+        page.html.contains("Enter your code") && page.html.contains("Use a passkey"),
+        "{}",
+        page.html
+    );
+    let csrf = page.csrf();
+    let options = b
+        .send(
+            "POST",
+            "/t/default/login/passkey/options?step=second",
+            &[("csrf", &csrf)],
+        )
+        .await;
+    let answer = key.get(&serde_json::from_str(&options.html).unwrap()).to_string();
+    let signed_in = b
+        .send(
+            "POST",
+            "/t/default/login/passkey",
+            &[("csrf", &csrf), ("credential", &answer)],
+        )
+        .await;
+    assert_eq!(
+        signed_in.location.as_deref(),
+        Some("/t/default/account"),
+        "{}",
+        signed_in.html
+    );
+    let account = b.get("/t/default/account").await;
+    assert_eq!(account.status, 200, "{}", account.html);
+    assert!(account.html.contains("leave empty to use a passkey instead"));
+    let csrf = account.csrf();
+    let options = b
+        .send("POST", "/t/default/account/passkeys/proof-options", &[("csrf", &csrf)])
+        .await;
+    let answer = key.get(&serde_json::from_str(&options.html).unwrap()).to_string();
+    let off = b
+        .send(
+            "POST",
+            "/t/default/account/totp/disable",
+            &[
+                ("csrf", &csrf),
+                ("password", "alice's passphrase"),
+                ("code", ""),
+                ("credential", &answer),
+            ],
+        )
+        .await;
+    assert_eq!(
+        off.location.as_deref(),
+        Some("/t/default/account?done=totp-off"),
+        "{}",
+        off.html
+    );
+}
+both!(totp_goes_with_a_passkeys_proof_too);

@@ -408,6 +408,9 @@ pub struct CodeForm {
     /// Replacing an active factor: a current code of it.
     #[serde(default)]
     current_code: String,
+    /// Turning TOTP off: a passkey's answer to this browser's proof ceremony, instead of the code.
+    #[serde(default)]
+    credential: String,
 }
 
 impl CodeForm {
@@ -459,7 +462,10 @@ pub async fn totp_disable(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>
         Err(res) => return res,
     };
     let ctx = current.acting(&w.ctx);
-    match sso.disable_totp(&ctx, &current, &f.proof(&f.code)).await {
+    let mut proof = f.proof(&f.code);
+    proof.code = proof.code.filter(|c| !c.trim().is_empty());
+    proof.passkey = w.passkey_answer(&f.credential).ok().flatten();
+    match sso.disable_totp(&ctx, &current, &proof).await {
         Ok(()) => w.redirect(&format!("{}/account?done=totp-off", w.base())),
         Err(e) => {
             let flash = Flash::Error("The password or the code is not right.".into());
