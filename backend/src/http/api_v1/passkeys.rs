@@ -6,7 +6,8 @@ use super::Caller;
 use super::auth::{authed, authed_super};
 use super::params::{Anonymous, Authenticated, PasskeyId, UserId};
 use super::responses::{
-    BodyErrors, HashQueueFull, NoPasskey, NoSuchPasskey, NoSuchUser, PasskeyLoginErrors, PasskeyRegistrationErrors,
+    BodyErrors, CredentialErrors, HashQueueFull, NoPasskey, NoSuchPasskey, NoSuchUser, PasskeyLoginErrors,
+    PasskeyRegistrationErrors,
     PasswordPolicy, SessionErrors, SuperUserErrors, TenantErrors,
 };
 use super::session::session_info;
@@ -103,7 +104,7 @@ pub async fn login_options(
     responses(
         (status = 200, description = "The new session, as from `/login`: a passkey login counts as two factors (`amr` hwk or swk, user, mfa); every other rule of `/login` applies", body = api::SessionInfo),
         (status = 401, description = "As `/login`: E005001, E005002 locked, E005003, E005004, E004001, E003004 expired, E003006, E003007 new password required (send `new_password`), E006001", body = api::Problem, content_type = "application/problem+json"),
-        BodyErrors, HashQueueFull, PasskeyLoginErrors, PasswordPolicy, TenantErrors,
+        BodyErrors, CredentialErrors, HashQueueFull, PasskeyLoginErrors, PasswordPolicy, TenantErrors,
     ),
 )]
 pub async fn login(
@@ -132,7 +133,7 @@ pub async fn login(
     responses(
         (status = 200, description = "The ceremony: its handle and the options for `navigator.credentials.create()` (a discoverable credential, user verification required)", body = api::PasskeyCeremony),
         (status = 403, description = "E005001: the password, code or passkey is wrong, which counts toward `login.max_failures`; E008001: an application's session (an OpenID Connect access token) cannot add a passkey", body = api::Problem, content_type = "application/problem+json"),
-        BodyErrors, PasskeyRegistrationErrors, SessionErrors,
+        BodyErrors, CredentialErrors, PasskeyRegistrationErrors, SessionErrors,
     ),
 )]
 pub async fn register_options(
@@ -241,7 +242,7 @@ pub async fn proof_options((sso, call, req): Caller) -> Result<web::Json<api::Pa
     responses(
         (status = 204, description = "The passkey is removed; the caller's other sessions end"),
         (status = 403, description = "E005001: the password, code or passkey is wrong, which counts toward `login.max_failures`", body = api::Problem, content_type = "application/problem+json"),
-        BodyErrors, NoSuchPasskey, SessionErrors,
+        BodyErrors, CredentialErrors, NoSuchPasskey, SessionErrors,
     ),
 )]
 pub async fn remove(

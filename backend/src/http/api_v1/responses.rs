@@ -55,6 +55,7 @@ const COUNTER_REGRESSED: Failure = Failure(401, "E013005: the signature counter 
 const PASSKEY_CONFLICT: Failure = Failure(409, "E013006: already registered; E013007: 20 passkeys already");
 const NO_SUCH_PASSKEY: Failure = Failure(404, "E013004: no such passkey of this user");
 const NO_PASSKEY: Failure = Failure(400, "E013008: the account has no passkey");
+const MALFORMED_CREDENTIAL: Failure = Failure(422, "E008002: the credential is not a WebAuthn credential");
 
 macro_rules! sets {
     ($($(#[$doc:meta])* $set:ident = [$($failure:ident),+ $(,)?];)+) => {$(
@@ -106,6 +107,8 @@ sets! {
     NoSuchPasskey = [NO_SUCH_PASSKEY];
     /// A ceremony with the account's own passkeys.
     NoPasskey = [NO_PASSKEY];
+    /// A call that reads a WebAuthn credential.
+    CredentialErrors = [MALFORMED_CREDENTIAL];
     /// A call on `/apps/{name}...`.
     NoSuchApp = [NO_SUCH_APP];
 }
