@@ -7,8 +7,7 @@ use super::auth::{authed, authed_super};
 use super::params::{Anonymous, Authenticated, PasskeyId, UserId};
 use super::responses::{
     BodyErrors, CredentialErrors, HashQueueFull, NoPasskey, NoSuchPasskey, NoSuchUser, PasskeyLoginErrors,
-    PasskeyRegistrationErrors,
-    PasswordPolicy, SessionErrors, SuperUserErrors, TenantErrors,
+    PasskeyRegistrationErrors, PasswordPolicy, SessionErrors, SuperUserErrors, TenantErrors,
 };
 use super::session::session_info;
 use crate::crypto::password::Password;
