@@ -106,12 +106,14 @@ async fn run() -> Result<(), String> {
         bench.enumeration().await?;
         return bench.finish(&root);
     }
-    // GATEHOUSE_BENCH_ONLY=passkey measures passkey logins alone.
+    // GATEHOUSE_BENCH_ONLY=passkey measures passkey logins next to password logins, on the same cores.
     if std::env::var("GATEHOUSE_BENCH_ONLY").as_deref() == Ok("passkey") {
+        let raw = bench.hashing_limit()?;
         let server = bench.start("fair")?;
         tokio::time::sleep(Duration::from_secs(2)).await;
         let seeded = bench.seed_main()?;
-        bench.passkey_logins(&server, &seeded, None).await?;
+        let capacity = bench.login(&server, raw).await?;
+        bench.passkey_logins(&server, &seeded, Some(capacity)).await?;
         drop(server);
         return bench.finish(&root);
     }

@@ -6,7 +6,9 @@ use super::{AnyConnection, StoreResult, TenantPk};
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-/// Adds one to the counter of this window and returns the new count.
+/// Adds one to the counter of this window and returns the new count. The first request of a window inserts
+/// the counter; of two first requests at once, the second finds the first's row when its insert meets the key
+/// (inside a savepoint, so the transaction goes on) and adds to it.
 pub fn bump(
     conn: &mut AnyConnection,
     tenant: TenantPk,
@@ -19,19 +21,30 @@ pub fn bump(
         .filter(request_counters::kind.eq(kind))
         .filter(request_counters::subject.eq(subject))
         .filter(request_counters::window_start.eq(window_start));
-    let updated = diesel::update(key)
-        .set(request_counters::count.eq(request_counters::count + 1))
-        .execute(conn)?;
-    if updated == 0 {
-        diesel::insert_into(request_counters::table)
-            .values((
-                request_counters::tenant_id.eq(tenant),
-                request_counters::kind.eq(kind),
-                request_counters::subject.eq(subject),
-                request_counters::window_start.eq(window_start),
-                request_counters::count.eq(1),
-            ))
-            .execute(conn)?;
+    let add_one = |conn: &mut AnyConnection| {
+        diesel::update(key)
+            .set(request_counters::count.eq(request_counters::count + 1))
+            .execute(conn)
+    };
+    if add_one(conn)? == 0 {
+        let inserted = conn.transaction(|conn| {
+            diesel::insert_into(request_counters::table)
+                .values((
+                    request_counters::tenant_id.eq(tenant),
+                    request_counters::kind.eq(kind),
+                    request_counters::subject.eq(subject),
+                    request_counters::window_start.eq(window_start),
+                    request_counters::count.eq(1),
+                ))
+                .execute(conn)
+        });
+        match inserted {
+            Ok(_) => {}
+            Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
+                add_one(conn)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
     Ok(key.select(request_counters::count).first(conn)?)
 }
