@@ -4,6 +4,7 @@
 pub mod account_state;
 pub mod address;
 pub mod admin;
+pub mod administrators;
 pub mod apps;
 pub mod attr;
 pub mod audit;

@@ -274,24 +274,28 @@ impl Sso {
         let ctx = ctx.clone();
         let row = self
             .store
-            .tenant(pk, move |conn| {
+            .tenant_with(pk, move |conn| {
                 let Some(before) = find(conn, pk, &user)? else {
                     return Ok(None);
                 };
                 let mut row = before.clone();
                 change(&mut row, ctx.now);
+                super::administrators::keeps_an_administrator(conn, pk, &before, Some(&row), ctx.now)?;
                 super::user_write::write(conn, &before, &row, None, ctx.now)?;
                 audit::append_ctx(conn, &ctx, op, Some(&row.user_id), Ok(()))?;
-                Ok(Some(row))
+                Ok::<_, SsoError>(Some(row))
             })
             .await?
             .ok_or_else(not_found)?;
         self.user_of(&row)
     }
 
-    /// Locks a user; every session of the user ends.
+    /// Locks a user; every session of the user ends. Not one's own account, nor the last active super-user
+    /// (`E008001`).
     pub async fn lock_user(&self, admin: &Admin, user: &UserRef) -> SsoResult<User> {
         let ctx = admin.ctx();
+        let target = self.user_row(ctx, user).await?;
+        super::administrators::not_on_own_account(admin, &target.user_id)?;
         let by = ctx.actor.as_locker();
         self.modify_user(ctx, user, "user.lock_user", move |row, now| {
             row.is_locked = true;
@@ -317,7 +321,10 @@ impl Sso {
             .await
     }
 
+    /// Rejects a user: not one's own account, nor the last active super-user (`E008001`).
     pub async fn reject_user(&self, admin: &Admin, user: &UserRef) -> SsoResult<User> {
+        let target = self.user_row(admin.ctx(), user).await?;
+        super::administrators::not_on_own_account(admin, &target.user_id)?;
         self.set_approval(admin.ctx(), user, ApprovalStatus::Rejected, "user.reject_user")
             .await
     }
@@ -348,6 +355,7 @@ impl Sso {
                 row.approval_status = status.as_str().to_owned();
                 row.approval_status_mod_time = c.now;
                 row.approval_status_mod_by = by;
+                super::administrators::keeps_an_administrator(conn, pk, &before, Some(&row), c.now)?;
                 super::user_write::write(conn, &before, &row, None, c.now)?;
                 audit::append_ctx(conn, &c, op, Some(&row.user_id), Ok(()))?;
                 if changed && status != ApprovalStatus::BeforeDecision {

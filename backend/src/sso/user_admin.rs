@@ -122,6 +122,12 @@ impl Sso {
                 return Err(invalid());
             }
         }
+        // Nobody locks or rejects their own account (a demotion of the last super-user is refused below).
+        let against_self =
+            patch.is_locked == Some(true) || patch.approval_status == Some(crate::domain::ApprovalStatus::Rejected);
+        if on_self && against_self {
+            return Err(SsoError::refused(Kind::Forbidden, SubStatus::CommonInvalidOperation));
+        }
         let policy = self.policy(&ctx.tenant).await?;
         let mut pending_email = None;
         let mut email_set_by_admin = false;
@@ -238,6 +244,7 @@ impl Sso {
                     // A change the user asked for and has not confirmed would undo the administrator's.
                     email_tokens::withdraw(conn, pk, saved.id, "email_change")?;
                 }
+                super::administrators::keeps_an_administrator(conn, pk, &before, Some(&saved), acting.now)?;
                 super::user_write::write(conn, &before, &saved, keep, acting.now)?;
                 audit::append_ctx(conn, &acting, op, Some(&saved.user_id), Ok(()))?;
                 if let Some(old) = &old_address {
@@ -330,7 +337,8 @@ impl Sso {
             .await
     }
 
-    /// An administrator deletes a user of the tenant; deleting oneself is `E008001`. The user's sessions,
+    /// An administrator deletes a user of the tenant; deleting oneself, or the last active super-user, is
+    /// `E008001`. The user's sessions,
     /// attributes and the rest go with the row.
     pub async fn delete_user(&self, admin: &Admin, user_id: &str) -> SsoResult<()> {
         admin.not_on_self(user_id)?;
@@ -338,16 +346,17 @@ impl Sso {
         let (pk, id) = (acting.tenant.pk, user_id.to_owned());
         let deleted = self
             .store
-            .tenant(pk, move |conn| {
+            .tenant_with(pk, move |conn| {
                 // Its sessions and grants end first, so the clients of its sessions hear of it.
                 if let Some(row) = users::by_user_id(conn, pk, &id)? {
+                    super::administrators::keeps_an_administrator(conn, pk, &row, None, acting.now)?;
                     super::session_end::end_for_user(conn, pk, row.id, None, acting.now)?;
                 }
                 let n = users::delete(conn, pk, &id)?;
                 if n > 0 {
                     audit::append_ctx(conn, &acting, "user.delete_user_by_id", Some(&id), Ok(()))?;
                 }
-                Ok(n)
+                Ok::<_, SsoError>(n)
             })
             .await?;
         if deleted == 0 { Err(not_found()) } else { Ok(()) }

@@ -336,6 +336,19 @@ pub fn by_pk_for_update(conn: &mut AnyConnection, tenant: TenantPk, id: i64) -> 
     })
 }
 
+/// The tenant's super-users, their rows locked for the rest of the transaction (on PostgreSQL; SQLite
+/// serialises writers).
+pub fn super_users_for_update(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<Vec<UserRow>> {
+    let query = users::table
+        .filter(users::tenant_id.eq(tenant))
+        .filter(users::is_super_user.eq(true))
+        .order(users::id.asc());
+    Ok(match conn {
+        AnyConnection::Postgresql(pg) => query.select(UserRow::as_select()).for_update().load(pg)?,
+        AnyConnection::Sqlite(lite) => query.select(UserRow::as_select()).load(lite)?,
+    })
+}
+
 /// Locks a user automatically (`locked_by = auto`) until `until`, unless the user is locked now (locked and
 /// never unlocked, or by an automatic lock that has not ended at `now`); returns how many rows changed.
 pub fn lock_automatically(

@@ -1651,3 +1651,72 @@ async fn every_route_checks_the_ust_and_the_super_user(backend: Backend) {
     }
 }
 both!(every_route_checks_the_ust_and_the_super_user);
+
+async fn no_one_locks_rejects_or_deletes_their_own_account_or_the_last_administrator(backend: Backend) {
+    use gatehouse::sso::UserRef;
+    let api = Api::new(backend).await;
+    let root = api.login("default", "root").await;
+    let root_id = api.app.find("default", "root").await.user_id;
+    for (method, path, body) in [
+        ("POST", format!("/users/{root_id}/lock"), None),
+        ("POST", format!("/users/{root_id}/reject"), None),
+        ("DELETE", format!("/users/{root_id}"), None),
+        ("PATCH", format!("/users/{root_id}"), Some(json!({"is_locked": true}))),
+        (
+            "PATCH",
+            format!("/users/{root_id}"),
+            Some(json!({"approval_status": "rejected"})),
+        ),
+    ] {
+        let (status, reply) = api.call(method, "default", &path, Some(&root), body).await;
+        assert_eq!(
+            (status, sub(&reply)),
+            (403, "E008001".to_owned()),
+            "{method} {path}: {reply}"
+        );
+    }
+    let (status, _) = api.call("GET", "default", "/session", Some(&root), None).await;
+    assert_eq!(status, 200, "still signed in, not locked");
+
+    // In `other`, carol is the only super-user: no administrator, the CLI included, takes her away.
+    let sso = &api.app.services.sso;
+    let tenant = sso.resolve_tenant("other").await.unwrap();
+    let cli = sso.cli_admin(tenant.clone());
+    let carol = UserRef::Username("carol".into());
+    fn last<T>(r: Result<T, gatehouse::sso::SsoError>) -> Option<&'static str> {
+        r.err().and_then(|e| e.code()).map(|c| c.code())
+    }
+    assert_eq!(last(sso.lock_user(&cli, &carol).await), Some("E008001"));
+    assert_eq!(last(sso.reject_user(&cli, &carol).await), Some("E008001"));
+    let carol_id = sso.get_user(&cli, &carol).await.unwrap().user_id;
+    assert_eq!(last(sso.delete_user(&cli, &carol_id).await), Some("E008001"));
+    let lock = gatehouse::domain::UserPatch {
+        is_locked: Some(true),
+        ..Default::default()
+    };
+    assert_eq!(last(sso.update_user(&cli, &carol_id, lock).await), Some("E008001"));
+    // With a second super-user, either may go, but not both.
+    api.user("other", "dan", "dan's passphrase", true).await;
+    sso.lock_user(&cli, &carol).await.unwrap();
+    let dan = UserRef::Username("dan".into());
+    assert_eq!(last(sso.lock_user(&cli, &dan).await), Some("E008001"));
+    sso.unlock_user(&cli, &carol).await.unwrap();
+    sso.delete_user(&cli, &carol_id).await.unwrap();
+    assert_eq!(last(sso.reject_user(&cli, &dan).await), Some("E008001"));
+    // An automatic lock is no administrator's: failed logins still lock the last super-user.
+    api.app.set("other", "login", "max_failures", json!(2)).await;
+    for _ in 0..2 {
+        let (status, _) = api
+            .call(
+                "POST",
+                "other",
+                "/login",
+                None,
+                Some(json!({"username": "dan", "password": "wrong"})),
+            )
+            .await;
+        assert_eq!(status, 401);
+    }
+    assert!(sso.get_user(&cli, &dan).await.unwrap().lock.is_locked);
+}
+both!(no_one_locks_rejects_or_deletes_their_own_account_or_the_last_administrator);

@@ -321,6 +321,15 @@ async fn user_commands_read_passwords_from_stdin_and_report_failures(backend: Ba
     };
     assert_eq!(run_on("approve").stdout.trim(), "approved user `bob` in tenant `acme`");
     assert_eq!(find("bob").await.approval_status, "approved");
+    // bob is acme's only active super-user: the CLI cannot lock him either (the tenant keeps an administrator).
+    let refused = run_on("lock");
+    assert_ne!(refused.code, 0);
+    assert!(refused.stderr.contains("E008001"), "{}", refused.stderr);
+    let out = create(
+        &["--username", "dora", "--super-user"],
+        Some("dora's long passphrase\n"),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(run_on("lock").code, 0);
     let locked = find("bob").await;
     assert!(locked.is_locked);

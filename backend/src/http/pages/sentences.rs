@@ -54,6 +54,9 @@ pub fn sentence(code: SubStatus) -> String {
         AuthNoSuchSignUpToken => "This link is not valid, or it has expired.",
         AuthSignUpConfirmed => "This link has already been used.",
         PasswordResetCouldNotAccess => "This link is not valid, has expired, or has already been used.",
+        CommonInvalidOperation => {
+            "That is not allowed here: not on your own account (use your account page), nor on an organisation's last administrator."
+        }
         CommonMissingInput | CommonInvalidInput => "Some of the information is missing or not valid.",
         CommonUnavailable => "The service is briefly unavailable. Please try again in a few seconds.",
         _ => "That did not work. Please try again.",
