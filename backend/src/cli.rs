@@ -315,7 +315,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         tracing::info!(count = startup.migrations_applied, "applied database migrations");
     }
     if let Some(report) = &startup.bootstrap {
-        print!("{}", report.announcement());
+        print!("{}", report.announcement_at(&startup.sso.config.server.public_url));
     }
     let sso = startup.sso;
     match command {

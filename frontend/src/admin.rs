@@ -881,6 +881,7 @@ mod tests {
             csrf: "tok".into(),
             warning: None,
             scripts: false,
+            admin: false,
         }
     }
 

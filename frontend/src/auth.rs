@@ -80,7 +80,7 @@ pub fn login_page(chrome: &Chrome, v: LoginView) -> String {
                     {passkey_first}
                     <p class="links">
                         <a href=format!("{base}/password-reset")>"Forgot your password?"</a>
-                        <a href=format!("{base}/signup")>"Create an account"</a>
+                        {(!chrome.tenant_slug.is_system()).then(|| view! { <a href=format!("{base}/signup")>"Create an account"</a> })}
                     </p>
                 }
                 .into_any(),

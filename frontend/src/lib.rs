@@ -35,6 +35,8 @@ pub struct Chrome {
     pub warning: Option<String>,
     /// The page offers passkeys: it carries the passkey script.
     pub scripts: bool,
+    /// The signed-in user administers the tenant: the header links to the administration pages.
+    pub admin: bool,
 }
 
 /// A message above a page's content.
@@ -69,8 +71,12 @@ pub fn document(title: &str, chrome: &Chrome, narrow: bool, body: impl IntoView 
         let nav = chrome.user.clone().map(|user| {
             let account = format!("{base}/account");
             let logout = format!("{base}/logout");
+            let admin = chrome
+                .admin
+                .then(|| view! { <a href=format!("{base}/admin")>"Administration"</a> });
             view! {
                 <nav aria-label="Account">
+                    {admin}
                     <a href=account>{user}</a>
                     <form class="inline" method="post" action=logout>
                         {csrf_field(&csrf)}
@@ -135,6 +141,7 @@ mod tests {
             csrf: "tok".into(),
             warning: Some("<no 2FA>".into()),
             scripts: false,
+            admin: false,
         };
         let html = message_page(&chrome, "Done", Flash::Success("<b>ok</b>".into()), None);
         assert!(html.starts_with("<!doctype html>"));

@@ -261,6 +261,7 @@ fn web_page(outcome: &Outcome, meta: &RequestMeta) -> HttpResponse {
         csrf: String::new(),
         warning: None,
         scripts: false,
+        admin: false,
     };
     let title = match outcome.status.as_u16() {
         404 => "Not found",

@@ -26,6 +26,17 @@ impl std::fmt::Debug for BootstrapReport {
 }
 
 impl BootstrapReport {
+    /// The lines printed on standard output, once; `public_url` is where to open the web UI.
+    pub fn announcement_at(&self, public_url: &str) -> String {
+        let base = public_url.trim_end_matches('/');
+        let mut text = self.announcement();
+        text.push_str(&format!(
+            "  open {base}/t/default/login to sign in (the administration pages are at {base}/t/default/admin; \
+             operators: {base}/t/system/admin/tenants)\n"
+        ));
+        text
+    }
+
     /// The lines printed on standard output, once.
     pub fn announcement(&self) -> String {
         let mut text = format!(

@@ -127,6 +127,10 @@ impl Sso {
     /// Validates a sign-up in the reference's order, then creates the user (waiting for confirmation) with
     /// a confirmation token and e-mail, all in one transaction.
     pub async fn signup(&self, ctx: &Ctx, req: SignupRequest) -> SsoResult<SignupOutcome> {
+        // The operators' tenant takes no sign-ups: its accounts are made by operators alone.
+        if ctx.tenant.slug.is_system() {
+            return Err(policy_refusal(SubStatus::AppListNoSignup, true));
+        }
         let policy = self.policy(&ctx.tenant).await?;
         self.check_app_key(ctx, &policy).await?;
         let inform_app = policy.apps.inform_if_app_invalid;

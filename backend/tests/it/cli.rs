@@ -94,6 +94,12 @@ async fn tenant_commands_and_first_start(backend: Backend) {
         out.stdout
     );
     assert_eq!(out.stdout.matches("admin password for tenant").count(), 2);
+    // Where to go next: the login page at the public address (a domain, so passkeys work there).
+    assert!(
+        out.stdout.contains("open http://localhost:8080/t/default/login"),
+        "{}",
+        out.stdout
+    );
     let printed: Vec<String> = out
         .stdout
         .lines()

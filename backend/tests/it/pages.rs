@@ -1591,3 +1591,30 @@ async fn client_settings_need_an_administrator_and_the_form_token(backend: Backe
     assert!(saved_client(&app, "CRM").await.is_none());
 }
 both!(client_settings_need_an_administrator_and_the_form_token);
+
+async fn a_super_user_is_linked_to_the_administration_pages(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "root", |u| u.is_super_user = true).await;
+    user(&app, "ann", |_| {}).await;
+    let mut b = Browser::new(&app);
+    b.login("root", "root's passphrase").await;
+    let account = b.get("/t/default/account").await;
+    assert!(
+        account
+            .html
+            .contains(r#"<a href="/t/default/admin">Administration</a>"#),
+        "{}",
+        account.html
+    );
+    let admin = b.get("/t/default/admin").await;
+    assert!(admin.html.contains(r#"<a href="/t/default/admin">Administration</a>"#));
+    let mut b = Browser::new(&app);
+    b.login("ann", "ann's passphrase").await;
+    let account = b.get("/t/default/account").await;
+    assert_eq!(account.status, 200);
+    assert!(
+        !account.html.contains("Administration"),
+        "a regular user is not linked there"
+    );
+}
+both!(a_super_user_is_linked_to_the_administration_pages);

@@ -916,3 +916,41 @@ async fn a_sign_up_for_a_taken_name_or_address_costs_a_hash(backend: Backend) {
     assert_eq!(notices, 2);
 }
 both!(a_sign_up_for_a_taken_name_or_address_costs_a_hash);
+
+async fn the_operators_tenant_takes_no_sign_ups(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let mut res = app
+        .client
+        .post(app.url("/api/v1/t/system/signup"))
+        .insert_header(("X-Current-App", "CRM"))
+        .send_json(&json!({"username": "mallory", "password": "a long passphrase 1", "email": "m@example.com"}))
+        .await
+        .unwrap();
+    let reply = crate::common::json_body(&mut res).await;
+    assert_eq!(
+        (res.status().as_u16(), reply["sub_status"][0].as_str()),
+        (422, Some("E004002")),
+        "{reply}"
+    );
+    let mut b = crate::pages::Browser::new(&app);
+    let login = b.get("/t/system/login").await;
+    assert!(!login.html.contains("Create an account"), "{}", login.html);
+    let form = b.get("/t/system/signup").await;
+    assert_eq!(form.status, 404);
+    assert!(form.html.contains("No sign-up here"));
+    let posted = b
+        .send(
+            "POST",
+            "/t/system/signup",
+            &[
+                ("csrf", &login.csrf()),
+                ("username", "mallory"),
+                ("password", "a long passphrase 1"),
+            ],
+        )
+        .await;
+    assert!(posted.status >= 400, "{}", posted.status);
+    // Other tenants keep theirs.
+    assert!(b.get("/t/default/login").await.html.contains("Create an account"));
+}
+both!(the_operators_tenant_takes_no_sign_ups);

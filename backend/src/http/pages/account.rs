@@ -128,6 +128,7 @@ async fn render(
     extra(&mut v);
     let mut chrome = w.chrome(Some(u.username.as_str()));
     chrome.scripts = v.passkeys_on;
+    chrome.admin = u.is_super_user;
     w.page(status, account_page(&chrome, v))
 }
 

@@ -34,6 +34,15 @@ async fn rules(sso: &Sso, w: &Web) -> Vec<String> {
 }
 
 pub async fn signup_form(sso: web::Data<Sso>, w: Web) -> HttpResponse {
+    if w.tenant.slug.is_system() {
+        let html = message_page(
+            &w.chrome(None),
+            "No sign-up here",
+            Flash::Notice("This is the operators' organisation: its accounts are made by operators.".into()),
+            Some((format!("{}/login", w.base()), "Back to log in".into())),
+        );
+        return w.page(StatusCode::NOT_FOUND, html);
+    }
     let policy = rules(&sso, &w).await;
     w.page(
         StatusCode::OK,

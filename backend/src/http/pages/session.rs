@@ -94,12 +94,14 @@ impl Web {
             csrf: self.csrf.clone(),
             warning: None,
             scripts: false,
+            admin: false,
         }
     }
 
     /// The chrome of an administration page: it warns a super-user who has not enabled 2FA.
     pub fn admin_chrome(&self, current: &CurrentSession) -> Chrome {
         let mut chrome = self.chrome(Some(current.user().username.as_str()));
+        chrome.admin = true;
         if !current.user().has_second_factor() {
             chrome.warning = Some(
                 "Your account has no two-factor authentication. Administrators should enable it on their account page."
