@@ -189,6 +189,13 @@ test('an admin locks a user; sentences follow the inform flags; admin pages and 
   await admin.click('a:has-text("lou")');
   await shot(admin, 'admin-user');
   await admin.click('button:has-text("Lock")');
+  // Locking is confirmed on a page that says what happens; nothing is locked until then.
+  await admin.getByRole('heading', { name: 'Lock lou?' }).waitFor();
+  await shot(admin, 'admin-confirm-lock');
+  await admin.setViewportSize({ width: 390, height: 844 });
+  await shot(admin, 'admin-confirm-lock-phone');
+  await admin.setViewportSize({ width: 1280, height: 900 });
+  await admin.getByRole('button', { name: 'Lock lou' }).click();
   await admin.getByText('Done: lock').waitFor();
   await user.goto(`${world.base}/t/${slug}/account`);
   await user.waitForURL(`**/login**`);

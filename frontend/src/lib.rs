@@ -6,6 +6,7 @@
 pub mod account;
 pub mod admin;
 pub mod auth;
+pub mod confirm;
 pub mod pages;
 
 use gatehouse_shared::TenantSlug;

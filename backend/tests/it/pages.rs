@@ -725,7 +725,19 @@ async fn admin_pages(backend: Backend) {
     );
     // Locking joe from his page logs him out on his next page load.
     let page = format!("/t/default/admin/users/{joe_id}");
-    let locked = boss.submit(&page, &format!("{page}/lock"), &[]).await;
+    // It is asked first, on a page of its own that says what happens, and posts the same form confirmed.
+    let asked = boss.submit(&page, &format!("{page}/lock"), &[]).await;
+    assert_eq!(asked.status, 200);
+    assert!(asked.html.contains("Lock joe?") && asked.html.contains("cannot log in until an administrator unlocks"));
+    assert!(asked.html.contains(r#"name="confirmed" value="yes""#) && asked.html.contains(">Cancel</a>"));
+    assert_eq!(
+        joe.get("/t/default/account").await.status,
+        200,
+        "not locked by the question"
+    );
+    let locked = boss
+        .submit(&page, &format!("{page}/lock"), &[("confirmed", "yes")])
+        .await;
     assert_eq!(locked.location, Some(format!("{page}?done=lock")));
     assert_eq!(joe.get("/t/default/account").await.status, 303);
     let audit = boss.get("/t/default/admin/audit?op=user.lock_user").await;
@@ -1135,7 +1147,9 @@ async fn page_errors_take_the_native_apis_statuses(backend: Backend) {
     let users = "/t/default/admin/users";
     let nobody = boss.submit(users, &format!("{users}/zusr0/lock"), &[]).await;
     assert_eq!(nobody.status, 404, "E001100");
-    let own = boss.submit(users, &format!("{users}/{boss_id}/reset-totp"), &[]).await;
+    let own = boss
+        .submit(users, &format!("{users}/{boss_id}/reset-totp"), &[("confirmed", "yes")])
+        .await;
     assert_eq!(own.status, 403, "E008001");
     let verb = boss
         .submit(users, &format!("{users}/{boss_id}/no-such-action"), &[])
@@ -1618,3 +1632,42 @@ async fn a_super_user_is_linked_to_the_administration_pages(backend: Backend) {
     );
 }
 both!(a_super_user_is_linked_to_the_administration_pages);
+
+async fn a_rejection_is_confirmed_first(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "boss", |u| u.is_super_user = true).await;
+    user(&app, "eve", |u| u.auto_approve = false).await;
+    user(&app, "mal", |u| u.auto_approve = false).await;
+    let mut boss = Browser::new(&app);
+    boss.login("boss", "boss's passphrase").await;
+    let queue = boss.get("/t/default/admin").await;
+    let csrf = queue.csrf();
+    let (eve, mal) = (
+        app.find("default", "eve").await.user_id,
+        app.find("default", "mal").await.user_id,
+    );
+    let form = [
+        ("csrf", csrf.as_str()),
+        ("user_id", eve.as_str()),
+        ("user_id", mal.as_str()),
+        ("decision", "reject"),
+    ];
+    let asked = boss.send("POST", "/t/default/admin/approvals", &form).await;
+    assert_eq!(asked.status, 200);
+    assert!(
+        asked.html.contains("Reject 2 sign-ups?") && asked.html.contains("eve, mal"),
+        "{}",
+        asked.html
+    );
+    assert_eq!(
+        app.find("default", "eve").await.approval_status,
+        "before_decision",
+        "nothing decided yet"
+    );
+    let mut confirmed = form.to_vec();
+    confirmed.push(("confirmed", "yes"));
+    let done = boss.send("POST", "/t/default/admin/approvals", &confirmed).await;
+    assert_eq!(done.location.as_deref(), Some("/t/default/admin?done=2-rejected"));
+    assert_eq!(app.find("default", "mal").await.approval_status, "rejected");
+}
+both!(a_rejection_is_confirmed_first);

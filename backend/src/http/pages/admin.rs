@@ -135,7 +135,7 @@ pub async fn decide(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> HttpRespon
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    let (_, admin) = match admin(&sso, &w, &format!("{}/admin", w.base())).await {
+    let (current, admin) = match admin(&sso, &w, &format!("{}/admin", w.base())).await {
         Ok(a) => a,
         Err(res) => return res,
     };
@@ -144,6 +144,37 @@ pub async fn decide(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> HttpRespon
         return w.redirect(&format!("{}/admin", w.base()));
     }
     let approve = get("decision") == "approve";
+    // A rejection is confirmed first, naming who is rejected.
+    if !approve && get("confirmed") != "yes" {
+        let mut names = Vec::new();
+        for (_, id) in pairs.iter().filter(|(k, _)| k == "user_id") {
+            if let Ok(u) = sso.get_user(&admin, &UserRef::Id(id.clone())).await {
+                names.push(u.username.to_string());
+            }
+        }
+        if names.is_empty() {
+            return w.redirect(&format!("{}/admin?done=0-rejected", w.base()));
+        }
+        let view = gatehouse_frontend::confirm::ConfirmView {
+            title: format!(
+                "Reject {} sign-up{}?",
+                names.len(),
+                if names.len() == 1 { "" } else { "s" }
+            ),
+            consequences: format!(
+                "{} cannot log in, and each is sent a rejection notice.",
+                names.join(", ")
+            ),
+            action: format!("{}/admin/approvals", w.base()),
+            hidden: pairs.clone(),
+            confirm: "Reject".to_owned(),
+            back: format!("{}/admin", w.base()),
+        };
+        return w.page(
+            StatusCode::OK,
+            gatehouse_frontend::confirm::confirm_page(&w.admin_chrome(&current), view),
+        );
+    }
     let mut n = 0;
     for (_, id) in pairs.iter().filter(|(k, _)| k == "user_id") {
         let who = UserRef::Id(id.clone());
@@ -317,6 +348,25 @@ pub async fn user_action(
         return w.redirect(&page);
     }
     let who = UserRef::Id(user_id.clone());
+    // A locking or destructive action is confirmed first, on a page of its own (no JavaScript needed).
+    if get("confirmed") != "yes"
+        && let Some(ask) = user_action_question(&sso, &admin, &who, &verb, &get).await
+    {
+        let chrome = w.admin_chrome(&current);
+        let view = gatehouse_frontend::confirm::ConfirmView {
+            title: ask.0,
+            consequences: ask.1,
+            action: if verb == "sessions" {
+                format!("{page}/sessions/end")
+            } else {
+                format!("{page}/{verb}")
+            },
+            hidden: pairs.clone(),
+            confirm: ask.2,
+            back: page.clone(),
+        };
+        return w.page(StatusCode::OK, gatehouse_frontend::confirm::confirm_page(&chrome, view));
+    }
     let result: Result<(), SsoError> = match verb.as_str() {
         "lock" => sso.lock_user(&admin, &who).await.map(|_| ()),
         "unlock" => sso.unlock_user(&admin, &who).await.map(|_| ()),
@@ -363,6 +413,55 @@ pub async fn user_action(
             w.page(error.status, views::user_page(&chrome, d, Some(error.flash())))
         }
     }
+}
+
+/// The question a locking or destructive action on a user asks first: title, consequences, the button's words;
+/// `None` for the actions that need none.
+async fn user_action_question(
+    sso: &Sso,
+    admin: &Admin,
+    who: &UserRef,
+    verb: &str,
+    get: &impl Fn(&str) -> String,
+) -> Option<(String, String, String)> {
+    let name = sso.get_user(admin, who).await.ok()?.username.to_string();
+    let (title, consequences, confirm) = match verb {
+        "lock" => (
+            format!("Lock {name}?"),
+            format!("{name} is signed out everywhere and cannot log in until an administrator unlocks the account."),
+            format!("Lock {name}"),
+        ),
+        "reject" => (
+            format!("Reject {name}?"),
+            format!("{name} is signed out everywhere and cannot log in; a rejection notice is sent."),
+            format!("Reject {name}"),
+        ),
+        "reset-totp" => (
+            format!("Reset {name}'s two-factor authentication?"),
+            if get("passkeys") == "on" {
+                format!(
+                    "{name}'s authenticator app, recovery codes and passkeys stop working, and every session of {name} ends."
+                )
+            } else {
+                format!(
+                    "{name}'s authenticator app and recovery codes stop working (passkeys stay), and every session of {name} ends."
+                )
+            },
+            "Reset two-factor authentication".to_owned(),
+        ),
+        "sessions" => (
+            format!("End a session of {name}?"),
+            format!("The browser or application using that session is signed out; {name}'s other sessions go on."),
+            "End the session".to_owned(),
+        ),
+        "passkey-remove" => (
+            format!("Remove a passkey of {name}?"),
+            format!("The passkey stops working for {name}, and every session of {name} ends."),
+            "Remove the passkey".to_owned(),
+        ),
+        _ => return None,
+    };
+    Some((title, consequences, confirm))
 }
 
 #[derive(Deserialize)]
