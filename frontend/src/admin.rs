@@ -42,6 +42,7 @@ fn badges(b: &[String]) -> impl IntoView + use<> {
 pub fn approvals_page(chrome: &Chrome, pending: Vec<UserLine>, flash: Option<Flash>) -> String {
     let base = format!("/t/{}/admin", chrome.tenant_slug);
     let csrf = chrome.csrf.clone();
+    let waiting = pending.len();
     let empty = pending
         .is_empty()
         .then(|| view! { <p class="muted">"No sign-up is waiting for approval."</p> });
@@ -73,8 +74,12 @@ pub fn approvals_page(chrome: &Chrome, pending: Vec<UserLine>, flash: Option<Fla
             <section class="card">
                 <h2>"Waiting for approval, oldest first"</h2>
                 {empty}
-                <form method="post" action=format!("{base}/approvals")>
+                <form method="post" action=format!("{base}/approvals") hidden=waiting == 0>
                     {csrf_field(&csrf)}
+                    <label class="check" for="pick-all">
+                        <input type="checkbox" id="pick-all" name="all" value="yes"/>
+                        {format!("Select all {waiting} waiting")}
+                    </label>
                     <table>
                         <thead><tr><th><span class="sr-only">"Select"</span></th><th>"Username"</th><th>"E-mail"</th><th>"Signed up"</th><th>"State"</th></tr></thead>
                         <tbody>{rows}</tbody>

@@ -1671,3 +1671,44 @@ async fn a_rejection_is_confirmed_first(backend: Backend) {
     assert_eq!(app.find("default", "mal").await.approval_status, "rejected");
 }
 both!(a_rejection_is_confirmed_first);
+
+async fn select_all_decides_every_waiting_sign_up_and_an_empty_queue_says_so(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "boss", |u| u.is_super_user = true).await;
+    user(&app, "eve", |u| u.auto_approve = false).await;
+    user(&app, "mal", |u| u.auto_approve = false).await;
+    let mut boss = Browser::new(&app);
+    boss.login("boss", "boss's passphrase").await;
+    let queue = boss.get("/t/default/admin").await;
+    assert!(queue.html.contains("Select all 2 waiting"), "{}", queue.html);
+    let csrf = queue.csrf();
+    // Rejecting all asks first, naming each; the confirmation names them, not "all".
+    let asked = boss
+        .send(
+            "POST",
+            "/t/default/admin/approvals",
+            &[("csrf", &csrf), ("all", "yes"), ("decision", "reject")],
+        )
+        .await;
+    assert!(asked.html.contains("Reject 2 sign-ups?"), "{}", asked.html);
+    assert!(!asked.html.contains(r#"name="all""#));
+    let done = boss
+        .send(
+            "POST",
+            "/t/default/admin/approvals",
+            &[("csrf", &csrf), ("all", "yes"), ("decision", "approve")],
+        )
+        .await;
+    assert_eq!(done.location.as_deref(), Some("/t/default/admin?done=2-approved"));
+    assert_eq!(app.find("default", "eve").await.approval_status, "approved");
+    let empty = boss.get("/t/default/admin").await;
+    assert!(empty.html.contains("No sign-up is waiting for approval."));
+    assert!(
+        empty
+            .html
+            .contains(r#"<form method="post" action="/t/default/admin/approvals" hidden"#),
+        "{}",
+        empty.html
+    );
+}
+both!(select_all_decides_every_waiting_sign_up_and_an_empty_queue_says_so);

@@ -144,10 +144,25 @@ pub async fn decide(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> HttpRespon
         return w.redirect(&format!("{}/admin", w.base()));
     }
     let approve = get("decision") == "approve";
+    // "Select all" stands for every sign-up waiting now (a form that works without JavaScript).
+    let ids: Vec<String> = if get("all") == "yes" {
+        sso.pending_approvals(&admin)
+            .await
+            .unwrap_or_default()
+            .iter()
+            .map(|u| u.user_id.clone())
+            .collect()
+    } else {
+        pairs
+            .iter()
+            .filter(|(k, _)| k == "user_id")
+            .map(|(_, v)| v.clone())
+            .collect()
+    };
     // A rejection is confirmed first, naming who is rejected.
     if !approve && get("confirmed") != "yes" {
         let mut names = Vec::new();
-        for (_, id) in pairs.iter().filter(|(k, _)| k == "user_id") {
+        for id in &ids {
             if let Ok(u) = sso.get_user(&admin, &UserRef::Id(id.clone())).await {
                 names.push(u.username.to_string());
             }
@@ -166,7 +181,13 @@ pub async fn decide(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> HttpRespon
                 names.join(", ")
             ),
             action: format!("{}/admin/approvals", w.base()),
-            hidden: pairs.clone(),
+            // Those named, not "all": a sign-up arriving meanwhile is not rejected unseen.
+            hidden: pairs
+                .iter()
+                .filter(|(k, _)| k != "all" && k != "user_id")
+                .cloned()
+                .chain(ids.iter().map(|id| ("user_id".to_owned(), id.clone())))
+                .collect(),
             confirm: "Reject".to_owned(),
             back: format!("{}/admin", w.base()),
         };
@@ -176,7 +197,7 @@ pub async fn decide(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> HttpRespon
         );
     }
     let mut n = 0;
-    for (_, id) in pairs.iter().filter(|(k, _)| k == "user_id") {
+    for id in &ids {
         let who = UserRef::Id(id.clone());
         let result = if approve {
             sso.approve_user(&admin, &who).await
