@@ -596,11 +596,24 @@ async fn backchannel_logout_on_every_session_end(backend: Backend) {
         settings.html
     );
     let id = grants[0].id.to_string();
-    let ended = boss
+    // Asked first; nothing ends until the question is answered.
+    let asked = boss
         .send(
             "POST",
             "/t/default/admin/settings/apps/shop/client/grants/end",
             &[("csrf", &settings.csrf()), ("grant", &id)],
+        )
+        .await;
+    assert!(
+        asked.html.contains("End this sign-in to shop?")
+            && asked.html.contains(&format!(r#"name="grant" value="{id}""#))
+    );
+    assert_eq!(deliver().await, 0);
+    let ended = boss
+        .send(
+            "POST",
+            "/t/default/admin/settings/apps/shop/client/grants/end",
+            &[("csrf", &settings.csrf()), ("grant", &id), ("confirmed", "yes")],
         )
         .await;
     assert_eq!(
@@ -615,7 +628,7 @@ async fn backchannel_logout_on_every_session_end(backend: Backend) {
         .send(
             "POST",
             "/t/default/admin/settings/apps/shop/client/grants/end",
-            &[("csrf", &settings.csrf()), ("grant", "999999")],
+            &[("csrf", &settings.csrf()), ("grant", "999999"), ("confirmed", "yes")],
         )
         .await;
     assert_eq!(missing.status, 404);

@@ -1712,3 +1712,79 @@ async fn select_all_decides_every_waiting_sign_up_and_an_empty_queue_says_so(bac
     );
 }
 both!(select_all_decides_every_waiting_sign_up_and_an_empty_queue_says_so);
+
+async fn revoking_a_key_and_suspending_a_tenant_are_confirmed_first(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "boss", |u| u.is_super_user = true).await;
+    let sso = &app.services.sso;
+    let tenant = sso.resolve_tenant("default").await.unwrap();
+    let cli = sso.cli_admin(tenant);
+    app.set("default", "apps", "all", serde_json::json!(["CRM"])).await;
+    let key = sso.create_app_key(&cli, "CRM").await.unwrap();
+    crate::common::remember_secret(&key.key);
+    let mut boss = Browser::new(&app);
+    boss.login("boss", "boss's passphrase").await;
+    let settings = boss.get("/t/default/admin/settings").await;
+    let revoke = format!("/t/default/admin/settings/apps/CRM/keys/{}/revoke", key.key_id);
+    let asked = boss.send("POST", &revoke, &[("csrf", &settings.csrf())]).await;
+    assert_eq!(asked.status, 200);
+    assert!(asked.html.contains("Revoke a key of CRM?"), "{}", asked.html);
+    let keys = |apps: Vec<gatehouse::sso::apps::AppView>| apps.into_iter().find(|a| a.name == "CRM").unwrap().keys;
+    assert_eq!(
+        keys(sso.apps(&cli).await.unwrap()).len(),
+        1,
+        "not revoked by the question"
+    );
+    let done = boss
+        .send("POST", &revoke, &[("csrf", &settings.csrf()), ("confirmed", "yes")])
+        .await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/t/default/admin/settings?done=key-revoked")
+    );
+    assert!(keys(sso.apps(&cli).await.unwrap()).is_empty());
+
+    // An operator suspends a tenant only once asked.
+    sso.create_tenant("acme", None, gatehouse::sso::Actor::Auto, "t")
+        .await
+        .unwrap();
+    let system = sso.resolve_tenant("system").await.unwrap();
+    let new = gatehouse::sso::NewUser {
+        username: "op".into(),
+        password: Some(gatehouse::crypto::password::Password::new("op's passphrase")),
+        auto_approve: true,
+        is_super_user: true,
+        ..Default::default()
+    };
+    sso.create_user(&sso.cli_admin(system), new).await.unwrap();
+    let mut op = Browser::new(&app);
+    op.submit(
+        "/t/system/login",
+        "/t/system/login",
+        &[("username", "op"), ("password", "op's passphrase")],
+    )
+    .await;
+    let tenants = op.get("/t/system/admin/tenants").await;
+    assert_eq!(tenants.status, 200);
+    let asked = op
+        .send(
+            "POST",
+            "/t/system/admin/tenants/acme/suspend",
+            &[("csrf", &tenants.csrf())],
+        )
+        .await;
+    assert!(asked.html.contains("Suspend acme?"), "{}", asked.html);
+    assert!(sso.resolve_tenant("acme").await.is_ok(), "still active");
+    let done = op
+        .send(
+            "POST",
+            "/t/system/admin/tenants/acme/suspend",
+            &[("csrf", &tenants.csrf()), ("confirmed", "yes")],
+        )
+        .await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/t/system/admin/tenants?done=suspend-acme")
+    );
+}
+both!(revoking_a_key_and_suspending_a_tenant_are_confirmed_first);

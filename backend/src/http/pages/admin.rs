@@ -793,6 +793,9 @@ pub async fn add_app(sso: web::Data<Sso>, w: Web, form: web::Form<AppForm>) -> H
 pub struct CsrfForm {
     #[serde(default)]
     csrf: String,
+    /// `yes` once the action's confirmation page was answered.
+    #[serde(default)]
+    confirmed: String,
     #[serde(default)]
     confirm: String,
     #[serde(default)]
@@ -847,6 +850,22 @@ pub async fn revoke_key(
         Ok(a) => a,
         Err(res) => return res,
     };
+    if form.confirmed != "yes" {
+        let question = (
+            format!("Revoke a key of {app}?"),
+            format!("Calls that present this key are refused at once; {app}'s other keys go on working."),
+            "Revoke the key".to_owned(),
+        );
+        let action = format!("{}/admin/settings/apps/{app}/keys/{key_id}/revoke", w.base());
+        return confirm_first(
+            &w,
+            &current,
+            question,
+            action,
+            vec![],
+            format!("{}/admin/settings", w.base()),
+        );
+    }
     match sso.revoke_app_key(&admin, &app, &key_id).await {
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=key-revoked", w.base())),
         Err(e) => {
@@ -1017,6 +1036,22 @@ pub async fn remove_client(
         Ok(a) => a,
         Err(res) => return res,
     };
+    if form.confirmed != "yes" {
+        let question = (
+            format!("Remove {app}'s OpenID Connect settings?"),
+            format!("{app} can no longer sign people in through OpenID Connect; its secret stops working."),
+            "Remove the client settings".to_owned(),
+        );
+        let action = format!("{}/admin/settings/apps/{app}/client/remove", w.base());
+        return confirm_first(
+            &w,
+            &current,
+            question,
+            action,
+            vec![],
+            format!("{}/admin/settings", w.base()),
+        );
+    }
     match sso.delete_client(&admin, &app).await {
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=client-settings-removed", w.base())),
         Err(e) => {
@@ -1039,7 +1074,33 @@ pub struct GrantForm {
     #[serde(default)]
     csrf: String,
     #[serde(default)]
+    confirmed: String,
+    #[serde(default)]
     grant: String,
+}
+
+/// The confirmation page of a settings or tenants action: `action` is posted again with `hidden` and
+/// `confirmed=yes`.
+fn confirm_first(
+    w: &Web,
+    current: &CurrentSession,
+    (title, consequences, confirm): (String, String, String),
+    action: String,
+    hidden: Vec<(String, String)>,
+    back: String,
+) -> HttpResponse {
+    let view = gatehouse_frontend::confirm::ConfirmView {
+        title,
+        consequences,
+        action,
+        hidden,
+        confirm,
+        back,
+    };
+    w.page(
+        StatusCode::OK,
+        gatehouse_frontend::confirm::confirm_page(&w.admin_chrome(current), view),
+    )
 }
 
 /// `POST /admin/settings/apps/{app}/client/grants/end`: ends one grant of the app (its user is signed out of it,
@@ -1055,6 +1116,23 @@ pub async fn end_grant(
         Ok(a) => a,
         Err(res) => return res,
     };
+    if form.confirmed != "yes" {
+        let question = (
+            format!("End this sign-in to {app}?"),
+            format!("The person is signed out of {app}, and its refresh token stops working."),
+            "End it".to_owned(),
+        );
+        let action = format!("{}/admin/settings/apps/{app}/client/grants/end", w.base());
+        let hidden = vec![("grant".to_owned(), form.grant.clone())];
+        return confirm_first(
+            &w,
+            &current,
+            question,
+            action,
+            hidden,
+            format!("{}/admin/settings", w.base()),
+        );
+    }
     let ended = match form.grant.parse::<i64>() {
         Ok(id) => sso.end_grant(&admin, &app, id).await,
         Err(_) => Err(SsoError::refused(
@@ -1151,12 +1229,30 @@ pub async fn tenant_action(
     form: web::Form<CsrfForm>,
 ) -> HttpResponse {
     let (_, slug, verb) = path.into_inner();
-    let (_, op) = match operator(&sso, &w).await {
+    let (current, op) = match operator(&sso, &w).await {
         Ok(a) => a,
         Err(res) => return res,
     };
     if !w.csrf_ok(&form.csrf) {
         return w.redirect(&format!("{}/admin/tenants", w.base()));
+    }
+    if verb == "suspend" && form.confirmed != "yes" {
+        let question = (
+            format!("Suspend {slug}?"),
+            format!(
+                "Nobody of {slug} can log in or use a session, and its applications are refused, until it is resumed."
+            ),
+            format!("Suspend {slug}"),
+        );
+        let action = format!("{}/admin/tenants/{slug}/suspend", w.base());
+        return confirm_first(
+            &w,
+            &current,
+            question,
+            action,
+            vec![],
+            format!("{}/admin/tenants", w.base()),
+        );
     }
     let result = match (verb.as_str(), sso.resolve_tenant(&slug).await) {
         ("delete", Ok(_)) => sso.delete_tenant(&op, &slug, Some(form.confirm.trim())).await,
