@@ -174,6 +174,22 @@ pub fn users_page(
                 </table>
                 <p class="links">{prev}{next}</p>
             </section>
+            <section class="card" aria-labelledby="create-h">
+                <h2 id="create-h">"Create a user"</h2>
+                <form method="post" action=base.clone()>
+                    {csrf_field(&chrome.csrf)}
+                    <label for="new-username">"Username" <input id="new-username" name="username" type="text" autocomplete="off" required/></label>
+                    <label for="new-password">"Password"
+                        <span class="hint">"The user changes it at the first login when the box below is ticked."</span>
+                        <input id="new-password" name="password" type="password" autocomplete="new-password" required/>
+                    </label>
+                    <label for="new-email">"E-mail (optional)" <input id="new-email" name="email" type="email"/></label>
+                    <label for="new-display-name">"Display name (optional)" <input id="new-display-name" name="display_name" type="text"/></label>
+                    <label class="check" for="new-must-change"><input id="new-must-change" name="must_change" type="checkbox" value="on" checked/>"Must change the password at the first login"</label>
+                    <label class="check" for="new-super"><input id="new-super" name="is_super_user" type="checkbox" value="on"/>"Administrator of this organisation (super-user)"</label>
+                    <button type="submit">"Create user"</button>
+                </form>
+            </section>
         },
     )
 }
@@ -233,6 +249,7 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
         "approved" => action("reject", "Reject", "danger").into_any(),
         _ => view! { {action("approve", "Approve", "")}" "{action("reject", "Reject", "danger")} }.into_any(),
     };
+    let delete = action("delete", "Delete user", "danger");
     // Resetting 2FA turns TOTP off and, unless unticked, removes the passkeys too.
     let totp = (d.is_totp_enabled || !d.passkeys.is_empty()).then(|| {
         let (href, csrf) = (format!("{base}/reset-totp"), csrf.clone());
@@ -319,7 +336,7 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
             <section class="card">
                 <p>{badges(&u.badges)}</p>
                 <p>"E-mail: "{if u.email.is_empty() { "none".to_owned() } else { u.email.clone() }}</p>
-                <p>{lock}" "{approval}" "{totp}</p>
+                <p>{lock}" "{approval}" "{delete}" "{totp}</p>
             </section>
             <section class="card" aria-labelledby="passkeys-h">
                 <h2 id="passkeys-h">"Passkeys"</h2>

@@ -1788,3 +1788,71 @@ async fn revoking_a_key_and_suspending_a_tenant_are_confirmed_first(backend: Bac
     );
 }
 both!(revoking_a_key_and_suspending_a_tenant_are_confirmed_first);
+
+async fn administrators_create_and_delete_users_in_the_pages(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "boss", |u| u.is_super_user = true).await;
+    let mut boss = Browser::new(&app);
+    boss.login("boss", "boss's passphrase").await;
+    let created = boss
+        .submit(
+            "/t/default/admin/users",
+            "/t/default/admin/users",
+            &[
+                ("username", "newcomer"),
+                ("password", "a first passphrase 9"),
+                ("email", "newcomer@example.com"),
+                ("must_change", "on"),
+            ],
+        )
+        .await;
+    let newcomer = app.find("default", "newcomer").await;
+    assert_eq!(
+        created.location,
+        Some(format!("/t/default/admin/users/{}?done=created", newcomer.user_id))
+    );
+    crate::common::remember_secret("a first passphrase 9");
+    assert!(newcomer.password_must_change && !newcomer.is_super_user);
+    assert_eq!(newcomer.approval_status, "approved");
+    // The rules of the API hold: a taken name, a weak password.
+    let taken = boss
+        .submit(
+            "/t/default/admin/users",
+            "/t/default/admin/users",
+            &[("username", "newcomer"), ("password", "another passphrase 9")],
+        )
+        .await;
+    assert!(
+        taken.status >= 400 && taken.html.contains("That username is taken."),
+        "{}",
+        taken.html
+    );
+    let weak = boss
+        .submit(
+            "/t/default/admin/users",
+            "/t/default/admin/users",
+            &[("username", "weakling"), ("password", "short")],
+        )
+        .await;
+    assert_eq!(weak.status, 422);
+    assert!(weak.html.contains("The user was not created"));
+    // Deleting asks first, then removes the account.
+    let page = format!("/t/default/admin/users/{}", newcomer.user_id);
+    let asked = boss.submit(&page, &format!("{page}/delete"), &[]).await;
+    assert!(asked.html.contains("Delete newcomer?") && asked.html.contains("cannot be undone"));
+    let deleted = boss
+        .submit(&page, &format!("{page}/delete"), &[("confirmed", "yes")])
+        .await;
+    assert_eq!(deleted.location.as_deref(), Some("/t/default/admin/users?done=deleted"));
+    let mut b = Browser::new(&app);
+    assert_eq!(b.login("newcomer", "a first passphrase 9").await.status, 401);
+    // Not one's own account.
+    let boss_id = app.find("default", "boss").await.user_id;
+    let own = format!("/t/default/admin/users/{boss_id}");
+    let refused = boss
+        .submit(&own, &format!("{own}/delete"), &[("confirmed", "yes")])
+        .await;
+    assert_eq!(refused.status, 403);
+    assert!(refused.html.contains("not on your own account"), "{}", refused.html);
+}
+both!(administrators_create_and_delete_users_in_the_pages);

@@ -271,6 +271,60 @@ pub async fn users(sso: web::Data<Sso>, w: Web, q: web::Query<UsersForm>) -> Htt
     }
 }
 
+#[derive(Deserialize)]
+pub struct NewUserForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    must_change: String,
+    #[serde(default)]
+    is_super_user: String,
+}
+
+/// `POST /admin/users`: an administrator creates a user (approved; the sign-up rules for usernames and the
+/// password policy apply, as on the API).
+pub async fn create_user(sso: web::Data<Sso>, w: Web, form: web::Form<NewUserForm>) -> HttpResponse {
+    let f = form.into_inner();
+    let (current, admin) = match admin(&sso, &w, &format!("{}/admin/users", w.base())).await {
+        Ok(a) => a,
+        Err(res) => return res,
+    };
+    if !w.csrf_ok(&f.csrf) {
+        return w.redirect(&format!("{}/admin/users", w.base()));
+    }
+    let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let new = crate::sso::NewUser {
+        username: f.username.trim().to_owned(),
+        password: Some(Password::new(f.password)),
+        email: some(&f.email),
+        display_name: some(&f.display_name),
+        is_super_user: f.is_super_user == "on",
+        must_change: f.must_change == "on",
+        auto_approve: true,
+        ..crate::sso::NewUser::default()
+    };
+    match sso.create_user(&admin, new).await {
+        Ok(u) => w.redirect(&format!("{}/admin/users/{}?done=created", w.base(), u.user_id)),
+        Err(e) => {
+            let error = PageError::from(&e);
+            let chrome = w.admin_chrome(&current);
+            let flash = Some(Flash::Error(format!("The user was not created: {}", error.sentence())));
+            w.page(
+                error.status,
+                views::users_page(&chrome, UsersQuery::default(), vec![], 1, 1, 0, flash),
+            )
+        }
+    }
+}
+
 async fn detail(sso: &Sso, admin: &Admin, current: &CurrentSession, user_id: &str) -> Result<UserDetail, SsoError> {
     let ctx = admin.ctx();
     let user = sso.get_user(admin, &UserRef::Id(user_id.to_owned())).await?;
@@ -393,6 +447,10 @@ pub async fn user_action(
         "unlock" => sso.unlock_user(&admin, &who).await.map(|_| ()),
         "approve" => sso.approve_user(&admin, &who).await.map(|_| ()),
         "reject" => sso.reject_user(&admin, &who).await.map(|_| ()),
+        "delete" => match sso.delete_user(&admin, &user_id).await {
+            Ok(()) => return w.redirect(&format!("{}/admin/users?done=deleted", w.base())),
+            Err(e) => Err(e),
+        },
         "reset-totp" => sso
             .reset_two_factor(&admin, &who, get("passkeys") == "on")
             .await
@@ -469,6 +527,11 @@ async fn user_action_question(
                 )
             },
             "Reset two-factor authentication".to_owned(),
+        ),
+        "delete" => (
+            format!("Delete {name}?"),
+            format!("{name}'s account, sessions, attributes and passkeys are removed for good; this cannot be undone."),
+            format!("Delete {name}"),
         ),
         "sessions" => (
             format!("End a session of {name}?"),

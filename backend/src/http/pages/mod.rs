@@ -75,6 +75,7 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
         .route("/admin", web::get().to(admin::approvals))
         .route("/admin/approvals", web::post().to(admin::decide))
         .route("/admin/users", web::get().to(admin::users))
+        .route("/admin/users", web::post().to(admin::create_user))
         .route("/admin/users/{user_id}", web::get().to(admin::user))
         .route(
             "/admin/users/{user_id}/sessions/end",
