@@ -1329,8 +1329,13 @@ async fn the_settings_page_sets_and_removes_an_apps_client_settings(backend: Bac
             .contains("<dt>Display name</dt><dd>CRM</dd>")
     );
 
-    // Removing them: CRM is an app like before.
-    let removed = boss.submit(SETTINGS, &format!("{CRM_CLIENT}/remove"), &[]).await;
+    // Removing them, once asked: CRM is an app like before.
+    let asked = boss.submit(SETTINGS, &format!("{CRM_CLIENT}/remove"), &[]).await;
+    assert!(asked.html.contains("Remove CRM's OpenID Connect settings?"), "{}", asked.html);
+    assert!(saved_client(&app, "CRM").await.is_some(), "not removed by the question");
+    let removed = boss
+        .submit(SETTINGS, &format!("{CRM_CLIENT}/remove"), &[("confirmed", "yes")])
+        .await;
     assert_eq!(
         (removed.status, removed.location.as_deref()),
         (303, Some("/t/default/admin/settings?done=client-settings-removed"))
@@ -1600,7 +1605,9 @@ async fn client_settings_need_an_administrator_and_the_form_token(backend: Backe
     );
     assert!(crm_secret_works(&app, &secret).await);
     // With the token, the same post works.
-    let removed = boss.submit(SETTINGS, &format!("{CRM_CLIENT}/remove"), &[]).await;
+    let removed = boss
+        .submit(SETTINGS, &format!("{CRM_CLIENT}/remove"), &[("confirmed", "yes")])
+        .await;
     assert_eq!(removed.status, 303);
     assert!(saved_client(&app, "CRM").await.is_none());
 }
