@@ -1331,7 +1331,11 @@ async fn the_settings_page_sets_and_removes_an_apps_client_settings(backend: Bac
 
     // Removing them, once asked: CRM is an app like before.
     let asked = boss.submit(SETTINGS, &format!("{CRM_CLIENT}/remove"), &[]).await;
-    assert!(asked.html.contains("Remove CRM's OpenID Connect settings?"), "{}", asked.html);
+    assert!(
+        asked.html.contains("Remove CRM's OpenID Connect settings?"),
+        "{}",
+        asked.html
+    );
     assert!(saved_client(&app, "CRM").await.is_some(), "not removed by the question");
     let removed = boss
         .submit(SETTINGS, &format!("{CRM_CLIENT}/remove"), &[("confirmed", "yes")])
