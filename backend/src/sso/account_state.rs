@@ -26,10 +26,11 @@ fn refused(code: SubStatus, inform: bool) -> SsoError {
 /// `swk`; `E005010`), else any second factor, TOTP or a passkey, under `login.require_totp_for_super_users`
 /// (`E005009`).
 pub fn second_factor_missing(policy: &TenantPolicy, user: &User, methods: &str) -> Option<SubStatus> {
-    let by_passkey = methods.split(' ').any(|m| m == "hwk" || m == "swk");
+    // Checked on every use of a session: only a super-user's methods are read.
+    let by_passkey = || methods.split(' ').any(|m| m == "hwk" || m == "swk");
     if !user.is_super_user {
         None
-    } else if policy.login.require_passkey_for_super_users && !by_passkey {
+    } else if policy.login.require_passkey_for_super_users && !by_passkey() {
         Some(SubStatus::AuthPasskeyRequired)
     } else if policy.login.require_totp_for_super_users && !user.has_second_factor() {
         Some(SubStatus::AuthTotpRequired)

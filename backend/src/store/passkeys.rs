@@ -59,16 +59,8 @@ pub fn insert(conn: &mut AnyConnection, row: &PasskeyRow, limit: usize) -> Store
     if for_user(conn, row.tenant_id, row.user_pk)?.len() >= limit {
         return Ok(None);
     }
-    let taken: i64 = passkeys::table
-        .filter(passkeys::tenant_id.eq(row.tenant_id))
-        .filter(passkeys::credential_id.eq(&row.credential_id))
-        .count()
-        .get_result(conn)?;
-    if taken > 0 {
-        return Ok(Some(false));
-    }
     match diesel::insert_into(passkeys::table).values(row).execute(conn) {
-        // Registered meanwhile for another user of the tenant (their row is not locked by this one).
+        // The credential is registered in this tenant already (the key is unique per tenant).
         Err(diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)) => {
             return Ok(Some(false));
         }

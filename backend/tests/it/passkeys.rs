@@ -114,6 +114,11 @@ impl Api {
     }
 }
 
+/// The authenticator's answer to the options a page's passkey endpoint gave, as a form posts it.
+fn answer_to(key: &mut Authenticator, options: &crate::pages::Page) -> String {
+    key.get(&serde_json::from_str(&options.html).unwrap()).to_string()
+}
+
 fn ust_of(reply: &Value) -> String {
     let ust = reply["ust"]
         .as_str()
@@ -916,7 +921,7 @@ async fn the_pages_enrol_log_in_and_remove_with_a_passkey_bound_to_the_browser(b
         .send("POST", "/t/default/login/passkey/options", &[("csrf", &csrf)])
         .await;
     assert_eq!(options.status, 200, "{}", options.html);
-    let answer = key.get(&serde_json::from_str(&options.html).unwrap()).to_string();
+    let answer = answer_to(&mut key, &options);
     // The same answer from another browser, which does not hold the ceremony's cookie, is refused.
     let mut thief = Browser::new(&api.app);
     let thief_csrf = thief.get("/t/default/login").await.csrf();
@@ -972,7 +977,7 @@ async fn the_pages_enrol_log_in_and_remove_with_a_passkey_bound_to_the_browser(b
         )
         .await;
     assert_eq!(options.status, 200, "{}", options.html);
-    let answer = key.get(&serde_json::from_str(&options.html).unwrap()).to_string();
+    let answer = answer_to(&mut key, &options);
     let signed_in = second
         .send(
             "POST",
@@ -994,7 +999,7 @@ async fn the_pages_enrol_log_in_and_remove_with_a_passkey_bound_to_the_browser(b
     let options = second
         .send("POST", "/t/default/account/passkeys/proof-options", &[("csrf", &csrf)])
         .await;
-    let answer = key.get(&serde_json::from_str(&options.html).unwrap()).to_string();
+    let answer = answer_to(&mut key, &options);
     let removed = second
         .send(
             "POST",
@@ -1048,7 +1053,7 @@ async fn a_passkey_login_serves_an_openid_connect_authorization(backend: Backend
     let options = b
         .send("POST", "/t/default/login/passkey/options", &[("csrf", &csrf)])
         .await;
-    let answer = key.get(&serde_json::from_str(&options.html).unwrap()).to_string();
+    let answer = answer_to(&mut key, &options);
     let signed_in = b
         .send(
             "POST",
@@ -1312,7 +1317,7 @@ async fn totp_goes_with_a_passkeys_proof_too(backend: Backend) {
             &[("csrf", &csrf)],
         )
         .await;
-    let answer = key.get(&serde_json::from_str(&options.html).unwrap()).to_string();
+    let answer = answer_to(&mut key, &options);
     let signed_in = b
         .send(
             "POST",
@@ -1333,7 +1338,7 @@ async fn totp_goes_with_a_passkeys_proof_too(backend: Backend) {
     let options = b
         .send("POST", "/t/default/account/passkeys/proof-options", &[("csrf", &csrf)])
         .await;
-    let answer = key.get(&serde_json::from_str(&options.html).unwrap()).to_string();
+    let answer = answer_to(&mut key, &options);
     let off = b
         .send(
             "POST",

@@ -475,6 +475,16 @@ pub async fn totp_disable(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>
     }
 }
 
+/// The proof a form posts: the password, and a code (empty: none) or a passkey's answer to this browser's
+/// proof ceremony; `Err` when the answer is not a credential.
+fn form_proof(w: &Web, password: String, code: String, credential: &str) -> Result<FactorProof, serde_json::Error> {
+    Ok(FactorProof {
+        password: Some(Password::new(password)),
+        code: Some(code).filter(|c| !c.trim().is_empty()),
+        passkey: w.passkey_answer(credential)?,
+    })
+}
+
 #[derive(Deserialize)]
 pub struct ProofForm {
     #[serde(default)]
@@ -499,13 +509,8 @@ pub async fn passkey_add_options(sso: web::Data<Sso>, w: Web, form: web::Form<Pr
         return w.passkey_options(Err(crate::sso::session::no_such_session()));
     };
     let ctx = current.acting(&w.ctx);
-    let Ok(passkey) = w.passkey_answer(&f.proof) else {
+    let Ok(proof) = form_proof(&w, f.password, f.code, &f.proof) else {
         return w.passkey_options(Err(crate::sso::passkeys::invalid()));
-    };
-    let proof = FactorProof {
-        password: Some(Password::new(f.password)),
-        code: Some(f.code).filter(|c| !c.trim().is_empty()),
-        passkey,
     };
     match sso.passkey_registration_options(&ctx, &current, &proof).await {
         Err(SsoError::Refused {
@@ -603,14 +608,9 @@ pub async fn passkey_remove(sso: web::Data<Sso>, w: Web, form: web::Form<Passkey
         Err(res) => return res,
     };
     let ctx = current.acting(&w.ctx);
-    let Ok(passkey) = w.passkey_answer(&f.credential) else {
+    let Ok(proof) = form_proof(&w, f.password, f.code, &f.credential) else {
         let flash = Flash::Error("The passkey's answer could not be read. Try again.".into());
         return render(&sso, &w, &current, Some(flash), StatusCode::BAD_REQUEST, |_| {}).await;
-    };
-    let proof = FactorProof {
-        password: Some(Password::new(f.password)),
-        code: Some(f.code).filter(|c| !c.trim().is_empty()),
-        passkey,
     };
     match sso.remove_passkey(&ctx, &current, &f.passkey_id, &proof).await {
         Ok(()) => {

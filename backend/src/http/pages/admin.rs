@@ -170,31 +170,27 @@ pub async fn decide(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> HttpRespon
         if names.is_empty() {
             return w.redirect(&format!("{}/admin?done=0-rejected", w.base()));
         }
-        let view = gatehouse_frontend::confirm::ConfirmView {
-            title: format!(
+        let question = (
+            format!(
                 "Reject {} sign-up{}?",
                 names.len(),
                 if names.len() == 1 { "" } else { "s" }
             ),
-            consequences: format!(
+            format!(
                 "{} cannot log in, and each is sent a rejection notice.",
                 names.join(", ")
             ),
-            action: format!("{}/admin/approvals", w.base()),
-            // Those named, not "all": a sign-up arriving meanwhile is not rejected unseen.
-            hidden: pairs
-                .iter()
-                .filter(|(k, _)| k != "all" && k != "user_id")
-                .cloned()
-                .chain(ids.iter().map(|id| ("user_id".to_owned(), id.clone())))
-                .collect(),
-            confirm: "Reject".to_owned(),
-            back: format!("{}/admin", w.base()),
-        };
-        return w.page(
-            StatusCode::OK,
-            gatehouse_frontend::confirm::confirm_page(&w.admin_chrome(&current), view),
+            "Reject".to_owned(),
         );
+        // Those named, not "all": a sign-up arriving meanwhile is not rejected unseen.
+        let hidden = pairs
+            .iter()
+            .filter(|(k, _)| k != "all" && k != "user_id")
+            .cloned()
+            .chain(ids.iter().map(|id| ("user_id".to_owned(), id.clone())))
+            .collect();
+        let (action, back) = (format!("{}/admin/approvals", w.base()), format!("{}/admin", w.base()));
+        return confirm_first(&w, &current, question, action, hidden, back);
     }
     let mut n = 0;
     for id in &ids {
@@ -427,20 +423,12 @@ pub async fn user_action(
     if get("confirmed") != "yes"
         && let Some(ask) = user_action_question(&sso, &admin, &who, &verb, &get).await
     {
-        let chrome = w.admin_chrome(&current);
-        let view = gatehouse_frontend::confirm::ConfirmView {
-            title: ask.0,
-            consequences: ask.1,
-            action: if verb == "sessions" {
-                format!("{page}/sessions/end")
-            } else {
-                format!("{page}/{verb}")
-            },
-            hidden: pairs.clone(),
-            confirm: ask.2,
-            back: page.clone(),
+        let action = if verb == "sessions" {
+            format!("{page}/sessions/end")
+        } else {
+            format!("{page}/{verb}")
         };
-        return w.page(StatusCode::OK, gatehouse_frontend::confirm::confirm_page(&chrome, view));
+        return confirm_first(&w, &current, ask, action, pairs.clone(), page.clone());
     }
     let result: Result<(), SsoError> = match verb.as_str() {
         "lock" => sso.lock_user(&admin, &who).await.map(|_| ()),

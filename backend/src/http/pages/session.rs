@@ -155,16 +155,7 @@ impl Web {
     /// An HTML page.
     /// A page that carries the passkey script gets `script-src 'self'; connect-src 'self'` in its CSP.
     pub fn page(&self, status: actix_web::http::StatusCode, html: String) -> HttpResponse {
-        let scripts = html.contains(gatehouse_frontend::PASSKEY_SCRIPT_TAG);
-        let mut res = self.finish(
-            HttpResponse::build(status)
-                .content_type("text/html; charset=utf-8")
-                .body(html),
-        );
-        if scripts {
-            set_csp(&mut res, &super::content_security_policy(None, true));
-        }
-        res
+        self.page_with_form_action(status, html, None)
     }
 
     /// An HTML page whose forms may also lead to `origin` (a client's redirect origin, for the pages of an
@@ -176,9 +167,14 @@ impl Web {
         origin: Option<&str>,
     ) -> HttpResponse {
         let scripts = html.contains(gatehouse_frontend::PASSKEY_SCRIPT_TAG);
-        let mut res = self.page(status, html);
-        if let Some(origin) = origin {
-            set_csp(&mut res, &super::content_security_policy(Some(origin), scripts));
+        let mut res = self.finish(
+            HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .body(html),
+        );
+        // Otherwise the default policy, set by the middleware, stands.
+        if scripts || origin.is_some() {
+            set_csp(&mut res, &super::content_security_policy(origin, scripts));
         }
         res
     }
