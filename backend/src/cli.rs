@@ -115,11 +115,20 @@ pub enum MailCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum TenantCommand {
-    /// Create a tenant.
+    /// Create a tenant, with its first administrator when --admin is given.
     Create {
         slug: String,
         #[arg(long)]
         name: Option<String>,
+        /// The first administrator's username: a super-user, approved.
+        #[arg(long, value_name = "USERNAME")]
+        admin: Option<String>,
+        /// The administrator's e-mail address; without --admin-password-stdin an invitation goes there.
+        #[arg(long, value_name = "ADDRESS", requires = "admin")]
+        admin_email: Option<String>,
+        /// Read the administrator's password from standard input (changed at their first login).
+        #[arg(long, requires = "admin")]
+        admin_password_stdin: bool,
     },
     /// List tenants.
     List,
@@ -572,7 +581,54 @@ async fn serve(sso: Sso) -> Result<(), Failure> {
 
 async fn tenant(sso: &Sso, cmd: TenantCommand) -> Result<(), Failure> {
     match cmd {
-        TenantCommand::Create { slug, name } => {
+        TenantCommand::Create {
+            slug,
+            name,
+            admin: Some(username),
+            admin_email,
+            admin_password_stdin,
+        } => {
+            let email = admin_email
+                .as_deref()
+                .map(crate::domain::Email::parse)
+                .transpose()
+                .map_err(|_| Failure::new(1, format!("--admin-email {admin_email:?} is not an e-mail address")))?;
+            if email.is_none() && !admin_password_stdin {
+                return Err(Failure::new(
+                    1,
+                    "the administrator needs --admin-email (for the invitation) or --admin-password-stdin",
+                ));
+            }
+            let password = if admin_password_stdin {
+                Some(read_password()?)
+            } else {
+                None
+            };
+            let invited = password.is_none();
+            let first = crate::sso::tenant_setup::FirstAdministrator {
+                username,
+                email,
+                password,
+            };
+            let op = sso.cli_operator().await.map_err(|e| describe(e, "the system tenant"))?;
+            let (t, user) = sso
+                .create_tenant_with_administrator(&op, &slug, name.as_deref(), first)
+                .await
+                .map_err(|e| describe(e, &format!("tenant `{slug}`")))?;
+            println!("created tenant `{}` ({})", t.slug, t.display_name);
+            if invited {
+                println!(
+                    "created administrator `{}` ({}); the invitation is in the outbox",
+                    user.username, user.user_id
+                );
+            } else {
+                println!(
+                    "created administrator `{}` ({}); they choose a new password at their first login",
+                    user.username, user.user_id
+                );
+            }
+        }
+        TenantCommand::Create { slug, name, .. } => {
             let t = sso
                 .create_tenant(&slug, name.as_deref(), crate::sso::Actor::cli(), "cli")
                 .await

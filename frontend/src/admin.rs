@@ -839,7 +839,16 @@ pub struct TenantLine {
     pub status: String,
 }
 
-pub fn tenants_page(chrome: &Chrome, tenants: Vec<TenantLine>, flash: Option<Flash>) -> String {
+/// What was typed into the new-tenant form, shown back when it was refused (never the password).
+#[derive(Debug, Clone, Default)]
+pub struct TenantDraft {
+    pub slug: String,
+    pub name: String,
+    pub admin_username: String,
+    pub admin_email: String,
+}
+
+pub fn tenants_page(chrome: &Chrome, tenants: Vec<TenantLine>, flash: Option<Flash>, draft: TenantDraft) -> String {
     let base = format!("/t/{}/admin/tenants", chrome.tenant_slug);
     let csrf = chrome.csrf.clone();
     let rows = tenants
@@ -877,13 +886,28 @@ pub fn tenants_page(chrome: &Chrome, tenants: Vec<TenantLine>, flash: Option<Fla
             <section class="card">
                 <table><thead><tr><th>"Slug"</th><th>"Name"</th><th>"Status"</th><th><span class="sr-only">"Actions"</span></th></tr></thead><tbody>{rows}</tbody></table>
             </section>
-            <section class="card">
-                <h2>"New tenant"</h2>
+            <section class="card" aria-labelledby="new-tenant-h">
+                <h2 id="new-tenant-h">"New tenant"</h2>
                 <form method="post" action=base.clone()>
                     {csrf_field(&csrf)}
-                    <label for="slug">"Slug" <input id="slug" name="slug" type="text" required/></label>
-                    <label for="display_name">"Name" <input id="display_name" name="display_name" type="text"/></label>
-                    <button type="submit">"Create"</button>
+                    <label for="slug">"Slug"
+                        <span class="hint">"in its addresses (/t/slug/…): 1 to 63 of a–z, 0–9 and “-”, starting with a letter or digit"</span>
+                        <input id="slug" name="slug" type="text" required value=draft.slug/>
+                    </label>
+                    <label for="display_name">"Name (optional)" <input id="display_name" name="display_name" type="text" value=draft.name/></label>
+                    <fieldset>
+                        <legend>"Its first administrator"</legend>
+                        <label for="admin_username">"Username" <input id="admin_username" name="admin_username" type="text" autocomplete="off" required value=draft.admin_username/></label>
+                        <label for="admin_email">"E-mail"
+                            <span class="hint">"required to send an invitation"</span>
+                            <input id="admin_email" name="admin_email" type="email" value=draft.admin_email/>
+                        </label>
+                        <label for="admin_password">"Password (optional)"
+                            <span class="hint">"leave empty to send an invitation by e-mail, whose link lets them choose it; a password given here must be changed at their first login"</span>
+                            <input id="admin_password" name="admin_password" type="password" autocomplete="new-password"/>
+                        </label>
+                    </fieldset>
+                    <button type="submit">"Create tenant"</button>
                 </form>
             </section>
         },

@@ -13,6 +13,7 @@ pub const KINDS: &[&str] = &[
     "email_change",
     "email_change_notice",
     "signup_attempt",
+    "invitation",
 ];
 
 /// What a message says: `{tenant}`, `{username}`, `{link}` and `{valid_for}` are filled in.
@@ -43,6 +44,10 @@ fn builtin(kind: &str) -> (&'static str, &'static str) {
         "password_reset" => (
             "Reset your password for {tenant}",
             "Hello {username},\n\nto choose a new password for {tenant}, open this link within {valid_for}:\n\n{link}\n\nIf you did not ask for this, ignore this message: your password stays as it is.\n",
+        ),
+        "invitation" => (
+            "You are invited to administer {tenant}",
+            "Hello {username},\n\nan account was made for you as the administrator of {tenant}. To choose your password and start, open this link within {valid_for}:\n\n{link}\n\nIf you did not expect this, ignore this message: nobody can use the account until a password is chosen.\n",
         ),
         "email_change_notice" => (
             "Your e-mail address for {tenant} is being changed",

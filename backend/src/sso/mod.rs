@@ -33,6 +33,7 @@ pub mod settings;
 pub mod signup;
 pub mod tenant;
 pub mod tenant_cache;
+pub mod tenant_setup;
 pub mod totp;
 pub mod totp_enrolment;
 pub mod user;

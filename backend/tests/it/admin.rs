@@ -552,6 +552,152 @@ async fn the_audit_log_filters_and_pages(backend: Backend) {
 }
 both!(the_audit_log_filters_and_pages);
 
+/// A tenant made with its first administrator can be run at once: given a password, the administrator logs in
+/// and must choose their own; invited, they choose it from the mailed link. Whatever is refused leaves no
+/// tenant behind, and only operators can do it.
+async fn a_tenant_comes_with_its_first_administrator(backend: Backend) {
+    let a = Admin::new(backend).await;
+    let op = a.login("system", "operator").await;
+    let root = a.login("default", "root").await;
+    let create = |slug: &str, admin: Value| json!({"slug": slug, "display_name": "Acme", "administrator": admin});
+
+    // Refusals, each checked before anything is made: no tenant is left behind.
+    let cases = [
+        (json!({"username": "boss"}), 400, "E008003"),
+        (
+            json!({"username": "", "password": "a long enough passphrase"}),
+            400,
+            "E001001",
+        ),
+        (
+            json!({"username": "b".repeat(192), "password": "a long enough passphrase"}),
+            400,
+            "E001001",
+        ),
+        (json!({"username": "boss", "email": "not an address"}), 400, "E002001"),
+        (json!({"username": "boss", "password": "short"}), 422, "E003002"),
+        (
+            json!({"username": "boss", "password": "boss's passphrase", "extra": 1}),
+            400,
+            "E008002",
+        ),
+    ];
+    for (admin, status, code) in cases {
+        let (got, reply) = a
+            .call(
+                "POST",
+                "/api/v1/tenants",
+                Some(&op),
+                Some(create("acme", admin.clone())),
+            )
+            .await;
+        assert_eq!((got, sub(&reply).as_str()), (status, code), "{admin}: {reply}");
+        assert_eq!(
+            a.call("GET", "/api/v1/tenants/acme", Some(&op), None).await.0,
+            404,
+            "{admin}"
+        );
+    }
+    let with_password = create("acme", json!({"username": "boss", "password": "boss's passphrase"}));
+    let (status, reply) = a
+        .call("POST", "/api/v1/tenants", Some(&root), Some(with_password.clone()))
+        .await;
+    assert_eq!(
+        (status, sub(&reply).as_str()),
+        (401, "E007001"),
+        "a tenant's administrator is no operator"
+    );
+
+    // With a password: the administrator must change it at the first login, then administers the tenant.
+    let (status, t) = a.call("POST", "/api/v1/tenants", Some(&op), Some(with_password)).await;
+    assert_eq!((status, t["slug"].as_str()), (201, Some("acme")), "{t}");
+    let (status, reply) = a.login_as("acme", "boss", APP, None).await;
+    assert_eq!((status, sub(&reply).as_str()), (401, "E003007"), "{reply}");
+    let first = json!({"username": "boss", "password": "boss's passphrase", "new_password": "boss's own passphrase"});
+    let (status, reply) = a
+        .req(
+            &a.app.base,
+            "POST",
+            "/api/v1/t/acme/login",
+            &[("X-Current-App", APP)],
+            Some(first),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let boss = reply["ust"].as_str().unwrap().to_owned();
+    let (status, users) = a.call("GET", "/api/v1/t/acme/users", Some(&boss), None).await;
+    assert_eq!(status, 200, "the first administrator is a super-user: {users}");
+    assert_eq!(users["total"], 1, "{users}");
+    let (_, log) = a.call("GET", "/api/v1/t/acme/audit", Some(&boss), None).await;
+    let ops: Vec<&str> = log["result"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["op"].as_str())
+        .collect();
+    assert!(
+        ops.contains(&"user.create_super_user"),
+        "audited in the new tenant: {ops:?}"
+    );
+
+    // Invited: the message carries a link whose reset chooses the password; the account logs in with it.
+    let invite = create("bravo", json!({"username": "bea", "email": "bea@example.com"}));
+    assert_eq!(
+        a.call("POST", "/api/v1/tenants", Some(&op), Some(invite.clone()))
+            .await
+            .0,
+        201
+    );
+    assert_eq!(
+        a.call("POST", "/api/v1/tenants", Some(&op), Some(invite)).await.0,
+        409,
+        "the slug is taken"
+    );
+    let (status, _) = a.login_as("bravo", "bea", APP, None).await;
+    assert_eq!(status, 401, "no password works before the invitation is taken up");
+    let mail = crate::common::outbox_rows(&a.app.services.sso).await;
+    let message = mail
+        .iter()
+        .find(|m| m.kind == "invitation" && m.recipient == "bea@example.com")
+        .expect("an invitation is queued");
+    assert!(message.subject.contains("Acme"), "{}", message.subject);
+    assert!(message.body_text.contains("7 days"), "{}", message.body_text);
+    let token = crate::common::token_in(&message.body_text, "/t/bravo/password-reset/complete?token=");
+    let (status, reply) = a
+        .call(
+            "POST",
+            "/api/v1/t/bravo/password-reset/access",
+            None,
+            Some(json!({"token": token})),
+        )
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let key = reply["reset_key"].as_str().unwrap().to_owned();
+    crate::common::remember_secret(&key);
+    let body = json!({"token": token, "reset_key": key, "password": "bea's passphrase"});
+    let (status, reply) = a
+        .call("POST", "/api/v1/t/bravo/password-reset/complete", None, Some(body))
+        .await;
+    assert_eq!(status, 204, "{reply}");
+    let bea = a.login("bravo", "bea").await;
+    assert_eq!(a.call("GET", "/api/v1/t/bravo/users", Some(&bea), None).await.0, 200);
+    let (status, _) = a
+        .call(
+            "POST",
+            "/api/v1/t/bravo/password-reset/access",
+            None,
+            Some(json!({"token": token})),
+        )
+        .await;
+    assert_eq!(status, 403, "an invitation is used once");
+    assert_eq!(
+        a.call("GET", "/api/v1/t/acme/users", Some(&bea), None).await.0,
+        401,
+        "one tenant's administrator has nothing at another"
+    );
+}
+both!(a_tenant_comes_with_its_first_administrator);
+
 async fn operators_run_the_tenant_lifecycle(backend: Backend) {
     let a = Admin::new(backend).await;
     let op = a.login("system", "operator").await;

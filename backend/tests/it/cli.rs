@@ -129,6 +129,45 @@ async fn tenant_commands_and_first_start(backend: Backend) {
         "invalid tenant slug",
     );
 
+    // With its first administrator: invited by e-mail, or given a password on standard input.
+    let out = cli.run(
+        &[
+            "tenant",
+            "create",
+            "bravo",
+            "--admin",
+            "bea",
+            "--admin-email",
+            "bea@example.com",
+        ],
+        None,
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.contains("created administrator `bea`") && out.stdout.contains("invitation"),
+        "{}",
+        out.stdout
+    );
+    let out = cli.run(
+        &["tenant", "create", "charlie", "--admin", "cy", "--admin-password-stdin"],
+        Some("cy's first passphrase\n"),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("first login"), "{}", out.stdout);
+    one_line_error(
+        &cli.run(&["tenant", "create", "delta", "--admin", "di"], None),
+        1,
+        "--admin-email",
+    );
+    one_line_error(
+        &cli.run(
+            &["tenant", "create", "delta", "--admin", "di", "--admin-password-stdin"],
+            Some("short\n"),
+        ),
+        5,
+        "password policy",
+    );
+
     let out = cli.run(&["tenant", "list"], None);
     assert_eq!(out.code, 0);
     let slugs: Vec<&str> = out
@@ -136,7 +175,7 @@ async fn tenant_commands_and_first_start(backend: Backend) {
         .lines()
         .map(|l| l.split('\t').next().unwrap_or_default())
         .collect();
-    assert_eq!(slugs, ["acme", "default", "system"]);
+    assert_eq!(slugs, ["acme", "bravo", "charlie", "default", "system"], "and no delta");
     assert!(out.stdout.contains("acme\tactive\tAcme Inc."));
 
     let out = cli.run(&["tenant", "suspend", "acme"], None);

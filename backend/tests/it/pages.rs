@@ -1167,7 +1167,11 @@ async fn page_errors_take_the_native_apis_statuses(backend: Backend) {
         .submit(
             "/t/system/admin/tenants",
             "/t/system/admin/tenants",
-            &[("slug", "default")],
+            &[
+                ("slug", "default"),
+                ("admin_username", "ann"),
+                ("admin_email", "ann@example.com"),
+            ],
         )
         .await;
     assert_eq!(taken.status, 409, "{}", taken.html);
@@ -1175,7 +1179,11 @@ async fn page_errors_take_the_native_apis_statuses(backend: Backend) {
         .submit(
             "/t/system/admin/tenants",
             "/t/system/admin/tenants",
-            &[("slug", "Not A Slug")],
+            &[
+                ("slug", "Not A Slug"),
+                ("admin_username", "ann"),
+                ("admin_email", "ann@example.com"),
+            ],
         )
         .await;
     assert_eq!(malformed.status, 400, "{}", malformed.html);
@@ -1799,6 +1807,122 @@ async fn revoking_a_key_and_suspending_a_tenant_are_confirmed_first(backend: Bac
     );
 }
 both!(revoking_a_key_and_suspending_a_tenant_are_confirmed_first);
+
+/// An operator makes a tenant ready to run on the tenants page: with its first administrator invited by e-mail,
+/// or given a password. A refusal shows the form again with what was typed, the password aside.
+async fn operators_create_a_tenant_with_its_administrator_in_the_pages(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let sso = &app.services.sso;
+    let system = sso.resolve_tenant("system").await.unwrap();
+    let new = gatehouse::sso::NewUser {
+        username: "op".into(),
+        password: Some(gatehouse::crypto::password::Password::new("op's passphrase")),
+        auto_approve: true,
+        is_super_user: true,
+        ..Default::default()
+    };
+    sso.create_user(&sso.cli_admin(system), new).await.unwrap();
+    let mut op = Browser::new(&app);
+    op.submit(
+        "/t/system/login",
+        "/t/system/login",
+        &[("username", "op"), ("password", "op's passphrase")],
+    )
+    .await;
+    let page = op.get("/t/system/admin/tenants").await;
+    for label in [
+        "Slug",
+        "Its first administrator",
+        "Username",
+        "E-mail",
+        "Password (optional)",
+        "Create tenant",
+    ] {
+        assert!(page.html.contains(label), "{label}: {}", page.html);
+    }
+    let refused = op
+        .submit(
+            "/t/system/admin/tenants",
+            "/t/system/admin/tenants",
+            &[
+                ("slug", "acme"),
+                ("display_name", "Acme <Co>"),
+                ("admin_username", "ann"),
+                ("admin_email", "ann@example.com"),
+                ("admin_password", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    assert!(refused.html.contains("The tenant was not created"), "{}", refused.html);
+    for kept in ["value=\"acme\"", "value=\"ann\"", "value=\"ann@example.com\""] {
+        assert!(refused.html.contains(kept), "{kept} is kept: {}", refused.html);
+    }
+    assert!(refused.html.contains("value=\"Acme &lt;Co&gt;\""), "{}", refused.html);
+    assert!(
+        !refused.html.contains("value=\"short\""),
+        "the password is not shown back"
+    );
+    assert!(sso.resolve_tenant("acme").await.is_err(), "nothing was made");
+
+    let done = op
+        .submit(
+            "/t/system/admin/tenants",
+            "/t/system/admin/tenants",
+            &[
+                ("slug", "acme"),
+                ("admin_username", "ann"),
+                ("admin_email", "ann@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/t/system/admin/tenants?done=created-and-invited-acme")
+    );
+    let mail = crate::common::outbox_rows(sso).await;
+    assert!(
+        mail.iter()
+            .any(|m| m.kind == "invitation" && m.recipient == "ann@example.com"),
+        "the invitation is queued"
+    );
+    let acme = app.services.ctx("acme").await;
+    let ann = sso
+        .get_user(&sso.cli_admin(acme.tenant.clone()), &UserRef::Username("ann".into()))
+        .await
+        .unwrap();
+    assert!(ann.is_super_user, "the first administrator is a super-user");
+
+    let done = op
+        .submit(
+            "/t/system/admin/tenants",
+            "/t/system/admin/tenants",
+            &[
+                ("slug", "bravo"),
+                ("admin_username", "bob"),
+                ("admin_password", "bob's first passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        done.location.as_deref(),
+        Some("/t/system/admin/tenants?done=created-bravo")
+    );
+    let mut bob = Browser::new(&app);
+    let login = bob
+        .submit(
+            "/t/bravo/login",
+            "/t/bravo/login",
+            &[("username", "bob"), ("password", "bob's first passphrase")],
+        )
+        .await;
+    assert_eq!(
+        login.location.as_deref(),
+        Some("/t/bravo/login/new-password"),
+        "a password the operator chose is changed at the first login"
+    );
+}
+both!(operators_create_a_tenant_with_its_administrator_in_the_pages);
 
 async fn administrators_create_and_delete_users_in_the_pages(backend: Backend) {
     let app = TestApp::spawn(backend).await;

@@ -32,7 +32,7 @@ pub use signup::{
     Approval, CompleteBody, ConfirmBody, ResetKey, ResetRequest, SignupAccepted, SignupBody, SignupConfirmed,
     SignupState, TokenBody,
 };
-pub use tenants::{Confirmation, NewTenant, Tenant, TenantChange, TenantStatus};
+pub use tenants::{Confirmation, NewAdministrator, NewTenant, Tenant, TenantChange, TenantStatus};
 pub use totp::{Confirm, Disable, Enrolment, RecoveryCodes};
 pub use user::{
     AddressList, AddressListBody, ChangePassword, CreateUser, SearchPage, SearchQuery, SetPassword, User, UserDetails,

@@ -30,6 +30,35 @@ pub struct NewTenant {
     /// Absent: the slug.
     #[serde(default)]
     pub display_name: Option<String>,
+    /// The tenant's first administrator, made with it (a super-user, approved): with a password, which they
+    /// change at their first login, or without one and with an e-mail address, to which an invitation goes whose
+    /// link chooses it. If the administrator cannot be made, neither is the tenant.
+    #[serde(default)]
+    pub administrator: Option<NewAdministrator>,
+}
+
+/// A new tenant's first administrator. Unknown fields are refused.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NewAdministrator {
+    pub username: String,
+    /// Required without a password: the invitation goes there.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Checked against the password policy the new tenant starts with; absent: an invitation is sent.
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+impl std::fmt::Debug for NewAdministrator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAdministrator")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("password", &self.password.as_ref().map(|_| "[redacted]"))
+            .finish()
+    }
 }
 
 /// `PATCH /tenants/{slug}`: only the fields present change. Unknown fields are refused.

@@ -3,15 +3,19 @@
 
 use super::params::{Operator, Slug};
 use super::responses::{NoSuchTenant, OperatorErrors};
+use crate::crypto::password::Password;
+use crate::domain::Email;
 use crate::http::call::{CURRENT_APP_HEADER, bearer, client_addr};
 use crate::http::error::ApiError;
 use crate::http::json::JsonBody;
 use crate::http::meta::RequestMeta;
+use crate::sso::SsoError;
 use crate::sso::context::AppKey;
 use crate::sso::session::no_such_session;
+use crate::sso::tenant_setup::FirstAdministrator;
 use crate::sso::{Actor, Ctx, Sso, Tenant, TenantStatus};
 use actix_web::{HttpRequest, HttpResponse, web};
-use gatehouse_shared::{TenantSlug, api};
+use gatehouse_shared::{SubStatus, TenantSlug, api};
 
 /// What an operator's handler extracts before it checks the UST (a UST of `system`, whatever the path).
 type OperatorCaller = (web::Data<Sso>, HttpRequest, RequestMeta);
@@ -34,6 +38,21 @@ async fn operator(sso: &Sso, req: &HttpRequest, meta: &RequestMeta) -> Result<cr
     let ust = bearer(req).ok_or_else(no_such_session)?;
     let current = sso.current_session(&ctx, &ust).await?;
     Ok(current.require_super_user(&ctx)?.operator()?)
+}
+
+/// The wire's first administrator in the domain's terms: a malformed address is `E003004`.
+fn first_administrator(first: api::NewAdministrator) -> Result<FirstAdministrator, ApiError> {
+    let email = match first.email.as_deref().map(str::trim).filter(|e| !e.is_empty()) {
+        None => None,
+        Some(e) => {
+            Some(Email::parse(e).map_err(|_| SsoError::refused(crate::sso::Kind::BadInput, SubStatus::EmailInvalid))?)
+        }
+    };
+    Ok(FirstAdministrator {
+        username: first.username,
+        email,
+        password: first.password.filter(|p| !p.is_empty()).map(Password::new),
+    })
 }
 
 fn wire(t: Tenant) -> api::Tenant {
@@ -67,7 +86,8 @@ pub async fn list((sso, req, meta): OperatorCaller) -> Result<web::Json<Vec<api:
     request_body = api::NewTenant,
     responses(
         (status = 201, description = "The new tenant", body = api::Tenant),
-        (status = 400, description = "E008002: a malformed body or slug; E008003: no slug", body = api::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "E008002: a malformed body or slug; E008003: no slug, or an administrator with neither a password nor an e-mail address; E001001: the administrator's username breaks the rules; E002001: their address is not one", body = api::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The administrator's password breaks the password policy (E003xxx)", body = api::Problem, content_type = "application/problem+json"),
         (status = 409, description = "E008001: the slug is taken", body = api::Problem, content_type = "application/problem+json"),
         OperatorErrors,
     ),
@@ -78,9 +98,18 @@ pub async fn create(
 ) -> Result<HttpResponse, ApiError> {
     let op = operator(&sso, &req, &meta).await?;
     let body = body.take()?;
-    let tenant = sso
-        .create_tenant_as(&op, &body.slug, body.display_name.as_deref())
-        .await?;
+    let tenant = match body.administrator {
+        None => {
+            sso.create_tenant_as(&op, &body.slug, body.display_name.as_deref())
+                .await?
+        }
+        Some(first) => {
+            let first = first_administrator(first)?;
+            sso.create_tenant_with_administrator(&op, &body.slug, body.display_name.as_deref(), first)
+                .await?
+                .0
+        }
+    };
     Ok(HttpResponse::Created().json(wire(tenant)))
 }
 

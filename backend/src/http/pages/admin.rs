@@ -10,12 +10,13 @@ use crate::domain::{ApprovalStatus, SignupStatus, User, UserPatch};
 use crate::sso::oidc::clients::{self, Client, ClientSettings};
 use crate::sso::search::SearchCriteria;
 use crate::sso::session::CurrentSession;
+use crate::sso::tenant_setup::FirstAdministrator;
 use crate::sso::{Admin, Operator, Sso, SsoError, TenantStatus, UserRef};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use gatehouse_frontend::admin::{
-    self as views, AppLine, AuditLine, ClientForm, ClientLine, GrantLine, SettingField, ShownOnce, TenantLine,
-    UserDetail, UserLine, UsersQuery,
+    self as views, AppLine, AuditLine, ClientForm, ClientLine, GrantLine, SettingField, ShownOnce, TenantDraft,
+    TenantLine, UserDetail, UserLine, UsersQuery,
 };
 use gatehouse_frontend::{Flash, message_page};
 use gatehouse_shared::SubStatus;
@@ -849,10 +850,6 @@ pub struct CsrfForm {
     confirmed: String,
     #[serde(default)]
     confirm: String,
-    #[serde(default)]
-    slug: String,
-    #[serde(default)]
-    display_name: String,
 }
 
 pub async fn new_key(
@@ -1236,6 +1233,25 @@ pub async fn tenants(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) -> H
         Ok(a) => a,
         Err(res) => return res,
     };
+    tenants_view(
+        &sso,
+        &w,
+        &current,
+        StatusCode::OK,
+        done_flash(q.done.as_deref()),
+        TenantDraft::default(),
+    )
+    .await
+}
+
+async fn tenants_view(
+    sso: &Sso,
+    w: &Web,
+    current: &CurrentSession,
+    status: StatusCode,
+    flash: Option<Flash>,
+    draft: TenantDraft,
+) -> HttpResponse {
     let list = sso.list_tenants().await.unwrap_or_default();
     let lines = list
         .into_iter()
@@ -1246,8 +1262,8 @@ pub async fn tenants(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) -> H
         })
         .collect();
     w.page(
-        StatusCode::OK,
-        views::tenants_page(&w.admin_chrome(&current), lines, done_flash(q.done.as_deref())),
+        status,
+        views::tenants_page(&w.admin_chrome(current), lines, flash, draft),
     )
 }
 
@@ -1258,18 +1274,72 @@ fn tenant_failure(w: &Web, title: &str, e: &SsoError) -> HttpResponse {
     w.page(error.status, message_page(&w.chrome(None), title, error.flash(), back))
 }
 
-pub async fn create_tenant(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfForm>) -> HttpResponse {
-    let (_, op) = match operator(&sso, &w).await {
+#[derive(Deserialize)]
+pub struct NewTenantForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    slug: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    admin_username: String,
+    #[serde(default)]
+    admin_email: String,
+    #[serde(default)]
+    admin_password: String,
+}
+
+/// `POST /admin/tenants`: an operator creates a tenant with its first administrator (given a password, or
+/// invited by e-mail). A refusal shows the form again with what was typed, the password aside.
+pub async fn create_tenant(sso: web::Data<Sso>, w: Web, form: web::Form<NewTenantForm>) -> HttpResponse {
+    let f = form.into_inner();
+    let (current, op) = match operator(&sso, &w).await {
         Ok(a) => a,
         Err(res) => return res,
     };
-    if !w.csrf_ok(&form.csrf) {
+    if !w.csrf_ok(&f.csrf) {
         return w.redirect(&format!("{}/admin/tenants", w.base()));
     }
-    let name = Some(form.display_name.as_str()).filter(|n| !n.trim().is_empty());
-    match sso.create_tenant_as(&op, form.slug.trim(), name).await {
-        Ok(t) => w.redirect(&format!("{}/admin/tenants?done=created-{}", w.base(), t.slug)),
-        Err(e) => tenant_failure(&w, "Not created", &e),
+    let draft = TenantDraft {
+        slug: f.slug.trim().to_owned(),
+        name: f.display_name.trim().to_owned(),
+        admin_username: f.admin_username.trim().to_owned(),
+        admin_email: f.admin_email.trim().to_owned(),
+    };
+    let email = match Some(draft.admin_email.as_str()).filter(|e| !e.is_empty()) {
+        None => Ok(None),
+        Some(e) => crate::domain::Email::parse(e)
+            .map(Some)
+            .map_err(|_| SsoError::refused(crate::sso::Kind::BadInput, SubStatus::EmailInvalid)),
+    };
+    let first = email.map(|email| FirstAdministrator {
+        username: draft.admin_username.clone(),
+        email,
+        password: Some(f.admin_password).filter(|p| !p.is_empty()).map(Password::new),
+    });
+    let invited = first.as_ref().is_ok_and(|a| a.password.is_none());
+    let name = Some(draft.name.as_str()).filter(|n| !n.is_empty());
+    let result = match first {
+        Ok(first) => {
+            sso.create_tenant_with_administrator(&op, &draft.slug, name, first)
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((t, _)) => {
+            let done = if invited { "created-and-invited" } else { "created" };
+            w.redirect(&format!("{}/admin/tenants?done={done}-{}", w.base(), t.slug))
+        }
+        Err(e) => {
+            let error = PageError::from(&e);
+            let flash = Some(Flash::Error(format!(
+                "The tenant was not created: {}",
+                error.sentence()
+            )));
+            tenants_view(&sso, &w, &current, error.status, flash, draft).await
+        }
     }
 }
 
