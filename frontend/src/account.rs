@@ -67,6 +67,44 @@ pub struct AccountView {
     /// Shown once, right after enrolment.
     pub recovery_codes: Option<Vec<String>>,
     pub policy: Vec<String>,
+    /// The zone the user chose ("" for the organisation's), the organisation's, and every zone to choose from.
+    pub time_zone: String,
+    pub tenant_time_zone: String,
+    pub time_zones: Vec<&'static str>,
+}
+
+/// The time zone the pages show times in: the organisation's, or one the user picks.
+fn time_zone_section(
+    action: &str,
+    csrf: &str,
+    chosen: &str,
+    tenant: &str,
+    zones: &[&'static str],
+) -> impl IntoView + use<> {
+    let organisation = format!("The organisation's ({tenant})");
+    let options = zones
+        .iter()
+        .map(|z| {
+            let selected = *z == chosen;
+            view! { <option value=*z selected=selected>{*z}</option> }
+        })
+        .collect_view();
+    let (action, csrf, none_selected) = (action.to_owned(), csrf.to_owned(), chosen.is_empty());
+    view! {
+        <section class="card" aria-labelledby="time-zone-h">
+            <h2 id="time-zone-h">"Time zone"</h2>
+            <form method="post" action=action>
+                {csrf_field(&csrf)}
+                <label for="time_zone">"Show times in"
+                    <select id="time_zone" name="time_zone">
+                        <option value="" selected=none_selected>{organisation}</option>
+                        {options}
+                    </select>
+                </label>
+                <button type="submit">"Save time zone"</button>
+            </form>
+        </section>
+    }
 }
 
 pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
@@ -238,6 +276,7 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
                     <button type="submit">"Save"</button>
                 </form>
             </section>
+            {time_zone_section(&f("time-zone"), &csrf, &v.time_zone, &v.tenant_time_zone, &v.time_zones)}
             <section class="card" aria-labelledby="password-h">
                 <h2 id="password-h">"Password"</h2>
                 <form method="post" action=f("password")>

@@ -374,46 +374,136 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
 }
 
 /// One audit entry as shown.
-#[derive(Debug, Clone)]
 pub struct AuditLine {
     pub time: String,
+    /// The operation in words, and its code (the detail).
+    pub what: String,
     pub op: String,
-    pub current_user: String,
-    pub target_user: String,
+    /// Who acted: their username and user id (linked), or the CLI, the system, or nobody yet.
+    pub by: Party,
+    pub on: Party,
+    /// The result in words, and its sub-status code if refused.
     pub result: String,
+    pub refused: bool,
     pub sub_status: String,
     pub remote_addr: String,
+    pub app: String,
 }
 
+/// Someone an audit entry names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Party {
+    /// A user of the tenant: username and user id.
+    User(String, String),
+    /// Someone the entry names only by what it recorded (a deleted user's id, the CLI's `user@host`).
+    Named(String),
+    Nobody,
+}
+
+/// The audit log's filters as typed, shown back in the form.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilters {
+    pub username: String,
+    pub op: String,
+    pub result: String,
+    pub from: String,
+    pub to: String,
+    /// A filter by user id (a user page's link), kept as it is.
+    pub user_id: String,
+}
+
+impl AuditFilters {
+    fn query(&self) -> String {
+        [
+            ("username", &self.username),
+            ("op", &self.op),
+            ("result", &self.result),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("user_id", &self.user_id),
+        ]
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}&", enc(v)))
+        .collect()
+    }
+}
+
+fn party(base: &str, p: Party) -> impl IntoView + use<> {
+    match p {
+        Party::User(name, id) => {
+            let href = format!("{base}/users/{}", enc(&id));
+            view! { <a href=href>{name}</a> }.into_any()
+        }
+        Party::Named(s) => view! { <span class="muted">{s}</span> }.into_any(),
+        Party::Nobody => view! { <span class="muted">"—"</span> }.into_any(),
+    }
+}
+
+/// One page of the log, newest first. `operations` is every operation with its words, for the filter;
+/// `zone` names the time zone the times are in; `flash` says why a filter was refused.
+#[allow(clippy::too_many_arguments)]
 pub fn audit_page(
     chrome: &Chrome,
-    filters: [(String, String); 4],
+    filters: AuditFilters,
+    operations: &[(&str, &str)],
     lines: Vec<AuditLine>,
     page: i64,
+    page_size: i64,
     total: i64,
+    zone: &str,
+    flash: Option<Flash>,
 ) -> String {
-    let base = format!("/t/{}/admin/audit", chrome.tenant_slug);
-    let fields = filters
+    let admin_base = format!("/t/{}/admin", chrome.tenant_slug);
+    let base = format!("{admin_base}/audit");
+    let op_options = operations
         .iter()
-        .map(|(name, value)| {
-            let (id, name, value) = (format!("f-{name}"), name.clone(), value.clone());
-            let label = name.replace('_', " ");
-            let label_for = id.clone();
-            view! { <label for=label_for>{label}<input id=id name=name type="search" value=value/></label> }
+        .map(|(code, words)| {
+            let selected = filters.op == *code;
+            view! { <option value=code.to_string() selected=selected>{words.to_string()}</option> }
         })
         .collect_view();
+    let result_options = [("", "Any result"), ("ok", "Done"), ("error", "Refused")]
+        .into_iter()
+        .map(|(v, label)| {
+            let selected = filters.result == v;
+            view! { <option value=v selected=selected>{label}</option> }
+        })
+        .collect_view();
+    let empty = lines
+        .is_empty()
+        .then(|| view! { <p class="muted">"No entry matches."</p> });
     let rows = lines
         .into_iter()
         .map(|l| {
+            let result_class = if l.refused { "badge danger" } else { "badge ok" };
+            let code =
+                (!l.sub_status.is_empty()).then(|| view! { <br/><small class="muted">{l.sub_status.clone()}</small> });
             view! {
-                <tr><td>{l.time}</td><td>{l.op}</td><td>{l.current_user}</td><td>{l.target_user}</td><td>{l.result}" "{l.sub_status}</td><td>{l.remote_addr}</td></tr>
+                <tr>
+                    <td data-label="Time">{l.time}</td>
+                    <td data-label="Who">{party(&admin_base, l.by)}</td>
+                    <td data-label="What">{l.what}<br/><small class="muted">{l.op}</small></td>
+                    <td data-label="On whom">{party(&admin_base, l.on)}</td>
+                    <td data-label="Result"><span class=result_class>{l.result}</span>{code}</td>
+                    <td data-label="From">{l.remote_addr}<br/><small class="muted">{l.app}</small></td>
+                </tr>
             }
         })
         .collect_view();
-    let next = (page * 50 < total).then(|| {
-        let query: String = filters.iter().map(|(k, v)| format!("{k}={}&", enc(v))).collect();
+    let pages = ((total + page_size - 1) / page_size.max(1)).max(1);
+    let query = filters.query();
+    let newer = (page > 1).then(|| {
+        let href = format!("{base}?{query}page={}", page - 1);
+        view! { <a href=href rel="prev">"Newer entries"</a>" " }
+    });
+    let older = (page < pages).then(|| {
         let href = format!("{base}?{query}page={}", page + 1);
         view! { <a href=href rel="next">"Older entries"</a> }
+    });
+    let user_id = (!filters.user_id.is_empty()).then(|| {
+        let v = filters.user_id.clone();
+        view! { <input type="hidden" name="user_id" value=v/> }
     });
     document(
         "Audit log",
@@ -422,19 +512,31 @@ pub fn audit_page(
         view! {
             <h1>"Audit log"</h1>
             {admin_nav(chrome)}
-            <section class="card">
-                <form method="get" action=base.clone()>
-                    {fields}
+            {flash_view(flash)}
+            <section class="card" aria-labelledby="audit-filter-h">
+                <h2 id="audit-filter-h">"Filter"</h2>
+                <form method="get" action=base.clone() class="filters">
+                    {user_id}
+                    <label for="f-username">"Username"<span class="hint">"who acted or was acted on; exactly"</span>
+                        <input id="f-username" name="username" type="search" value=filters.username.clone()/></label>
+                    <label for="f-op">"Operation"
+                        <select id="f-op" name="op"><option value="">"Any operation"</option>{op_options}</select></label>
+                    <label for="f-result">"Result"<select id="f-result" name="result">{result_options}</select></label>
+                    <label for="f-from">"From"<span class="hint">{format!("the day, in {zone}")}</span>
+                        <input id="f-from" name="from" type="date" value=filters.from.clone()/></label>
+                    <label for="f-to">"To"<span class="hint">"the day, included"</span>
+                        <input id="f-to" name="to" type="date" value=filters.to.clone()/></label>
                     <button type="submit">"Filter"</button>
                 </form>
             </section>
             <section class="card">
-                <p class="muted">{format!("{total} entries, newest first")}</p>
-                <table>
-                    <thead><tr><th>"Time"</th><th>"Operation"</th><th>"By"</th><th>"On"</th><th>"Result"</th><th>"Address"</th></tr></thead>
+                <p class="muted">{format!("{total} entries, newest first; page {page} of {pages}; times in {zone}")}</p>
+                {empty}
+                <table class="stack">
+                    <thead><tr><th>"Time"</th><th>"Who"</th><th>"What"</th><th>"On whom"</th><th>"Result"</th><th>"From"</th></tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
-                <p>{next}</p>
+                <p class="links">{newer}{older}</p>
             </section>
         },
     )

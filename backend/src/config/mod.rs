@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-pub use values::{Secret, SecretList, StringList};
+pub use values::{Secret, SecretList, StringList, TimeZone};
 
 /// The whole configuration of one instance.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -2,7 +2,7 @@
 //! the configuration file gives as defaults and each tenant may override. Defaults are Zato's template values
 //! except where Gatehouse's spec changes them (noted on the field).
 
-use super::values::StringList;
+use super::values::{StringList, TimeZone};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -191,6 +191,8 @@ pub struct MainSection {
     pub encrypt_email: bool,
     /// The site's name in e-mails.
     pub site_name: String,
+    /// The time zone the pages show times in, unless a user chooses their own on the account page.
+    pub time_zone: TimeZone,
 }
 
 impl Default for MainSection {
@@ -198,6 +200,7 @@ impl Default for MainSection {
         MainSection {
             encrypt_email: true,
             site_name: String::new(),
+            time_zone: TimeZone::default(),
         }
     }
 }

@@ -225,3 +225,46 @@ mod tests {
         assert_eq!(list.iter().map(Secret::expose).collect::<Vec<_>>(), ["k1", "k2"]);
     }
 }
+
+/// A time zone of the IANA database (`Europe/Berlin`, `UTC`), written as its name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl Default for TimeZone {
+    fn default() -> Self {
+        TimeZone(chrono_tz::Tz::UTC)
+    }
+}
+
+impl TimeZone {
+    /// A name of the IANA database, exactly (`Europe/Berlin`); anything else is `None`.
+    pub fn parse(name: &str) -> Option<TimeZone> {
+        name.trim().parse::<chrono_tz::Tz>().ok().map(TimeZone)
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.0.name()
+    }
+
+    /// Every zone of the database, by name, for a list to choose from.
+    pub fn all() -> impl Iterator<Item = &'static str> {
+        chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())
+    }
+}
+
+impl Serialize for TimeZone {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeZone {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(d)?;
+        TimeZone::parse(&name).ok_or_else(|| {
+            de::Error::custom(format!(
+                "`{name}` is not a time zone of the IANA database (such as UTC, Europe/Berlin or America/New_York)"
+            ))
+        })
+    }
+}

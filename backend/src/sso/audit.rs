@@ -7,6 +7,15 @@ use crate::store::{AnyConnection, StoreResult, TenantPk};
 use chrono::NaiveDateTime;
 use gatehouse_shared::SubStatus;
 
+/// Every operation written has its words on the log page ([`super::audit_words`]); debug builds (the tests)
+/// check it on each write.
+fn said_in_words(op: &str) {
+    debug_assert!(
+        super::audit_words::operation(op).is_some(),
+        "audit operation `{op}` has no words in audit_words::OPERATIONS"
+    );
+}
+
 /// Appends one entry. `outcome` is `Ok(())` or the sub-status the operation ended with.
 #[allow(clippy::too_many_arguments)]
 pub fn append(
@@ -19,6 +28,7 @@ pub fn append(
     target_user: Option<&str>,
     outcome: Result<(), SubStatus>,
 ) -> StoreResult<()> {
+    said_in_words(op);
     rows::append(
         conn,
         &NewAuditRow {
@@ -57,6 +67,7 @@ pub fn append_ctx_extra(
     outcome: Result<(), SubStatus>,
     extra: Option<String>,
 ) -> StoreResult<()> {
+    said_in_words(op);
     rows::append(
         conn,
         &NewAuditRow {

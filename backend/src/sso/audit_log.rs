@@ -2,6 +2,8 @@
 
 use super::{Admin, Sso, SsoResult};
 use crate::store::audit::{self as rows, AuditFilter, AuditRow};
+use crate::store::users;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
 pub struct AuditPage {
@@ -40,6 +42,92 @@ impl Sso {
             cur_page,
             page_size,
             result,
+        })
+    }
+}
+
+/// A page of the log as a story: each entry with the usernames of who acted and on whom (as they are now;
+/// `None` for the CLI, the system, or a user since deleted, whom the entry still names by id).
+#[derive(Debug, Clone)]
+pub struct AuditStory {
+    pub total: i64,
+    pub cur_page: i64,
+    pub page_size: i64,
+    pub entries: Vec<StoryEntry>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoryEntry {
+    pub row: AuditRow,
+    pub actor: Option<String>,
+    pub target: Option<String>,
+}
+
+/// Who a log's username filter names.
+pub enum LogUser {
+    /// No filter by user.
+    Anyone,
+    Found(String),
+    /// No user of the tenant has this name: nothing matches.
+    NoSuchUser,
+}
+
+impl Sso {
+    /// The user id a username names in the administrator's tenant, for the log's filter.
+    pub async fn log_user(&self, admin: &Admin, username: Option<&str>) -> SsoResult<LogUser> {
+        let Some(name) = username.map(str::trim).filter(|n| !n.is_empty()) else {
+            return Ok(LogUser::Anyone);
+        };
+        let (pk, name) = (admin.ctx().tenant.pk, name.to_owned());
+        let row = self
+            .store
+            .tenant(pk, move |conn| users::by_username(conn, pk, &name))
+            .await?;
+        Ok(row.map_or(LogUser::NoSuchUser, |r| LogUser::Found(r.user_id)))
+    }
+
+    /// [`Sso::audit_entries`] with the usernames of the users each entry names, found in one query.
+    pub async fn audit_story(
+        &self,
+        admin: &Admin,
+        filter: AuditFilter,
+        cur_page: Option<i64>,
+        page_size: Option<i64>,
+    ) -> SsoResult<AuditStory> {
+        let page = self.audit_entries(admin, filter, cur_page, page_size).await?;
+        let mut ids: Vec<String> = page
+            .result
+            .iter()
+            .flat_map(|r| [r.current_user_id.clone(), r.target_user_id.clone()])
+            .flatten()
+            .collect();
+        ids.sort();
+        ids.dedup();
+        let pk = admin.ctx().tenant.pk;
+        let names: HashMap<String, String> = if ids.is_empty() {
+            HashMap::new()
+        } else {
+            self.store
+                .tenant(pk, move |conn| users::usernames(conn, pk, &ids))
+                .await?
+                .into_iter()
+                .collect()
+        };
+        let name = |id: &Option<String>| id.as_ref().and_then(|id| names.get(id).cloned());
+        let entries = page
+            .result
+            .into_iter()
+            .map(|row| StoryEntry {
+                actor: name(&row.current_user_id),
+                target: name(&row.target_user_id),
+                row,
+            })
+            .collect();
+        Ok(AuditStory {
+            total: page.total,
+            cur_page: page.cur_page,
+            page_size: page.page_size,
+            entries,
         })
     }
 }

@@ -214,6 +214,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    user_preferences (user_pk) {
+        user_pk -> BigInt,
+        tenant_id -> BigInt,
+        time_zone -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     totp_enrolments (user_pk) {
         user_pk -> BigInt,
         tenant_id -> BigInt,
@@ -384,6 +392,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     attrs,
     user_address_lists,
+    user_preferences,
     totp_enrolments,
     recovery_codes,
     app_keys,

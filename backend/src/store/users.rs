@@ -127,6 +127,19 @@ pub fn by_username(conn: &mut AnyConnection, tenant: TenantPk, username: &str) -
         .optional()?)
 }
 
+/// The usernames of the tenant's users among `user_ids` (ids of users since deleted are left out).
+pub fn usernames(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    user_ids: &[String],
+) -> StoreResult<Vec<(String, String)>> {
+    Ok(users::table
+        .filter(users::tenant_id.eq(tenant))
+        .filter(users::user_id.eq_any(user_ids))
+        .select((users::user_id, users::username))
+        .load(conn)?)
+}
+
 pub fn by_user_id(conn: &mut AnyConnection, tenant: TenantPk, user_id: &str) -> StoreResult<Option<UserRow>> {
     Ok(users::table
         .filter(users::tenant_id.eq(tenant))

@@ -1991,3 +1991,167 @@ async fn administrators_create_and_delete_users_in_the_pages(backend: Backend) {
     assert!(refused.html.contains("not on your own account"), "{}", refused.html);
 }
 both!(administrators_create_and_delete_users_in_the_pages);
+
+/// The audit log reads as a story: who (their username, linked), what (in words, the code as a detail), on
+/// whom, the result in words, in the viewer's time zone (chosen on the account page, else the tenant's), with
+/// filters by username, operation, result and days; a bad date is refused, not ignored. Searching users writes
+/// nothing to it.
+async fn the_audit_log_tells_who_did_what_to_whom_in_the_viewers_time(backend: Backend) {
+    const LOCK_ROW: &str = "<td data-label=\"What\">Locked an account";
+    let app = TestApp::spawn(backend).await;
+    user(&app, "boss", |u| u.is_super_user = true).await;
+    user(&app, "joe", |_| {}).await;
+    let joe_id = app.find("default", "joe").await.user_id;
+    let mut joe = Browser::new(&app);
+    let wrong = joe.login("joe", "not joe's passphrase").await;
+    assert_eq!(wrong.status, 401);
+    let mut boss = Browser::new(&app);
+    boss.login("boss", "boss's passphrase").await;
+    let page = format!("/t/default/admin/users/{joe_id}");
+    boss.submit(&page, &format!("{page}/lock"), &[("confirmed", "yes")])
+        .await;
+
+    let log = boss.get("/t/default/admin/audit").await;
+    assert_eq!(log.status, 200);
+    for words in [
+        "Locked an account",
+        "user.lock_user",
+        &format!("href=\"/t/default/admin/users/{joe_id}\">joe</a>"),
+        ">boss</a>",
+        "Logged in",
+        "Refused: Not allowed.",
+        "E005001",
+        "Done",
+        "2026-11-28 10:00 UTC",
+        "times in UTC",
+    ] {
+        assert!(log.html.contains(words), "{words}: {}", log.html);
+    }
+    for label in [
+        "Username",
+        "Operation",
+        "Result",
+        "From",
+        "To",
+        "Any operation",
+        "Filter",
+    ] {
+        assert!(log.html.contains(label), "{label}");
+    }
+    assert!(log.html.contains("type=\"date\""), "a date picker");
+
+    // Filters: by username, by operation, by result.
+    let joes = boss.get("/t/default/admin/audit?username=joe&op=user.lock_user").await;
+    assert!(
+        joes.html.contains("1 entries") && joes.html.contains(LOCK_ROW),
+        "{}",
+        joes.html
+    );
+    assert!(
+        joes.html.contains("<option value=\"user.lock_user\" selected"),
+        "the chosen operation stays chosen"
+    );
+    let refused = boss.get("/t/default/admin/audit?result=error").await;
+    assert!(refused.html.contains("Refused: ") && !refused.html.contains(LOCK_ROW));
+    let nobody = boss.get("/t/default/admin/audit?username=nobody").await;
+    assert!(nobody.html.contains("No user is named “nobody”"), "{}", nobody.html);
+
+    // A bad date is an error, with what was typed kept.
+    let bad = boss.get("/t/default/admin/audit?from=28.11.2026&username=joe").await;
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.html.contains("is not a date for “From”") && bad.html.contains("value=\"joe\""),
+        "{}",
+        bad.html
+    );
+    let backwards = boss.get("/t/default/admin/audit?from=2026-11-29&to=2026-11-28").await;
+    assert_eq!(backwards.status, 400);
+    assert!(backwards.html.contains("“To” is before “From”"));
+    assert!(boss.get("/t/default/admin/audit?page=99999999999999999").await.status == 200);
+
+    // Reading is not writing: searching and listing users adds no entry.
+    let before = boss.get("/t/default/admin/audit").await;
+    for _ in 0..3 {
+        assert_eq!(boss.get("/t/default/admin/users?username=jo").await.status, 200);
+    }
+    let after = boss.get("/t/default/admin/audit").await;
+    let total = |p: &Page| {
+        p.html
+            .split(" entries, newest first")
+            .next()
+            .and_then(|s| s.rsplit('>').next())
+            .map(str::to_owned)
+    };
+    assert_eq!(total(&before), total(&after), "a search leaves no audit entry");
+
+    // The tenant's time zone, then the viewer's own: times and day filters follow it.
+    app.set("default", "main", "time_zone", json!("America/New_York")).await;
+    let log = boss.get("/t/default/admin/audit").await;
+    assert!(
+        log.html.contains("2026-11-28 05:00 EST") && log.html.contains("times in America/New_York"),
+        "{}",
+        log.html
+    );
+    let account = boss.get("/t/default/account").await;
+    assert!(
+        account.html.contains("The organisation's (America/New_York)"),
+        "{}",
+        account.html
+    );
+    let wrong_zone = boss
+        .submit(
+            "/t/default/account",
+            "/t/default/account/time-zone",
+            &[("time_zone", "Mars/Olympus")],
+        )
+        .await;
+    assert_eq!(wrong_zone.status, 422, "{}", wrong_zone.html);
+    assert!(
+        wrong_zone.html.contains("Mars/Olympus"),
+        "the refusal names what was typed"
+    );
+    let saved = boss
+        .submit(
+            "/t/default/account",
+            "/t/default/account/time-zone",
+            &[("time_zone", "Pacific/Kiritimati")],
+        )
+        .await;
+    assert_eq!(saved.location.as_deref(), Some("/t/default/account?done=time-zone"));
+    let account = boss.get("/t/default/account").await;
+    assert!(
+        account.html.contains("<option value=\"Pacific/Kiritimati\" selected"),
+        "the choice is shown"
+    );
+    let log = boss.get("/t/default/admin/audit").await;
+    assert!(log.html.contains("2026-11-29 00:00 +14"), "{}", log.html);
+    // At UTC+14 every entry falls on the 29th: a day filter is a day of the viewer's.
+    let on_28th = boss.get("/t/default/admin/audit?from=2026-11-28&to=2026-11-28").await;
+    assert!(
+        on_28th.html.contains(">0 entries") || on_28th.html.contains("No entry matches"),
+        "{}",
+        on_28th.html
+    );
+    let on_29th = boss
+        .get("/t/default/admin/audit?from=2026-11-29&to=2026-11-29&op=user.lock_user")
+        .await;
+    assert!(on_29th.html.contains(LOCK_ROW), "{}", on_29th.html);
+    let cleared = boss
+        .submit(
+            "/t/default/account",
+            "/t/default/account/time-zone",
+            &[("time_zone", "")],
+        )
+        .await;
+    assert_eq!(cleared.status, 303);
+    let log = boss.get("/t/default/admin/audit").await;
+    assert!(
+        log.html.contains("times in America/New_York"),
+        "back to the organisation's zone"
+    );
+    assert!(
+        log.html.contains("<td data-label=\"What\">Chose a time zone"),
+        "the choice is audited in words"
+    );
+}
+both!(the_audit_log_tells_who_did_what_to_whom_in_the_viewers_time);

@@ -4,9 +4,11 @@ use super::page_error::PageError;
 use super::page_time;
 use super::sentences::policy_lines;
 use super::session::Web;
+use crate::config::TimeZone;
 use crate::crypto::password::Password;
 use crate::domain::{Email, UserPatch};
 use crate::sso::session::CurrentSession;
+use crate::sso::time_zone::ViewerZone;
 use crate::sso::totp_enrolment::FactorProof;
 use crate::sso::user_admin::TotpToggle;
 use crate::sso::{Kind, Sso, SsoError};
@@ -37,6 +39,7 @@ fn done_flash(done: &str) -> Option<Flash> {
             "passkey-added" => "Your passkey is added. You can use it the next time you log in.",
             "passkey-removed" => "The passkey is removed. Your other sessions have ended.",
             "app" => "The application's access has ended. It will ask you again next time.",
+            "time-zone" => "Your time zone is saved: times are shown in it.",
             _ => return None,
         }
         .to_owned(),
@@ -52,6 +55,11 @@ async fn render(
     extra: impl FnOnce(&mut AccountView),
 ) -> HttpResponse {
     let ctx = current.acting(&w.ctx);
+    let zone = sso.viewer_zone(&ctx, current).await.unwrap_or(ViewerZone {
+        zone: TimeZone::default(),
+        chosen: false,
+    });
+    let tz = zone.zone;
     let sessions = sso.list_sessions(&ctx, current, None).await.unwrap_or_default();
     // An application's sessions are listed as the application, below.
     let sessions: Vec<_> = sessions.into_iter().filter(|s| s.grant_pk().is_none()).collect();
@@ -79,8 +87,8 @@ async fn render(
         apps.push(AppAccessLine {
             name: sso.client_display_name(&ctx, &app).await,
             app,
-            since: page_time(since),
-            last_used: page_time(last),
+            since: page_time(since, tz),
+            last_used: page_time(last, tz),
             access: scope_in_words(&scope),
             offline,
         });
@@ -99,8 +107,11 @@ async fn render(
             .map(|p| PasskeyLine {
                 passkey_id: p.passkey_id.clone(),
                 name: p.name.clone(),
-                added: page_time(p.creation_time),
-                last_used: p.last_used_time.map(page_time).unwrap_or_else(|| "Never".to_owned()),
+                added: page_time(p.creation_time, tz),
+                last_used: p
+                    .last_used_time
+                    .map(|t| page_time(t, tz))
+                    .unwrap_or_else(|| "Never".to_owned()),
                 synced: p.backup_eligible,
             })
             .collect(),
@@ -112,8 +123,8 @@ async fn render(
             .iter()
             .map(|s| SessionLine {
                 session_id: s.session_id.clone(),
-                created: page_time(s.creation_time),
-                expires: page_time(s.expiration_time),
+                created: page_time(s.creation_time, tz),
+                expires: page_time(s.expiration_time, tz),
                 remote_addr: s.remote_addr.clone(),
                 user_agent: s.user_agent.chars().take(60).collect(),
                 current: s.pk() == current.session().pk(),
@@ -123,6 +134,17 @@ async fn render(
         flash,
         enrolment: None,
         recovery_codes: None,
+        time_zone: if zone.chosen {
+            zone.zone.name().to_owned()
+        } else {
+            String::new()
+        },
+        tenant_time_zone: sso
+            .policy(&w.tenant)
+            .await
+            .map(|p| p.main.time_zone.name().to_owned())
+            .unwrap_or_else(|_| "UTC".to_owned()),
+        time_zones: TimeZone::all().collect(),
         policy,
     };
     extra(&mut v);
@@ -227,6 +249,34 @@ pub async fn profile(sso: web::Data<Sso>, w: Web, form: web::Form<ProfileForm>) 
         )),
         Err(e) => {
             let (flash, status) = failure(&e);
+            render(&sso, &w, &current, Some(flash), status, |_| {}).await
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TimeZoneForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    time_zone: String,
+}
+
+/// `POST /account/time-zone`: the zone the pages show this user's times in ("" for the organisation's).
+pub async fn time_zone(sso: web::Data<Sso>, w: Web, form: web::Form<TimeZoneForm>) -> HttpResponse {
+    let f = form.into_inner();
+    let current = match guard(&sso, &w, &f.csrf).await {
+        Ok(c) => c,
+        Err(res) => return res,
+    };
+    match sso.set_own_time_zone(&w.ctx, &current, Some(&f.time_zone)).await {
+        Ok(()) => w.redirect(&format!("{}/account?done=time-zone", w.base())),
+        Err(e) => {
+            let (flash, status) = match &e {
+                // What was wrong with the name, in words.
+                SsoError::Invalid { message, .. } => (Flash::Error(message.clone()), failure(&e).1),
+                _ => failure(&e),
+            };
             render(&sso, &w, &current, Some(flash), status, |_| {}).await
         }
     }

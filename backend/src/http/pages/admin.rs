@@ -2,11 +2,14 @@
 //! action calls the same domain service as the REST API.
 
 use super::page_error::PageError;
-use super::page_time;
 use super::session::Web;
+use super::{page_time, viewer_zone};
+use crate::config::TimeZone;
 use crate::crypto::password::Password;
 use crate::domain::AuditFilter;
 use crate::domain::{ApprovalStatus, SignupStatus, User, UserPatch};
+use crate::sso::audit_log::LogUser;
+use crate::sso::audit_words;
 use crate::sso::oidc::clients::{self, Client, ClientSettings};
 use crate::sso::search::SearchCriteria;
 use crate::sso::session::CurrentSession;
@@ -15,8 +18,8 @@ use crate::sso::{Admin, Operator, Sso, SsoError, TenantStatus, UserRef};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use gatehouse_frontend::admin::{
-    self as views, AppLine, AuditLine, ClientForm, ClientLine, GrantLine, SettingField, ShownOnce, TenantDraft,
-    TenantLine, UserDetail, UserLine, UsersQuery,
+    self as views, AppLine, AuditFilters, AuditLine, ClientForm, ClientLine, GrantLine, Party, SettingField, ShownOnce,
+    TenantDraft, TenantLine, UserDetail, UserLine, UsersQuery,
 };
 use gatehouse_frontend::{Flash, message_page};
 use gatehouse_shared::SubStatus;
@@ -75,7 +78,7 @@ async fn settings_form_admin(sso: &Sso, w: &Web, csrf: &str) -> Result<(CurrentS
     Ok(found)
 }
 
-fn line(u: &User) -> UserLine {
+fn line(u: &User, tz: TimeZone) -> UserLine {
     let mut badges = Vec::new();
     match u.approval_status {
         ApprovalStatus::Approved => {}
@@ -99,7 +102,7 @@ fn line(u: &User) -> UserLine {
         username: u.username.to_string(),
         display_name: u.display_name.clone().unwrap_or_default(),
         email: u.email.as_ref().map(|e| e.to_string()).unwrap_or_default(),
-        signed_up: page_time(u.sign_up_time),
+        signed_up: page_time(u.sign_up_time, tz),
         badges,
     }
 }
@@ -119,7 +122,8 @@ pub async fn approvals(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) ->
         Err(res) => return res,
     };
     let pending = sso.pending_approvals(&admin).await.unwrap_or_default();
-    let lines = pending.iter().map(line).collect();
+    let tz = viewer_zone(&sso, admin.ctx(), &current).await;
+    let lines = pending.iter().map(|u| line(u, tz)).collect();
     w.page(
         StatusCode::OK,
         views::approvals_page(&w.admin_chrome(&current), lines, done_flash(q.done.as_deref())),
@@ -252,7 +256,8 @@ pub async fn users(sso: web::Data<Sso>, w: Web, q: web::Query<UsersForm>) -> Htt
     };
     match sso.search_users(&admin, criteria).await {
         Ok(page) => {
-            let lines = page.result.iter().map(line).collect();
+            let tz = viewer_zone(&sso, admin.ctx(), &current).await;
+            let lines = page.result.iter().map(|u| line(u, tz)).collect();
             w.page(
                 StatusCode::OK,
                 views::users_page(&chrome, query, lines, page.cur_page, page.num_pages, page.total, None),
@@ -324,6 +329,7 @@ pub async fn create_user(sso: web::Data<Sso>, w: Web, form: web::Form<NewUserFor
 
 async fn detail(sso: &Sso, admin: &Admin, current: &CurrentSession, user_id: &str) -> Result<UserDetail, SsoError> {
     let ctx = admin.ctx();
+    let tz = viewer_zone(sso, ctx, current).await;
     let user = sso.get_user(admin, &UserRef::Id(user_id.to_owned())).await?;
     let sessions = sso
         .list_sessions(ctx, current, Some(UserRef::Id(user_id.to_owned())))
@@ -334,7 +340,7 @@ async fn detail(sso: &Sso, admin: &Admin, current: &CurrentSession, user_id: &st
     let list = sso.address_list(admin, user_id).await.ok().flatten();
     let passkeys = sso.user_passkeys(admin, &UserRef::Id(user_id.to_owned())).await?;
     Ok(UserDetail {
-        user: Some(line(&user)),
+        user: Some(line(&user, tz)),
         approval_status: user.approval_status.to_string(),
         is_locked: user.lock.is_locked,
         is_totp_enabled: user.is_totp_enabled,
@@ -344,8 +350,10 @@ async fn detail(sso: &Sso, admin: &Admin, current: &CurrentSession, user_id: &st
                 (
                     p.passkey_id.clone(),
                     p.name.clone(),
-                    page_time(p.creation_time),
-                    p.last_used_time.map(page_time).unwrap_or_else(|| "Never".to_owned()),
+                    page_time(p.creation_time, tz),
+                    p.last_used_time
+                        .map(|t| page_time(t, tz))
+                        .unwrap_or_else(|| "Never".to_owned()),
                 )
             })
             .collect(),
@@ -353,7 +361,13 @@ async fn detail(sso: &Sso, admin: &Admin, current: &CurrentSession, user_id: &st
         address_list: list.map(|l| l.join(", ")).unwrap_or_default(),
         sessions: sessions
             .iter()
-            .map(|s| (s.session_id.clone(), page_time(s.creation_time), s.remote_addr.clone()))
+            .map(|s| {
+                (
+                    s.session_id.clone(),
+                    page_time(s.creation_time, tz),
+                    s.remote_addr.clone(),
+                )
+            })
             .collect(),
         attrs: attrs
             .values()
@@ -540,67 +554,159 @@ async fn user_action_question(
 #[derive(Deserialize)]
 pub struct AuditQuery {
     #[serde(default)]
+    username: String,
+    #[serde(default)]
     user_id: String,
     #[serde(default)]
     op: String,
     #[serde(default)]
     result: String,
     #[serde(default)]
-    since: String,
+    from: String,
+    #[serde(default)]
+    to: String,
     #[serde(default)]
     page: Option<i64>,
 }
 
+/// Entries per page of the log.
+const AUDIT_PAGE_SIZE: i64 = 50;
+
+/// A day typed into the log's filter (`YYYY-MM-DD`, what a date picker sends), or why it is not one.
+fn filter_day(label: &str, text: &str) -> Result<Option<chrono::NaiveDate>, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| {
+            format!("“{text}” is not a date for “{label}”: choose one with the date picker, or type it as YYYY-MM-DD.")
+        })
+}
+
+/// The start of `day` in `zone`, in UTC (the first instant of the day, where a change of clocks skips midnight).
+fn day_start(day: chrono::NaiveDate, zone: TimeZone) -> chrono::NaiveDateTime {
+    use chrono::TimeZone as _;
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    match zone.0.from_local_datetime(&midnight) {
+        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.naive_utc(),
+        chrono::LocalResult::None => zone
+            .0
+            .from_local_datetime(&(midnight + chrono::TimeDelta::hours(1)))
+            .earliest()
+            .map_or(midnight, |t| t.naive_utc()),
+    }
+}
+
+/// `GET /admin/audit`: the log as a story, in the viewer's time zone, filtered by username, operation, result
+/// and days. A bad date is refused (400) with the filters shown back, never silently dropped.
 pub async fn audit(sso: web::Data<Sso>, w: Web, q: web::Query<AuditQuery>) -> HttpResponse {
     let (current, admin) = match admin(&sso, &w, &format!("{}/admin/audit", w.base())).await {
         Ok(a) => a,
         Err(res) => return res,
     };
     let q = q.into_inner();
-    let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-    let since = some(&q.since).and_then(|s| {
-        chrono::NaiveDate::parse_from_str(&s, "%Y-%m-%d")
-            .ok()
-            .and_then(|d| d.and_hms_opt(0, 0, 0))
-            .or_else(|| chrono::DateTime::parse_from_rfc3339(&s).ok().map(|t| t.naive_utc()))
-    });
+    let tz = viewer_zone(&sso, admin.ctx(), &current).await;
+    let filters = AuditFilters {
+        username: q.username.trim().to_owned(),
+        op: q.op.trim().to_owned(),
+        result: q.result.trim().to_owned(),
+        from: q.from.trim().to_owned(),
+        to: q.to.trim().to_owned(),
+        user_id: q.user_id.trim().to_owned(),
+    };
+    let page = q.page.unwrap_or(1).clamp(1, i64::MAX / AUDIT_PAGE_SIZE);
+    let chrome = w.admin_chrome(&current);
+    let render = |status, lines, total, flash| {
+        w.page(
+            status,
+            views::audit_page(
+                &chrome,
+                filters.clone(),
+                audit_words::OPERATIONS,
+                lines,
+                page,
+                AUDIT_PAGE_SIZE,
+                total,
+                tz.name(),
+                flash,
+            ),
+        )
+    };
+    let days = filter_day("From", &filters.from).and_then(|from| Ok((from, filter_day("To", &filters.to)?)));
+    let (from, to) = match days {
+        Ok(days) => days,
+        Err(message) => return render(StatusCode::BAD_REQUEST, vec![], 0, Some(Flash::Error(message))),
+    };
+    if let (Some(from), Some(to)) = (from, to)
+        && to < from
+    {
+        let message = "“To” is before “From”: nothing can match.".to_owned();
+        return render(StatusCode::BAD_REQUEST, vec![], 0, Some(Flash::Error(message)));
+    }
+    let some = |s: &str| Some(s.to_owned()).filter(|s| !s.is_empty());
+    let user_id = match sso.log_user(&admin, Some(&filters.username)).await {
+        Ok(LogUser::Anyone) => some(&filters.user_id),
+        Ok(LogUser::Found(id)) => Some(id),
+        Ok(LogUser::NoSuchUser) => {
+            let message = format!("No user is named “{}”.", filters.username);
+            return render(StatusCode::OK, vec![], 0, Some(Flash::Error(message)));
+        }
+        Err(e) => return render(PageError::from(&e).status, vec![], 0, Some(PageError::from(&e).flash())),
+    };
     let filter = AuditFilter {
-        user_id: some(&q.user_id),
-        op: some(&q.op),
-        result: some(&q.result),
-        since,
-        until: None,
+        user_id,
+        op: some(&filters.op),
+        result: some(&filters.result),
+        since: from.map(|d| day_start(d, tz)),
+        // "To" includes its day: up to the instant before the next day starts (the store's bound is inclusive).
+        until: to
+            .and_then(|d| d.succ_opt())
+            .map(|d| day_start(d, tz) - chrono::TimeDelta::microseconds(1)),
     };
-    let page = q.page.unwrap_or(1).max(1);
-    let found = sso.audit_entries(&admin, filter, Some(page), Some(50)).await;
-    let (lines, total) = match found {
-        Ok(p) => (
-            p.result
-                .iter()
-                .map(|e| AuditLine {
-                    time: page_time(e.time),
-                    op: e.op.clone(),
-                    current_user: e.current_user_id.clone().unwrap_or_default(),
-                    target_user: e.target_user_id.clone().unwrap_or_default(),
-                    result: e.result.clone(),
-                    sub_status: e.sub_status.clone().unwrap_or_default(),
-                    remote_addr: e.remote_addr.clone().unwrap_or_default(),
+    match sso.audit_story(&admin, filter, Some(page), Some(AUDIT_PAGE_SIZE)).await {
+        Ok(story) => {
+            let who = |name: Option<String>, id: &Option<String>| match (name, id) {
+                (Some(name), Some(id)) => Party::User(name, id.clone()),
+                (None, Some(id)) => Party::Named(match id.as_str() {
+                    "auto" => "Gatehouse".to_owned(),
+                    id if id.starts_with("cli:") => format!("command line ({})", &id[4..]),
+                    id => format!("deleted user {id}"),
+                }),
+                (_, None) => Party::Nobody,
+            };
+            let lines = story
+                .entries
+                .into_iter()
+                .map(|e| {
+                    let r = e.row;
+                    let (by, on) = match (who(e.actor, &r.current_user_id), who(e.target, &r.target_user_id)) {
+                        // Nobody was logged in yet (a login, a sign-up, a reset): the person it was about did it.
+                        (Party::Nobody, on) => (on, Party::Nobody),
+                        pair => pair,
+                    };
+                    AuditLine {
+                        time: page_time(r.time, tz),
+                        what: audit_words::operation(&r.op).unwrap_or("Another operation").to_owned(),
+                        by,
+                        on,
+                        result: audit_words::result(&r.result, r.sub_status.as_deref()),
+                        refused: r.result != "ok",
+                        sub_status: r.sub_status.unwrap_or_default(),
+                        remote_addr: r.remote_addr.unwrap_or_default(),
+                        app: r
+                            .current_app
+                            .filter(|a| a != crate::config::policy::WEB_APP)
+                            .unwrap_or_default(),
+                        op: r.op,
+                    }
                 })
-                .collect(),
-            p.total,
-        ),
-        Err(_) => (vec![], 0),
-    };
-    let filters = [
-        ("user_id".to_owned(), q.user_id),
-        ("op".to_owned(), q.op),
-        ("result".to_owned(), q.result),
-        ("since".to_owned(), q.since),
-    ];
-    w.page(
-        StatusCode::OK,
-        views::audit_page(&w.admin_chrome(&current), filters, lines, page, total),
-    )
+                .collect();
+            render(StatusCode::OK, lines, story.total, None)
+        }
+        Err(e) => render(PageError::from(&e).status, vec![], 0, Some(PageError::from(&e).flash())),
+    }
 }
 
 /// What a settings page shows besides the settings: a message, a secret shown this once, or the client settings
@@ -649,6 +755,7 @@ async fn settings_view(
         .unwrap_or_else(|_| w.tenant.clone());
     let fresh = admin.refreshed(tenant);
     let admin = fresh.as_ref().unwrap_or(admin);
+    let tz = viewer_zone(sso, admin.ctx(), current).await;
     let (effective, overrides) = sso.settings_view(admin).await.unwrap_or_default();
     let fields = EDITABLE
         .iter()
@@ -678,13 +785,13 @@ async fn settings_view(
             .map(|g| GrantLine {
                 id: g.id,
                 username: g.username,
-                since: page_time(g.creation_time),
-                last_used: page_time(g.last_used_time),
+                since: page_time(g.creation_time, tz),
+                last_used: page_time(g.last_used_time, tz),
                 access: g
                     .access_until
-                    .map_or_else(|| "None live".to_owned(), |t| format!("Until {}", page_time(t))),
+                    .map_or_else(|| "None live".to_owned(), |t| format!("Until {}", page_time(t, tz))),
                 offline: g.offline,
-                expires: page_time(g.expiration_time),
+                expires: page_time(g.expiration_time, tz),
             })
             .collect();
         grants.insert(c.client_id.clone(), lines);
@@ -712,7 +819,7 @@ async fn settings_view(
                 .map(|(n, _)| *n)
                 .collect::<Vec<_>>()
                 .join(", "),
-                keys: a.keys.iter().map(|(id, t)| (id.clone(), page_time(*t))).collect(),
+                keys: a.keys.iter().map(|(id, t)| (id.clone(), page_time(*t, tz))).collect(),
                 client: client.map(|c| ClientLine {
                     display_name: c.display_name().to_owned(),
                     redirect_uris: c.settings.redirect_uris.clone(),

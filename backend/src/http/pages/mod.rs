@@ -11,16 +11,26 @@ pub mod page_error;
 pub mod sentences;
 pub mod session;
 
+use crate::config::TimeZone;
 use crate::sso::Sso;
+use crate::sso::session::CurrentSession;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpResponse, web};
 
-/// A time on a page: to the minute, in UTC.
-pub fn page_time(t: chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+/// A time on a page: to the minute, in the viewer's time zone, named (`CET`, `UTC`, `+03`).
+pub fn page_time(t: chrono::NaiveDateTime, zone: TimeZone) -> String {
+    t.and_utc()
+        .with_timezone(&zone.0)
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+/// The time zone the session's user reads times in (theirs, else the tenant's); UTC if it cannot be read.
+pub async fn viewer_zone(sso: &crate::sso::Sso, ctx: &crate::sso::Ctx, current: &CurrentSession) -> TimeZone {
+    sso.viewer_zone(ctx, current).await.map(|v| v.zone).unwrap_or_default()
 }
 
 /// The pages of a tenant, for the `/t/{tenant}` scope.
@@ -44,6 +54,7 @@ pub fn tenant_routes(cfg: &mut web::ServiceConfig) {
         .configure(crate::http::oidc::routes)
         .route("/account", web::get().to(account::page))
         .route("/account/profile", web::post().to(account::profile))
+        .route("/account/time-zone", web::post().to(account::time_zone))
         .route("/account/password", web::post().to(account::password))
         .route("/account/sessions/end", web::post().to(account::end_session))
         .route("/account/sessions/end-others", web::post().to(account::end_others))
