@@ -185,7 +185,7 @@ test('an admin locks a user; sentences follow the inform flags; admin pages and 
 
   const admin = await newPage();
   await login(admin, slug, 'boss', 'boss passphrase 1');
-  await admin.goto(`${world.base}/t/${slug}/admin/users?username=lou`);
+  await admin.goto(`${world.base}/t/${slug}/admin/users?q=lou`);
   await admin.getByRole('heading', { name: 'Create a user' }).waitFor();
   await shot(admin, 'admin-users');
   await admin.setViewportSize({ width: 390, height: 844 });

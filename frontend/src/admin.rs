@@ -12,6 +12,8 @@ pub struct UserLine {
     pub display_name: String,
     pub email: String,
     pub signed_up: String,
+    /// When the user last logged in, or "Never".
+    pub last_login: String,
     /// Short words: "pending", "locked", "unconfirmed", "super-user", "2FA"...
     pub badges: Vec<String>,
 }
@@ -99,10 +101,27 @@ pub fn approvals_page(chrome: &Chrome, pending: Vec<UserLine>, flash: Option<Fla
 
 #[derive(Debug, Clone, Default)]
 pub struct UsersQuery {
-    pub username: String,
-    pub name: String,
+    /// A part of the username or of a name.
+    pub text: String,
     pub email: String,
+    /// `""`, `approved`, `before_decision` or `rejected`.
     pub status: String,
+    pub page_size: i64,
+    /// E-mail addresses are sealed at rest (`main.encrypt_email`): only a whole address can match.
+    pub emails_sealed: bool,
+}
+
+/// The page sizes the users list offers.
+pub const USER_PAGE_SIZES: [i64; 4] = [10, 25, 50, 100];
+
+/// An approval status in words, for people.
+pub fn approval_in_words(status: &str) -> &'static str {
+    match status {
+        "approved" => "Approved",
+        "before_decision" => "Waiting for approval",
+        "rejected" => "Rejected",
+        _ => "Any",
+    }
 }
 
 pub fn users_page(
@@ -115,26 +134,31 @@ pub fn users_page(
     flash: Option<Flash>,
 ) -> String {
     let base = format!("/t/{}/admin/users", chrome.tenant_slug);
+    let empty = users
+        .is_empty()
+        .then(|| view! { <p class="muted">"No user matches."</p> });
     let rows = users
         .into_iter()
         .map(|u| {
             let href = format!("{base}/{}", u.user_id);
             view! {
                 <tr>
-                    <td><a href=href>{u.username.clone()}</a></td>
-                    <td>{u.display_name.clone()}</td>
-                    <td>{u.email.clone()}</td>
-                    <td>{badges(&u.badges)}</td>
+                    <td data-label="Username"><a href=href>{u.username.clone()}</a></td>
+                    <td data-label="Name">{u.display_name.clone()}</td>
+                    <td data-label="E-mail">{u.email.clone()}</td>
+                    <td data-label="State">{badges(&u.badges)}</td>
+                    <td data-label="Created">{u.signed_up.clone()}</td>
+                    <td data-label="Last login">{u.last_login.clone()}</td>
                 </tr>
             }
         })
         .collect_view();
     let query = format!(
-        "username={}&name={}&email={}&status={}",
-        enc(&q.username),
-        enc(&q.name),
+        "q={}&email={}&status={}&page_size={}",
+        enc(&q.text),
         enc(&q.email),
-        enc(&q.status)
+        enc(&q.status),
+        q.page_size
     );
     let prev = (page > 1).then(|| {
         let href = format!("{base}?{query}&page={}", page - 1);
@@ -144,11 +168,19 @@ pub fn users_page(
         let href = format!("{base}?{query}&page={}", page + 1);
         view! { <a href=href rel="next">"Next page"</a> }
     });
-    let statuses = ["", "approved", "before_decision", "rejected"].map(|s| {
+    let statuses = ["", "before_decision", "approved", "rejected"].map(|s| {
         let selected = s == q.status;
-        let text = if s.is_empty() { "Any" } else { s };
-        view! { <option value=s selected=selected>{text}</option> }
+        view! { <option value=s selected=selected>{approval_in_words(s)}</option> }
     });
+    let sizes = USER_PAGE_SIZES.map(|n| {
+        let selected = n == q.page_size;
+        view! { <option value=n.to_string() selected=selected>{format!("{n} a page")}</option> }
+    });
+    let email_hint = if q.emails_sealed {
+        "the whole address: addresses are stored sealed, so a part of one cannot match"
+    } else {
+        "the whole address"
+    };
     document(
         "Users",
         chrome,
@@ -157,19 +189,23 @@ pub fn users_page(
             <h1>"Users"</h1>
             {admin_nav(chrome)}
             {flash_view(flash)}
-            <section class="card">
-                <form method="get" action=base.clone()>
-                    <label for="username">"Username" <input id="username" name="username" type="search" value=q.username/></label>
-                    <label for="name">"Name contains" <input id="name" name="name" type="search" value=q.name/></label>
-                    <label for="email">"E-mail" <input id="email" name="email" type="search" value=q.email/></label>
+            <section class="card" aria-labelledby="users-filter-h">
+                <h2 id="users-filter-h">"Find users"</h2>
+                <form method="get" action=base.clone() class="filters">
+                    <label for="q">"Username or name contains"<span class="hint">"any part, whatever the case"</span>
+                        <input id="q" name="q" type="search" value=q.text/></label>
+                    <label for="email">"E-mail"<span class="hint">{email_hint}</span>
+                        <input id="email" name="email" type="search" value=q.email/></label>
                     <label for="status">"Approval" <select id="status" name="status">{statuses}</select></label>
+                    <label for="page_size">"Show" <select id="page_size" name="page_size">{sizes}</select></label>
                     <button type="submit">"Search"</button>
                 </form>
             </section>
             <section class="card">
                 <p class="muted">{format!("{total} user(s), page {page} of {}", pages.max(1))}</p>
+                {empty}
                 <table>
-                    <thead><tr><th>"Username"</th><th>"Name"</th><th>"E-mail"</th><th>"State"</th></tr></thead>
+                    <thead><tr><th>"Username"</th><th>"Name"</th><th>"E-mail"</th><th>"State"</th><th>"Created"</th><th>"Last login"</th></tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
                 <p class="links">{prev}{next}</p>
@@ -209,6 +245,11 @@ fn enc(s: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct UserDetail {
     pub user: Option<UserLine>,
+    /// The administrator's own account: what the domain refuses there (lock, reject, delete) is not offered.
+    pub is_self: bool,
+    pub first_name: String,
+    pub middle_name: String,
+    pub last_name: String,
     pub approval_status: String,
     pub is_locked: bool,
     pub is_totp_enabled: bool,
@@ -240,16 +281,22 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
             </form>
         }
     };
-    let lock = if d.is_locked {
-        action("unlock", "Unlock", "secondary")
-    } else {
-        action("lock", "Lock", "danger")
+    // One's own account cannot be locked, rejected or deleted (E008001): those buttons are not offered there.
+    let lock = match (d.is_self, d.is_locked) {
+        (true, _) => None,
+        (false, true) => Some(action("unlock", "Unlock", "secondary")),
+        (false, false) => Some(action("lock", "Lock", "danger")),
     };
-    let approval = match d.approval_status.as_str() {
-        "approved" => action("reject", "Reject", "danger").into_any(),
-        _ => view! { {action("approve", "Approve", "")}" "{action("reject", "Reject", "danger")} }.into_any(),
+    let approval = match (d.is_self, d.approval_status.as_str()) {
+        (true, _) => None,
+        (false, "approved") => Some(action("reject", "Reject", "danger").into_any()),
+        _ => Some(view! { {action("approve", "Approve", "")}" "{action("reject", "Reject", "danger")} }.into_any()),
     };
-    let delete = action("delete", "Delete user", "danger");
+    let delete = (!d.is_self).then(|| action("delete", "Delete user", "danger"));
+    let own = d.is_self.then(|| {
+        let href = format!("/t/{}/account", chrome.tenant_slug);
+        view! { <p class="muted">"This is your own account: change it on "<a href=href>"your account page"</a>"."</p> }
+    });
     // Resetting 2FA turns TOTP off and, unless unticked, removes the passkeys too.
     let totp = (d.is_totp_enabled || !d.passkeys.is_empty()).then(|| {
         let (href, csrf) = (format!("{base}/reset-totp"), csrf.clone());
@@ -325,6 +372,7 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
         .map(|(k, v)| view! { <tr><td>{k.clone()}</td><td><code>{v.clone()}</code></td></tr> })
         .collect_view();
     let title = format!("User {}", u.username);
+    let audit_href = format!("/t/{}/admin/audit?user_id={}", chrome.tenant_slug, enc(&u.user_id));
     document(
         &title.clone(),
         chrome,
@@ -335,8 +383,27 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
             {flash_view(flash)}
             <section class="card">
                 <p>{badges(&u.badges)}</p>
-                <p>"E-mail: "{if u.email.is_empty() { "none".to_owned() } else { u.email.clone() }}</p>
-                <p>{lock}" "{approval}" "{delete}" "{totp}</p>
+                <dl class="facts">
+                    <dt>"E-mail"</dt><dd>{if u.email.is_empty() { "none".to_owned() } else { u.email.clone() }}</dd>
+                    <dt>"Created"</dt><dd>{u.signed_up.clone()}</dd>
+                    <dt>"Last login"</dt><dd>{u.last_login.clone()}</dd>
+                </dl>
+                {own}
+                <p class="actions">{lock}{approval}{delete}{totp}</p>
+                <p><a href=audit_href>"This user's entries in the audit log"</a></p>
+            </section>
+            <section class="card" aria-labelledby="names-h">
+                <h2 id="names-h">"Names and e-mail"</h2>
+                <form method="post" action=format!("{base}/profile")>
+                    {csrf_field(&csrf)}
+                    <label for="u-display-name">"Display name" <input id="u-display-name" name="display_name" type="text" value=u.display_name.clone()/></label>
+                    <label for="u-first-name">"First name" <input id="u-first-name" name="first_name" type="text" value=d.first_name.clone()/></label>
+                    <label for="u-middle-name">"Middle name" <input id="u-middle-name" name="middle_name" type="text" value=d.middle_name.clone()/></label>
+                    <label for="u-last-name">"Last name" <input id="u-last-name" name="last_name" type="text" value=d.last_name.clone()/></label>
+                    <label for="u-email">"E-mail"<span class="hint">"set at once, without a confirmation message; empty removes it"</span>
+                        <input id="u-email" name="email" type="email" value=u.email.clone()/></label>
+                    <button type="submit">"Save names and e-mail"</button>
+                </form>
             </section>
             <section class="card" aria-labelledby="passkeys-h">
                 <h2 id="passkeys-h">"Passkeys"</h2>

@@ -28,6 +28,8 @@ pub struct SearchCriteria {
     pub is_name_exact: Option<bool>,
     pub cur_page: Option<i64>,
     pub page_size: Option<i64>,
+    /// A part of the username or of any name, whatever the case (the console's search box).
+    pub text: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -81,6 +83,7 @@ impl Sso {
             email_hash: clean(&criteria.email)?.map(|e| self.keyring.lookup_hash(&normalise_email(&e))),
             sign_up_status: clean(&criteria.sign_up_status)?,
             approval_status: clean(&criteria.approval_status)?,
+            text: clean(&criteria.text)?.map(|t| t.to_uppercase()),
         };
         let default_size = i64::from(policy.search.default_page_size.max(1));
         let max_size = i64::from(policy.search.max_page_size.max(1));
@@ -117,6 +120,24 @@ impl Sso {
 }
 
 impl Sso {
+    /// When each of these users of the administrator's tenant last logged in (their latest successful login in
+    /// the audit log); those who never did are not in the map.
+    pub async fn last_logins(
+        &self,
+        admin: &Admin,
+        user_ids: Vec<String>,
+    ) -> SsoResult<std::collections::HashMap<String, chrono::NaiveDateTime>> {
+        if user_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let pk = admin.ctx().tenant.pk;
+        let rows = self
+            .store
+            .tenant(pk, move |conn| crate::store::audit::last_logins(conn, pk, &user_ids))
+            .await?;
+        Ok(rows.into_iter().filter_map(|(id, t)| Some((id?, t?))).collect())
+    }
+
     /// The approval queue: users waiting for a decision, oldest sign-up first (a super-user's call).
     /// The sign-ups waiting for an administrator's decision, oldest first.
     pub async fn pending_approvals(&self, admin: &Admin) -> SsoResult<Vec<User>> {

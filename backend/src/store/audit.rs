@@ -183,6 +183,24 @@ fn filtered(
 }
 
 /// One page of matching entries, newest first, and how many match in all.
+/// When each of `user_ids` last logged in: their latest successful `user.login` (users who never did are left
+/// out).
+pub fn last_logins(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    user_ids: &[String],
+) -> StoreResult<Vec<(Option<String>, Option<NaiveDateTime>)>> {
+    use diesel::dsl::max;
+    Ok(audit_log::table
+        .filter(audit_log::tenant_id.eq(tenant))
+        .filter(audit_log::target_user_id.eq_any(user_ids))
+        .filter(audit_log::op.eq("user.login"))
+        .filter(audit_log::result.eq("ok"))
+        .group_by(audit_log::target_user_id)
+        .select((audit_log::target_user_id, max(audit_log::time)))
+        .load(conn)?)
+}
+
 pub fn search(
     conn: &mut AnyConnection,
     tenant: TenantPk,

@@ -38,6 +38,9 @@ pub struct UserFilter {
     pub email_hash: Option<String>,
     pub sign_up_status: Option<String>,
     pub approval_status: Option<String>,
+    /// Upper-cased: a substring of the username or of any name (the console's one search box), AND-ed with the
+    /// rest.
+    pub text: Option<String>,
 }
 
 type Db = <AnyConnection as diesel::Connection>::Backend;
@@ -121,6 +124,18 @@ fn query(tenant: TenantPk, filter: &UserFilter) -> Query {
         }
         q = q.filter(combined);
     }
+    if let Some(text) = &filter.text {
+        let pattern = format!("%{}%", escape_like(text));
+        q = q.filter(
+            upper(users::username.nullable())
+                .like(pattern.clone())
+                .escape('\\')
+                .or(user_search_names::display_name.like(pattern.clone()).escape('\\'))
+                .or(user_search_names::first_name.like(pattern.clone()).escape('\\'))
+                .or(user_search_names::middle_name.like(pattern.clone()).escape('\\'))
+                .or(user_search_names::last_name.like(pattern).escape('\\')),
+        );
+    }
     if let Some(hash) = &filter.email_hash {
         q = q.filter(users::email_hash.eq(hash.clone()));
     }
@@ -142,7 +157,8 @@ fn names_only_count(tenant: TenantPk, filter: &UserFilter) -> Option<user_search
         && filter.username.is_none()
         && filter.email_hash.is_none()
         && filter.sign_up_status.is_none()
-        && filter.approval_status.is_none();
+        && filter.approval_status.is_none()
+        && filter.text.is_none();
     if !only_names {
         return None;
     }

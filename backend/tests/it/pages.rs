@@ -716,7 +716,7 @@ async fn admin_pages(backend: Backend) {
     assert_eq!(reason.extra.as_deref(), Some(r#"{"reason":"known customer"}"#));
     assert_eq!(reason.target_user_id.as_deref(), Some(newbie_id.as_str()));
 
-    let list = boss.get("/t/default/admin/users?username=joe").await;
+    let list = boss.get("/t/default/admin/users?q=joe").await;
     let joe_id = app.find("default", "joe").await.user_id;
     let boss_id = app.find("default", "boss").await.user_id;
     assert!(
@@ -2072,7 +2072,7 @@ async fn the_audit_log_tells_who_did_what_to_whom_in_the_viewers_time(backend: B
     // Reading is not writing: searching and listing users adds no entry.
     let before = boss.get("/t/default/admin/audit").await;
     for _ in 0..3 {
-        assert_eq!(boss.get("/t/default/admin/users?username=jo").await.status, 200);
+        assert_eq!(boss.get("/t/default/admin/users?q=jo").await.status, 200);
     }
     let after = boss.get("/t/default/admin/audit").await;
     let total = |p: &Page| {
@@ -2155,3 +2155,155 @@ async fn the_audit_log_tells_who_did_what_to_whom_in_the_viewers_time(backend: B
     );
 }
 both!(the_audit_log_tells_who_did_what_to_whom_in_the_viewers_time);
+
+/// The users list finds people by a part of their username or name (whatever the case), by their whole e-mail
+/// address and their approval in words, a page of the chosen size at a time, with when each was created and last
+/// logged in; a user's page shows those and edits the names and address; one's own page offers no lock,
+/// rejection or deletion.
+async fn the_users_list_searches_pages_and_edits_names(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "boss", |u| u.is_super_user = true).await;
+    user(&app, "joe", |u| {
+        u.display_name = Some("Joseph Miller".into());
+        u.email = Some("joe@example.com".into());
+    })
+    .await;
+    for i in 0..11 {
+        user(&app, &format!("member{i:02}"), |_| {}).await;
+    }
+    let mut joe = Browser::new(&app);
+    assert_eq!(joe.login("joe", "joe's passphrase").await.status, 303);
+    let mut boss = Browser::new(&app);
+    boss.login("boss", "boss's passphrase").await;
+
+    let list = boss.get("/t/default/admin/users").await;
+    for label in [
+        "Username or name contains",
+        "E-mail",
+        "Approval",
+        "Waiting for approval",
+        "Show",
+        "Created",
+        "Last login",
+    ] {
+        assert!(list.html.contains(label), "{label}: {}", list.html);
+    }
+    assert!(
+        list.html.contains("addresses are stored sealed"),
+        "the e-mail field says why it matches exactly"
+    );
+    for (query, finds, misses) in [
+        ("q=OE", ">joe</a>", ">member00</a>"),
+        ("q=mill", ">joe</a>", ">member00</a>"),
+        ("q=ber0", ">member03</a>", ">joe</a>"),
+        ("email=joe%40example.com", ">joe</a>", ">member00</a>"),
+        ("email=joe", "No user matches", ">joe</a>"),
+        ("q=100%25", "No user matches", ">joe</a>"),
+        ("status=before_decision", "No user matches", ">joe</a>"),
+    ] {
+        let page = boss.get(&format!("/t/default/admin/users?{query}")).await;
+        assert_eq!(page.status, 200, "{query}");
+        assert!(page.html.contains(finds), "{query} finds {finds}: {}", page.html);
+        assert!(!page.html.contains(misses), "{query} misses {misses}");
+    }
+    let joes = boss.get("/t/default/admin/users?q=joe").await;
+    assert!(
+        joes.html.contains("<td data-label=\"Last login\">2026-11-28 10:00 UTC"),
+        "{}",
+        joes.html
+    );
+    let never = boss.get("/t/default/admin/users?q=member00").await;
+    assert!(
+        never.html.contains("<td data-label=\"Last login\">Never"),
+        "{}",
+        never.html
+    );
+
+    // Paging with a page size: 14 users (the first start's admin too), 10 a page.
+    let first = boss.get("/t/default/admin/users?page_size=10").await;
+    assert!(first.html.contains("14 user(s), page 1 of 2"), "{}", first.html);
+    assert!(
+        first.html.contains("<option value=\"10\" selected"),
+        "the size stays chosen"
+    );
+    assert!(
+        first.html.contains("page_size=10&amp;page=2"),
+        "the next page keeps the size: {}",
+        first.html
+    );
+    let second = boss.get("/t/default/admin/users?page_size=10&page=2").await;
+    assert_eq!(second.html.matches("<td data-label=\"Username\">").count(), 4);
+    let odd = boss.get("/t/default/admin/users?page_size=100000&page=-5").await;
+    assert!(
+        odd.html.contains("page 1 of 1"),
+        "a size the list does not offer is its default"
+    );
+
+    // A user's page: dates, and the names and address edited.
+    let joe_id = app.find("default", "joe").await.user_id;
+    let page = format!("/t/default/admin/users/{joe_id}");
+    let detail = boss.get(&page).await;
+    for fact in [
+        "Created",
+        "Last login",
+        "2026-11-28 10:00 UTC",
+        "Names and e-mail",
+        "First name",
+        "Save names and e-mail",
+    ] {
+        assert!(detail.html.contains(fact), "{fact}: {}", detail.html);
+    }
+    assert!(detail.html.contains(">Lock</button>") && detail.html.contains(">Delete user</button>"));
+    let saved = boss
+        .submit(
+            &page,
+            &format!("{page}/profile"),
+            &[
+                ("display_name", "Joe M."),
+                ("first_name", "Joseph"),
+                ("middle_name", ""),
+                ("last_name", "Miller"),
+                ("email", "joseph@example.com"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.location, Some(format!("{page}?done=profile")));
+    let joe_now = app.find("default", "joe").await;
+    assert_eq!(
+        (
+            joe_now.display_name.as_deref(),
+            joe_now.first_name.as_deref(),
+            joe_now.middle_name.as_deref()
+        ),
+        (Some("Joe M."), Some("Joseph"), None)
+    );
+    assert_eq!(
+        joe_now.email.map(|e| app.services.sso.open_email(&e)),
+        Some("joseph@example.com".to_owned())
+    );
+    let bad = boss
+        .submit(
+            &page,
+            &format!("{page}/profile"),
+            &[("display_name", "Joe"), ("email", "not an address")],
+        )
+        .await;
+    assert_eq!(bad.status, 400, "{}", bad.html);
+    assert_eq!(
+        app.find("default", "joe").await.display_name.as_deref(),
+        Some("Joe M."),
+        "nothing half-written"
+    );
+
+    // One's own page offers nothing the domain refuses there.
+    let boss_id = app.find("default", "boss").await.user_id;
+    let own = boss.get(&format!("/t/default/admin/users/{boss_id}")).await;
+    assert!(own.html.contains("This is your own account"), "{}", own.html);
+    for refused in [">Lock</button>", ">Reject</button>", ">Delete user</button>"] {
+        assert!(
+            !own.html.contains(refused),
+            "{refused} is not offered on one's own account"
+        );
+    }
+}
+both!(the_users_list_searches_pages_and_edits_names);

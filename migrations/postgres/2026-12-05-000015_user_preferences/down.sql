@@ -1,1 +1,2 @@
 DROP TABLE user_preferences;
+DROP INDEX audit_log_target_idx;

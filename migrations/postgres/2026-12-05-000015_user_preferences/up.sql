@@ -11,3 +11,6 @@ ALTER TABLE user_preferences FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON user_preferences
     USING (tenant_id = NULLIF(current_setting('gatehouse.tenant_id', true), '')::BIGINT)
     WITH CHECK (tenant_id = NULLIF(current_setting('gatehouse.tenant_id', true), '')::BIGINT);
+
+-- A user's entries by operation and time: their last login (the console's users list), their entries in the log.
+CREATE INDEX audit_log_target_idx ON audit_log (tenant_id, target_user_id, op, time);

@@ -5,3 +5,6 @@ CREATE TABLE user_preferences (
     tenant_id BIGINT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
     time_zone TEXT
 );
+
+-- A user's entries by operation and time: their last login (the console's users list), their entries in the log.
+CREATE INDEX audit_log_target_idx ON audit_log (tenant_id, target_user_id, op, time);

@@ -123,6 +123,8 @@ pub struct SearchQuery {
     pub cur_page: Option<i64>,
     /// Up to search.max_page_size.
     pub page_size: Option<i64>,
+    /// A part of the username or of any name, whatever the case; AND-ed with the other criteria.
+    pub text: Option<String>,
 }
 
 /// `POST /users` (super-users): a new regular user. Unknown fields are refused.

@@ -179,6 +179,7 @@ pub async fn search(
         is_name_exact: q.is_name_exact,
         cur_page: q.cur_page,
         page_size: q.page_size,
+        text: q.text,
     };
     let page = sso.search_users(&admin, criteria).await?;
     Ok(web::Json(api::SearchPage {

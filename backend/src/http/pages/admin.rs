@@ -103,6 +103,7 @@ fn line(u: &User, tz: TimeZone) -> UserLine {
         display_name: u.display_name.clone().unwrap_or_default(),
         email: u.email.as_ref().map(|e| e.to_string()).unwrap_or_default(),
         signed_up: page_time(u.sign_up_time, tz),
+        last_login: String::new(),
         badges,
     }
 }
@@ -219,17 +220,20 @@ pub async fn decide(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> HttpRespon
 #[derive(Deserialize)]
 pub struct UsersForm {
     #[serde(default)]
-    username: String,
-    #[serde(default)]
-    name: String,
+    q: String,
     #[serde(default)]
     email: String,
     #[serde(default)]
     status: String,
     #[serde(default)]
     page: Option<i64>,
+    #[serde(default)]
+    page_size: Option<i64>,
 }
 
+/// `GET /admin/users`: the tenant's users found by a part of their username or name, their whole e-mail
+/// address and their approval, a page at a time (a page size the list offers), with when each was created and
+/// last logged in.
 pub async fn users(sso: web::Data<Sso>, w: Web, q: web::Query<UsersForm>) -> HttpResponse {
     let (current, admin) = match admin(&sso, &w, &format!("{}/admin/users", w.base())).await {
         Ok(a) => a,
@@ -237,27 +241,47 @@ pub async fn users(sso: web::Data<Sso>, w: Web, q: web::Query<UsersForm>) -> Htt
     };
     let q = q.into_inner();
     let some = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let page_size = q.page_size.filter(|n| views::USER_PAGE_SIZES.contains(n)).unwrap_or(25);
+    let status = Some(q.status.trim())
+        .filter(|s| ["approved", "before_decision", "rejected"].contains(s))
+        .unwrap_or_default()
+        .to_owned();
     let criteria = SearchCriteria {
-        username: some(&q.username),
-        display_name: some(&q.name),
-        is_name_exact: Some(false),
+        text: some(&q.q),
         email: some(&q.email),
-        approval_status: some(&q.status),
-        cur_page: q.page,
-        page_size: Some(25),
+        approval_status: some(&status),
+        cur_page: q.page.map(|p| p.clamp(1, i64::MAX / 100)),
+        page_size: Some(page_size),
         ..SearchCriteria::default()
     };
     let chrome = w.admin_chrome(&current);
+    let emails_sealed = sso
+        .policy(&w.tenant)
+        .await
+        .map(|p| p.main.encrypt_email)
+        .unwrap_or(true);
     let query = UsersQuery {
-        username: q.username,
-        name: q.name,
+        text: q.q,
         email: q.email,
-        status: q.status,
+        status,
+        page_size,
+        emails_sealed,
     };
     match sso.search_users(&admin, criteria).await {
         Ok(page) => {
             let tz = viewer_zone(&sso, admin.ctx(), &current).await;
-            let lines = page.result.iter().map(|u| line(u, tz)).collect();
+            let ids = page.result.iter().map(|u| u.user_id.clone()).collect();
+            let logins = sso.last_logins(&admin, ids).await.unwrap_or_default();
+            let lines = page
+                .result
+                .iter()
+                .map(|u| UserLine {
+                    last_login: logins
+                        .get(&u.user_id)
+                        .map_or_else(|| "Never".to_owned(), |t| page_time(*t, tz)),
+                    ..line(u, tz)
+                })
+                .collect();
             w.page(
                 StatusCode::OK,
                 views::users_page(&chrome, query, lines, page.cur_page, page.num_pages, page.total, None),
@@ -321,7 +345,18 @@ pub async fn create_user(sso: web::Data<Sso>, w: Web, form: web::Form<NewUserFor
             let flash = Some(Flash::Error(format!("The user was not created: {}", error.sentence())));
             w.page(
                 error.status,
-                views::users_page(&chrome, UsersQuery::default(), vec![], 1, 1, 0, flash),
+                views::users_page(
+                    &chrome,
+                    UsersQuery {
+                        page_size: 25,
+                        ..UsersQuery::default()
+                    },
+                    vec![],
+                    1,
+                    1,
+                    0,
+                    flash,
+                ),
             )
         }
     }
@@ -339,8 +374,20 @@ async fn detail(sso: &Sso, admin: &Admin, current: &CurrentSession, user_id: &st
     let attrs = sso.read_attrs(ctx, &owner, None).await.unwrap_or_default();
     let list = sso.address_list(admin, user_id).await.ok().flatten();
     let passkeys = sso.user_passkeys(admin, &UserRef::Id(user_id.to_owned())).await?;
+    let last_login = sso
+        .last_logins(admin, vec![user.user_id.clone()])
+        .await?
+        .get(&user.user_id)
+        .map_or_else(|| "Never".to_owned(), |t| page_time(*t, tz));
     Ok(UserDetail {
-        user: Some(line(&user, tz)),
+        user: Some(UserLine {
+            last_login,
+            ..line(&user, tz)
+        }),
+        is_self: admin.is_self(&user.user_id),
+        first_name: user.first_name.clone().unwrap_or_default(),
+        middle_name: user.middle_name.clone().unwrap_or_default(),
+        last_name: user.last_name.clone().unwrap_or_default(),
         approval_status: user.approval_status.to_string(),
         is_locked: user.lock.is_locked,
         is_totp_enabled: user.is_totp_enabled,
@@ -470,6 +517,10 @@ pub async fn user_action(
             .set_password(&admin, &who, Password::new(get("new_password")), true, None)
             .await
             .map(|_| ()),
+        "profile" => match profile_patch(&get) {
+            Ok(patch) => sso.update_user(&admin, &user_id, patch).await.map(|_| ()),
+            Err(e) => Err(e),
+        },
         "address-list" => {
             let text = get("addresses");
             let list = (!text.trim().is_empty()).then(|| {
@@ -495,6 +546,27 @@ pub async fn user_action(
             w.page(error.status, views::user_page(&chrome, d, Some(error.flash())))
         }
     }
+}
+
+/// The names and address an administrator edits on a user's page: each field as typed (empty clears it; a new
+/// address is set at once, as the administrator's, without a confirmation mail).
+fn profile_patch(get: &impl Fn(&str) -> String) -> Result<UserPatch, SsoError> {
+    let text = |k: &str| Some(Some(get(k).trim().to_owned()).filter(|s| !s.is_empty()));
+    let email = match get("email").trim() {
+        "" => None,
+        e => Some(
+            crate::domain::Email::parse(e)
+                .map_err(|_| SsoError::refused(crate::sso::Kind::BadInput, SubStatus::EmailInvalid))?,
+        ),
+    };
+    Ok(UserPatch {
+        display_name: text("display_name"),
+        first_name: text("first_name"),
+        middle_name: text("middle_name"),
+        last_name: text("last_name"),
+        email: Some(email),
+        ..UserPatch::default()
+    })
 }
 
 /// The question a locking or destructive action on a user asks first: title, consequences, the button's words;

@@ -201,6 +201,8 @@ pub async fn search(sso: web::Data<Sso>, call: Call, body: Json) -> Result<HttpR
         is_name_exact: body.get("is_name_exact")?,
         cur_page: body.get("cur_page")?,
         page_size: body.get("page_size")?,
+        // Zato has no such criterion.
+        text: None,
     };
     let page = sso.search_users(&a.admin()?, criteria).await?;
     let mut reply = Map::new();
