@@ -92,6 +92,9 @@ pub enum ConfigCommand {
     /// Validate the configuration (the --config file, or gatehouse.toml, plus GATEHOUSE__ variables) without
     /// starting anything; print the first problem with its key.
     Check,
+    /// Print the reference configuration: every key with its description, set to its built-in default (what
+    /// gatehouse.example.toml holds).
+    Example,
 }
 
 #[derive(Debug, Subcommand)]
@@ -293,6 +296,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     if let Command::Config(ConfigCommand::Check) = command {
         return config_check(cli.config.as_deref());
     }
+    if let Command::Config(ConfigCommand::Example) = command {
+        print!("{}", crate::config::catalogue::example_file());
+        return Ok(());
+    }
     let loaded = Config::load(Sources::from_process(cli.config.as_deref()))?;
     crate::telemetry::init(&loaded.config.log);
     for warning in &loaded.warnings {
@@ -335,7 +342,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Tenant(cmd) => tenant(&sso, cmd).await,
         Command::User(cmd) => user(&sso, cmd).await,
-        Command::Keys(KeysCommand::Generate) | Command::Config(ConfigCommand::Check) => Ok(()),
+        Command::Keys(KeysCommand::Generate) | Command::Config(_) => Ok(()),
         Command::Mail(MailCommand::List { failed }) => mail_list(&sso, failed).await,
         Command::Audit(AuditCommand::Verify { tenant }) => audit_verify(&sso, tenant).await,
         Command::Keys(KeysCommand::Rotate { check }) => keys_rotate(&sso, check).await,

@@ -208,8 +208,8 @@ test('an admin locks a user; sentences follow the inform flags; admin pages and 
   await user.getByText('This account is locked.').waitFor();
 
   await admin.goto(`${world.base}/t/${slug}/admin/settings`);
-  await admin.fill('#s-login-inform_if_locked', 'false');
-  await admin.click('button:has-text("Save")');
+  await admin.getByLabel('Say when an account is locked').uncheck();
+  await admin.getByRole('button', { name: 'Save login' }).click();
   await admin.getByText('Done: settings saved').waitFor();
   await shot(admin, 'admin-settings');
   await login(user, slug, 'lou', 'lou passphrase 1');

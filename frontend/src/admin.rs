@@ -609,12 +609,135 @@ pub fn audit_page(
     )
 }
 
-/// A tenant setting as a form field: key, value as text, whether overridden.
+/// What an app's name may be made of (the domain's rule, in words).
+pub const APP_NAME_RULE: &str =
+    "1 to 64 letters (a–z, A–Z), digits, “.”, “_” and “-”; “gatehouse” is the web UI's own.";
+
+/// How a setting is edited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Control {
+    /// On or off.
+    Switch(bool),
+    /// A whole number, with its unit beside it.
+    Number(String),
+    /// A list, one item per line.
+    List(Vec<String>),
+    /// One of these values.
+    Choice(String, Vec<String>),
+    Text(String),
+}
+
+/// A tenant setting as the settings page shows it: its name in words, what it does, its control with the value
+/// in force (or as typed, when refused), its default, and whether the tenant overrides it.
 #[derive(Debug, Clone)]
 pub struct SettingField {
+    /// `section.key`, the form field's name.
     pub key: String,
-    pub value: String,
+    pub label: String,
+    pub about: String,
+    pub unit: Option<String>,
+    pub control: Control,
+    /// The built-in default, in words ("60 minutes", "On", "CRM, ERP", "empty").
+    pub default: String,
     pub overridden: bool,
+    /// Why the value typed was refused, and what would be valid.
+    pub error: Option<String>,
+}
+
+/// The settings of one section, saved together.
+#[derive(Debug, Clone)]
+pub struct SettingGroup {
+    pub section: String,
+    pub title: String,
+    pub fields: Vec<SettingField>,
+}
+
+fn setting_control(f: &SettingField, id: &str, described_by: &str) -> AnyView {
+    let (name, id, described_by) = (f.key.clone(), id.to_owned(), described_by.to_owned());
+    let invalid = f.error.as_ref().map(|_| "true");
+    match &f.control {
+        Control::Switch(on) => view! {
+            <span class="switch">
+                <input type="hidden" name="shown" value=name.clone()/>
+                <input id=id name=name type="checkbox" role="switch" value="true" checked=*on aria-describedby=described_by aria-invalid=invalid/>
+                <span aria-hidden="true">{if *on { "On" } else { "Off" }}</span>
+            </span>
+        }
+        .into_any(),
+        Control::Number(v) => {
+            let unit = f.unit.clone().map(|u| view! { <span class="unit">{u}</span> });
+            view! {
+                <span class="with-unit">
+                    <input id=id name=name type="number" min="0" step="1" inputmode="numeric" value=v.clone() aria-describedby=described_by aria-invalid=invalid/>
+                    {unit}
+                </span>
+            }
+            .into_any()
+        }
+        Control::List(items) => {
+            let rows = (items.len() + 1).clamp(2, 8).to_string();
+            view! { <textarea id=id name=name rows=rows aria-describedby=described_by aria-invalid=invalid>{items.join("\n")}</textarea> }.into_any()
+        }
+        Control::Choice(v, options) => {
+            let options = options
+                .iter()
+                .map(|o| {
+                    let selected = o == v;
+                    view! { <option value=o.clone() selected=selected>{o.clone()}</option> }
+                })
+                .collect_view();
+            view! { <select id=id name=name aria-describedby=described_by aria-invalid=invalid>{options}</select> }.into_any()
+        }
+        Control::Text(v) => view! { <input id=id name=name type="text" value=v.clone() aria-describedby=described_by aria-invalid=invalid/> }.into_any(),
+    }
+}
+
+fn setting_group(base: &str, csrf: &str, g: SettingGroup) -> impl IntoView + use<> {
+    let heading = format!("settings-{}", g.section);
+    let fields = g
+        .fields
+        .into_iter()
+        .map(|f| {
+            let id = format!("s-{}", f.key.replace('.', "-"));
+            let (about_id, error_id) = (format!("{id}-about"), format!("{id}-error"));
+            let described_by = if f.error.is_some() { format!("{error_id} {about_id}") } else { about_id.clone() };
+            let control = setting_control(&f, &id, &described_by);
+            let error = f.error.clone().map(|e| view! { <p id=error_id class="field-error">{e}</p> });
+            let state = if f.overridden {
+                format!("Set for this tenant; the default is {}.", f.default)
+            } else {
+                format!("The default ({}).", f.default)
+            };
+            let reset = f.overridden.then(|| {
+                let (key, label) = (f.key.clone(), format!("Reset {} to the default", f.label));
+                view! { <button type="submit" name="reset" value=key class="secondary small" aria-label=label formnovalidate>"Reset to default"</button> }
+            });
+            let label_for = id.clone();
+            view! {
+                <div class="setting">
+                    <label for=label_for>{f.label.clone()}</label>
+                    {control}
+                    {error}
+                    <p id=about_id class="hint">{f.about.clone()}" "<span class="muted">{state}</span></p>
+                    {reset}
+                </div>
+            }
+        })
+        .collect_view();
+    let (action, csrf, section, title) = (base.to_owned(), csrf.to_owned(), g.section.clone(), g.title.clone());
+    let save = format!("Save {}", title.to_lowercase());
+    let labelled_by = heading.clone();
+    view! {
+        <section class="card" aria-labelledby=labelled_by>
+            <h2 id=heading>{title}</h2>
+            <form method="post" action=action class="settings">
+                {csrf_field(&csrf)}
+                <input type="hidden" name="section" value=section/>
+                {fields}
+                <button type="submit">{save}</button>
+            </form>
+        </section>
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -894,29 +1017,20 @@ fn client_block(base: &str, csrf: &str, n: usize, a: &AppLine) -> impl IntoView 
 
 pub fn settings_page(
     chrome: &Chrome,
-    fields: Vec<SettingField>,
+    groups: Vec<SettingGroup>,
     apps: Vec<AppLine>,
     shown: Option<ShownOnce>,
     flash: Option<Flash>,
 ) -> String {
     let base = format!("/t/{}/admin/settings", chrome.tenant_slug);
     let csrf = chrome.csrf.clone();
-    let inputs = fields
+    let toc = groups
+        .iter()
+        .map(|g| view! { <a href=format!("#settings-{}", g.section)>{g.title.clone()}</a> })
+        .collect_view();
+    let groups = groups
         .into_iter()
-        .map(|f| {
-            let id = format!("s-{}", f.key.replace('.', "-"));
-            let hint = if f.overridden {
-                "this tenant's value"
-            } else {
-                "the default"
-            };
-            let label_for = id.clone();
-            view! {
-                <label for=label_for>{f.key.clone()}<span class="hint">{hint}</span>
-                    <input id=id name=f.key type="text" value=f.value/>
-                </label>
-            }
-        })
+        .map(|g| setting_group(&base, &csrf, g))
         .collect_view();
     let shown = shown.map(|s| match s {
         ShownOnce::AppKey { app, key } => view! { <div class="success" role="status">{format!("New key for {app}, shown only now: ")}<code class="secret">{key}</code></div> }.into_any(),
@@ -979,20 +1093,16 @@ pub fn settings_page(
             {admin_nav(chrome)}
             {flash_view(flash)}
             {shown}
-            <section class="card">
-                <h2>"Policies"</h2>
-                <form method="post" action=base.clone()>
-                    {csrf_field(&csrf)}
-                    {inputs}
-                    <button type="submit">"Save"</button>
-                </form>
-            </section>
-            <section class="card">
-                <h2>"Apps"</h2>
+            <nav class="toc" aria-label="Settings sections">{toc}</nav>
+            {groups}
+            <section class="card" aria-labelledby="apps-h" id="apps">
+                <h2 id="apps-h">"Applications and their keys"</h2>
                 <table><thead><tr><th>"App"</th><th>"Allowed"</th><th>"Keys"</th><th>"OpenID Connect"</th></tr></thead><tbody>{app_rows}</tbody></table>
                 <form method="post" action=format!("{base}/apps")>
                     {csrf_field(&csrf)}
-                    <label for="app-name">"Add an app" <input id="app-name" name="name" type="text" required/></label>
+                    <label for="app-name">"Add an app"
+                        <span class="hint">{format!("the name applications send as current_app: {APP_NAME_RULE}")}</span>
+                        <input id="app-name" name="name" type="text" required/></label>
                     <button type="submit">"Add"</button>
                 </form>
                 {clients}

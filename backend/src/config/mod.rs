@@ -5,6 +5,7 @@
 //! keys keep Zato's units (`session.expiry` minutes, `password.expiry` days, `password_reset.valid_for`
 //! minutes); Gatehouse's own durations name their unit.
 
+pub mod catalogue;
 pub mod policy;
 pub mod values;
 
@@ -728,10 +729,11 @@ mod tests {
         assert_eq!(p.totp.valid_window, 1);
     }
 
-    /// The documented configuration (`gatehouse.example.toml`) is the built-in one, key for key, each with a
-    /// comment.
+    /// The documented configuration (`gatehouse.example.toml`) is the built-in one, key for key, and it is
+    /// exactly what the catalogue of descriptions generates (`gatehouse config example`): the file's comments and
+    /// the settings page's words have one source.
     #[test]
-    fn the_example_file_lists_every_key_with_its_default() {
+    fn the_example_file_is_generated_from_the_catalogue_with_every_default() {
         let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../gatehouse.example.toml"));
         let loaded = Config::load(Sources {
             file: Some(path),
@@ -742,18 +744,12 @@ mod tests {
         assert_eq!(loaded.config, Config::default(), "every value is the default");
 
         let text = std::fs::read_to_string(path).expect("read the example");
-        let (mut section, mut previous, mut listed) = (String::new(), "", BTreeSet::new());
-        for line in text.lines() {
-            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-                section = name.to_owned();
-            } else if let Some((key, _)) = line.split_once(" = ")
-                && !line.starts_with('#')
-            {
-                assert!(previous.starts_with("# "), "`{section}.{key}` has a comment above it");
-                listed.insert(format!("{section}.{key}"));
-            }
-            previous = line;
-        }
+        assert!(
+            text == catalogue::example_file(),
+            "gatehouse.example.toml differs from what the catalogue generates: run \
+             `cargo run -- config example > gatehouse.example.toml`"
+        );
+
         let mut expected = BTreeSet::new();
         let Ok(serde_json::Value::Object(sections)) = serde_json::to_value(Config::default()) else {
             panic!("the defaults serialize to a table");
@@ -768,9 +764,21 @@ mod tests {
             }
             expected.extend(fields.keys().map(|key| format!("{section}.{key}")));
         }
-        assert_eq!(listed, expected, "the example's keys are the built-in keys");
-        // Secrets serialize redacted; the one with a non-empty default is checked by value above.
-        assert!(text.contains("url = \"sqlite://data/gatehouse.db\""));
+        let described: BTreeSet<String> = catalogue::SETTINGS.iter().map(catalogue::Setting::dotted).collect();
+        assert_eq!(described, expected, "every key is described, and only keys that exist");
+        assert_eq!(described.len(), catalogue::SETTINGS.len(), "each key once");
+        for s in catalogue::SETTINGS {
+            assert!(
+                !s.label.is_empty() && s.about.ends_with('.') || s.about.ends_with(')'),
+                "{}: a label and a sentence",
+                s.dotted()
+            );
+            assert!(
+                catalogue::SECTIONS.iter().any(|(name, _)| *name == s.section),
+                "{}",
+                s.section
+            );
+        }
     }
 
     #[test]

@@ -710,6 +710,14 @@ fn config_check_names_the_first_problem_with_its_key() {
     let example = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../gatehouse.example.toml")).unwrap();
     let ok = check(Some(&example));
     assert_eq!(ok.code, 0, "{}", ok.stderr);
+    // `config example` prints the reference file, as generated from the catalogue of descriptions.
+    let printed = Command::new(env!("CARGO_BIN_EXE_gatehouse"))
+        .args(["config", "example"])
+        .current_dir(dir.path())
+        .env_clear()
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&printed.stdout), example);
     assert!(ok.stdout.starts_with("configuration OK"), "{}", ok.stdout);
     assert!(!dir.path().join("data").exists(), "checking creates nothing");
 

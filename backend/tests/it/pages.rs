@@ -763,8 +763,13 @@ async fn admin_pages(backend: Backend) {
             &[("session.expiry", "soon")],
         )
         .await;
-    assert_eq!(bad.status, 422);
-    assert!(bad.html.contains("The value of session.expiry is not valid."));
+    assert_eq!(bad.status, 400);
+    assert!(
+        bad.html
+            .contains("“soon” is not a number: give a whole number of minutes"),
+        "{}",
+        bad.html
+    );
     // The operators' page lives on system only.
     assert_eq!(boss.get("/t/default/admin/tenants").await.status, 404);
 }
@@ -2307,3 +2312,150 @@ async fn the_users_list_searches_pages_and_edits_names(backend: Backend) {
     }
 }
 both!(the_users_list_searches_pages_and_edits_names);
+
+/// The settings page is a form a person can read: each key by its name in words with what it does, its unit,
+/// its default and whether the tenant overrides it, with the control its type calls for; a section saves together,
+/// a refused value is shown back in its field with what would be valid, and "Reset to default" removes an override.
+/// An app name that breaks the rules says which characters are allowed.
+async fn settings_are_a_form_in_words(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    user(&app, "boss", |u| u.is_super_user = true).await;
+    let mut boss = Browser::new(&app);
+    boss.login("boss", "boss's passphrase").await;
+    let page = boss.get(SETTINGS).await;
+    for words in [
+        "<h2 id=\"settings-session\">Sessions</h2>",
+        ">Sessions last</label>",
+        "Minutes a session lasts from login or its last renewal.",
+        "<span class=\"unit\">minutes</span>",
+        "The default (60 minutes).",
+        "role=\"switch\"",
+        ">Sign-ups need approval</label>",
+        "<textarea id=\"s-password-reject_list\"",
+        "<select id=\"s-password_reset-user_search_by\"",
+        "<option value=\"Europe/Berlin\"",
+        "Save sessions",
+    ] {
+        assert!(page.html.contains(words), "{words}");
+    }
+
+    // A section: a number, a switch turned off (a checkbox left out), a list one per line, a choice.
+    let saved = boss
+        .submit(
+            SETTINGS,
+            SETTINGS,
+            &[
+                ("section", "signup"),
+                ("shown", "signup.is_approval_needed"),
+                ("signup.notify_approvers", "boss\nann"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        saved.location.as_deref(),
+        Some("/t/default/admin/settings?done=settings-saved#settings-signup")
+    );
+    let p = policy(&app).await;
+    assert!(!p.signup.is_approval_needed, "a switch left off is off");
+    assert_eq!(p.signup.notify_approvers.0, vec!["boss".to_owned(), "ann".to_owned()]);
+    boss.submit(
+        SETTINGS,
+        SETTINGS,
+        &[
+            ("section", "password_reset"),
+            ("password_reset.user_search_by", "email"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        policy(&app).await.password_reset.user_search_by,
+        gatehouse::config::policy::UserSearchBy::Email
+    );
+    let page = boss.get(SETTINGS).await;
+    assert!(
+        page.html.contains("Set for this tenant; the default is On."),
+        "{}",
+        page.html
+    );
+    assert!(
+        page.html
+            .contains("aria-label=\"Reset Sign-ups need approval to the default\"")
+    );
+
+    // Out of range: shown back in its field, marked, with what would be valid; nothing is saved.
+    let refused = boss
+        .submit(
+            SETTINGS,
+            SETTINGS,
+            &[
+                ("section", "session"),
+                ("session.expiry", "0"),
+                ("session.max_per_user", "3"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.html);
+    assert!(refused.html.contains("Nothing was saved: see “Sessions last” below."));
+    assert!(
+        refused.html.contains("It must be 1 to 525600 minutes, not 0."),
+        "{}",
+        refused.html
+    );
+    assert!(refused.html.contains("id=\"s-session-expiry\" name=\"session.expiry\" type=\"number\" min=\"0\" step=\"1\" inputmode=\"numeric\" value=\"0\""), "the typed value is kept: {}", refused.html);
+    assert!(
+        refused
+            .html
+            .contains("aria-describedby=\"s-session-expiry-error s-session-expiry-about\" aria-invalid=\"true\"")
+    );
+    assert_eq!(policy(&app).await.session.max_per_user, 0, "all or nothing");
+    let not_a_number = boss
+        .submit(SETTINGS, SETTINGS, &[("section", "session"), ("session.expiry", "-5")])
+        .await;
+    assert_eq!(not_a_number.status, 400);
+    assert!(not_a_number.html.contains("“-5” is not a number"));
+
+    // Reset to default.
+    let reset = boss
+        .submit(
+            SETTINGS,
+            SETTINGS,
+            &[("section", "signup"), ("reset", "signup.is_approval_needed")],
+        )
+        .await;
+    assert_eq!(reset.status, 303);
+    assert!(policy(&app).await.signup.is_approval_needed, "back to the default");
+    assert!(
+        !boss
+            .get(SETTINGS)
+            .await
+            .html
+            .contains("aria-label=\"Reset Sign-ups need approval to the default\"")
+    );
+
+    // Apps: a name that breaks the rules says which characters are allowed.
+    let bad_app = boss
+        .submit(SETTINGS, &format!("{SETTINGS}/apps"), &[("name", "my app!")])
+        .await;
+    assert_eq!(bad_app.status, 400);
+    assert!(
+        bad_app
+            .html
+            .contains("“my app!” cannot be an app's name: 1 to 64 letters"),
+        "{}",
+        bad_app.html
+    );
+    let good_app = boss
+        .submit(SETTINGS, &format!("{SETTINGS}/apps"), &[("name", "Billing-2")])
+        .await;
+    assert_eq!(
+        good_app.location.as_deref(),
+        Some("/t/default/admin/settings?done=app-added#apps")
+    );
+}
+both!(settings_are_a_form_in_words);
+
+/// The default tenant's policy in force.
+async fn policy(app: &TestApp) -> std::sync::Arc<gatehouse::config::TenantPolicy> {
+    let ctx = app.services.ctx("default").await;
+    app.services.sso.policy(&ctx.tenant).await.unwrap()
+}

@@ -3,7 +3,7 @@
 
 use super::page_error::PageError;
 use super::session::Web;
-use super::{page_time, viewer_zone};
+use super::{page_time, settings_form, viewer_zone};
 use crate::config::TimeZone;
 use crate::crypto::password::Password;
 use crate::domain::AuditFilter;
@@ -18,31 +18,14 @@ use crate::sso::{Admin, Operator, Sso, SsoError, TenantStatus, UserRef};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use gatehouse_frontend::admin::{
-    self as views, AppLine, AuditFilters, AuditLine, ClientForm, ClientLine, GrantLine, Party, SettingField, ShownOnce,
-    TenantDraft, TenantLine, UserDetail, UserLine, UsersQuery,
+    self as views, AppLine, AuditFilters, AuditLine, ClientForm, ClientLine, GrantLine, Party, ShownOnce, TenantDraft,
+    TenantLine, UserDetail, UserLine, UsersQuery,
 };
 use gatehouse_frontend::{Flash, message_page};
 use gatehouse_shared::SubStatus;
 use serde::Deserialize;
-use serde_json::Value;
 
 /// The settings the page edits, as `section.key`.
-const EDITABLE: &[&str] = &[
-    "signup.is_approval_needed",
-    "signup.notify_approvers",
-    "password.min_length",
-    "password.max_length",
-    "password.min_complexity",
-    "password.expiry",
-    "session.expiry",
-    "session.max_lifetime_minutes",
-    "login.inform_if_locked",
-    "login.inform_if_not_approved",
-    "apps.require_key",
-    "totp.valid_window",
-    "oidc.refresh_for_confidential_clients",
-    "oidc.offline_lifetime_days",
-];
 
 /// A signed-in administrator (the domain's capability), or the page to send the browser to instead.
 async fn admin(sso: &Sso, w: &Web, path: &str) -> Result<(CurrentSession, Admin), HttpResponse> {
@@ -788,6 +771,8 @@ struct Extras {
     flash: Option<Flash>,
     shown: Option<ShownOnce>,
     typed: Option<(String, ClientForm)>,
+    /// A settings section's form as typed, when it was refused.
+    settings: Option<settings_form::Typed>,
 }
 
 impl Extras {
@@ -829,23 +814,13 @@ async fn settings_view(
     let admin = fresh.as_ref().unwrap_or(admin);
     let tz = viewer_zone(sso, admin.ctx(), current).await;
     let (effective, overrides) = sso.settings_view(admin).await.unwrap_or_default();
-    let fields = EDITABLE
-        .iter()
-        .map(|key| {
-            let (section, name) = key.split_once('.').unwrap_or((key, ""));
-            let value = &effective[section][name];
-            let text = match value {
-                Value::String(s) => s.clone(),
-                Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", "),
-                other => other.to_string(),
-            };
-            SettingField {
-                key: (*key).to_owned(),
-                value: text,
-                overridden: overrides.get(section).and_then(|s| s.get(name)).is_some(),
-            }
-        })
-        .collect();
+    let Extras {
+        flash,
+        shown,
+        typed,
+        settings: typed_settings,
+    } = extras;
+    let groups = settings_form::groups(&sso.config.policy(), &effective, &overrides, typed_settings.as_ref());
     let clients = sso.clients(admin).await.unwrap_or_default();
     let mut grants = std::collections::HashMap::new();
     for c in &clients {
@@ -868,7 +843,6 @@ async fn settings_view(
             .collect();
         grants.insert(c.client_id.clone(), lines);
     }
-    let Extras { flash, shown, typed } = extras;
     let apps = sso
         .apps(admin)
         .await
@@ -910,7 +884,7 @@ async fn settings_view(
         .collect();
     w.page(
         status,
-        views::settings_page(&w.admin_chrome(current), fields, apps, shown, flash),
+        views::settings_page(&w.admin_chrome(current), groups, apps, shown, flash),
     )
 }
 
@@ -930,63 +904,97 @@ pub async fn settings(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) -> 
     .await
 }
 
-/// A typed value from a form's text: a boolean, a number, or text.
-fn typed(text: &str) -> Value {
-    match text.trim() {
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        t => t
-            .parse::<i64>()
-            .map(Value::from)
-            .unwrap_or_else(|_| Value::String(t.to_owned())),
-    }
-}
-
+/// `POST /admin/settings`: one section's form. "Reset to default" removes that key's override; otherwise each
+/// value that differs from the one in force is saved, all or none. A refused value is shown back in its field with
+/// why and what would be valid.
 pub async fn save_settings(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> HttpResponse {
     let pairs: Vec<(String, String)> = form_urlencoded::parse(&body).into_owned().collect();
     let (current, admin) = match admin(&sso, &w, &format!("{}/admin/settings", w.base())).await {
         Ok(a) => a,
         Err(res) => return res,
     };
-    let csrf = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or_default();
-    if !w.csrf_ok(csrf) {
+    let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+    if !w.csrf_ok(&get("csrf").unwrap_or_default()) {
         return w.redirect(&format!("{}/admin/settings", w.base()));
+    }
+    let section = get("section").unwrap_or_default();
+    let back = |section: &str| match section {
+        "" => format!("{}/admin/settings?done=settings-saved", w.base()),
+        s => format!("{}/admin/settings?done=settings-saved#settings-{s}", w.base()),
+    };
+    if let Some(key) = get("reset") {
+        let (s, k) = key.split_once('.').unwrap_or((key.as_str(), ""));
+        return match sso.set_setting(&admin, s, k, None).await {
+            Ok(()) => w.redirect(&format!(
+                "{}/admin/settings?done=reset-to-default#settings-{s}",
+                w.base()
+            )),
+            Err(e) => {
+                let error = PageError::from(&e);
+                settings_view(
+                    &sso,
+                    &w,
+                    &current,
+                    &admin,
+                    Extras::flash(Some(error.flash())),
+                    error.status,
+                )
+                .await
+            }
+        };
     }
     let (effective, _) = sso.settings_view(&admin).await.unwrap_or_default();
-    let mut changes = Vec::new();
-    for (key, text) in pairs.iter().filter(|(k, _)| EDITABLE.contains(&k.as_str())) {
-        let (section, name) = key.split_once('.').unwrap_or((key, ""));
-        let current_value = &effective[section][name];
-        let new = if current_value.is_array() {
-            Value::String(text.clone())
-        } else {
-            typed(text)
+    let refused = |key: String, why: String, status: StatusCode| {
+        let flash = Flash::Error(format!("Nothing was saved: see “{}” below. {why}", setting_label(&key)));
+        let typed = settings_form::Typed {
+            section: key.split('.').next().unwrap_or_default().to_owned(),
+            values: pairs.clone(),
+            error: Some((key, why)),
         };
-        let same = match current_value {
-            Value::Array(items) => items.iter().filter_map(Value::as_str).collect::<Vec<_>>().join(", ") == text.trim(),
-            v => *v == new,
+        let extras = Extras {
+            flash: Some(flash),
+            settings: Some(typed),
+            ..Extras::default()
         };
-        if !same {
-            changes.push((section.to_owned(), name.to_owned(), Some(new)));
+        (extras, status)
+    };
+    let changes = match settings_form::changes(&sso.config.policy(), &effective, &pairs) {
+        Ok(c) => c,
+        Err((key, why)) => {
+            let (extras, status) = refused(key, why, StatusCode::BAD_REQUEST);
+            return settings_view(&sso, &w, &current, &admin, extras, status).await;
         }
-    }
+    };
     if changes.is_empty() {
-        return w.redirect(&format!("{}/admin/settings", w.base()));
+        return w.redirect(&back(&section));
     }
     match sso.set_settings(&admin, changes).await {
-        Ok(()) => w.redirect(&format!("{}/admin/settings?done=settings-saved", w.base())),
+        Ok(()) => w.redirect(&back(&section)),
         Err(e) => {
             let error = PageError::from(&e);
-            let flash = match &e {
-                SsoError::Invalid { key, .. } => Flash::Error(format!("The value of {key} is not valid.")),
-                _ => error.flash(),
+            let (extras, status) = match &e {
+                SsoError::Invalid { key, message } => refused(key.clone(), valid_words(message), error.status),
+                _ => (Extras::flash(Some(error.flash())), error.status),
             };
-            settings_view(&sso, &w, &current, &admin, Extras::flash(Some(flash)), error.status).await
+            settings_view(&sso, &w, &current, &admin, extras, status).await
         }
+    }
+}
+
+/// A key's name in words, for a message.
+fn setting_label(key: &str) -> String {
+    let (section, name) = key.split_once('.').unwrap_or((key, ""));
+    crate::config::catalogue::find(section, name).map_or_else(|| key.to_owned(), |s| s.label.to_owned())
+}
+
+/// A validation message as a sentence: "must be 1 to 525600 minutes, not 0" becomes "It must be 1 to 525600
+/// minutes, not 0."
+fn valid_words(message: &str) -> String {
+    let message = message.trim().trim_end_matches('.');
+    if message.starts_with("must") {
+        format!("It {message}.")
+    } else {
+        format!("{message}.")
     }
 }
 
@@ -1003,19 +1011,18 @@ pub async fn add_app(sso: web::Data<Sso>, w: Web, form: web::Form<AppForm>) -> H
         Ok(a) => a,
         Err(res) => return res,
     };
-    match sso.put_app(&admin, form.name.trim(), true, true, false).await {
-        Ok(_) => w.redirect(&format!("{}/admin/settings?done=app-added", w.base())),
+    let name = form.name.trim();
+    match sso.put_app(&admin, name, true, true, false).await {
+        Ok(_) => w.redirect(&format!("{}/admin/settings?done=app-added#apps", w.base())),
         Err(e) => {
             let error = PageError::from(&e);
-            settings_view(
-                &sso,
-                &w,
-                &current,
-                &admin,
-                Extras::flash(Some(error.flash())),
-                error.status,
-            )
-            .await
+            // A name that breaks the rules says which they are.
+            let flash = if error.code == SubStatus::CommonInvalidInput {
+                Flash::Error(format!("“{name}” cannot be an app's name: {}", views::APP_NAME_RULE))
+            } else {
+                error.flash()
+            };
+            settings_view(&sso, &w, &current, &admin, Extras::flash(Some(flash)), error.status).await
         }
     }
 }

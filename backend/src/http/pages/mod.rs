@@ -10,6 +10,7 @@ pub mod oidc_logout;
 pub mod page_error;
 pub mod sentences;
 pub mod session;
+pub mod settings_form;
 
 use crate::config::TimeZone;
 use crate::sso::Sso;
