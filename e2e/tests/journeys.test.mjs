@@ -209,7 +209,7 @@ test('an admin locks a user; sentences follow the inform flags; admin pages and 
 
   await admin.goto(`${world.base}/t/${slug}/admin/settings`);
   await admin.getByLabel('Say when an account is locked').uncheck();
-  await admin.getByRole('button', { name: 'Save login' }).click();
+  await admin.getByRole('button', { name: 'Save Login' }).click();
   await admin.getByText('Done: settings saved').waitFor();
   await shot(admin, 'admin-settings');
   await login(user, slug, 'lou', 'lou passphrase 1');

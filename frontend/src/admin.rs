@@ -202,7 +202,7 @@ pub fn users_page(
                 </form>
             </section>
             <section class="card">
-                <p class="muted">{format!("{total} user(s), page {page} of {}", pages.max(1))}</p>
+                <p class="muted">{format!("{total} {}, page {page} of {}", if total == 1 { "user" } else { "users" }, pages.max(1))}</p>
                 {empty}
                 <table>
                     <thead><tr><th>"Username"</th><th>"Name"</th><th>"E-mail"</th><th>"State"</th><th>"Created"</th><th>"Last login"</th></tr></thead>
@@ -597,7 +597,7 @@ pub fn audit_page(
                 </form>
             </section>
             <section class="card">
-                <p class="muted">{format!("{total} entries, newest first; page {page} of {pages}; times in {zone}")}</p>
+                <p class="muted">{format!("{total} {}, newest first; page {page} of {pages}; times in {zone}", if total == 1 { "entry" } else { "entries" })}</p>
                 {empty}
                 <table class="stack">
                     <thead><tr><th>"Time"</th><th>"Who"</th><th>"What"</th><th>"On whom"</th><th>"Result"</th><th>"From"</th></tr></thead>
@@ -660,7 +660,6 @@ fn setting_control(f: &SettingField, id: &str, described_by: &str) -> AnyView {
             <span class="switch">
                 <input type="hidden" name="shown" value=name.clone()/>
                 <input id=id name=name type="checkbox" role="switch" value="true" checked=*on aria-describedby=described_by aria-invalid=invalid/>
-                <span aria-hidden="true">{if *on { "On" } else { "Off" }}</span>
             </span>
         }
         .into_any(),
@@ -713,19 +712,25 @@ fn setting_group(base: &str, csrf: &str, g: SettingGroup) -> impl IntoView + use
                 view! { <button type="submit" name="reset" value=key class="secondary small" aria-label=label formnovalidate>"Reset to default"</button> }
             });
             let label_for = id.clone();
+            let one_per_line = matches!(f.control, Control::List(_)).then_some("One per line. ");
+            // A switch reads as one line: the box, then what it turns on.
+            let head = if matches!(f.control, Control::Switch(_)) {
+                view! { <label class="check" for=label_for>{control}{f.label.clone()}</label> }.into_any()
+            } else {
+                view! { <label for=label_for>{f.label.clone()}</label>{control} }.into_any()
+            };
             view! {
                 <div class="setting">
-                    <label for=label_for>{f.label.clone()}</label>
-                    {control}
+                    {head}
                     {error}
-                    <p id=about_id class="hint">{f.about.clone()}" "<span class="muted">{state}</span></p>
+                    <p id=about_id class="hint">{one_per_line}{f.about.clone()}" "<span class="muted">{state}</span></p>
                     {reset}
                 </div>
             }
         })
         .collect_view();
     let (action, csrf, section, title) = (base.to_owned(), csrf.to_owned(), g.section.clone(), g.title.clone());
-    let save = format!("Save {}", title.to_lowercase());
+    let save = format!("Save {title}");
     let labelled_by = heading.clone();
     view! {
         <section class="card" aria-labelledby=labelled_by>

@@ -49,6 +49,7 @@ fn in_words(s: &Setting, value: &Value) -> String {
             None => n.to_string(),
         },
         Value::Array(items) if items.is_empty() => "empty".to_owned(),
+        Value::Array(items) if items.len() > 6 => format!("{} entries", items.len()),
         Value::Array(_) => texts(value).join(", "),
         Value::String(t) if t.is_empty() => "empty".to_owned(),
         Value::String(t) => format!("“{t}”"),
@@ -75,6 +76,36 @@ fn control(s: &Setting, default: &Value, value: &Value, typed: Option<&str>) -> 
     }
 }
 
+/// The order of the settings page: what a tenant's administrator reaches for first.
+const PAGE_ORDER: &[&str] = &[
+    "main",
+    "apps",
+    "login",
+    "password",
+    "session",
+    "signup",
+    "user_validation",
+    "password_reset",
+    "totp",
+    "search",
+    "oidc",
+    "zato_compat",
+];
+
+/// What a key does, as the settings page says it: the catalogue's words without the file's note that an
+/// instance section's key is a tenant default.
+fn about(s: &Setting) -> String {
+    s.about.strip_prefix("Tenant default: ").map_or_else(
+        || s.about.to_owned(),
+        |rest| {
+            let mut chars = rest.chars();
+            chars
+                .next()
+                .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+        },
+    )
+}
+
 /// The settings page's groups: `effective` and `overrides` as [`crate::sso::Sso::settings_view`] gives them,
 /// `defaults` the instance's tenant defaults, `typed` a refused section's form.
 pub fn groups(
@@ -85,15 +116,16 @@ pub fn groups(
 ) -> Vec<SettingGroup> {
     let defaults = serde_json::to_value(defaults).unwrap_or(Value::Null);
     let settings = tenant_settings();
-    catalogue::SECTIONS
+    PAGE_ORDER
         .iter()
+        .map(|section| (*section, catalogue::section_title(section)))
         .filter_map(|(section, title)| {
             let fields: Vec<SettingField> = settings
                 .iter()
-                .filter(|s| s.section == *section)
+                .filter(|s| s.section == section)
                 .map(|s| {
                     let key = s.dotted();
-                    let typed = typed.filter(|t| t.section == *section);
+                    let typed = typed.filter(|t| t.section == section);
                     let typed_text = typed.and_then(|t| {
                         let found = t.values.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str());
                         // A switch left off sends nothing.
@@ -104,7 +136,7 @@ pub fn groups(
                     });
                     SettingField {
                         label: s.label.to_owned(),
-                        about: s.about.to_owned(),
+                        about: about(s),
                         unit: s.unit.map(str::to_owned),
                         control: control(s, &defaults[s.section][s.key], &effective[s.section][s.key], typed_text),
                         default: in_words(s, &defaults[s.section][s.key]),
@@ -118,8 +150,8 @@ pub fn groups(
                 })
                 .collect();
             (!fields.is_empty()).then(|| SettingGroup {
-                section: (*section).to_owned(),
-                title: (*title).to_owned(),
+                section: section.to_owned(),
+                title: title.to_owned(),
                 fields,
             })
         })

@@ -1,0 +1,10 @@
+import { chromium } from 'playwright-core';
+import { writeFileSync } from 'node:fs';
+const [,, file, out, x, y, w, h] = process.argv;
+writeFileSync('/tmp/crop.html', `<html><body style="margin:0;overflow:hidden"><img src="file://${file}" style="position:absolute;left:-${x}px;top:-${y}px;max-width:none"></body></html>`);
+const b = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--allow-file-access-from-files'] });
+const p = await b.newPage({ viewport: { width: Number(w), height: Number(h) } });
+await p.goto('file:///tmp/crop.html');
+await p.waitForTimeout(300);
+await p.screenshot({ path: out });
+await b.close();
