@@ -25,8 +25,6 @@ use gatehouse_frontend::{Flash, message_page};
 use gatehouse_shared::SubStatus;
 use serde::Deserialize;
 
-/// The settings the page edits, as `section.key`.
-
 /// A signed-in administrator (the domain's capability), or the page to send the browser to instead.
 async fn admin(sso: &Sso, w: &Web, path: &str) -> Result<(CurrentSession, Admin), HttpResponse> {
     let Some(current) = w.signed_in(sso).await else {

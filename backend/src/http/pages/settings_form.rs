@@ -62,7 +62,7 @@ fn control(s: &Setting, default: &Value, value: &Value, typed: Option<&str>) -> 
     match default {
         Value::Bool(_) => Control::Switch(typed.map_or(value.as_bool().unwrap_or(false), |t| t == "true")),
         Value::Number(_) => Control::Number(typed.map_or_else(|| text(value), str::to_owned)),
-        Value::Array(_) => Control::List(typed.map_or_else(|| texts(value), |t| list_items(t))),
+        Value::Array(_) => Control::List(typed.map_or_else(|| texts(value), list_items)),
         _ => {
             let current = typed.map_or_else(|| text(value), str::to_owned);
             if s.section == "main" && s.key == "time_zone" {
@@ -167,13 +167,16 @@ fn list_items(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Changes to settings, as [`crate::sso::Sso::set_settings`] takes them: section, key, new value.
+pub type Changes = Vec<(String, String, Option<Value>)>;
+
 /// The changes a posted settings form asks for: each key of the form whose typed value differs from the value in
 /// force. `Err((key, why))` for a value that is not of its key's type (a number that is none).
 pub fn changes(
     defaults: &TenantPolicy,
     effective: &Value,
     pairs: &[(String, String)],
-) -> Result<Vec<(String, String, Option<Value>)>, (String, String)> {
+) -> Result<Changes, (String, String)> {
     let defaults = serde_json::to_value(defaults).unwrap_or(Value::Null);
     let get = |k: &str| pairs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
     let shown: Vec<&str> = pairs
