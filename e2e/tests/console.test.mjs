@@ -86,6 +86,21 @@ test('an operator creates a tenant whose invited administrator runs it from the 
   assert.equal(await ada.locator('table').getByRole('link', { name: 'ada', exact: true }).count(), 0, 'only the match is listed');
   await shots(ada, 'console-users');
 
+  // Approvals: two sign-ups waiting, all selected at once, the rejection asked first, naming each.
+  for (const name of ['pat', 'quin']) {
+    world.cli(['user', 'create', '--tenant', slug, '--username', name, '--pending', '--email', `${name}@${slug}.example`, '--password-stdin'], `${name} passphrase 1\n`);
+  }
+  await ada.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: 'Approvals' }).click();
+  await ada.getByLabel('Select all 2 waiting').check();
+  await shots(ada, 'console-approvals');
+  await ada.getByRole('button', { name: 'Reject selected' }).click();
+  await ada.getByRole('heading', { name: 'Reject 2 sign-ups?' }).waitFor();
+  await ada.getByText('pat, quin cannot log in').waitFor();
+  await shots(ada, 'console-approvals-confirm');
+  await ada.getByRole('button', { name: 'Reject', exact: true }).click();
+  await ada.getByText('Done: 2 rejected.').waitFor();
+  await ada.getByText('No sign-up is waiting for approval.').waitFor();
+
   // One's own account: nothing the rules refuse is offered.
   await ada.goto(`${world.base}/t/${slug}/admin/users?q=ada`);
   await ada.getByRole('table').getByRole('link', { name: 'ada', exact: true }).click();

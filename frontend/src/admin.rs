@@ -14,7 +14,7 @@ pub struct UserLine {
     pub signed_up: String,
     /// When the user last logged in, or "Never".
     pub last_login: String,
-    /// Short words: "pending", "locked", "unconfirmed", "super-user", "2FA"...
+    /// Short words: "waiting for approval", "locked", "e-mail unconfirmed", "administrator", "2FA"...
     pub badges: Vec<String>,
 }
 

@@ -684,7 +684,7 @@ async fn admin_pages(backend: Backend) {
     let mut boss = Browser::new(&app);
     boss.login("boss", "boss's passphrase").await;
     let queue = boss.get("/t/default/admin").await;
-    assert!(queue.html.contains(">newbie</a>") && queue.html.contains("pending"));
+    assert!(queue.html.contains(">newbie</a>") && queue.html.contains("waiting for approval"));
     let newbie_id = app.find("default", "newbie").await.user_id;
     let approved = boss
         .send(

@@ -63,17 +63,17 @@ fn line(u: &User, tz: TimeZone) -> UserLine {
     let mut badges = Vec::new();
     match u.approval_status {
         ApprovalStatus::Approved => {}
-        ApprovalStatus::BeforeDecision => badges.push("pending".into()),
+        ApprovalStatus::BeforeDecision => badges.push("waiting for approval".into()),
         ApprovalStatus::Rejected => badges.push("rejected".into()),
     }
     if u.sign_up_status != SignupStatus::Final {
-        badges.push("unconfirmed".into());
+        badges.push("e-mail unconfirmed".into());
     }
     if u.lock.is_locked {
         badges.push("locked".into());
     }
     if u.is_super_user {
-        badges.push("super-user".into());
+        badges.push("administrator".into());
     }
     if u.is_totp_enabled {
         badges.push("2FA".into());
