@@ -373,6 +373,12 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
         .collect_view();
     let title = format!("User {}", u.username);
     let audit_href = format!("/t/{}/admin/audit?user_id={}", chrome.tenant_slug, enc(&u.user_id));
+    // An administrator sets another's address at once; their own waits for its confirmation, as anyone's does.
+    let email_hint = if d.is_self {
+        "a new address is used once you confirm it from the message sent there; empty removes it"
+    } else {
+        "set at once, without a confirmation message; empty removes it"
+    };
     document(
         &title.clone(),
         chrome,
@@ -400,7 +406,7 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
                     <label for="u-first-name">"First name" <input id="u-first-name" name="first_name" type="text" value=d.first_name.clone()/></label>
                     <label for="u-middle-name">"Middle name" <input id="u-middle-name" name="middle_name" type="text" value=d.middle_name.clone()/></label>
                     <label for="u-last-name">"Last name" <input id="u-last-name" name="last_name" type="text" value=d.last_name.clone()/></label>
-                    <label for="u-email">"E-mail"<span class="hint">"set at once, without a confirmation message; empty removes it"</span>
+                    <label for="u-email">"E-mail"<span class="hint">{email_hint}</span>
                         <input id="u-email" name="email" type="email" value=u.email.clone()/></label>
                     <button type="submit">"Save names and e-mail"</button>
                 </form>
@@ -675,7 +681,9 @@ fn setting_control(f: &SettingField, id: &str, described_by: &str) -> AnyView {
         }
         Control::List(items) => {
             let rows = (items.len() + 1).clamp(2, 8).to_string();
-            view! { <textarea id=id name=name rows=rows aria-describedby=described_by aria-invalid=invalid>{items.join("\n")}</textarea> }.into_any()
+            // A textarea's text is not escaped by the view: escaped here, so an item cannot close it.
+            let text = escaped(&items.join("\n"));
+            view! { <textarea id=id name=name rows=rows aria-describedby=described_by aria-invalid=invalid inner_html=text></textarea> }.into_any()
         }
         Control::Choice(v, options) => {
             let options = options

@@ -54,6 +54,9 @@ pub struct AuditStory {
     pub cur_page: i64,
     pub page_size: i64,
     pub entries: Vec<StoryEntry>,
+    /// The usernames of the operators (super-users of `system`) among the ids the page names that are no users
+    /// of this tenant: what an operator did here (creating it, suspending it) is told as theirs.
+    pub operators: HashMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -95,14 +98,7 @@ impl Sso {
         page_size: Option<i64>,
     ) -> SsoResult<AuditStory> {
         let page = self.audit_entries(admin, filter, cur_page, page_size).await?;
-        let mut ids: Vec<String> = page
-            .result
-            .iter()
-            .flat_map(|r| [r.current_user_id.clone(), r.target_user_id.clone()])
-            .flatten()
-            .collect();
-        ids.sort();
-        ids.dedup();
+        let ids = ids_named(&page.result);
         let pk = admin.ctx().tenant.pk;
         let names: HashMap<String, String> = if ids.is_empty() {
             HashMap::new()
@@ -113,6 +109,11 @@ impl Sso {
                 .into_iter()
                 .collect()
         };
+        let unknown: Vec<String> = ids_named(&page.result)
+            .into_iter()
+            .filter(|id| !names.contains_key(id) && id != "auto" && !id.starts_with("cli:"))
+            .collect();
+        let operators = self.operator_names(admin, unknown).await?;
         let name = |id: &Option<String>| id.as_ref().and_then(|id| names.get(id).cloned());
         let entries = page
             .result
@@ -128,8 +129,35 @@ impl Sso {
             cur_page: page.cur_page,
             page_size: page.page_size,
             entries,
+            operators,
         })
     }
+
+    /// Which of `ids` are super-users of the `system` tenant, by username (none when the page is system's own).
+    async fn operator_names(&self, admin: &Admin, ids: Vec<String>) -> SsoResult<HashMap<String, String>> {
+        if ids.is_empty() || admin.ctx().tenant.slug.is_system() {
+            return Ok(HashMap::new());
+        }
+        let system = self.resolve_tenant(gatehouse_shared::TenantSlug::SYSTEM).await?;
+        let pk = system.pk;
+        let rows = self
+            .store
+            .tenant(pk, move |conn| users::usernames(conn, pk, &ids))
+            .await?;
+        Ok(rows.into_iter().collect())
+    }
+}
+
+/// Every user id the entries name, once each.
+fn ids_named(rows: &[AuditRow]) -> Vec<String> {
+    let mut ids: Vec<String> = rows
+        .iter()
+        .flat_map(|r| [r.current_user_id.clone(), r.target_user_id.clone()])
+        .flatten()
+        .collect();
+    ids.sort();
+    ids.dedup();
+    ids
 }
 
 /// Where a tenant's audit chain breaks.

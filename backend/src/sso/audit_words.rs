@@ -31,6 +31,8 @@ pub const OPERATIONS: &[(&str, &str)] = &[
     ("user.change_password", "Changed their password"),
     ("user.confirm_email_change", "Confirmed a new e-mail address"),
     ("user.set_address_list", "Changed a user's allowed addresses"),
+    // No longer written (reading is not writing), still in older logs.
+    ("user.search", "Searched the users"),
     ("user.set_time_zone", "Chose a time zone"),
     ("user.totp_enable", "Turned on two-factor authentication"),
     ("user.totp_disable", "Turned off two-factor authentication"),

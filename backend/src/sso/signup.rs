@@ -60,11 +60,12 @@ fn policy_refusal(code: SubStatus, inform: bool) -> SsoError {
 
 /// A link into the web UI: `{server.public_url}/t/{tenant}/{path}?token=...`.
 pub fn link(sso: &Sso, ctx: &Ctx, path: &str, token: &str) -> String {
-    format!(
-        "{}/t/{}/{path}?token={token}",
-        sso.config.server.public_url.trim_end_matches('/'),
-        ctx.tenant.slug
-    )
+    link_at(&sso.config.server.public_url, ctx.tenant.slug.as_str(), path, token)
+}
+
+/// [`link`] for a tenant named by its slug, under the public URL `public_url`.
+pub fn link_at(public_url: &str, slug: &str, path: &str, token: &str) -> String {
+    format!("{}/t/{slug}/{path}?token={token}", public_url.trim_end_matches('/'))
 }
 
 /// Queues a rendered message inside the caller's transaction.

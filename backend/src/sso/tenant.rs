@@ -68,6 +68,22 @@ impl Sso {
         actor: Actor,
         cid: &str,
     ) -> SsoResult<Tenant> {
+        Ok(self
+            .create_tenant_then(slug, display_name, actor, cid, |_, _| Ok(()))
+            .await?
+            .0)
+    }
+
+    /// Creates a tenant and, in the same transaction (with the new tenant entered, so its row-level security
+    /// lets the work write its rows), does `after`: either all of it happens or none.
+    pub(crate) async fn create_tenant_then<T: Send + 'static>(
+        &self,
+        slug: &str,
+        display_name: Option<&str>,
+        actor: Actor,
+        cid: &str,
+        after: impl FnOnce(&mut crate::store::AnyConnection, &Tenant) -> SsoResult<T> + Send + 'static,
+    ) -> SsoResult<(Tenant, T)> {
         let slug =
             TenantSlug::parse(slug).map_err(|_| SsoError::refused(Kind::BadInput, SubStatus::CommonInvalidInput))?;
         let display_name = display_name
@@ -77,11 +93,12 @@ impl Sso {
             .to_owned();
         let now = self.clock.now();
         let cid = cid.to_owned();
-        let row = self
+        let taken = || SsoError::refused(Kind::Conflict, SubStatus::CommonInvalidOperation);
+        let tenant = self
             .store
-            .global(move |conn| {
+            .global_with(move |conn| {
                 if tenants::by_slug(conn, slug.as_str())?.is_some() {
-                    return Ok(None);
+                    return Err(taken());
                 }
                 let row = tenants::insert(
                     conn,
@@ -95,17 +112,18 @@ impl Sso {
                 )?;
                 crate::store::enter_tenant(conn, row.id)?;
                 audit::append(conn, row.id, &cid, now, &actor, "tenant.create", None, Ok(()))?;
-                Ok(Some(row))
+                let tenant: Tenant = row.try_into()?;
+                let done = after(conn, &tenant)?;
+                Ok((tenant, done))
             })
             .await
             .map_err(|e| match e {
-                e if e.is_unique_violation() => SsoError::refused(Kind::Conflict, SubStatus::CommonInvalidOperation),
-                e => SsoError::Store(e),
+                SsoError::Store(e) if e.is_unique_violation() => taken(),
+                e => e,
             })?;
         // A slug looked up before it existed was never cached; forgetting keeps the rule simple all the same.
         self.tenants.forget();
-        row.ok_or_else(|| SsoError::refused(Kind::Conflict, SubStatus::CommonInvalidOperation))?
-            .try_into()
+        Ok(tenant)
     }
 
     pub async fn list_tenants(&self) -> SsoResult<Vec<Tenant>> {

@@ -1,18 +1,18 @@
 //! A tenant made ready to run: created with its first administrator, who either gets a password from the
-//! operator (to be changed at the first login) or an invitation by e-mail whose link chooses it. Either way
-//! the tenant never exists without an administrator: if the administrator cannot be made, the tenant goes too.
+//! operator (to be changed at the first login) or an invitation by e-mail whose link chooses it. The tenant, its
+//! administrator, the invitation and their audit entries are written in one transaction: the tenant never exists
+//! without its administrator.
 
 use super::admin::Operator;
 use super::error::{Kind, SsoError, SsoResult};
 use super::mail_templates::describe_minutes;
-use super::signup::{link, queue};
-use super::user::{NewUser, check_username};
-use super::{Sso, Tenant, password_policy};
+use super::signup::{link_at, queue};
+use super::user::{NewUser, insert_new_user};
+use super::{Ctx, Sso, Tenant, audit};
 use crate::crypto::password::Password;
 use crate::crypto::{random_urlsafe, sha256_hex};
-use crate::domain::Email;
-use crate::domain::User;
-use crate::store::{password_resets, tenants};
+use crate::domain::{Email, User};
+use crate::store::password_resets;
 use gatehouse_shared::SubStatus;
 
 /// How long an invitation's link stays valid: a week, as people read mail on their own schedule.
@@ -27,16 +27,10 @@ pub struct FirstAdministrator {
     pub password: Option<Password>,
 }
 
-impl FirstAdministrator {
-    fn invited(&self) -> bool {
-        self.password.is_none()
-    }
-}
-
 impl Sso {
-    /// An operator creates a tenant with its first administrator, a super-user approved at once. Everything is
-    /// checked before the tenant is made (the username's rules, the password policy the new tenant starts with,
-    /// an address to invite); a failure after that removes the tenant again.
+    /// An operator creates a tenant with its first administrator, a super-user approved at once. The username's
+    /// rules and the password policy the new tenant starts with are checked, and the password hashed, before
+    /// anything is written; then the tenant, the administrator and the invitation are written together.
     pub async fn create_tenant_with_administrator(
         &self,
         op: &Operator,
@@ -44,84 +38,57 @@ impl Sso {
         display_name: Option<&str>,
         first: FirstAdministrator,
     ) -> SsoResult<(Tenant, User)> {
-        let bad = |code| SsoError::refused(Kind::BadInput, code);
-        let username = first.username.trim().to_owned();
-        check_username(&username).map_err(bad)?;
-        let email = first.email.as_ref().map(Email::as_str);
-        match (&first.password, email) {
-            (None, None) => return Err(bad(SubStatus::CommonMissingInput)),
-            (Some(p), _) => {
-                let policy = self.config.policy();
-                let inputs: Vec<&str> = [Some(username.as_str()), email].into_iter().flatten().collect();
-                password_policy::check(&policy.password, p, &inputs)
-                    .map_err(|code| SsoError::refused_if(Kind::Policy, code, policy.password.inform_if_invalid))?;
-            }
-            (None, Some(_)) => {}
+        let invited = first.password.is_none();
+        if invited && first.email.is_none() {
+            return Err(SsoError::refused(Kind::BadInput, SubStatus::CommonMissingInput));
         }
-        let tenant = self.create_tenant_as(op, slug, display_name).await?;
-        match self
-            .make_first_administrator(op, &tenant, &first, username, email)
-            .await
-        {
-            Ok(user) => Ok((tenant, user)),
-            Err(e) => {
-                let pk = tenant.pk;
-                if let Err(undo) = self.store.global(move |conn| tenants::delete(conn, pk)).await {
-                    tracing::error!(tenant = %tenant.slug.as_str(), "a tenant whose administrator failed stays: {undo}");
-                }
-                self.tenants.forget();
-                Err(e)
-            }
-        }
-    }
-
-    async fn make_first_administrator(
-        &self,
-        op: &Operator,
-        tenant: &Tenant,
-        first: &FirstAdministrator,
-        username: String,
-        email: Option<&str>,
-    ) -> SsoResult<User> {
-        let ctx = op.on(tenant.clone());
-        let policy = self.policy(tenant).await?;
-        let invited = first.invited();
+        let email = first.email.map(|e| e.as_str().to_owned());
         let new = NewUser {
-            username,
-            password: first.password.clone(),
-            email: email.map(str::to_owned),
+            username: first.username.trim().to_owned(),
+            password: first.password,
+            email: email.clone(),
             is_super_user: true,
             auto_approve: true,
             // A password someone else chose is changed at the first login.
             must_change: !invited,
             ..NewUser::default()
         };
+        // The new tenant starts with the instance's defaults. Its row is checked and hashed under the operator's
+        // context (the tenant does not exist yet), and takes the tenant's key in the transaction.
+        let policy = self.config.policy();
+        let mut row = self.new_user_row(op.ctx(), &policy, new).await?;
         let token = random_urlsafe(32);
         let token_hash = sha256_hex(&token);
-        let invitation_link = link(self, &ctx, "password-reset/complete", &token);
-        let to = email.map(str::to_owned);
-        let c = ctx.clone();
-        let row = self
-            .create_user_with(&ctx, new, move |conn, row| {
-                let Some(to) = to.filter(|_| invited) else {
-                    return Ok(());
+        let public_url = self.config.server.public_url.clone();
+        let operator = op.ctx().clone();
+        let (actor, cid) = (operator.actor.clone(), operator.cid.clone());
+        let (tenant, created) = self
+            .create_tenant_then(slug, display_name, actor, &cid, move |conn, tenant| {
+                let ctx = Ctx {
+                    tenant: tenant.clone(),
+                    ..operator
                 };
-                let expiration = super::clock::minutes_after(c.now, INVITATION_VALID_MINUTES);
-                password_resets::insert(conn, c.tenant.pk, row.id, &token_hash, c.now, expiration)?;
-                queue(
-                    conn,
-                    &c,
-                    &policy,
-                    "invitation",
-                    &to,
-                    &row.username,
-                    Some(&invitation_link),
-                    &describe_minutes(INVITATION_VALID_MINUTES),
-                )?;
-                super::audit::append_ctx(conn, &c, "user.invite", Some(&row.user_id), Ok(()))?;
-                Ok(())
+                row.tenant_id = tenant.pk;
+                let created = insert_new_user(conn, &ctx, "user.create_super_user", &row, |_, _| Ok(()))?;
+                if let (true, Some(to)) = (invited, email) {
+                    let expiration = super::clock::minutes_after(ctx.now, INVITATION_VALID_MINUTES);
+                    password_resets::insert(conn, tenant.pk, created.id, &token_hash, ctx.now, expiration)?;
+                    let invitation = link_at(&public_url, tenant.slug.as_str(), "password-reset/complete", &token);
+                    queue(
+                        conn,
+                        &ctx,
+                        &policy,
+                        "invitation",
+                        &to,
+                        &created.username,
+                        Some(&invitation),
+                        &describe_minutes(INVITATION_VALID_MINUTES),
+                    )?;
+                    audit::append_ctx(conn, &ctx, "user.invite", Some(&created.user_id), Ok(()))?;
+                }
+                Ok(created)
             })
             .await?;
-        self.user_of(&row)
+        Ok((tenant, self.user_of(&created)?))
     }
 }

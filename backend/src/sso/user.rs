@@ -26,6 +26,36 @@ pub fn check_username(username: &str) -> Result<(), SubStatus> {
         .map_err(|_| SubStatus::UsernameInvalid)
 }
 
+/// The audit operation of a user's creation.
+fn new_user_op(new: &NewUser) -> &'static str {
+    if new.is_super_user {
+        "user.create_super_user"
+    } else {
+        "user.create_user"
+    }
+}
+
+/// Inserts a user made by [`Sso::new_user_row`] in the caller's transaction, audits it as `op`, and does `after`
+/// with the stored row. A taken username is `E001002` (the unique index finds it: no lookup first).
+pub(crate) fn insert_new_user(
+    conn: &mut crate::store::AnyConnection,
+    ctx: &Ctx,
+    op: &str,
+    row: &UserRow,
+    after: impl FnOnce(&mut crate::store::AnyConnection, &UserRow) -> SsoResult<()>,
+) -> SsoResult<UserRow> {
+    let row = users::insert(conn, row).map_err(|e| {
+        if e.is_unique_violation() {
+            SsoError::refused(Kind::Conflict, SubStatus::UsernameExists)
+        } else {
+            SsoError::Store(e)
+        }
+    })?;
+    audit::append_ctx(conn, ctx, op, Some(&row.user_id), Ok(()))?;
+    after(conn, &row)?;
+    Ok(row)
+}
+
 /// What a new user is made of.
 #[derive(Debug, Clone, Default)]
 pub struct NewUser {
@@ -107,11 +137,22 @@ impl Sso {
         new: NewUser,
         after: impl FnOnce(&mut crate::store::AnyConnection, &UserRow) -> SsoResult<()> + Send + 'static,
     ) -> SsoResult<UserRow> {
+        let policy = self.policy(&ctx.tenant).await?;
+        let op = new_user_op(&new);
+        let row = self.new_user_row(ctx, &policy, new).await?;
+        let ctx = ctx.clone();
+        self.store
+            .tenant_with(ctx.tenant.pk, move |conn| insert_new_user(conn, &ctx, op, &row, after))
+            .await
+    }
+
+    /// A new user's row, checked against the rules and `policy` (the tenant's), its password hashed: everything
+    /// but the insert, which [`insert_new_user`] does in the caller's transaction.
+    pub(crate) async fn new_user_row(&self, ctx: &Ctx, policy: &TenantPolicy, new: NewUser) -> SsoResult<UserRow> {
         check_username(&new.username).map_err(|code| SsoError::refused(Kind::BadInput, code))?;
         if let Some(days) = new.password_expiry_days {
             check_expiry_days(days)?;
         }
-        let policy = self.policy(&ctx.tenant).await?;
         let password = match &new.password {
             Some(p) => {
                 let inputs: Vec<&str> = [Some(&new.username), new.email.as_ref()]
@@ -119,7 +160,8 @@ impl Sso {
                     .flatten()
                     .map(String::as_str)
                     .collect();
-                self.check_password_policy(ctx, p, &inputs).await?;
+                password_policy::check(&policy.password, p, &inputs)
+                    .map_err(|code| SsoError::refused_if(Kind::Policy, code, policy.password.inform_if_invalid))?;
                 p.clone()
             }
             None => Password::new(random_urlsafe(24)),
@@ -158,7 +200,7 @@ impl Sso {
                 .join(" ");
             Some(joined).filter(|s| !s.is_empty())
         });
-        let (email, email_hash) = self.store_email(&policy, clean(new.email.as_ref()));
+        let (email, email_hash) = self.store_email(policy, clean(new.email.as_ref()));
         let row = UserRow {
             id: 0,
             tenant_id: pk,
@@ -197,26 +239,7 @@ impl Sso {
             passkey_count: 0,
             email_confirmed: true,
         };
-        let ctx = ctx.clone();
-        let op = if new.is_super_user {
-            "user.create_super_user"
-        } else {
-            "user.create_user"
-        };
-        self.store
-            .tenant_with(pk, move |conn| {
-                let row = users::insert(conn, &row)?;
-                audit::append_ctx(conn, &ctx, op, Some(&row.user_id), Ok(()))?;
-                after(conn, &row)?;
-                Ok(row)
-            })
-            .await
-            .map_err(|e| match e {
-                SsoError::Store(e) if e.is_unique_violation() => {
-                    SsoError::refused(Kind::Conflict, SubStatus::UsernameExists)
-                }
-                other => other,
-            })
+        Ok(row)
     }
 
     /// An e-mail address as stored (sealed when `main.encrypt_email`) and its keyed lookup hash.

@@ -457,6 +457,28 @@ impl Store {
         task.await.map_err(|e| StoreError::Task(e.to_string()))?
     }
 
+    /// Like [`Store::global`], for work whose own errors must roll it back (see [`Store::tenant_with`]).
+    pub async fn global_with<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+    {
+        let store = self.clone();
+        let task = tokio::task::spawn_blocking(move || {
+            let _turn = store.turn();
+            let mut conn = store.conn()?;
+            conn.name(None)?;
+            conn.any
+                .transaction(|conn| work(conn).map_err(WorkError::Work))
+                .map_err(|e| match e {
+                    WorkError::Store(e) => E::from(e),
+                    WorkError::Work(e) => e,
+                })
+        });
+        task.await.map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
     /// The synchronous form of [`Store::tenant`], for code already on a blocking thread.
     pub fn tenant_sync<T>(
         &self,

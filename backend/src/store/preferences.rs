@@ -16,8 +16,10 @@ pub fn time_zone(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64) -> St
         .flatten())
 }
 
-/// Sets (`Some`) or clears (`None`: the tenant's again) the user's time zone.
+/// Sets (`Some`) or clears (`None`: the tenant's again) the user's time zone. The user's row is locked first,
+/// so two saves at once take turns rather than both inserting.
 pub fn set_time_zone(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64, zone: Option<&str>) -> StoreResult<()> {
+    super::users::by_pk_for_update(conn, tenant, user_pk)?;
     diesel::delete(
         user_preferences::table
             .filter(user_preferences::tenant_id.eq(tenant))

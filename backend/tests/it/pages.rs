@@ -2069,6 +2069,13 @@ async fn the_audit_log_tells_who_did_what_to_whom_in_the_viewers_time(backend: B
         "{}",
         bad.html
     );
+    for far in ["+10000-01-01", "0999-12-31", "-5000-01-01"] {
+        let page = boss.get(&format!("/t/default/admin/audit?from={far}")).await;
+        assert_eq!(
+            page.status, 400,
+            "{far}: years a log cannot hold are refused, not a 500"
+        );
+    }
     let backwards = boss.get("/t/default/admin/audit?from=2026-11-29&to=2026-11-28").await;
     assert_eq!(backwards.status, 400);
     assert!(backwards.html.contains("“To” is before “From”"));
@@ -2414,6 +2421,53 @@ async fn settings_are_a_form_in_words(backend: Backend) {
     assert_eq!(not_a_number.status, 400);
     assert!(not_a_number.html.contains("“-5” is not a number"));
 
+    // A refusal in one section shows no other section's switches as off.
+    assert!(
+        refused.html.contains("id=\"s-apps-inform_if_app_invalid\" name=\"apps.inform_if_app_invalid\" type=\"checkbox\" role=\"switch\" value=\"true\" checked"),
+        "another section keeps its values: {}",
+        refused.html
+    );
+    // A list item cannot close its textarea; a section name cannot reach the Location header.
+    app.set(
+        "default",
+        "password",
+        "reject_list",
+        json!(["</textarea><b>bold</b>", "a&amp;b"]),
+    )
+    .await;
+    let page = boss.get(SETTINGS).await;
+    assert!(!page.html.contains("</textarea><b>bold"), "{}", page.html);
+    assert!(
+        page.html
+            .contains("&lt;/textarea&gt;&lt;b&gt;bold&lt;/b&gt;\na&amp;amp;b")
+    );
+    let odd = boss
+        .submit(
+            SETTINGS,
+            SETTINGS,
+            &[("section", "session\r\nSet-Cookie: x=1"), ("session.max_per_user", "0")],
+        )
+        .await;
+    assert_eq!(
+        odd.location.as_deref(),
+        Some("/t/default/admin/settings?done=settings-saved")
+    );
+    // Resetting a key at its default changes and audits nothing.
+    let before = settings_updates(&app).await;
+    let noop = boss
+        .submit(
+            SETTINGS,
+            SETTINGS,
+            &[("section", "totp"), ("reset", "totp.valid_window")],
+        )
+        .await;
+    assert_eq!(noop.status, 303);
+    assert_eq!(
+        settings_updates(&app).await,
+        before,
+        "nothing to reset, nothing audited"
+    );
+
     // Reset to default.
     let reset = boss
         .submit(
@@ -2458,4 +2512,18 @@ both!(settings_are_a_form_in_words);
 async fn policy(app: &TestApp) -> std::sync::Arc<gatehouse::config::TenantPolicy> {
     let ctx = app.services.ctx("default").await;
     app.services.sso.policy(&ctx.tenant).await.unwrap()
+}
+
+/// How many settings changes the default tenant's audit log holds.
+async fn settings_updates(app: &TestApp) -> i64 {
+    let ctx = app.services.ctx("default").await;
+    let sso = &app.services.sso;
+    let filter = gatehouse::domain::AuditFilter {
+        op: Some("settings.update".into()),
+        ..Default::default()
+    };
+    sso.audit_entries(&sso.cli_admin(ctx.tenant.clone()), filter, None, None)
+        .await
+        .unwrap()
+        .total
 }

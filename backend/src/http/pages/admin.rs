@@ -631,9 +631,12 @@ fn filter_day(label: &str, text: &str) -> Result<Option<chrono::NaiveDate>, Stri
     if text.is_empty() {
         return Ok(None);
     }
+    // Years a log can hold: beyond them PostgreSQL's timestamps end, and SQLite's text comparison breaks.
     chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .filter(|d| (1000..=9999).contains(&chrono::Datelike::year(d)))
         .map(Some)
-        .map_err(|_| {
+        .ok_or_else(|| {
             format!("“{text}” is not a date for “{label}”: choose one with the date picker, or type it as YYYY-MM-DD.")
         })
 }
@@ -725,7 +728,10 @@ pub async fn audit(sso: web::Data<Sso>, w: Web, q: web::Query<AuditQuery>) -> Ht
                 (None, Some(id)) => Party::Named(match id.as_str() {
                     "auto" => "Gatehouse".to_owned(),
                     id if id.starts_with("cli:") => format!("command line ({})", &id[4..]),
-                    id => format!("deleted user {id}"),
+                    id => match story.operators.get(id) {
+                        Some(name) => format!("operator {name}"),
+                        None => format!("deleted user {id}"),
+                    },
                 }),
                 (_, None) => Party::Nobody,
             };
@@ -735,8 +741,9 @@ pub async fn audit(sso: web::Data<Sso>, w: Web, q: web::Query<AuditQuery>) -> Ht
                 .map(|e| {
                     let r = e.row;
                     let (by, on) = match (who(e.actor, &r.current_user_id), who(e.target, &r.target_user_id)) {
-                        // Nobody was logged in yet (a login, a sign-up, a reset): the person it was about did it.
-                        (Party::Nobody, on) => (on, Party::Nobody),
+                        // Nobody was logged in yet (a login, a sign-up, a reset) and it worked: the person it was
+                        // about did it. A refused one may have been anybody, trying it on them.
+                        (Party::Nobody, on) if r.result == "ok" => (on, Party::Nobody),
                         pair => pair,
                     };
                     AuditLine {
@@ -915,13 +922,19 @@ pub async fn save_settings(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> Htt
     if !w.csrf_ok(&get("csrf").unwrap_or_default()) {
         return w.redirect(&format!("{}/admin/settings", w.base()));
     }
-    let section = get("section").unwrap_or_default();
-    let back = |section: &str| match section {
-        "" => format!("{}/admin/settings?done=settings-saved", w.base()),
-        s => format!("{}/admin/settings?done=settings-saved#settings-{s}", w.base()),
+    // Only a section of the page's names where to go back to (it lands in the Location header).
+    let section = settings_form::section(&get("section").unwrap_or_default());
+    let back = |section: Option<&str>| match section {
+        None => format!("{}/admin/settings?done=settings-saved", w.base()),
+        Some(s) => format!("{}/admin/settings?done=settings-saved#settings-{s}", w.base()),
     };
+    let (effective, overrides) = sso.settings_view(&admin).await.unwrap_or_default();
     if let Some(key) = get("reset") {
         let (s, k) = key.split_once('.').unwrap_or((key.as_str(), ""));
+        // A key at its default already: nothing to remove, nothing to audit.
+        if overrides.get(s).and_then(|o| o.get(k)).is_none() {
+            return w.redirect(&back(section));
+        }
         return match sso.set_setting(&admin, s, k, None).await {
             Ok(()) => w.redirect(&format!(
                 "{}/admin/settings?done=reset-to-default#settings-{s}",
@@ -941,11 +954,12 @@ pub async fn save_settings(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> Htt
             }
         };
     }
-    let (effective, _) = sso.settings_view(&admin).await.unwrap_or_default();
     let refused = |key: String, why: String, status: StatusCode| {
         let flash = Flash::Error(format!("Nothing was saved: see “{}” below. {why}", setting_label(&key)));
+        // What was typed is shown back in the section posted, and only there (another section's switches,
+        // absent from this form, must not read as off).
         let typed = settings_form::Typed {
-            section: key.split('.').next().unwrap_or_default().to_owned(),
+            section: section.unwrap_or_default().to_owned(),
             values: pairs.clone(),
             error: Some((key, why)),
         };
@@ -964,10 +978,10 @@ pub async fn save_settings(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> Htt
         }
     };
     if changes.is_empty() {
-        return w.redirect(&back(&section));
+        return w.redirect(&back(section));
     }
     match sso.set_settings(&admin, changes).await {
-        Ok(()) => w.redirect(&back(&section)),
+        Ok(()) => w.redirect(&back(section)),
         Err(e) => {
             let error = PageError::from(&e);
             let (extras, status) = match &e {

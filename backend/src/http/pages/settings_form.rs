@@ -158,9 +158,9 @@ pub fn groups(
         .collect()
 }
 
-/// A list typed one item per line (commas separate too); blank items are dropped.
+/// A list typed one item per line; blank items are dropped.
 fn list_items(text: &str) -> Vec<String> {
-    text.split(['\n', ','])
+    text.split('\n')
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
@@ -221,6 +221,11 @@ pub fn changes(
         }
     }
     Ok(out)
+}
+
+/// A posted section, if it is one of the page's.
+pub fn section(posted: &str) -> Option<&'static str> {
+    PAGE_ORDER.iter().copied().find(|s| *s == posted)
 }
 
 #[cfg(test)]
