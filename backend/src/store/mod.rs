@@ -442,19 +442,7 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
     {
-        let store = self.clone();
-        let task = tokio::task::spawn_blocking(move || {
-            let _turn = store.turn();
-            let mut conn = store.conn()?;
-            conn.name(Some(tenant))?;
-            conn.any
-                .transaction(|conn| work(conn).map_err(WorkError::Work))
-                .map_err(|e| match e {
-                    WorkError::Store(e) => E::from(e),
-                    WorkError::Work(e) => e,
-                })
-        });
-        task.await.map_err(|e| StoreError::Task(e.to_string()))?
+        self.work_with(Some(tenant), work).await
     }
 
     /// Like [`Store::global`], for work whose own errors must roll it back (see [`Store::tenant_with`]).
@@ -464,11 +452,21 @@ impl Store {
         E: From<StoreError> + Send + 'static,
         F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
     {
+        self.work_with(None, work).await
+    }
+
+    /// One transaction on a blocking thread, naming `tenant` (or none), whose work's own errors roll it back.
+    async fn work_with<T, E, F>(&self, tenant: Option<TenantPk>, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+        F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
+    {
         let store = self.clone();
         let task = tokio::task::spawn_blocking(move || {
             let _turn = store.turn();
             let mut conn = store.conn()?;
-            conn.name(None)?;
+            conn.name(tenant)?;
             conn.any
                 .transaction(|conn| work(conn).map_err(WorkError::Work))
                 .map_err(|e| match e {

@@ -1772,22 +1772,7 @@ async fn revoking_a_key_and_suspending_a_tenant_are_confirmed_first(backend: Bac
     sso.create_tenant("acme", None, gatehouse::sso::Actor::Auto, "t")
         .await
         .unwrap();
-    let system = sso.resolve_tenant("system").await.unwrap();
-    let new = gatehouse::sso::NewUser {
-        username: "op".into(),
-        password: Some(gatehouse::crypto::password::Password::new("op's passphrase")),
-        auto_approve: true,
-        is_super_user: true,
-        ..Default::default()
-    };
-    sso.create_user(&sso.cli_admin(system), new).await.unwrap();
-    let mut op = Browser::new(&app);
-    op.submit(
-        "/t/system/login",
-        "/t/system/login",
-        &[("username", "op"), ("password", "op's passphrase")],
-    )
-    .await;
+    let mut op = operator_browser(&app).await;
     let tenants = op.get("/t/system/admin/tenants").await;
     assert_eq!(tenants.status, 200);
     let asked = op
@@ -1818,22 +1803,7 @@ both!(revoking_a_key_and_suspending_a_tenant_are_confirmed_first);
 async fn operators_create_a_tenant_with_its_administrator_in_the_pages(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let sso = &app.services.sso;
-    let system = sso.resolve_tenant("system").await.unwrap();
-    let new = gatehouse::sso::NewUser {
-        username: "op".into(),
-        password: Some(gatehouse::crypto::password::Password::new("op's passphrase")),
-        auto_approve: true,
-        is_super_user: true,
-        ..Default::default()
-    };
-    sso.create_user(&sso.cli_admin(system), new).await.unwrap();
-    let mut op = Browser::new(&app);
-    op.submit(
-        "/t/system/login",
-        "/t/system/login",
-        &[("username", "op"), ("password", "op's passphrase")],
-    )
-    .await;
+    let mut op = operator_browser(&app).await;
     let page = op.get("/t/system/admin/tenants").await;
     for label in [
         "Slug",
@@ -2526,4 +2496,26 @@ async fn settings_updates(app: &TestApp) -> i64 {
         .await
         .unwrap()
         .total
+}
+
+/// A browser logged in to `system` as the operator `op`.
+async fn operator_browser(app: &TestApp) -> Browser<'_> {
+    let sso = &app.services.sso;
+    let system = sso.resolve_tenant("system").await.unwrap();
+    let new = NewUser {
+        username: "op".into(),
+        password: Some(Password::new("op's passphrase")),
+        auto_approve: true,
+        is_super_user: true,
+        ..Default::default()
+    };
+    sso.create_user(&sso.cli_admin(system), new).await.unwrap();
+    let mut op = Browser::new(app);
+    op.submit(
+        "/t/system/login",
+        "/t/system/login",
+        &[("username", "op"), ("password", "op's passphrase")],
+    )
+    .await;
+    op
 }

@@ -940,18 +940,7 @@ pub async fn save_settings(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> Htt
                 "{}/admin/settings?done=reset-to-default#settings-{s}",
                 w.base()
             )),
-            Err(e) => {
-                let error = PageError::from(&e);
-                settings_view(
-                    &sso,
-                    &w,
-                    &current,
-                    &admin,
-                    Extras::flash(Some(error.flash())),
-                    error.status,
-                )
-                .await
-            }
+            Err(e) => settings_refused(&sso, &w, &current, &admin, &e).await,
         };
     }
     let refused = |key: String, why: String, status: StatusCode| {
@@ -991,6 +980,12 @@ pub async fn save_settings(sso: web::Data<Sso>, w: Web, body: web::Bytes) -> Htt
             settings_view(&sso, &w, &current, &admin, extras, status).await
         }
     }
+}
+
+/// The settings page again, with the sentence of the error that refused its action.
+async fn settings_refused(sso: &Sso, w: &Web, current: &CurrentSession, admin: &Admin, e: &SsoError) -> HttpResponse {
+    let error = PageError::from(e);
+    settings_view(sso, w, current, admin, Extras::flash(Some(error.flash())), error.status).await
 }
 
 /// A key's name in words, for a message.
@@ -1070,18 +1065,7 @@ pub async fn new_key(
             };
             settings_view(&sso, &w, &current, &admin, extras, StatusCode::OK).await
         }
-        Err(e) => {
-            let error = PageError::from(&e);
-            settings_view(
-                &sso,
-                &w,
-                &current,
-                &admin,
-                Extras::flash(Some(error.flash())),
-                error.status,
-            )
-            .await
-        }
+        Err(e) => settings_refused(&sso, &w, &current, &admin, &e).await,
     }
 }
 
@@ -1114,18 +1098,7 @@ pub async fn revoke_key(
     }
     match sso.revoke_app_key(&admin, &app, &key_id).await {
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=key-revoked", w.base())),
-        Err(e) => {
-            let error = PageError::from(&e);
-            settings_view(
-                &sso,
-                &w,
-                &current,
-                &admin,
-                Extras::flash(Some(error.flash())),
-                error.status,
-            )
-            .await
-        }
+        Err(e) => settings_refused(&sso, &w, &current, &admin, &e).await,
     }
 }
 
@@ -1300,18 +1273,7 @@ pub async fn remove_client(
     }
     match sso.delete_client(&admin, &app).await {
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=client-settings-removed", w.base())),
-        Err(e) => {
-            let error = PageError::from(&e);
-            settings_view(
-                &sso,
-                &w,
-                &current,
-                &admin,
-                Extras::flash(Some(error.flash())),
-                error.status,
-            )
-            .await
-        }
+        Err(e) => settings_refused(&sso, &w, &current, &admin, &e).await,
     }
 }
 
@@ -1388,18 +1350,7 @@ pub async fn end_grant(
     };
     match ended {
         Ok(()) => w.redirect(&format!("{}/admin/settings?done=grant-ended", w.base())),
-        Err(e) => {
-            let error = PageError::from(&e);
-            settings_view(
-                &sso,
-                &w,
-                &current,
-                &admin,
-                Extras::flash(Some(error.flash())),
-                error.status,
-            )
-            .await
-        }
+        Err(e) => settings_refused(&sso, &w, &current, &admin, &e).await,
     }
 }
 
