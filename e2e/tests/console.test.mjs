@@ -75,7 +75,7 @@ test('an operator creates a tenant whose invited administrator runs it from the 
   await names.getByLabel('First name').fill('Grace');
   await names.getByLabel('Last name').fill('Hopper');
   await names.getByRole('button', { name: 'Save names and e-mail' }).click();
-  await ada.getByText('Done: profile.').waitFor();
+  await ada.getByText('The names and e-mail address are saved.').waitFor();
   assert.equal(await ada.getByRole('button', { name: 'Lock' }).count(), 1, 'another account can be locked');
   await shots(ada, 'console-user');
   await ada.goto(`${world.base}/t/${slug}/admin/users`);

@@ -395,7 +395,7 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
                     <dt>"Last login"</dt><dd>{u.last_login.clone()}</dd>
                 </dl>
                 {own}
-                <p class="actions">{lock}{approval}{delete}{totp}</p>
+                <div class="actions">{lock}{approval}{delete}{totp}</div>
                 <p><a href=audit_href>"This user's entries in the audit log"</a></p>
             </section>
             <section class="card" aria-labelledby="names-h">

@@ -95,7 +95,10 @@ pub struct DoneQuery {
 }
 
 fn done_flash(done: Option<&str>) -> Option<Flash> {
-    done.map(|d| Flash::Success(format!("Done: {}.", d.replace('-', " "))))
+    done.map(|d| match d {
+        "profile" => Flash::Success("The names and e-mail address are saved.".to_owned()),
+        d => Flash::Success(format!("Done: {}.", d.replace('-', " "))),
+    })
 }
 
 pub async fn approvals(sso: web::Data<Sso>, w: Web, q: web::Query<DoneQuery>) -> HttpResponse {
