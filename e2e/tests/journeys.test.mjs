@@ -67,13 +67,22 @@ test('two-factor enrolment, login with a code and with recovery codes', async ()
   assert.match(secret, /^[A-Z2-7]{32}$/);
   assert.ok(await page.locator('.qr svg').count(), 'the QR code is shown');
   await shot(page, 'totp-enrol');
+  // A wrong code keeps the key already scanned: the same secret comes back, to try the next code.
+  await page.getByLabel('Code', { exact: true }).fill(totp(secret) === '000000' ? '111111' : '000000');
+  await page.getByRole('button', { name: 'Turn on two-factor authentication' }).click();
+  await page.getByText('The key below is the same one you scanned').waitFor();
+  assert.equal((await page.textContent('code.secret')).trim(), secret, 'the same key');
+  await shot(page, 'totp-enrol-wrong-code');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, 'totp-enrol-wrong-code-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
   await page.fill('#code', totp(secret));
   await page.click('button:has-text("Turn on two-factor authentication")');
   const codes = (await page.locator('#recovery-codes li').allTextContents()).map((c) => c.trim());
   assert.equal(codes.length, 10);
   await shot(page, 'totp-recovery-codes');
   await page.click('button:has-text("Log out")');
-  await page.waitForURL(`**/t/${slug}/login`);
+  await page.waitForURL(`**/t/${slug}/login**`);
 
   // The next step's code: wait for a new 30-second step, since the enrolment used the current one.
   await login(page, slug, 'tina', 'tina passphrase 1');
@@ -93,7 +102,10 @@ test('two-factor enrolment, login with a code and with recovery codes', async ()
     await page.click('button:has-text("Continue")');
     if (works) {
       await page.waitForURL(`**/t/${slug}/account`);
+      await page.getByText('9 recovery codes are left.').waitFor();
+      await shot(page, 'account-recovery-codes-left');
       await page.click('button:has-text("Log out")');
+      await page.getByText('You are logged out.').waitFor();
     } else {
       await page.getByText('That code is not right').waitFor();
     }
@@ -222,7 +234,7 @@ test('the login journey works without JavaScript', async () => {
   await login(page, slug, 'boss', 'boss passphrase 1');
   await page.waitForURL(`**/t/${slug}/account`);
   await page.click('button:has-text("Log out")');
-  await page.waitForURL(`**/t/${slug}/login`);
+  await page.waitForURL(`**/t/${slug}/login**`);
   await shot(page, 'login-no-js');
 });
 

@@ -71,6 +71,8 @@ pub struct AccountView {
     pub time_zone: String,
     pub tenant_time_zone: String,
     pub time_zones: Vec<&'static str>,
+    /// With 2FA on: how many recovery codes are left unused.
+    pub recovery_codes_left: Option<i64>,
 }
 
 /// The time zone the pages show times in: the organisation's, or one the user picks.
@@ -105,6 +107,29 @@ fn time_zone_section(
             </form>
         </section>
     }
+}
+
+/// How many recovery codes are left, and what to do when few are.
+fn recovery_left(left: Option<i64>) -> Option<impl IntoView + use<>> {
+    let left = left?;
+    let (text, class) = match left {
+        0 => (
+            "No recovery codes are left. Move to a new authenticator below to get new ones.".to_owned(),
+            "field-error",
+        ),
+        1 => (
+            "1 recovery code is left. Move to a new authenticator below to get new ones before it runs out.".to_owned(),
+            "muted",
+        ),
+        n if n <= 3 => (
+            format!(
+                "{n} recovery codes are left. Move to a new authenticator below to get new ones before they run out."
+            ),
+            "muted",
+        ),
+        n => (format!("{n} recovery codes are left."), "muted"),
+    };
+    Some(view! { <p class=class id="recovery-left">{text}</p> })
 }
 
 pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
@@ -161,6 +186,7 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
         }
         (None, None, true) => view! {
             <p>"Two-factor authentication is on."</p>
+            {recovery_left(v.recovery_codes_left)}
             <form method="post" action=f("totp/disable") data-passkey=has_passkeys.then_some("proof") data-options=has_passkeys.then(|| f("passkeys/proof-options"))>
                 {csrf_field(&csrf)}
                 <input type="hidden" name="credential" value=""/>

@@ -77,38 +77,36 @@ impl Sso {
     /// Starts (or restarts) enrolment for the caller. 2FA stays as it is until the code is confirmed.
     pub async fn start_totp_enrolment(&self, ctx: &Ctx, current: &CurrentSession) -> SsoResult<Enrolment> {
         let encoded = totp::new_key();
-        let secret = totp::decode_key(&encoded)
-            .map(|bytes| totp_rs::Secret::new(bytes.into_boxed_slice()))
-            .ok_or_else(|| SsoError::Internal("a new TOTP key does not decode".to_owned()))?;
-        let issuer = ctx.tenant.display_name.replace(':', " ");
-        let account = current.user.username.as_str().replace(':', " ");
-        let otp = totp_rs::Builder::new()
-            .with_algorithm(totp_rs::Algorithm::SHA1)
-            .with_digits(6)
-            .with_step_duration(totp::STEP_SECONDS)
-            .with_secret(secret)
-            .with_issuer(Some(issuer))
-            .with_account_name(account)
-            .build()
-            .map_err(|e| SsoError::Internal(format!("TOTP: {e:?}")))?;
-        let otpauth_uri = otp
-            .to_url()
-            .map_err(|e| SsoError::Internal(format!("TOTP URI: {e:?}")))?;
-        let qr_svg = qrcode::QrCode::new(otpauth_uri.as_bytes())
-            .map_err(|e| SsoError::Internal(format!("QR code: {e}")))?
-            .render::<qrcode::render::svg::Color<'_>>()
-            .min_dimensions(200, 200)
-            .build();
-        let sealed = self.keyring.seal(encoded.as_bytes());
+        let enrolment = enrolment_of(ctx, current, encoded)?;
+        let sealed = self.keyring.seal(enrolment.secret.as_bytes());
         let (pk, user_pk, now) = (ctx.tenant.pk, current.user.pk, ctx.now);
         self.store
             .tenant(pk, move |conn| rows::put_enrolment(conn, pk, user_pk, &sealed, now))
             .await?;
-        Ok(Enrolment {
-            secret: encoded,
-            otpauth_uri,
-            qr_svg,
-        })
+        Ok(enrolment)
+    }
+
+    /// The enrolment waiting for its first code, as it was started: the same secret and QR code, so that a wrong
+    /// code does not make the entry already scanned into an authenticator useless. `None` when none waits.
+    pub async fn pending_totp_enrolment(&self, ctx: &Ctx, current: &CurrentSession) -> SsoResult<Option<Enrolment>> {
+        let (pk, user_pk) = (ctx.tenant.pk, current.user.pk);
+        let pending = self
+            .store
+            .tenant(pk, move |conn| rows::enrolment(conn, pk, user_pk))
+            .await?;
+        let Some(secret) = pending.and_then(|(sealed, _)| self.keyring.open_text(&sealed)) else {
+            return Ok(None);
+        };
+        enrolment_of(ctx, current, secret).map(Some)
+    }
+
+    /// How many of the session's user's recovery codes are left unused.
+    pub async fn recovery_codes_left(&self, ctx: &Ctx, current: &CurrentSession) -> SsoResult<i64> {
+        let (pk, user_pk) = (ctx.tenant.pk, current.user.pk);
+        Ok(self
+            .store
+            .tenant(pk, move |conn| rows::unused_codes(conn, pk, user_pk))
+            .await?)
     }
 
     /// Confirms enrolment with a code from the new secret: 2FA is on, and the recovery codes are returned. When
@@ -327,6 +325,38 @@ pub fn clear_totp(
     rows::remove_enrolment(conn, tenant, user_pk)?;
     rows::remove_codes(conn, tenant, user_pk)?;
     Ok(())
+}
+
+/// An enrolment of the base32 secret `encoded`: its otpauth URI (issuer the tenant, account the username) and QR
+/// code.
+fn enrolment_of(ctx: &Ctx, current: &CurrentSession, encoded: String) -> SsoResult<Enrolment> {
+    let secret = totp::decode_key(&encoded)
+        .map(|bytes| totp_rs::Secret::new(bytes.into_boxed_slice()))
+        .ok_or_else(|| SsoError::Internal("a TOTP key does not decode".to_owned()))?;
+    let issuer = ctx.tenant.display_name.replace(':', " ");
+    let account = current.user.username.as_str().replace(':', " ");
+    let otp = totp_rs::Builder::new()
+        .with_algorithm(totp_rs::Algorithm::SHA1)
+        .with_digits(6)
+        .with_step_duration(totp::STEP_SECONDS)
+        .with_secret(secret)
+        .with_issuer(Some(issuer))
+        .with_account_name(account)
+        .build()
+        .map_err(|e| SsoError::Internal(format!("TOTP: {e:?}")))?;
+    let otpauth_uri = otp
+        .to_url()
+        .map_err(|e| SsoError::Internal(format!("TOTP URI: {e:?}")))?;
+    let qr_svg = qrcode::QrCode::new(otpauth_uri.as_bytes())
+        .map_err(|e| SsoError::Internal(format!("QR code: {e}")))?
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .build();
+    Ok(Enrolment {
+        secret: encoded,
+        otpauth_uri,
+        qr_svg,
+    })
 }
 
 #[cfg(test)]

@@ -91,3 +91,13 @@ pub fn use_code(
     .execute(conn)?;
     Ok(n == 1)
 }
+
+/// How many of a user's recovery codes are still unused.
+pub fn unused_codes(conn: &mut AnyConnection, tenant: TenantPk, user_pk: i64) -> StoreResult<i64> {
+    Ok(recovery_codes::table
+        .filter(recovery_codes::tenant_id.eq(tenant))
+        .filter(recovery_codes::user_pk.eq(user_pk))
+        .filter(recovery_codes::used_time.is_null())
+        .count()
+        .get_result(conn)?)
+}

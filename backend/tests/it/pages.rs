@@ -510,6 +510,22 @@ async fn account_forms(backend: Backend) {
     assert!(enrol.html.contains("<svg") && enrol.html.contains(r#"id="totp-secret""#));
     let secret = token_in(&enrol.html, r#"class="secret">"#);
     let code = gatehouse::sso::totp::code_at(&secret, app.services.sso.clock.now()).unwrap();
+    // A wrong code keeps the key already scanned: the same secret and QR code are shown again.
+    let wrong_code = if code == "000000" { "111111" } else { "000000" };
+    let again = b
+        .send(
+            "POST",
+            "/t/default/account/totp/confirm",
+            &[("csrf", enrol.csrf().as_str()), ("code", wrong_code)],
+        )
+        .await;
+    assert!(
+        again.html.contains("The key below is the same one you scanned"),
+        "{}",
+        again.html
+    );
+    assert_eq!(token_in(&again.html, r#"class="secret">"#), secret, "the same key");
+    assert!(again.html.contains("<svg"));
     let on = b
         .send(
             "POST",
@@ -520,16 +536,47 @@ async fn account_forms(backend: Backend) {
     assert!(
         on.html.contains(r#"id="recovery-codes""#) && on.html.contains("download=\"gatehouse-recovery-codes.txt\"")
     );
+    let account = b.get("/t/default/account").await;
+    assert!(!account.html.contains("recovery-codes"), "shown once");
+    assert!(account.html.contains("10 recovery codes are left."), "{}", account.html);
+    // One used at a login leaves nine.
+    let recovery = token_in(&on.html, r#"id="recovery-codes" class="codes"><li>"#);
+    let mut elsewhere = Browser::new(&app);
+    let step = elsewhere.login("amy", "amy's passphrase").await;
+    assert_eq!(step.location.as_deref(), Some("/t/default/login/code"));
+    let done = elsewhere
+        .submit("/t/default/login/code", "/t/default/login/code", &[("code", &recovery)])
+        .await;
+    assert_eq!(done.status, 303, "{}", done.html);
     assert!(
-        !b.get("/t/default/account").await.html.contains("recovery-codes"),
-        "shown once"
+        b.get("/t/default/account")
+            .await
+            .html
+            .contains("9 recovery codes are left.")
     );
     // Ending the other session, then changing the password.
     let ended = b
         .submit("/t/default/account", "/t/default/account/sessions/end-others", &[])
         .await;
     assert_eq!(ended.location.as_deref(), Some("/t/default/account?done=others"));
-    assert_eq!(other.get("/t/default/account").await.status, 303);
+    assert!(
+        b.get("/t/default/account?done=others")
+            .await
+            .html
+            .contains("All your other sessions have ended.")
+    );
+    // The browser whose session was ended elsewhere is told so on its next page.
+    let next = other.get("/t/default/account").await;
+    assert_eq!(next.status, 303);
+    let to = next.location.clone().unwrap();
+    assert!(to.ends_with("&why=ended"), "{to}");
+    assert!(
+        other
+            .get(&to)
+            .await
+            .html
+            .contains("Your session has ended: it expired, or it was ended from another device")
+    );
     let wrong = b
         .submit(
             "/t/default/account",
@@ -554,6 +601,24 @@ async fn account_forms(backend: Backend) {
         )
         .await;
     assert_eq!(changed.location.as_deref(), Some("/t/default/account?done=password"));
+    let said = b.get("/t/default/account?done=password").await;
+    assert!(
+        said.html
+            .contains("Your password is changed. Your other sessions have ended.")
+    );
+    // Logging out says so.
+    let out = b.submit("/t/default/account", "/t/default/logout", &[]).await;
+    assert_eq!(out.location.as_deref(), Some("/t/default/login?why=logout"));
+    assert!(
+        b.get("/t/default/login?why=logout")
+            .await
+            .html
+            .contains("You are logged out.")
+    );
+    assert!(
+        !b.get("/t/default/login").await.html.contains("Your session has ended"),
+        "nothing to say afresh"
+    );
 }
 both!(account_forms);
 

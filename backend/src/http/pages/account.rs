@@ -145,6 +145,11 @@ async fn render(
             .map(|p| p.main.time_zone.name().to_owned())
             .unwrap_or_else(|_| "UTC".to_owned()),
         time_zones: TimeZone::all().collect(),
+        recovery_codes_left: if current.user().is_totp_enabled {
+            sso.recovery_codes_left(&ctx, current).await.ok()
+        } else {
+            None
+        },
         policy,
     };
     extra(&mut v);
@@ -426,15 +431,7 @@ pub async fn totp_start(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfOnly>) 
     let ctx = current.acting(&w.ctx);
     match sso.start_totp_enrolment(&ctx, &current).await {
         Ok(e) => {
-            // Inline in HTML, the SVG needs no XML declaration.
-            let svg = match e.qr_svg.find("<svg") {
-                Some(i) => e.qr_svg[i..].to_owned(),
-                None => e.qr_svg,
-            };
-            let enrolment = EnrolmentView {
-                secret: e.secret,
-                qr_svg: svg,
-            };
+            let enrolment = enrolment_view(e);
             render(&sso, &w, &current, None, StatusCode::OK, move |v| {
                 v.enrolment = Some(enrolment)
             })
@@ -444,6 +441,19 @@ pub async fn totp_start(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfOnly>) 
             let (flash, status) = failure(&e);
             render(&sso, &w, &current, Some(flash), status, |_| {}).await
         }
+    }
+}
+
+/// An enrolment as the account page shows it: the secret and its QR code inline (the SVG needs no XML
+/// declaration in HTML).
+fn enrolment_view(e: crate::sso::totp_enrolment::Enrolment) -> EnrolmentView {
+    let svg = match e.qr_svg.find("<svg") {
+        Some(i) => e.qr_svg[i..].to_owned(),
+        None => e.qr_svg,
+    };
+    EnrolmentView {
+        secret: e.secret,
+        qr_svg: svg,
     }
 }
 
@@ -494,14 +504,24 @@ pub async fn totp_confirm(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>
             .await
         }
         Err(e) => {
-            let flash = Flash::Error(if current.user().is_totp_enabled {
-                "The password or one of the codes is not right. Set up two-factor authentication again and enter \
-                 your password, a code from your current authenticator and one from the new key."
-                    .into()
-            } else {
-                "That code is not right. Set up two-factor authentication again and enter the current code.".into()
+            // The key already scanned stays: the same QR code and secret are shown again, to try the next code.
+            let pending = sso.pending_totp_enrolment(&ctx, &current).await.ok().flatten();
+            let flash = Flash::Error(match (&pending, current.user().is_totp_enabled) {
+                (Some(_), true) => "The password or one of the codes is not right. The new key below is the same one: \
+                     enter your password, a code from your current authenticator and one from the new entry."
+                    .into(),
+                (Some(_), false) => "That code is not right. The key below is the same one you scanned: enter the \
+                     code your authenticator app shows for it now."
+                    .into(),
+                (None, _) => "That code is not right, and the setup has ended. Set up two-factor authentication \
+                     again."
+                    .into(),
             });
-            render(&sso, &w, &current, Some(flash), PageError::from(&e).status, |_| {}).await
+            let enrolment = pending.map(enrolment_view);
+            render(&sso, &w, &current, Some(flash), PageError::from(&e).status, move |v| {
+                v.enrolment = enrolment
+            })
+            .await
         }
     }
 }

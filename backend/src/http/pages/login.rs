@@ -22,6 +22,23 @@ pub struct NextQuery {
     next: Option<String>,
     /// `login` when an authorization asks for a fresh login: the form is shown to a signed-in browser too.
     prompt: Option<String>,
+    /// What brought the browser here: `logout` (it logged out), `ended` (its session had ended: expired, or
+    /// ended from elsewhere).
+    #[serde(default)]
+    why: Option<String>,
+}
+
+/// What the login page says about how the browser got there.
+fn arrival(why: Option<&str>) -> Option<Flash> {
+    match why? {
+        "logout" => Some(Flash::Success("You are logged out.".to_owned())),
+        "ended" => Some(Flash::Notice(
+            "Your session has ended: it expired, or it was ended from another device or by an administrator. \
+             Log in again to go on."
+                .to_owned(),
+        )),
+        _ => None,
+    }
 }
 
 /// A login page; `step` is `None` for the first one, the password. When the login leads back to an OpenID
@@ -78,11 +95,12 @@ pub async fn form(sso: web::Data<Sso>, w: Web, q: web::Query<NextQuery>) -> Http
     if q.prompt.as_deref() != Some("login") && w.signed_in(&sso).await.is_some() {
         return w.redirect(&w.safe_next(q.next.as_deref()));
     }
+    let flash = arrival(q.why.as_deref());
     login_view(
         &sso,
         &w,
         StatusCode::OK,
-        view(None, String::new(), None, vec![], q.next),
+        view(None, String::new(), flash, vec![], q.next),
     )
     .await
 }
@@ -406,7 +424,7 @@ pub async fn logout(sso: web::Data<Sso>, w: Web, form: web::Form<CsrfForm>) -> H
     if let Some(ust) = &w.ust {
         let _ = sso.logout(&w.ctx, ust).await;
     }
-    let mut res = w.redirect(&format!("{}/login", w.base()));
+    let mut res = w.redirect(&format!("{}/login?why=logout", w.base()));
     w.clear_session(&mut res);
     res
 }

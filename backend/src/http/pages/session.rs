@@ -294,8 +294,11 @@ impl Web {
 
     /// The login page, to come back to `path` afterwards; the stale session cookie is cleared.
     pub fn to_login(&self, path: &str) -> HttpResponse {
+        // A browser that still held a session cookie here had its session end (it expired, or was ended from
+        // elsewhere): the login page says so.
+        let why = if self.ust.is_some() { "&why=ended" } else { "" };
         let mut res = self.redirect(&format!(
-            "{}/login?next={}",
+            "{}/login?next={}{why}",
             self.base(),
             form_urlencoded::byte_serialize(path.as_bytes()).collect::<String>()
         ));
