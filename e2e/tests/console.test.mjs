@@ -85,6 +85,13 @@ test('an operator creates a tenant whose invited administrator runs it from the 
   await ada.getByRole('link', { name: 'grace' }).waitFor();
   assert.equal(await ada.locator('table').getByRole('link', { name: 'ada', exact: true }).count(), 0, 'only the match is listed');
   await shots(ada, 'console-users');
+  // The keyboard's first stop is the skip link; it leads to the content.
+  await ada.keyboard.press('Tab');
+  assert.equal(await ada.evaluate(() => document.activeElement.textContent), 'Skip to the content');
+  await shot(ada, 'console-skip-link');
+  await ada.keyboard.press('Enter');
+  assert.equal(await ada.evaluate(() => document.activeElement.id), 'content');
+  assert.equal(await ada.getByRole('navigation', { name: 'Administration' }).getByRole('link', { name: 'Users' }).getAttribute('aria-current'), 'page');
 
   // Approvals: two sign-ups waiting, all selected at once, the rejection asked first, naming each.
   for (const name of ['pat', 'quin']) {

@@ -18,21 +18,26 @@ pub struct UserLine {
     pub badges: Vec<String>,
 }
 
-fn admin_nav(chrome: &Chrome) -> impl IntoView + use<> {
+/// The administration tabs, `current` (a tab's name) marked as the page the administrator is on.
+fn admin_nav(chrome: &Chrome, current: &str) -> impl IntoView + use<> {
     let base = format!("/t/{}/admin", chrome.tenant_slug);
-    let operators = chrome.tenant_slug.is_system().then(|| {
-        let href = format!("{base}/tenants");
-        view! { <a href=href>"Tenants"</a> }
-    });
-    view! {
-        <nav class="tabs" aria-label="Administration">
-            <a href=base.clone()>"Approvals"</a>
-            <a href=format!("{base}/users")>"Users"</a>
-            <a href=format!("{base}/audit")>"Audit log"</a>
-            <a href=format!("{base}/settings")>"Settings"</a>
-            {operators}
-        </nav>
+    let mut tabs = vec![
+        ("Approvals", base.clone()),
+        ("Users", format!("{base}/users")),
+        ("Audit log", format!("{base}/audit")),
+        ("Settings", format!("{base}/settings")),
+    ];
+    if chrome.tenant_slug.is_system() {
+        tabs.push(("Tenants", format!("{base}/tenants")));
     }
+    let links = tabs
+        .into_iter()
+        .map(|(name, href)| {
+            let here = (name == current).then_some("page");
+            view! { <a href=href aria-current=here>{name}</a> }
+        })
+        .collect_view();
+    view! { <nav class="tabs" aria-label="Administration">{links}</nav> }
 }
 
 fn badges(b: &[String]) -> impl IntoView + use<> {
@@ -71,7 +76,7 @@ pub fn approvals_page(chrome: &Chrome, pending: Vec<UserLine>, flash: Option<Fla
         false,
         view! {
             <h1>"Approvals"</h1>
-            {admin_nav(chrome)}
+            {admin_nav(chrome, "Approvals")}
             {flash_view(flash)}
             <section class="card">
                 <h2>"Waiting for approval, oldest first"</h2>
@@ -187,7 +192,7 @@ pub fn users_page(
         false,
         view! {
             <h1>"Users"</h1>
-            {admin_nav(chrome)}
+            {admin_nav(chrome, "Users")}
             {flash_view(flash)}
             <section class="card" aria-labelledby="users-filter-h">
                 <h2 id="users-filter-h">"Find users"</h2>
@@ -385,7 +390,7 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
         false,
         view! {
             <h1>{title}</h1>
-            {admin_nav(chrome)}
+            {admin_nav(chrome, "Users")}
             {flash_view(flash)}
             <section class="card">
                 <p>{badges(&u.badges)}</p>
@@ -584,7 +589,7 @@ pub fn audit_page(
         false,
         view! {
             <h1>"Audit log"</h1>
-            {admin_nav(chrome)}
+            {admin_nav(chrome, "Audit log")}
             {flash_view(flash)}
             <section class="card" aria-labelledby="audit-filter-h">
                 <h2 id="audit-filter-h">"Filter"</h2>
@@ -1103,7 +1108,7 @@ pub fn settings_page(
         false,
         view! {
             <h1>"Settings"</h1>
-            {admin_nav(chrome)}
+            {admin_nav(chrome, "Settings")}
             {flash_view(flash)}
             {shown}
             <nav class="toc" aria-label="Settings sections">{toc}</nav>
@@ -1173,7 +1178,7 @@ pub fn tenants_page(chrome: &Chrome, tenants: Vec<TenantLine>, flash: Option<Fla
         false,
         view! {
             <h1>"Tenants"</h1>
-            {admin_nav(chrome)}
+            {admin_nav(chrome, "Tenants")}
             {flash_view(flash)}
             <section class="card">
                 <table><thead><tr><th>"Slug"</th><th>"Name"</th><th>"Status"</th><th><span class="sr-only">"Actions"</span></th></tr></thead><tbody>{rows}</tbody></table>

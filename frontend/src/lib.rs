@@ -100,7 +100,7 @@ pub fn document(title: &str, chrome: &Chrome, narrow: bool, body: impl IntoView 
         .clone()
         .map(|w| view! { <p class="flash error" role="alert">{w}</p> });
     let main = view! {
-        <main class=if narrow { "narrow" } else { "" }>
+        <main id="content" tabindex="-1" class=if narrow { "narrow" } else { "" }>
             {warning}
             {body}
         </main>
@@ -109,7 +109,7 @@ pub fn document(title: &str, chrome: &Chrome, narrow: bool, body: impl IntoView 
     .to_html();
     let script = if chrome.scripts { PASSKEY_SCRIPT_TAG } else { "" };
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{head}<link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\">{script}</head><body>{header}{main}</body></html>"
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{head}<link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\">{script}</head><body><a class=\"skip\" href=\"#content\">Skip to the content</a>{header}{main}</body></html>"
     )
 }
 

@@ -2239,6 +2239,19 @@ async fn the_users_list_searches_pages_and_edits_names(backend: Backend) {
         list.html.contains("addresses are stored sealed"),
         "the e-mail field says why it matches exactly"
     );
+    // Every page starts with a skip link to its content; the tab of the page is marked current.
+    assert!(
+        list.html
+            .contains("<body><a class=\"skip\" href=\"#content\">Skip to the content</a>")
+    );
+    assert!(list.html.contains("<main id=\"content\" tabindex=\"-1\""));
+    assert!(list.html.contains("aria-current=\"page\">Users</a>"), "{}", list.html);
+    assert_eq!(list.html.matches("aria-current").count(), 1, "one tab is current");
+    let login = Browser::new(&app).get("/t/default/login").await;
+    assert!(
+        login.html.contains("Skip to the content"),
+        "on pages without a session too"
+    );
     for (query, finds, misses) in [
         ("q=OE", ">joe</a>", ">member00</a>"),
         ("q=mill", ">joe</a>", ">member00</a>"),
