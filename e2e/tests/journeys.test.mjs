@@ -172,6 +172,15 @@ test('password reset from the e-mail link ends the old session', async () => {
   await page.click('button:has-text("Set the new password")');
   await page.getByText('Your password is changed.').waitFor();
   await shot(page, 'reset-done');
+  // Opened again, the used link says so at once and leads to a new one.
+  await page.goto(linkIn(mail, `/t/${slug}/password-reset/complete`));
+  await page.getByText('This link was used already, has expired, or is not one we sent.').waitFor();
+  await shot(page, 'reset-link-used');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, 'reset-link-used-phone');
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.getByRole('link', { name: 'Ask for a new link' }).click();
+  await page.getByRole('button', { name: 'Send the link' }).waitFor();
   await old.goto(`${world.base}/t/${slug}/account`);
   await old.waitForURL(`**/login**`);
   await login(page, slug, 'rex', 'rex passphrase 2');

@@ -167,6 +167,22 @@ impl Sso {
         Ok(())
     }
 
+    /// Whether a reset link (or an invitation's) would work, without using it (a mail scanner may open it):
+    /// unused, unexpired, not yet accessed, for an account that may reset; else `E010001`.
+    pub async fn check_reset_token(&self, ctx: &Ctx, token: &str) -> SsoResult<()> {
+        let (pk, hash, now) = (ctx.tenant.pk, sha256_hex(token.trim()), ctx.now);
+        self.store
+            .tenant_with(pk, move |conn| {
+                let row = usable(conn, pk, &hash, now)?;
+                if row.access_time.is_some() {
+                    return Err(could_not_access());
+                }
+                let user = users::by_pk(conn, pk, row.user_pk)?.ok_or_else(could_not_access)?;
+                account_may_reset(&user, now)
+            })
+            .await
+    }
+
     /// Accesses a reset token, once: returns the reset key that completes it. Anything else is `E010001`.
     pub async fn access_password_reset(&self, ctx: &Ctx, token: &str) -> SsoResult<ResetKey> {
         let policy = self.policy(&ctx.tenant).await?;

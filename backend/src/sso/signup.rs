@@ -294,27 +294,22 @@ impl Sso {
     }
 
     /// Confirms a sign-up from its e-mail link. Unknown or expired: `E005006`; used: `E005007`.
+    /// Whether a confirmation link would work, without using it (a mail scanner may open it): the refusal
+    /// `confirm_signup` would give, or `Ok`.
+    pub async fn check_signup_token(&self, ctx: &Ctx, token: &str) -> SsoResult<()> {
+        let (pk, hash, now) = (ctx.tenant.pk, sha256_hex(token.trim()), ctx.now);
+        self.store
+            .tenant_with(pk, move |conn| signup_token(conn, pk, &hash, now).map(|_| ()))
+            .await
+    }
+
     pub async fn confirm_signup(&self, ctx: &Ctx, token: &str) -> SsoResult<Confirmed> {
         let policy = self.policy(&ctx.tenant).await?;
         let (pk, hash, c, p) = (ctx.tenant.pk, sha256_hex(token.trim()), ctx.clone(), (*policy).clone());
         let keyring = self.keyring.clone();
         self.store
             .tenant_with(pk, move |conn| {
-                let Some(t) = email_tokens::by_hash(conn, pk, "signup", &hash)? else {
-                    return Err(SsoError::refused(Kind::NotFound, SubStatus::AuthNoSuchSignUpToken));
-                };
-                if t.used_time.is_some() {
-                    return Err(SsoError::refused(Kind::Conflict, SubStatus::AuthSignUpConfirmed));
-                }
-                if t.expiration_time <= c.now {
-                    return Err(SsoError::refused(Kind::NotFound, SubStatus::AuthNoSuchSignUpToken));
-                }
-                let Some(before) = users::by_pk(conn, pk, t.user_pk)? else {
-                    return Err(SsoError::refused(Kind::NotFound, SubStatus::AuthNoSuchSignUpToken));
-                };
-                if before.sign_up_status != SIGNUP_BEFORE_CONFIRMATION {
-                    return Err(SsoError::refused(Kind::Conflict, SubStatus::AuthSignUpConfirmed));
-                }
+                let (t, before) = signup_token(conn, pk, &hash, c.now)?;
                 if !email_tokens::use_token(conn, t.id, c.now)? {
                     return Err(SsoError::refused(Kind::Conflict, SubStatus::AuthSignUpConfirmed));
                 }
@@ -374,4 +369,30 @@ fn notify_approvers(
         queue(conn, ctx, policy, "approval_needed", &to, &user.username, None, "")?;
     }
     audit::append_ctx(conn, ctx, "user.signup_approval_requested", Some(&user.user_id), Ok(()))
+}
+
+/// A sign-up's confirmation token and its user, if the token can confirm now: an unknown or expired one is
+/// `AuthNoSuchSignUpToken`; a used one, or a sign-up already confirmed, `AuthSignUpConfirmed`.
+fn signup_token(
+    conn: &mut AnyConnection,
+    pk: crate::store::TenantPk,
+    hash: &str,
+    now: chrono::NaiveDateTime,
+) -> SsoResult<(email_tokens::EmailTokenRow, UserRow)> {
+    let Some(t) = email_tokens::by_hash(conn, pk, "signup", hash)? else {
+        return Err(SsoError::refused(Kind::NotFound, SubStatus::AuthNoSuchSignUpToken));
+    };
+    if t.used_time.is_some() {
+        return Err(SsoError::refused(Kind::Conflict, SubStatus::AuthSignUpConfirmed));
+    }
+    if t.expiration_time <= now {
+        return Err(SsoError::refused(Kind::NotFound, SubStatus::AuthNoSuchSignUpToken));
+    }
+    let Some(user) = users::by_pk(conn, pk, t.user_pk)? else {
+        return Err(SsoError::refused(Kind::NotFound, SubStatus::AuthNoSuchSignUpToken));
+    };
+    if user.sign_up_status != SIGNUP_BEFORE_CONFIRMATION {
+        return Err(SsoError::refused(Kind::Conflict, SubStatus::AuthSignUpConfirmed));
+    }
+    Ok((t, user))
 }

@@ -657,6 +657,12 @@ async fn sign_up_and_reset_pages(backend: Backend) {
     assert_eq!(done.location.as_deref(), Some("/t/default/signup/waiting"));
     let queued = crate::common::outbox_rows(&app.services.sso).await;
     let link_token = token_in(&queued.last().unwrap().body_text, "/signup/confirm?token=");
+    assert!(
+        b.get(&format!("/t/default/signup/confirm?token={link_token}"))
+            .await
+            .html
+            .contains("Confirm")
+    );
     let confirm_page = b.get(&format!("/t/default/signup/confirm?token={link_token}")).await;
     assert!(
         confirm_page.html.contains("Confirm"),
@@ -691,6 +697,10 @@ async fn sign_up_and_reset_pages(backend: Backend) {
     let queued = crate::common::outbox_rows(&app.services.sso).await;
     let reset_token = token_in(&queued.last().unwrap().body_text, "/password-reset/complete?token=");
     let path = format!("/t/default/password-reset/complete?token={reset_token}");
+    // Opening the link (a mail scanner does) does not use it up.
+    for _ in 0..3 {
+        assert!(b.get(&path).await.html.contains("Choose a new password"));
+    }
     let weak = b
         .submit(
             &path,
@@ -718,6 +728,27 @@ async fn sign_up_and_reset_pages(backend: Backend) {
         )
         .await;
     assert!(done.html.contains("Your password is changed."));
+    // A used link says so as soon as it is opened, with the way to a new one; so do an unknown one and a used
+    // confirmation link.
+    for gone in [
+        path.clone(),
+        "/t/default/password-reset/complete?token=nonsense".to_owned(),
+    ] {
+        let page = b.get(&gone).await;
+        assert_eq!(page.status, 403, "{gone}");
+        assert!(
+            page.html
+                .contains("This link was used already, has expired, or is not one we sent.")
+        );
+        assert!(
+            page.html
+                .contains("href=\"/t/default/password-reset\">Ask for a new link</a>")
+        );
+    }
+    let used = b.get(&format!("/t/default/signup/confirm?token={link_token}")).await;
+    assert!(used.html.contains("This address is confirmed already") && used.html.contains(">Log in</a>"));
+    let unknown = b.get("/t/default/signup/confirm?token=nonsense").await;
+    assert!(unknown.html.contains("Sign up again to get a new one") && unknown.html.contains(">Sign up again</a>"));
     assert_eq!(b.get("/t/default/account").await.status, 303, "the old session is dead");
     assert_eq!(
         b.login("sam", "sam's new passphrase").await.location.as_deref(),

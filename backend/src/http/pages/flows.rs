@@ -137,7 +137,26 @@ pub struct TokenQuery {
     token: String,
 }
 
-pub async fn confirm_form(w: Web, q: web::Query<TokenQuery>) -> HttpResponse {
+pub async fn confirm_form(sso: web::Data<Sso>, w: Web, q: web::Query<TokenQuery>) -> HttpResponse {
+    // Checked on opening, used only by the form: a link a mail scanner opened still works.
+    if let Err(e) = sso.check_signup_token(&w.ctx, &q.token).await {
+        let error = PageError::from(&e);
+        let (title, said, link) = if e.code() == Some(SubStatus::AuthSignUpConfirmed) {
+            (
+                "Already confirmed",
+                "This address is confirmed already: the link has done its work.",
+                (format!("{}/login", w.base()), "Log in".to_owned()),
+            )
+        } else {
+            (
+                "This link cannot be used",
+                "This confirmation link has expired, or it is not one we sent. Sign up again to get a new one.",
+                (format!("{}/signup", w.base()), "Sign up again".to_owned()),
+            )
+        };
+        let flash = Flash::Error(format!("{said} ({})", error.code.code()));
+        return w.page(error.status, message_page(&w.chrome(None), title, flash, Some(link)));
+    }
     let html = token_confirm_page(
         &w.chrome(None),
         "Confirm your e-mail address",
@@ -215,6 +234,19 @@ pub async fn reset(sso: web::Data<Sso>, w: Web, form: web::Form<ResetForm>) -> H
 }
 
 pub async fn reset_complete_form(sso: web::Data<Sso>, w: Web, q: web::Query<TokenQuery>) -> HttpResponse {
+    // Checked on opening, used only by the form: a link a mail scanner opened still works.
+    if let Err(e) = sso.check_reset_token(&w.ctx, &q.token).await {
+        let error = PageError::from(&e);
+        let flash = Flash::Error(format!(
+            "This link was used already, has expired, or is not one we sent. Ask for a new one below. ({})",
+            error.code.code()
+        ));
+        let link = Some((format!("{}/password-reset", w.base()), "Ask for a new link".to_owned()));
+        return w.page(
+            error.status,
+            message_page(&w.chrome(None), "This link cannot be used", flash, link),
+        );
+    }
     let policy = rules(&sso, &w).await;
     w.page(
         StatusCode::OK,
