@@ -231,10 +231,10 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
             let here = s.current.then(|| view! { <span class="badge">"This session"</span> });
             view! {
                 <tr>
-                    <td>{s.created.clone()}</td>
-                    <td>{s.expires.clone()}</td>
-                    <td>{s.remote_addr.clone()}</td>
-                    <td>{s.user_agent.clone()}</td>
+                    <td data-label="Started">{s.created.clone()}</td>
+                    <td data-label="Expires">{s.expires.clone()}</td>
+                    <td data-label="Address">{s.remote_addr.clone()}</td>
+                    <td data-label="Browser">{s.user_agent.clone()}</td>
                     <td>{here}{end}</td>
                 </tr>
             }

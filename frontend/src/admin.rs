@@ -62,10 +62,10 @@ pub fn approvals_page(chrome: &Chrome, pending: Vec<UserLine>, flash: Option<Fla
             view! {
                 <tr>
                     <td><input type="checkbox" name="user_id" value=u.user_id.clone() id=id/><label for=label_for class="sr-only">{format!("Select {}", u.username)}</label></td>
-                    <td><a href=user_link>{u.username.clone()}</a></td>
-                    <td>{u.email.clone()}</td>
-                    <td>{u.signed_up.clone()}</td>
-                    <td>{badges(&u.badges)}</td>
+                    <td data-label="Username"><a href=user_link>{u.username.clone()}</a></td>
+                    <td data-label="E-mail">{u.email.clone()}</td>
+                    <td data-label="Signed up">{u.signed_up.clone()}</td>
+                    <td data-label="State">{badges(&u.badges)}</td>
                 </tr>
             }
         })
@@ -361,7 +361,7 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
         .map(|(id, started, addr)| {
             let (href, id, csrf) = (format!("{base}/sessions/end"), id.clone(), csrf.clone());
             view! {
-                <tr><td>{started.clone()}</td><td>{addr.clone()}</td><td>
+                <tr><td data-label="Started">{started.clone()}</td><td data-label="Address">{addr.clone()}</td><td>
                     <form class="inline" method="post" action=href>
                         {csrf_field(&csrf)}
                         <input type="hidden" name="session_id" value=id/>
@@ -374,7 +374,7 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
     let attrs = d
         .attrs
         .iter()
-        .map(|(k, v)| view! { <tr><td>{k.clone()}</td><td><code>{v.clone()}</code></td></tr> })
+        .map(|(k, v)| view! { <tr><td data-label="Name">{k.clone()}</td><td data-label="Value"><code>{v.clone()}</code></td></tr> })
         .collect_view();
     let title = format!("User {}", u.username);
     let audit_href = format!("/t/{}/admin/audit?user_id={}", chrome.tenant_slug, enc(&u.user_id));
@@ -1087,12 +1087,12 @@ pub fn settings_page(
             };
             view! {
                 <tr>
-                    <td>{a.name.clone()}</td>
-                    <td>{a.flags.clone()}</td>
-                    <td><ul>{keys}</ul>
+                    <td data-label="App">{a.name.clone()}</td>
+                    <td data-label="Allowed">{a.flags.clone()}</td>
+                    <td data-label="Keys"><ul>{keys}</ul>
                         <form class="inline" method="post" action=href>{csrf_field(&csrf)}<button type="submit" class="secondary">"New key"</button></form>
                     </td>
-                    <td>{oidc}</td>
+                    <td data-label="OpenID Connect">{oidc}</td>
                 </tr>
             }
         })
@@ -1169,7 +1169,7 @@ pub fn tenants_page(chrome: &Chrome, tenants: Vec<TenantLine>, flash: Option<Fla
                     </form>
                 }
             });
-            view! { <tr><td>{t.slug.clone()}</td><td>{t.name.clone()}</td><td><span class="badge">{t.status.clone()}</span></td><td>{toggle}" "{delete}</td></tr> }
+            view! { <tr><td data-label="Slug">{t.slug.clone()}</td><td data-label="Name">{t.name.clone()}</td><td data-label="Status"><span class="badge">{t.status.clone()}</span></td><td>{toggle}" "{delete}</td></tr> }
         })
         .collect_view();
     document(

@@ -1908,6 +1908,7 @@ async fn operators_create_a_tenant_with_its_administrator_in_the_pages(backend: 
         "E-mail",
         "Password (optional)",
         "Create tenant",
+        "<td data-label=\"Slug\">default</td>",
     ] {
         assert!(page.html.contains(label), "{label}: {}", page.html);
     }
@@ -2341,6 +2342,9 @@ async fn the_users_list_searches_pages_and_edits_names(backend: Backend) {
         "Names and e-mail",
         "First name",
         "Save names and e-mail",
+        // On a phone a table is a list whose cells keep their column's name.
+        "<td data-label=\"Started\">",
+        "<td data-label=\"Address\">",
     ] {
         assert!(detail.html.contains(fact), "{fact}: {}", detail.html);
     }
