@@ -231,7 +231,7 @@ test('applications sign in through OpenID Connect: a login with 2FA, single sign
     // Logging out of Gatehouse ends the applications' sessions: their access tokens are refused.
     await page.goto(`${world.base}/t/${slug}/account`);
     await page.getByRole('button', { name: 'Log out' }).click();
-    await page.waitForURL(`**/t/${slug}/login`);
+    await page.waitForURL(`**/t/${slug}/login?why=logout`);
     for (const name of ['shop', 'wiki']) {
       const after = await fetch(`${world.base}/api/v1/t/${slug}/users/me`, {
         headers: { 'x-current-app': name, authorization: `Bearer ${rp.results.get(name).tokens.access_token}` },
