@@ -1460,7 +1460,7 @@ async fn the_settings_page_sets_and_removes_an_apps_client_settings(backend: Bac
     );
     let page = boss.get(SETTINGS).await;
     assert!(page.html.contains("Not an OpenID Connect client") && !page.html.contains("Remove client settings"));
-    assert!(page.html.contains("<td>CRM</td>"), "still an app");
+    assert!(page.html.contains("<td data-label=\"App\">CRM</td>"), "still an app");
 }
 both!(the_settings_page_sets_and_removes_an_apps_client_settings);
 
