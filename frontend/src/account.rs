@@ -1,6 +1,6 @@
 //! The account page: profile, password, two-factor authentication and sessions.
 
-use crate::{Chrome, Flash, csrf_field, document, flash_view};
+use crate::{Chrome, Flash, Invalid, csrf_field, document, flash_view};
 use leptos::prelude::*;
 
 #[derive(Debug, Clone)]
@@ -63,6 +63,8 @@ pub struct AccountView {
     pub sessions: Vec<SessionLine>,
     pub apps: Vec<AppAccessLine>,
     pub flash: Option<Flash>,
+    /// The field the error is about, by its id.
+    pub invalid: Invalid,
     pub enrolment: Option<EnrolmentView>,
     /// Shown once, right after enrolment.
     pub recovery_codes: Option<Vec<String>>,
@@ -136,6 +138,7 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
     let base = format!("/t/{}/account", chrome.tenant_slug);
     let csrf = chrome.csrf.clone();
     let f = |p: &str| format!("{base}/{p}");
+    let i = v.invalid.clone();
     let rules = v
         .policy
         .clone()
@@ -162,10 +165,10 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
             let proof = active.then(|| {
                 view! {
                     <label for="confirm-password">"Password"
-                        <input id="confirm-password" name="password" type="password" autocomplete="current-password" required/>
+                        <input id="confirm-password" name="password" type="password" autocomplete="current-password" required autofocus=i.focus("confirm-password", false) aria-invalid=i.invalid("confirm-password") aria-describedby=i.described("confirm-password")/>
                     </label>
                     <label for="current-code">"Code from your current authenticator, or a recovery code"
-                        <input id="current-code" name="current_code" type="text" autocomplete="one-time-code" required/>
+                        <input id="current-code" name="current_code" type="text" autocomplete="one-time-code" required autofocus=i.focus("current-code", false) aria-invalid=i.invalid("current-code") aria-describedby=i.described("current-code")/>
                     </label>
                 }
             });
@@ -177,7 +180,7 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
                     {csrf_field(&csrf)}
                     {proof}
                     <label for="code">"Code"
-                        <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required/>
+                        <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required autofocus=i.focus("code", false) aria-invalid=i.invalid("code") aria-describedby=i.described("code")/>
                     </label>
                     <button type="submit">"Turn on two-factor authentication"</button>
                 </form>
@@ -191,10 +194,10 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
                 {csrf_field(&csrf)}
                 <input type="hidden" name="credential" value=""/>
                 <label for="disable-password">"Password"
-                    <input id="disable-password" name="password" type="password" autocomplete="current-password" required/>
+                    <input id="disable-password" name="password" type="password" autocomplete="current-password" required autofocus=i.focus("disable-password", false) aria-invalid=i.invalid("disable-password") aria-describedby=i.described("disable-password")/>
                 </label>
                 <label for="disable-code">{if has_passkeys { "Code or recovery code (leave empty to use a passkey instead)" } else { "Code or recovery code" }}
-                    <input id="disable-code" name="code" type="text" autocomplete="one-time-code" required=!has_passkeys/>
+                    <input id="disable-code" name="code" type="text" autocomplete="one-time-code" required=!has_passkeys autofocus=i.focus("disable-code", false) aria-invalid=i.invalid("disable-code") aria-describedby=i.described("disable-code")/>
                 </label>
                 <button type="submit" class="danger">"Turn off two-factor authentication"</button>
             </form>
@@ -293,11 +296,12 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
                 <form method="post" action=f("profile")>
                     {csrf_field(&csrf)}
                     <label for="display_name">"Display name"
-                        <input id="display_name" name="display_name" type="text" value=v.display_name/>
+                        <input id="display_name" name="display_name" type="text" value=v.display_name autofocus=i.focus("display_name", false) aria-invalid=i.invalid("display_name") aria-describedby=i.described("display_name")/>
                     </label>
                     <label for="email">"E-mail address"
-                        <span class="hint">"A new address is used once you confirm it from the message we send there."</span>
-                        <input id="email" name="email" type="email" value=v.email/>
+                        <span class="hint" id="email-hint">"A new address is used once you confirm it from the message we send there."</span>
+                        <input id="email" name="email" type="email" value=v.email
+                            autofocus=i.focus("email", false) aria-invalid=i.invalid("email") aria-describedby=i.described("email").unwrap_or("email-hint")/>
                     </label>
                     <button type="submit">"Save"</button>
                 </form>
@@ -308,13 +312,13 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
                 <form method="post" action=f("password")>
                     {csrf_field(&csrf)}
                     <label for="old_password">"Current password"
-                        <input id="old_password" name="old_password" type="password" autocomplete="current-password" required/>
+                        <input id="old_password" name="old_password" type="password" autocomplete="current-password" required autofocus=i.focus("old_password", false) aria-invalid=i.invalid("old_password") aria-describedby=i.described("old_password")/>
                     </label>
                     <label for="new_password">"New password"
-                        <input id="new_password" name="new_password" type="password" autocomplete="new-password" required/>
+                        <input id="new_password" name="new_password" type="password" autocomplete="new-password" required autofocus=i.focus("new_password", false) aria-invalid=i.invalid("new_password") aria-describedby=i.described("new_password")/>
                     </label>
                     <label for="new_password_again">"New password, again"
-                        <input id="new_password_again" name="new_password_again" type="password" autocomplete="new-password" required/>
+                        <input id="new_password_again" name="new_password_again" type="password" autocomplete="new-password" required autofocus=i.focus("new_password_again", false) aria-invalid=i.invalid("new_password_again") aria-describedby=i.described("new_password_again")/>
                     </label>
                     <ul class="muted">{rules}</ul>
                     <button type="submit">"Change password"</button>
@@ -347,6 +351,7 @@ pub fn account_page(chrome: &Chrome, v: AccountView) -> String {
 /// The passkeys: the list with a removal form each (the password and a code, or a passkey: the passkey script
 /// asks for one when the code is left empty), and the form that adds one (shown by the script alone).
 fn passkeys_section(base: &str, csrf: &str, v: &AccountView) -> impl IntoView + use<> {
+    let i = &v.invalid;
     if !v.passkeys_on {
         return None;
     }
@@ -436,7 +441,7 @@ fn passkeys_section(base: &str, csrf: &str, v: &AccountView) -> impl IntoView + 
                 </label>
                 <label for="passkey-password">"Your password"
                     <span class="hint">"A passkey is a new way into your account, so adding one asks for your password."</span>
-                    <input id="passkey-password" name="password" type="password" autocomplete="current-password" required/>
+                    <input id="passkey-password" name="password" type="password" autocomplete="current-password" required autofocus=i.focus("passkey-password", false) aria-invalid=i.invalid("passkey-password") aria-describedby=i.described("passkey-password")/>
                 </label>
                 {add_code}
                 <button type="submit">"Add a passkey"</button>

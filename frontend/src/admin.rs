@@ -247,6 +247,17 @@ fn enc(s: &str) -> String {
         .collect()
 }
 
+/// One of a user's sessions on the user page.
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub session_id: String,
+    pub started: String,
+    pub expires: String,
+    pub remote_addr: String,
+    /// The browser and system, in words.
+    pub device: String,
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct UserDetail {
     pub user: Option<UserLine>,
@@ -262,7 +273,7 @@ pub struct UserDetail {
     pub passkeys: Vec<(String, String, String, String)>,
     pub must_change: bool,
     pub address_list: String,
-    pub sessions: Vec<(String, String, String)>,
+    pub sessions: Vec<SessionRow>,
     pub attrs: Vec<(String, String)>,
 }
 
@@ -358,10 +369,11 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
     let sessions = d
         .sessions
         .iter()
-        .map(|(id, started, addr)| {
-            let (href, id, csrf) = (format!("{base}/sessions/end"), id.clone(), csrf.clone());
+        .map(|s| {
+            let (href, id, csrf) = (format!("{base}/sessions/end"), s.session_id.clone(), csrf.clone());
             view! {
-                <tr><td data-label="Started">{started.clone()}</td><td data-label="Address">{addr.clone()}</td><td>
+                <tr><td data-label="Started">{s.started.clone()}</td><td data-label="Expires">{s.expires.clone()}</td>
+                <td data-label="Address">{s.remote_addr.clone()}</td><td data-label="Browser">{s.device.clone()}</td><td>
                     <form class="inline" method="post" action=href>
                         {csrf_field(&csrf)}
                         <input type="hidden" name="session_id" value=id/>
@@ -441,7 +453,7 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
             </section>
             <section class="card">
                 <h2>"Sessions"</h2>
-                <table><thead><tr><th>"Started"</th><th>"Address"</th><th><span class="sr-only">"Actions"</span></th></tr></thead><tbody>{sessions}</tbody></table>
+                <table><thead><tr><th>"Started"</th><th>"Expires"</th><th>"Address"</th><th>"Browser"</th><th><span class="sr-only">"Actions"</span></th></tr></thead><tbody>{sessions}</tbody></table>
             </section>
             <section class="card">
                 <h2>"Attributes"</h2>

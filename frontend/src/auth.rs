@@ -1,6 +1,6 @@
 //! The pages of signing in and getting an account: login and its steps, sign-up, confirmation, password reset.
 
-use crate::{Chrome, Flash, csrf_field, document, flash_view};
+use crate::{Chrome, Flash, Invalid, csrf_field, document, flash_view};
 use gatehouse_shared::LoginStep;
 use leptos::prelude::*;
 
@@ -10,6 +10,8 @@ pub struct LoginView {
     pub step: Option<LoginStep>,
     pub username: String,
     pub flash: Option<Flash>,
+    /// The field the error is about.
+    pub invalid: Invalid,
     /// The password policy, in sentences, for the new-password step.
     pub policy: Vec<String>,
     /// Where to go after signing in (a page of this tenant).
@@ -70,10 +72,12 @@ pub fn login_page(chrome: &Chrome, v: LoginView) -> String {
                         {csrf_field(&csrf)}
                         <input type="hidden" name="next" value=next/>
                         <label for="username">"Username"
-                            <input id="username" name="username" type="text" autocomplete="username" required value=username autofocus/>
+                            <input id="username" name="username" type="text" autocomplete="username" required value=username
+                                autofocus=v.invalid.focus("username", true) aria-invalid=v.invalid.invalid("username") aria-describedby=v.invalid.described("username")/>
                         </label>
                         <label for="password">"Password"
-                            <input id="password" name="password" type="password" autocomplete="current-password" required/>
+                            <input id="password" name="password" type="password" autocomplete="current-password" required
+                                autofocus=v.invalid.focus("password", false) aria-invalid=v.invalid.invalid("password") aria-describedby=v.invalid.described("password")/>
                         </label>
                         <button type="submit">"Log in"</button>
                     </form>
@@ -94,7 +98,8 @@ pub fn login_page(chrome: &Chrome, v: LoginView) -> String {
                     {csrf_field(&csrf)}
                     <input type="hidden" name="next" value=next/>
                     <label for="code">"Code"
-                        <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required autofocus/>
+                        <input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code" required autofocus
+                            aria-invalid=v.invalid.invalid("code") aria-describedby=v.invalid.described("code")/>
                     </label>
                     <button type="submit">"Continue"</button>
                 </form>
@@ -124,10 +129,12 @@ pub fn login_page(chrome: &Chrome, v: LoginView) -> String {
                         {csrf_field(&csrf)}
                         <input type="hidden" name="next" value=next/>
                         <label for="new_password">"New password"
-                            <input id="new_password" name="new_password" type="password" autocomplete="new-password" required autofocus/>
+                            <input id="new_password" name="new_password" type="password" autocomplete="new-password" required
+                                autofocus=v.invalid.focus("new_password", true) aria-invalid=v.invalid.invalid("new_password") aria-describedby=v.invalid.described("new_password")/>
                         </label>
                         <label for="new_password_again">"New password, again"
-                            <input id="new_password_again" name="new_password_again" type="password" autocomplete="new-password" required/>
+                            <input id="new_password_again" name="new_password_again" type="password" autocomplete="new-password" required
+                                autofocus=v.invalid.focus("new_password_again", false) aria-invalid=v.invalid.invalid("new_password_again") aria-describedby=v.invalid.described("new_password_again")/>
                         </label>
                         <button type="submit">"Change password and log in"</button>
                     </form>
@@ -235,6 +242,8 @@ pub struct SignupView {
     pub username: String,
     pub email: String,
     pub flash: Option<Flash>,
+    /// The field the error is about.
+    pub invalid: Invalid,
     pub policy: Vec<String>,
 }
 
@@ -242,6 +251,7 @@ pub fn signup_page(chrome: &Chrome, v: SignupView) -> String {
     let base = format!("/t/{}", chrome.tenant_slug);
     let rules = v.policy.into_iter().map(|r| view! { <li>{r}</li> }).collect_view();
     let csrf = chrome.csrf.clone();
+    let i = v.invalid;
     document(
         "Create an account",
         chrome,
@@ -252,17 +262,21 @@ pub fn signup_page(chrome: &Chrome, v: SignupView) -> String {
             <form method="post" action=format!("{base}/signup")>
                 {csrf_field(&csrf)}
                 <label for="username">"Username"
-                    <input id="username" name="username" type="text" autocomplete="username" required value=v.username/>
+                    <input id="username" name="username" type="text" autocomplete="username" required value=v.username
+                        autofocus=i.focus("username", true) aria-invalid=i.invalid("username") aria-describedby=i.described("username")/>
                 </label>
                 <label for="email">"E-mail address"
-                    <span class="hint">"We send a link to confirm it."</span>
-                    <input id="email" name="email" type="email" autocomplete="email" required value=v.email/>
+                    <span class="hint" id="email-hint">"We send a link to confirm it."</span>
+                    <input id="email" name="email" type="email" autocomplete="email" required value=v.email
+                        autofocus=i.focus("email", false) aria-invalid=i.invalid("email") aria-describedby=i.described("email").unwrap_or("email-hint")/>
                 </label>
                 <label for="password">"Password"
-                    <input id="password" name="password" type="password" autocomplete="new-password" required/>
+                    <input id="password" name="password" type="password" autocomplete="new-password" required
+                        autofocus=i.focus("password", false) aria-invalid=i.invalid("password") aria-describedby=i.described("password")/>
                 </label>
                 <label for="password_again">"Password, again"
-                    <input id="password_again" name="password_again" type="password" autocomplete="new-password" required/>
+                    <input id="password_again" name="password_again" type="password" autocomplete="new-password" required
+                        autofocus=i.focus("password_again", false) aria-invalid=i.invalid("password_again") aria-describedby=i.described("password_again")/>
                 </label>
                 <ul class="muted">{rules}</ul>
                 <button type="submit">"Create account"</button>
@@ -302,10 +316,14 @@ pub fn token_confirm_page(
 #[derive(Debug, Clone, Default)]
 pub struct ResetView {
     pub flash: Option<Flash>,
+    /// The field the error is about.
+    pub invalid: Invalid,
     pub policy: Vec<String>,
 }
 
-pub fn reset_request_page(chrome: &Chrome, flash: Option<Flash>) -> String {
+pub fn reset_request_page(chrome: &Chrome, flash: Option<Flash>, credential: String) -> String {
+    let invalid = matches!(flash, Some(Flash::Error(_))).then_some("true");
+    let described = invalid.map(|_| crate::ERROR_ID);
     let base = format!("/t/{}", chrome.tenant_slug);
     let csrf = chrome.csrf.clone();
     document(
@@ -319,7 +337,8 @@ pub fn reset_request_page(chrome: &Chrome, flash: Option<Flash>) -> String {
             <form method="post" action=format!("{base}/password-reset")>
                 {csrf_field(&csrf)}
                 <label for="credential">"Username"
-                    <input id="credential" name="credential" type="text" autocomplete="username" required autofocus/>
+                    <input id="credential" name="credential" type="text" autocomplete="username" required autofocus value=credential
+                        aria-invalid=invalid aria-describedby=described/>
                 </label>
                 <button type="submit">"Send the link"</button>
             </form>
@@ -332,6 +351,7 @@ pub fn reset_complete_page(chrome: &Chrome, token: String, v: ResetView) -> Stri
     let base = format!("/t/{}", chrome.tenant_slug);
     let rules = v.policy.into_iter().map(|r| view! { <li>{r}</li> }).collect_view();
     let csrf = chrome.csrf.clone();
+    let i = v.invalid;
     document(
         "Choose a new password",
         chrome,
@@ -343,10 +363,12 @@ pub fn reset_complete_page(chrome: &Chrome, token: String, v: ResetView) -> Stri
                 {csrf_field(&csrf)}
                 <input type="hidden" name="token" value=token/>
                 <label for="password">"New password"
-                    <input id="password" name="password" type="password" autocomplete="new-password" required autofocus/>
+                    <input id="password" name="password" type="password" autocomplete="new-password" required
+                        autofocus=i.focus("password", true) aria-invalid=i.invalid("password") aria-describedby=i.described("password")/>
                 </label>
                 <label for="password_again">"New password, again"
-                    <input id="password_again" name="password_again" type="password" autocomplete="new-password" required/>
+                    <input id="password_again" name="password_again" type="password" autocomplete="new-password" required
+                        autofocus=i.focus("password_again", false) aria-invalid=i.invalid("password_again") aria-describedby=i.described("password_again")/>
                 </label>
                 <ul class="muted">{rules}</ul>
                 <button type="submit">"Set the new password"</button>

@@ -23,6 +23,13 @@ pub const PASSKEY_SCRIPT_PATH: &str = "/static/passkeys.js";
 /// How a page carries the script; the server gives such a page `script-src 'self'; connect-src 'self'`.
 pub const PASSKEY_SCRIPT_TAG: &str = "<script src=\"/static/passkeys.js\" defer></script>";
 
+/// The forms' enhancements (a "Show password" button by each password field), served at
+/// [`FORM_SCRIPT_PATH`] to every page with a password field; without it the fields work as they are.
+pub const FORM_SCRIPT: &str = include_str!("../static/forms.js");
+pub const FORM_SCRIPT_PATH: &str = "/static/forms.js";
+/// How a page carries it; the server gives such a page `script-src 'self'`.
+pub const FORM_SCRIPT_TAG: &str = "<script src=\"/static/forms.js\" defer></script>";
+
 /// What every page shows around its content.
 #[derive(Debug, Clone)]
 pub struct Chrome {
@@ -48,9 +55,46 @@ pub enum Flash {
     Success(String),
 }
 
+/// The id of a page's error message, which the field in error points at with `aria-describedby`.
+pub const ERROR_ID: &str = "form-error";
+
+/// The field of a form an error is about, by its id (`None`: no field, or the error is about none): that
+/// field carries `aria-invalid` and `aria-describedby` pointing at the error message, and takes the focus.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Invalid(pub Option<String>);
+
+impl Invalid {
+    pub fn field(id: &str) -> Invalid {
+        Invalid(Some(id.to_owned()))
+    }
+
+    fn is(&self, id: &str) -> bool {
+        self.0.as_deref() == Some(id)
+    }
+
+    /// `aria-invalid` of the field `id`.
+    pub fn invalid(&self, id: &str) -> Option<&'static str> {
+        self.is(id).then_some("true")
+    }
+
+    /// `aria-describedby` of the field `id`.
+    pub fn described(&self, id: &str) -> Option<&'static str> {
+        self.is(id).then_some(ERROR_ID)
+    }
+
+    /// Whether the field `id` takes the focus: the field in error, else `first` (the form's first field) when
+    /// no field is in error.
+    pub fn focus(&self, id: &str, first: bool) -> bool {
+        match &self.0 {
+            Some(field) => field == id,
+            None => first,
+        }
+    }
+}
+
 pub fn flash_view(flash: Option<Flash>) -> impl IntoView {
     flash.map(|f| match f {
-        Flash::Error(t) => view! { <div class="error" role="alert">{t}</div> }.into_any(),
+        Flash::Error(t) => view! { <div class="error" role="alert" id=ERROR_ID>{t}</div> }.into_any(),
         Flash::Notice(t) => view! { <div class="notice" role="status">{t}</div> }.into_any(),
         Flash::Success(t) => view! { <div class="success" role="status">{t}</div> }.into_any(),
     })
@@ -108,8 +152,13 @@ pub fn document(title: &str, chrome: &Chrome, narrow: bool, body: impl IntoView 
     }
     .to_html();
     let script = if chrome.scripts { PASSKEY_SCRIPT_TAG } else { "" };
+    let forms = if main.contains("type=\"password\"") {
+        FORM_SCRIPT_TAG
+    } else {
+        ""
+    };
     format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{head}<link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\">{script}</head><body><a class=\"skip\" href=\"#content\">Skip to the content</a>{header}{main}</body></html>"
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{head}<link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\">{script}{forms}</head><body><a class=\"skip\" href=\"#content\">Skip to the content</a>{header}{main}</body></html>"
     )
 }
 

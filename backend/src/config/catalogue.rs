@@ -1078,8 +1078,10 @@ const FOOTER: &str = "\
 # alice = [\"10.0.0.0/8\", \"192.0.2.7\"]
 
 # A tenant's wording of a message (signup_confirm, welcome, rejected, approval_needed, password_reset,
-# email_change, email_change_notice, signup_attempt, invitation); placeholders {tenant}, {username}, {link},
-# {valid_for}. None by default. For example:
+# email_change, email_change_notice, signup_attempt, invitation, and the security notices password_changed,
+# two_factor_added, two_factor_removed, passkey_added, passkey_removed, email_changed, account_locked,
+# account_auto_locked); placeholders {tenant}, {username}, {link}, {valid_for}, and in the notices {when}, {by},
+# {from}, {until}, {passkey}. None by default. For example:
 # [mail_templates.welcome]
 # subject = \"Welcome to {tenant}\"
 # text = \"Hello {username}\"

@@ -25,7 +25,8 @@ pub struct TenantPolicy {
     pub zato_compat: ZatoCompatPolicy,
     pub oidc: OidcPolicy,
     /// Per kind of message (`signup_confirm`, `welcome`, `rejected`, `approval_needed`, `password_reset`,
-    /// `email_change`, `email_change_notice`, `signup_attempt`, `invitation`): a subject, text or HTML replacing the built-in one.
+    /// `email_change`, `email_change_notice`, `signup_attempt`, `invitation` and the security notices of
+    /// `sso::security_notices`): a subject, text or HTML replacing the built-in one.
     pub mail_templates: BTreeMap<String, MailTemplate>,
 }
 

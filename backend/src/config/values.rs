@@ -246,6 +246,14 @@ impl TimeZone {
         self.0.name()
     }
 
+    /// A stored (UTC) time as a person reads it in this zone: `2026-11-28 19:00 JST`.
+    pub fn show(&self, t: chrono::NaiveDateTime) -> String {
+        t.and_utc()
+            .with_timezone(&self.0)
+            .format("%Y-%m-%d %H:%M %Z")
+            .to_string()
+    }
+
     /// Every zone of the database, by name, for a list to choose from.
     pub fn all() -> impl Iterator<Item = &'static str> {
         chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name())

@@ -56,6 +56,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             gatehouse_frontend::PASSKEY_SCRIPT_PATH,
             web::get().to(pages::passkey_script),
         )
+        .route(gatehouse_frontend::FORM_SCRIPT_PATH, web::get().to(pages::form_script))
         .route("/favicon.ico", web::get().to(pages::favicon))
         .service(
             web::scope("/t/{tenant}")

@@ -6,6 +6,7 @@
 
 use super::error::{Kind, SsoError, SsoResult};
 use super::limits::window_start;
+use super::security_notices::Notice;
 use super::{Ctx, Sso, audit};
 use crate::config::TenantPolicy;
 use crate::store::{request_counters, users};
@@ -53,7 +54,7 @@ impl Sso {
     pub(crate) async fn record_login_failure(
         &self,
         ctx: &Ctx,
-        policy: &TenantPolicy,
+        policy: &std::sync::Arc<TenantPolicy>,
         user_pk: Option<i64>,
     ) -> SsoResult<()> {
         let minutes = policy.login.failure_window_minutes.max(1);
@@ -61,6 +62,7 @@ impl Sso {
         let (pk, c) = (ctx.tenant.pk, ctx.clone());
         let max = i64::from(policy.login.max_failures.max(1));
         let lockout_minutes = policy.login.lockout_minutes.max(1);
+        let notify = self.notifier_with(ctx, policy.clone());
         self.store
             .tenant(pk, move |conn| {
                 if let Some(addr) = &c.remote_addr {
@@ -77,6 +79,9 @@ impl Sso {
                         // Its sessions end with the lock.
                         super::session_end::end_for_user(conn, pk, user_pk, None, c.now)?;
                         audit::append_ctx(conn, &c, "user.auto_lock", Some(&id), Err(SubStatus::AuthLocked))?;
+                        if let Some(user) = users::by_pk(conn, pk, user_pk)? {
+                            notify.notify(conn, &user, &Notice::AutoLocked { until })?;
+                        }
                     }
                 }
                 Ok(())

@@ -470,6 +470,9 @@ impl Sso {
         let expiry_days = i64::from(policy.password.expiry);
         let max_per_user = policy.session.max_per_user as usize;
         let (pk, verified) = (ctx.tenant.pk, user.clone());
+        let notify = self
+            .notifier_with(ctx, policy.clone())
+            .by("at a login, as the account had to choose a new password");
         let stale = || refused(SubStatus::AuthNotAllowed, false);
         let used = continued.as_ref().map(Continuation::nonce_hash);
         self.store
@@ -497,7 +500,7 @@ impl Sso {
                         saved.password_expiry = super::clock::days_after(now, expiry_days);
                         saved.password_must_change = false;
                         // A new password: the user's other sessions end and reset links are withdrawn.
-                        super::user_write::write(conn, &before, &saved, None, now)?;
+                        super::user_write::write(conn, &before, &saved, None, &notify)?;
                     } else {
                         // The same password, hashed anew: nothing else about the account changes.
                         users::set_password_columns(conn, &saved)?;

@@ -28,6 +28,7 @@ pub mod passkeys;
 pub mod password_policy;
 pub mod password_reset;
 pub mod search;
+pub mod security_notices;
 pub mod session;
 pub mod session_end;
 pub mod settings;
@@ -40,6 +41,7 @@ pub mod totp;
 pub mod totp_enrolment;
 pub mod user;
 pub mod user_admin;
+pub mod user_agent;
 pub mod user_write;
 pub mod zato_import;
 

@@ -242,6 +242,9 @@ impl Sso {
         let new_hash = self.hasher.hash(ctx.tenant.pk, password).await?;
         let days = i64::from(policy.password.expiry);
         let c = ctx.clone();
+        let notify = self
+            .notifier_with(ctx, policy.clone())
+            .by("with a password reset link sent by e-mail");
         self.store
             .tenant_with(pk, move |conn| {
                 if !password_resets::use_token(conn, row.id, c.now)? {
@@ -256,7 +259,7 @@ impl Sso {
                 user.password_last_set = c.now;
                 user.password_expiry = super::clock::days_after(c.now, days);
                 user.password_must_change = false;
-                super::user_write::write(conn, &before, &user, None, c.now)?;
+                super::user_write::write(conn, &before, &user, None, &notify)?;
                 audit::append_ctx(conn, &c, "password_reset.change_password", Some(&user.user_id), Ok(()))?;
                 Ok(())
             })

@@ -306,6 +306,9 @@ impl Sso {
     pub async fn confirm_signup(&self, ctx: &Ctx, token: &str) -> SsoResult<Confirmed> {
         let policy = self.policy(&ctx.tenant).await?;
         let (pk, hash, c, p) = (ctx.tenant.pk, sha256_hex(token.trim()), ctx.clone(), (*policy).clone());
+        let notify = self
+            .notifier_with(ctx, policy.clone())
+            .by("with the confirmation link sent by e-mail");
         let keyring = self.keyring.clone();
         self.store
             .tenant_with(pk, move |conn| {
@@ -317,7 +320,7 @@ impl Sso {
                 user.sign_up_status = SIGNUP_FINAL.to_owned();
                 user.sign_up_confirm_time = Some(c.now);
                 user.email_confirmed = true;
-                super::user_write::write(conn, &before, &user, None, c.now)?;
+                super::user_write::write(conn, &before, &user, None, &notify)?;
                 audit::append_ctx(conn, &c, "user.confirm_signup", Some(&user.user_id), Ok(()))?;
                 if user.approval_status == APPROVED {
                     return Ok(Confirmed::Approved);

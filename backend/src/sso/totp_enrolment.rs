@@ -141,13 +141,14 @@ impl Sso {
         let acting = current.acting(ctx);
         let before = self.user_row(ctx, &UserRef::Id(current.user.user_id.clone())).await?;
         let keep = current.session.pk;
+        let notify = self.notifier_with(&acting, policy.clone());
         self.store
             .tenant(pk, move |conn| {
                 let mut user = before.clone();
                 user.totp_key = Some(key);
                 user.is_totp_enabled = true;
                 user.totp_last_step = Some(step);
-                super::user_write::write(conn, &before, &user, Some(keep), acting.now)?;
+                super::user_write::write(conn, &before, &user, Some(keep), &notify)?;
                 rows::remove_enrolment(conn, pk, user.id)?;
                 rows::replace_codes(conn, pk, user.id, &hashes)?;
                 audit::append_ctx(conn, &acting, "user.totp_enable", Some(&user.user_id), Ok(()))
@@ -164,9 +165,10 @@ impl Sso {
         self.prove_factor(ctx, &current.user, proof).await?;
         let acting = current.acting(ctx);
         let (pk, user_pk, keep) = (ctx.tenant.pk, current.user.pk, current.session.pk);
+        let notify = self.notifier(&acting).await?;
         self.store
             .tenant(pk, move |conn| {
-                clear_totp(conn, pk, user_pk, Some(keep), acting.now)?;
+                clear_totp(conn, pk, user_pk, Some(keep), &notify)?;
                 audit::append_ctx(conn, &acting, "user.totp_disable", None, Ok(()))
             })
             .await?;
@@ -207,13 +209,14 @@ impl Sso {
         let acting = current.acting(ctx);
         let keep = (target.id == current.user.pk).then_some(current.session.pk);
         let before = target;
+        let notify = self.notifier(&acting).await?;
         self.store
             .tenant(ctx.tenant.pk, move |conn| {
                 let mut user = before.clone();
                 user.totp_key = Some(sealed_key);
                 user.totp_label = sealed_label;
                 user.totp_last_step = None;
-                super::user_write::write(conn, &before, &user, keep, acting.now)?;
+                super::user_write::write(conn, &before, &user, keep, &notify)?;
                 audit::append_ctx(conn, &acting, "user.reset_totp_key", Some(&user.user_id), Ok(()))
             })
             .await?;
@@ -312,7 +315,7 @@ pub fn clear_totp(
     tenant: crate::store::TenantPk,
     user_pk: i64,
     keep: Option<i64>,
-    now: chrono::NaiveDateTime,
+    notify: &super::security_notices::Notifier,
 ) -> crate::store::StoreResult<()> {
     if let Some(before) = users::by_pk(conn, tenant, user_pk)? {
         let mut after = before.clone();
@@ -320,7 +323,7 @@ pub fn clear_totp(
         after.totp_key = None;
         after.totp_label = None;
         after.totp_last_step = None;
-        super::user_write::write(conn, &before, &after, keep, now)?;
+        super::user_write::write(conn, &before, &after, keep, notify)?;
     }
     rows::remove_enrolment(conn, tenant, user_pk)?;
     rows::remove_codes(conn, tenant, user_pk)?;

@@ -2,6 +2,7 @@
 //! password with its expiry and must-change flag.
 
 use super::error::{Kind, SsoError, SsoResult};
+use super::security_notices::Notice;
 use super::{Admin, Ctx, Sso, audit, password_policy};
 use crate::config::TenantPolicy;
 use crate::crypto::password::Password;
@@ -292,6 +293,7 @@ impl Sso {
         op: &'static str,
         change: impl FnOnce(&mut UserRow, NaiveDateTime) + Send + 'static,
     ) -> SsoResult<User> {
+        let notify = self.notifier(ctx).await?;
         let pk = ctx.tenant.pk;
         let user = user.clone();
         let ctx = ctx.clone();
@@ -304,7 +306,7 @@ impl Sso {
                 let mut row = before.clone();
                 change(&mut row, ctx.now);
                 super::administrators::keeps_an_administrator(conn, pk, &before, Some(&row), ctx.now)?;
-                super::user_write::write(conn, &before, &row, None, ctx.now)?;
+                super::user_write::write(conn, &before, &row, None, &notify)?;
                 audit::append_ctx(conn, &ctx, op, Some(&row.user_id), Ok(()))?;
                 Ok::<_, SsoError>(Some(row))
             })
@@ -366,6 +368,7 @@ impl Sso {
         let pk = ctx.tenant.pk;
         let who = user.clone();
         let c = ctx.clone();
+        let notify = self.notifier_with(ctx, policy.clone());
         let sso = self.clone();
         let row = self
             .store
@@ -379,7 +382,7 @@ impl Sso {
                 row.approval_status_mod_time = c.now;
                 row.approval_status_mod_by = by;
                 super::administrators::keeps_an_administrator(conn, pk, &before, Some(&row), c.now)?;
-                super::user_write::write(conn, &before, &row, None, c.now)?;
+                super::user_write::write(conn, &before, &row, None, &notify)?;
                 audit::append_ctx(conn, &c, op, Some(&row.user_id), Ok(()))?;
                 if changed && status != ApprovalStatus::BeforeDecision {
                     let kind = if status == ApprovalStatus::Approved {
@@ -461,10 +464,20 @@ impl Sso {
         let row = self.find_user(ctx, user).await?;
         admin.not_on_self(&row.user_id)?;
         let (pk, user_pk, ctx_c, target) = (ctx.tenant.pk, row.pk, ctx.clone(), row.user_id.clone());
+        let notify = self.notifier(ctx).await?;
         self.store
             .tenant(pk, move |conn| {
-                super::totp_enrolment::clear_totp(conn, pk, user_pk, None, ctx_c.now)?;
+                super::totp_enrolment::clear_totp(conn, pk, user_pk, None, &notify)?;
+                let removed = if passkeys {
+                    crate::store::passkeys::for_user(conn, pk, user_pk)?
+                } else {
+                    Vec::new()
+                };
                 if passkeys && crate::store::passkeys::remove_all(conn, pk, user_pk)? > 0 {
+                    if let Some(user) = users::by_pk(conn, pk, user_pk)? {
+                        let names: Vec<String> = removed.into_iter().map(|p| p.name).collect();
+                        notify.notify(conn, &user, &Notice::PasskeyRemoved { names })?;
+                    }
                     super::session_end::end_for_user(conn, pk, user_pk, None, ctx_c.now)?;
                     audit::append_ctx(conn, &ctx_c, "user.passkey_remove_all", Some(&target), Ok(()))?;
                 }

@@ -233,6 +233,7 @@ impl Sso {
             .map(|e| self.open_email(e));
         let valid_minutes = policy.signup.confirm_valid_for_minutes.max(1);
         let policy_c = (*policy).clone();
+        let notify = self.notifier_with(&acting, policy.clone());
         self.store
             .tenant_with(pk, move |conn| {
                 if email_set_by_admin {
@@ -245,7 +246,7 @@ impl Sso {
                     email_tokens::withdraw(conn, pk, saved.id, "email_change")?;
                 }
                 super::administrators::keeps_an_administrator(conn, pk, &before, Some(&saved), acting.now)?;
-                super::user_write::write(conn, &before, &saved, keep, acting.now)?;
+                super::user_write::write(conn, &before, &saved, keep, &notify)?;
                 audit::append_ctx(conn, &acting, op, Some(&saved.user_id), Ok(()))?;
                 if let Some(old) = &old_address {
                     super::signup::queue(
@@ -301,6 +302,10 @@ impl Sso {
     /// Unknown or expired: `E005006`; used: `E005007`; an address another user has taken since: `E002002`.
     pub async fn confirm_email_change(&self, ctx: &Ctx, token: &str) -> SsoResult<()> {
         let (pk, hash, c) = (ctx.tenant.pk, sha256_hex(token.trim()), ctx.clone());
+        let notify = self
+            .notifier(ctx)
+            .await?
+            .by("with the confirmation link sent to the new address");
         self.store
             .tenant_with(pk, move |conn| {
                 let Some(t) = email_tokens::by_hash(conn, pk, "email_change", &hash)? else {
@@ -325,7 +330,7 @@ impl Sso {
                 user.email = t.new_email;
                 user.email_hash = t.new_email_hash;
                 user.email_confirmed = true;
-                super::user_write::write(conn, &before, &user, None, c.now)?;
+                super::user_write::write(conn, &before, &user, None, &notify)?;
                 Ok(audit::append_ctx(
                     conn,
                     &c,
@@ -390,6 +395,7 @@ impl Sso {
         let days = i64::from(policy.password.expiry);
         let (pk, acting, keep) = (ctx.tenant.pk, current.acting(ctx), current.session.pk);
         let now = ctx.now;
+        let notify = self.notifier_with(&acting, policy.clone());
         self.store
             .tenant_with(pk, move |conn| {
                 // The old password proved above must still be the user's and the session still live: a password
@@ -403,7 +409,7 @@ impl Sso {
                 user.password_last_set = now;
                 user.password_expiry = super::clock::days_after(now, days);
                 user.password_must_change = false;
-                super::user_write::write(conn, &before, &user, Some(keep), now)?;
+                super::user_write::write(conn, &before, &user, Some(keep), &notify)?;
                 Ok(audit::append_ctx(
                     conn,
                     &acting,

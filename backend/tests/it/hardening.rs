@@ -118,7 +118,7 @@ async fn a_connection_lost_inside_a_unit_of_work_is_unavailable() {
 
 impl Api {
     /// A call on the Zato surface, `current_app` filled in.
-    async fn zato(&self, method: &str, path: &str, mut body: Value) -> (u16, Value) {
+    pub(crate) async fn zato(&self, method: &str, path: &str, mut body: Value) -> (u16, Value) {
         if body.get("current_app").is_none() {
             body["current_app"] = json!(APP);
         }

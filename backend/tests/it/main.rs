@@ -22,6 +22,7 @@ mod log_secrets;
 mod login;
 mod mail;
 mod migrations;
+mod notices;
 mod oidc;
 mod oidc_grants;
 mod oidc_logout;

@@ -541,7 +541,14 @@ async fn backchannel_logout_on_every_session_end(backend: Backend) {
     let mut b = Browser::new(&app);
     sign_in(&app, &rp, &mut b, &["email"]).await;
     sso.lock_user(&admin().await, &ann).await.unwrap();
-    assert_eq!(deliver().await, 2, "the lock ended the offline grant and the other");
+    // Three messages: a logout token for each of the two grants, and ann's own notice of the lock.
+    assert_eq!(deliver().await, 3, "the lock ended the offline grant and the other");
+    let kinds: Vec<String> = crate::common::outbox_rows(sso)
+        .await
+        .into_iter()
+        .map(|m| m.kind)
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "account_locked").count(), 1, "{kinds:?}");
     sso.unlock_user(&admin().await, &ann).await.unwrap();
 
     // The user ends the app's access on the account page.

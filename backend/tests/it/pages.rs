@@ -147,29 +147,45 @@ async fn pages_carry_security_headers_and_cookies(backend: Backend) {
     assert_eq!(page.headers.get("x-frame-options").unwrap(), "DENY");
     assert_eq!(page.headers.get("referrer-policy").unwrap(), "no-referrer");
     assert_eq!(page.headers.get("cache-control").unwrap(), "no-store");
-    // The login page offers passkeys: its one script is the static passkey script, and its CSP lets only
-    // that (from this origin) run and fetch; no inline script or style anywhere.
-    assert_eq!(page.html.matches("<script").count(), 1);
+    // The login page offers passkeys and has a password field: its scripts are the static passkey and form
+    // scripts, and its CSP lets only those (from this origin) run and fetch; no inline script or style anywhere.
+    assert_eq!(page.html.matches("<script").count(), 2);
     assert!(page.html.contains(gatehouse_frontend::PASSKEY_SCRIPT_TAG));
+    assert!(page.html.contains(gatehouse_frontend::FORM_SCRIPT_TAG));
     assert!(!page.html.contains(" style=") && !page.html.contains(" onclick="));
     assert!(csp.contains("script-src 'self'; connect-src 'self';"), "{csp}");
+    // Sign-up has password fields but no passkey: the form script may run, nothing may fetch.
     let signup = b.get("/t/default/signup").await;
     let signup_csp = signup.headers.get("content-security-policy").unwrap().to_str().unwrap();
+    assert_eq!(signup.html.matches("<script").count(), 1);
+    assert!(signup.html.contains(gatehouse_frontend::FORM_SCRIPT_TAG));
     assert!(
-        !signup.html.contains("<script") && !signup_csp.contains("script-src"),
+        signup_csp.contains("script-src 'self';") && !signup_csp.contains("connect-src"),
         "{signup_csp}"
     );
-    let script = b.get(gatehouse_frontend::PASSKEY_SCRIPT_PATH).await;
-    assert_eq!(script.status, 200);
+    // A page without a password field carries no script at all.
+    let reset = b.get("/t/default/password-reset").await;
+    let reset_csp = reset.headers.get("content-security-policy").unwrap().to_str().unwrap();
     assert!(
-        script
-            .headers
-            .get("content-type")
-            .unwrap()
-            .to_str()
-            .unwrap()
-            .starts_with("text/javascript")
+        !reset.html.contains("<script") && !reset_csp.contains("script-src"),
+        "{reset_csp}"
     );
+    for path in [
+        gatehouse_frontend::PASSKEY_SCRIPT_PATH,
+        gatehouse_frontend::FORM_SCRIPT_PATH,
+    ] {
+        let script = b.get(path).await;
+        assert_eq!(script.status, 200, "{path}");
+        assert!(
+            script
+                .headers
+                .get("content-type")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("text/javascript")
+        );
+    }
     assert!(page.html.contains(r#"<label for="username">"#), "labelled fields");
     let csrf_cookie = page
         .set_cookies

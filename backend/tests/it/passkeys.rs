@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 impl Api {
     /// The proof of the account of `ust` (whose password, by the tests' convention, is "<name>'s passphrase"):
     /// the password, and an answer of `prover` to a proof ceremony when given.
-    async fn proof(&self, tenant: &str, ust: &str, prover: Option<&mut Authenticator>) -> Value {
+    pub(crate) async fn proof(&self, tenant: &str, ust: &str, prover: Option<&mut Authenticator>) -> Value {
         let (_, me) = self.call("GET", tenant, "/users/me", Some(ust), None).await;
         let password = format!("{}'s passphrase", me["username"].as_str().unwrap());
         let Some(prover) = prover else {
@@ -39,7 +39,7 @@ impl Api {
     /// Adds a first passkey made by `a` to the account of `ust` (the password is the proof); its id.
     async fn add_passkey(&self, tenant: &str, ust: &str, a: &mut Authenticator, name: &str) -> String {
         let proof = self.proof(tenant, ust, None).await;
-        self.register(tenant, ust, a, name, proof).await
+        self.register_passkey(tenant, ust, a, name, proof).await
     }
 
     /// Adds another passkey, `prover` (one the account has) proving the account.
@@ -52,10 +52,18 @@ impl Api {
         name: &str,
     ) -> String {
         let proof = self.proof(tenant, ust, Some(prover)).await;
-        self.register(tenant, ust, a, name, proof).await
+        self.register_passkey(tenant, ust, a, name, proof).await
     }
 
-    async fn register(&self, tenant: &str, ust: &str, a: &mut Authenticator, name: &str, proof: Value) -> String {
+    /// Adds a passkey made by `a` to the account of `ust` with `proof`; its id.
+    pub(crate) async fn register_passkey(
+        &self,
+        tenant: &str,
+        ust: &str,
+        a: &mut Authenticator,
+        name: &str,
+        proof: Value,
+    ) -> String {
         let ceremony = self.registration_options(tenant, ust, proof).await;
         let credential = a.create(&ceremony["options"]);
         let (status, added) = self
@@ -833,7 +841,11 @@ async fn passkeys_are_off_without_a_domain(backend: Backend) {
     let html = String::from_utf8(res.body().await.unwrap().to_vec()).unwrap();
     assert!(!html.contains("passkey"), "no passkey on the login page");
     let csp = res.headers().get("content-security-policy").unwrap().to_str().unwrap();
-    assert!(!csp.contains("script-src"), "{csp}");
+    assert!(
+        !html.contains(gatehouse_frontend::PASSKEY_SCRIPT_TAG),
+        "no passkey script"
+    );
+    assert!(!csp.contains("connect-src"), "nothing on the page fetches: {csp}");
     // Behind a proxy: the RP ID and origins from [webauthn].
     let behind = crate::common::TestApp::spawn_with(backend, |c| {
         c.server.public_url = "http://127.0.0.1:8080".to_owned();
@@ -1287,7 +1299,7 @@ async fn totp_goes_with_a_passkeys_proof_too(backend: Backend) {
     let code = gatehouse::sso::totp::code_at(&secret, clock.now()).unwrap();
     let mut key = Authenticator::new();
     let proof = json!({"password": "alice's passphrase", "code": code});
-    api.register("default", &alice, &mut key, "Key", proof).await;
+    api.register_passkey("default", &alice, &mut key, "Key", proof).await;
     // The login after the password takes either factor.
     let (status, ceremony) = api
         .passkey_options(

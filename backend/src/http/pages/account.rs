@@ -2,7 +2,7 @@
 
 use super::page_error::PageError;
 use super::page_time;
-use super::sentences::policy_lines;
+use super::sentences::{FieldKind, field_of, policy_lines};
 use super::session::Web;
 use crate::config::TimeZone;
 use crate::crypto::password::Password;
@@ -14,8 +14,8 @@ use crate::sso::user_admin::TotpToggle;
 use crate::sso::{Kind, Sso, SsoError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use gatehouse_frontend::Flash;
 use gatehouse_frontend::account::{AccountView, AppAccessLine, EnrolmentView, PasskeyLine, SessionLine, account_page};
+use gatehouse_frontend::{Flash, Invalid};
 use gatehouse_shared::SubStatus;
 use serde::Deserialize;
 
@@ -126,12 +126,13 @@ async fn render(
                 created: page_time(s.creation_time, tz),
                 expires: page_time(s.expiration_time, tz),
                 remote_addr: s.remote_addr.clone(),
-                user_agent: s.user_agent.chars().take(60).collect(),
+                user_agent: super::device_in_words(&s.user_agent),
                 current: s.pk() == current.session().pk(),
             })
             .collect(),
         apps,
         flash,
+        invalid: Default::default(),
         enrolment: None,
         recovery_codes: None,
         time_zone: if zone.chosen {
@@ -241,6 +242,7 @@ pub async fn profile(sso: web::Data<Sso>, w: Web, form: web::Form<ProfileForm>) 
     let before = current.user().email.as_ref().map(|e| e.to_string()).unwrap_or_default();
     let email_changed = f.email.trim() != before;
     let ctx = current.acting(&w.ctx);
+    let (typed_name, typed_email) = (f.display_name.clone(), f.email.clone());
     let patch = profile_patch(f.display_name, email_changed.then_some(f.email.as_str()));
     let updated = match patch {
         Ok(patch) => sso.update_own_user(&ctx, &current, patch, TotpToggle::Refused).await,
@@ -253,8 +255,18 @@ pub async fn profile(sso: web::Data<Sso>, w: Web, form: web::Form<ProfileForm>) 
             if email_changed { "email" } else { "profile" }
         )),
         Err(e) => {
+            // What was typed stays in the form, the address marked when it is what was refused.
             let (flash, status) = failure(&e);
-            render(&sso, &w, &current, Some(flash), status, |_| {}).await
+            let field = match field_of(PageError::from(&e).code) {
+                Some(FieldKind::Email) => "email",
+                _ => "display_name",
+            };
+            render(&sso, &w, &current, Some(flash), status, move |v| {
+                v.display_name = typed_name;
+                v.email = typed_email;
+                v.invalid = Invalid::field(field);
+            })
+            .await
         }
     }
 }
@@ -307,14 +319,9 @@ pub async fn password(sso: web::Data<Sso>, w: Web, form: web::Form<PasswordForm>
     };
     if f.new_password != f.new_password_again {
         let flash = Flash::Error("The two new passwords are not the same.".into());
-        return render(
-            &sso,
-            &w,
-            &current,
-            Some(flash),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            |_| {},
-        )
+        return render(&sso, &w, &current, Some(flash), StatusCode::UNPROCESSABLE_ENTITY, |v| {
+            v.invalid = Invalid::field("new_password_again")
+        })
         .await;
     }
     let ctx = current.acting(&w.ctx);
@@ -330,11 +337,17 @@ pub async fn password(sso: web::Data<Sso>, w: Web, form: web::Form<PasswordForm>
         Ok(()) => w.redirect(&format!("{}/account?done=password", w.base())),
         Err(e) => {
             let error = PageError::from(&e);
-            let flash = match error.code {
-                SubStatus::AuthNotAllowed => Flash::Error("The current password is not right.".into()),
-                _ => error.flash(),
+            let (flash, field) = match error.code {
+                SubStatus::AuthNotAllowed => (
+                    Flash::Error("The current password is not right.".into()),
+                    "old_password",
+                ),
+                _ => (error.flash(), "new_password"),
             };
-            render(&sso, &w, &current, Some(flash), error.status, |_| {}).await
+            render(&sso, &w, &current, Some(flash), error.status, |v| {
+                v.invalid = Invalid::field(field)
+            })
+            .await
         }
     }
 }
@@ -519,7 +532,8 @@ pub async fn totp_confirm(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>
             });
             let enrolment = pending.map(enrolment_view);
             render(&sso, &w, &current, Some(flash), PageError::from(&e).status, move |v| {
-                v.enrolment = enrolment
+                v.enrolment = enrolment;
+                v.invalid = Invalid::field("code");
             })
             .await
         }
@@ -540,7 +554,10 @@ pub async fn totp_disable(sso: web::Data<Sso>, w: Web, form: web::Form<CodeForm>
         Ok(()) => w.redirect(&format!("{}/account?done=totp-off", w.base())),
         Err(e) => {
             let flash = Flash::Error("The password or the code is not right.".into());
-            render(&sso, &w, &current, Some(flash), PageError::from(&e).status, |_| {}).await
+            render(&sso, &w, &current, Some(flash), PageError::from(&e).status, |v| {
+                v.invalid = Invalid::field("disable-password")
+            })
+            .await
         }
     }
 }

@@ -2,7 +2,7 @@
 //! e-mail address. Links open a page with a button, so a mail scanner that follows links uses nothing up.
 
 use super::page_error::PageError;
-use super::sentences::{policy_lines, sentence};
+use super::sentences::{FieldKind, field_of, policy_lines, sentence};
 use super::session::Web;
 use crate::crypto::password::Password;
 use crate::sso::Sso;
@@ -12,7 +12,7 @@ use actix_web::{HttpResponse, web};
 use gatehouse_frontend::auth::{
     ResetView, SignupView, reset_complete_page, reset_request_page, signup_page, token_confirm_page,
 };
-use gatehouse_frontend::{Flash, message_page};
+use gatehouse_frontend::{Flash, Invalid, message_page};
 use gatehouse_shared::SubStatus;
 use serde::Deserialize;
 
@@ -75,7 +75,13 @@ pub async fn signup(sso: web::Data<Sso>, w: Web, form: web::Form<SignupForm>) ->
     if !w.csrf_ok(&f.csrf) {
         return expired(&w);
     }
-    let again = |flash: Flash, status: StatusCode, sso: web::Data<Sso>, w: Web, username: String, email: String| async move {
+    let again = |flash: Flash,
+                 invalid: &'static str,
+                 status: StatusCode,
+                 sso: web::Data<Sso>,
+                 w: Web,
+                 username: String,
+                 email: String| async move {
         let policy = rules(&sso, &w).await;
         w.page(
             status,
@@ -85,6 +91,7 @@ pub async fn signup(sso: web::Data<Sso>, w: Web, form: web::Form<SignupForm>) ->
                     username,
                     email,
                     flash: Some(flash),
+                    invalid: Invalid::field(invalid),
                     policy,
                 },
             ),
@@ -93,6 +100,7 @@ pub async fn signup(sso: web::Data<Sso>, w: Web, form: web::Form<SignupForm>) ->
     if f.password != f.password_again {
         return again(
             Flash::Error("The two passwords are not the same.".into()),
+            "password_again",
             StatusCode::UNPROCESSABLE_ENTITY,
             sso,
             w,
@@ -116,7 +124,12 @@ pub async fn signup(sso: web::Data<Sso>, w: Web, form: web::Form<SignupForm>) ->
             } else {
                 error.sentence()
             };
-            again(Flash::Error(text), error.status, sso, w, f.username, f.email).await
+            let field = match field_of(error.code) {
+                Some(FieldKind::Email) => "email",
+                Some(FieldKind::NewPassword) => "password",
+                Some(FieldKind::Username) | None => "username",
+            };
+            again(Flash::Error(text), field, error.status, sso, w, f.username, f.email).await
         }
     }
 }
@@ -199,7 +212,7 @@ pub async fn confirm(sso: web::Data<Sso>, w: Web, form: web::Form<TokenForm>) ->
 }
 
 pub async fn reset_form(w: Web) -> HttpResponse {
-    w.page(StatusCode::OK, reset_request_page(&w.chrome(None), None))
+    w.page(StatusCode::OK, reset_request_page(&w.chrome(None), None, String::new()))
 }
 
 #[derive(Deserialize)]
@@ -228,7 +241,10 @@ pub async fn reset(sso: web::Data<Sso>, w: Web, form: web::Form<ResetForm>) -> H
         }
         Err(e) => {
             let error = PageError::from(&e);
-            w.page(error.status, reset_request_page(&w.chrome(None), Some(error.flash())))
+            w.page(
+                error.status,
+                reset_request_page(&w.chrome(None), Some(error.flash()), f.credential),
+            )
         }
     }
 }
@@ -250,7 +266,14 @@ pub async fn reset_complete_form(sso: web::Data<Sso>, w: Web, q: web::Query<Toke
     let policy = rules(&sso, &w).await;
     w.page(
         StatusCode::OK,
-        reset_complete_page(&w.chrome(None), q.into_inner().token, ResetView { flash: None, policy }),
+        reset_complete_page(
+            &w.chrome(None),
+            q.into_inner().token,
+            ResetView {
+                policy,
+                ..ResetView::default()
+            },
+        ),
     )
 }
 
@@ -271,7 +294,7 @@ pub async fn reset_complete(sso: web::Data<Sso>, w: Web, form: web::Form<Complet
     if !w.csrf_ok(&f.csrf) {
         return expired(&w);
     }
-    let again = |flash: Flash, status: StatusCode, policy: Vec<String>| {
+    let again = |flash: Flash, invalid: &str, status: StatusCode, policy: Vec<String>| {
         w.page(
             status,
             reset_complete_page(
@@ -279,6 +302,7 @@ pub async fn reset_complete(sso: web::Data<Sso>, w: Web, form: web::Form<Complet
                 f.token.clone(),
                 ResetView {
                     flash: Some(flash),
+                    invalid: Invalid::field(invalid),
                     policy,
                 },
             ),
@@ -288,6 +312,7 @@ pub async fn reset_complete(sso: web::Data<Sso>, w: Web, form: web::Form<Complet
         let policy = rules(&sso, &w).await;
         return again(
             Flash::Error("The two passwords are not the same.".into()),
+            "password_again",
             StatusCode::UNPROCESSABLE_ENTITY,
             policy,
         );
@@ -298,6 +323,7 @@ pub async fn reset_complete(sso: web::Data<Sso>, w: Web, form: web::Form<Complet
     {
         return again(
             Flash::Error(sentence(code)),
+            "password",
             StatusCode::UNPROCESSABLE_ENTITY,
             policy_lines(&policy.password),
         );

@@ -12,8 +12,8 @@ use crate::sso::login::LoginRequest;
 use crate::sso::{Sso, SsoError, UserRef};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use gatehouse_frontend::Flash;
 use gatehouse_frontend::auth::{LoginView, login_page};
+use gatehouse_frontend::{Flash, Invalid};
 use gatehouse_shared::SubStatus;
 use serde::Deserialize;
 
@@ -83,6 +83,7 @@ fn view(
         step,
         username,
         flash,
+        invalid: Invalid::default(),
         policy,
         next,
         for_app: None,
@@ -316,7 +317,10 @@ pub async fn new_password(sso: web::Data<Sso>, w: Web, form: web::Form<NewPasswo
             &sso,
             &w,
             status,
-            view(Some(LoginStep::NewPassword), String::new(), flash, rules, f.next),
+            LoginView {
+                invalid: Invalid::field("new_password_again"),
+                ..view(Some(LoginStep::NewPassword), String::new(), flash, rules, f.next)
+            },
         )
         .await;
     }
@@ -393,11 +397,20 @@ async fn finish(
             } else {
                 step
             };
+            // The field to correct: the code, the new password, else the password (the username is kept).
+            let invalid = Invalid::field(match step {
+                Some(LoginStep::Totp) => "code",
+                Some(LoginStep::NewPassword) => "new_password",
+                _ => "password",
+            });
             login_view(
                 sso,
                 w,
                 error.status,
-                view(step, username, Some(Flash::Error(text)), rules, next),
+                LoginView {
+                    invalid,
+                    ..view(step, username, Some(Flash::Error(text)), rules, next)
+                },
             )
             .await
         }

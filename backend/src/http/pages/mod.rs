@@ -23,10 +23,25 @@ use actix_web::{Error, HttpResponse, web};
 
 /// A time on a page: to the minute, in the viewer's time zone, named (`CET`, `UTC`, `+03`).
 pub fn page_time(t: chrono::NaiveDateTime, zone: TimeZone) -> String {
-    t.and_utc()
-        .with_timezone(&zone.0)
-        .format("%Y-%m-%d %H:%M %Z")
-        .to_string()
+    zone.show(t)
+}
+
+/// A session's user agent as a sessions table shows it: the browser and system in words ("Firefox 128 on
+/// Linux"), else the start of what the client sent, else "Unknown".
+pub fn device_in_words(agent: &str) -> String {
+    if let Some(words) = crate::sso::user_agent::describe(agent) {
+        return words;
+    }
+    let agent = agent.trim();
+    if agent.is_empty() {
+        return "Unknown".to_owned();
+    }
+    let start: String = agent.chars().take(40).collect();
+    if start.len() < agent.len() {
+        format!("{start}…")
+    } else {
+        start
+    }
 }
 
 /// The time zone the session's user reads times in (theirs, else the tenant's); UTC if it cannot be read.
@@ -167,17 +182,17 @@ pub async fn security_headers(
 }
 
 /// The pages' Content-Security-Policy; `form_origin` is a client's redirect origin that the forms of an
-/// authorization's pages may lead to; `scripts`: the page carries the passkey script (served from here, and
-/// fetching its options from here), never an inline one.
-pub fn content_security_policy(form_origin: Option<&str>, scripts: bool) -> String {
+/// authorization's pages may lead to; `scripts`: the page carries one of Gatehouse's scripts (served from here,
+/// never an inline one); `connect`: one that fetches from here (the passkeys', for its options).
+pub fn content_security_policy(form_origin: Option<&str>, scripts: bool, connect: bool) -> String {
     let form_action = match form_origin {
         Some(origin) => format!("'self' {origin}"),
         None => "'self'".to_owned(),
     };
-    let scripts = if scripts {
-        " script-src 'self'; connect-src 'self';"
-    } else {
-        ""
+    let scripts = match (scripts || connect, connect) {
+        (true, true) => " script-src 'self'; connect-src 'self';",
+        (true, false) => " script-src 'self';",
+        (false, _) => "",
     };
     format!(
         "default-src 'none';{scripts} style-src 'self'; img-src 'self' data:; form-action {form_action}; frame-ancestors 'none'; base-uri 'none'"
@@ -185,10 +200,18 @@ pub fn content_security_policy(form_origin: Option<&str>, scripts: bool) -> Stri
 }
 
 pub async fn passkey_script() -> HttpResponse {
+    script(gatehouse_frontend::PASSKEY_SCRIPT)
+}
+
+pub async fn form_script() -> HttpResponse {
+    script(gatehouse_frontend::FORM_SCRIPT)
+}
+
+fn script(body: &'static str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/javascript; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
-        .body(gatehouse_frontend::PASSKEY_SCRIPT)
+        .body(body)
 }
 
 /// Sets the security headers of a page (see [`security_headers`]); a `Cache-Control` already set stays, and so
@@ -198,7 +221,7 @@ pub fn set_security_headers(h: &mut header::HeaderMap) {
         h.insert(header::HeaderName::from_static(name), HeaderValue::from_static(value));
     };
     if !h.contains_key("content-security-policy") {
-        let csp = content_security_policy(None, false);
+        let csp = content_security_policy(None, false, false);
         if let Ok(value) = HeaderValue::from_str(&csp) {
             h.insert(header::HeaderName::from_static("content-security-policy"), value);
         }

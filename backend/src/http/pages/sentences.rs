@@ -3,6 +3,31 @@
 
 use gatehouse_shared::SubStatus;
 
+/// What a refused form field holds, as far as the code tells: the page maps it to its own field's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Username,
+    Email,
+    /// The new password a form proposes.
+    NewPassword,
+}
+
+/// The field an error is about, where its code names one.
+pub fn field_of(code: SubStatus) -> Option<FieldKind> {
+    use SubStatus::*;
+    match code {
+        UsernameInvalid | UsernameExists | UsernameTooLong | UsernameHasWhitespace => Some(FieldKind::Username),
+        EmailInvalid | EmailExists | EmailTooLong | EmailHasWhitespace | EmailMissing => Some(FieldKind::Email),
+        PasswordInvalid
+        | PasswordTooShort
+        | PasswordTooLong
+        | PasswordNotComplexEnough
+        | PasswordTooCommon
+        | PasswordNotChanged => Some(FieldKind::NewPassword),
+        _ => None,
+    }
+}
+
 pub fn sentence(code: SubStatus) -> String {
     use SubStatus::*;
     match code {

@@ -153,7 +153,8 @@ impl Web {
     }
 
     /// An HTML page.
-    /// A page that carries the passkey script gets `script-src 'self'; connect-src 'self'` in its CSP.
+    /// A page that carries one of Gatehouse's scripts gets `script-src 'self'` in its CSP, and the passkey
+    /// script's also `connect-src 'self'`.
     pub fn page(&self, status: actix_web::http::StatusCode, html: String) -> HttpResponse {
         self.page_with_form_action(status, html, None)
     }
@@ -166,7 +167,8 @@ impl Web {
         html: String,
         origin: Option<&str>,
     ) -> HttpResponse {
-        let scripts = html.contains(gatehouse_frontend::PASSKEY_SCRIPT_TAG);
+        let connect = html.contains(gatehouse_frontend::PASSKEY_SCRIPT_TAG);
+        let scripts = connect || html.contains(gatehouse_frontend::FORM_SCRIPT_TAG);
         let mut res = self.finish(
             HttpResponse::build(status)
                 .content_type("text/html; charset=utf-8")
@@ -174,7 +176,7 @@ impl Web {
         );
         // Otherwise the default policy, set by the middleware, stands.
         if scripts || origin.is_some() {
-            set_csp(&mut res, &super::content_security_policy(origin, scripts));
+            set_csp(&mut res, &super::content_security_policy(origin, scripts, connect));
         }
         res
     }

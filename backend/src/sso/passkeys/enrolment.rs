@@ -8,10 +8,12 @@
 use super::{Ceremony, CeremonyHandle, CeremonyState, MAX_PER_USER, credential_key, invalid, no_such_ceremony};
 use crate::domain::UserRef;
 use crate::sso::error::{Kind, SsoError, SsoResult};
+use crate::sso::security_notices::{Notice, Notifier};
 use crate::sso::session::CurrentSession;
 use crate::sso::totp_enrolment::FactorProof;
 use crate::sso::{Admin, Ctx, Sso, audit};
 use crate::store::passkeys::{self as rows, PasskeyRow};
+use crate::store::{AnyConnection, StoreResult, users};
 use chrono::NaiveDateTime;
 use gatehouse_shared::SubStatus;
 use webauthn_rs::prelude::{Passkey, RegisterPublicKeyCredential, Uuid};
@@ -160,6 +162,8 @@ impl Sso {
         let acting = current.acting(ctx);
         let limit = MAX_PER_USER as usize;
         let target = current.user().user_id.clone();
+        let notify = self.notifier(&acting).await?;
+        let added = Notice::PasskeyAdded { name: row.name.clone() };
         self.store
             .tenant_with(ctx.tenant.pk, move |conn| {
                 match rows::insert(conn, &row, limit)? {
@@ -170,6 +174,7 @@ impl Sso {
                     Some(true) => {}
                 }
                 audit::append_ctx(conn, &acting, "user.passkey_add", Some(&target), Ok(()))?;
+                tell(conn, &notify, row.user_pk, &added)?;
                 Ok(())
             })
             .await?;
@@ -228,6 +233,8 @@ impl Sso {
         let acting = current.acting(ctx);
         let keep = current.session().pk;
         let target = current.user().user_id.clone();
+        let notify = self.notifier(&acting).await?;
+        let removed = removed_notice(&mine, &id);
         self.store
             .tenant_with(pk, move |conn| {
                 if !rows::remove(conn, pk, user_pk, &id)? {
@@ -235,6 +242,7 @@ impl Sso {
                 }
                 crate::sso::session_end::end_for_user(conn, pk, user_pk, Some(keep), acting.now)?;
                 audit::append_ctx(conn, &acting, "user.passkey_remove", Some(&target), Ok(()))?;
+                tell(conn, &notify, user_pk, &removed)?;
                 Ok(())
             })
             .await
@@ -260,6 +268,9 @@ impl Sso {
         admin.not_on_self(&found.user_id)?;
         let (pk, user_pk, id, c) = (ctx.tenant.pk, found.pk, passkey_id.to_owned(), ctx.clone());
         let target = found.user_id.clone();
+        let notify = self.notifier(ctx).await?;
+        let theirs = self.user_passkeys(admin, user).await?;
+        let removed = removed_notice(&theirs, &id);
         self.store
             .tenant_with(pk, move |conn| {
                 if !rows::remove(conn, pk, user_pk, &id)? {
@@ -267,9 +278,28 @@ impl Sso {
                 }
                 crate::sso::session_end::end_for_user(conn, pk, user_pk, None, c.now)?;
                 audit::append_ctx(conn, &c, "user.passkey_remove", Some(&target), Ok(()))?;
+                tell(conn, &notify, user_pk, &removed)?;
                 Ok(())
             })
             .await
+    }
+}
+
+/// The notice of removing the passkey `id` of `passkeys`.
+fn removed_notice(passkeys: &[PasskeyInfo], id: &str) -> Notice {
+    let names = passkeys
+        .iter()
+        .filter(|p| p.passkey_id == id)
+        .map(|p| p.name.clone())
+        .collect();
+    Notice::PasskeyRemoved { names }
+}
+
+/// Tells the user `user_pk` of a change to their passkeys, in the change's transaction.
+fn tell(conn: &mut AnyConnection, notify: &Notifier, user_pk: i64, notice: &Notice) -> StoreResult<()> {
+    match users::by_pk(conn, notify.tenant(), user_pk)? {
+        Some(user) => notify.notify(conn, &user, notice),
+        None => Ok(()),
     }
 }
 
