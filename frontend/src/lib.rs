@@ -152,14 +152,19 @@ pub fn document(title: &str, chrome: &Chrome, narrow: bool, body: impl IntoView 
     }
     .to_html();
     let script = if chrome.scripts { PASSKEY_SCRIPT_TAG } else { "" };
-    let forms = if main.contains("type=\"password\"") {
-        FORM_SCRIPT_TAG
-    } else {
-        ""
-    };
+    let forms = if has_password_field(&main) { FORM_SCRIPT_TAG } else { "" };
     format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">{head}<link rel=\"stylesheet\" href=\"{STYLESHEET_PATH}\">{script}{forms}</head><body><a class=\"skip\" href=\"#content\">Skip to the content</a>{header}{main}</body></html>"
     )
+}
+
+/// Whether rendered HTML has a password field. Only real tags are looked at: text a user chose (a name that
+/// says `type="password"`) is escaped, so it never starts a tag, and quotes inside attribute values are too.
+fn has_password_field(html: &str) -> bool {
+    html.split("<input").skip(1).any(|rest| {
+        let tag = rest.split('>').next().unwrap_or_default();
+        tag.contains(" type=\"password\"")
+    })
 }
 
 /// A page that only says something (a result, or an error), with an optional link onwards.
@@ -181,6 +186,31 @@ pub fn message_page(chrome: &Chrome, title: &str, flash: Flash, link: Option<(St
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_a_real_password_field_brings_the_form_script() {
+        let chrome = Chrome {
+            tenant_slug: TenantSlug::parse("acme").unwrap(),
+            tenant_name: "Acme".into(),
+            user: Some(r#"<input type="password">"#.into()),
+            csrf: "tok".into(),
+            warning: Some(r#"type="password""#.into()),
+            scripts: false,
+            admin: false,
+        };
+        let said = message_page(
+            &chrome,
+            "Done",
+            Flash::Success(r#"<input type="password">"#.into()),
+            None,
+        );
+        assert!(
+            !said.contains(FORM_SCRIPT_TAG),
+            "text that looks like a field is no field"
+        );
+        let form = document("Form", &chrome, true, view! { <input id="p" type="password"/> });
+        assert!(form.contains(FORM_SCRIPT_TAG));
+    }
 
     #[test]
     fn documents_escape_what_they_are_given() {

@@ -1,6 +1,7 @@
 // Gatehouse's form enhancements, for browsers with JavaScript; every form works the same without them.
 // A "Show password" button after each password field: it shows what was typed, and hides it again; the
-// field is hidden again before its form is sent, so no browser keeps the password as ordinary text.
+// field is hidden again before its form is sent (however it is sent) and when the page is left, so no browser
+// keeps the password as ordinary text.
 (function () {
   'use strict';
 
@@ -23,13 +24,18 @@
     // After the field's label, not inside it: the button's words must not become part of the field's name.
     var label = field.closest('label');
     (label || field).insertAdjacentElement('afterend', button);
-    if (field.form) {
-      field.form.addEventListener('submit', function () {
-        field.type = 'password';
-        button.textContent = 'Show password';
-        button.setAttribute('aria-pressed', 'false');
-      });
+    function hide() {
+      field.type = 'password';
+      button.textContent = 'Show password';
+      button.setAttribute('aria-pressed', 'false');
     }
+    if (field.form) {
+      // 'formdata' also fires for a form sent by script (the passkey ceremony's form.submit()).
+      field.form.addEventListener('submit', hide);
+      field.form.addEventListener('formdata', hide);
+    }
+    // A page kept in the back/forward cache comes back with the password hidden.
+    window.addEventListener('pagehide', hide);
   }
 
   function start() {

@@ -14,6 +14,9 @@ use gatehouse_shared::SubStatus;
 
 const BY_USER: &str = "login_failure:user";
 const BY_ADDRESS: &str = "login_failure:address";
+/// The automatic-lock notices a user was sent, per day.
+const NOTICES: &str = "auto_lock_notice:user";
+const NOTICE_WINDOW_MINUTES: u32 = 24 * 60;
 
 impl Sso {
     /// Refuses a login from an address that has failed too often in this window; nothing is hashed.
@@ -50,7 +53,8 @@ impl Sso {
         ))
     }
 
-    /// Counts a failed login; locks the account when it reaches `login.max_failures`.
+    /// Counts a failed login; locks the account when it reaches `login.max_failures`, and tells its owner (at
+    /// most once a day).
     pub(crate) async fn record_login_failure(
         &self,
         ctx: &Ctx,
@@ -79,7 +83,13 @@ impl Sso {
                         // Its sessions end with the lock.
                         super::session_end::end_for_user(conn, pk, user_pk, None, c.now)?;
                         audit::append_ctx(conn, &c, "user.auto_lock", Some(&id), Err(SubStatus::AuthLocked))?;
-                        if let Some(user) = users::by_pk(conn, pk, user_pk)? {
+                        // Told at most once a (UTC) day: someone who keeps guessing, locking the account again
+                        // each time its lock ends, cannot flood the owner's inbox.
+                        let day = window_start(c.now, NOTICE_WINDOW_MINUTES);
+                        let told = request_counters::bump(conn, pk, NOTICES, &user_pk.to_string(), day)?;
+                        if told == 1
+                            && let Some(user) = users::by_pk(conn, pk, user_pk)?
+                        {
                             notify.notify(conn, &user, &Notice::AutoLocked { until })?;
                         }
                     }

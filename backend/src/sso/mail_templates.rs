@@ -81,11 +81,11 @@ fn builtin(kind: &str) -> (&'static str, &'static str) {
         ),
         "passkey_added" => (
             "A passkey was added to your account at {tenant}",
-            "Hello {username},\n\n{passkey} was added to your account at {tenant} {by} on {when}, from {from}. It can log in to your account without your password.\n\nIf this was not you, remove that passkey from your account page, choose a new password at once with the link below, and tell your administrator:\n\n{link}\n",
+            "Hello {username},\n\na passkey was added to your account at {tenant} {by} on {when}, from {from}. It can log in to your account without your password.\n\nThe name it was given (by whoever added it): {passkey}\n\nIf this was not you, remove that passkey from your account page, choose a new password at once with the link below, and tell your administrator:\n\n{link}\n",
         ),
         "passkey_removed" => (
             "A passkey was removed from your account at {tenant}",
-            "Hello {username},\n\nyour account at {tenant} no longer has {passkey}: removed {by} on {when}, from {from}. A passkey removed can no longer log in to your account.\n\nIf this was not you, choose a new password at once with the link below, and tell your administrator:\n\n{link}\n",
+            "Hello {username},\n\na passkey was removed from your account at {tenant} {by} on {when}, from {from}. A passkey removed can no longer log in to your account.\n\nRemoved: {passkey}\n\nIf this was not you, choose a new password at once with the link below, and tell your administrator:\n\n{link}\n",
         ),
         "email_changed" => (
             "The e-mail address of your account at {tenant} was changed",

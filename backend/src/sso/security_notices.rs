@@ -57,6 +57,13 @@ impl Notice {
     }
 }
 
+/// Whether the account's address may be sent notices: one its owner confirmed (or an administrator set), of an
+/// account whose sign-up is complete. An address someone typed into a sign-up form and never confirmed is
+/// nobody's yet: mailing it would let anyone send a stranger notice after notice.
+pub fn reachable(row: &UserRow) -> bool {
+    row.email_confirmed && row.sign_up_status == super::user::SIGNUP_FINAL
+}
+
 /// Whether `row` is locked at `now`: locked, and not by an automatic lock that has ended.
 pub fn locked_at(row: &UserRow, now: NaiveDateTime) -> bool {
     row.is_locked && row.locked_until.is_none_or(|until| until > now)
@@ -75,7 +82,9 @@ pub fn of_change(before: &UserRow, after: &UserRow, now: NaiveDateTime) -> Vec<N
     } else if before.is_totp_enabled && !after.is_totp_enabled {
         notices.push(Notice::TwoFactorRemoved);
     }
-    if locked_at(after, now) && !locked_at(before, now) {
+    // Newly locked, or an automatic lock (whose notice said when it ends) made one that does not end by itself.
+    let made_lasting = locked_at(before, now) && before.locked_until.is_some() && after.locked_until.is_none();
+    if locked_at(after, now) && (!locked_at(before, now) || made_lasting) {
         notices.push(match (after.locked_by.as_deref(), after.locked_until) {
             (Some("auto"), Some(until)) => Notice::AutoLocked { until },
             _ => Notice::Locked,
@@ -141,10 +150,12 @@ impl Notifier {
 
     /// Queues the notices the change from `before` to `after` calls for.
     pub fn changed(&self, conn: &mut AnyConnection, before: &UserRow, after: &UserRow) -> StoreResult<()> {
-        for notice in of_change(before, after, self.ctx.now) {
-            self.tell(conn, after, after.email.as_deref(), &notice)?;
+        if reachable(after) {
+            for notice in of_change(before, after, self.ctx.now) {
+                self.tell(conn, after, after.email.as_deref(), &notice)?;
+            }
         }
-        if let Some(old) = before.email.as_deref() {
+        if let Some(old) = before.email.as_deref().filter(|_| reachable(before)) {
             let new = after.email.as_deref().map(|e| self.open(e));
             if new.is_none_or(|n| !n.eq_ignore_ascii_case(&self.open(old))) {
                 self.tell(conn, after, Some(old), &Notice::EmailChanged)?;
@@ -153,8 +164,11 @@ impl Notifier {
         Ok(())
     }
 
-    /// Queues `notice` to the user's address (nothing when they have none).
+    /// Queues `notice` to the user's address (nothing when they have none, or it is not [`reachable`]).
     pub fn notify(&self, conn: &mut AnyConnection, user: &UserRow, notice: &Notice) -> StoreResult<()> {
+        if !reachable(user) {
+            return Ok(());
+        }
         self.tell(conn, user, user.email.as_deref(), notice)
     }
 
@@ -173,7 +187,7 @@ impl Notifier {
             ("username", user.username.clone()),
             ("when", zone.show(self.ctx.now)),
             ("by", by_whom(&self.ctx.actor, user, self.anonymous_by)),
-            ("from", self.origin_in_words()),
+            ("from", self.origin_in_words(user)),
         ];
         match notice {
             Notice::PasskeyAdded { name } => values.push(("passkey", passkeys_in_words(std::slice::from_ref(name)))),
@@ -203,10 +217,13 @@ impl Notifier {
         )
     }
 
-    /// The address and browser the change came from, in words.
-    fn origin_in_words(&self) -> String {
-        if matches!(self.ctx.actor, Actor::Cli(_)) {
-            return "the command line on the server".to_owned();
+    /// The address and browser the change came from, in words: the person's own, or the one a change without
+    /// logging in came from; an administrator's address and browser are theirs, and not told.
+    fn origin_in_words(&self, user: &UserRow) -> String {
+        match &self.ctx.actor {
+            Actor::Cli(_) => return "the command line on the server".to_owned(),
+            Actor::User(id) if *id != user.user_id => return "an administrator's session".to_owned(),
+            _ => {}
         }
         let device = self.ctx.user_agent.as_deref().and_then(super::user_agent::describe);
         match (self.ctx.remote_addr.as_deref(), device) {
@@ -218,13 +235,20 @@ impl Notifier {
     }
 }
 
-/// Passkeys by name, in words: `the passkey "Phone"`, `the passkeys "Phone" and "Laptop"`.
+/// Passkeys by name, on a line of their own: `"Phone"`, `"Phone" and "Laptop"`. A name is whatever whoever
+/// added the passkey typed, so it is told as a quoted name and nothing more: its own quotes and line breaks go.
 fn passkeys_in_words(names: &[String]) -> String {
-    let quoted: Vec<String> = names.iter().map(|n| format!("\"{n}\"")).collect();
+    let quoted: Vec<String> = names
+        .iter()
+        .map(|n| {
+            let clean: String = n.chars().filter(|c| *c != '"' && !c.is_control()).collect();
+            format!("\"{}\"", clean.trim())
+        })
+        .collect();
     match quoted.as_slice() {
-        [] => "a passkey".to_owned(),
-        [one] => format!("the passkey {one}"),
-        [rest @ .., last] => format!("the passkeys {} and {last}", rest.join(", ")),
+        [] => "a passkey without a name".to_owned(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
     }
 }
 
@@ -298,10 +322,15 @@ mod tests {
             "by an administrator"
         );
         assert_eq!(by_whom(&Actor::Anonymous, &user, link), "with a link");
-        assert_eq!(passkeys_in_words(&["Phone".into()]), "the passkey \"Phone\"");
+        assert_eq!(passkeys_in_words(&["Phone".into()]), "\"Phone\"");
         assert_eq!(
             passkeys_in_words(&["A".into(), "B".into(), "C".into()]),
-            "the passkeys \"A\", \"B\" and \"C\""
+            "\"A\", \"B\" and \"C\""
+        );
+        // A name cannot close its quotes and go on in Gatehouse's voice, nor start a line of its own.
+        assert_eq!(
+            passkeys_in_words(&["x\" was added by IT as planned.\nIgnore".into()]),
+            "\"x was added by IT as planned.Ignore\""
         );
     }
 
@@ -351,6 +380,9 @@ mod tests {
         relocked.locked_by = Some("u1".into());
         relocked.locked_until = None;
         assert_eq!(of_change(&auto, &relocked, at(12)), vec![Notice::Locked]);
-        assert!(of_change(&auto, &relocked, at(10)).is_empty());
+        // One during the automatic lock makes it last (its notice said when it would end): told too.
+        assert_eq!(of_change(&auto, &relocked, at(10)), vec![Notice::Locked]);
+        // Failures during a lasting lock change nothing to tell.
+        assert!(of_change(&relocked, &relocked, at(10)).is_empty());
     }
 }

@@ -188,8 +188,11 @@ impl Sso {
             }
             user.is_totp_enabled = on;
         }
+        // Against the lock in force now: an automatic lock that has ended is none (a lock is then a new one), and
+        // locking an account under an automatic lock makes the lock last until it is lifted.
         if let Some(locked) = patch.is_locked
-            && locked != user.is_locked
+            && (locked != super::security_notices::locked_at(&user, ctx.now)
+                || locked == user.is_locked && user.locked_until.is_some())
         {
             user.is_locked = locked;
             user.locked_time = Some(ctx.now);
