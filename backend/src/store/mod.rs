@@ -36,7 +36,7 @@ use diesel::r2d2::{self, ManageConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/postgres");
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations/sqlite");
@@ -136,7 +136,16 @@ impl<E> From<diesel::result::Error> for WorkError<E> {
 pub struct Conn {
     any: AnyConnection,
     named: Named,
+    /// When the connection last proved that it works (opened, a unit of work succeeded, a check answered);
+    /// `None` after a unit of work failed, which may have been the connection failing.
+    proved: Option<Instant>,
 }
+
+/// How long a connection that proved it works is handed out without asking the server first: a pool under load
+/// hands its connections out again within microseconds, and a round trip of `SELECT 1` before each unit of work
+/// would double a one-statement read. One idle for longer, or whose last work failed, is asked first (so a
+/// database restart during a quiet moment costs no request).
+const PROVED_FOR: Duration = Duration::from_secs(1);
 
 /// What the session's `gatehouse.tenant_id` is known to hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +157,13 @@ enum Named {
 }
 
 impl Conn {
+    /// Records how a unit of work on this connection ended: a success proves the connection works; a failure
+    /// (perhaps the connection's) has it asked before its next use.
+    fn outcome<T, E>(&mut self, result: Result<T, E>) -> Result<T, E> {
+        self.proved = result.is_ok().then(Instant::now);
+        result
+    }
+
     /// Whether a transaction is still open on this connection, or its state is unknown.
     fn in_transaction_or_broken(&mut self) -> bool {
         use diesel::connection::{AnsiTransactionManager, TransactionManager};
@@ -176,7 +192,8 @@ impl Conn {
         self.named = Named::Unknown;
         diesel::sql_query("SELECT set_config('gatehouse.tenant_id', $1, false)")
             .bind::<diesel::sql_types::Text, _>(tenant.map(|t| t.to_string()).unwrap_or_default())
-            .execute(pg)?;
+            .execute(pg)
+            .inspect_err(|_| self.proved = None)?;
         self.named = wanted;
         Ok(())
     }
@@ -200,11 +217,19 @@ impl ManageConnection for Manager {
         Ok(Conn {
             any,
             named: Named::Nobody,
+            proved: Some(Instant::now()),
         })
     }
 
+    /// Asked at every check-out: a connection that proved it works within [`PROVED_FOR`] is trusted, any other
+    /// answers `SELECT 1` first.
     fn is_valid(&self, conn: &mut Conn) -> Result<(), r2d2::Error> {
-        conn.any.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)
+        if conn.proved.is_some_and(|t| t.elapsed() < PROVED_FOR) {
+            return Ok(());
+        }
+        conn.any.batch_execute("SELECT 1").map_err(r2d2::Error::QueryError)?;
+        conn.proved = Some(Instant::now());
+        Ok(())
     }
 
     /// A connection that comes back inside a transaction (its unit of work panicked, or a rollback failed) or
@@ -467,12 +492,14 @@ impl Store {
             let _turn = store.turn();
             let mut conn = store.conn()?;
             conn.name(tenant)?;
-            conn.any
+            let result = conn
+                .any
                 .transaction(|conn| work(conn).map_err(WorkError::Work))
                 .map_err(|e| match e {
                     WorkError::Store(e) => E::from(e),
                     WorkError::Work(e) => e,
-                })
+                });
+            conn.outcome(result)
         });
         task.await.map_err(|e| StoreError::Task(e.to_string()))?
     }
@@ -486,7 +513,8 @@ impl Store {
         let _turn = self.turn();
         let mut conn = self.conn()?;
         conn.name(Some(tenant))?;
-        conn.any.transaction(work)
+        let result = conn.any.transaction(work);
+        conn.outcome(result)
     }
 
     /// Runs a read for one tenant that is a single statement, without a transaction around it: on PostgreSQL one
@@ -502,7 +530,8 @@ impl Store {
             let _turn = store.turn();
             let mut conn = store.conn()?;
             conn.name(Some(tenant))?;
-            read(&mut conn.any)
+            let result = read(&mut conn.any);
+            conn.outcome(result)
         })
         .await
     }
@@ -512,7 +541,8 @@ impl Store {
         let _turn = self.turn();
         let mut conn = self.conn()?;
         conn.name(None)?;
-        conn.any.transaction(work)
+        let result = conn.any.transaction(work);
+        conn.outcome(result)
     }
 }
 

@@ -89,6 +89,62 @@ both!(a_panicked_unit_of_work_leaves_no_open_transaction_in_the_pool);
 
 /// A connection that dies inside a unit of work (the server ended it) makes the call unavailable (503
 /// `E008005`), whatever the work's own error type, and the dead connection is not handed out again.
+/// Pooled connections the server ended while the pool was quiet cost no call: one idle for over a second is
+/// asked (`SELECT 1`) before it is handed out, and replaced. One ended right after it proved itself (it is handed
+/// out unasked, the price of not asking before every statement) costs at most the one call it fails, and the
+/// pool heals.
+#[actix_rt::test]
+async fn connections_ended_by_the_server_are_replaced() {
+    use diesel::RunQueryDsl;
+    let services = TestSso::open(Backend::Postgres).await;
+    let sso = services.sso.clone();
+    let pk = sso.resolve_tenant("default").await.unwrap().pk;
+    let read = |store: Store| async move {
+        store
+            .tenant_read(pk, |conn| {
+                // Long enough that calls at once need connections of their own.
+                diesel::sql_query("SELECT pg_sleep(0.05)")
+                    .execute(conn)
+                    .map_err(StoreError::from)?;
+                Ok(())
+            })
+            .await
+    };
+    // Several connections open at once, then every one but the caller's ended by the server.
+    let end_the_others = |store: Store| async move {
+        store
+            .tenant_read(pk, |conn| {
+                diesel::sql_query(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                     WHERE datname = current_database() AND usename = current_user AND pid <> pg_backend_pid()",
+                )
+                .execute(conn)
+                .map_err(StoreError::from)
+            })
+            .await
+            .unwrap()
+    };
+    let open_several = || futures_util::future::join_all((0..6).map(|_| read(sso.store.clone())));
+    for result in open_several().await {
+        result.unwrap();
+    }
+    assert!(end_the_others(sso.store.clone()).await > 0, "connections were ended");
+    tokio::time::sleep(std::time::Duration::from_millis(1200)).await;
+    for result in open_several().await {
+        result.expect("a quiet pool asks before handing a connection out");
+    }
+    // Ended at once after proving themselves: a few calls may fail, each connection's once, then none.
+    let ended = end_the_others(sso.store.clone()).await;
+    let mut failed = 0;
+    for _ in 0..2 {
+        failed += open_several().await.iter().filter(|r| r.is_err()).count();
+    }
+    assert!(failed <= ended, "{failed} failed calls for {ended} ended connections");
+    for result in open_several().await {
+        result.expect("healed");
+    }
+}
+
 #[actix_rt::test]
 async fn a_connection_lost_inside_a_unit_of_work_is_unavailable() {
     use diesel::RunQueryDsl;
