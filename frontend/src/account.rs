@@ -3,13 +3,16 @@
 use crate::{Chrome, Flash, Invalid, csrf_field, document, flash_view};
 use leptos::prelude::*;
 
+/// A session as the account page and an administrator's user page list it.
 #[derive(Debug, Clone)]
 pub struct SessionLine {
     pub session_id: String,
     pub created: String,
     pub expires: String,
     pub remote_addr: String,
+    /// The browser and system, in words.
     pub user_agent: String,
+    /// The session of the page's own browser.
     pub current: bool,
 }
 

@@ -247,17 +247,6 @@ fn enc(s: &str) -> String {
         .collect()
 }
 
-/// One of a user's sessions on the user page.
-#[derive(Debug, Clone)]
-pub struct SessionRow {
-    pub session_id: String,
-    pub started: String,
-    pub expires: String,
-    pub remote_addr: String,
-    /// The browser and system, in words.
-    pub device: String,
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct UserDetail {
     pub user: Option<UserLine>,
@@ -273,7 +262,7 @@ pub struct UserDetail {
     pub passkeys: Vec<(String, String, String, String)>,
     pub must_change: bool,
     pub address_list: String,
-    pub sessions: Vec<SessionRow>,
+    pub sessions: Vec<crate::account::SessionLine>,
     pub attrs: Vec<(String, String)>,
 }
 
@@ -372,8 +361,8 @@ pub fn user_page(chrome: &Chrome, d: UserDetail, flash: Option<Flash>) -> String
         .map(|s| {
             let (href, id, csrf) = (format!("{base}/sessions/end"), s.session_id.clone(), csrf.clone());
             view! {
-                <tr><td data-label="Started">{s.started.clone()}</td><td data-label="Expires">{s.expires.clone()}</td>
-                <td data-label="Address">{s.remote_addr.clone()}</td><td data-label="Browser">{s.device.clone()}</td><td>
+                <tr><td data-label="Started">{s.created.clone()}</td><td data-label="Expires">{s.expires.clone()}</td>
+                <td data-label="Address">{s.remote_addr.clone()}</td><td data-label="Browser">{s.user_agent.clone()}</td><td>
                     <form class="inline" method="post" action=href>
                         {csrf_field(&csrf)}
                         <input type="hidden" name="session_id" value=id/>

@@ -155,7 +155,10 @@ impl Notifier {
                 self.tell(conn, after, after.email.as_deref(), &notice)?;
             }
         }
-        if let Some(old) = before.email.as_deref().filter(|_| reachable(before)) {
+        // The same stored value is the same address: only a value written anew is opened and compared (every
+        // write to a user passes here; most leave the address alone).
+        let rewritten = before.email != after.email;
+        if let Some(old) = before.email.as_deref().filter(|_| rewritten && reachable(before)) {
             let new = after.email.as_deref().map(|e| self.open(e));
             if new.is_none_or(|n| !n.eq_ignore_ascii_case(&self.open(old))) {
                 self.tell(conn, after, Some(old), &Notice::EmailChanged)?;

@@ -14,7 +14,7 @@ use crate::sso::user_admin::TotpToggle;
 use crate::sso::{Kind, Sso, SsoError};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
-use gatehouse_frontend::account::{AccountView, AppAccessLine, EnrolmentView, PasskeyLine, SessionLine, account_page};
+use gatehouse_frontend::account::{AccountView, AppAccessLine, EnrolmentView, PasskeyLine, account_page};
 use gatehouse_frontend::{Flash, Invalid};
 use gatehouse_shared::SubStatus;
 use serde::Deserialize;
@@ -121,14 +121,7 @@ async fn render(
         is_totp_enabled: u.is_totp_enabled,
         sessions: sessions
             .iter()
-            .map(|s| SessionLine {
-                session_id: s.session_id.clone(),
-                created: page_time(s.creation_time, tz),
-                expires: page_time(s.expiration_time, tz),
-                remote_addr: s.remote_addr.clone(),
-                user_agent: super::device_in_words(&s.user_agent),
-                current: s.pk() == current.session().pk(),
-            })
+            .map(|s| super::session_line(s, tz, s.pk() == current.session().pk()))
             .collect(),
         apps,
         flash,

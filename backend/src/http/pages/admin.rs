@@ -18,8 +18,8 @@ use crate::sso::{Admin, Operator, Sso, SsoError, TenantStatus, UserRef};
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use gatehouse_frontend::admin::{
-    self as views, AppLine, AuditFilters, AuditLine, ClientForm, ClientLine, GrantLine, Party, SessionRow, ShownOnce,
-    TenantDraft, TenantLine, UserDetail, UserLine, UsersQuery,
+    self as views, AppLine, AuditFilters, AuditLine, ClientForm, ClientLine, GrantLine, Party, ShownOnce, TenantDraft,
+    TenantLine, UserDetail, UserLine, UsersQuery,
 };
 use gatehouse_frontend::{Flash, message_page};
 use gatehouse_shared::SubStatus;
@@ -390,16 +390,7 @@ async fn detail(sso: &Sso, admin: &Admin, current: &CurrentSession, user_id: &st
             .collect(),
         must_change: user.password_must_change,
         address_list: list.map(|l| l.join(", ")).unwrap_or_default(),
-        sessions: sessions
-            .iter()
-            .map(|s| SessionRow {
-                session_id: s.session_id.clone(),
-                started: page_time(s.creation_time, tz),
-                expires: page_time(s.expiration_time, tz),
-                remote_addr: s.remote_addr.clone(),
-                device: super::device_in_words(&s.user_agent),
-            })
-            .collect(),
+        sessions: sessions.iter().map(|s| super::session_line(s, tz, false)).collect(),
         attrs: attrs
             .values()
             .map(|a| {

@@ -26,6 +26,22 @@ pub fn page_time(t: chrono::NaiveDateTime, zone: TimeZone) -> String {
     zone.show(t)
 }
 
+/// A session as a sessions table lists it, times in `zone`.
+pub fn session_line(
+    s: &crate::domain::Session,
+    zone: TimeZone,
+    current: bool,
+) -> gatehouse_frontend::account::SessionLine {
+    gatehouse_frontend::account::SessionLine {
+        session_id: s.session_id.clone(),
+        created: page_time(s.creation_time, zone),
+        expires: page_time(s.expiration_time, zone),
+        remote_addr: s.remote_addr.clone(),
+        user_agent: device_in_words(&s.user_agent),
+        current,
+    }
+}
+
 /// A session's user agent as a sessions table shows it: the browser and system in words ("Firefox 128 on
 /// Linux"), else the start of what the client sent, else "Unknown".
 pub fn device_in_words(agent: &str) -> String {
