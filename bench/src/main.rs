@@ -27,6 +27,26 @@ const DATABASE: &str = "gatehouse_bench";
 const MEMORY_KIB: u32 = 19456;
 const ITERATIONS: u32 = 2;
 const RUNS: usize = 3;
+/// The session cache holds every seeded session (10 000, and the checker's own).
+const CACHED: &[(&str, &str)] = &[("server.session_cache_entries", "20000")];
+/// Every UST check reads the database.
+const UNCACHED: &[(&str, &str)] = &[("server.session_cache_entries", "0")];
+
+/// Where a server under test finds the sessions it checks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Reads {
+    Memory,
+    Database,
+}
+
+impl Reads {
+    fn words(self) -> &'static str {
+        match self {
+            Reads::Memory => "from memory",
+            Reads::Database => "database read",
+        }
+    }
+}
 
 type Pick = Arc<dyn Fn(u64) -> Request + Send + Sync>;
 /// The query string of the i-th search.
@@ -139,8 +159,7 @@ async fn run() -> Result<(), String> {
         tokio::time::sleep(Duration::from_secs(2)).await;
         bench.ceilings(&server).await?;
         let seeded = bench.seed_main()?;
-        bench.verify(&server, &seeded, false).await?;
-        bench.verify(&server, &seeded, true).await?;
+        bench.checks(&server, &seeded).await?;
         drop(server);
         return bench.finish(&root);
     }
@@ -154,8 +173,7 @@ async fn run() -> Result<(), String> {
         .add(Figure::single("RSS idle", "MiB", idle).target("≤ 30", idle <= 30.0));
 
     let seeded = bench.seed_main()?;
-    bench.verify(&server, &seeded, false).await?;
-    bench.verify(&server, &seeded, true).await?;
+    bench.checks(&server, &seeded).await?;
     let after = server.rss_mib();
     bench
         .report
@@ -205,28 +223,31 @@ struct Seeded {
 
 impl Bench {
     fn start(&self, order: &str) -> Result<Server, String> {
+        self.start_with(order, CACHED)
+    }
+
+    /// A server with the harness's settings and `extra` ones (which come last, so they win).
+    fn start_with(&self, order: &str, extra: &[(&str, &str)]) -> Result<Server, String> {
         let addr: SocketAddr = std::net::TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .map_err(|e| e.to_string())?;
-        Server::start(
-            &self.binary,
-            addr,
-            &[
-                ("database.url", self.app_url.clone()),
-                ("database.pool_size", "16".into()),
-                ("crypto.fernet_keys", self.key.clone()),
-                ("hashing.workers", self.workers.to_string()),
-                ("hashing.queue_order", order.into()),
-                ("login.max_failures_per_address", "1000000".into()),
-                ("login.max_passkey_starts_per_address", "100000000".into()),
-                // The enumeration figures send thousands of resets and sign-ups from one address.
-                ("password_reset.max_requests_per_address", "100000000".into()),
-                ("password_reset.max_requests_per_recipient", "100000000".into()),
-                ("signup.max_requests_per_address", "100000000".into()),
-                ("signup.max_requests_per_recipient", "100000000".into()),
-                ("log.level", "warn".into()),
-            ],
-        )
+        let mut settings: Vec<(&str, String)> = vec![
+            ("database.url", self.app_url.clone()),
+            ("database.pool_size", "16".into()),
+            ("crypto.fernet_keys", self.key.clone()),
+            ("hashing.workers", self.workers.to_string()),
+            ("hashing.queue_order", order.into()),
+            ("login.max_failures_per_address", "1000000".into()),
+            ("login.max_passkey_starts_per_address", "100000000".into()),
+            // The enumeration figures send thousands of resets and sign-ups from one address.
+            ("password_reset.max_requests_per_address", "100000000".into()),
+            ("password_reset.max_requests_per_recipient", "100000000".into()),
+            ("signup.max_requests_per_address", "100000000".into()),
+            ("signup.max_requests_per_recipient", "100000000".into()),
+            ("log.level", "warn".into()),
+        ];
+        settings.extend(extra.iter().map(|(k, v)| (*k, (*v).to_owned())));
+        Server::start(&self.binary, addr, &settings)
     }
 
     /// Raw Argon2id verifications per second on the pool's threads, and per core against the C reference.
@@ -312,8 +333,74 @@ impl Bench {
         Ok(found)
     }
 
-    /// UST checks at saturation and at half of it.
-    async fn verify(&mut self, server: &Server, seeded: &Seeded, zato: bool) -> Result<(), String> {
+    /// UST checks on both surfaces by `server` (which keeps sessions in memory) and by a server that reads each
+    /// from the database, and how long a session ended on one instance stays usable on the other.
+    async fn checks(&mut self, server: &Server, seeded: &Seeded) -> Result<(), String> {
+        self.verify(server, seeded, false, Reads::Memory).await?;
+        self.verify(server, seeded, true, Reads::Memory).await?;
+        let reading = self.start_with("fair", UNCACHED)?;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        self.verify(&reading, seeded, false, Reads::Database).await?;
+        self.verify(&reading, seeded, true, Reads::Database).await?;
+        self.invalidation(&reading, server).await
+    }
+
+    /// From a logout's answer on one instance to the first refusal of the same UST by another that had the
+    /// session in memory: the time another instance takes to hear of the change.
+    async fn invalidation(&mut self, writer: &Server, reader: &Server) -> Result<(), String> {
+        let names: Vec<String> = (0..200).map(|i| format!("user{i}")).collect();
+        let usts = self.db.sessions(&self.keyring, "bench", &names)?;
+        let open = |addr| async move { load::Conn::open(addr).await.map_err(|e| e.to_string()) };
+        let (mut a, mut b) = (open(writer.addr).await?, open(reader.addr).await?);
+        let mut heard = Vec::with_capacity(usts.len());
+        for ust in &usts {
+            let auth = format!("Bearer {ust}");
+            let headers = [("Authorization", auth.as_str()), ("X-Current-App", "CRM")];
+            let check = Request::new("GET", "/api/v1/t/bench/session", &headers, None);
+            let logout = Request::new("POST", "/api/v1/t/bench/logout", &headers, None);
+            for _ in 0..2 {
+                let (status, _) = b.send(&check).await.map_err(|e| e.to_string())?;
+                if status != 200 {
+                    return Err(format!("invalidation: a seeded session answered {status}"));
+                }
+            }
+            let (status, _) = a.send(&logout).await.map_err(|e| e.to_string())?;
+            if status != 204 {
+                return Err(format!("invalidation: the logout answered {status}"));
+            }
+            let ended = Instant::now();
+            loop {
+                let (status, _) = b.send(&check).await.map_err(|e| e.to_string())?;
+                if status == 401 {
+                    break;
+                }
+                if status != 200 || ended.elapsed() > Duration::from_secs(10) {
+                    return Err(format!("invalidation: still {status} after {:?}", ended.elapsed()));
+                }
+            }
+            heard.push(ended.elapsed().as_secs_f64() * 1000.0);
+        }
+        heard.sort_by(f64::total_cmp);
+        let at = |q: f64| heard[((heard.len() as f64 - 1.0) * q).round() as usize];
+        let (p50, p99) = (at(0.5), at(0.99));
+        self.report.add(Figure::single(
+            "A session ended on one instance, refused by another that kept it: p50",
+            "ms",
+            p50,
+        ));
+        self.report.add(
+            Figure::single(
+                "A session ended on one instance, refused by another that kept it: p99",
+                "ms",
+                p99,
+            )
+            .target("≤ 100", p99 <= 100.0),
+        );
+        Ok(())
+    }
+
+    /// UST checks at saturation and at half of it, by a server that keeps sessions in memory or reads each.
+    async fn verify(&mut self, server: &Server, seeded: &Seeded, zato: bool, reads: Reads) -> Result<(), String> {
         let pick = if zato {
             cycle(
                 seeded
@@ -329,11 +416,16 @@ impl Bench {
         } else {
             native_verify(&seeded.usts)
         };
-        let surface = if zato {
-            "Zato POST /zato/sso/user/session"
-        } else {
-            "native GET /session"
-        };
+        let surface = format!(
+            "{}, {}",
+            if zato {
+                "Zato POST /zato/sso/user/session"
+            } else {
+                "native GET /session"
+            },
+            reads.words()
+        );
+        let surface = surface.as_str();
         warm_up(server.addr, &pick).await;
         let mut rates = Vec::new();
         for _ in 0..RUNS {
@@ -343,24 +435,30 @@ impl Bench {
         }
         let saturation = figures::median(&rates);
         let native = !zato;
+        let (from_memory, from_database) = (native && reads == Reads::Memory, native && reads == Reads::Database);
         self.report.add(
-            Figure::runs(&format!("UST verify, {surface}, saturation"), "/s", rates)
-                .target(if native { "≥ 10 000" } else { "—" }, !native || saturation >= 10_000.0),
+            Figure::runs(&format!("UST verify, {surface}, saturation"), "/s", rates).target(
+                if from_memory { "≥ 10 000" } else { "—" },
+                !from_memory || saturation >= 10_000.0,
+            ),
         );
         if let Some(c) = self.ceilings {
+            // A read from the database is held against the database's own rate, one from memory against the
+            // HTTP stack's.
             let share = saturation / c.pgbench_select;
             let figure = Figure::single(&format!("UST verify, {surface} / pgbench -S"), "×", share);
-            self.report.add(if native {
+            self.report.add(if from_database {
                 figure.target("≥ 0.5", share >= 0.5)
             } else {
                 figure
             });
             let share = saturation / c.healthz;
-            self.report.add(Figure::single(
-                &format!("UST verify, {surface} / GET /healthz"),
-                "×",
-                share,
-            ));
+            let figure = Figure::single(&format!("UST verify, {surface} / GET /healthz"), "×", share);
+            self.report.add(if from_memory {
+                figure.target("≥ 0.5", share >= 0.5)
+            } else {
+                figure
+            });
         }
         let (p50, p99) = self
             .latency(server.addr, saturation / 2.0, self.seconds, &pick, 200)

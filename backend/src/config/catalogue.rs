@@ -129,6 +129,15 @@ pub const SETTINGS: &[Setting] = &[
     },
     Setting {
         section: "server",
+        key: "session_cache_entries",
+        label: "Session cache entries",
+        about: "How many verified sessions a server keeps in memory, so a UST check needs no database read; 0 reads each from the database.",
+        unit: None,
+        choices: &[],
+        secret_default: None,
+    },
+    Setting {
+        section: "server",
         key: "metrics_bind",
         label: "Metrics bind",
         about: "Where /metrics is served, alone (loopback by default: the metrics name every tenant); empty serves it on `bind`.",

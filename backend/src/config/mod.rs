@@ -64,6 +64,9 @@ pub struct ServerConfig {
     /// How long a tenant read from the database is used before it is read again: the longest a change made by
     /// another instance (suspension, settings) takes to be seen here. 0 reads it on every request.
     pub tenant_cache_ms: u64,
+    /// How many verified sessions a server keeps in memory (least recently used go first), so a UST check
+    /// needs no database read; 0 reads every one from the database.
+    pub session_cache_entries: usize,
     /// Where `/metrics` is served: an address serves it there alone (by default on loopback, since the
     /// metrics name every tenant); empty serves it on `bind` beside everything else.
     pub metrics_bind: String,
@@ -83,6 +86,7 @@ impl Default for ServerConfig {
             request_timeout_seconds: 10,
             keep_alive_seconds: 30,
             tenant_cache_ms: 1000,
+            session_cache_entries: 10_000,
             metrics_bind: "127.0.0.1:9464".to_owned(),
             metrics_refresh_seconds: 30,
             readiness_timeout_ms: 2000,
@@ -468,6 +472,12 @@ impl Config {
             return Err(bad("server.request_timeout_seconds", "must be above 0".to_owned()));
         }
         DatabaseKind::parse(self.database.url.expose()).map_err(|m| bad("database.url", m.to_owned()))?;
+        if self.server.session_cache_entries > 10_000_000 {
+            return Err(bad(
+                "server.session_cache_entries",
+                "must be at most 10000000 (each entry holds a session and its user)".to_owned(),
+            ));
+        }
         if self.database.pool_size == 0 {
             return Err(bad("database.pool_size", "must be above 0".to_owned()));
         }

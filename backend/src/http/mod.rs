@@ -86,6 +86,7 @@ impl Application {
         let listener =
             TcpListener::bind(&sso.config.server.bind).map_err(named("server.bind", &sso.config.server.bind))?;
         let port = listener.local_addr()?.port();
+        sso.follow_changes()?;
         let server_config = sso.config.server.clone();
         let timeout = std::time::Duration::from_secs(server_config.request_timeout_seconds);
         let limit = BodyLimit(server_config.max_body_bytes, timeout);

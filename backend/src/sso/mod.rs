@@ -30,6 +30,7 @@ pub mod password_reset;
 pub mod search;
 pub mod security_notices;
 pub mod session;
+pub mod session_cache;
 pub mod session_end;
 pub mod settings;
 pub mod signup;
@@ -73,6 +74,9 @@ pub struct Sso {
     pub metrics: Arc<crate::metrics::Metrics>,
     policies: PolicyCache,
     tenants: tenant_cache::TenantCache,
+    /// Verified sessions in memory, and what keeps them (and the tenant cache) current.
+    sessions: session_cache::SessionCache,
+    watcher: Arc<session_cache::CacheWatcher>,
     signing_keys: oidc::signing::KeyCache,
     /// The passkeys' relying party (off when the public address is not a domain).
     pub relying_party: passkeys::RelyingParty,
@@ -145,6 +149,12 @@ impl Sso {
         if let Some(why) = relying_party.off_reason() {
             tracing::warn!("passkeys are off: {why}");
         }
+        let tenants = tenant_cache::TenantCache::default();
+        let sessions = session_cache::SessionCache::new(config.server.session_cache_entries);
+        let watcher = Arc::new(session_cache::CacheWatcher {
+            sessions: sessions.clone(),
+            tenants: tenants.clone(),
+        });
         let sso = Sso {
             relying_party,
             config: Arc::new(config),
@@ -155,7 +165,9 @@ impl Sso {
             clock,
             mailer,
             policies: Arc::default(),
-            tenants: tenant_cache::TenantCache::default(),
+            tenants,
+            sessions,
+            watcher,
             signing_keys: oidc::signing::KeyCache::default(),
         };
         let bootstrap = sso.bootstrap(bootstrap_password).await.map_err(|e| match e.code() {
@@ -173,6 +185,18 @@ impl Sso {
             bootstrap,
             bypasses_row_security,
         })
+    }
+
+    /// Starts following the store's changes, which puts the session cache to use (a server does; the CLI,
+    /// short-lived, reads every session from the database). Once per service.
+    pub fn follow_changes(&self) -> std::io::Result<()> {
+        let watcher: Arc<dyn crate::store::changes::Watcher> = self.watcher.clone();
+        self.store.watch(Arc::downgrade(&watcher))
+    }
+
+    /// The cache of verified sessions (for tests and the metrics).
+    pub fn session_cache(&self) -> &session_cache::SessionCache {
+        &self.sessions
     }
 
     /// A context for a call of a trusted local caller (the CLI) in `tenant`.

@@ -5,14 +5,16 @@
 
 use super::account_state::{self, ExpiryCheck};
 use super::error::{Kind, SsoError, SsoResult};
+use super::session_cache::Stored;
 use super::{Actor, Ctx, Sso, UserRef, audit};
 use crate::config::StringList;
 use crate::crypto::tokens;
 use crate::domain::{Session, User};
 use crate::store::address_lists;
-use crate::store::sessions::{self, SessionWithUser};
+use crate::store::sessions;
 use chrono::NaiveDateTime;
 use gatehouse_shared::SubStatus;
+use std::sync::Arc;
 
 /// A session that passed every check, with its user.
 #[derive(Debug, Clone)]
@@ -58,14 +60,28 @@ impl Sso {
         self.checked(ctx, found, expiry).await
     }
 
-    /// The live session a UST names in the context's tenant, with its user, before any check.
-    async fn live_session(&self, ctx: &Ctx, ust: &str) -> SsoResult<SessionWithUser> {
+    /// The live session a UST names in the context's tenant, with its user, before any check: from the cache
+    /// of verified sessions when it holds it, else read from the database (and kept).
+    async fn live_session(&self, ctx: &Ctx, ust: &str) -> SsoResult<Arc<Stored>> {
         let hash = tokens::lookup_hash(&self.keyring, ust).ok_or_else(no_such_session)?;
         let (pk, now) = (ctx.tenant.pk, ctx.now);
-        self.store
-            .tenant_read(pk, move |conn| sessions::live_by_hash(conn, pk, &hash, now))
+        if let Some(kept) = self.sessions.get(pk, &hash, now) {
+            return Ok(kept);
+        }
+        let since = self.sessions.epoch();
+        let read_hash = hash.clone();
+        let (session, user, allow_list) = self
+            .store
+            .tenant_read(pk, move |conn| sessions::live_by_hash(conn, pk, &read_hash, now))
             .await?
-            .ok_or_else(no_such_session)
+            .ok_or_else(no_such_session)?;
+        let stored = Arc::new(Stored {
+            session: session.to_session(),
+            user: user.to_user(&self.keyring)?,
+            allow_list: allow_list.map(|text| StringList(address_lists::parse(&text))),
+        });
+        self.sessions.put(pk, &hash, since, &stored);
+        Ok(stored)
     }
 
     /// The session an OpenID Connect access token (a UST) names, for a call that presents it as a Bearer
@@ -76,27 +92,30 @@ impl Sso {
         // The caller is the application's server; the user's allow-list is held against the browser's address,
         // as the code exchange held it.
         let ctx = Ctx {
-            current_app: found.0.current_app.clone(),
-            remote_addr: Some(found.0.remote_addr.clone()).filter(|a| !a.is_empty()),
+            current_app: found.session.current_app.clone(),
+            remote_addr: Some(found.session.remote_addr.clone()).filter(|a| !a.is_empty()),
             web_ui: false,
             ..ctx.clone()
         };
         self.checked_as(&ctx, found, ExpiryCheck::Enforce, false).await
     }
 
-    async fn checked(&self, ctx: &Ctx, found: SessionWithUser, expiry: ExpiryCheck) -> SsoResult<CurrentSession> {
+    async fn checked(&self, ctx: &Ctx, found: Arc<Stored>, expiry: ExpiryCheck) -> SsoResult<CurrentSession> {
         self.checked_as(ctx, found, expiry, true).await
     }
 
     async fn checked_as(
         &self,
         ctx: &Ctx,
-        found: SessionWithUser,
+        found: Arc<Stored>,
         expiry: ExpiryCheck,
         app_key: bool,
     ) -> SsoResult<CurrentSession> {
-        let (session, user, stored) = found;
-        let stored = stored.map(|text| StringList(address_lists::parse(&text)));
+        let Stored {
+            session,
+            user,
+            allow_list,
+        } = &*found;
         let policy = self.policy(&ctx.tenant).await?;
         if app_key {
             self.check_app_key(ctx, &policy).await?;
@@ -105,13 +124,13 @@ impl Sso {
         if session.scope.is_some() && session.current_app != ctx.current_app {
             return Err(no_such_session());
         }
-        let user = user.to_user(&self.keyring)?;
-        account_state::check_user(&policy, &user, stored.as_ref(), ctx, ctx.now, expiry)?;
-        account_state::super_user_second_factor(&policy, &user, &session.auth_methods, ctx)?;
+        account_state::check_user(&policy, user, allow_list.as_ref(), ctx, ctx.now, expiry)?;
+        let methods = session.auth_methods.join(" ");
+        account_state::super_user_second_factor(&policy, user, &methods, ctx)?;
         Ok(CurrentSession {
-            second_factor_missing: account_state::second_factor_missing(&policy, &user, &session.auth_methods),
-            session: session.to_session(),
-            user,
+            second_factor_missing: account_state::second_factor_missing(&policy, user, &methods),
+            session: session.clone(),
+            user: user.clone(),
         })
     }
 

@@ -7,6 +7,7 @@ pub mod address_lists;
 pub mod app_keys;
 pub mod attrs;
 pub mod audit;
+pub mod changes;
 pub mod email_tokens;
 pub mod keyring_meta;
 pub mod login_continuations;
@@ -274,6 +275,8 @@ pub struct Store {
     sqlite_turn: Arc<Mutex<()>>,
     /// How long callers waited for a pooled connection (registered with the metrics).
     pool_wait: prometheus::Histogram,
+    /// Who hears of the changes this process's units of work note ([`changes`]).
+    hub: changes::Hub,
 }
 
 /// What the pool holds now.
@@ -334,6 +337,7 @@ impl Store {
             kind,
             sqlite_turn: Arc::default(),
             pool_wait,
+            hub: changes::Hub::default(),
         })
     }
 
@@ -488,20 +492,41 @@ impl Store {
         F: FnOnce(&mut AnyConnection) -> Result<T, E> + Send + 'static,
     {
         let store = self.clone();
-        let task = tokio::task::spawn_blocking(move || {
-            let _turn = store.turn();
-            let mut conn = store.conn()?;
-            conn.name(tenant)?;
-            let result = conn
-                .any
-                .transaction(|conn| work(conn).map_err(WorkError::Work))
-                .map_err(|e| match e {
-                    WorkError::Store(e) => E::from(e),
-                    WorkError::Work(e) => e,
-                });
-            conn.outcome(result)
-        });
+        let task = tokio::task::spawn_blocking(move || store.unit(tenant, work));
         task.await.map_err(|e| StoreError::Task(e.to_string()))?
+    }
+
+    /// One transaction naming `tenant` (or none), whose work's own errors roll it back; once it has committed,
+    /// this instance has heard of the changes it made to what the session cache keeps ([`changes`]).
+    fn unit<T, E>(
+        &self,
+        tenant: Option<TenantPk>,
+        work: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let turn = self.turn();
+        let mut conn = self.conn()?;
+        conn.name(tenant)?;
+        let hub = &self.hub;
+        let result = conn
+            .any
+            .transaction(|c| {
+                let value = work(c).map_err(WorkError::Work)?;
+                let heard = hub.before_commit(c).map_err(WorkError::Store)?;
+                Ok((value, heard))
+            })
+            .map_err(|e| match e {
+                WorkError::Store(e) => E::from(e),
+                WorkError::Work(e) => e,
+            });
+        let (value, heard) = conn.outcome(result)?;
+        hub.after_commit(&mut conn.any, &heard);
+        drop(conn);
+        drop(turn);
+        hub.wait(heard);
+        Ok(value)
     }
 
     /// The synchronous form of [`Store::tenant`], for code already on a blocking thread.
@@ -510,11 +535,7 @@ impl Store {
         tenant: TenantPk,
         work: impl FnOnce(&mut AnyConnection) -> StoreResult<T>,
     ) -> StoreResult<T> {
-        let _turn = self.turn();
-        let mut conn = self.conn()?;
-        conn.name(Some(tenant))?;
-        let result = conn.any.transaction(work);
-        conn.outcome(result)
+        self.unit(Some(tenant), work)
     }
 
     /// Runs a read for one tenant that is a single statement, without a transaction around it: on PostgreSQL one
@@ -538,11 +559,7 @@ impl Store {
 
     /// The synchronous form of [`Store::global`].
     pub fn global_sync<T>(&self, work: impl FnOnce(&mut AnyConnection) -> StoreResult<T>) -> StoreResult<T> {
-        let _turn = self.turn();
-        let mut conn = self.conn()?;
-        conn.name(None)?;
-        let result = conn.any.transaction(work);
-        conn.outcome(result)
+        self.unit(None, work)
     }
 }
 

@@ -149,7 +149,7 @@ pub fn start_time() -> chrono::NaiveDateTime {
 pub struct TestSso {
     pub sso: Sso,
     /// Held so the database lives as long as the services.
-    _db: TestDb,
+    db: TestDb,
 }
 
 impl TestSso {
@@ -165,10 +165,12 @@ impl TestSso {
         let startup = Sso::open(config, Clock::manual(start_time()), None)
             .await
             .expect("open the services");
-        TestSso {
-            sso: startup.sso,
-            _db: db,
-        }
+        TestSso { sso: startup.sso, db }
+    }
+
+    /// The database the services use.
+    pub fn db(&self) -> &TestDb {
+        &self.db
     }
 
     /// A context in `tenant` acting as the CLI would.

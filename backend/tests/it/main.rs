@@ -32,6 +32,7 @@ mod pages;
 mod passkeys;
 mod row_security;
 mod server_process;
+mod session_cache;
 mod signup;
 mod tenants_users;
 mod zato_api;

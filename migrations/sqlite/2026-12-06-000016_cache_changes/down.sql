@@ -1,0 +1,10 @@
+DROP TRIGGER tenants_delete_cache;
+DROP TRIGGER tenants_update_cache;
+DROP TRIGGER user_address_lists_delete_cache;
+DROP TRIGGER user_address_lists_update_cache;
+DROP TRIGGER user_address_lists_insert_cache;
+DROP TRIGGER users_delete_cache;
+DROP TRIGGER users_update_cache;
+DROP TRIGGER sessions_delete_cache;
+DROP TRIGGER sessions_update_cache;
+DROP TABLE cache_changes;
