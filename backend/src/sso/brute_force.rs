@@ -29,7 +29,7 @@ impl Sso {
         let pk = ctx.tenant.pk;
         let failures = self
             .store
-            .tenant(pk, move |conn| {
+            .tenant_read(pk, move |conn| {
                 request_counters::count(conn, pk, BY_ADDRESS, &addr, start)
             })
             .await?;
@@ -99,17 +99,17 @@ impl Sso {
             .await?;
         Ok(())
     }
+}
 
-    /// A successful login clears the user's failures, and an automatic lock that has ended.
-    pub(crate) async fn clear_login_failures(&self, ctx: &Ctx, user_pk: i64) -> SsoResult<()> {
-        let (pk, now) = (ctx.tenant.pk, ctx.now);
-        self.store
-            .tenant(pk, move |conn| {
-                request_counters::reset(conn, pk, BY_USER, &user_pk.to_string())?;
-                users::end_expired_lock(conn, pk, user_pk, now)?;
-                Ok(())
-            })
-            .await?;
-        Ok(())
-    }
+/// After a successful login, in its transaction: the failures counted against the user are forgotten, and an
+/// automatic lock that has run out is ended.
+pub(crate) fn clear_login_failures(
+    conn: &mut crate::store::AnyConnection,
+    tenant: crate::store::TenantPk,
+    user_pk: i64,
+    now: chrono::NaiveDateTime,
+) -> crate::store::StoreResult<()> {
+    request_counters::reset(conn, tenant, BY_USER, &user_pk.to_string())?;
+    users::end_expired_lock(conn, tenant, user_pk, now)?;
+    Ok(())
 }

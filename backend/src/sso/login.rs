@@ -94,13 +94,16 @@ impl Sso {
         );
         self.metrics
             .observe_login(ctx.tenant.slug.as_str(), outcome.err().map_or("ok", |c| c.code()));
+        // A success was audited in the transaction that made its session.
         // A refusal by the hashing queue is the service shedding load, not a decision about the user: it is
         // counted by the queue, not written to the audit log, where a flood would otherwise cost a write (and a
         // database connection) per refused attempt.
         // Nor can a database that cannot be reached record anything: trying would only double the caller's wait.
         if matches!(
             result,
-            Err(SsoError::Hash(HashError::Busy)) | Err(SsoError::Store(crate::store::StoreError::Unavailable(_)))
+            Ok(_)
+                | Err(SsoError::Hash(HashError::Busy))
+                | Err(SsoError::Store(crate::store::StoreError::Unavailable(_)))
         ) {
             return result;
         }
@@ -112,11 +115,6 @@ impl Sso {
             })
             .await;
         match written {
-            Err(e) if result.is_ok() => {
-                // A login that cannot be audited does not succeed.
-                tracing::error!(cid = %ctx.cid, error = %e, "could not audit a login");
-                Err(SsoError::Store(e))
-            }
             Err(e) => {
                 tracing::error!(cid = %ctx.cid, error = %e, "could not audit a failed login");
                 result
@@ -242,16 +240,12 @@ impl Sso {
         } else if username.is_empty() {
             None
         } else {
+            // The one read before the hash: a single statement, without a transaction around it.
             let (pk, name) = (ctx.tenant.pk, username.clone());
             self.store
-                .tenant(pk, move |conn| {
-                    let Some(user) = users::by_username(conn, pk, &name)? else {
-                        return Ok(None);
-                    };
-                    let list = address_lists::get(conn, pk, user.id)?;
-                    Ok(Some((user, list.map(StringList))))
-                })
+                .tenant_read(pk, move |conn| users::by_username_with_list(conn, pk, &name))
                 .await?
+                .map(|(user, list)| (user, list.map(|text| StringList(address_lists::parse(&text)))))
         };
         let (found, stored_list) = match found {
             Some((user, list)) => (Some(user), list),
@@ -475,6 +469,7 @@ impl Sso {
             .by("at a login, as the account had to choose a new password");
         let stale = || refused(SubStatus::AuthNotAllowed, false);
         let used = continued.as_ref().map(Continuation::nonce_hash);
+        let audit_ctx = ctx.clone();
         self.store
             .tenant_with(pk, move |conn| {
                 // The continuation is used up with the session it makes, in one transaction: of two requests
@@ -509,13 +504,16 @@ impl Sso {
                 // With session.max_per_user, the oldest sessions end to make room.
                 let displaced = sessions::displaced_by(conn, &row, max_per_user)?;
                 super::session_end::end(conn, pk, &displaced, now)?;
-                Ok(sessions::insert(conn, &row)?)
+                sessions::insert(conn, &row)?;
+                // The login's one write after the hash: its session, its audit entry, its failures cleared.
+                super::brute_force::clear_login_failures(conn, pk, verified.id, now)?;
+                audit::append_ctx(conn, &audit_ctx, "user.login", Some(&verified.user_id), Ok(()))?;
+                Ok(())
             })
             .await?;
         if change {
             warnings.retain(|w| *w != SubStatus::PasswordAboutToExpireWarning);
         }
-        self.clear_login_failures(ctx, user.id).await?;
         Ok(LoginSuccess {
             session: SessionInfo {
                 username: user.username,

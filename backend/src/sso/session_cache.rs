@@ -21,6 +21,7 @@ use lru::LruCache;
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// What a session check reads from the database: the session, its user, the user's stored allow-list.
 #[derive(Debug)]
@@ -74,15 +75,26 @@ fn sources_of(stored: &Stored) -> Vec<Source> {
     vec![Source::Session(stored.session.pk), Source::User(stored.user.pk)]
 }
 
+/// How long the feed's last heartbeat vouches for it: a feed whose connection looks alive but brings nothing
+/// (a half-open connection, a pooler that drops `LISTEN`) or that lags behind a storm stops the cache within this.
+const LEASE: Duration = Duration::from_secs(2);
+
 struct Inner {
     /// Whether the change feed is up: only then is anything kept or served.
     up: bool,
+    /// Until when the feed's last heartbeat vouches for it.
+    lease_until: Option<Instant>,
     epoch: u64,
     entries: LruCache<Key, Entry>,
     links: Links,
 }
 
 impl Inner {
+    /// Whether what is kept may be used and added to now.
+    fn serving(&self) -> bool {
+        self.up && self.lease_until.is_some_and(|until| Instant::now() < until)
+    }
+
     fn forget(&mut self, key: &Key) {
         if let Some(entry) = self.entries.pop(key) {
             self.links.remove(key.0, &entry.sources, key);
@@ -131,6 +143,7 @@ impl SessionCache {
             inner: NonZeroUsize::new(entries).map(|n| {
                 Arc::new(Mutex::new(Inner {
                     up: false,
+                    lease_until: None,
                     epoch: 0,
                     entries: LruCache::new(n),
                     links: Links::default(),
@@ -147,7 +160,7 @@ impl SessionCache {
     /// asked, and may know of a renewal).
     pub fn get(&self, tenant: TenantPk, hash: &str, now: chrono::NaiveDateTime) -> Option<Arc<Stored>> {
         let mut inner = self.lock()?;
-        if !inner.up {
+        if !inner.serving() {
             return None;
         }
         let key = (tenant, hash.to_owned());
@@ -167,7 +180,7 @@ impl SessionCache {
     /// Keeps what a read that began at `since` found, unless something changed since (or the feed is down).
     pub fn put(&self, tenant: TenantPk, hash: &str, since: Epoch, stored: &Arc<Stored>) {
         let Some(mut inner) = self.lock() else { return };
-        if !inner.up || inner.epoch != since.0 {
+        if !inner.serving() || inner.epoch != since.0 {
             return;
         }
         let key = (tenant, hash.to_owned());
@@ -192,9 +205,9 @@ impl SessionCache {
         self.len() == 0
     }
 
-    /// Whether the change feed is up (and the cache in use).
+    /// Whether the change feed is up and vouched for (and the cache in use).
     pub fn is_up(&self) -> bool {
-        self.lock().is_some_and(|inner| inner.up)
+        self.lock().is_some_and(|inner| inner.serving())
     }
 
     fn apply(&self, change: Change) {
@@ -212,7 +225,22 @@ impl SessionCache {
         let Some(mut inner) = self.lock() else { return };
         inner.epoch += 1;
         inner.up = up;
+        inner.lease_until = up.then(|| Instant::now() + LEASE);
         inner.clear();
+    }
+
+    /// The feed's heartbeat came back: it vouches for the feed a while longer. After a lapse, what is kept
+    /// may have missed changes, and goes.
+    fn beat(&self) {
+        let Some(mut inner) = self.lock() else { return };
+        if !inner.up {
+            return;
+        }
+        if !inner.serving() {
+            inner.epoch += 1;
+            inner.clear();
+        }
+        inner.lease_until = Some(Instant::now() + LEASE);
     }
 }
 
@@ -234,6 +262,10 @@ impl Watcher for CacheWatcher {
     fn feed(&self, up: bool) {
         self.sessions.set_up(up);
         self.tenants.forget();
+    }
+
+    fn beat(&self) {
+        self.sessions.beat();
     }
 }
 
@@ -372,6 +404,21 @@ mod tests {
         // The links of pushed-out entries went with them.
         let inner = c.lock().unwrap();
         assert!(inner.links.by_source.len() <= 2 * 2);
+    }
+
+    #[test]
+    fn a_feed_whose_heartbeat_lapsed_serves_nothing_and_forgets_what_it_kept() {
+        let c = cache(10);
+        c.put(1, "h", c.epoch(), &stored(1, 1, None, None));
+        c.lock().unwrap().lease_until = Some(Instant::now() - Duration::from_millis(1));
+        assert!(c.get(1, "h", at(10)).is_none(), "not vouched for");
+        c.put(1, "new", c.epoch(), &stored(2, 2, None, None));
+        c.beat();
+        assert!(c.get(1, "h", at(10)).is_none(), "kept through a lapse: forgotten");
+        assert!(c.is_empty());
+        c.put(1, "h", c.epoch(), &stored(1, 1, None, None));
+        c.beat();
+        assert!(c.get(1, "h", at(10)).is_some(), "a beat in time keeps what is kept");
     }
 
     #[test]

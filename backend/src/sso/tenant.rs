@@ -139,12 +139,13 @@ impl Sso {
             return Ok(tenant);
         }
         let slug = TenantSlug::parse(slug).map_err(|_| no_such_tenant())?;
+        let since = self.tenants.generation();
         let row = self
             .store
             .global(move |conn| tenants::by_slug(conn, slug.as_str()))
             .await?;
         let tenant: Tenant = row.ok_or_else(no_such_tenant)?.try_into()?;
-        self.tenants.put(&tenant, now);
+        self.tenants.put(&tenant, now, since);
         Ok(tenant)
     }
 

@@ -10,29 +10,51 @@ use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Default)]
 pub struct TenantCache {
-    entries: Arc<Mutex<HashMap<String, (Tenant, NaiveDateTime)>>>,
+    entries: Arc<Mutex<Entries>>,
 }
+
+#[derive(Default)]
+struct Entries {
+    by_slug: HashMap<String, (Tenant, NaiveDateTime)>,
+    /// Moves at every [`TenantCache::forget`]: a read that began before one does not put back what it read.
+    generation: u64,
+}
+
+/// Where a read that may be [`put`](TenantCache::put) began.
+#[derive(Debug, Clone, Copy)]
+pub struct Generation(u64);
 
 impl TenantCache {
     /// The cached tenant if it was read less than `ttl` ago.
     pub fn get(&self, slug: &str, now: NaiveDateTime, ttl: TimeDelta) -> Option<Tenant> {
         let entries = self.entries.lock().ok()?;
-        let (tenant, read_at) = entries.get(slug)?;
+        let (tenant, read_at) = entries.by_slug.get(slug)?;
         // A clock moved backwards counts as stale too.
         (*read_at <= now && now - *read_at < ttl).then(|| tenant.clone())
     }
 
-    pub fn put(&self, tenant: &Tenant, now: NaiveDateTime) {
-        if let Ok(mut entries) = self.entries.lock() {
+    /// Where a read from the database begins.
+    pub fn generation(&self) -> Generation {
+        Generation(self.entries.lock().map_or(0, |e| e.generation))
+    }
+
+    /// Keeps a tenant read since `since`, unless the cache was told to forget meanwhile.
+    pub fn put(&self, tenant: &Tenant, now: NaiveDateTime, since: Generation) {
+        if let Ok(mut entries) = self.entries.lock()
+            && entries.generation == since.0
+        {
             // Bounded by the number of tenants that exist; a slug that does not resolve is never stored.
-            entries.insert(tenant.slug.as_str().to_owned(), (tenant.clone(), now));
+            entries
+                .by_slug
+                .insert(tenant.slug.as_str().to_owned(), (tenant.clone(), now));
         }
     }
 
     /// Forgets every tenant, after a change to any of them through this instance.
     pub fn forget(&self) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.clear();
+            entries.by_slug.clear();
+            entries.generation += 1;
         }
     }
 }

@@ -19,7 +19,6 @@ use super::{AnyConnection, Manager, TenantPk};
 use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -46,12 +45,17 @@ impl Change {
             "session" => Some(Change::Session { tenant, id: key }),
             "user" => Some(Change::User { tenant, pk: key }),
             "tenant" => Some(Change::Tenant(tenant)),
+            "everything" => Some(Change::Everything),
             _ => None,
         }
     }
 
-    /// A NOTIFY payload: `session T ID`, `user T PK` or `tenant T`. Anything else is ignored by the caller.
+    /// A NOTIFY payload: `session T ID`, `user T PK`, `tenant T` or `everything` (a table truncated). Anything
+    /// else is ignored by the caller.
     pub fn from_payload(payload: &str) -> Option<Change> {
+        if payload == "everything" {
+            return Some(Change::Everything);
+        }
         let mut words = payload.split(' ');
         let kind = words.next()?;
         let tenant: TenantPk = words.next()?.parse().ok()?;
@@ -71,6 +75,8 @@ pub trait Watcher: Send + Sync {
     fn changed(&self, change: Change);
     /// The feed is up (`true`: nothing is missed from now on) or lost (`false`: changes may be missed).
     fn feed(&self, up: bool);
+    /// The feed's heartbeat came back through it: every change recorded before it has been told.
+    fn beat(&self);
 }
 
 /// The watcher of a store, once one is set (held weakly, so a dropped service stops its feed), and what a
@@ -84,7 +90,6 @@ struct Shared {
     watcher: OnceLock<Weak<dyn Watcher>>,
     /// Names this process's `sync` notifications among every instance's.
     instance: u64,
-    next_sync: AtomicU64,
     syncs: Mutex<Syncs>,
     /// A sync arrived, or the feed went down.
     arrived: Condvar,
@@ -110,7 +115,6 @@ impl Default for Hub {
             shared: Arc::new(Shared {
                 watcher: OnceLock::new(),
                 instance: crate::crypto::random_u128() as u64,
-                next_sync: AtomicU64::new(1),
                 syncs: Mutex::default(),
                 arrived: Condvar::new(),
                 wake: Condvar::new(),
@@ -147,13 +151,15 @@ impl Hub {
     }
 
     fn is_up(&self) -> bool {
-        self.shared.watcher.get().is_some() && self.syncs().up
+        self.syncs().up
     }
 
     /// The last statement of a unit of work's transaction: on PostgreSQL, when a trigger marked it, the sync
     /// notification this instance will wait for.
     pub(super) fn before_commit(&self, conn: &mut AnyConnection) -> super::StoreResult<Heard> {
-        if !self.is_up() {
+        // Whenever a feed is followed, up or not: one coming up while this unit commits must not be missed
+        // (a feed that is down is not waited for).
+        if self.shared.watcher.get().is_none() {
             return Ok(Heard::Already);
         }
         let AnyConnection::Postgresql(pg) = conn else {
@@ -164,7 +170,8 @@ impl Hub {
             #[diesel(sql_type = diesel::sql_types::Bool)]
             touched: bool,
         }
-        let n = self.shared.next_sync.fetch_add(1, Ordering::Relaxed);
+        // Random, so that no other role that can LISTEN can answer a unit's wait for it.
+        let n = crate::crypto::random_u128() as u64;
         let touched: Touched = diesel::sql_query(
             "SELECT CASE WHEN current_setting('gatehouse.cache_touched', true) = 'on' \
              THEN (SELECT true FROM pg_notify('gatehouse_cache', $1)) ELSE false END AS touched",
@@ -180,12 +187,24 @@ impl Hub {
 
     /// After the commit, on the unit's connection: on SQLite, tells what the unit recorded.
     pub(super) fn after_commit(&self, conn: &mut AnyConnection, heard: &Heard) {
-        if let (Heard::Table, AnyConnection::Sqlite(lite)) = (heard, conn)
-            && let Some(w) = self.watcher()
-            && let Err(e) = self.tell_recorded(lite, &*w)
-        {
-            tracing::warn!("the session cache could not read its own changes, so it forgets everything: {e}");
-            w.changed(Change::Everything);
+        let (Heard::Table, AnyConnection::Sqlite(lite)) = (heard, conn) else {
+            return;
+        };
+        let Some(w) = self.watcher() else { return };
+        if !self.is_up() {
+            return;
+        }
+        // Everything recorded up to this commit, however many rows.
+        loop {
+            match self.tell_recorded(lite, &*w) {
+                Ok(told) if told < TABLE_BATCH => return,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!("the session cache could not read its own changes, so it forgets everything: {e}");
+                    w.changed(Change::Everything);
+                    return;
+                }
+            }
         }
     }
 
@@ -259,7 +278,7 @@ impl Hub {
             );
         } else {
             drop(syncs);
-            std::thread::sleep(Duration::from_micros(50));
+            std::thread::sleep(Duration::from_micros(200));
         }
     }
 
@@ -268,9 +287,10 @@ impl Hub {
     fn tell_recorded(&self, lite: &mut diesel::SqliteConnection, w: &dyn Watcher) -> Result<usize, String> {
         let mut told = self.shared.told_through.lock().unwrap_or_else(|e| e.into_inner());
         let rows: Vec<Recorded> = diesel::sql_query(
-            "SELECT seq, kind, tenant_id, key FROM cache_changes WHERE seq > $1 ORDER BY seq LIMIT 512",
+            "SELECT seq, kind, tenant_id, key FROM cache_changes WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
         .bind::<diesel::sql_types::BigInt, _>(*told)
+        .bind::<diesel::sql_types::BigInt, _>(TABLE_BATCH as i64)
         .load(lite)
         .map_err(|e| e.to_string())?;
         for row in &rows {
@@ -291,8 +311,11 @@ impl Hub {
 /// offers no way to wait on its socket, so the thread looks this often: a few microseconds of work each time,
 /// and at most this long added to the time another instance takes to forget.
 const POLL: Duration = Duration::from_millis(5);
-/// How often an idle feed proves its connection still works (a lost one is also seen at the next read).
-const PROVE_EVERY: Duration = Duration::from_secs(2);
+/// How often the PostgreSQL feed sends itself a heartbeat through the channel: its return proves that the
+/// connection works and that notifications arrive, and how far behind they are.
+const BEAT_EVERY: Duration = Duration::from_millis(500);
+/// Rows of `cache_changes` read at a time.
+const TABLE_BATCH: usize = 512;
 /// How long the SQLite feed keeps rows of `cache_changes`: a reader further behind than this (a process
 /// stopped in a debugger) sees the gap and forgets everything.
 const KEEP_SQLITE_ROWS_SECONDS: i64 = 60;
@@ -360,7 +383,8 @@ fn follow_notifications(
     hub.set_up(&*w, true);
     drop(w);
     *reached = true;
-    let mut proved = Instant::now();
+    let beat = format!("beat {}", hub.shared.instance);
+    let mut beaten = Instant::now() - BEAT_EVERY;
     loop {
         let Some(w) = watcher.upgrade() else { return Ok(()) };
         for notification in pg.notifications_iter() {
@@ -368,14 +392,17 @@ fn follow_notifications(
             let payload = notification.payload.as_str();
             if payload.starts_with("sync ") {
                 hub.sync_arrived(payload);
+            } else if payload == beat {
+                w.beat();
             } else if let Some(change) = Change::from_payload(payload) {
                 w.changed(change);
             }
         }
         drop(w);
-        if proved.elapsed() >= PROVE_EVERY {
-            pg.batch_execute("SELECT 1").map_err(|e| e.to_string())?;
-            proved = Instant::now();
+        if beaten.elapsed() >= BEAT_EVERY {
+            pg.batch_execute(&format!("SELECT pg_notify('{CHANNEL}', '{beat}')"))
+                .map_err(|e| e.to_string())?;
+            beaten = Instant::now();
         }
         hub.pause(POLL);
     }
@@ -424,14 +451,25 @@ fn follow_table(
         let told = hub.tell_recorded(lite, &*w)?;
         drop(w);
         if pruned.elapsed() >= Duration::from_secs(10) {
+            // A write: it waits briefly for another writer and, busy, is left for the next round, so pruning
+            // never holds up the reading.
             let cutoff = chrono::Utc::now().timestamp() - KEEP_SQLITE_ROWS_SECONDS;
-            diesel::sql_query("DELETE FROM cache_changes WHERE at < $1")
-                .bind::<diesel::sql_types::BigInt, _>(cutoff)
-                .execute(lite)
-                .map_err(text)?;
+            let pruning = lite.batch_execute("PRAGMA busy_timeout = 50").and_then(|()| {
+                diesel::sql_query("DELETE FROM cache_changes WHERE at < $1")
+                    .bind::<diesel::sql_types::BigInt, _>(cutoff)
+                    .execute(lite)
+            });
+            if let Err(e) = pruning {
+                tracing::debug!("cache_changes not pruned this time: {e}");
+            }
+            lite.batch_execute("PRAGMA busy_timeout = 5000").map_err(text)?;
             pruned = Instant::now();
         }
-        if told < 512 {
+        if told < TABLE_BATCH {
+            // Read in full and in time: the feed vouches for itself.
+            if let Some(w) = watcher.upgrade() {
+                w.beat();
+            }
             std::thread::sleep(POLL);
         }
     }
@@ -452,6 +490,7 @@ mod tests {
             Some(Change::User { tenant: 3, pk: 7 })
         );
         assert_eq!(Change::from_payload("tenant 9"), Some(Change::Tenant(9)));
+        assert_eq!(Change::from_payload("everything"), Some(Change::Everything));
         for wrong in ["", "session", "session x 1", "user 1 2 3", "grant 1 2", "tenant 9 9 9"] {
             assert_eq!(Change::from_payload(wrong), None, "{wrong:?}");
         }

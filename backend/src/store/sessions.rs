@@ -174,25 +174,35 @@ pub fn live_by_pk(
 /// A live session with its user and the user's stored IP allow-list (JSON), if any.
 pub type SessionWithUser = (SessionRow, UserRow, Option<String>);
 
-/// The live session with this hash in this tenant, with its user and allow-list: one indexed lookup.
+/// The live session with this hash in this tenant, with its user and allow-list: one indexed lookup, the read
+/// every UST check not answered from memory makes. It runs on the backend's own connection: Diesel then prepares
+/// the statement once per connection and finds it again by the query's type, where the two-backend connection
+/// writes its SQL out anew on every call.
 pub fn live_by_hash(
     conn: &mut AnyConnection,
     tenant: TenantPk,
     secret_hash: &str,
     now: NaiveDateTime,
 ) -> StoreResult<Option<SessionWithUser>> {
-    Ok(sessions::table
-        .inner_join(users::table.left_join(user_address_lists::table))
-        .filter(sessions::secret_hash.eq(secret_hash))
-        .filter(sessions::tenant_id.eq(tenant))
-        .filter(sessions::expiration_time.gt(now))
-        .select((
-            SessionRow::as_select(),
-            UserRow::as_select(),
-            user_address_lists::addresses.nullable(),
-        ))
-        .first(conn)
-        .optional()?)
+    // `as_select` is typed by its backend: the query is written out for each.
+    macro_rules! query {
+        () => {
+            sessions::table
+                .inner_join(users::table.left_join(user_address_lists::table))
+                .filter(sessions::secret_hash.eq(secret_hash))
+                .filter(sessions::tenant_id.eq(tenant))
+                .filter(sessions::expiration_time.gt(now))
+                .select((
+                    SessionRow::as_select(),
+                    UserRow::as_select(),
+                    user_address_lists::addresses.nullable(),
+                ))
+        };
+    }
+    Ok(match conn {
+        AnyConnection::Postgresql(pg) => query!().first(pg).optional()?,
+        AnyConnection::Sqlite(lite) => query!().first(lite).optional()?,
+    })
 }
 
 /// The live session with this public id in this tenant, with its user and allow-list.

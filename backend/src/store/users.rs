@@ -127,6 +127,30 @@ pub fn by_username(conn: &mut AnyConnection, tenant: TenantPk, username: &str) -
         .optional()?)
 }
 
+/// The user with this username and the user's stored IP allow-list (JSON), if any, in one statement: a login's
+/// read before it hashes.
+pub fn by_username_with_list(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    username: &str,
+) -> StoreResult<Option<(UserRow, Option<String>)>> {
+    use super::schema::user_address_lists;
+    // On each backend's own connection (see `sessions::live_by_hash`); `as_select` is typed by its backend.
+    macro_rules! query {
+        () => {
+            users::table
+                .left_join(user_address_lists::table)
+                .filter(users::tenant_id.eq(tenant))
+                .filter(users::username.eq(username))
+                .select((UserRow::as_select(), user_address_lists::addresses.nullable()))
+        };
+    }
+    Ok(match conn {
+        AnyConnection::Postgresql(pg) => query!().first(pg).optional()?,
+        AnyConnection::Sqlite(lite) => query!().first(lite).optional()?,
+    })
+}
+
 /// The usernames of the tenant's users among `user_ids` (ids of users since deleted are left out).
 pub fn usernames(
     conn: &mut AnyConnection,

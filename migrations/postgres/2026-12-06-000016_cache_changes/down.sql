@@ -1,3 +1,8 @@
+DROP TRIGGER tenants_cache_truncated ON tenants;
+DROP TRIGGER user_address_lists_cache_truncated ON user_address_lists;
+DROP TRIGGER users_cache_truncated ON users;
+DROP TRIGGER sessions_cache_truncated ON sessions;
+DROP FUNCTION gatehouse_cache_truncated();
 DROP TRIGGER tenants_cache_changed ON tenants;
 DROP TRIGGER user_address_lists_cache_changed ON user_address_lists;
 DROP TRIGGER users_cache_changed ON users;

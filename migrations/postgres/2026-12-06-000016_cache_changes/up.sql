@@ -31,3 +31,21 @@ CREATE TRIGGER user_address_lists_cache_changed AFTER INSERT OR UPDATE OR DELETE
     FOR EACH ROW EXECUTE FUNCTION gatehouse_cache_changed();
 CREATE TRIGGER tenants_cache_changed AFTER UPDATE OR DELETE ON tenants
     FOR EACH ROW EXECUTE FUNCTION gatehouse_cache_changed();
+
+-- TRUNCATE fires no row trigger: it says `everything`.
+CREATE FUNCTION gatehouse_cache_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM set_config('gatehouse.cache_touched', 'on', true);
+    PERFORM pg_notify('gatehouse_cache', 'everything');
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER sessions_cache_truncated AFTER TRUNCATE ON sessions
+    FOR EACH STATEMENT EXECUTE FUNCTION gatehouse_cache_truncated();
+CREATE TRIGGER users_cache_truncated AFTER TRUNCATE ON users
+    FOR EACH STATEMENT EXECUTE FUNCTION gatehouse_cache_truncated();
+CREATE TRIGGER user_address_lists_cache_truncated AFTER TRUNCATE ON user_address_lists
+    FOR EACH STATEMENT EXECUTE FUNCTION gatehouse_cache_truncated();
+CREATE TRIGGER tenants_cache_truncated AFTER TRUNCATE ON tenants
+    FOR EACH STATEMENT EXECUTE FUNCTION gatehouse_cache_truncated();
