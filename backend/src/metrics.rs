@@ -12,6 +12,17 @@ use prometheus::{
 use std::sync::Mutex;
 use std::sync::atomic::Ordering;
 
+/// What the cache of verified sessions holds and has done, read at each scrape.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CacheReading {
+    pub entries: usize,
+    /// Its change feed is up and vouched for, so it serves.
+    pub up: bool,
+    /// Checks answered from memory, and checks that had to read, while it serves.
+    pub hits: u64,
+    pub misses: u64,
+}
+
 /// The content type of the text exposition format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
@@ -30,6 +41,8 @@ pub struct Metrics {
     outbox: IntGaugeVec,
     oidc: IntCounterVec,
     sessions: IntGaugeVec,
+    session_cache: IntGaugeVec,
+    session_cache_lookups: IntCounterVec,
     /// Scrapes copy the queue's own counters into the exported ones one at a time.
     mirror: Mutex<()>,
 }
@@ -154,6 +167,19 @@ impl Metrics {
                 "Live sessions per tenant, as of the last refresh.",
                 &["tenant"],
             ),
+            session_cache: gauge_vec(
+                &registry,
+                "gatehouse_session_cache",
+                "The cache of verified sessions: entries held, and feed_up (1 while its change feed is up and \
+                 vouched for, so it serves).",
+                &["what"],
+            ),
+            session_cache_lookups: counter_vec(
+                &registry,
+                "gatehouse_session_cache_lookups_total",
+                "UST checks while the cache serves, by result: hit (answered from memory) or miss (read).",
+                &["result"],
+            ),
             registry,
             mirror: Mutex::new(()),
         }
@@ -209,7 +235,7 @@ impl Metrics {
     }
 
     /// Reads the hashing queue and the pool, then renders every metric.
-    pub fn render(&self, queue: &QueueCounters, depth: usize, pool: PoolState) -> String {
+    pub fn render(&self, queue: &QueueCounters, depth: usize, pool: PoolState, cache: CacheReading) -> String {
         {
             let _one_at_a_time = self.mirror.lock().unwrap_or_else(|e| e.into_inner());
             let catch_up = |counter: prometheus::IntCounter, now: u64| {
@@ -221,6 +247,8 @@ impl Metrics {
             let load = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
             catch_up(self.hash_jobs.with_label_values(&["queued"]), load(&queue.queued));
             catch_up(self.hash_jobs.with_label_values(&["served"]), load(&queue.served));
+            catch_up(self.session_cache_lookups.with_label_values(&["hit"]), cache.hits);
+            catch_up(self.session_cache_lookups.with_label_values(&["miss"]), cache.misses);
             for (reason, value) in [
                 ("queue_full", &queue.refused_full),
                 ("waited_too_long", &queue.refused_wait),
@@ -243,6 +271,12 @@ impl Metrics {
             .with_label_values(&["idle"])
             .set(i64::from(pool.idle));
         self.pool_max.set(i64::from(pool.max));
+        self.session_cache
+            .with_label_values(&["entries"])
+            .set(i64::try_from(cache.entries).unwrap_or(i64::MAX));
+        self.session_cache
+            .with_label_values(&["feed_up"])
+            .set(i64::from(cache.up));
         TextEncoder::new()
             .encode_to_string(&self.registry.gather())
             .unwrap_or_else(|e| format!("# metrics could not be encoded: {e}\n"))
@@ -271,8 +305,8 @@ mod tests {
             idle: 1,
             max: 10,
         };
-        let first = m.render(&queue, 4, pool);
-        let second = m.render(&queue, 4, pool);
+        let first = m.render(&queue, 4, pool, CacheReading::default());
+        let second = m.render(&queue, 4, pool, CacheReading::default());
         assert_eq!(first, second, "a scrape changes nothing by itself");
         assert!(
             first.contains("gatehouse_hash_jobs_total{stage=\"queued\"} 5\n"),
@@ -282,9 +316,23 @@ mod tests {
         assert!(first.contains("gatehouse_hash_queue_wait_seconds_total 1.5\n"));
         assert!(first.contains("gatehouse_hash_queue_depth 4\n"));
         assert!(first.contains("gatehouse_db_pool_connections{state=\"in_use\"} 2\n"));
+        let cache = CacheReading {
+            entries: 12,
+            up: true,
+            hits: 40,
+            misses: 2,
+        };
+        let text = m.render(&queue, 4, pool, cache);
+        assert!(
+            text.contains("gatehouse_session_cache{what=\"entries\"} 12\n"),
+            "{text}"
+        );
+        assert!(text.contains("gatehouse_session_cache{what=\"feed_up\"} 1\n"));
+        assert!(text.contains("gatehouse_session_cache_lookups_total{result=\"hit\"} 40\n"));
+        assert_eq!(text, m.render(&queue, 4, pool, cache), "mirrored once");
         queue.queued.store(7, Ordering::Relaxed);
         assert!(
-            m.render(&queue, 0, pool)
+            m.render(&queue, 0, pool, CacheReading::default())
                 .contains("gatehouse_hash_jobs_total{stage=\"queued\"} 7\n")
         );
     }
@@ -302,6 +350,7 @@ mod tests {
                 idle: 0,
                 max: 1,
             },
+            CacheReading::default(),
         );
         assert!(text.contains("gatehouse_http_requests_total{method=\"OTHER\",route=\"/healthz\",status=\"404\"} 1"));
         assert!(text.contains("gatehouse_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"));
@@ -319,10 +368,10 @@ mod tests {
         m.observe_login("acme", "ok");
         m.observe_login("globex", "E005001");
         m.set_sessions(&[("acme".to_owned(), 3), ("globex".to_owned(), 1)]);
-        let text = m.render(&QueueCounters::default(), 0, pool);
+        let text = m.render(&QueueCounters::default(), 0, pool, CacheReading::default());
         assert!(text.contains("gatehouse_logins_total{outcome=\"E005001\",tenant=\"globex\"} 1\n"));
         m.set_sessions(&[("acme".to_owned(), 2)]);
-        let text = m.render(&QueueCounters::default(), 0, pool);
+        let text = m.render(&QueueCounters::default(), 0, pool, CacheReading::default());
         assert!(text.contains("gatehouse_active_sessions{tenant=\"acme\"} 2\n"));
         assert!(text.contains("gatehouse_logins_total{outcome=\"ok\",tenant=\"acme\"} 1\n"));
         assert!(!text.contains("globex"), "{text}");

@@ -42,6 +42,7 @@ pub async fn metrics(sso: web::Data<Sso>) -> HttpResponse {
         sso.hasher.queue_counters(),
         sso.hasher.queue_depths().iter().map(|(_, depth)| depth).sum(),
         sso.store.pool_state(),
+        sso.session_cache().reading(),
     );
     HttpResponse::Ok()
         .content_type(crate::metrics::CONTENT_TYPE)

@@ -15,6 +15,7 @@
 use super::tenant_cache::TenantCache;
 use crate::config::StringList;
 use crate::domain::{Session, User};
+use crate::metrics::CacheReading;
 use crate::store::TenantPk;
 use crate::store::changes::{Change, Watcher};
 use lru::LruCache;
@@ -87,6 +88,9 @@ struct Inner {
     epoch: u64,
     entries: LruCache<Key, Entry>,
     links: Links,
+    /// Checks answered from memory, and checks that had to read (while the cache serves).
+    hits: u64,
+    misses: u64,
 }
 
 impl Inner {
@@ -147,6 +151,8 @@ impl SessionCache {
                     epoch: 0,
                     entries: LruCache::new(n),
                     links: Links::default(),
+                    hits: 0,
+                    misses: 0,
                 }))
             }),
         }
@@ -164,11 +170,17 @@ impl SessionCache {
             return None;
         }
         let key = (tenant, hash.to_owned());
-        let stored = Arc::clone(&inner.entries.get(&key)?.stored);
+        let Some(entry) = inner.entries.get(&key) else {
+            inner.misses += 1;
+            return None;
+        };
+        let stored = Arc::clone(&entry.stored);
         if stored.session.expiration_time <= now {
             inner.forget(&key);
+            inner.misses += 1;
             return None;
         }
+        inner.hits += 1;
         Some(stored)
     }
 
@@ -203,6 +215,16 @@ impl SessionCache {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// What it holds and has done (all zero when off).
+    pub fn reading(&self) -> CacheReading {
+        self.lock().map_or_else(CacheReading::default, |inner| CacheReading {
+            entries: inner.entries.len(),
+            up: inner.serving(),
+            hits: inner.hits,
+            misses: inner.misses,
+        })
     }
 
     /// Whether the change feed is up and vouched for (and the cache in use).

@@ -253,6 +253,8 @@ async fn the_cache_holds_at_most_its_size_whatever_is_notified(backend: Backend)
         assert_eq!(status, 200);
     }
     assert!(sso.session_cache().len() <= 3, "{} kept", sso.session_cache().len());
+    let reading = sso.session_cache().reading();
+    assert!(reading.up && reading.hits >= 1 && reading.misses >= 6, "{reading:?}");
     if let Backend::Postgres = backend {
         // A storm of notifications, well-formed and not: nothing is added, nothing breaks.
         let db = api.app.services.db();
