@@ -58,3 +58,41 @@ impl TenantCache {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sso::tenant::TenantStatus;
+    use chrono::NaiveDate;
+
+    fn acme(status: TenantStatus) -> Tenant {
+        Tenant {
+            pk: 7,
+            slug: gatehouse_shared::TenantSlug::parse("acme").unwrap(),
+            display_name: "Acme".to_owned(),
+            status,
+            settings_version: 1,
+        }
+    }
+
+    #[test]
+    fn a_read_that_began_before_a_forget_is_not_kept() {
+        let now = NaiveDate::from_ymd_opt(2026, 11, 28)
+            .unwrap()
+            .and_hms_opt(10, 0, 0)
+            .unwrap();
+        let ttl = TimeDelta::seconds(1);
+        let cache = TenantCache::default();
+        let before = cache.generation();
+        // The tenant is suspended elsewhere, and the feed says so, while this read was on its way.
+        cache.forget();
+        cache.put(&acme(TenantStatus::Active), now, before);
+        assert!(cache.get("acme", now, ttl).is_none(), "the old row is not put back");
+        cache.put(&acme(TenantStatus::Suspended), now, cache.generation());
+        assert_eq!(
+            cache.get("acme", now, ttl).map(|t| t.status),
+            Some(TenantStatus::Suspended)
+        );
+        assert!(cache.get("acme", now + ttl, ttl).is_none(), "stale after the setting");
+    }
+}
