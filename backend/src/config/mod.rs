@@ -801,4 +801,18 @@ mod tests {
         assert!(DatabaseKind::parse("mysql://x").is_err());
         assert!(DatabaseKind::parse("sqlite://").is_err());
     }
+
+    #[test]
+    fn the_session_cache_size_is_bounded_and_named_when_too_large() {
+        let mut config = Config::default();
+        for fine in [0, 10_000, 10_000_000] {
+            config.server.session_cache_entries = fine;
+            assert!(config.validate().is_ok(), "{fine}");
+        }
+        config.server.session_cache_entries = 10_000_001;
+        match config.validate() {
+            Err(ConfigError::Value { key, .. }) => assert_eq!(key, "server.session_cache_entries"),
+            other => panic!("{other:?}"),
+        }
+    }
 }

@@ -235,9 +235,10 @@ impl Sso {
     pub async fn app_key_valid(&self, ctx: &Ctx) -> SsoResult<bool> {
         let Some(key) = &ctx.app_key else { return Ok(false) };
         let (pk, app, hash) = (ctx.tenant.pk, ctx.current_app.clone(), key_hash(&key.0));
+        // One statement, on the hot path of every check that presents a key: no transaction around it.
         Ok(self
             .store
-            .tenant(pk, move |conn| app_keys::matches(conn, pk, &app, &hash))
+            .tenant_read(pk, move |conn| app_keys::matches(conn, pk, &app, &hash))
             .await?)
     }
 

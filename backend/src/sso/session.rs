@@ -76,6 +76,7 @@ impl Sso {
             .await?
             .ok_or_else(no_such_session)?;
         let stored = Arc::new(Stored {
+            auth_methods: session.auth_methods.clone(),
             session: session.to_session(),
             user: user.to_user(&self.keyring)?,
             allow_list: allow_list.map(|text| StringList(address_lists::parse(&text))),
@@ -115,6 +116,7 @@ impl Sso {
             session,
             user,
             allow_list,
+            auth_methods: methods,
         } = &*found;
         let policy = self.policy(&ctx.tenant).await?;
         if app_key {
@@ -125,10 +127,9 @@ impl Sso {
             return Err(no_such_session());
         }
         account_state::check_user(&policy, user, allow_list.as_ref(), ctx, ctx.now, expiry)?;
-        let methods = session.auth_methods.join(" ");
-        account_state::super_user_second_factor(&policy, user, &methods, ctx)?;
+        account_state::super_user_second_factor(&policy, user, methods, ctx)?;
         Ok(CurrentSession {
-            second_factor_missing: account_state::second_factor_missing(&policy, user, &methods),
+            second_factor_missing: account_state::second_factor_missing(&policy, user, methods),
             session: session.clone(),
             user: user.clone(),
         })

@@ -30,6 +30,8 @@ pub struct Stored {
     pub session: Session,
     pub user: User,
     pub allow_list: Option<StringList>,
+    /// The session's methods as stored (space-separated), as the second-factor checks read them.
+    pub auth_methods: String,
 }
 
 /// A session by its tenant and the hash of its secret.
@@ -353,6 +355,7 @@ mod tests {
                 totp_label: None,
             },
             allow_list: None,
+            auth_methods: String::new(),
         })
     }
 

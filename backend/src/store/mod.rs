@@ -275,7 +275,8 @@ pub struct Store {
     sqlite_turn: Arc<Mutex<()>>,
     /// How long callers waited for a pooled connection (registered with the metrics).
     pool_wait: prometheus::Histogram,
-    /// Who hears of the changes this process's units of work note ([`changes`]).
+    /// Who is told of the changes the database records, and how a unit of work waits to have heard its own
+    /// ([`changes`]).
     hub: changes::Hub,
 }
 

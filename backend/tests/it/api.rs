@@ -17,6 +17,37 @@ pub(crate) fn sub(v: &Value) -> String {
     v["sub_status"][0].as_str().unwrap_or_default().to_owned()
 }
 
+/// A native call to the instance at `base` (this app's, or a second instance's), as the app `CRM`.
+pub(crate) async fn call_base(
+    app: &TestApp,
+    base: &str,
+    method: &str,
+    tenant: &str,
+    path: &str,
+    ust: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut req = app
+        .client
+        .request(method.parse().unwrap(), format!("{base}/api/v1/t/{tenant}{path}"))
+        .insert_header(("X-Current-App", APP));
+    if let Some(ust) = ust {
+        req = req.insert_header(("Authorization", format!("Bearer {ust}")));
+    }
+    let mut res = match body {
+        Some(b) => req.send_json(&b).await.unwrap(),
+        None => req.send().await.unwrap(),
+    };
+    let status = res.status().as_u16();
+    let bytes = res.body().limit(1 << 20).await.unwrap();
+    let value = if bytes.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_slice(&bytes).unwrap()
+    };
+    (status, value)
+}
+
 impl Api {
     pub(crate) async fn new(backend: Backend) -> Api {
         let app = TestApp::spawn(backend).await;
@@ -81,27 +112,7 @@ impl Api {
         ust: Option<&str>,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let url = self.app.url(&format!("/api/v1/t/{tenant}{path}"));
-        let mut req = self
-            .app
-            .client
-            .request(method.parse().unwrap(), url)
-            .insert_header(("X-Current-App", APP));
-        if let Some(ust) = ust {
-            req = req.insert_header(("Authorization", format!("Bearer {ust}")));
-        }
-        let mut res = match body {
-            Some(b) => req.send_json(&b).await.unwrap(),
-            None => req.send().await.unwrap(),
-        };
-        let status = res.status().as_u16();
-        let bytes = res.body().limit(1 << 20).await.unwrap();
-        let value = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap()
-        };
-        (status, value)
+        call_base(&self.app, &self.app.base, method, tenant, path, ust, body).await
     }
 
     /// The failures every authenticated endpoint shares: no UST, a garbage one, one of another tenant, one that

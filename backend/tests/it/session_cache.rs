@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 /// takes is a `just bench` figure, about a millisecond).
 const HEARD_WITHIN: Duration = Duration::from_secs(15);
 
-/// A native call to another instance's base address.
+/// A native call in the tenant `default` to the instance at `base`.
 async fn call_at(
     app: &TestApp,
     base: &str,
@@ -23,25 +23,7 @@ async fn call_at(
     ust: Option<&str>,
     body: Option<Value>,
 ) -> (u16, Value) {
-    let mut req = app
-        .client
-        .request(method.parse().unwrap(), format!("{base}/api/v1/t/default{path}"))
-        .insert_header(("X-Current-App", "CRM"));
-    if let Some(ust) = ust {
-        req = req.insert_header(("Authorization", format!("Bearer {ust}")));
-    }
-    let mut res = match body {
-        Some(b) => req.send_json(&b).await.unwrap(),
-        None => req.send().await.unwrap(),
-    };
-    let status = res.status().as_u16();
-    let bytes = res.body().limit(1 << 20).await.unwrap();
-    let value = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap()
-    };
-    (status, value)
+    crate::api::call_base(app, base, method, "default", path, ust, body).await
 }
 
 /// Asks `base` for the session until it is refused with `code`, within [`HEARD_WITHIN`].
@@ -154,6 +136,9 @@ async fn a_renewal_and_a_change_by_sql_are_seen_by_the_cache(backend: Backend) {
     let sso = app.services.sso.clone();
     let ust = api.login("default", "alice").await;
     kept_on(&sso, app, &app.base, &ust).await;
+    // Kept for tenant default, it is nobody's at tenant other.
+    let (status, body) = api.call("GET", "other", "/session", Some(&ust), None).await;
+    assert_eq!((status, sub(&body).as_str()), (401, "E007001"), "{body}");
     let (_, before) = api.call("GET", "default", "/session", Some(&ust), None).await;
     app.services.sso.clock.advance(chrono::TimeDelta::minutes(10));
     let (status, renewed) = api.call("PATCH", "default", "/session", Some(&ust), None).await;
