@@ -163,6 +163,21 @@ async fn run() -> Result<(), String> {
         drop(server);
         return bench.finish(&root);
     }
+    // GATEHOUSE_BENCH_ONLY=login measures logins, tenant B alone and under A's flood (fair queue), and with
+    // 10 003 tenants: the figures of the hashing path.
+    if std::env::var("GATEHOUSE_BENCH_ONLY").as_deref() == Ok("login") {
+        let raw = bench.hashing_limit()?;
+        let server = bench.start("fair")?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let seeded = bench.seed_main()?;
+        let capacity = bench.login(&server, raw).await?;
+        let (alone_p99, alone) = bench.tenant_alone(&server, capacity).await;
+        bench.report.add(alone);
+        bench.flood(&server, capacity, alone_p99, "fair").await;
+        drop(server);
+        bench.scale(capacity, &seeded).await?;
+        return bench.finish(&root);
+    }
     let raw = bench.hashing_limit()?;
     let server = bench.start("fair")?;
     tokio::time::sleep(Duration::from_secs(2)).await;

@@ -4,7 +4,11 @@
 //! with a shorter line pushes out the newest job of the longest line, so one tenant cannot fill it for everybody.
 //! A job is refused at once when its expected wait (jobs served before it, times the recent time per job, over the
 //! workers) exceeds the longest allowed wait, and a job that has waited that long anyway is refused rather than
-//! worked on for a caller that has given up. [`Order::Fifo`] keeps one line for everybody, for comparison.
+//! worked on for a caller that has given up. A caller with work to do before its job (a login's read of the
+//! user) reserves its place first ([`FairQueue::reserve`]): a reserved place counts as a job in its tenant's
+//! line, so a flooding tenant has at most as many requests doing that work as its line has room for, and the
+//! rest are refused before they cost the database anything. [`Order::Fifo`] keeps one line for everybody, for
+//! comparison.
 
 use crate::config::Order;
 use std::collections::{HashMap, VecDeque};
@@ -55,6 +59,12 @@ struct Waiting<J> {
 
 struct Lines<J> {
     lines: HashMap<i64, VecDeque<Waiting<J>>>,
+    /// Places reserved per line by callers whose job is not queued yet.
+    reserved: HashMap<i64, usize>,
+    reserved_len: usize,
+    /// Reserved places taken back to make room for a shorter line: the next of the line's callers to come for
+    /// its place is refused.
+    revoked: HashMap<i64, usize>,
     /// Tenants with waiting jobs, in the order they will be served.
     turns: VecDeque<i64>,
     len: usize,
@@ -82,6 +92,9 @@ impl<J> FairQueue<J> {
         FairQueue {
             lines: Mutex::new(Lines {
                 lines: HashMap::new(),
+                reserved: HashMap::new(),
+                reserved_len: 0,
+                revoked: HashMap::new(),
                 turns: VecDeque::new(),
                 len: 0,
                 job_micros: u64::try_from(first_guess.as_micros()).unwrap_or(u64::MAX).max(1),
@@ -116,8 +129,8 @@ impl<J> FairQueue<J> {
     pub fn push(&self, tenant: i64, job: J) -> Result<Option<Refused<J>>, Refused<J>> {
         let line = self.line_of(tenant);
         let mut lines = self.lock();
-        let victim = match self.judge(&lines, line) {
-            Ok(victim) => victim,
+        let pushed_out = match self.make_room(&mut lines, line) {
+            Ok(out) => out,
             Err(why) => {
                 match why {
                     Refusal::TooLong => &self.counters.refused_wait,
@@ -127,15 +140,95 @@ impl<J> FairQueue<J> {
                 return Err((job, why));
             }
         };
-        let mut pushed_out = None;
-        if let Some(out) = victim
-            .and_then(|v| lines.lines.get_mut(&v))
+        self.enqueue(lines, line, job);
+        Ok(pushed_out)
+    }
+
+    /// Reserves a place in `tenant`'s line for a job to come, as [`FairQueue::push`] would queue it (a job
+    /// pushed out to make room comes back in the `Ok`). The place is taken by [`FairQueue::push_reserved`] or
+    /// given back by [`FairQueue::release`]. A refusal here is left to the caller to count.
+    pub fn reserve(&self, tenant: i64) -> Result<Option<Refused<J>>, Refusal> {
+        let line = self.line_of(tenant);
+        let mut lines = self.lock();
+        let pushed_out = self.make_room(&mut lines, line)?;
+        *lines.reserved.entry(line).or_default() += 1;
+        lines.reserved_len += 1;
+        Ok(pushed_out)
+    }
+
+    /// Gives back a place reserved for `tenant`.
+    pub fn release(&self, tenant: i64) {
+        let line = self.line_of(tenant);
+        let mut lines = self.lock();
+        if !Self::take_revoked(&mut lines, line) {
+            Self::unreserve(&mut lines, line);
+        }
+    }
+
+    /// Queues a job in the place reserved for it: it is not judged again (the place was there when reserved).
+    /// A place taken back meanwhile for a shorter line's job is refused as pushed out.
+    pub fn push_reserved(&self, tenant: i64, job: J) -> Result<(), Refused<J>> {
+        let line = self.line_of(tenant);
+        let mut lines = self.lock();
+        if Self::take_revoked(&mut lines, line) {
+            self.counters.pushed_out.fetch_add(1, Ordering::Relaxed);
+            return Err((job, Refusal::PushedOut));
+        }
+        Self::unreserve(&mut lines, line);
+        if lines.stopped {
+            return Err((job, Refusal::Stopped));
+        }
+        self.enqueue(lines, line, job);
+        Ok(())
+    }
+
+    fn unreserve(lines: &mut Lines<J>, line: i64) {
+        if let Some(count) = lines.reserved.get_mut(&line) {
+            *count -= 1;
+            lines.reserved_len -= 1;
+            if *count == 0 {
+                lines.reserved.remove(&line);
+            }
+        }
+    }
+
+    /// Whether one of `line`'s places had been taken back (and now its caller has been told).
+    fn take_revoked(lines: &mut Lines<J>, line: i64) -> bool {
+        let Some(count) = lines.revoked.get_mut(&line) else {
+            return false;
+        };
+        *count -= 1;
+        if *count == 0 {
+            lines.revoked.remove(&line);
+        }
+        true
+    }
+
+    /// Judges a job for `line` and, when the queue is full, pushes out the newest job of the longest line.
+    fn make_room(&self, lines: &mut Lines<J>, line: i64) -> Result<Option<Refused<J>>, Refusal> {
+        let Some(victim) = self.judge(lines, line)? else {
+            return Ok(None);
+        };
+        // The newest of the victim's places goes: a reserved one (its caller is told when it comes for it), or
+        // else its newest queued job.
+        if lines.reserved.contains_key(&victim) {
+            Self::unreserve(lines, victim);
+            *lines.revoked.entry(victim).or_default() += 1;
+            return Ok(None);
+        }
+        let out = lines
+            .lines
+            .get_mut(&victim)
             .and_then(VecDeque::pop_back)
-        {
+            .map(|out| (out.job, Refusal::PushedOut));
+        if out.is_some() {
             lines.len -= 1;
             self.counters.pushed_out.fetch_add(1, Ordering::Relaxed);
-            pushed_out = Some((out.job, Refusal::PushedOut));
         }
+        Ok(out)
+    }
+
+    fn enqueue(&self, mut lines: MutexGuard<'_, Lines<J>>, line: i64, job: J) {
         let waiting = lines.lines.entry(line).or_default();
         waiting.push_back(Waiting {
             job,
@@ -148,36 +241,50 @@ impl<J> FairQueue<J> {
         self.counters.queued.fetch_add(1, Ordering::Relaxed);
         drop(lines);
         self.ready.notify_one();
-        Ok(pushed_out)
-    }
-
-    /// Whether a job of `tenant` would be queued now, for callers that can refuse early, before doing the work
-    /// that leads to hashing. (A job may still be refused when it is pushed, if others came first.)
-    pub fn admits(&self, tenant: i64) -> bool {
-        self.judge(&self.lock(), self.line_of(tenant)).is_ok()
     }
 
     /// Whether a job for `line` may be queued: `Ok(Some(victim))` when the queue is full and the job takes the
-    /// place of the newest job of the longest line, `victim`.
+    /// place of the newest job of the longest line, `victim`. Reserved places count as queued jobs.
     fn judge(&self, lines: &Lines<J>, line: i64) -> Result<Option<i64>, Refusal> {
         if lines.stopped {
             return Err(Refusal::Stopped);
         }
-        let own = lines.lines.get(&line).map_or(0, VecDeque::len);
+        let reserved = |l: &i64| lines.reserved.get(l).copied().unwrap_or(0);
+        let own = lines.lines.get(&line).map_or(0, VecDeque::len) + reserved(&line);
         // Jobs served before this one: in a fair queue, each other line's first `own + 1` jobs at most.
         let ahead: usize = match self.order {
-            Order::Fair => lines.lines.values().map(|l| l.len().min(own + 1)).sum(),
-            Order::Fifo => lines.len,
+            Order::Fair => {
+                let queued: usize = lines
+                    .lines
+                    .iter()
+                    .map(|(l, jobs)| (jobs.len() + reserved(l)).min(own + 1))
+                    .sum();
+                let only_reserved: usize = lines
+                    .reserved
+                    .iter()
+                    .filter(|(l, _)| !lines.lines.contains_key(l))
+                    .map(|(_, n)| (*n).min(own + 1))
+                    .sum();
+                queued + only_reserved
+            }
+            Order::Fifo => lines.len + lines.reserved_len,
         };
         let expected = Duration::from_micros((ahead as u64 / self.workers).saturating_mul(lines.job_micros));
         if expected > self.max_wait {
             return Err(Refusal::TooLong);
         }
-        if lines.len < self.capacity {
+        if lines.len + lines.reserved_len < self.capacity {
             return Ok(None);
         }
-        match lines.lines.iter().max_by_key(|(_, l)| l.len()) {
-            Some((victim, longest)) if longest.len() > own + 1 => Ok(Some(*victim)),
+        // The longest line, counting its reserved places, gives one up.
+        let queued = lines.lines.iter().map(|(l, jobs)| (*l, jobs.len() + reserved(l)));
+        let only_reserved = lines
+            .reserved
+            .iter()
+            .filter(|(l, _)| !lines.lines.contains_key(l))
+            .map(|(l, n)| (*l, *n));
+        match queued.chain(only_reserved).max_by_key(|(_, len)| *len) {
+            Some((victim, longest)) if longest > own + 1 => Ok(Some(victim)),
             _ => Err(Refusal::Full),
         }
     }
@@ -252,6 +359,9 @@ impl<J> FairQueue<J> {
         lines.lines.clear();
         lines.turns.clear();
         lines.len = 0;
+        lines.reserved.clear();
+        lines.reserved_len = 0;
+        lines.revoked.clear();
         drop(lines);
         self.ready.notify_all();
     }
@@ -315,18 +425,63 @@ mod tests {
     }
 
     #[test]
-    fn admission_can_be_asked_before_the_work_that_leads_to_hashing() {
-        let queue = FairQueue::new(Order::Fair, 2, 1, LONG, GUESS);
+    fn a_place_is_reserved_before_the_work_that_leads_to_hashing() {
+        let queue = FairQueue::new(Order::Fair, 3, 1, LONG, GUESS);
         queue.push(1, (1, 0)).unwrap();
-        queue.push(1, (1, 1)).unwrap();
-        assert!(
-            !queue.admits(1),
-            "the flooding tenant's line is the longest of a full queue"
+        assert!(queue.reserve(1).unwrap().is_none());
+        assert!(queue.reserve(1).unwrap().is_none());
+        assert_eq!(
+            queue.reserve(1).unwrap_err(),
+            Refusal::Full,
+            "reserved places fill the queue as jobs do: a flood's callers doing their reads count"
         );
-        assert!(queue.admits(2), "another tenant would take its place");
-        assert_eq!(queue.counters().refused(), 0, "asking refuses nothing");
+        assert!(
+            queue.reserve(2).unwrap().is_none(),
+            "a tenant with a shorter line still gets a place: the flooder's newest, a reserved one, is taken back"
+        );
+        assert_eq!(
+            queue.push_reserved(1, (1, 1)).unwrap_err(),
+            ((1, 1), Refusal::PushedOut),
+            "the next of the flooder's callers to come for its place is told it is gone"
+        );
+        queue.push_reserved(1, (1, 2)).unwrap();
+        assert_eq!(queue.depths(), [(1, 2)], "a taken place is a job");
+        assert_eq!(
+            queue.reserve(3).unwrap().expect("room is made"),
+            ((1, 2), Refusal::PushedOut),
+            "with no reserved place left in the longest line, its newest queued job goes"
+        );
+        assert_eq!(
+            queue.reserve(3).unwrap_err(),
+            Refusal::Full,
+            "lines of one each: none is longer than the newcomer's by two"
+        );
+        queue.release(2);
+        assert!(queue.reserve(3).is_ok(), "a released place is free again");
+        queue.push_reserved(3, (3, 0)).unwrap();
+        queue.push_reserved(3, (3, 1)).unwrap();
+        assert_eq!(drain(&queue), [(1, 0), (3, 0), (3, 1)]);
         queue.stop();
-        assert!(!queue.admits(2));
+        assert_eq!(queue.reserve(2).unwrap_err(), Refusal::Stopped);
+        assert_eq!(queue.push_reserved(2, (2, 1)).unwrap_err().1, Refusal::Stopped);
+    }
+
+    #[test]
+    fn reserved_places_count_in_the_expected_wait() {
+        // 10 ms per job, 1 worker, at most 25 ms of waiting: the third place has two ahead of it (20 ms), the
+        // fourth three (30 ms).
+        let queue: FairQueue<u8> = FairQueue::new(
+            Order::Fair,
+            100,
+            1,
+            Duration::from_millis(25),
+            Duration::from_millis(10),
+        );
+        for _ in 0..3 {
+            queue.reserve(1).unwrap();
+        }
+        assert_eq!(queue.reserve(1).unwrap_err(), Refusal::TooLong);
+        assert!(queue.reserve(2).is_ok(), "another tenant's first job waits one round");
     }
 
     #[test]

@@ -170,14 +170,47 @@ impl Hasher {
         self.queue.counters()
     }
 
-    /// Whether a job of `tenant` would be queued now (see [`FairQueue::admits`]); a caller turned away is
-    /// counted with the refusals.
-    pub fn admits(&self, tenant: i64) -> bool {
-        let admitted = self.queue.admits(tenant);
-        if !admitted {
-            self.queue.counters().refused_early.fetch_add(1, Ordering::Relaxed);
+    /// A place in `tenant`'s line for a verification to come ([`FairQueue::reserve`]), for a caller with work
+    /// to do first; `None` (counted with the refusals) when the line has no room. The place is given back when
+    /// the ticket is dropped unused.
+    pub fn reserve(&self, tenant: i64) -> Option<Ticket> {
+        match self.queue.reserve(tenant) {
+            Ok(pushed_out) => {
+                if let Some((out, why)) = pushed_out {
+                    out.refuse(why);
+                }
+                Some(Ticket {
+                    queue: Arc::clone(&self.queue),
+                    tenant,
+                    held: true,
+                })
+            }
+            Err(_) => {
+                self.queue.counters().refused_early.fetch_add(1, Ordering::Relaxed);
+                None
+            }
         }
-        admitted
+    }
+
+    /// Like [`Hasher::verify`], in the place `ticket` reserved.
+    pub async fn verify_reserved(
+        &self,
+        ticket: Ticket,
+        password: Password,
+        hash: String,
+    ) -> Result<Verified, HashError> {
+        let (reply, answer) = oneshot::channel();
+        ticket.use_for(Job::Verify { password, hash, reply });
+        answer
+            .await
+            .map_err(|_| HashError::Failed("hashing worker stopped".to_owned()))?
+    }
+
+    /// Like [`Hasher::verify_dummy`], in the place `ticket` reserved.
+    pub async fn verify_dummy_reserved(&self, ticket: Ticket, password: Password) -> Result<(), HashError> {
+        self.verify_reserved(ticket, password, self.dummy.to_string())
+            .await
+            .map(|_| ())
     }
 
     /// Jobs waiting now, per tenant.
@@ -214,6 +247,37 @@ impl Hasher {
             Ok(None) => {}
             Ok(Some((out, why))) | Err((out, why)) => out.refuse(why),
         }
+    }
+}
+
+/// A place reserved in a tenant's line of the hashing queue ([`Hasher::reserve`]); dropped unused, it is given
+/// back.
+pub struct Ticket {
+    queue: Arc<FairQueue<Job>>,
+    tenant: i64,
+    held: bool,
+}
+
+impl Ticket {
+    fn use_for(mut self, job: Job) {
+        self.held = false;
+        if let Err((job, why)) = self.queue.push_reserved(self.tenant, job) {
+            job.refuse(why);
+        }
+    }
+}
+
+impl Drop for Ticket {
+    fn drop(&mut self) {
+        if self.held {
+            self.queue.release(self.tenant);
+        }
+    }
+}
+
+impl fmt::Debug for Ticket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ticket").field("tenant", &self.tenant).finish()
     }
 }
 

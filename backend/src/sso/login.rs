@@ -130,11 +130,10 @@ impl Sso {
         target: &mut Option<String>,
     ) -> SsoResult<LoginSuccess> {
         let policy = self.policy(&ctx.tenant).await?;
-        // When the tenant's line of the hashing queue has no room, the attempt is refused (429) before any
-        // database work, so a flood costs the others as little as possible.
-        if !self.hasher.admits(ctx.tenant.pk) {
-            return Err(HashError::Busy.into());
-        }
+        // The attempt takes its place in the tenant's line of the hashing queue before any database work, and is
+        // refused (429) when the line has no room: a flooding tenant has no more attempts reading the database
+        // than its line holds, so a flood costs the others as little as possible.
+        let ticket = self.hasher.reserve(ctx.tenant.pk).ok_or(HashError::Busy)?;
         // An app that must present its key is refused before any password work.
         let key_valid = self.check_app_key(ctx, &policy).await?;
         // An address that has failed too often is refused before any password work.
@@ -252,17 +251,21 @@ impl Sso {
             None => (None, None),
         };
         let verified = match &found {
-            Some(_) if continued.is_some() || passkey_first => Verified {
-                matches: true,
-                needs_rehash: false,
-            },
+            Some(_) if continued.is_some() || passkey_first => {
+                // No verification is needed: the place is given back.
+                drop(ticket);
+                Verified {
+                    matches: true,
+                    needs_rehash: false,
+                }
+            }
             Some(user) if !password.is_empty() => {
                 self.hasher
-                    .verify(ctx.tenant.pk, password.clone(), user.password_hash.clone())
+                    .verify_reserved(ticket, password.clone(), user.password_hash.clone())
                     .await?
             }
             _ => {
-                self.hasher.verify_dummy(ctx.tenant.pk, password.clone()).await?;
+                self.hasher.verify_dummy_reserved(ticket, password.clone()).await?;
                 Verified::default()
             }
         };

@@ -122,6 +122,13 @@ async fn a_flood_is_refused_with_429_and_other_tenants_still_log_in(backend: Bac
         hasher.queue_counters().refused_early.load(Ordering::Relaxed) > 0,
         "refusals happen at the start of a login, not only when the hash job is pushed"
     );
+    // The place is reserved before the reads: every login that got past the start had room when its job
+    // came, so none was refused for a full queue after reading the database for it.
+    assert_eq!(
+        hasher.queue_counters().refused_full.load(Ordering::Relaxed),
+        0,
+        "no login did its reads and was then refused for want of room"
+    );
     assert!(hasher.queue_depths().is_empty(), "nothing is left waiting");
     // Refusals are counted by the queue, not audited: only the logins that were decided left a row.
     let decided = outcomes.iter().filter(|o| o.0 == 200).count() as i64;
