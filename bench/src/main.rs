@@ -182,10 +182,14 @@ async fn run() -> Result<(), String> {
     let server = bench.start("fair")?;
     tokio::time::sleep(Duration::from_secs(2)).await;
     let idle = server.rss_mib();
+    let idle_anon = server.rss_anon_mib();
     bench.ceilings(&server).await?;
     bench
         .report
         .add(Figure::single("RSS idle", "MiB", idle).target("≤ 30", idle <= 30.0));
+    bench
+        .report
+        .add(Figure::single("RSS idle, the process's own pages (RssAnon)", "MiB", idle_anon).target("—", true));
 
     let seeded = bench.seed_main()?;
     bench.checks(&server, &seeded).await?;
@@ -561,12 +565,19 @@ impl Bench {
         (p50, p99)
     }
 
-    /// Login at saturation (with memory sampled), its ratio to the raw limit, and latency at half of it.
+    /// Login at saturation (with memory sampled), its ratio to the raw limit, and latency at half of it. Each
+    /// login run follows a raw run of its own (the server idle meanwhile), and the ratio is taken run by run: the
+    /// machine's speed drifts over minutes, by more than the gap the ratio is about.
     async fn login(&mut self, server: &Server, raw: f64) -> Result<f64, String> {
         let pick = cycle(login_requests("bench", 1000));
+        let hash = phc_hash(PASSWORD)?;
         let mut rates = Vec::new();
+        let mut adjacent = Vec::new();
+        let mut ratios = Vec::new();
         let mut peak = 0.0f64;
         for _ in 0..RUNS {
+            let limit = verify_rate(&hash, self.workers, self.seconds);
+            adjacent.push(limit);
             let clients = 4 * self.workers;
             let (out, rss) = server::peak_rss(
                 server.pid(),
@@ -575,14 +586,23 @@ impl Bench {
             .await;
             check_all(&out, 200, "login")?;
             rates.push(out.rate(200));
+            ratios.push(out.rate(200) / limit);
             peak = peak.max(rss);
         }
         let capacity = figures::median(&rates);
-        let ratio = capacity / raw;
+        let ratio = figures::median(&ratios);
+        self.report.add(Figure::runs(
+            &format!("Argon2id verify, {} threads, just before each login run", self.workers),
+            "/s",
+            adjacent,
+        ));
         self.report
             .add(Figure::runs("Login through HTTP at saturation", "/s", rates));
         self.report
-            .add(Figure::single("login / raw verify", "×", ratio).target("≥ 0.97", ratio >= 0.97));
+            .add(Figure::runs("login / raw verify of the same minute", "×", ratios).target("≥ 0.97", ratio >= 0.97));
+        let first = capacity / raw;
+        self.report
+            .add(Figure::single("login / raw verify measured at the start of the run", "×", first).target("—", true));
         self.report
             .add(Figure::single("RSS at login saturation (peak)", "MiB", peak).target("≤ 120", peak <= 120.0));
         let (p50, p99) = self

@@ -46,6 +46,12 @@ impl Server {
         rss_mib_of(self.child.id())
     }
 
+    /// The part of the resident memory that is the process's own (heap, stacks, relocated data), in MiB: the
+    /// rest is pages of the binary and its libraries mapped from the page cache.
+    pub fn rss_anon_mib(&self) -> f64 {
+        status_mib(self.child.id(), "RssAnon:")
+    }
+
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -64,10 +70,15 @@ impl Drop for Server {
 
 /// A process's resident memory in MiB (0 if it cannot be read).
 pub fn rss_mib_of(pid: u32) -> f64 {
+    status_mib(pid, "VmRSS:")
+}
+
+/// A field of `/proc/PID/status` given in kB, in MiB (0 if it cannot be read).
+fn status_mib(pid: u32, field: &str) -> f64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
         .map_or(0.0, |kib| kib / 1024.0)
 }

@@ -24,8 +24,7 @@ impl Sso {
         let Some(addr) = ctx.remote_addr.clone() else {
             return Ok(());
         };
-        let minutes = policy.login.failure_window_minutes.max(1);
-        let start = window_start(ctx.now, minutes);
+        let start = window_start(ctx.now, policy.login.failure_window_minutes.max(1));
         let pk = ctx.tenant.pk;
         let failures = self
             .store
@@ -33,9 +32,43 @@ impl Sso {
                 request_counters::count(conn, pk, BY_ADDRESS, &addr, start)
             })
             .await?;
+        self.refuse_if_throttled(ctx, policy, failures).await
+    }
+
+    /// Reads the user a password login names together with its address's failures, in one statement when the
+    /// user exists, and refuses the attempt (as [`Sso::check_address_throttle`] does) when the address has
+    /// failed too often; nothing is hashed then.
+    pub(crate) async fn login_read(
+        &self,
+        ctx: &Ctx,
+        policy: &TenantPolicy,
+        username: String,
+    ) -> SsoResult<Option<(users::UserRow, Option<String>)>> {
+        let start = window_start(ctx.now, policy.login.failure_window_minutes.max(1));
+        let (pk, addr) = (ctx.tenant.pk, ctx.remote_addr.clone());
+        let (found, failures) = self
+            .store
+            .tenant_read(pk, move |conn| {
+                let counter = addr.as_deref().map(|subject| users::CounterKey {
+                    kind: BY_ADDRESS,
+                    subject,
+                    window_start: start,
+                });
+                users::for_login(conn, pk, &username, counter)
+            })
+            .await?;
+        self.refuse_if_throttled(ctx, policy, failures).await?;
+        Ok(found)
+    }
+
+    /// Refuses (429 `E011001`, audited) when `failures` from the client's address reach the policy's limit.
+    async fn refuse_if_throttled(&self, ctx: &Ctx, policy: &TenantPolicy, failures: i32) -> SsoResult<()> {
         if i64::from(failures) < i64::from(policy.login.max_failures_per_address.max(1)) {
             return Ok(());
         }
+        let minutes = policy.login.failure_window_minutes.max(1);
+        let start = window_start(ctx.now, minutes);
+        let pk = ctx.tenant.pk;
         let retry = (super::clock::minutes_after(start, minutes) - ctx.now)
             .num_seconds()
             .max(1);

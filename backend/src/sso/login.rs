@@ -136,8 +136,12 @@ impl Sso {
         let ticket = self.hasher.reserve(ctx.tenant.pk).ok_or(HashError::Busy)?;
         // An app that must present its key is refused before any password work.
         let key_valid = self.check_app_key(ctx, &policy).await?;
-        // An address that has failed too often is refused before any password work.
-        self.check_address_throttle(ctx, &policy).await?;
+        // An address that has failed too often is refused before any password work: a password login reads
+        // its failures with the user (below), any other attempt on its own now.
+        let plain = request.passkey.is_none() && request.continuation.is_none();
+        if !plain || request.username.as_deref().unwrap_or_default().is_empty() {
+            self.check_address_throttle(ctx, &policy).await?;
+        }
         let now = ctx.now;
         let username = request.username.clone().unwrap_or_default();
         let password = request.password.clone().unwrap_or_default();
@@ -239,10 +243,9 @@ impl Sso {
         } else if username.is_empty() {
             None
         } else {
-            // The one read before the hash: a single statement, without a transaction around it.
-            let (pk, name) = (ctx.tenant.pk, username.clone());
-            self.store
-                .tenant_read(pk, move |conn| users::by_username_with_list(conn, pk, &name))
+            // The one read before the hash: the user, its allow-list and the address's failures in a single
+            // statement, without a transaction around it.
+            self.login_read(ctx, &policy, username.clone())
                 .await?
                 .map(|(user, list)| (user, list.map(|text| StringList(address_lists::parse(&text)))))
         };

@@ -151,6 +151,64 @@ pub fn by_username_with_list(
     })
 }
 
+/// A user with the text of its IP allow-list, if it has one.
+pub type UserWithList = (UserRow, Option<String>);
+
+/// A counter a login reads with its user: the failures counted for `subject` (the client's address) under
+/// `kind` in the window starting at `window_start`.
+#[derive(Debug, Clone, Copy)]
+pub struct CounterKey<'a> {
+    pub kind: &'a str,
+    pub subject: &'a str,
+    pub window_start: NaiveDateTime,
+}
+
+/// What a login reads before it hashes, in one statement when the user exists: the user with its allow-list
+/// (as [`by_username_with_list`]) and the count of `counter` (0 without one); for an unknown username the
+/// count is read on its own.
+pub fn for_login(
+    conn: &mut AnyConnection,
+    tenant: TenantPk,
+    username: &str,
+    counter: Option<CounterKey<'_>>,
+) -> StoreResult<(Option<UserWithList>, i32)> {
+    use super::schema::{request_counters, user_address_lists};
+    let Some(key) = counter else {
+        return Ok((by_username_with_list(conn, tenant, username)?, 0));
+    };
+    // The count as an uncorrelated subquery of the user's row; `as_select` is typed by its backend.
+    macro_rules! query {
+        () => {
+            users::table
+                .left_join(user_address_lists::table)
+                .filter(users::tenant_id.eq(tenant))
+                .filter(users::username.eq(username))
+                .select((
+                    UserRow::as_select(),
+                    user_address_lists::addresses.nullable(),
+                    request_counters::table
+                        .filter(request_counters::tenant_id.eq(tenant))
+                        .filter(request_counters::kind.eq(key.kind))
+                        .filter(request_counters::subject.eq(key.subject))
+                        .filter(request_counters::window_start.eq(key.window_start))
+                        .select(request_counters::count)
+                        .single_value(),
+                ))
+        };
+    }
+    let found: Option<(UserRow, Option<String>, Option<i32>)> = match conn {
+        AnyConnection::Postgresql(pg) => query!().first(pg).optional()?,
+        AnyConnection::Sqlite(lite) => query!().first(lite).optional()?,
+    };
+    Ok(match found {
+        Some((user, list, count)) => (Some((user, list)), count.unwrap_or(0)),
+        None => (
+            None,
+            super::request_counters::count(conn, tenant, key.kind, key.subject, key.window_start)?,
+        ),
+    })
+}
+
 /// The usernames of the tenant's users among `user_ids` (ids of users since deleted are left out).
 pub fn usernames(
     conn: &mut AnyConnection,

@@ -148,6 +148,11 @@ async fn an_address_over_its_limit_is_refused_before_hashing(backend: Backend) {
     assert_eq!((status, sub(&reply)), (429, "E011001".to_owned()));
     let retry: i64 = retry.expect("Retry-After").parse().unwrap();
     assert!((1..=900).contains(&retry));
+    // An unknown username (its failures read on their own) and an empty one are refused the same way.
+    for name in ["nobody", ""] {
+        let (status, reply, _) = login(&app, &base, name, "guess", Some("203.0.113.7")).await;
+        assert_eq!((status, sub(&reply)), (429, "E011001".to_owned()), "for {name:?}");
+    }
     assert_eq!(
         counters.verifications.load(Ordering::SeqCst),
         before,
