@@ -4,8 +4,8 @@
 
 use super::oidc::backchannel;
 use super::{Ctx, Sso, SsoError, SsoResult, Tenant};
-use crate::store::TenantPk;
 use crate::store::outbox::{self, OutboxRow};
+use crate::store::{TenantPk, pending_work};
 use chrono::TimeDelta;
 use std::time::Duration;
 
@@ -17,6 +17,9 @@ pub struct Delivered {
     pub failed: usize,
 }
 
+/// Every this many passes the sender visits every tenant (at the default 5 s, every five minutes).
+const FULL_PASS_EVERY: u64 = 60;
+
 /// Back-channel notices of one tenant sent at once.
 const BACKCHANNEL_AT_ONCE: usize = 16;
 
@@ -27,14 +30,41 @@ fn backoff(attempts: i32) -> TimeDelta {
 }
 
 impl Sso {
-    /// Resolves the waiting password-reset requests, then delivers every message due now, once each.
+    /// Resolves the waiting password-reset requests, then delivers every message due now, once each, visiting
+    /// every tenant.
     pub async fn deliver_due(&self) -> SsoResult<Delivered> {
+        let tenants = self.list_tenants().await?;
+        self.deliver_due_in(&tenants).await
+    }
+
+    /// Like [`Sso::deliver_due`], visiting only the tenants that have work waiting
+    /// ([`pending_work`]): what the background sender does between its full passes.
+    pub async fn deliver_pending(&self) -> SsoResult<Delivered> {
+        let busy: std::collections::HashSet<TenantPk> = self
+            .store
+            .global(pending_work::tenants_with_work)
+            .await?
+            .into_iter()
+            .collect();
+        if busy.is_empty() {
+            return Ok(Delivered::default());
+        }
+        let tenants: Vec<Tenant> = self
+            .list_tenants()
+            .await?
+            .into_iter()
+            .filter(|t| busy.contains(&t.pk))
+            .collect();
+        self.deliver_due_in(&tenants).await
+    }
+
+    async fn deliver_due_in(&self, tenants: &[Tenant]) -> SsoResult<Delivered> {
         // Waiting password-reset requests become messages first, so this pass sends the links they make.
-        self.resolve_reset_requests().await?;
+        self.resolve_reset_requests_of(tenants).await?;
         let mut done = Delivered::default();
         // Tenant by tenant: row-level security shows a transaction only its own tenant's messages.
-        for tenant in self.list_tenants().await? {
-            self.deliver_due_of(&tenant, &mut done).await?;
+        for tenant in tenants {
+            self.deliver_due_of(tenant, &mut done).await?;
         }
         Ok(done)
     }
@@ -137,8 +167,15 @@ impl Sso {
         let sso = self.clone();
         let every = Duration::from_secs(self.config.mail.poll_interval_seconds.max(1));
         actix_web::rt::spawn(async move {
-            loop {
-                if let Err(e) = sso.deliver_due().await {
+            // A full pass at start and every FULL_PASS_EVERY passes finds what the counts cannot know of (rows
+            // queued before they were kept); the passes between visit only the tenants with work waiting.
+            for pass in 0u64.. {
+                let result = if pass % FULL_PASS_EVERY == 0 {
+                    sso.deliver_due().await
+                } else {
+                    sso.deliver_pending().await
+                };
+                if let Err(e) = result {
                     tracing::warn!(error = %e, "mail sender pass failed; retrying");
                 }
                 actix_web::rt::time::sleep(every).await;

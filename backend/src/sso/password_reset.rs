@@ -74,8 +74,13 @@ impl Sso {
     /// one-time token and queues the message, in one transaction that also takes the request off the queue.
     /// A request that names nobody just goes. Returns how many requests were handled.
     pub async fn resolve_reset_requests(&self) -> SsoResult<usize> {
+        self.resolve_reset_requests_of(&self.list_tenants().await?).await
+    }
+
+    /// [`Sso::resolve_reset_requests`] for the given tenants only.
+    pub(crate) async fn resolve_reset_requests_of(&self, tenants: &[super::Tenant]) -> SsoResult<usize> {
         let mut handled = 0;
-        for tenant in self.list_tenants().await? {
+        for tenant in tenants.iter().cloned() {
             let pk = tenant.pk;
             let waiting = self
                 .store

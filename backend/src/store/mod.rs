@@ -16,6 +16,7 @@ pub mod oidc_grants;
 pub mod outbox;
 pub mod passkeys;
 pub mod password_resets;
+pub mod pending_work;
 pub mod preferences;
 pub mod request_counters;
 pub mod reset_requests;

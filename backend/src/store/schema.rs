@@ -333,6 +333,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Which tenants have mail or password-reset requests waiting, kept by triggers (see migration 17).
+    tenant_pending_work (tenant_id) {
+        tenant_id -> BigInt,
+        mail -> BigInt,
+        reset_requests -> BigInt,
+    }
+}
+
+diesel::table! {
     /// Upper-cased names of users, kept by a trigger, that search criteria are matched in (see migration 8).
     user_search_names (user_pk) {
         user_pk -> BigInt,

@@ -120,3 +120,73 @@ async fn smtp_delivery_survives_an_outage(backend: Backend) {
     );
 }
 both!(smtp_delivery_survives_an_outage);
+
+/// A tenant's counts of waiting mail and waiting password-reset requests.
+async fn pending(t: &TestSso, slug: &str) -> (i64, i64) {
+    let pk = t.ctx(slug).await.tenant.pk;
+    t.sso
+        .store
+        .global(move |c| gatehouse::store::pending_work::counts(c, pk))
+        .await
+        .unwrap()
+}
+
+async fn busy(t: &TestSso) -> Vec<i64> {
+    t.sso
+        .store
+        .global(gatehouse::store::pending_work::tenants_with_work)
+        .await
+        .unwrap()
+}
+
+async fn the_sender_visits_only_tenants_with_work_waiting(backend: Backend) {
+    let t = TestSso::open(backend).await;
+    t.sso
+        .create_tenant("quiet", None, gatehouse::sso::Actor::Auto, "t")
+        .await
+        .unwrap();
+    let (default, quiet) = (t.ctx("default").await.tenant.pk, t.ctx("quiet").await.tenant.pk);
+    t.sso.deliver_due().await.unwrap();
+    assert!(busy(&t).await.is_empty(), "nothing waits after a full pass");
+
+    // A message counts from its insert until it is sent.
+    queue(&t, "carol@example.com").await;
+    assert_eq!(pending(&t, "default").await, (1, 0));
+    assert_eq!(busy(&t).await, [default], "the quiet tenant is not visited");
+    assert_eq!(t.sso.deliver_pending().await.unwrap().sent, 1);
+    assert_eq!(pending(&t, "default").await, (0, 0));
+    assert_eq!(pending(&t, "quiet").await, (0, 0));
+
+    // A password-reset request counts until it is resolved; the pass that resolves it sends its mail.
+    let ctx = t.ctx("quiet").await;
+    t.sso.request_password_reset(&ctx, "nobody@example.com").await.unwrap();
+    assert_eq!(pending(&t, "quiet").await, (0, 1));
+    assert_eq!(busy(&t).await, [quiet]);
+    t.sso.deliver_pending().await.unwrap();
+    assert_eq!(
+        pending(&t, "quiet").await,
+        (0, 0),
+        "resolved: it named nobody, so no mail"
+    );
+
+    // A message the counts do not know of (queued before they were kept) waits for a full pass.
+    queue(&t, "dave@example.com").await;
+    t.sso
+        .store
+        .global(|c| {
+            use diesel::prelude::*;
+            use gatehouse::store::schema::tenant_pending_work;
+            diesel::update(tenant_pending_work::table)
+                .set(tenant_pending_work::mail.eq(0))
+                .execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(t.sso.deliver_pending().await.unwrap(), Delivered::default());
+    assert_eq!(t.sso.deliver_due().await.unwrap().sent, 1, "the full pass finds it");
+    assert_eq!(pending(&t, "default").await, (0, 0), "a count never goes below zero");
+    queue(&t, "erin@example.com").await;
+    assert_eq!(pending(&t, "default").await, (1, 0), "and counts again from there");
+}
+both!(the_sender_visits_only_tenants_with_work_waiting);

@@ -87,6 +87,11 @@ async fn every_tenant_owned_table_forces_its_policy_and_the_role_cannot_bypass_i
         if table.name == "user_search_names" {
             continue;
         }
+        // The other (migration 17): counts of waiting mail and reset requests per tenant, no content, read by
+        // the background sender without naming a tenant so that it need not visit every tenant to find work.
+        if table.name == "tenant_pending_work" {
+            continue;
+        }
         assert!(
             table.enabled && table.forced,
             "{} lacks forced row-level security",

@@ -1,0 +1,45 @@
+-- Which tenants have work waiting for the background sender: mail not yet sent nor given up, password-reset
+-- requests not yet resolved. Kept by triggers, so a pass asks once instead of visiting every tenant in a
+-- tenant-scoped unit of its own (row-level security shows a unit only its tenant's rows). It holds counts
+-- only, no content, so it has no policy (like user_search_names). A count never goes below zero; rows queued
+-- before this table existed are found by the sender's full passes (at start, and every few minutes).
+CREATE TABLE tenant_pending_work (
+    tenant_id BIGINT PRIMARY KEY REFERENCES tenants(id) ON DELETE CASCADE,
+    mail BIGINT NOT NULL DEFAULT 0,
+    reset_requests BIGINT NOT NULL DEFAULT 0
+);
+
+CREATE FUNCTION gatehouse_pending_work() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+    was INTEGER := 0;
+    now_ INTEGER := 0;
+    tenant BIGINT;
+BEGIN
+    IF TG_TABLE_NAME = 'outbox' THEN
+        IF TG_OP <> 'INSERT' AND OLD.sent_time IS NULL AND OLD.failed_time IS NULL THEN was := 1; END IF;
+        IF TG_OP <> 'DELETE' AND NEW.sent_time IS NULL AND NEW.failed_time IS NULL THEN now_ := 1; END IF;
+    ELSE
+        IF TG_OP <> 'INSERT' THEN was := 1; END IF;
+        IF TG_OP <> 'DELETE' THEN now_ := 1; END IF;
+    END IF;
+    IF was = now_ THEN
+        RETURN NULL;
+    END IF;
+    IF TG_OP = 'DELETE' THEN tenant := OLD.tenant_id; ELSE tenant := NEW.tenant_id; END IF;
+    IF TG_TABLE_NAME = 'outbox' THEN
+        INSERT INTO tenant_pending_work (tenant_id, mail) VALUES (tenant, GREATEST(now_ - was, 0))
+        ON CONFLICT (tenant_id) DO UPDATE
+            SET mail = GREATEST(tenant_pending_work.mail + now_ - was, 0);
+    ELSE
+        INSERT INTO tenant_pending_work (tenant_id, reset_requests) VALUES (tenant, GREATEST(now_ - was, 0))
+        ON CONFLICT (tenant_id) DO UPDATE
+            SET reset_requests = GREATEST(tenant_pending_work.reset_requests + now_ - was, 0);
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER outbox_pending_work AFTER INSERT OR UPDATE OR DELETE ON outbox
+    FOR EACH ROW EXECUTE FUNCTION gatehouse_pending_work();
+CREATE TRIGGER reset_requests_pending_work AFTER INSERT OR DELETE ON reset_requests
+    FOR EACH ROW EXECUTE FUNCTION gatehouse_pending_work();
