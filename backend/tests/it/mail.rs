@@ -188,5 +188,24 @@ async fn the_sender_visits_only_tenants_with_work_waiting(backend: Backend) {
     assert_eq!(pending(&t, "default").await, (0, 0), "a count never goes below zero");
     queue(&t, "erin@example.com").await;
     assert_eq!(pending(&t, "default").await, (1, 0), "and counts again from there");
+
+    // A tenant deleted with work waiting goes, counts and all.
+    queue_in(&t, "quiet", "frank@example.com").await;
+    t.sso.request_password_reset(&ctx, "nobody@example.com").await.unwrap();
+    assert_eq!(pending(&t, "quiet").await, (1, 1));
+    t.sso
+        .store
+        .global(move |c| gatehouse::store::tenants::delete(c, quiet))
+        .await
+        .unwrap();
+    assert_eq!(busy(&t).await, [default], "the deleted tenant's counts went with it");
+}
+
+async fn queue_in(t: &TestSso, slug: &str, to: &str) {
+    let ctx = t.ctx(slug).await;
+    t.sso
+        .queue_mail(&ctx, "test", to, "Hello", "Hello in text", "<p>Hello</p>")
+        .await
+        .unwrap();
 }
 both!(the_sender_visits_only_tenants_with_work_waiting);

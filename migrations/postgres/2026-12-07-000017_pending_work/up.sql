@@ -26,14 +26,20 @@ BEGIN
         RETURN NULL;
     END IF;
     IF TG_OP = 'DELETE' THEN tenant := OLD.tenant_id; ELSE tenant := NEW.tenant_id; END IF;
-    IF TG_TABLE_NAME = 'outbox' THEN
-        INSERT INTO tenant_pending_work (tenant_id, mail) VALUES (tenant, GREATEST(now_ - was, 0))
-        ON CONFLICT (tenant_id) DO UPDATE
-            SET mail = GREATEST(tenant_pending_work.mail + now_ - was, 0);
+    -- A count goes down by an UPDATE only: a row deleted with its tenant (ON DELETE CASCADE) must not insert a
+    -- count for a tenant that is going.
+    IF now_ < was THEN
+        IF TG_TABLE_NAME = 'outbox' THEN
+            UPDATE tenant_pending_work SET mail = GREATEST(mail - 1, 0) WHERE tenant_id = tenant;
+        ELSE
+            UPDATE tenant_pending_work SET reset_requests = GREATEST(reset_requests - 1, 0) WHERE tenant_id = tenant;
+        END IF;
+    ELSIF TG_TABLE_NAME = 'outbox' THEN
+        INSERT INTO tenant_pending_work (tenant_id, mail) VALUES (tenant, 1)
+        ON CONFLICT (tenant_id) DO UPDATE SET mail = tenant_pending_work.mail + 1;
     ELSE
-        INSERT INTO tenant_pending_work (tenant_id, reset_requests) VALUES (tenant, GREATEST(now_ - was, 0))
-        ON CONFLICT (tenant_id) DO UPDATE
-            SET reset_requests = GREATEST(tenant_pending_work.reset_requests + now_ - was, 0);
+        INSERT INTO tenant_pending_work (tenant_id, reset_requests) VALUES (tenant, 1)
+        ON CONFLICT (tenant_id) DO UPDATE SET reset_requests = tenant_pending_work.reset_requests + 1;
     END IF;
     RETURN NULL;
 END
