@@ -139,10 +139,13 @@ impl Sso {
 pub(crate) fn clear_login_failures(
     conn: &mut crate::store::AnyConnection,
     tenant: crate::store::TenantPk,
-    user_pk: i64,
+    user: &users::UserRow,
     now: chrono::NaiveDateTime,
 ) -> crate::store::StoreResult<()> {
-    request_counters::reset(conn, tenant, BY_USER, &user_pk.to_string())?;
-    users::end_expired_lock(conn, tenant, user_pk, now)?;
+    request_counters::reset(conn, tenant, BY_USER, &user.id.to_string())?;
+    // `user` was read in this transaction, its row held: only a lock that has run out has anything to end.
+    if user.locked_until.is_some_and(|until| until <= now) {
+        users::end_expired_lock(conn, tenant, user.id, now)?;
+    }
     Ok(())
 }

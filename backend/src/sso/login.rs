@@ -512,7 +512,7 @@ impl Sso {
                 super::session_end::end(conn, pk, &displaced, now)?;
                 sessions::insert(conn, &row)?;
                 // The login's one write after the hash: its session, its audit entry, its failures cleared.
-                super::brute_force::clear_login_failures(conn, pk, verified.id, now)?;
+                super::brute_force::clear_login_failures(conn, pk, &before, now)?;
                 audit::append_ctx(conn, &audit_ctx, "user.login", Some(&verified.user_id), Ok(()))?;
                 Ok(())
             })

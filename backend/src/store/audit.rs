@@ -24,8 +24,10 @@ pub struct AuditRow {
     pub hash: Option<String>,
 }
 
+// Absent fields are written as NULL rather than DEFAULT (the same for these columns), so the statement is the
+// same every time and prepared once.
 #[derive(Debug, Insertable)]
-#[diesel(table_name = audit_log)]
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
 pub struct NewAuditRow {
     pub tenant_id: TenantPk,
     pub time: NaiveDateTime,
@@ -98,17 +100,18 @@ pub fn expected_hash(row: &AuditRow) -> String {
 /// Appends an entry chained to the tenant's previous one. Appends of one tenant take turns (an advisory lock
 /// on PostgreSQL; SQLite has one writer), so the chain never forks.
 pub fn append(conn: &mut AnyConnection, row: &NewAuditRow) -> StoreResult<()> {
-    if let AnyConnection::Postgresql(pg) = conn {
-        diesel::sql_query("SELECT pg_advisory_xact_lock(7243118, CAST($1 AS INTEGER))")
-            .bind::<diesel::sql_types::BigInt, _>(row.tenant_id)
-            .execute(pg)?;
-    }
-    let prev: Option<Option<String>> = audit_log::table
-        .filter(audit_log::tenant_id.eq(row.tenant_id))
-        .order(audit_log::id.desc())
-        .select(audit_log::hash)
-        .first(conn)
-        .optional()?;
+    let prev: Option<Option<String>> = match conn {
+        // The lock and the read in one call, prepared once per connection.
+        AnyConnection::Postgresql(pg) => {
+            Some(diesel::select(super::pg_calls::gatehouse_audit_head(row.tenant_id)).get_result(pg)?)
+        }
+        AnyConnection::Sqlite(lite) => audit_log::table
+            .filter(audit_log::tenant_id.eq(row.tenant_id))
+            .order(audit_log::id.desc())
+            .select(audit_log::hash)
+            .first(lite)
+            .optional()?,
+    };
     let prev_hash = prev.flatten().unwrap_or_default();
     let c = content(
         row.tenant_id,

@@ -165,24 +165,11 @@ impl Hub {
         let AnyConnection::Postgresql(pg) = conn else {
             return Ok(Heard::Table);
         };
-        #[derive(diesel::QueryableByName)]
-        struct Touched {
-            #[diesel(sql_type = diesel::sql_types::Bool)]
-            touched: bool,
-        }
         // Random, so that no other role that can LISTEN can answer a unit's wait for it.
         let n = crate::crypto::random_u128() as u64;
-        let touched: Touched = diesel::sql_query(
-            "SELECT CASE WHEN current_setting('gatehouse.cache_touched', true) = 'on' \
-             THEN (SELECT true FROM pg_notify('gatehouse_cache', $1)) ELSE false END AS touched",
-        )
-        .bind::<diesel::sql_types::Text, _>(format!("sync {} {n}", self.shared.instance))
-        .get_result(pg)?;
-        Ok(if touched.touched {
-            Heard::Sync(n)
-        } else {
-            Heard::Already
-        })
+        let payload = format!("sync {} {n}", self.shared.instance);
+        let touched: bool = diesel::select(super::pg_calls::gatehouse_commit_sync(payload)).get_result(pg)?;
+        Ok(if touched { Heard::Sync(n) } else { Heard::Already })
     }
 
     /// After the commit, on the unit's connection: on SQLite, tells what the unit recorded.

@@ -17,6 +17,7 @@ pub mod outbox;
 pub mod passkeys;
 pub mod password_resets;
 pub mod pending_work;
+pub mod pg_calls;
 pub mod preferences;
 pub mod request_counters;
 pub mod reset_requests;
@@ -192,8 +193,8 @@ impl Conn {
             return Ok(());
         }
         self.named = Named::Unknown;
-        diesel::sql_query("SELECT set_config('gatehouse.tenant_id', $1, false)")
-            .bind::<diesel::sql_types::Text, _>(tenant.map(|t| t.to_string()).unwrap_or_default())
+        let value = tenant.map(|t| t.to_string()).unwrap_or_default();
+        diesel::select(pg_calls::set_config(pg_calls::TENANT_SETTING, value, false))
             .execute(pg)
             .inspect_err(|_| self.proved = None)?;
         self.named = wanted;
@@ -581,9 +582,7 @@ fn no_pending_migration(any: &mut AnyConnection) -> StoreResult<bool> {
 /// works for.
 pub fn enter_tenant(conn: &mut AnyConnection, tenant: TenantPk) -> StoreResult<()> {
     if let AnyConnection::Postgresql(pg) = conn {
-        diesel::sql_query("SELECT set_config('gatehouse.tenant_id', $1, true)")
-            .bind::<diesel::sql_types::Text, _>(tenant.to_string())
-            .execute(pg)?;
+        diesel::select(pg_calls::set_config(pg_calls::TENANT_SETTING, tenant.to_string(), true)).execute(pg)?;
     }
     Ok(())
 }

@@ -8,8 +8,10 @@ use crate::domain::Session;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+/// Inserted with absent fields as NULL rather than DEFAULT (the same for these columns), so the statement is the
+/// same every time and prepared once.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
-#[diesel(table_name = sessions)]
+#[diesel(table_name = sessions, treat_none_as_default_value = false)]
 pub struct SessionRow {
     #[diesel(skip_insertion)]
     pub id: i64,

@@ -127,30 +127,6 @@ pub fn by_username(conn: &mut AnyConnection, tenant: TenantPk, username: &str) -
         .optional()?)
 }
 
-/// The user with this username and the user's stored IP allow-list (JSON), if any, in one statement: a login's
-/// read before it hashes.
-pub fn by_username_with_list(
-    conn: &mut AnyConnection,
-    tenant: TenantPk,
-    username: &str,
-) -> StoreResult<Option<(UserRow, Option<String>)>> {
-    use super::schema::user_address_lists;
-    // On each backend's own connection (see `sessions::live_by_hash`); `as_select` is typed by its backend.
-    macro_rules! query {
-        () => {
-            users::table
-                .left_join(user_address_lists::table)
-                .filter(users::tenant_id.eq(tenant))
-                .filter(users::username.eq(username))
-                .select((UserRow::as_select(), user_address_lists::addresses.nullable()))
-        };
-    }
-    Ok(match conn {
-        AnyConnection::Postgresql(pg) => query!().first(pg).optional()?,
-        AnyConnection::Sqlite(lite) => query!().first(lite).optional()?,
-    })
-}
-
 /// A user with the text of its IP allow-list, if it has one.
 pub type UserWithList = (UserRow, Option<String>);
 
@@ -163,9 +139,9 @@ pub struct CounterKey<'a> {
     pub window_start: NaiveDateTime,
 }
 
-/// What a login reads before it hashes, in one statement when the user exists: the user with its allow-list
-/// (as [`by_username_with_list`]) and the count of `counter` (0 without one); for an unknown username the
-/// count is read on its own.
+/// What a login reads before it hashes, in one statement when the user exists: the user with its stored IP
+/// allow-list (JSON), if any, and the count of `counter` (0 without one); for an unknown username the count is
+/// read on its own.
 pub fn for_login(
     conn: &mut AnyConnection,
     tenant: TenantPk,
@@ -173,27 +149,42 @@ pub fn for_login(
     counter: Option<CounterKey<'_>>,
 ) -> StoreResult<(Option<UserWithList>, i32)> {
     use super::schema::{request_counters, user_address_lists};
-    let Some(key) = counter else {
-        return Ok((by_username_with_list(conn, tenant, username)?, 0));
-    };
-    // The count as an uncorrelated subquery of the user's row; `as_select` is typed by its backend.
-    macro_rules! query {
+    // The user with its allow-list. Run on each backend's own connection (see `sessions::live_by_hash`), as
+    // `as_select` is typed by its backend.
+    macro_rules! user_with_list {
         () => {
             users::table
                 .left_join(user_address_lists::table)
                 .filter(users::tenant_id.eq(tenant))
                 .filter(users::username.eq(username))
-                .select((
-                    UserRow::as_select(),
-                    user_address_lists::addresses.nullable(),
-                    request_counters::table
-                        .filter(request_counters::tenant_id.eq(tenant))
-                        .filter(request_counters::kind.eq(key.kind))
-                        .filter(request_counters::subject.eq(key.subject))
-                        .filter(request_counters::window_start.eq(key.window_start))
-                        .select(request_counters::count)
-                        .single_value(),
-                ))
+        };
+    }
+    let Some(key) = counter else {
+        macro_rules! query {
+            () => {
+                user_with_list!().select((UserRow::as_select(), user_address_lists::addresses.nullable()))
+            };
+        }
+        let found: Option<UserWithList> = match conn {
+            AnyConnection::Postgresql(pg) => query!().first(pg).optional()?,
+            AnyConnection::Sqlite(lite) => query!().first(lite).optional()?,
+        };
+        return Ok((found, 0));
+    };
+    // The count as an uncorrelated subquery of the user's row.
+    macro_rules! query {
+        () => {
+            user_with_list!().select((
+                UserRow::as_select(),
+                user_address_lists::addresses.nullable(),
+                request_counters::table
+                    .filter(request_counters::tenant_id.eq(tenant))
+                    .filter(request_counters::kind.eq(key.kind))
+                    .filter(request_counters::subject.eq(key.subject))
+                    .filter(request_counters::window_start.eq(key.window_start))
+                    .select(request_counters::count)
+                    .single_value(),
+            ))
         };
     }
     let found: Option<(UserRow, Option<String>, Option<i32>)> = match conn {

@@ -97,6 +97,12 @@ async fn five_failures_lock_the_account_until_the_lockout_ends(backend: Backend)
     // The lock ends by itself after login.lockout_minutes.
     app.services.sso.clock.advance(TimeDelta::minutes(16));
     assert_eq!(login(&app, &base, "kim", "kim's passphrase", None).await.0, 200);
+    let kim = app.find("default", "kim").await;
+    assert_eq!(
+        (kim.is_locked, kim.locked_until, kim.locked_by),
+        (false, None, None),
+        "the login ended the lock that had run out"
+    );
     // Or an administrator ends it sooner.
     for _ in 0..5 {
         login(&app, &base, "kim", "wrong", None).await;
