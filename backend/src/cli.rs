@@ -312,6 +312,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             Err(e) => tracing::warn!(error = %e, "cannot print the effective configuration"),
         }
     }
+    if matches!(command, Command::Serve) {
+        first_start_in_child(cli.config.as_deref())?;
+    }
     let bootstrap_password = std::env::var("GATEHOUSE_BOOTSTRAP_PASSWORD")
         .ok()
         .filter(|p| !p.is_empty())
@@ -337,7 +340,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     match command {
         Command::Serve => serve(sso).await,
         Command::Migrate => {
-            println!("database schema is current");
+            if std::env::var_os(FIRST_START_CHILD).is_none() {
+                println!("database schema is current");
+            }
             Ok(())
         }
         Command::Tenant(cmd) => tenant(&sso, cmd).await,
@@ -350,6 +355,41 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Import(ImportCommand::Zato { from, zato_key, tenant }) => {
             import_zato(&sso, &from, &zato_key, &tenant).await
         }
+    }
+}
+
+/// Set in the environment of the `migrate` child a server starts with, which then says nothing on success.
+const FIRST_START_CHILD: &str = "GATEHOUSE_FIRST_START_CHILD";
+
+/// What a server does once at start (pending migrations; on a new store the first administrator, whose password
+/// passes the policy, and a generated key) runs in a `gatehouse migrate` child with the same configuration, so
+/// the long-lived process keeps none of that work's memory: the password checker's dictionaries alone are some
+/// 5 MB, loaded for good by their first use. The server then opens a store that is ready. Where the binary cannot
+/// be found again, the server does the work itself.
+fn first_start_in_child(config: Option<&std::path::Path>) -> Result<(), Failure> {
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot find this binary again: first start runs in the server's process");
+            return Ok(());
+        }
+    };
+    let mut child = std::process::Command::new(exe);
+    if let Some(path) = config {
+        child.arg("--config").arg(path);
+    }
+    child.arg("migrate").env(FIRST_START_CHILD, "1");
+    let status = child
+        .status()
+        .map_err(|e| Failure::new(1, format!("cannot run `gatehouse migrate` before serving: {e}")))?;
+    if status.success() {
+        Ok(())
+    } else {
+        // The child said why on standard error.
+        Err(Failure::new(
+            1,
+            format!("first start (`gatehouse migrate`) failed ({status}): not serving"),
+        ))
     }
 }
 

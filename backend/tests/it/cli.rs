@@ -28,20 +28,16 @@ impl Cli {
     }
 
     pub fn run(&self, args: &[&str], stdin: Option<&str>) -> Out {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatehouse"));
-        cmd.args(args)
-            .current_dir(self.db.dir.path())
-            .env("GATEHOUSE__DATABASE__URL", &self.db.url)
-            .env("GATEHOUSE__HASHING__ARGON2_MEMORY_KIB", "256")
-            .env("GATEHOUSE__HASHING__ARGON2_ITERATIONS", "1")
-            .env("GATEHOUSE__LOG__LEVEL", "warn")
-            .env_remove("GATEHOUSE_BOOTSTRAP_PASSWORD")
+        self.run_with(args, stdin, &[])
+    }
+
+    /// Like [`Cli::run`], with `env` on top.
+    pub fn run_with(&self, args: &[&str], stdin: Option<&str>, env: &[(&str, &str)]) -> Out {
+        let mut cmd = self.command(args);
+        cmd.envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        if let Some(key) = &self.key {
-            cmd.env("GATEHOUSE__CRYPTO__FERNET_KEYS", key);
-        }
         let mut child = cmd.spawn().expect("run gatehouse");
         {
             let mut input = child.stdin.take().expect("stdin");
@@ -55,6 +51,22 @@ impl Cli {
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
         }
+    }
+
+    /// The binary with `args` on this store, light hashing and quiet logs.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatehouse"));
+        cmd.args(args)
+            .current_dir(self.db.dir.path())
+            .env("GATEHOUSE__DATABASE__URL", &self.db.url)
+            .env("GATEHOUSE__HASHING__ARGON2_MEMORY_KIB", "256")
+            .env("GATEHOUSE__HASHING__ARGON2_ITERATIONS", "1")
+            .env("GATEHOUSE__LOG__LEVEL", "warn")
+            .env_remove("GATEHOUSE_BOOTSTRAP_PASSWORD");
+        if let Some(key) = &self.key {
+            cmd.env("GATEHOUSE__CRYPTO__FERNET_KEYS", key);
+        }
+        cmd
     }
 
     /// Opens the same store in-process to check what the commands did.
@@ -551,6 +563,74 @@ async fn serve_answers_health_checks(backend: Backend) {
     }
 }
 both!(serve_answers_health_checks);
+
+/// A server's first start runs in a `gatehouse migrate` child: what it prints (the first administrator's
+/// announcement) is seen once, and when it fails the server says so and does not serve.
+async fn serve_runs_its_first_start_in_a_child_and_stops_when_it_fails(backend: Backend) {
+    let cli = Cli::new(backend);
+    let port = crate::common::free_port();
+    let bind = format!("127.0.0.1:{port}");
+    let serving = [
+        ("GATEHOUSE__SERVER__BIND", bind.as_str()),
+        ("GATEHOUSE__SERVER__METRICS_BIND", "127.0.0.1:0"),
+    ];
+    // A bootstrap password the policy refuses: the child's reason, then the server's, and no server.
+    let refused = [serving.as_slice(), &[("GATEHOUSE_BOOTSTRAP_PASSWORD", "short")]].concat();
+    let out = cli.run_with(&["serve"], None, &refused);
+    assert_eq!(out.code, 1, "stderr: {}", out.stderr);
+    assert!(
+        out.stderr.contains("GATEHOUSE_BOOTSTRAP_PASSWORD was refused"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("first start (`gatehouse migrate`) failed"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stderr.contains("\"short\""),
+        "the password is not echoed: {}",
+        out.stderr
+    );
+    assert!(std::net::TcpStream::connect(&bind).is_err(), "nothing serves");
+
+    // The next start completes it: the announcement once, not the child's own success line, then /healthz.
+    let mut child = cli
+        .command(&["serve"])
+        .envs(serving)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = awc::Client::default();
+    let mut healthy = false;
+    for _ in 0..150 {
+        if let Ok(res) = client.get(format!("http://{bind}/healthz")).send().await
+            && res.status() == 200
+        {
+            healthy = true;
+            break;
+        }
+        actix_rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    child.kill().unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(healthy, "the server came up after its first start");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        stdout.matches("First start: created the tenants").count(),
+        1,
+        "{stdout}"
+    );
+    assert!(!stdout.contains("database schema is current"), "{stdout}");
+    assert_eq!(stdout.matches("admin password for tenant").count(), 2, "{stdout}");
+    // The first start is done: the next command finds nothing to do and prints no password.
+    let out = cli.run(&["migrate"], None);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains("First start"), "{}", out.stdout);
+}
+both!(serve_runs_its_first_start_in_a_child_and_stops_when_it_fails);
 
 async fn mail_list_shows_failed_messages(backend: Backend) {
     let cli = Cli::new(backend);
