@@ -121,103 +121,106 @@ async fn run() -> Result<(), String> {
     };
     println!("bench: {workers} hashing workers, Argon2id m={MEMORY_KIB} t={ITERATIONS} p=1, runs of {seconds} s");
 
-    // GATEHOUSE_BENCH_ONLY=search measures the search alone (after a change to it), on a fresh database.
-    if std::env::var("GATEHOUSE_BENCH_ONLY").as_deref() == Ok("search") {
-        drop(bench.start("fair")?);
-        bench.search().await?;
-        return bench.finish(&root);
+    // GATEHOUSE_BENCH_ONLY=PART measures one part alone (after a change to it), on a fresh database; without it,
+    // every part runs, in the order below, and a part run alone is measured as it is in the full run.
+    match std::env::var("GATEHOUSE_BENCH_ONLY").ok().as_deref() {
+        None => bench.everything().await?,
+        // A server started once creates the schema the seeding needs.
+        Some("search") => {
+            drop(bench.start("fair")?);
+            bench.search().await?;
+        }
+        Some("enumeration") => {
+            drop(bench.start("fair")?);
+            bench.enumeration().await?;
+        }
+        Some("refresh") => {
+            let server = bench.started().await?;
+            bench.seed_main()?;
+            bench.refresh(&server).await?;
+        }
+        Some("ust") => {
+            let server = bench.started().await?;
+            bench.ceilings(&server).await?;
+            let seeded = bench.seed_main()?;
+            bench.checks(&server, &seeded).await?;
+        }
+        Some("passkey") => {
+            let (server, seeded, capacity) = bench.logins().await?;
+            bench.passkey_logins(&server, &seeded, Some(capacity)).await?;
+        }
+        Some("login") => {
+            let (server, seeded, capacity) = bench.logins().await?;
+            bench.fairness(server, capacity).await;
+            bench.scale(capacity, &seeded).await?;
+        }
+        Some(other) => {
+            return Err(format!(
+                "GATEHOUSE_BENCH_ONLY={other}: one of search, enumeration, refresh, ust, passkey, login"
+            ));
+        }
     }
-    // GATEHOUSE_BENCH_ONLY=enumeration measures the unknown/known time ratios of reset and sign-up alone.
-    if std::env::var("GATEHOUSE_BENCH_ONLY").as_deref() == Ok("enumeration") {
-        drop(bench.start("fair")?);
-        bench.enumeration().await?;
-        return bench.finish(&root);
-    }
-    // GATEHOUSE_BENCH_ONLY=passkey measures passkey logins next to password logins, on the same cores.
-    if std::env::var("GATEHOUSE_BENCH_ONLY").as_deref() == Ok("passkey") {
-        let raw = bench.hashing_limit()?;
-        let server = bench.start("fair")?;
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        let seeded = bench.seed_main()?;
-        let capacity = bench.login(&server, raw).await?;
-        bench.passkey_logins(&server, &seeded, Some(capacity)).await?;
-        drop(server);
-        return bench.finish(&root);
-    }
-    // GATEHOUSE_BENCH_ONLY=refresh measures the OpenID Connect refresh grant alone.
-    if std::env::var("GATEHOUSE_BENCH_ONLY").as_deref() == Ok("refresh") {
-        let server = bench.start("fair")?;
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        bench.seed_main()?;
-        bench.refresh(&server).await?;
-        drop(server);
-        return bench.finish(&root);
-    }
-    // GATEHOUSE_BENCH_ONLY=ust measures UST checks on both surfaces next to the machine's ceilings.
-    if std::env::var("GATEHOUSE_BENCH_ONLY").as_deref() == Ok("ust") {
-        let server = bench.start("fair")?;
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        bench.ceilings(&server).await?;
-        let seeded = bench.seed_main()?;
-        bench.checks(&server, &seeded).await?;
-        drop(server);
-        return bench.finish(&root);
-    }
-    // GATEHOUSE_BENCH_ONLY=login measures logins, tenant B alone and under A's flood (fair queue), and with
-    // 10 003 tenants: the figures of the hashing path.
-    if std::env::var("GATEHOUSE_BENCH_ONLY").as_deref() == Ok("login") {
-        let raw = bench.hashing_limit()?;
-        let server = bench.start("fair")?;
-        tokio::time::sleep(Duration::from_secs(2)).await;
-        let seeded = bench.seed_main()?;
-        let capacity = bench.login(&server, raw).await?;
-        let (alone_p99, alone) = bench.tenant_alone(&server, capacity).await;
-        bench.report.add(alone);
-        bench.flood(&server, capacity, alone_p99, "fair").await;
-        drop(server);
-        bench.scale(capacity, &seeded).await?;
-        return bench.finish(&root);
-    }
-    let raw = bench.hashing_limit()?;
-    let server = bench.start("fair")?;
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let idle = server.rss_mib();
-    let idle_anon = server.rss_anon_mib();
-    bench.ceilings(&server).await?;
-    bench
-        .report
-        .add(Figure::single("RSS idle", "MiB", idle).target("≤ 30", idle <= 30.0));
-    bench
-        .report
-        .add(Figure::single("RSS idle, the process's own pages (RssAnon)", "MiB", idle_anon).target("—", true));
-
-    let seeded = bench.seed_main()?;
-    bench.checks(&server, &seeded).await?;
-    let after = server.rss_mib();
-    bench
-        .report
-        .add(Figure::single("RSS after 10 000 sessions verified", "MiB", after).target("—", true));
-    let capacity = bench.login(&server, raw).await?;
-    bench.passkey_logins(&server, &seeded, Some(capacity)).await?;
-    let (alone_p99, alone) = bench.tenant_alone(&server, capacity).await;
-    bench.report.add(alone);
-    bench.flood(&server, capacity, alone_p99, "fair").await;
-    drop(server);
-    let fifo = bench.start("fifo")?;
-    bench.flood(&fifo, capacity, alone_p99, "fifo").await;
-    drop(fifo);
-
-    let refresh = bench.start("fair")?;
-    bench.refresh(&refresh).await?;
-    drop(refresh);
-
-    bench.scale(capacity, &seeded).await?;
-    bench.enumeration().await?;
-    bench.search().await?;
     bench.finish(&root)
 }
 
 impl Bench {
+    /// Every part, the machine's ceilings and the server's memory with them.
+    async fn everything(&mut self) -> Result<(), String> {
+        let raw = self.hashing_limit()?;
+        let server = self.started().await?;
+        let idle = server.rss_mib();
+        let idle_anon = server.rss_anon_mib();
+        self.ceilings(&server).await?;
+        self.report
+            .add(Figure::single("RSS idle", "MiB", idle).target("≤ 30", idle <= 30.0));
+        self.report
+            .add(Figure::single("RSS idle, the process's own pages (RssAnon)", "MiB", idle_anon).target("—", true));
+
+        let seeded = self.seed_main()?;
+        self.checks(&server, &seeded).await?;
+        let after = server.rss_mib();
+        self.report
+            .add(Figure::single("RSS after 10 000 sessions verified", "MiB", after).target("—", true));
+        let capacity = self.login(&server, raw).await?;
+        self.passkey_logins(&server, &seeded, Some(capacity)).await?;
+        let alone_p99 = self.fairness(server, capacity).await;
+        let fifo = self.start("fifo")?;
+        self.flood(&fifo, capacity, alone_p99, "fifo").await;
+        drop(fifo);
+        let refresh = self.start("fair")?;
+        self.refresh(&refresh).await?;
+        drop(refresh);
+        self.scale(capacity, &seeded).await?;
+        self.enumeration().await?;
+        self.search().await
+    }
+
+    /// A server with the harness's settings, given two seconds to settle (its pool, its first start).
+    async fn started(&self) -> Result<Server, String> {
+        let server = self.start("fair")?;
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        Ok(server)
+    }
+
+    /// The raw hashing rate, then logins at saturation on a seeded server: the server, what was seeded and the
+    /// login capacity.
+    async fn logins(&mut self) -> Result<(Server, Seeded, f64), String> {
+        let raw = self.hashing_limit()?;
+        let server = self.started().await?;
+        let seeded = self.seed_main()?;
+        let capacity = self.login(&server, raw).await?;
+        Ok((server, seeded, capacity))
+    }
+
+    /// Tenant B alone, then under tenant A's flood with the fair queue; the server stops after. B's p99 alone.
+    async fn fairness(&mut self, server: Server, capacity: f64) -> f64 {
+        let (alone_p99, alone) = self.tenant_alone(&server, capacity).await;
+        self.report.add(alone);
+        self.flood(&server, capacity, alone_p99, "fair").await;
+        drop(server);
+        alone_p99
+    }
+
     /// Prints the table, appends it to the docs, and drops the database (unless GATEHOUSE_BENCH_KEEP is set).
     fn finish(&self, root: &Db) -> Result<(), String> {
         let machine = self.machine();
