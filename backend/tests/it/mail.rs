@@ -209,3 +209,73 @@ async fn queue_in(t: &TestSso, slug: &str, to: &str) {
         .unwrap();
 }
 both!(the_sender_visits_only_tenants_with_work_waiting);
+
+/// One transaction appends to the audit log and then queues mail, another queues mail and then appends, for the
+/// same tenant at the same time (as a password-reset request and its resolution do): both commit, the chain
+/// holds and both messages are counted. The first holds its message for a while before its entry, so the second
+/// reaches the audit log in the middle; before the pending-work trigger took the audit lock first, PostgreSQL
+/// found a deadlock here and aborted one of them.
+async fn mail_and_audit_entries_in_either_order_do_not_deadlock(backend: Backend) {
+    use gatehouse::store::audit::{self, NewAuditRow};
+    use std::sync::mpsc;
+    let t = TestSso::open(backend).await;
+    let tenant = t.ctx("default").await.tenant;
+    let pk = tenant.pk;
+    t.sso.deliver_due().await.unwrap();
+    let now = t.sso.clock.now();
+    let entry = move |cid: &str| NewAuditRow {
+        tenant_id: pk,
+        time: now,
+        cid: cid.to_owned(),
+        op: "test.order".to_owned(),
+        current_user_id: None,
+        target_user_id: None,
+        result: "ok".to_owned(),
+        sub_status: None,
+        remote_addr: None,
+        current_app: None,
+        extra: None,
+    };
+    let message = move |to: &'static str| outbox::NewMessage {
+        tenant: pk,
+        kind: "test",
+        recipient: to,
+        subject: "s",
+        body_text: "t",
+        body_html: "h",
+    };
+    let (queued, first_queued) = mpsc::channel::<()>();
+    let store = t.sso.store.clone();
+    let mail_first = actix_rt::spawn(async move {
+        store
+            .tenant(pk, move |c| {
+                outbox::enqueue(c, &message("first@example.com"), now)?;
+                queued.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(400));
+                audit::append(c, &entry("mail-first"))
+            })
+            .await
+    });
+    // The second starts once the first holds its message (on SQLite, where units take turns, it then waits for
+    // the first to commit).
+    tokio::task::spawn_blocking(move || first_queued.recv().unwrap())
+        .await
+        .unwrap();
+    let b = t
+        .sso
+        .store
+        .tenant(pk, move |c| {
+            audit::append(c, &entry("audit-first"))?;
+            outbox::enqueue(c, &message("second@example.com"), now)
+        })
+        .await;
+    let a = mail_first.await.unwrap();
+    a.expect("mail, then its audit entry");
+    b.expect("an audit entry, then mail");
+    assert_eq!(
+        t.sso.verify_audit(&tenant).await.unwrap().ok().map(|n| n >= 2),
+        Some(true)
+    );
+    assert_eq!(pending(&t, "default").await, (2, 0));
+}
+both!(mail_and_audit_entries_in_either_order_do_not_deadlock);
