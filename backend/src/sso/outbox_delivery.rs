@@ -40,21 +40,16 @@ impl Sso {
     /// Like [`Sso::deliver_due`], visiting only the tenants that have work waiting
     /// ([`pending_work`]): what the background sender does between its full passes.
     pub async fn deliver_pending(&self) -> SsoResult<Delivered> {
-        let busy: std::collections::HashSet<TenantPk> = self
+        let tenants: Vec<Tenant> = self
             .store
             .global(pending_work::tenants_with_work)
             .await?
             .into_iter()
-            .collect();
-        if busy.is_empty() {
+            .map(Tenant::try_from)
+            .collect::<SsoResult<_>>()?;
+        if tenants.is_empty() {
             return Ok(Delivered::default());
         }
-        let tenants: Vec<Tenant> = self
-            .list_tenants()
-            .await?
-            .into_iter()
-            .filter(|t| busy.contains(&t.pk))
-            .collect();
         self.deliver_due_in(&tenants).await
     }
 

@@ -3,20 +3,22 @@
 //! pass of the sender asks once rather than visiting every tenant. The table holds counts only and has no
 //! row-level security: it is read by a unit that names no tenant.
 
-use super::schema::tenant_pending_work;
+use super::schema::{tenant_pending_work, tenants};
+use super::tenants::TenantRow;
 use super::{AnyConnection, StoreResult, TenantPk};
 use diesel::prelude::*;
 
-/// The tenants with mail or password-reset requests waiting.
-pub fn tenants_with_work(conn: &mut AnyConnection) -> StoreResult<Vec<TenantPk>> {
+/// The tenants with mail or password-reset requests waiting, by key: read alone, without the rest of the tenants.
+pub fn tenants_with_work(conn: &mut AnyConnection) -> StoreResult<Vec<TenantRow>> {
     Ok(tenant_pending_work::table
+        .inner_join(tenants::table)
         .filter(
             tenant_pending_work::mail
                 .gt(0)
                 .or(tenant_pending_work::reset_requests.gt(0)),
         )
-        .select(tenant_pending_work::tenant_id)
-        .order(tenant_pending_work::tenant_id.asc())
+        .select(TenantRow::as_select())
+        .order(tenants::id.asc())
         .load(conn)?)
 }
 

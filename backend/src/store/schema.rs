@@ -392,6 +392,7 @@ diesel::joinable!(users -> tenants (tenant_id));
 diesel::joinable!(sessions -> users (user_pk));
 diesel::joinable!(oidc_grants -> users (user_pk));
 diesel::joinable!(audit_log -> tenants (tenant_id));
+diesel::joinable!(tenant_pending_work -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     tenants,
@@ -420,6 +421,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     oidc_refresh_tokens,
     passkeys,
     webauthn_ceremonies,
+    tenant_pending_work,
 );
 
 diesel::table! {

@@ -137,6 +137,9 @@ async fn busy(t: &TestSso) -> Vec<i64> {
         .global(gatehouse::store::pending_work::tenants_with_work)
         .await
         .unwrap()
+        .into_iter()
+        .map(|row| row.id)
+        .collect()
 }
 
 async fn the_sender_visits_only_tenants_with_work_waiting(backend: Backend) {
