@@ -1,7 +1,7 @@
 //! Deleting what has expired: sessions (with their attributes) and attributes. Expired rows are invisible to
 //! every read already; this only reclaims the space, every `cleanup.interval_seconds`.
 
-use super::{Sso, SsoResult};
+use super::{Sso, SsoResult, pacing};
 use crate::store::{attrs, email_tokens, login_continuations, oidc, oidc_grants, password_resets, request_counters};
 use std::time::Duration;
 
@@ -18,13 +18,21 @@ impl Sso {
     /// One pass over every tenant, each in its own tenant-scoped transaction (row-level security shows a
     /// unit of work only its tenant's rows).
     pub async fn cleanup_once(&self) -> SsoResult<Cleaned> {
-        let now = self.clock.now();
+        self.cleanup_within(Duration::ZERO).await
+    }
+
+    /// Like [`Sso::cleanup_once`], the tenants spread over about `spread` when there are many ([`pacing`]).
+    pub async fn cleanup_within(&self, spread: Duration) -> SsoResult<Cleaned> {
         let mut total = Cleaned::default();
-        for tenant in self.list_tenants().await? {
-            let c = self.cleanup_tenant(tenant.pk, now).await?;
+        let tenants = self.list_tenants().await?;
+        let gap = pacing::gap(tenants.len(), spread);
+        for tenant in tenants {
+            // The time of each tenant's turn: a spread pass takes minutes.
+            let c = self.cleanup_tenant(tenant.pk, self.clock.now()).await?;
             total.sessions += c.sessions;
             total.attrs += c.attrs;
             total.tokens += c.tokens;
+            pacing::pause(gap).await;
         }
         Ok(total)
     }
@@ -59,7 +67,7 @@ impl Sso {
         actix_web::rt::spawn(async move {
             loop {
                 actix_web::rt::time::sleep(every).await;
-                match sso.cleanup_once().await {
+                match sso.cleanup_within(pacing::spread_of(every)).await {
                     Ok(c) if c.sessions + c.attrs + c.tokens > 0 => {
                         tracing::debug!(
                             sessions = c.sessions,

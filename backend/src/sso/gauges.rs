@@ -1,17 +1,25 @@
 //! The gauges that need the database: live sessions per tenant and the outbox, counted tenant by tenant (each
-//! in its own tenant-scoped read, as row-level security requires) every `server.metrics_refresh_seconds`.
+//! in its own tenant-scoped read, as row-level security requires) every `server.metrics_refresh_seconds`, spread
+//! over half of it when there are many tenants.
 
-use super::{Sso, SsoResult};
+use super::{Sso, SsoResult, pacing};
 use crate::store::{outbox, sessions};
 use std::time::Duration;
 
 impl Sso {
     /// Counts once and publishes the counts.
     pub async fn refresh_gauges(&self) -> SsoResult<()> {
+        self.refresh_gauges_within(Duration::ZERO).await
+    }
+
+    /// Counts once, the tenants spread over about `spread` when there are many ([`pacing`]), and publishes.
+    pub async fn refresh_gauges_within(&self, spread: Duration) -> SsoResult<()> {
         let now = self.clock.now();
         let mut by_tenant = Vec::new();
         let (mut waiting, mut failed) = (0, 0);
-        for tenant in self.list_tenants().await? {
+        let tenants = self.list_tenants().await?;
+        let gap = pacing::gap(tenants.len(), spread);
+        for tenant in tenants {
             let pk = tenant.pk;
             let (live, (w, f)) = self
                 .store
@@ -22,6 +30,7 @@ impl Sso {
             by_tenant.push((tenant.slug.to_string(), live));
             waiting += w;
             failed += f;
+            pacing::pause(gap).await;
         }
         self.metrics.set_sessions(&by_tenant);
         self.metrics.set_outbox(waiting, failed);
@@ -34,7 +43,7 @@ impl Sso {
         let every = Duration::from_secs(self.config.server.metrics_refresh_seconds.max(1));
         actix_web::rt::spawn(async move {
             loop {
-                if let Err(e) = sso.refresh_gauges().await {
+                if let Err(e) = sso.refresh_gauges_within(pacing::spread_of(every)).await {
                     tracing::warn!(error = %e, "could not refresh the session and outbox gauges");
                 }
                 actix_web::rt::time::sleep(every).await;

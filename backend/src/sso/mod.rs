@@ -24,6 +24,7 @@ pub mod login;
 pub mod mail_templates;
 pub mod oidc;
 pub mod outbox_delivery;
+pub mod pacing;
 pub mod passkeys;
 pub mod password_policy;
 pub mod password_reset;
