@@ -213,21 +213,44 @@ async fn queue_in(t: &TestSso, slug: &str, to: &str) {
 }
 both!(the_sender_visits_only_tenants_with_work_waiting);
 
-/// One transaction appends to the audit log and then queues mail, another queues mail and then appends, for the
-/// same tenant at the same time (as a password-reset request and its resolution do): both commit, the chain
-/// holds and both messages are counted. The first holds its message for a while before its entry, so the second
-/// reaches the audit log in the middle; before the pending-work trigger took the audit lock first, PostgreSQL
-/// found a deadlock here and aborted one of them.
-async fn mail_and_audit_entries_in_either_order_do_not_deadlock(backend: Backend) {
-    use gatehouse::store::audit::{self, NewAuditRow};
-    use std::sync::mpsc;
-    let t = TestSso::open(backend).await;
-    let tenant = t.ctx("default").await.tenant;
-    let pk = tenant.pk;
-    t.sso.deliver_due().await.unwrap();
-    let now = t.sso.clock.now();
-    let entry = move |cid: &str| NewAuditRow {
-        tenant_id: pk,
+/// Two units of work of one tenant racing: `first` does its first step, then (holding what it took) waits
+/// while `second` starts, then its second step. On SQLite, where units take turns, `second` waits for `first`
+/// to commit. Returns both outcomes.
+async fn racing(
+    t: &TestSso,
+    tenant: gatehouse::store::TenantPk,
+    first: (Step, Step),
+    second: Step,
+) -> (gatehouse::store::StoreResult<()>, gatehouse::store::StoreResult<()>) {
+    let (started, first_started) = std::sync::mpsc::channel::<()>();
+    let store = t.sso.store.clone();
+    let (one, two) = first;
+    let first = actix_rt::spawn(async move {
+        store
+            .tenant(tenant, move |c| {
+                one(c)?;
+                started.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(400));
+                two(c)
+            })
+            .await
+    });
+    tokio::task::spawn_blocking(move || first_started.recv().unwrap())
+        .await
+        .unwrap();
+    let b = t.sso.store.tenant(tenant, second).await;
+    (first.await.unwrap(), b)
+}
+
+type Step = Box<dyn FnOnce(&mut gatehouse::store::AnyConnection) -> gatehouse::store::StoreResult<()> + Send>;
+
+fn audit_entry(
+    tenant: gatehouse::store::TenantPk,
+    now: chrono::NaiveDateTime,
+    cid: &str,
+) -> gatehouse::store::audit::NewAuditRow {
+    gatehouse::store::audit::NewAuditRow {
+        tenant_id: tenant,
         time: now,
         cid: cid.to_owned(),
         op: "test.order".to_owned(),
@@ -238,41 +261,47 @@ async fn mail_and_audit_entries_in_either_order_do_not_deadlock(backend: Backend
         remote_addr: None,
         current_app: None,
         extra: None,
-    };
-    let message = move |to: &'static str| outbox::NewMessage {
-        tenant: pk,
-        kind: "test",
-        recipient: to,
-        subject: "s",
-        body_text: "t",
-        body_html: "h",
-    };
-    let (queued, first_queued) = mpsc::channel::<()>();
-    let store = t.sso.store.clone();
-    let mail_first = actix_rt::spawn(async move {
-        store
-            .tenant(pk, move |c| {
-                outbox::enqueue(c, &message("first@example.com"), now)?;
-                queued.send(()).unwrap();
-                std::thread::sleep(std::time::Duration::from_millis(400));
-                audit::append(c, &entry("mail-first"))
-            })
-            .await
-    });
-    // The second starts once the first holds its message (on SQLite, where units take turns, it then waits for
-    // the first to commit).
-    tokio::task::spawn_blocking(move || first_queued.recv().unwrap())
-        .await
-        .unwrap();
-    let b = t
-        .sso
-        .store
-        .tenant(pk, move |c| {
-            audit::append(c, &entry("audit-first"))?;
-            outbox::enqueue(c, &message("second@example.com"), now)
-        })
-        .await;
-    let a = mail_first.await.unwrap();
+    }
+}
+
+fn enqueue(tenant: gatehouse::store::TenantPk, now: chrono::NaiveDateTime, to: &'static str) -> Step {
+    Box::new(move |c| {
+        let m = outbox::NewMessage {
+            tenant,
+            kind: "test",
+            recipient: to,
+            subject: "s",
+            body_text: "t",
+            body_html: "h",
+        };
+        outbox::enqueue(c, &m, now)
+    })
+}
+
+fn audit(tenant: gatehouse::store::TenantPk, now: chrono::NaiveDateTime, cid: &'static str) -> Step {
+    Box::new(move |c| gatehouse::store::audit::append(c, &audit_entry(tenant, now, cid)))
+}
+
+/// One transaction queues mail and then appends to the audit log, another appends and then queues mail, for
+/// the same tenant at the same time: both commit, the chain holds and both messages are counted. With the
+/// pending-work row locked as each message was queued and the audit lock taken by each entry, PostgreSQL found
+/// a deadlock here (seen in `just bench`) and aborted one of them.
+async fn mail_and_audit_entries_in_either_order_do_not_deadlock(backend: Backend) {
+    let t = TestSso::open(backend).await;
+    let tenant = t.ctx("default").await.tenant;
+    let pk = tenant.pk;
+    t.sso.deliver_due().await.unwrap();
+    let now = t.sso.clock.now();
+    let (a, b) = racing(
+        &t,
+        pk,
+        (enqueue(pk, now, "first@example.com"), audit(pk, now, "mail-first")),
+        Box::new(move |c| {
+            audit(pk, now, "audit-first")(c)?;
+            enqueue(pk, now, "second@example.com")(c)
+        }),
+    )
+    .await;
     a.expect("mail, then its audit entry");
     b.expect("an audit entry, then mail");
     assert_eq!(
@@ -282,3 +311,52 @@ async fn mail_and_audit_entries_in_either_order_do_not_deadlock(backend: Backend
     assert_eq!(pending(&t, "default").await, (2, 0));
 }
 both!(mail_and_audit_entries_in_either_order_do_not_deadlock);
+
+/// A login holds its user's row and then appends its audit entry; the resolution of a password-reset request
+/// for that user takes the request off the queue, then adds a reset link (whose foreign key needs a share lock
+/// on the user's row) and audits. Both commit. When the pending-work trigger took the audit lock as the request
+/// was taken (migration 19), the two waited for each other.
+async fn a_login_and_a_reset_resolution_for_one_user_do_not_deadlock(backend: Backend) {
+    use gatehouse::store::{password_resets, reset_requests, users};
+    let t = TestSso::open(backend).await;
+    let pk = t.ctx("default").await.tenant.pk;
+    let now = t.sso.clock.now();
+    let (user, request) = t
+        .sso
+        .store
+        .tenant(pk, move |c| {
+            let user = users::by_username(c, pk, "admin")?.expect("the first administrator").id;
+            let r = reset_requests::NewResetRequest {
+                tenant: pk,
+                credential_sealed: "sealed",
+                cid: "cid",
+                current_app: "CRM",
+                remote_addr: None,
+                user_agent: None,
+            };
+            reset_requests::insert(c, &r, now)?;
+            let request = reset_requests::oldest(c, pk, 1)?.remove(0).id;
+            Ok((user, request))
+        })
+        .await
+        .unwrap();
+    assert_eq!(pending(&t, "default").await, (0, 1));
+    let (a, b) = racing(
+        &t,
+        pk,
+        (
+            Box::new(move |c| users::by_pk_for_update(c, pk, user).map(|_| ())),
+            audit(pk, now, "login"),
+        ),
+        Box::new(move |c| {
+            assert!(reset_requests::take(c, pk, request)?);
+            password_resets::insert(c, pk, user, "token-hash", now, now + TimeDelta::hours(1))?;
+            audit(pk, now, "reset-resolved")(c)
+        }),
+    )
+    .await;
+    a.expect("the login");
+    b.expect("the reset resolution");
+    assert_eq!(pending(&t, "default").await, (0, 0), "the request was counted off");
+}
+both!(a_login_and_a_reset_resolution_for_one_user_do_not_deadlock);
