@@ -376,12 +376,31 @@ fn first_start_in_child(config: Option<&std::path::Path>) -> Result<(), Failure>
     };
     let mut child = std::process::Command::new(exe);
     if let Some(path) = config {
-        child.arg("--config").arg(path);
+        // One argument, so a path that begins with `-` stays a path.
+        let mut arg = std::ffi::OsString::from("--config=");
+        arg.push(path);
+        child.arg(arg);
     }
     child.arg("migrate").env(FIRST_START_CHILD, "1");
-    let status = child
-        .status()
-        .map_err(|e| Failure::new(1, format!("cannot run `gatehouse migrate` before serving: {e}")))?;
+    let status = match child.status() {
+        Ok(status) => status,
+        // The binary is gone or may not be run again (an exec policy): the server does the work itself.
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+            ) =>
+        {
+            tracing::warn!(error = %e, "cannot run this binary again: first start runs in the server's process");
+            return Ok(());
+        }
+        Err(e) => {
+            return Err(Failure::new(
+                1,
+                format!("cannot run `gatehouse migrate` before serving: {e}"),
+            ));
+        }
+    };
     if status.success() {
         Ok(())
     } else {

@@ -596,9 +596,14 @@ async fn serve_runs_its_first_start_in_a_child_and_stops_when_it_fails(backend: 
     assert!(std::net::TcpStream::connect(&bind).is_err(), "nothing serves");
 
     // The next start completes it: the announcement once, not the child's own success line, then /healthz.
+    // Its settings come from a file whose name begins with `-`, which the child is given as it was given.
+    std::fs::write(
+        cli.db.dir.path().join("-serve.toml"),
+        format!("[server]\nbind = \"{bind}\"\nmetrics_bind = \"127.0.0.1:0\"\n"),
+    )
+    .unwrap();
     let mut child = cli
-        .command(&["serve"])
-        .envs(serving)
+        .command(&["--config=-serve.toml", "serve"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
