@@ -25,14 +25,14 @@ impl Sso {
     pub async fn cleanup_within(&self, spread: Duration) -> SsoResult<Cleaned> {
         let mut total = Cleaned::default();
         let tenants = self.list_tenants().await?;
-        let gap = pacing::gap(tenants.len(), spread);
+        let mut pace = pacing::Pace::new(tenants.len(), spread);
         for tenant in tenants {
             // The time of each tenant's turn: a spread pass takes minutes.
             let c = self.cleanup_tenant(tenant.pk, self.clock.now()).await?;
             total.sessions += c.sessions;
             total.attrs += c.attrs;
             total.tokens += c.tokens;
-            pacing::pause(gap).await;
+            pace.next().await;
         }
         Ok(total)
     }

@@ -14,13 +14,13 @@ impl Sso {
 
     /// Counts once, the tenants spread over about `spread` when there are many ([`pacing`]), and publishes.
     pub async fn refresh_gauges_within(&self, spread: Duration) -> SsoResult<()> {
-        let now = self.clock.now();
         let mut by_tenant = Vec::new();
         let (mut waiting, mut failed) = (0, 0);
         let tenants = self.list_tenants().await?;
-        let gap = pacing::gap(tenants.len(), spread);
+        let mut pace = pacing::Pace::new(tenants.len(), spread);
         for tenant in tenants {
-            let pk = tenant.pk;
+            // The time of each tenant's turn: a spread pass takes seconds.
+            let (pk, now) = (tenant.pk, self.clock.now());
             let (live, (w, f)) = self
                 .store
                 .tenant_read(pk, move |conn| {
@@ -30,7 +30,7 @@ impl Sso {
             by_tenant.push((tenant.slug.to_string(), live));
             waiting += w;
             failed += f;
-            pacing::pause(gap).await;
+            pace.next().await;
         }
         self.metrics.set_sessions(&by_tenant);
         self.metrics.set_outbox(waiting, failed);
