@@ -527,40 +527,34 @@ fn gatehouse_toml_in_the_working_directory_is_read_and_a_bad_value_names_its_key
 async fn serve_answers_health_checks(backend: Backend) {
     let cli = Cli::new(backend);
     for args in [vec!["serve"], vec![]] {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_gatehouse"));
-        cmd.args(&args)
-            .current_dir(cli.db.dir.path())
-            .env("GATEHOUSE__DATABASE__URL", &cli.db.url)
-            .env("GATEHOUSE__SERVER__BIND", format!("127.0.0.1:{port}"))
+        let bind = format!("127.0.0.1:{}", crate::common::free_port());
+        let mut child = cli
+            .command(&args)
+            .env("GATEHOUSE__SERVER__BIND", &bind)
             .env("GATEHOUSE__SERVER__METRICS_BIND", "127.0.0.1:0")
-            .env("GATEHOUSE__HASHING__ARGON2_MEMORY_KIB", "256")
-            .env("GATEHOUSE__LOG__LEVEL", "warn")
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        if let Some(key) = &cli.key {
-            cmd.env("GATEHOUSE__CRYPTO__FERNET_KEYS", key);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let client = awc::Client::default();
-        let mut healthy = false;
-        for _ in 0..100 {
-            if let Ok(res) = client.get(format!("http://127.0.0.1:{port}/healthz")).send().await
-                && res.status() == 200
-            {
-                healthy = true;
-                break;
-            }
-            actix_rt::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let healthy = comes_up(&bind).await;
         child.kill().unwrap();
         child.wait().unwrap();
         assert!(healthy, "gatehouse {args:?} served /healthz");
     }
+}
+
+/// Whether `/healthz` at `bind` answers 200 within 15 s.
+async fn comes_up(bind: &str) -> bool {
+    let client = awc::Client::default();
+    for _ in 0..150 {
+        if let Ok(res) = client.get(format!("http://{bind}/healthz")).send().await
+            && res.status() == 200
+        {
+            return true;
+        }
+        actix_rt::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    false
 }
 both!(serve_answers_health_checks);
 
@@ -608,17 +602,7 @@ async fn serve_runs_its_first_start_in_a_child_and_stops_when_it_fails(backend: 
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let client = awc::Client::default();
-    let mut healthy = false;
-    for _ in 0..150 {
-        if let Ok(res) = client.get(format!("http://{bind}/healthz")).send().await
-            && res.status() == 200
-        {
-            healthy = true;
-            break;
-        }
-        actix_rt::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    let healthy = comes_up(&bind).await;
     child.kill().unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(healthy, "the server came up after its first start");

@@ -314,8 +314,8 @@ both!(mail_and_audit_entries_in_either_order_do_not_deadlock);
 
 /// A login holds its user's row and then appends its audit entry; the resolution of a password-reset request
 /// for that user takes the request off the queue, then adds a reset link (whose foreign key needs a share lock
-/// on the user's row) and audits. Both commit. When the pending-work trigger took the audit lock as the request
-/// was taken (migration 19), the two waited for each other.
+/// on the user's row) and audits. Both commit. Had the pending-work trigger taken the audit lock as the request
+/// was taken (tried, and seen to deadlock here), the two would wait for each other.
 async fn a_login_and_a_reset_resolution_for_one_user_do_not_deadlock(backend: Backend) {
     use gatehouse::store::{password_resets, reset_requests, users};
     let t = TestSso::open(backend).await;

@@ -16,12 +16,17 @@ $$;
 -- Where a tenant's audit chain goes on: takes the tenant's audit lock (appends of one tenant take turns until
 -- their transactions end) and then returns the hash of its last entry, NULL without one. A volatile function
 -- reads with a snapshot taken after the lock, so an entry committed by the holder before is always seen.
--- Row-level security applies as to the caller.
+-- Row-level security applies as to the caller. The lock's second key is an integer: a tenant id beyond its range
+-- (ids are BIGINT) is folded into it by hashing, where it could only make two tenants' appends take turns; ids
+-- within it keep the key every earlier version takes.
 CREATE FUNCTION gatehouse_audit_head(tenant bigint) RETURNS text LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
     head text;
 BEGIN
-    PERFORM pg_advisory_xact_lock(7243118, tenant::integer);
+    PERFORM pg_advisory_xact_lock(
+        7243118,
+        CASE WHEN tenant BETWEEN 0 AND 2147483647 THEN tenant::integer ELSE hashint8(tenant) END
+    );
     SELECT hash INTO head FROM audit_log WHERE tenant_id = tenant ORDER BY id DESC LIMIT 1;
     RETURN head;
 END
