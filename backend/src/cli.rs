@@ -384,13 +384,7 @@ fn first_start_in_child(config: Option<&std::path::Path>) -> Result<(), Failure>
     child.arg("migrate").env(FIRST_START_CHILD, "1");
     let status = match child.status() {
         Ok(status) => status,
-        // The binary is gone or may not be run again (an exec policy): the server does the work itself.
-        Err(e)
-            if matches!(
-                e.kind(),
-                std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
-            ) =>
-        {
+        Err(e) if runs_in_process_instead(e.kind()) => {
             tracing::warn!(error = %e, "cannot run this binary again: first start runs in the server's process");
             return Ok(());
         }
@@ -409,6 +403,30 @@ fn first_start_in_child(config: Option<&std::path::Path>) -> Result<(), Failure>
             1,
             format!("first start (`gatehouse migrate`) failed ({status}): not serving"),
         ))
+    }
+}
+
+/// Whether a child that could not be spawned for this reason leaves the first start to the server's own
+/// process: the binary is gone (replaced on disk) or may not be run again (an exec policy). Any other failure
+/// stops the server.
+fn runs_in_process_instead(kind: std::io::ErrorKind) -> bool {
+    matches!(
+        kind,
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runs_in_process_instead;
+    use std::io::ErrorKind;
+
+    #[test]
+    fn a_missing_or_forbidden_binary_falls_back_and_other_failures_stop() {
+        assert!(runs_in_process_instead(ErrorKind::NotFound));
+        assert!(runs_in_process_instead(ErrorKind::PermissionDenied));
+        assert!(!runs_in_process_instead(ErrorKind::OutOfMemory));
+        assert!(!runs_in_process_instead(ErrorKind::Other));
     }
 }
 

@@ -360,3 +360,43 @@ async fn a_login_and_a_reset_resolution_for_one_user_do_not_deadlock(backend: Ba
     assert_eq!(pending(&t, "default").await, (0, 0), "the request was counted off");
 }
 both!(a_login_and_a_reset_resolution_for_one_user_do_not_deadlock);
+
+/// A tenant whose id is beyond 32 bits (ids are BIGINT) can audit and queue mail: the audit lock's integer key
+/// folds it in rather than failing with 'integer out of range'.
+async fn a_tenant_id_beyond_32_bits_audits_and_queues_mail(backend: Backend) {
+    use diesel::prelude::*;
+    use gatehouse::store::schema::tenants;
+    let t = TestSso::open(backend).await;
+    let now = t.sso.clock.now();
+    let pk: gatehouse::store::TenantPk = 3_000_000_000;
+    t.sso
+        .store
+        .global(move |c| {
+            diesel::insert_into(tenants::table)
+                .values((
+                    tenants::id.eq(pk),
+                    tenants::slug.eq("wide"),
+                    tenants::display_name.eq("Wide"),
+                    tenants::status.eq("active"),
+                    tenants::settings_version.eq(1_i64),
+                    tenants::creation_time.eq(now),
+                ))
+                .execute(c)?;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let (a, b) = racing(
+        &t,
+        pk,
+        (enqueue(pk, now, "first@example.com"), audit(pk, now, "wide-1")),
+        audit(pk, now, "wide-2"),
+    )
+    .await;
+    a.expect("mail and an audit entry");
+    b.expect("a second entry");
+    let tenant = t.ctx("wide").await.tenant;
+    assert_eq!(t.sso.verify_audit(&tenant).await.unwrap(), Ok(2));
+    assert_eq!(pending(&t, "wide").await, (1, 0));
+}
+both!(a_tenant_id_beyond_32_bits_audits_and_queues_mail);

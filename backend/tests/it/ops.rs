@@ -270,3 +270,37 @@ async fn json_logs_carry_the_cid_route_and_tenant_and_the_config_is_printed_reda
     assert!(!everything.contains(smtp_password));
     assert!(!everything.contains("not a passphrase 1"));
 }
+
+/// With many tenants (100 here, the point from which passes are spread) the gauges and the cleanup take the
+/// time they are given rather than running in one burst.
+async fn background_passes_over_many_tenants_are_spread(backend: Backend) {
+    use gatehouse::store::schema::tenants;
+    let t = crate::common::TestSso::open(backend).await;
+    let now = t.sso.clock.now();
+    let spread = std::time::Duration::from_millis(400);
+    t.sso
+        .store
+        .global(move |c| {
+            for i in 0..gatehouse::sso::pacing::SPREAD_FROM {
+                diesel::insert_into(tenants::table)
+                    .values((
+                        tenants::slug.eq(format!("spread{i}")),
+                        tenants::display_name.eq("Spread"),
+                        tenants::status.eq("active"),
+                        tenants::settings_version.eq(1_i64),
+                        tenants::creation_time.eq(now),
+                    ))
+                    .execute(c)?;
+            }
+            Ok(())
+        })
+        .await
+        .unwrap();
+    let many = std::time::Instant::now();
+    t.sso.refresh_gauges_within(spread).await.unwrap();
+    assert!(many.elapsed() >= spread, "the gauges took {:?}", many.elapsed());
+    let many = std::time::Instant::now();
+    t.sso.cleanup_within(spread).await.unwrap();
+    assert!(many.elapsed() >= spread, "the cleanup took {:?}", many.elapsed());
+}
+both!(background_passes_over_many_tenants_are_spread);
