@@ -416,20 +416,6 @@ fn runs_in_process_instead(kind: std::io::ErrorKind) -> bool {
     )
 }
 
-#[cfg(test)]
-mod tests {
-    use super::runs_in_process_instead;
-    use std::io::ErrorKind;
-
-    #[test]
-    fn a_missing_or_forbidden_binary_falls_back_and_other_failures_stop() {
-        assert!(runs_in_process_instead(ErrorKind::NotFound));
-        assert!(runs_in_process_instead(ErrorKind::PermissionDenied));
-        assert!(!runs_in_process_instead(ErrorKind::OutOfMemory));
-        assert!(!runs_in_process_instead(ErrorKind::Other));
-    }
-}
-
 async fn import_zato(sso: &Sso, from: &str, zato_key: &str, tenant: &str) -> Result<(), Failure> {
     let key_text = if zato_key == "-" {
         read_password()?.expose().to_owned()
@@ -843,4 +829,18 @@ async fn user(sso: &Sso, cmd: UserCommand) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::runs_in_process_instead;
+    use std::io::ErrorKind;
+
+    #[test]
+    fn a_missing_or_forbidden_binary_falls_back_and_other_failures_stop() {
+        assert!(runs_in_process_instead(ErrorKind::NotFound));
+        assert!(runs_in_process_instead(ErrorKind::PermissionDenied));
+        assert!(!runs_in_process_instead(ErrorKind::OutOfMemory));
+        assert!(!runs_in_process_instead(ErrorKind::Other));
+    }
 }
